@@ -1,0 +1,204 @@
+using System.Collections.Generic;
+using Tether.Generators.Model;
+using Tether.Generators.Shared;
+
+namespace Tether.Generators.Emitting;
+
+/// <summary>
+/// Emits a message's codec: <c>IMessage&lt;T&gt;</c> implemented explicitly with WriteBody, ReadBody and
+/// GetBodySize. Consecutive bounded members form a run written after one <c>Reserve</c> and read after
+/// one <c>HasContiguous</c> check.
+/// </summary>
+internal static class MessageEmitter
+{
+    private sealed class Segment
+    {
+        public List<int> Members { get; } = [];
+
+        public bool IsRun { get; set; }
+
+        public int MaxSize { get; set; }
+    }
+
+    public static string Emit(MessageModel model)
+    {
+        var w = new SourceWriter();
+        var values = new ValueEmitter();
+        string self = model.FullyQualifiedName;
+        string contract = $"{KnownNames.IMessage}<{self}>";
+        List<Segment> segments = BuildSegments(model);
+
+        SourceFile.Open(w, model.Namespace, model.ContainingTypes);
+        w.Open($"partial {model.Type.Keyword} {model.Type.Name} : {contract}");
+
+        w.Line(KnownNames.GeneratedCode);
+        w.Line($"static int {contract}.MessageId => {model.Id};");
+        w.Line();
+        EmitWrite(w, values, model, contract, segments);
+        w.Line();
+        EmitRead(w, values, model, contract, segments);
+        w.Line();
+        EmitSize(w, values, model, contract);
+        values.EmitHelpers(w);
+
+        w.Close();
+        SourceFile.Close(w, model.Namespace, model.ContainingTypes);
+        return w.ToString();
+    }
+
+    private static List<Segment> BuildSegments(MessageModel model)
+    {
+        var segments = new List<Segment>();
+        Segment? run = null;
+        for (int i = 0; i < model.Members.Count; i++)
+        {
+            TypeShape shape = model.Members[i].Shape;
+            if (ValueEmitter.IsBounded(shape))
+            {
+                if (run is null)
+                {
+                    run = new Segment { IsRun = true };
+                    segments.Add(run);
+                }
+
+                run.Members.Add(i);
+                run.MaxSize += ValueEmitter.MaxSize(shape);
+            }
+            else
+            {
+                run = null;
+                var single = new Segment();
+                single.Members.Add(i);
+                segments.Add(single);
+            }
+        }
+
+        return segments;
+    }
+
+    private static string Access(MessageModel model, int index) => "value." + ValueEmitter.Identifier(model.Members[index].Name);
+
+    private static void EmitWrite(SourceWriter w, ValueEmitter values, MessageModel model, string contract, List<Segment> segments)
+    {
+        w.Line(KnownNames.GeneratedCode);
+        w.Open($"static void {contract}.WriteBody(ref {KnownNames.Writer} writer, in {model.FullyQualifiedName} value)");
+        int countSize = VarIntSize(model.Members.Count);
+        bool firstIsRun = segments.Count > 0 && segments[0].IsRun;
+        w.Line($"writer.Reserve({countSize + (firstIsRun ? segments[0].MaxSize : 0)});");
+        w.Line($"writer.UncheckedWriteVarUInt32({model.Members.Count}u);");
+        for (int s = 0; s < segments.Count; s++)
+        {
+            Segment segment = segments[s];
+            if (segment.IsRun)
+            {
+                if (s > 0)
+                {
+                    w.Line($"writer.Reserve({segment.MaxSize});");
+                }
+
+                foreach (int i in segment.Members)
+                {
+                    values.UncheckedWrite(w, model.Members[i].Shape, Access(model, i));
+                }
+            }
+            else
+            {
+                values.Write(w, model.Members[segment.Members[0]].Shape, Access(model, segment.Members[0]));
+            }
+        }
+
+        w.Close();
+    }
+
+    private static void EmitRead(SourceWriter w, ValueEmitter values, MessageModel model, string contract, List<Segment> segments)
+    {
+        w.Line(KnownNames.GeneratedCode);
+        w.Open($"static {model.FullyQualifiedName} {contract}.ReadBody(ref {KnownNames.Reader} reader)");
+        for (int i = 0; i < model.Members.Count; i++)
+        {
+            w.Line($"{model.Members[i].Shape.TypeName} __m{i} = default!;");
+        }
+
+        w.Line("int __count = reader.ReadMemberCount();");
+        foreach (Segment segment in segments)
+        {
+            if (segment.IsRun && segment.Members.Count > 1)
+            {
+                // Fast path: every member of the run is present and the current segment holds the
+                // run's largest encoding, so the reads need no further bounds checks.
+                w.Open($"if (__count > {segment.Members[segment.Members.Count - 1]} && reader.HasContiguous({segment.MaxSize}))");
+                foreach (int i in segment.Members)
+                {
+                    w.Line($"__m{i} = {values.Read(model.Members[i].Shape, isUnchecked: true)};");
+                }
+
+                w.Close();
+                w.Open("else");
+                foreach (int i in segment.Members)
+                {
+                    w.Line($"if (__count > {i}) __m{i} = {values.Read(model.Members[i].Shape, isUnchecked: false)};");
+                }
+
+                w.Close();
+            }
+            else
+            {
+                int i = segment.Members[0];
+                w.Line($"if (__count > {i}) __m{i} = {values.Read(model.Members[i].Shape, isUnchecked: false)};");
+            }
+        }
+
+        w.Open($"if (__count > {model.Members.Count})");
+        w.Line("reader.SkipUnknownMembers();");
+        w.Close();
+
+        string[] arguments = new string[model.ConstructorParameterCount];
+        var initializers = new List<string>();
+        for (int i = 0; i < model.Members.Count; i++)
+        {
+            MemberModel member = model.Members[i];
+            if (member.ConstructorIndex >= 0)
+            {
+                arguments[member.ConstructorIndex] = "__m" + i;
+            }
+            else
+            {
+                initializers.Add($"{ValueEmitter.Identifier(member.Name)} = __m{i}");
+            }
+        }
+
+        string construction = $"new {model.FullyQualifiedName}({string.Join(", ", arguments)})";
+        if (initializers.Count > 0)
+        {
+            construction += " { " + string.Join(", ", initializers) + " }";
+        }
+
+        w.Line($"return {construction};");
+        w.Close();
+    }
+
+    private static void EmitSize(SourceWriter w, ValueEmitter values, MessageModel model, string contract)
+    {
+        w.Line(KnownNames.GeneratedCode);
+        w.Open($"static int {contract}.GetBodySize(in {model.FullyQualifiedName} value, int depth)");
+        w.Line($"int size = {VarIntSize(model.Members.Count)};");
+        for (int i = 0; i < model.Members.Count; i++)
+        {
+            w.Line($"size += {values.Size(model.Members[i].Shape, Access(model, i))};");
+        }
+
+        w.Line("return size;");
+        w.Close();
+    }
+
+    private static int VarIntSize(int value)
+    {
+        int size = 1;
+        for (uint v = (uint)value; v >= 0x80; v >>= 7)
+        {
+            size++;
+        }
+
+        return size;
+    }
+}

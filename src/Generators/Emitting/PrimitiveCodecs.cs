@@ -1,0 +1,69 @@
+using System.Collections.Generic;
+using Tether.Generators.Model;
+using Tether.Generators.Shared;
+
+namespace Tether.Generators.Emitting;
+
+/// <summary>
+/// How each bounded primitive is written, read and sized. Formats take the value expression as {0}.
+/// </summary>
+internal static class PrimitiveCodecs
+{
+    internal sealed class Codec
+    {
+        public Codec(int maxSize, int minSize, string write, string readUnchecked, string readChecked, string size)
+        {
+            MaxSize = maxSize;
+            MinSize = minSize;
+            Write = write;
+            ReadUnchecked = readUnchecked;
+            ReadChecked = readChecked;
+            Size = size;
+        }
+
+        public int MaxSize { get; }
+
+        public int MinSize { get; }
+
+        /// <summary>An unchecked write statement (the caller reserved the run).</summary>
+        public string Write { get; }
+
+        public string ReadUnchecked { get; }
+
+        public string ReadChecked { get; }
+
+        /// <summary>An expression for the exact encoded size.</summary>
+        public string Size { get; }
+    }
+
+    private const string W = KnownNames.Wire;
+    private const string S = KnownNames.WireSize;
+
+    private static readonly Dictionary<ShapeKind, Codec> s_codecs = new()
+    {
+        [ShapeKind.Boolean] = new(1, 1, "writer.UncheckedWriteBoolean({0});", "reader.UncheckedReadBoolean()", "reader.ReadBoolean()", "1"),
+        [ShapeKind.Byte] = new(1, 1, "writer.UncheckedWriteByte({0});", "reader.UncheckedReadByte()", "reader.ReadByte()", "1"),
+        [ShapeKind.SByte] = new(1, 1, "writer.UncheckedWriteByte(unchecked((byte)({0})));", "unchecked((sbyte)reader.UncheckedReadByte())", "reader.ReadSByte()", "1"),
+        [ShapeKind.Int16] = new(3, 1, "writer.UncheckedWriteVarInt32({0});", "reader.UncheckedReadInt16()", "reader.ReadInt16()", S + ".VarInt32({0})"),
+        [ShapeKind.UInt16] = new(3, 1, "writer.UncheckedWriteVarUInt32({0});", "reader.UncheckedReadUInt16()", "reader.ReadUInt16()", W + ".VarUInt32Size({0})"),
+        [ShapeKind.Char] = new(3, 1, "writer.UncheckedWriteChar({0});", "reader.UncheckedReadChar()", "reader.ReadChar()", W + ".VarUInt32Size({0})"),
+        [ShapeKind.Int32] = new(5, 1, "writer.UncheckedWriteVarInt32({0});", "reader.UncheckedReadVarInt32()", "reader.ReadVarInt32()", S + ".VarInt32({0})"),
+        [ShapeKind.UInt32] = new(5, 1, "writer.UncheckedWriteVarUInt32({0});", "reader.UncheckedReadVarUInt32()", "reader.ReadVarUInt32()", W + ".VarUInt32Size({0})"),
+        [ShapeKind.Int64] = new(10, 1, "writer.UncheckedWriteVarInt64({0});", "reader.UncheckedReadVarInt64()", "reader.ReadVarInt64()", S + ".VarInt64({0})"),
+        [ShapeKind.UInt64] = new(10, 1, "writer.UncheckedWriteVarUInt64({0});", "reader.UncheckedReadVarUInt64()", "reader.ReadVarUInt64()", W + ".VarUInt64Size({0})"),
+        [ShapeKind.NInt] = new(10, 1, "writer.UncheckedWriteVarInt64((long)({0}));", "(nint)reader.UncheckedReadVarInt64()", "(nint)reader.ReadVarInt64()", S + ".VarInt64((long)({0}))"),
+        [ShapeKind.NUInt] = new(10, 1, "writer.UncheckedWriteVarUInt64((ulong)({0}));", "(nuint)reader.UncheckedReadVarUInt64()", "(nuint)reader.ReadVarUInt64()", W + ".VarUInt64Size((ulong)({0}))"),
+        [ShapeKind.Single] = new(4, 4, "writer.UncheckedWriteSingle({0});", "reader.UncheckedReadSingle()", "reader.ReadSingle()", "4"),
+        [ShapeKind.Double] = new(8, 8, "writer.UncheckedWriteDouble({0});", "reader.UncheckedReadDouble()", "reader.ReadDouble()", "8"),
+        [ShapeKind.Half] = new(2, 2, "writer.UncheckedWriteHalf({0});", "reader.UncheckedReadHalf()", "reader.ReadHalf()", "2"),
+        [ShapeKind.Decimal] = new(16, 16, "writer.UncheckedWriteDecimal({0});", "reader.UncheckedReadDecimal()", "reader.ReadDecimal()", "16"),
+        [ShapeKind.Int128] = new(16, 16, "writer.UncheckedWriteInt128({0});", "reader.UncheckedReadInt128()", "reader.ReadInt128()", "16"),
+        [ShapeKind.UInt128] = new(16, 16, "writer.UncheckedWriteUInt128({0});", "reader.UncheckedReadUInt128()", "reader.ReadUInt128()", "16"),
+        [ShapeKind.Guid] = new(16, 16, "writer.UncheckedWriteGuid({0});", "reader.UncheckedReadGuid()", "reader.ReadGuid()", "16"),
+        [ShapeKind.DateTime] = new(8, 8, "writer.UncheckedWriteDateTime({0});", "reader.UncheckedReadDateTime()", "reader.ReadDateTime()", "8"),
+        [ShapeKind.DateTimeOffset] = new(13, 9, "writer.UncheckedWriteDateTimeOffset({0});", "reader.UncheckedReadDateTimeOffset()", "reader.ReadDateTimeOffset()", S + ".DateTimeOffset({0})"),
+        [ShapeKind.TimeSpan] = new(10, 1, "writer.UncheckedWriteTimeSpan({0});", "reader.UncheckedReadTimeSpan()", "reader.ReadTimeSpan()", S + ".VarInt64(({0}).Ticks)"),
+    };
+
+    public static bool TryGet(ShapeKind kind, out Codec codec) => s_codecs.TryGetValue(kind, out codec!);
+}

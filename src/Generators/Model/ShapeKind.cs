@@ -1,0 +1,38 @@
+namespace Tether.Generators.Model;
+
+/// <summary>Every member type the codec supports (SPEC R1.2).</summary>
+internal enum ShapeKind
+{
+    Boolean,
+    Byte,
+    SByte,
+    Int16,
+    UInt16,
+    Int32,
+    UInt32,
+    Int64,
+    UInt64,
+    NInt,
+    NUInt,
+    Char,
+    Single,
+    Double,
+    Half,
+    Decimal,
+    Int128,
+    UInt128,
+    Guid,
+    DateTime,
+    DateTimeOffset,
+    TimeSpan,
+    String,
+    ByteArray,
+    ByteMemory,
+    Enum,
+    Nullable,
+    Array,
+    List,
+    ReadOnlyList,
+    Dictionary,
+    Message,
+}

@@ -1,0 +1,28 @@
+namespace Tether.Generators.Shared;
+
+/// <summary>Names the generator looks for and emits, kept in one place.</summary>
+internal static class KnownNames
+{
+    public const string MessageAttribute = "Tether.MessageAttribute";
+    public const string MessageIgnoreAttribute = "Tether.MessageIgnoreAttribute";
+    public const string HandlerAttribute = "Tether.HandlerAttribute";
+    public const string CallContext = "Tether.Dispatch.CallContext";
+
+    public const string IMessage = "global::Tether.IMessage";
+    public const string IMessageHandler = "global::Tether.Dispatch.IMessageHandler";
+    public const string Writer = "global::Tether.Serialization.TetherWriter";
+    public const string Reader = "global::Tether.Serialization.TetherReader";
+    public const string Wire = "global::Tether.Serialization.Wire";
+    public const string WireSize = "global::Tether.Serialization.WireSize";
+    public const string ErrorCode = "global::Tether.TetherErrorCode";
+    public const string ContextType = "global::Tether.Dispatch.CallContext";
+    public const string ServiceDescriptor = "global::Tether.Dispatch.ServiceDescriptor";
+    public const string MethodDescriptor = "global::Tether.Dispatch.MethodDescriptor";
+    public const string MessageShape = "global::Tether.Dispatch.MessageShape";
+    public const string MemberShape = "global::Tether.Dispatch.MemberShape";
+    public const string MethodKind = "global::Tether.Dispatch.MethodKind";
+    public const string ValueTask = "global::System.Threading.Tasks.ValueTask";
+    public const string Sequence = "global::System.Buffers.ReadOnlySequence<byte>";
+    public const string GeneratedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"Tether.Generators\", \"0.1.0\")]";
+    public const string PoolingBuilder = "[global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]";
+}

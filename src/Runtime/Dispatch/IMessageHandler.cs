@@ -1,0 +1,25 @@
+using System.Buffers;
+
+namespace Tether.Dispatch;
+
+/// <summary>
+/// Implemented by the source generator for every <see cref="HandlerAttribute">handler</see>: a static
+/// dispatch table and capability declaration, so the runtime calls them with no reflection or boxing.
+/// </summary>
+/// <typeparam name="TSelf">The handler type.</typeparam>
+public interface IMessageHandler<TSelf> where TSelf : IMessageHandler<TSelf>
+{
+    /// <summary>The handler's capability declaration.</summary>
+    static abstract ServiceDescriptor Service { get; }
+
+    /// <summary>Whether the handler has a method for <paramref name="messageId"/>.</summary>
+    static abstract bool CanDispatch(int messageId);
+
+    /// <summary>
+    /// Decodes the message in <paramref name="payload"/>, calls the method for <paramref name="messageId"/>
+    /// and reports its result through <paramref name="context"/>.
+    /// </summary>
+    /// <returns><see langword="false"/> when no method handles <paramref name="messageId"/> (nothing was called).</returns>
+    /// <exception cref="TetherDecodeException">The payload is not a valid message (thrown before the handler runs).</exception>
+    static abstract bool TryDispatch(TSelf handler, int messageId, in ReadOnlySequence<byte> payload, CallContext context, out ValueTask completion);
+}

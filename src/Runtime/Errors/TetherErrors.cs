@@ -1,0 +1,39 @@
+using System.Collections.Frozen;
+
+namespace Tether;
+
+/// <summary>The framework's single error-code table: code, name, default message, retryability, category.</summary>
+public static class TetherErrors
+{
+    private static readonly TetherErrorDescriptor[] s_all =
+    [
+        new(TetherErrorCode.DecodeTruncated, "decode.truncated", "The input ended before the message was complete.", false, TetherErrorCategory.Serialization),
+        new(TetherErrorCode.DecodeLengthOutOfRange, "decode.length_out_of_range", "A length or count prefix is negative, too large, or claims more bytes than the input holds.", false, TetherErrorCategory.Serialization),
+        new(TetherErrorCode.DecodeInvalidUtf8, "decode.invalid_utf8", "A string is not valid UTF-8.", false, TetherErrorCategory.Serialization),
+        new(TetherErrorCode.DecodeDepthExceeded, "decode.depth_exceeded", "Messages are nested deeper than the configured limit.", false, TetherErrorCategory.Serialization),
+        new(TetherErrorCode.DecodeInvalidValue, "decode.invalid_value", "A value is outside its type's valid range.", false, TetherErrorCategory.Serialization),
+        new(TetherErrorCode.DecodeMalformedVarint, "decode.malformed_varint", "A variable-length integer is longer than its type allows.", false, TetherErrorCategory.Serialization),
+        new(TetherErrorCode.DecodeLengthMismatch, "decode.length_mismatch", "A message's declared length does not match the bytes its members occupy.", false, TetherErrorCategory.Serialization),
+        new(TetherErrorCode.EncodeBufferTooSmall, "encode.buffer_too_small", "The destination buffer is too small for the encoded message.", false, TetherErrorCategory.Serialization),
+        new(TetherErrorCode.EncodeDepthExceeded, "encode.depth_exceeded", "Messages are nested deeper than the configured limit (is there a cycle?).", false, TetherErrorCategory.Serialization),
+        new(TetherErrorCode.EncodeInvalidValue, "encode.invalid_value", "A value cannot be encoded.", false, TetherErrorCategory.Serialization),
+        new(TetherErrorCode.UnknownMessage, "dispatch.unknown_message", "No handler is registered for this message id.", false, TetherErrorCategory.Dispatch),
+        new(TetherErrorCode.HandlerFailed, "dispatch.handler_failed", "The handler failed while processing the message.", false, TetherErrorCategory.Dispatch),
+    ];
+
+    private static readonly FrozenDictionary<TetherErrorCode, TetherErrorDescriptor> s_byCode =
+        s_all.ToFrozenDictionary(static d => d.Code);
+
+    /// <summary>Every row of the table, ordered by code.</summary>
+    public static IReadOnlyList<TetherErrorDescriptor> All => s_all;
+
+    /// <summary>Looks up the row for <paramref name="code"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The code is not in the table.</exception>
+    public static TetherErrorDescriptor Get(TetherErrorCode code) =>
+        s_byCode.TryGetValue(code, out TetherErrorDescriptor? descriptor)
+            ? descriptor
+            : throw new ArgumentOutOfRangeException(nameof(code), code, "Unknown Tether error code.");
+
+    /// <summary>Whether repeating the failed operation unchanged may succeed.</summary>
+    public static bool IsRetryable(TetherErrorCode code) => Get(code).IsRetryable;
+}

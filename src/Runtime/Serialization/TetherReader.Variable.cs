@@ -1,0 +1,176 @@
+using System.Buffers;
+using System.Text;
+using Tether.Internal;
+
+namespace Tether.Serialization;
+
+// Values of unbounded size. Every length is checked against the bytes left in the current message
+// before anything is allocated, so a hostile length cannot cost more memory than was received.
+public ref partial struct TetherReader
+{
+    private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>Reads the member count that starts every message body.</summary>
+    public int ReadMemberCount()
+    {
+        uint count = ReadVarUInt32();
+
+        // A count past int.MaxValue just means "more members than this reader knows": saturate.
+        return count > int.MaxValue ? int.MaxValue : (int)count;
+    }
+
+    /// <summary>Reads a string written by <see cref="TetherWriter.WriteString"/>.</summary>
+    public string? ReadString()
+    {
+        int length = ReadLengthPrefix(out bool isNull);
+        if (isNull)
+        {
+            return null;
+        }
+
+        if (length == 0)
+        {
+            return string.Empty;
+        }
+
+        if (HasContiguous(length))
+        {
+            string value = DecodeUtf8(_span.Slice(_index, length));
+            _index += length;
+            return value;
+        }
+
+        byte[] rented = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            ReadExact(rented.AsSpan(0, length));
+            return DecodeUtf8(rented.AsSpan(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    private readonly string DecodeUtf8(ReadOnlySpan<byte> bytes)
+    {
+        try
+        {
+            return s_strictUtf8.GetString(bytes);
+        }
+        catch (DecoderFallbackException)
+        {
+            ThrowHelper.ThrowDecode(TetherErrorCode.DecodeInvalidUtf8, Consumed);
+            return null!;
+        }
+    }
+
+    /// <summary>Reads a byte array written by <see cref="TetherWriter.WriteBytes(byte[])"/>.</summary>
+    public byte[]? ReadByteArray()
+    {
+        int length = ReadLengthPrefix(out bool isNull);
+        if (isNull)
+        {
+            return null;
+        }
+
+        if (length == 0)
+        {
+            return [];
+        }
+
+        byte[] value = GC.AllocateUninitializedArray<byte>(length);
+        ReadExact(value);
+        return value;
+    }
+
+    /// <summary>Reads a block of bytes into memory the caller owns (a null block reads as empty).</summary>
+    public ReadOnlyMemory<byte> ReadMemory() => ReadByteArray() is { } array ? array : ReadOnlyMemory<byte>.Empty;
+
+    /// <summary>
+    /// Reads a collection header: returns the element count, or -1 for a null collection. Fails when
+    /// <paramref name="minElementSize"/> times the count exceeds the bytes left in the message.
+    /// </summary>
+    public int ReadCollectionHeader(int minElementSize)
+    {
+        long start = Consumed;
+        ulong header = ReadVarUInt64();
+        if (header == 0)
+        {
+            return -1;
+        }
+
+        ulong count = header - 1;
+        if (count > (ulong)Array.MaxLength || count * (ulong)minElementSize > (ulong)RemainingInMessage)
+        {
+            ThrowHelper.ThrowDecode(TetherErrorCode.DecodeLengthOutOfRange, start);
+        }
+
+        return (int)count;
+    }
+
+    /// <summary>Reads a nested message written by <see cref="TetherWriter.WriteMessage{T}"/> (a null one reads as default).</summary>
+    public T? ReadMessage<T>()
+        where T : IMessage<T>
+    {
+        long start = Consumed;
+        ulong length = ReadVarUInt64();
+        if (length == 0)
+        {
+            return default;
+        }
+
+        if (length > (ulong)RemainingInMessage)
+        {
+            ThrowHelper.ThrowDecode(TetherErrorCode.DecodeLengthOutOfRange, start);
+        }
+
+        if (_depth >= _maxDepth)
+        {
+            ThrowHelper.ThrowDecode(TetherErrorCode.DecodeDepthExceeded, start);
+        }
+
+        long end = Consumed + (long)length;
+        long outerLimit = _limit;
+        _limit = end;
+        _depth++;
+        T value = T.ReadBody(ref this);
+        if (Consumed != end)
+        {
+            ThrowHelper.ThrowDecode(TetherErrorCode.DecodeLengthMismatch, start);
+        }
+
+        _depth--;
+        _limit = outerLimit;
+        return value;
+    }
+
+    /// <summary>Fails unless the whole input has been consumed (used after a top-level message).</summary>
+    public readonly void EnsureFullyConsumed()
+    {
+        if (Consumed != _length)
+        {
+            ThrowHelper.ThrowDecode(TetherErrorCode.DecodeLengthMismatch, Consumed);
+        }
+    }
+
+    // Reads a varint of (length + 1), 0 meaning null, and checks the length against the message.
+    private int ReadLengthPrefix(out bool isNull)
+    {
+        long start = Consumed;
+        ulong header = ReadVarUInt64();
+        isNull = header == 0;
+        if (isNull)
+        {
+            return 0;
+        }
+
+        ulong length = header - 1;
+        if (length > (ulong)RemainingInMessage || length > int.MaxValue)
+        {
+            ThrowHelper.ThrowDecode(TetherErrorCode.DecodeLengthOutOfRange, start);
+        }
+
+        return (int)length;
+    }
+}

@@ -1,0 +1,108 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+
+namespace Tether.Serialization;
+
+// Values whose size is not bounded: strings, byte blocks, collection headers, nested messages.
+public ref partial struct TetherWriter
+{
+    // Up to this many UTF-16 chars, the UTF-8 form (3 bytes a char at most) is known to fit under 127
+    // bytes, so its one-byte length header can be written after encoding, with no counting pass.
+    private const int ShortStringChars = 42;
+
+    /// <summary>Writes a string as a varint of (UTF-8 byte length + 1), 0 meaning null, then the UTF-8 bytes.</summary>
+    public void WriteString(string? value)
+    {
+        if (value is null)
+        {
+            Reserve(1);
+            UncheckedWriteByte(0);
+            return;
+        }
+
+        if (value.Length <= ShortStringChars)
+        {
+            Reserve(1 + (ShortStringChars * 3));
+            int written = Encoding.UTF8.GetBytes(value, _buffer.Slice(_position + 1));
+            Cursor = (byte)(written + 1);
+            _position += written + 1;
+            return;
+        }
+
+        int byteCount = Encoding.UTF8.GetByteCount(value);
+        Reserve(Wire.MaxVarInt32Length + byteCount);
+        UncheckedWriteVarUInt32((uint)byteCount + 1);
+        _position += Encoding.UTF8.GetBytes(value, _buffer.Slice(_position));
+    }
+
+    /// <summary>Writes a byte array as a varint of (length + 1), 0 meaning null, then the bytes.</summary>
+    public void WriteBytes(byte[]? value)
+    {
+        if (value is null)
+        {
+            Reserve(1);
+            UncheckedWriteByte(0);
+            return;
+        }
+
+        WriteBytes(value.AsSpan());
+    }
+
+    /// <summary>Writes a block of bytes as a varint of (length + 1) then the bytes.</summary>
+    public void WriteBytes(ReadOnlySpan<byte> value)
+    {
+        Reserve(Wire.MaxVarInt32Length + value.Length);
+        UncheckedWriteVarUInt32((uint)value.Length + 1);
+        value.CopyTo(_buffer.Slice(_position));
+        _position += value.Length;
+    }
+
+    /// <summary>Writes a collection header: a varint of (count + 1), or 0 for a null collection (<paramref name="count"/> = -1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteCollectionHeader(int count)
+    {
+        Reserve(Wire.MaxVarInt32Length);
+        UncheckedWriteVarUInt32((uint)(count + 1));
+    }
+
+    /// <summary>Writes the member count that starts every message body.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteMemberCount(int count)
+    {
+        Reserve(Wire.MaxVarInt32Length);
+        UncheckedWriteVarUInt32((uint)count);
+    }
+
+    /// <summary>
+    /// Writes a nested message: a varint of its body length (0 meaning null), then the body.
+    /// The length lets a reader that knows fewer members skip the ones it does not know.
+    /// </summary>
+    public void WriteMessage<T>(in T value)
+        where T : IMessage<T>
+    {
+        if (value is null)
+        {
+            WriteByte(0);
+            return;
+        }
+
+        if (_depth >= MaxDepth)
+        {
+            throw new TetherException(TetherErrorCode.EncodeDepthExceeded);
+        }
+
+        _depth++;
+        int size = T.GetBodySize(in value, _depth);
+        WriteVarUInt32((uint)size);
+        long start = BytesWritten;
+        T.WriteBody(ref this, in value);
+        if (BytesWritten - start != size)
+        {
+            // GetBodySize and WriteBody are generated together; a mismatch means the message changed
+            // while it was being written (another thread mutated a collection, say).
+            throw new TetherException(TetherErrorCode.EncodeInvalidValue, $"{typeof(T)} changed while it was being encoded.");
+        }
+
+        _depth--;
+    }
+}
