@@ -29,6 +29,7 @@ public static class TetherCodec
     {
         var writer = new TetherWriter(destination);
         T.WriteBody(ref writer, in value);
+        writer.Flush();
         return (int)writer.BytesWritten;
     }
 

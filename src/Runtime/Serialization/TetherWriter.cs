@@ -20,7 +20,10 @@ public ref partial struct TetherWriter
     public const int MaxDepth = 256;
 
     private readonly IBufferWriter<byte>? _output;
+    private readonly Span<byte> _destination;
     private Span<byte> _buffer;
+    private byte[]? _spill;
+    private int _spillStart;
     private int _position;
     private long _flushed;
     private int _depth;
@@ -35,6 +38,7 @@ public ref partial struct TetherWriter
     /// <summary>Creates a writer over a fixed destination; overflowing it raises <see cref="TetherErrorCode.EncodeBufferTooSmall"/>.</summary>
     public TetherWriter(Span<byte> destination)
     {
+        _destination = destination;
         _buffer = destination;
     }
 
@@ -51,10 +55,16 @@ public ref partial struct TetherWriter
         }
     }
 
-    /// <summary>Hands the buffered bytes to the underlying <see cref="IBufferWriter{T}"/>. A no-op over a span.</summary>
+    /// <summary>Hands the buffered bytes to the underlying <see cref="IBufferWriter{T}"/> (or, over a span, completes the last run).</summary>
     public void Flush()
     {
-        if (_output is not null && _position > 0)
+        if (_output is null)
+        {
+            CommitSpill();
+            return;
+        }
+
+        if (_position > 0)
         {
             _output.Advance(_position);
             _flushed += _position;
@@ -89,7 +99,8 @@ public ref partial struct TetherWriter
     {
         if (_output is null)
         {
-            throw new TetherException(TetherErrorCode.EncodeBufferTooSmall);
+            SpillOrFail(size);
+            return;
         }
 
         if (_position > 0)
@@ -104,5 +115,44 @@ public ref partial struct TetherWriter
         {
             throw new TetherException(TetherErrorCode.EncodeBufferTooSmall, $"The output returned {_buffer.Length} bytes where {size} were requested.");
         }
+    }
+
+    // Over a fixed span a run reserves its largest size, which near the end of an exactly-sized
+    // destination can exceed what is left even though the actual bytes fit. Such runs are written
+    // to a pooled scratch buffer and copied into place by the next Reserve or Flush.
+    private void SpillOrFail(int size)
+    {
+        CommitSpill();
+        if (_destination.Length - _position >= size)
+        {
+            return;
+        }
+
+        _spill = ArrayPool<byte>.Shared.Rent(size);
+        _spillStart = _position;
+        _flushed = _position;
+        _buffer = _spill;
+        _position = 0;
+    }
+
+    private void CommitSpill()
+    {
+        if (_spill is null)
+        {
+            return;
+        }
+
+        int count = _position;
+        if (_destination.Length - _spillStart < count)
+        {
+            throw new TetherException(TetherErrorCode.EncodeBufferTooSmall);
+        }
+
+        _spill.AsSpan(0, count).CopyTo(_destination.Slice(_spillStart));
+        ArrayPool<byte>.Shared.Return(_spill);
+        _spill = null;
+        _buffer = _destination;
+        _position = _spillStart + count;
+        _flushed = 0;
     }
 }

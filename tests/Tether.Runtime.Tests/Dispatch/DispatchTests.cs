@@ -1,0 +1,170 @@
+using System.Buffers;
+using Tether.Dispatch;
+using Tether.Runtime.Tests.Messages;
+using Tether.Serialization;
+
+namespace Tether.Runtime.Tests.Dispatch;
+
+/// <summary>Generated dispatch tables call the right method with the decoded message and report results.</summary>
+public sealed class DispatchTests
+{
+    private readonly ProbeHandler _handler = new();
+    private readonly RecordingCallContext _context = new();
+
+    [Fact]
+    public async Task Unary_reply_is_encoded_with_its_message_id()
+    {
+        ValueTask completion = Dispatch(200, new Ping(7));
+        await completion;
+
+        Assert.Equal(1, _context.Replies);
+        Assert.Equal(201, _context.ReplyMessageId);
+        Assert.Equal(new Pong(7, 70), TetherCodec.Decode<Pong>(_context.Buffer.WrittenSpan));
+        Assert.Equal(_context.CancellationToken, _handler.LastToken);
+    }
+
+    [Fact]
+    public async Task One_way_runs_the_method_and_sends_nothing()
+    {
+        await Dispatch(202, new Note("hello"));
+        Assert.Equal(["note:hello"], _handler.Calls);
+        Assert.Equal(0, _context.Replies);
+        Assert.Equal(0, _context.EmptyCompletions);
+        Assert.Equal(_context.CancellationToken, _handler.LastToken);
+    }
+
+    [Fact]
+    public async Task Unary_without_result_completes_empty_after_the_method_finishes()
+    {
+        await Dispatch(205, new Forget("why"));
+        Assert.Equal(["forget:why"], _handler.Calls);
+        Assert.Equal(1, _context.EmptyCompletions);
+    }
+
+    [Fact]
+    public async Task Asynchronous_task_reply_is_sent_when_it_completes()
+    {
+        _handler.SlowReply = new TaskCompletionSource<Pong>(TaskCreationOptions.RunContinuationsAsynchronously);
+        ValueTask completion = Dispatch(204, new Slow(1));
+        Assert.False(completion.IsCompleted);
+        Assert.Equal(0, _context.Replies);
+
+        _handler.SlowReply.SetResult(new Pong(1, 2));
+        await completion;
+        Assert.Equal(new Pong(1, 2), TetherCodec.Decode<Pong>(_context.Buffer.WrittenSpan));
+    }
+
+    [Fact]
+    public async Task Handler_failure_surfaces_through_the_completion()
+    {
+        _handler.SlowReply = new TaskCompletionSource<Pong>();
+        ValueTask completion = Dispatch(204, new Slow(1));
+        _handler.SlowReply.SetException(new InvalidOperationException("boom"));
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await completion);
+        Assert.Equal(0, _context.Replies);
+    }
+
+    [Fact]
+    public async Task Server_stream_items_are_written_in_order_then_completed()
+    {
+        await Dispatch(203, new Query(3, new Ping(100)));
+
+        Assert.True(_context.StreamCompleted);
+        Assert.Equal(3, _context.StreamItems.Count);
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Equal(201, _context.StreamItems[i].MessageId);
+            Assert.Equal(new Pong(100 + i, i), TetherCodec.Decode<Pong>(_context.StreamItems[i].Body.AsSpan()));
+        }
+    }
+
+    [Fact]
+    public void Unknown_message_id_is_reported_without_calling_anything()
+    {
+        var payload = new ReadOnlySequence<byte>(TetherCodec.ToArray(new Ping(1)));
+        Assert.False(TryDispatch<ProbeHandler>(_handler, 999, payload, _context, out _));
+        Assert.False(CanDispatch<ProbeHandler>(999));
+        Assert.True(CanDispatch<ProbeHandler>(200));
+        Assert.Empty(_handler.Calls);
+    }
+
+    [Fact]
+    public void Bad_payload_raises_a_decode_error_before_the_handler_runs()
+    {
+        var payload = new ReadOnlySequence<byte>([1, 0x80]);
+        var error = Assert.Throws<TetherDecodeException>(() => TryDispatch<ProbeHandler>(_handler, 202, payload, _context, out _));
+        Assert.Equal(TetherErrorCode.DecodeTruncated, error.Code);
+        Assert.Empty(_handler.Calls);
+    }
+
+    [Fact]
+    public void Capability_declaration_lists_service_methods_and_message_shapes()
+    {
+        ServiceDescriptor service = Service<ProbeHandler>();
+
+        Assert.Equal("Probe", service.Name);
+        Assert.Equal(3, service.Version);
+        Assert.Equal(
+            new[]
+            {
+                new MethodDescriptor("Lookup", MethodKind.Unary, 100, 1),
+                new MethodDescriptor("Ping", MethodKind.Unary, 200, 201),
+                new MethodDescriptor("Note", MethodKind.OneWay, 202, 0),
+                new MethodDescriptor("Query", MethodKind.ServerStreaming, 203, 201),
+                new MethodDescriptor("Slow", MethodKind.Unary, 204, 201),
+                new MethodDescriptor("Forget", MethodKind.Unary, 205, 0),
+            },
+            service.Methods);
+        Assert.Equal([1, 100, 200, 201, 202, 203, 204, 205], service.Messages.Select(m => m.Id));
+
+        MessageShape query = service.Messages.Single(m => m.Id == 203);
+        Assert.Equal("global::Tether.Runtime.Tests.Dispatch.Query", query.TypeName);
+        Assert.Equal([new MemberShape("Count", "int32"), new MemberShape("Template", "message:200")], query.Members);
+        MessageShape order = service.Messages.Single(m => m.Id == 1);
+        Assert.Equal(["int64", "int32", "float64", "string", "bool", "int64"], order.Members.Select(m => m.WireType));
+    }
+
+    [Fact]
+    public void Steady_state_unary_dispatch_allocates_nothing()
+    {
+        var payload = new ReadOnlySequence<byte>(TetherCodec.ToArray(new Ping(5)));
+        for (int i = 0; i < 100; i++)
+        {
+            DispatchSync(payload);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10_000; i++)
+        {
+            DispatchSync(payload);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(new Pong(5, 50), TetherCodec.Decode<Pong>(_context.Buffer.WrittenSpan));
+    }
+
+    private void DispatchSync(ReadOnlySequence<byte> payload)
+    {
+        _context.Reset();
+        TryDispatch<ProbeHandler>(_handler, 200, payload, _context, out ValueTask completion);
+        completion.GetAwaiter().GetResult();
+    }
+
+    private ValueTask Dispatch<T>(int messageId, T message)
+        where T : IMessage<T>
+    {
+        var payload = new ReadOnlySequence<byte>(TetherCodec.ToArray(message));
+        Assert.True(TryDispatch<ProbeHandler>(_handler, messageId, payload, _context, out ValueTask completion));
+        return completion;
+    }
+
+    // Generic helpers: the way the runtime calls a handler, through its static interface.
+    private static bool TryDispatch<THandler>(THandler handler, int id, in ReadOnlySequence<byte> payload, CallContext context, out ValueTask completion)
+        where THandler : IMessageHandler<THandler> => THandler.TryDispatch(handler, id, payload, context, out completion);
+
+    private static bool CanDispatch<THandler>(int id)
+        where THandler : IMessageHandler<THandler> => THandler.CanDispatch(id);
+
+    private static ServiceDescriptor Service<THandler>()
+        where THandler : IMessageHandler<THandler> => THandler.Service;
+}
