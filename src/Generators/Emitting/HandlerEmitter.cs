@@ -162,7 +162,7 @@ internal static class HandlerEmitter
                 w.Line(KnownNames.GeneratedCode);
                 w.Line(KnownNames.PoolingBuilder);
                 w.Open($"private static async {KnownNames.ValueTask} {name}Async(global::System.Collections.Generic.IAsyncEnumerable<{method.ResponseType}> items, {KnownNames.ContextType} context)");
-                w.Open("await foreach (var item in items.WithCancellation(context.CancellationToken).ConfigureAwait(false))");
+                w.Open("await foreach (var item in global::System.Threading.Tasks.TaskAsyncEnumerableExtensions.WithCancellation(items, context.CancellationToken).ConfigureAwait(false))");
                 w.Line("await context.WriteStreamItemAsync(item).ConfigureAwait(false);");
                 w.Close();
                 w.Line("context.CompleteStream();");

@@ -1,0 +1,63 @@
+namespace Tether.Generators.Tests;
+
+/// <summary>Test inputs shared by the baseline, execution and incrementality tests.</summary>
+internal static class Sources
+{
+    public const string Valid = """
+        using System;
+        using System.Collections.Generic;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using Tether;
+        using Tether.Dispatch;
+
+        namespace Shop;
+
+        public enum Side { Buy, Sell }
+
+        [Message(1)]
+        public sealed partial record Order(long Id, int Quantity, double Price, string Symbol, bool IsBuy, long TimestampTicks);
+
+        [Message(2)]
+        public partial record struct Tick(int Sequence, Side Side, decimal? Limit, Guid Id);
+
+        [Message(3)]
+        public sealed partial class Basket
+        {
+            public List<Order>? Orders { get; init; }
+            public Dictionary<string, int[]>? Counts { get; set; }
+            public Tick Last { get; set; }
+            public int @event;
+        }
+
+        [Handler(ServiceName = "Shop")]
+        public sealed partial class ShopHandler
+        {
+            public ValueTask<Tick> Place(Order order, CancellationToken cancellationToken) => new(new Tick((int)order.Id, Side.Buy, null, Guid.Empty));
+            public void Drop(Tick tick, CallContext context) { }
+            public async IAsyncEnumerable<Order> List(Basket basket)
+            {
+                await Task.Yield();
+                foreach (Order order in basket.Orders ?? []) yield return order;
+            }
+        }
+
+        public static class Probe
+        {
+            // Called by the execution test through reflection: a round trip through the generated codecs.
+            public static string Run()
+            {
+                var basket = new Basket
+                {
+                    Orders = [new Order(1, 2, 3.5, "ABC", true, 42)],
+                    Counts = new() { ["x"] = [1, 2, 3] },
+                    Last = new Tick(9, Side.Sell, 1.25m, Guid.Empty),
+                    @event = 7,
+                };
+                byte[] bytes = Tether.Serialization.TetherCodec.ToArray(basket);
+                Basket copy = Tether.Serialization.TetherCodec.Decode<Basket>(bytes.AsSpan());
+                return $"{copy.Orders![0]}|{string.Join(",", copy.Counts!["x"])}|{copy.Last}|{copy.@event}|{bytes.Length}";
+            }
+        }
+        """;
+}
