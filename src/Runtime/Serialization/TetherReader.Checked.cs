@@ -34,13 +34,14 @@ public ref partial struct TetherReader
 
     /// <summary>Reads a 32-bit varint.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public uint ReadVarUInt32() => HasContiguous(Wire.MaxVarInt32Length) ? UncheckedReadVarUInt32() : (uint)ReadVarIntSlow(Wire.MaxVarInt32Length);
+    public uint ReadVarUInt32() => HasContiguous(Wire.MaxVarInt32Length) ? UncheckedReadVarUInt32() : (uint)ReadVarIntInSpan(Wire.MaxVarInt32Length);
 
     /// <summary>Reads a 64-bit varint.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ulong ReadVarUInt64() => HasContiguous(Wire.MaxVarInt64Length) ? UncheckedReadVarUInt64() : ReadVarIntSlow(Wire.MaxVarInt64Length);
+    public ulong ReadVarUInt64() => HasContiguous(Wire.MaxVarInt64Length) ? UncheckedReadVarUInt64() : ReadVarIntInSpan(Wire.MaxVarInt64Length);
 
-    private ulong ReadVarIntSlow(int maxLength)
+    // The general case: one byte at a time across segments, starting over from the varint's first byte.
+    private ulong ReadVarIntAcrossSegments(int maxLength)
     {
         long start = Consumed;
         ulong result = 0;

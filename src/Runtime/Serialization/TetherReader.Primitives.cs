@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using Tether.Internal;
 
@@ -32,31 +33,7 @@ public ref partial struct TetherReader
             return b;
         }
 
-        return UncheckedReadVarUInt32Long();
-    }
-
-    private uint UncheckedReadVarUInt32Long()
-    {
-        ref byte p = ref Cursor;
-        uint result = 0;
-        for (int i = 0; i < Wire.MaxVarInt32Length; i++)
-        {
-            uint b = Unsafe.Add(ref p, i);
-            result |= (b & 0x7F) << (7 * i);
-            if (b < 0x80)
-            {
-                if (i == Wire.MaxVarInt32Length - 1 && b > 0x0F)
-                {
-                    break;
-                }
-
-                _index += i + 1;
-                return result;
-            }
-        }
-
-        ThrowHelper.ThrowDecode(TetherErrorCode.DecodeMalformedVarint, Consumed);
-        return 0;
+        return (uint)ReadVarIntMultiByte(Wire.MaxVarInt32Length);
     }
 
     /// <summary>Reads a 64-bit varint without a bounds check (needs <see cref="Wire.MaxVarInt64Length"/> contiguous bytes).</summary>
@@ -70,29 +47,107 @@ public ref partial struct TetherReader
             return b;
         }
 
-        return UncheckedReadVarUInt64Long();
+        return ReadVarIntMultiByte(Wire.MaxVarInt64Length);
     }
 
-    private ulong UncheckedReadVarUInt64Long()
+    // A varint of two or more bytes; the caller guarantees maxLength contiguous bytes. With eight
+    // bytes readable, the terminator is found and the 7-bit groups compacted without a loop.
+    private ulong ReadVarIntMultiByte(int maxLength)
     {
-        ref byte p = ref Cursor;
-        ulong result = 0;
-        for (int i = 0; i < Wire.MaxVarInt64Length; i++)
+        if (_span.Length - _index < sizeof(ulong))
         {
-            ulong b = Unsafe.Add(ref p, i);
-            result |= (b & 0x7F) << (7 * i);
-            if (b < 0x80)
-            {
-                if (i == Wire.MaxVarInt64Length - 1 && b > 0x01)
-                {
-                    break;
-                }
+            return ReadVarIntInSpan(maxLength);
+        }
 
-                _index += i + 1;
-                return result;
+        ref byte p = ref Cursor;
+        ulong word = Unsafe.ReadUnaligned<ulong>(ref p);
+        if (!BitConverter.IsLittleEndian)
+        {
+            word = BinaryPrimitives.ReverseEndianness(word);
+        }
+
+        ulong stops = ~word & 0x8080_8080_8080_8080UL;
+        if (stops != 0)
+        {
+            int bits = BitOperations.TrailingZeroCount(stops) + 1;
+            int length = bits >> 3;
+            ulong value = Compact7BitGroups(word & (ulong.MaxValue >> (64 - bits)));
+            if (length > maxLength || (maxLength == Wire.MaxVarInt32Length && value > uint.MaxValue))
+            {
+                return ThrowMalformedVarint();
+            }
+
+            _index += length;
+            return value;
+        }
+
+        // Nine or ten bytes: only 64-bit values are that long, and the caller guaranteed ten.
+        if (maxLength == Wire.MaxVarInt64Length)
+        {
+            ulong low = Compact7BitGroups(word);
+            uint ninth = Unsafe.Add(ref p, 8);
+            if (ninth < 0x80)
+            {
+                _index += 9;
+                return low | ((ulong)ninth << 56);
+            }
+
+            uint tenth = Unsafe.Add(ref p, 9);
+            if (tenth <= 1)
+            {
+                _index += 10;
+                return low | ((ulong)(ninth & 0x7F) << 56) | ((ulong)tenth << 63);
             }
         }
 
+        return ThrowMalformedVarint();
+    }
+
+    // Packs the low 7 bits of each of eight bytes into 56 contiguous bits.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Compact7BitGroups(ulong word)
+    {
+        word &= 0x7F7F_7F7F_7F7F_7F7FUL;
+        word = (word & 0x007F_007F_007F_007FUL) | ((word & 0x7F00_7F00_7F00_7F00UL) >> 1);
+        word = (word & 0x0000_3FFF_0000_3FFFUL) | ((word & 0x3FFF_0000_3FFF_0000UL) >> 2);
+        return (word & 0x0000_0000_0FFF_FFFFUL) | ((word & 0x0FFF_FFFF_0000_0000UL) >> 4);
+    }
+
+    // A varint read byte by byte within the current span; crosses into the next segment only when
+    // the span ends before the terminator (and before the type's maximum length).
+    private ulong ReadVarIntInSpan(int maxLength)
+    {
+        ReadOnlySpan<byte> span = _span;
+        ulong result = 0;
+        int count = 0;
+        for (int i = _index; i < span.Length; i++)
+        {
+            ulong b = span[i];
+            result |= (b & 0x7F) << (7 * count);
+            count++;
+            if (b < 0x80)
+            {
+                // The last byte may only carry the bits the type has left (4 of 32, 1 of 64).
+                if (count == maxLength && b > (maxLength == Wire.MaxVarInt32Length ? 0x0Fu : 0x01u))
+                {
+                    return ThrowMalformedVarint();
+                }
+
+                _index = i + 1;
+                return result;
+            }
+
+            if (count == maxLength)
+            {
+                return ThrowMalformedVarint();
+            }
+        }
+
+        return ReadVarIntAcrossSegments(maxLength);
+    }
+
+    private readonly ulong ThrowMalformedVarint()
+    {
         ThrowHelper.ThrowDecode(TetherErrorCode.DecodeMalformedVarint, Consumed);
         return 0;
     }

@@ -1,0 +1,100 @@
+using Tether.Runtime.Tests.Support;
+using Tether.Serialization;
+
+namespace Tether.Runtime.Tests.Codec;
+
+/// <summary>Varints of every length decode on every path: wide window, in-span loop, across segments.</summary>
+public sealed class VarIntTests
+{
+    public static TheoryData<int> Padding => [0, 1, 2, 5, 7, 8, 9, 12];
+
+    [Theory]
+    [MemberData(nameof(Padding))]
+    public void Every_64_bit_length_round_trips(int padding)
+    {
+        foreach (ulong value in Boundaries(64))
+        {
+            byte[] bytes = Encode(value, padding, wide: true);
+            Assert.Equal(Wire.VarUInt64Size(value), bytes.Length - padding);
+            var reader = new TetherReader(bytes.AsSpan());
+            Assert.Equal(value, reader.ReadVarUInt64());
+            Assert.Equal(bytes.Length - padding, reader.Consumed);
+
+            foreach (var sequence in Sequences.AllSplits(bytes))
+            {
+                var split = new TetherReader(sequence);
+                Assert.Equal(value, split.ReadVarUInt64());
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Padding))]
+    public void Every_32_bit_length_round_trips(int padding)
+    {
+        foreach (ulong value in Boundaries(32))
+        {
+            byte[] bytes = Encode(value, padding, wide: false);
+            var reader = new TetherReader(bytes.AsSpan());
+            Assert.Equal((uint)value, reader.ReadVarUInt32());
+            Assert.Equal(bytes.Length - padding, reader.Consumed);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Padding))]
+    public void A_32_bit_varint_past_32_bits_is_malformed(int padding)
+    {
+        // 2^32 needs a fifth byte of 0x10; 6-byte encodings are too long whatever they hold.
+        foreach (byte[] body in new[] { new byte[] { 0x80, 0x80, 0x80, 0x80, 0x10 }, [0x80, 0x80, 0x80, 0x80, 0x80, 0x00] })
+        {
+            byte[] bytes = [.. body, .. new byte[padding]];
+            var error = Assert.Throws<TetherDecodeException>(() => new TetherReader(bytes.AsSpan()).ReadVarUInt32());
+            Assert.Equal(TetherErrorCode.DecodeMalformedVarint, error.Code);
+        }
+    }
+
+    [Fact]
+    public void Zigzag_maps_small_magnitudes_to_small_codes()
+    {
+        Assert.Equal(0u, Wire.ZigZag(0));
+        Assert.Equal(1u, Wire.ZigZag(-1));
+        Assert.Equal(2u, Wire.ZigZag(1));
+        Assert.Equal(uint.MaxValue, Wire.ZigZag(int.MinValue));
+        Assert.Equal(long.MinValue, Wire.UnZigZag(Wire.ZigZag(long.MinValue)));
+        Assert.Equal(long.MaxValue, Wire.UnZigZag(Wire.ZigZag(long.MaxValue)));
+    }
+
+    private static IEnumerable<ulong> Boundaries(int bits)
+    {
+        yield return 0;
+        for (int k = 1; k <= bits; k++)
+        {
+            ulong max = k == 64 ? ulong.MaxValue : (1UL << k) - 1;
+            yield return max;
+            yield return max >> 1 | 1;
+            if (k < bits)
+            {
+                yield return max + 1;
+            }
+        }
+    }
+
+    private static byte[] Encode(ulong value, int padding, bool wide)
+    {
+        byte[] buffer = new byte[Wire.MaxVarInt64Length + padding];
+        var writer = new TetherWriter(buffer.AsSpan());
+        if (wide)
+        {
+            writer.WriteVarUInt64(value);
+        }
+        else
+        {
+            writer.WriteVarUInt32((uint)value);
+        }
+
+        writer.Flush();
+        int length = (int)writer.BytesWritten;
+        return buffer.AsSpan(0, length + padding).ToArray();
+    }
+}
