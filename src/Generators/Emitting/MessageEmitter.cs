@@ -18,6 +18,10 @@ internal static class MessageEmitter
         public bool IsRun { get; set; }
 
         public int MaxSize { get; set; }
+
+        /// <summary>Contiguous bytes the unchecked read of the whole run needs: every member may start
+        /// at its predecessors' maximum sizes, and needs its own <see cref="ValueEmitter.ContiguousNeed"/> there.</summary>
+        public int ReadNeed { get; set; }
     }
 
     public static string Emit(MessageModel model)
@@ -62,6 +66,7 @@ internal static class MessageEmitter
                 }
 
                 run.Members.Add(i);
+                run.ReadNeed = System.Math.Max(run.ReadNeed, run.MaxSize + ValueEmitter.ContiguousNeed(shape));
                 run.MaxSize += ValueEmitter.MaxSize(shape);
             }
             else
@@ -124,9 +129,9 @@ internal static class MessageEmitter
         {
             if (segment.IsRun && segment.Members.Count > 1)
             {
-                // Fast path: every member of the run is present and the current segment holds the
-                // run's largest encoding, so the reads need no further bounds checks.
-                w.Open($"if (__count > {segment.Members[segment.Members.Count - 1]} && reader.HasContiguous({segment.MaxSize}))");
+                // Fast path: every member of the run is present and the current segment holds what
+                // the run's unchecked reads need, so they take no further bounds checks.
+                w.Open($"if (__count > {segment.Members[segment.Members.Count - 1]} && reader.HasContiguous({segment.ReadNeed}))");
                 foreach (int i in segment.Members)
                 {
                     w.Line($"__m{i} = {values.Read(model.Members[i].Shape, isUnchecked: true)};");

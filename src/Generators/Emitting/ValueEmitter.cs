@@ -31,6 +31,14 @@ internal sealed class ValueEmitter
         _ => PrimitiveCodecs.TryGet(shape.Kind, out PrimitiveCodecs.Codec codec) ? codec.MaxSize : throw new InvalidOperationException("Unbounded shape " + shape.Kind),
     };
 
+    /// <summary>Bytes that must be contiguous at a bounded value's start for its unchecked read.</summary>
+    public static int ContiguousNeed(TypeShape shape) => shape.Kind switch
+    {
+        ShapeKind.Enum => ContiguousNeed(shape.Element!),
+        ShapeKind.Nullable => 1 + ContiguousNeed(shape.Element!),
+        _ => PrimitiveCodecs.TryGet(shape.Kind, out PrimitiveCodecs.Codec codec) ? codec.ContiguousNeed : throw new InvalidOperationException("Unbounded shape " + shape.Kind),
+    };
+
     /// <summary>The fewest bytes a value can take; bounds collection counts against the bytes received.</summary>
     public static int MinSize(TypeShape shape) => shape.Kind switch
     {

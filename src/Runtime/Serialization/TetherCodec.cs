@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace Tether.Serialization;
 
@@ -12,6 +13,7 @@ public static class TetherCodec
 {
     /// <summary>Appends the encoding of <paramref name="value"/> to <paramref name="output"/>.</summary>
     /// <returns>The number of bytes written.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int Encode<T>(IBufferWriter<byte> output, in T value)
         where T : IMessage<T>
     {
@@ -24,6 +26,7 @@ public static class TetherCodec
     /// <summary>Encodes <paramref name="value"/> into <paramref name="destination"/>.</summary>
     /// <returns>The number of bytes written.</returns>
     /// <exception cref="TetherException"><see cref="TetherErrorCode.EncodeBufferTooSmall"/> if it does not fit; use <see cref="GetEncodedSize{T}"/>.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int Encode<T>(Span<byte> destination, in T value)
         where T : IMessage<T>
     {
@@ -48,6 +51,7 @@ public static class TetherCodec
 
     /// <summary>Decodes one message that fills <paramref name="input"/> exactly.</summary>
     /// <exception cref="TetherDecodeException">The input is not a valid encoding of <typeparamref name="T"/>.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Decode<T>(in ReadOnlySequence<byte> input, DecodeOptions? options = null)
         where T : IMessage<T>
     {
@@ -59,6 +63,7 @@ public static class TetherCodec
 
     /// <summary>Decodes one message that fills <paramref name="input"/> exactly.</summary>
     /// <exception cref="TetherDecodeException">The input is not a valid encoding of <typeparamref name="T"/>.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Decode<T>(ReadOnlySpan<byte> input, DecodeOptions? options = null)
         where T : IMessage<T>
     {

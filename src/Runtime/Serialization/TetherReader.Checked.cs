@@ -34,11 +34,29 @@ public ref partial struct TetherReader
 
     /// <summary>Reads a 32-bit varint.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public uint ReadVarUInt32() => HasContiguous(Wire.MaxVarInt32Length) ? UncheckedReadVarUInt32() : (uint)ReadVarIntInSpan(Wire.MaxVarInt32Length);
+    public uint ReadVarUInt32()
+    {
+        if ((uint)_index < (uint)_span.Length && _span[_index] is var b && b < 0x80)
+        {
+            _index++;
+            return b;
+        }
+
+        return (uint)ReadVarIntMultiByte(Wire.MaxVarInt32Length);
+    }
 
     /// <summary>Reads a 64-bit varint.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ulong ReadVarUInt64() => HasContiguous(Wire.MaxVarInt64Length) ? UncheckedReadVarUInt64() : ReadVarIntInSpan(Wire.MaxVarInt64Length);
+    public ulong ReadVarUInt64()
+    {
+        if ((uint)_index < (uint)_span.Length && _span[_index] is var b && b < 0x80)
+        {
+            _index++;
+            return b;
+        }
+
+        return ReadVarIntMultiByte(Wire.MaxVarInt64Length);
+    }
 
     // The general case: one byte at a time across segments, starting over from the varint's first byte.
     private ulong ReadVarIntAcrossSegments(int maxLength)

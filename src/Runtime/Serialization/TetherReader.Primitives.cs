@@ -22,7 +22,7 @@ public ref partial struct TetherReader
         return b;
     }
 
-    /// <summary>Reads a 32-bit varint without a bounds check (needs <see cref="Wire.MaxVarInt32Length"/> contiguous bytes).</summary>
+    /// <summary>Reads a 32-bit varint; needs only its first byte contiguous (the multi-byte path checks for itself).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public uint UncheckedReadVarUInt32()
     {
@@ -36,7 +36,7 @@ public ref partial struct TetherReader
         return (uint)ReadVarIntMultiByte(Wire.MaxVarInt32Length);
     }
 
-    /// <summary>Reads a 64-bit varint without a bounds check (needs <see cref="Wire.MaxVarInt64Length"/> contiguous bytes).</summary>
+    /// <summary>Reads a 64-bit varint; needs only its first byte contiguous (the multi-byte path checks for itself).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong UncheckedReadVarUInt64()
     {
@@ -50,11 +50,12 @@ public ref partial struct TetherReader
         return ReadVarIntMultiByte(Wire.MaxVarInt64Length);
     }
 
-    // A varint of two or more bytes; the caller guarantees maxLength contiguous bytes. With eight
-    // bytes readable, the terminator is found and the 7-bit groups compacted without a loop.
+    // A varint of two or more bytes. With eight bytes readable in the current segment, the
+    // terminator is found and the 7-bit groups compacted without a loop; otherwise, byte by byte.
     private ulong ReadVarIntMultiByte(int maxLength)
     {
-        if (_span.Length - _index < sizeof(ulong))
+        int available = _span.Length - _index;
+        if (available < sizeof(ulong))
         {
             return ReadVarIntInSpan(maxLength);
         }
@@ -81,26 +82,36 @@ public ref partial struct TetherReader
             return value;
         }
 
-        // Nine or ten bytes: only 64-bit values are that long, and the caller guaranteed ten.
-        if (maxLength == Wire.MaxVarInt64Length)
+        // Nine or ten bytes: only 64-bit values are that long.
+        if (maxLength != Wire.MaxVarInt64Length)
         {
-            ulong low = Compact7BitGroups(word);
+            return ThrowMalformedVarint();
+        }
+
+        if (available > 8)
+        {
             uint ninth = Unsafe.Add(ref p, 8);
             if (ninth < 0x80)
             {
                 _index += 9;
-                return low | ((ulong)ninth << 56);
+                return Compact7BitGroups(word) | ((ulong)ninth << 56);
             }
 
-            uint tenth = Unsafe.Add(ref p, 9);
-            if (tenth <= 1)
+            if (available > 9)
             {
+                uint tenth = Unsafe.Add(ref p, 9);
+                if (tenth > 1)
+                {
+                    return ThrowMalformedVarint();
+                }
+
                 _index += 10;
-                return low | ((ulong)(ninth & 0x7F) << 56) | ((ulong)tenth << 63);
+                return Compact7BitGroups(word) | ((ulong)(ninth & 0x7F) << 56) | ((ulong)tenth << 63);
             }
         }
 
-        return ThrowMalformedVarint();
+        // The varint continues into the next segment.
+        return ReadVarIntInSpan(maxLength);
     }
 
     // Packs the low 7 bits of each of eight bytes into 56 contiguous bits.
@@ -262,6 +273,7 @@ public ref partial struct TetherReader
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public TimeSpan UncheckedReadTimeSpan() => new(UncheckedReadVarInt64());
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private readonly bool ToBoolean(byte b)
     {
         if (b > 1)

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using System.Text.Unicode;
 using Tether.Internal;
 
 namespace Tether.Serialization;
@@ -8,6 +9,8 @@ namespace Tether.Serialization;
 // before anything is allocated, so a hostile length cannot cost more memory than was received.
 public ref partial struct TetherReader
 {
+    private const int ShortStringBytes = 256;
+
     private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>Reads the member count that starts every message body.</summary>
@@ -35,7 +38,7 @@ public ref partial struct TetherReader
 
         if (HasContiguous(length))
         {
-            string value = DecodeUtf8(_span.Slice(_index, length));
+            string value = length <= ShortStringBytes ? DecodeShortUtf8(_span.Slice(_index, length)) : DecodeUtf8(_span.Slice(_index, length));
             _index += length;
             return value;
         }
@@ -50,6 +53,31 @@ public ref partial struct TetherReader
         {
             ArrayPool<byte>.Shared.Return(rented);
         }
+    }
+
+    // One transcoding pass into a stack buffer (UTF-16 never has more code units than UTF-8 has
+    // bytes), validating as it goes, then one copy into the string: cheaper for short strings than
+    // Encoding's count-then-convert.
+    private readonly unsafe string DecodeShortUtf8(ReadOnlySpan<byte> bytes)
+    {
+        // Most protocol strings (symbols, names, keys) are ASCII: validate and widen, both vectorised.
+        if (Ascii.IsValid(bytes))
+        {
+            fixed (byte* source = bytes)
+            {
+                return string.Create(bytes.Length, (IntPtr)source, static (chars, source) =>
+                    Ascii.ToUtf16(new ReadOnlySpan<byte>((byte*)source, chars.Length), chars, out _));
+            }
+        }
+
+        Span<char> chars = stackalloc char[ShortStringBytes];
+        OperationStatus status = Utf8.ToUtf16(bytes, chars, out _, out int written, replaceInvalidSequences: false);
+        if (status != OperationStatus.Done)
+        {
+            ThrowHelper.ThrowDecode(TetherErrorCode.DecodeInvalidUtf8, Consumed);
+        }
+
+        return new string(chars.Slice(0, written));
     }
 
     private readonly string DecodeUtf8(ReadOnlySpan<byte> bytes)

@@ -13,7 +13,8 @@ namespace Tether.Serialization;
 /// <remarks>
 /// Each read has a fast path over the current segment and a slow path that crosses segments.
 /// Generated codecs check once with <see cref="HasContiguous"/> for a run of bounded members and then
-/// use the <c>Unchecked…</c> reads.
+/// use the <c>Unchecked…</c> reads. An unchecked fixed-width read needs all of its bytes contiguous;
+/// an unchecked varint read needs only its first byte (its multi-byte path checks the segment itself).
 /// </remarks>
 public ref partial struct TetherReader
 {
@@ -74,7 +75,11 @@ public ref partial struct TetherReader
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly bool HasContiguous(int count) => _span.Length - _index >= count;
 
-    private readonly ref byte Cursor => ref Unsafe.Add(ref MemoryMarshal.GetReference(_span), _index);
+    private readonly ref byte Cursor
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => ref Unsafe.Add(ref MemoryMarshal.GetReference(_span), _index);
+    }
 
     /// <summary>Skips the rest of the current message body: members written by a newer version that this one does not know.</summary>
     public void SkipUnknownMembers()

@@ -92,7 +92,11 @@ public ref partial struct TetherWriter
         _position += count;
     }
 
-    private readonly ref byte Cursor => ref Unsafe.Add(ref MemoryMarshal.GetReference(_buffer), _position);
+    private readonly ref byte Cursor
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => ref Unsafe.Add(ref MemoryMarshal.GetReference(_buffer), _position);
+    }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void Grow(int size)
