@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Unicode;
 using Tether.Internal;
@@ -43,6 +45,12 @@ public ref partial struct TetherReader
             return value;
         }
 
+        return ReadStringAcrossSegments(length);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private string ReadStringAcrossSegments(int length)
+    {
         byte[] rented = ArrayPool<byte>.Shared.Rent(length);
         try
         {
@@ -58,16 +66,17 @@ public ref partial struct TetherReader
     // One transcoding pass into a stack buffer (UTF-16 never has more code units than UTF-8 has
     // bytes), validating as it goes, then one copy into the string: cheaper for short strings than
     // Encoding's count-then-convert.
-    private readonly unsafe string DecodeShortUtf8(ReadOnlySpan<byte> bytes)
+    private readonly string DecodeShortUtf8(ReadOnlySpan<byte> bytes)
     {
         // Most protocol strings (symbols, names, keys) are ASCII: validate and widen, both vectorised.
-        if (Ascii.IsValid(bytes))
+        // Most protocol strings (symbols, names, keys) are ASCII. Allocate the string and widen into
+        // it in one vectorised pass that also validates; the string is not visible to anyone until it
+        // is returned, so writing into it is safe (MemoryPack does the same).
+        string text = new('\0', bytes.Length);
+        Span<char> destination = MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(text.AsSpan()), text.Length);
+        if (Ascii.ToUtf16(bytes, destination, out _) == OperationStatus.Done)
         {
-            fixed (byte* source = bytes)
-            {
-                return string.Create(bytes.Length, (IntPtr)source, static (chars, source) =>
-                    Ascii.ToUtf16(new ReadOnlySpan<byte>((byte*)source, chars.Length), chars, out _));
-            }
+            return text;
         }
 
         Span<char> chars = stackalloc char[ShortStringBytes];
