@@ -147,6 +147,7 @@ public ref partial struct TetherReader
     }
 
     /// <summary>Reads a nested message written by <see cref="TetherWriter.WriteMessage{T}"/> (a null one reads as default).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // lets T's static members bind directly at the generated call site
     public T? ReadMessage<T>()
         where T : IMessage<T>
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Text;
 
@@ -77,6 +78,7 @@ public ref partial struct TetherWriter
     /// Writes a nested message: a varint of its body length (0 meaning null), then the body.
     /// The length lets a reader that knows fewer members skip the ones it does not know.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // lets T's static members bind directly at the generated call site
     public void WriteMessage<T>(in T value)
         where T : IMessage<T>
     {
@@ -88,21 +90,29 @@ public ref partial struct TetherWriter
 
         if (_depth >= MaxDepth)
         {
-            throw new TetherException(TetherErrorCode.EncodeDepthExceeded);
+            ThrowDepthExceeded();
         }
 
         _depth++;
         int size = T.GetBodySize(in value, _depth);
-        WriteVarUInt32((uint)size);
-        long start = BytesWritten;
+        Reserve(Wire.MaxVarInt32Length);
+        UncheckedWriteVarUInt32((uint)size);
+        long end = BytesWritten + size;
         T.WriteBody(ref this, in value);
-        if (BytesWritten - start != size)
+        if (BytesWritten != end)
         {
-            // GetBodySize and WriteBody are generated together; a mismatch means the message changed
-            // while it was being written (another thread mutated a collection, say).
-            throw new TetherException(TetherErrorCode.EncodeInvalidValue, $"{typeof(T)} changed while it was being encoded.");
+            ThrowChangedWhileEncoding(typeof(T));
         }
 
         _depth--;
     }
+
+    [DoesNotReturn]
+    private static void ThrowDepthExceeded() => throw new TetherException(TetherErrorCode.EncodeDepthExceeded);
+
+    // GetBodySize and WriteBody are generated together; a mismatch means the message changed while
+    // it was being written (another thread mutated a collection, say).
+    [DoesNotReturn]
+    private static void ThrowChangedWhileEncoding(Type type) =>
+        throw new TetherException(TetherErrorCode.EncodeInvalidValue, $"{type} changed while it was being encoded.");
 }

@@ -42,6 +42,7 @@ public static class WireSize
         8 + VarInt32((int)(value.Offset.Ticks / System.TimeSpan.TicksPerMinute));
 
     /// <summary>Bytes <see cref="TetherWriter.WriteMessage{T}"/> writes for a nested message at <paramref name="depth"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int Message<T>(in T value, int depth)
         where T : IMessage<T>
     {

@@ -1,0 +1,3 @@
+using Tether.Samples.Quickstart;
+
+return await Demo.RunAsync(Console.Out);

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs every test, the way CI does: installs prerequisites, builds the whole solution in Release
+# (warnings are errors, AOT/trim analyzers on for Tether.Runtime), then runs each test project.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/prerequisites.sh
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+dotnet build Framework.sln -c Release -nologo -clp:ErrorsOnly
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+dotnet test Framework.sln -c Release --no-build -nologo --blame-hang-timeout 10m 2>&1 | tee "$log" || status=$?
+
+# One summary line over all test projects ("N passed, N failed, N skipped").
+count() { grep -oE "$1: +[0-9]+" "$log" | awk '{ s += $2 } END { print s + 0 }'; }
+passed=$(count Passed)
+failed=$(count Failed)
+skipped=$(count Skipped)
+echo "Tests: ${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
+
+if [ "$status" -ne 0 ] || [ "${failed:-0}" -ne 0 ] || [ "${passed:-0}" -eq 0 ]; then
+  exit 1
+fi
