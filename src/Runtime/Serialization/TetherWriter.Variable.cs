@@ -94,6 +94,47 @@ public ref partial struct TetherWriter
         }
 
         _depth++;
+        if (_output is null)
+        {
+            WriteMessageSized(in value);
+        }
+        else
+        {
+            // Write the body after a one-byte length slot and patch the slot afterwards: no sizing
+            // pass. While the body is pending, Grow keeps the slot and the body in the live buffer.
+            long slot = BytesWritten;
+            bool outermost = _pendingFrom == 0;
+            if (outermost)
+            {
+                _pendingFrom = slot + 1;
+            }
+
+            Reserve(1);
+            _position++;
+            T.WriteBody(ref this, in value);
+            long length = BytesWritten - slot - 1;
+            if (length < 0x80)
+            {
+                _buffer[(int)(slot - _flushed)] = (byte)length;
+            }
+            else
+            {
+                WidenLengthSlot(slot, length);
+            }
+
+            if (outermost)
+            {
+                _pendingFrom = 0;
+            }
+        }
+
+        _depth--;
+    }
+
+    // Over a fixed span there is no live buffer to keep a slot in; the exact size is computed first.
+    private void WriteMessageSized<T>(in T value)
+        where T : IMessage<T>
+    {
         int size = T.GetBodySize(in value, _depth);
         Reserve(Wire.MaxVarInt32Length);
         UncheckedWriteVarUInt32((uint)size);
@@ -103,8 +144,31 @@ public ref partial struct TetherWriter
         {
             ThrowChangedWhileEncoding(typeof(T));
         }
+    }
 
-        _depth--;
+    // A body of 128 bytes or more needs a longer length prefix: shift the body right and write it.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void WidenLengthSlot(long slot, long length)
+    {
+        if (length > uint.MaxValue)
+        {
+            throw new TetherException(TetherErrorCode.EncodeInvalidValue, "A nested message is larger than 4 GiB.");
+        }
+
+        int prefix = Wire.VarUInt32Size((uint)length);
+        int extra = prefix - 1;
+        Reserve(extra); // may move the pending region; positions are recomputed below
+        int index = (int)(slot - _flushed);
+        _buffer.Slice(index + 1, (int)length).CopyTo(_buffer.Slice(index + prefix));
+        _position += extra;
+        uint value = (uint)length;
+        while (value >= 0x80)
+        {
+            _buffer[index++] = (byte)(value | 0x80);
+            value >>= 7;
+        }
+
+        _buffer[index] = (byte)value;
     }
 
     [DoesNotReturn]

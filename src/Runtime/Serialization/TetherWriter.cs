@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Tether.Internal;
@@ -27,6 +28,10 @@ public ref partial struct TetherWriter
     private int _position;
     private long _flushed;
     private int _depth;
+
+    // 1 + the absolute position of the outermost nested-message length slot still to be patched, or 0.
+    // Bytes from there on must stay in the live buffer (see GrowKeepingPending).
+    private long _pendingFrom;
 
     /// <summary>Creates a writer that appends to <paramref name="output"/>.</summary>
     public TetherWriter(IBufferWriter<byte> output)
@@ -58,6 +63,7 @@ public ref partial struct TetherWriter
     /// <summary>Hands the buffered bytes to the underlying <see cref="IBufferWriter{T}"/> (or, over a span, completes the last run).</summary>
     public void Flush()
     {
+        Debug.Assert(_pendingFrom == 0, "Flush inside a nested message.");
         if (_output is null)
         {
             CommitSpill();
@@ -107,6 +113,12 @@ public ref partial struct TetherWriter
             return;
         }
 
+        if (_pendingFrom != 0)
+        {
+            GrowKeepingPending(size);
+            return;
+        }
+
         if (_position > 0)
         {
             _output.Advance(_position);
@@ -119,6 +131,39 @@ public ref partial struct TetherWriter
         {
             throw new TetherException(TetherErrorCode.EncodeBufferTooSmall, $"The output returned {_buffer.Length} bytes where {size} were requested.");
         }
+    }
+
+    // Hands the output only the bytes before the outermost pending length slot, then carries the
+    // pending bytes into the new span. The new span is at least twice the pending region, so a
+    // large nested body is carried O(log n) times, not once per chunk. This runs only when a
+    // nested message straddles a buffer boundary.
+    private void GrowKeepingPending(int size)
+    {
+        int keepFrom = (int)(_pendingFrom - 1 - _flushed);
+        int keep = _position - keepFrom;
+
+        // Save the pending bytes before touching the output: it may recycle memory it handed out
+        // but that was never advanced (a Pipe returns an empty segment's block to its
+        // pool when it needs a bigger one), so the old span must not be read after GetSpan.
+        byte[] saved = ArrayPool<byte>.Shared.Rent(Math.Max(keep, 1));
+        _buffer.Slice(keepFrom, keep).CopyTo(saved);
+        if (keepFrom > 0)
+        {
+            _output!.Advance(keepFrom);
+            _flushed += keepFrom;
+        }
+
+        Span<byte> next = _output!.GetSpan(Math.Max(keep + size, keep * 2));
+        if (next.Length < keep + size)
+        {
+            ArrayPool<byte>.Shared.Return(saved);
+            throw new TetherException(TetherErrorCode.EncodeBufferTooSmall, $"The output returned {next.Length} bytes where {keep + size} were requested.");
+        }
+
+        saved.AsSpan(0, keep).CopyTo(next);
+        ArrayPool<byte>.Shared.Return(saved);
+        _buffer = next;
+        _position = keep;
     }
 
     // Over a fixed span a run reserves its largest size, which near the end of an exactly-sized

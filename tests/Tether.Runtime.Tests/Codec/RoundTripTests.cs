@@ -48,6 +48,18 @@ public sealed class RoundTripTests
     }
 
     [Fact]
+    public void Large_nested_messages_widen_their_length_prefix_on_every_writer()
+    {
+        // Bodies of 127, 128, 16383, 16384 and ~70000 bytes cross each varint length boundary.
+        foreach (int textLength in new[] { 120, 121, 122, 16_375, 16_376, 16_377, 70_000 })
+        {
+            var nested = new Scalars { Text = new string('x', textLength) };
+            RoundTrip(new Collections(null, null, null, null, null, null, null, nested, null, null, null));
+            RoundTrip(new BasketV2(null, [new ItemV2(1, new string('y', textLength), 2, ["t"], new ItemV1(3, "z"), 4)], 5));
+        }
+    }
+
+    [Fact]
     public void Standard_order_encodes_in_34_bytes_no_more_than_MessagePack()
     {
         // count 1 + Id 4 + Quantity 2 + Price 8 + Symbol 1+8 + IsBuy 1 + ticks 9 = 34 (MessagePack: 35).
@@ -68,6 +80,12 @@ public sealed class RoundTripTests
         var output = new ArrayBufferWriter<byte>(1);
         Assert.Equal(size, TetherCodec.Encode(output, value));
         Assert.Equal(bytes, output.WrittenSpan.ToArray());
+        foreach (int chunk in new[] { 1, 7, 64 })
+        {
+            var chunked = new ChunkedBufferWriter(chunk);
+            Assert.Equal(size, TetherCodec.Encode(chunked, value));
+            Assert.Equal(bytes, chunked.ToArray());
+        }
 
         DeepEqual.AssertEqual(value, TetherCodec.Decode<T>(bytes.AsSpan()));
         IEnumerable<ReadOnlySequence<byte>> splits = bytes.Length <= 4096 ? Sequences.AllSplits(bytes) : Sequences.SampledSplits(bytes);
