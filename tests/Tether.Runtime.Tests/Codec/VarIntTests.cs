@@ -54,6 +54,30 @@ public sealed class VarIntTests
         }
     }
 
+    [Theory]
+    [InlineData(0UL, "00")]
+    [InlineData(1UL, "01")]
+    [InlineData(127UL, "7F")]
+    [InlineData(128UL, "8001")]
+    [InlineData(300UL, "AC02")]
+    [InlineData(16_383UL, "FF7F")]
+    [InlineData(16_384UL, "808001")]
+    [InlineData((1UL << 56) - 1, "FFFFFFFFFFFFFF7F")]
+    [InlineData(1UL << 56, "808080808080808001")]
+    [InlineData(1UL << 63, "80808080808080808001")]
+    [InlineData(ulong.MaxValue, "FFFFFFFFFFFFFFFFFF01")]
+    public void Encodings_match_the_documented_bytes(ulong value, string hex)
+    {
+        foreach (int room in new[] { 0, 8 })
+        {
+            byte[] buffer = new byte[Wire.MaxVarInt64Length + room];
+            var writer = new TetherWriter(buffer.AsSpan());
+            writer.WriteVarUInt64(value);
+            writer.Flush();
+            Assert.Equal(hex, Convert.ToHexString(buffer, 0, (int)writer.BytesWritten));
+        }
+    }
+
     [Fact]
     public void Zigzag_maps_small_magnitudes_to_small_codes()
     {
