@@ -24,8 +24,6 @@ public static class TetherCodec
     }
 
     /// <summary>Encodes <paramref name="value"/> into <paramref name="destination"/>.</summary>
-    /// <remarks>Bytes of <paramref name="destination"/> past the returned count may be overwritten (the
-    /// encoder stores whole words where it has room); slice the destination to protect data after it.</remarks>
     /// <returns>The number of bytes written.</returns>
     /// <exception cref="TetherException"><see cref="TetherErrorCode.EncodeBufferTooSmall"/> if it does not fit; use <see cref="GetEncodedSize{T}"/>.</exception>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

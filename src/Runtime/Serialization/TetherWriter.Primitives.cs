@@ -19,47 +19,30 @@ public ref partial struct TetherWriter
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void UncheckedWriteVarUInt32(uint value)
     {
+        ref byte p = ref Cursor;
         if (value < 0x80)
         {
-            Cursor = (byte)value;
+            p = (byte)value;
             _position++;
             return;
         }
 
-        WriteVarIntMultiByte(value);
+        _position += WriteVarIntSlow(ref p, value);
     }
 
     /// <summary>Writes a 64-bit varint without a bounds check (after <see cref="Reserve"/> of <see cref="Wire.MaxVarInt64Length"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void UncheckedWriteVarUInt64(ulong value)
     {
+        ref byte p = ref Cursor;
         if (value < 0x80)
         {
-            Cursor = (byte)value;
+            p = (byte)value;
             _position++;
             return;
         }
 
-        WriteVarIntMultiByte(value);
-    }
-
-    // Two to ten bytes. Up to 56 bits with eight writable bytes: spread the 7-bit groups into bytes,
-    // set the continuation bits and store once; otherwise byte by byte.
-    private void WriteVarIntMultiByte(ulong value)
-    {
-        if (value < (1UL << 56) && _buffer.Length - _position >= sizeof(ulong))
-        {
-            int length = Wire.VarUInt64Size(value);
-            ulong spread = (value & 0x0000_0000_0FFF_FFFFUL) | ((value & 0x00FF_FFFF_F000_0000UL) << 4);
-            spread = (spread & 0x0000_3FFF_0000_3FFFUL) | ((spread & 0x0FFF_C000_0FFF_C000UL) << 2);
-            spread = (spread & 0x007F_007F_007F_007FUL) | ((spread & 0x3F80_3F80_3F80_3F80UL) << 1);
-            spread |= 0x8080_8080_8080_8080UL >> (8 * (9 - length));
-            Unsafe.WriteUnaligned(ref Cursor, BitConverter.IsLittleEndian ? spread : BinaryPrimitives.ReverseEndianness(spread));
-            _position += length;
-            return;
-        }
-
-        _position += WriteVarIntSlow(ref Cursor, value);
+        _position += WriteVarIntSlow(ref p, value);
     }
 
     private static int WriteVarIntSlow(ref byte destination, ulong value)
