@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -24,7 +25,15 @@ public ref partial struct TetherWriter
         if (value.Length <= ShortStringChars)
         {
             Reserve(1 + (ShortStringChars * 3));
-            int written = Encoding.UTF8.GetBytes(value, _buffer.Slice(_position + 1));
+            Span<byte> destination = _buffer.Slice(_position + 1);
+
+            // Most protocol strings are ASCII: narrow them in one vectorised pass that also detects
+            // anything else, which then takes the general UTF-8 encoder.
+            if (Ascii.FromUtf16(value, destination, out int written) != OperationStatus.Done)
+            {
+                written = Encoding.UTF8.GetBytes(value, destination);
+            }
+
             Cursor = (byte)(written + 1);
             _position += written + 1;
             return;
