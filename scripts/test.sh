@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test, the way CI does: installs prerequisites, builds the whole solution in Release
-# (warnings are errors, AOT/trim analyzers on for Tether.Runtime), then runs each test project.
+# (warnings are errors, AOT/trim analyzers on for Tether.Runtime), checks the NuGet package from a
+# fresh consumer project, then runs each test project.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,6 +9,9 @@ bash scripts/prerequisites.sh
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build Framework.sln -c Release -nologo -clp:ErrorsOnly
+
+# The package a user installs: generator and analyzers under analyzers/dotnet/cs, working.
+bash scripts/check-package.sh
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

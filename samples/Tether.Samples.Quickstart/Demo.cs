@@ -56,11 +56,11 @@ public static class Demo
         }
 
         output.WriteLine($"[dispatch] one-way notes received: {string.Join(", ", handler.Audit)}");
-        bool known = CanDispatch<TradingHandler>(999);
+        bool known = HandlerDispatch.CanDispatch<TradingHandler>(999);
         output.WriteLine($"[dispatch] message id 999 handled: {known}");
 
         // 5. The capability declaration: static data a generic client can read.
-        ServiceDescriptor service = Service<TradingHandler>();
+        ServiceDescriptor service = HandlerDispatch.Describe<TradingHandler>();
         output.WriteLine($"[capabilities] service {service.Name} v{service.Version}");
         foreach (MethodDescriptor method in service.Methods)
         {
@@ -81,20 +81,11 @@ public static class Demo
         where T : IMessage<T>
     {
         var payload = new ReadOnlySequence<byte>(TetherCodec.ToArray(message));
-        if (!TryDispatch(handler, T.MessageId, payload, context, out ValueTask completion))
+        if (!HandlerDispatch.TryDispatch(handler, T.MessageId, payload, context, out ValueTask completion))
         {
             throw new InvalidOperationException($"No handler method for message {T.MessageId}.");
         }
 
         await completion;
     }
-
-    private static bool TryDispatch<THandler>(THandler handler, int id, in ReadOnlySequence<byte> payload, CallContext context, out ValueTask completion)
-        where THandler : IMessageHandler<THandler> => THandler.TryDispatch(handler, id, payload, context, out completion);
-
-    private static bool CanDispatch<THandler>(int id)
-        where THandler : IMessageHandler<THandler> => THandler.CanDispatch(id);
-
-    private static ServiceDescriptor Service<THandler>()
-        where THandler : IMessageHandler<THandler> => THandler.Service;
 }

@@ -82,9 +82,9 @@ public sealed class DispatchTests
     public void Unknown_message_id_is_reported_without_calling_anything()
     {
         var payload = new ReadOnlySequence<byte>(TetherCodec.ToArray(new Ping(1)));
-        Assert.False(TryDispatch<ProbeHandler>(_handler, 999, payload, _context, out _));
-        Assert.False(CanDispatch<ProbeHandler>(999));
-        Assert.True(CanDispatch<ProbeHandler>(200));
+        Assert.False(HandlerDispatch.TryDispatch(_handler, 999, payload, _context, out _));
+        Assert.False(HandlerDispatch.CanDispatch<ProbeHandler>(999));
+        Assert.True(HandlerDispatch.CanDispatch<ProbeHandler>(200));
         Assert.Empty(_handler.Calls);
     }
 
@@ -92,7 +92,7 @@ public sealed class DispatchTests
     public void Bad_payload_raises_a_decode_error_before_the_handler_runs()
     {
         var payload = new ReadOnlySequence<byte>([1, 0x80]);
-        var error = Assert.Throws<TetherDecodeException>(() => TryDispatch<ProbeHandler>(_handler, 202, payload, _context, out _));
+        var error = Assert.Throws<TetherDecodeException>(() => HandlerDispatch.TryDispatch(_handler, 202, payload, _context, out _));
         Assert.Equal(TetherErrorCode.DecodeTruncated, error.Code);
         Assert.Empty(_handler.Calls);
     }
@@ -100,7 +100,7 @@ public sealed class DispatchTests
     [Fact]
     public void Capability_declaration_lists_service_methods_and_message_shapes()
     {
-        ServiceDescriptor service = Service<ProbeHandler>();
+        ServiceDescriptor service = HandlerDispatch.Describe<ProbeHandler>();
 
         Assert.Equal("Probe", service.Name);
         Assert.Equal(3, service.Version);
@@ -146,7 +146,7 @@ public sealed class DispatchTests
     private void DispatchSync(ReadOnlySequence<byte> payload)
     {
         _context.Reset();
-        TryDispatch<ProbeHandler>(_handler, 200, payload, _context, out ValueTask completion);
+        HandlerDispatch.TryDispatch(_handler, 200, payload, _context, out ValueTask completion);
         completion.GetAwaiter().GetResult();
     }
 
@@ -154,17 +154,7 @@ public sealed class DispatchTests
         where T : IMessage<T>
     {
         var payload = new ReadOnlySequence<byte>(TetherCodec.ToArray(message));
-        Assert.True(TryDispatch<ProbeHandler>(_handler, messageId, payload, _context, out ValueTask completion));
+        Assert.True(HandlerDispatch.TryDispatch(_handler, messageId, payload, _context, out ValueTask completion));
         return completion;
     }
-
-    // Generic helpers: the way the runtime calls a handler, through its static interface.
-    private static bool TryDispatch<THandler>(THandler handler, int id, in ReadOnlySequence<byte> payload, CallContext context, out ValueTask completion)
-        where THandler : IMessageHandler<THandler> => THandler.TryDispatch(handler, id, payload, context, out completion);
-
-    private static bool CanDispatch<THandler>(int id)
-        where THandler : IMessageHandler<THandler> => THandler.CanDispatch(id);
-
-    private static ServiceDescriptor Service<THandler>()
-        where THandler : IMessageHandler<THandler> => THandler.Service;
 }
