@@ -13,6 +13,9 @@ dotnet build Framework.sln -c Release -nologo -clp:ErrorsOnly
 # The package a user installs: generator and analyzers under analyzers/dotnet/cs, working.
 bash scripts/check-package.sh
 
+# Native AOT: the quickstart published as a native executable, with no trim/AOT warnings, runs.
+bash scripts/check-aot.sh
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0

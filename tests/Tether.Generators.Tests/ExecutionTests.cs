@@ -19,6 +19,23 @@ public sealed class ExecutionTests
     }
 
     [Fact]
+    public void Readonly_structs_internal_types_and_keyword_names_compile()
+    {
+        var (output, diagnostics, _) = GeneratorHarness.Run("""
+            using Tether;
+            namespace Edge;
+            [Message(1)] public readonly partial record struct Point(int X, int Y);
+            [Message(2)] internal readonly partial struct Cell { public Cell(int @class) { this.@class = @class; } public int @class { get; } }
+            internal partial struct Holder
+            {
+                [Message(3)] internal sealed partial class Inner { public Point? Where { get; set; } public Cell Cell { get; init; } }
+            }
+            """);
+        Assert.Empty(diagnostics);
+        Assert.Empty(GeneratorHarness.Errors(output));
+    }
+
+    [Fact]
     public void Generated_handler_implements_the_dispatch_contract()
     {
         var (output, _, _) = GeneratorHarness.Run(Sources.Valid);

@@ -178,7 +178,14 @@ internal static class MessageEmitter
             construction += " { " + string.Join(", ", initializers) + " }";
         }
 
+        // The message's own constructor or accessors may validate and throw; that is still bad
+        // input, so it leaves as a decode error.
+        w.Open("try");
         w.Line($"return {construction};");
+        w.Close();
+        w.Open($"catch (global::System.Exception __exception) when (__exception is not {KnownNames.TetherException})");
+        w.Line("throw reader.ConstructionFailed(__exception);");
+        w.Close();
         w.Close();
     }
 

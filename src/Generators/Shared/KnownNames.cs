@@ -15,6 +15,7 @@ internal static class KnownNames
     public const string Wire = "global::Tether.Serialization.Wire";
     public const string WireSize = "global::Tether.Serialization.WireSize";
     public const string ErrorCode = "global::Tether.TetherErrorCode";
+    public const string TetherException = "global::Tether.TetherException";
     public const string ContextType = "global::Tether.Dispatch.CallContext";
     public const string ServiceDescriptor = "global::Tether.Dispatch.ServiceDescriptor";
     public const string MethodDescriptor = "global::Tether.Dispatch.MethodDescriptor";

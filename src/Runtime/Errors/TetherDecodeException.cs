@@ -10,7 +10,16 @@ public sealed class TetherDecodeException : TetherException
     /// <param name="code">One of the <c>Decode*</c> codes.</param>
     /// <param name="position">The byte offset in the input where the problem was found.</param>
     public TetherDecodeException(TetherErrorCode code, long position)
-        : base(code, $"{TetherErrors.Get(code).DefaultMessage} (at byte {position})")
+        : this(code, position, null)
+    {
+    }
+
+    /// <summary>Creates the exception with the failure that caused it (for example a message constructor that rejected a value).</summary>
+    /// <param name="code">One of the <c>Decode*</c> codes.</param>
+    /// <param name="position">The byte offset in the input where the problem was found.</param>
+    /// <param name="innerException">The underlying failure.</param>
+    public TetherDecodeException(TetherErrorCode code, long position, Exception? innerException)
+        : base(code, $"{TetherErrors.Get(code).DefaultMessage} (at byte {position}){(innerException is null ? string.Empty : ": " + innerException.Message)}", innerException)
     {
         Position = position;
     }

@@ -63,12 +63,9 @@ public ref partial struct TetherReader
         }
     }
 
-    // One transcoding pass into a stack buffer (UTF-16 never has more code units than UTF-8 has
-    // bytes), validating as it goes, then one copy into the string: cheaper for short strings than
-    // Encoding's count-then-convert.
+    // Short strings avoid Encoding's count-then-convert passes.
     private readonly string DecodeShortUtf8(ReadOnlySpan<byte> bytes)
     {
-        // Most protocol strings (symbols, names, keys) are ASCII: validate and widen, both vectorised.
         // Most protocol strings (symbols, names, keys) are ASCII. Allocate the string and widen into
         // it in one vectorised pass that also validates; the string is not visible to anyone until it
         // is returned, so writing into it is safe (MemoryPack does the same).
@@ -79,6 +76,8 @@ public ref partial struct TetherReader
             return text;
         }
 
+        // Not ASCII (the string above is garbage): transcode into a stack buffer, validating as it
+        // goes (UTF-16 never has more code units than UTF-8 has bytes), then copy into a new string.
         Span<char> chars = stackalloc char[ShortStringBytes];
         OperationStatus status = Utf8.ToUtf16(bytes, chars, out _, out int written, replaceInvalidSequences: false);
         if (status != OperationStatus.Done)

@@ -116,6 +116,14 @@ public ref partial struct TetherReader
     /// <summary>Throws the decode error <paramref name="code"/> at the current position.</summary>
     public readonly void Fail(TetherErrorCode code) => ThrowHelper.ThrowDecode(code, Consumed);
 
+    /// <summary>
+    /// The error for a message whose own constructor or accessors rejected the decoded values: a
+    /// <see cref="TetherErrorCode.DecodeInvalidValue"/> carrying that failure, so bad input still
+    /// surfaces as the one decode error type.
+    /// </summary>
+    public readonly TetherDecodeException ConstructionFailed(Exception exception) =>
+        new(TetherErrorCode.DecodeInvalidValue, Consumed, exception);
+
     private bool LoadNextSegment()
     {
         _spanStart += _span.Length;

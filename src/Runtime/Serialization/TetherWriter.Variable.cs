@@ -75,14 +75,6 @@ public ref partial struct TetherWriter
         UncheckedWriteVarUInt32((uint)(count + 1));
     }
 
-    /// <summary>Writes the member count that starts every message body.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void WriteMemberCount(int count)
-    {
-        Reserve(Wire.MaxVarInt32Length);
-        UncheckedWriteVarUInt32((uint)count);
-    }
-
     /// <summary>
     /// Writes a nested message: a varint of its body length (0 meaning null), then the body.
     /// The length lets a reader that knows fewer members skip the ones it does not know.

@@ -138,6 +138,17 @@ public sealed class MalformedInputTests
     }
 
     [Fact]
+    public void A_value_the_message_constructor_rejects_is_a_decode_error()
+    {
+        Assert.Equal(5, TetherCodec.Decode<Validated>(TetherCodec.ToArray(new Validated(5)).AsSpan()).Quantity);
+
+        byte[] bytes = [1, 0];  // Quantity = 0, which the constructor refuses
+        var error = Assert.Throws<TetherDecodeException>(() => TetherCodec.Decode<Validated>(bytes.AsSpan()));
+        Assert.Equal(TetherErrorCode.DecodeInvalidValue, error.Code);
+        Assert.IsType<ArgumentOutOfRangeException>(error.InnerException);
+    }
+
+    [Fact]
     public void Duplicate_dictionary_keys_are_rejected()
     {
         // Collections { Counts = { "k": 1, "k": 2 } }: member count 4, three null members, then the map.

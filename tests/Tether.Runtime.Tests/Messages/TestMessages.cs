@@ -95,3 +95,16 @@ public static partial class Container
     [Message(7)]
     public partial record Inner(int X);
 }
+
+/// <summary>A message that validates in its constructor.</summary>
+[Message(8)]
+public sealed partial record Validated
+{
+    public Validated(int quantity)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(quantity);
+        Quantity = quantity;
+    }
+
+    public int Quantity { get; }
+}
