@@ -47,7 +47,7 @@ internal sealed class ValueEmitter
     };
 
     public static string Identifier(string name) =>
-        SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None || SyntaxFacts.GetContextualKeywordKind(name) == SyntaxKind.FieldKeyword ? "@" + name : name;
+        SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
 
     /// <summary>Unchecked write statements for a bounded value (the caller reserved <see cref="MaxSize"/>).</summary>
     public void UncheckedWrite(SourceWriter w, TypeShape shape, string value)

@@ -64,7 +64,7 @@ internal static class HandlerParser
 
         string serviceName = ReadNamedArgument(context.Attributes[0], "ServiceName") as string ?? DefaultServiceName(type.Name);
         int version = ReadNamedArgument(context.Attributes[0], "Version") is int v ? v : 1;
-        var model2 = new HandlerModel(
+        var handler = new HandlerModel(
             Declarations.Namespace(type),
             Declarations.HintName(type, "Dispatch"),
             Declarations.Describe(syntax),
@@ -74,7 +74,7 @@ internal static class HandlerParser
             version,
             methods.OrderBy(static m => m.RequestId).ToEquatableArray(),
             CapabilityShapes.Collect(messageTypes, cancellationToken));
-        return new(model2, EquatableArray<DiagnosticInfo>.Empty);
+        return new(handler, EquatableArray<DiagnosticInfo>.Empty);
     }
 
     private static HandlerMethodModel? ParseMethod(IMethodSymbol method, INamedTypeSymbol request, int requestId, List<INamedTypeSymbol> messageTypes, out string? problem)

@@ -35,12 +35,6 @@ internal sealed class SourceWriter
         }
     }
 
-    public void OpenBrace()
-    {
-        Line("{");
-        _indent++;
-    }
-
     public void Close(string suffix = "")
     {
         _indent--;
