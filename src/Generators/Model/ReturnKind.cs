@@ -1,0 +1,12 @@
+namespace Tether.Generators.Model;
+
+/// <summary>How a handler method's result is produced.</summary>
+internal enum ReturnKind
+{
+    Void,
+    ValueTask,
+    Task,
+    ValueTaskOfT,
+    TaskOfT,
+    AsyncEnumerable,
+}

@@ -1,0 +1,7 @@
+namespace Tether.Dispatch;
+
+/// <summary>The wire shape of one message: its id, type name and members in encoding order.</summary>
+/// <param name="Id">Message id.</param>
+/// <param name="TypeName">Fully qualified CLR type name.</param>
+/// <param name="Members">Members in wire order.</param>
+public sealed record MessageShape(int Id, string TypeName, IReadOnlyList<MemberShape> Members);
