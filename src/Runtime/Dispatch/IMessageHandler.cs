@@ -19,6 +19,11 @@ public interface IMessageHandler<TSelf> where TSelf : IMessageHandler<TSelf>
     /// Decodes the message in <paramref name="payload"/>, calls the method for <paramref name="messageId"/>
     /// and reports its result through <paramref name="context"/>.
     /// </summary>
+    /// <remarks>
+    /// The payload is decoded completely, into objects that own their data, before this method
+    /// returns: the caller may release or reuse the payload buffer (for example advance its
+    /// <c>PipeReader</c>) as soon as it has the completion, even while the handler is still running.
+    /// </remarks>
     /// <returns><see langword="false"/> when no method handles <paramref name="messageId"/> (nothing was called).</returns>
     /// <exception cref="TetherDecodeException">The payload is not a valid message (thrown before the handler runs).</exception>
     static abstract bool TryDispatch(TSelf handler, int messageId, in ReadOnlySequence<byte> payload, CallContext context, out ValueTask completion);

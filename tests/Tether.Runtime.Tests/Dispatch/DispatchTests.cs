@@ -79,6 +79,21 @@ public sealed class DispatchTests
     }
 
     [Fact]
+    public async Task The_payload_buffer_can_be_reused_as_soon_as_dispatch_returns()
+    {
+        // The handler completes later; meanwhile the caller overwrites the payload buffer, as a pipe
+        // reader would after AdvanceTo. The handler must still see the original message.
+        byte[] buffer = TetherCodec.ToArray(new Slow(41));
+        _handler.SlowReply = new TaskCompletionSource<Pong>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Assert.True(HandlerDispatch.TryDispatch(_handler, 204, new ReadOnlySequence<byte>(buffer), _context, out ValueTask completion));
+        Array.Fill(buffer, (byte)0xFF);
+
+        _handler.SlowReply.SetResult(new Pong(_handler.LastSlow!.Sequence, 0));
+        await completion;
+        Assert.Equal(new Pong(41, 0), TetherCodec.Decode<Pong>(_context.Buffer.WrittenSpan));
+    }
+
+    [Fact]
     public void Unknown_message_id_is_reported_without_calling_anything()
     {
         var payload = new ReadOnlySequence<byte>(TetherCodec.ToArray(new Ping(1)));

@@ -32,6 +32,8 @@ public sealed partial class ProbeHandler
 
     public TaskCompletionSource<Pong>? SlowReply { get; set; }
 
+    public Slow? LastSlow { get; private set; }
+
     /// <summary>Unary, completes synchronously: the zero-allocation path.</summary>
     public ValueTask<Pong> Ping(Ping ping, CancellationToken cancellationToken)
     {
@@ -54,7 +56,11 @@ public sealed partial class ProbeHandler
     }
 
     /// <summary>Unary completing later, through Task&lt;T&gt;.</summary>
-    public Task<Pong> Slow(Slow slow, CallContext context, CancellationToken cancellationToken) => SlowReply!.Task;
+    public Task<Pong> Slow(Slow slow, CallContext context, CancellationToken cancellationToken)
+    {
+        LastSlow = slow;
+        return SlowReply!.Task;
+    }
 
     /// <summary>Server streaming.</summary>
     public async IAsyncEnumerable<Pong> Query(Query query, [EnumeratorCancellation] CancellationToken cancellationToken)
