@@ -3,6 +3,9 @@ using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
+using MemoryPack;
+using MessagePack;
+using Tether.Serialization;
 
 namespace Tether.Benchmarks.Codec;
 
@@ -49,19 +52,23 @@ public sealed class EncodedSizeColumn : IColumn
     private static Dictionary<string, int> Measure()
     {
         var sizes = new Dictionary<string, int>();
-        Add(new OrderCodecBenchmarks());
-        Add(new BatchCodecBenchmarks());
-        return sizes;
-
-        void Add<TT, TMP, TMsg, TPb>(CodecBenchmarks<TT, TMP, TMsg, TPb> benchmarks)
-            where TT : IMessage<TT>
+        var single = new OrderCodecBenchmarks();
+        single.Setup();
+        var batch = new BatchCodecBenchmarks();
+        batch.Setup();
+        foreach ((string type, Func<int>[] encoders) in new[]
         {
-            benchmarks.Setup();
-            string type = benchmarks.GetType().Name;
-            sizes[type + ".Tether"] = benchmarks.Encode_Tether();
-            sizes[type + ".MemoryPack"] = benchmarks.Encode_MemoryPack();
-            sizes[type + ".MessagePack"] = benchmarks.Encode_MessagePack();
-            sizes[type + ".ProtobufNet"] = benchmarks.Encode_ProtobufNet();
+            (nameof(OrderCodecBenchmarks), new Func<int>[] { single.Encode_Tether, single.Encode_MemoryPack, single.Encode_MessagePack, single.Encode_ProtobufNet }),
+            (nameof(BatchCodecBenchmarks), new Func<int>[] { batch.Encode_Tether, batch.Encode_MemoryPack, batch.Encode_MessagePack, batch.Encode_ProtobufNet }),
+        })
+        {
+            string[] names = ["Tether", "MemoryPack", "MessagePack", "ProtobufNet"];
+            for (int i = 0; i < names.Length; i++)
+            {
+                sizes[type + "." + names[i]] = encoders[i]();
+            }
         }
+
+        return sizes;
     }
 }
