@@ -6,7 +6,8 @@ namespace Tether.Dispatch;
 
 /// <summary>
 /// One call in progress, as seen by a handler and by generated dispatch code. The runtime supplies
-/// the implementation (one pooled instance per in-flight call); handlers may take it as a parameter
+/// the implementation (the network runtime arrives with issue 3; tests and the quickstart supply their
+/// own); handlers may take it as a parameter
 /// to read the call's cancellation and decode options.
 /// </summary>
 public abstract class CallContext
