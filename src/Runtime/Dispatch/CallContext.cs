@@ -5,10 +5,9 @@ using Tether.Serialization;
 namespace Tether.Dispatch;
 
 /// <summary>
-/// One call in progress, as seen by a handler and by generated dispatch code. The runtime supplies
-/// the implementation (the network runtime arrives with issue 3; tests and the quickstart supply their
-/// own); handlers may take it as a parameter
-/// to read the call's cancellation and decode options.
+/// One call in progress, as seen by a handler and by generated dispatch code. Whatever carries the
+/// call supplies the implementation (the network runtime will; tests and the quickstart have their
+/// own). Handlers may take it as a parameter to read the call's cancellation and decode options.
 /// </summary>
 public abstract class CallContext
 {
