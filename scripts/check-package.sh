@@ -7,8 +7,12 @@ cd "$(dirname "$0")/.."
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 dotnet pack src/Runtime -c Release -o "$work/feed" -nologo -clp:ErrorsOnly >/dev/null
-unzip -l "$work/feed/Tether.Runtime.0.1.0.nupkg" | grep -q "analyzers/dotnet/cs/Tether.Generators.dll"
-unzip -l "$work/feed/Tether.Runtime.0.1.0.nupkg" | grep -q "analyzers/dotnet/cs/Tether.Analyzers.dll"
+# The listing goes to a file first: `unzip | grep -q` dies of SIGPIPE (exit 141) under pipefail
+# whenever grep stops reading before unzip has finished writing.
+unzip -Z1 "$work/feed/Tether.Runtime.0.1.0.nupkg" >"$work/contents.txt"
+for dll in Tether.Generators.dll Tether.Analyzers.dll; do
+  grep -qx "analyzers/dotnet/cs/$dll" "$work/contents.txt" || { echo "package lacks analyzers/dotnet/cs/$dll" >&2; exit 1; }
+done
 
 mkdir "$work/consumer"
 cp tests/PackageConsumer/PackageConsumer.csproj.template "$work/consumer/PackageConsumer.csproj"

@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/prerequisites.sh
+# unzip: check-package.sh lists the .nupkg.
+bash scripts/prerequisites.sh unzip
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build Framework.sln -c Release -nologo -clp:ErrorsOnly
