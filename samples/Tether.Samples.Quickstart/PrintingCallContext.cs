@@ -1,4 +1,3 @@
-using System.Buffers;
 using Tether.Dispatch;
 
 namespace Tether.Samples.Quickstart;
@@ -9,30 +8,39 @@ namespace Tether.Samples.Quickstart;
 /// </summary>
 internal sealed class PrintingCallContext : CallContext
 {
-    private readonly ArrayBufferWriter<byte> _buffer = new();
+    private byte[] _pending = [];
     private int _pendingItemId;
 
     public List<(int MessageId, byte[] Body)> Frames { get; } = [];
 
     public override CancellationToken CancellationToken => CancellationToken.None;
 
-    public override IBufferWriter<byte> BeginReply(int messageId)
+    protected override bool TryBeginReply(int messageId, int bodyLength, out Span<byte> body)
     {
         _pendingItemId = messageId;
-        _buffer.ResetWrittenCount();
-        return _buffer;
+        _pending = new byte[bodyLength];
+        body = _pending;
+        return true;
     }
 
-    public override void EndReply() => Frames.Add((_pendingItemId, _buffer.WrittenSpan.ToArray()));
+    protected override void EndReply() => Frames.Add((_pendingItemId, _pending));
+
+    protected override void AbortReply()
+    {
+    }
 
     public override void CompleteEmpty() => Frames.Add((0, []));
 
-    public override IBufferWriter<byte> BeginStreamItem(int messageId) => BeginReply(messageId);
+    protected override bool TryBeginStreamItem(int messageId, int bodyLength, out Span<byte> body) => TryBeginReply(messageId, bodyLength, out body);
 
-    public override ValueTask EndStreamItemAsync()
+    protected override ValueTask EndStreamItemAsync()
     {
         EndReply();
         return ValueTask.CompletedTask;
+    }
+
+    protected override void AbortStreamItem()
+    {
     }
 
     public override void CompleteStream() => Frames.Add((-1, []));

@@ -118,6 +118,11 @@ internal static class HandlerEmitter
                 w.Line("return default;");
                 w.Close();
                 return;
+            case ReturnKind.Message:
+                w.Line($"context.Reply({call});");
+                w.Line("return default;");
+                w.Close();
+                return;
             case ReturnKind.ValueTask:
             case ReturnKind.Task:
                 w.Line($"var pending = {call};");

@@ -9,4 +9,7 @@ internal enum ReturnKind
     ValueTaskOfT,
     TaskOfT,
     AsyncEnumerable,
+
+    /// <summary>Returns a message synchronously (unary).</summary>
+    Message,
 }

@@ -125,7 +125,7 @@ internal static class HandlerParser
         {
             problem = method.IsAsync && method.ReturnsVoid
                 ? "'async void' cannot be awaited or report failures; return ValueTask instead"
-                : $"return type '{method.ReturnType.ToDisplayString()}' is not void, ValueTask, Task, ValueTask<T>, Task<T> or IAsyncEnumerable<T>";
+                : $"return type '{method.ReturnType.ToDisplayString()}' is not void, a [Message] type, ValueTask, Task, ValueTask<T>, Task<T> or IAsyncEnumerable<T>";
             return null;
         }
 
@@ -166,7 +166,15 @@ internal static class HandlerParser
             case "System.Threading.Tasks.ValueTask`1": result = returnType.TypeArguments[0]; return ReturnKind.ValueTaskOfT;
             case "System.Threading.Tasks.Task`1": result = returnType.TypeArguments[0]; return ReturnKind.TaskOfT;
             case "System.Collections.Generic.IAsyncEnumerable`1": result = returnType.TypeArguments[0]; return ReturnKind.AsyncEnumerable;
-            default: return null;
+            default:
+                // A message returned synchronously is a unary reply (checked to be a [Message] by the caller).
+                if (method.IsAsync || !TypeShapeParser.TryGetMessageId(returnType, out _))
+                {
+                    return null;
+                }
+
+                result = returnType;
+                return ReturnKind.Message;
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.ComponentModel;
 using Tether.Serialization;
 
@@ -14,28 +13,34 @@ public abstract class CallContext
     /// <summary>Cancelled when the caller cancels, the deadline passes or the connection ends.</summary>
     public abstract CancellationToken CancellationToken { get; }
 
+    /// <summary>The peer that made the call (a server's <see cref="Server.TetherSession"/>, or the client receiving a push); null outside the network runtime.</summary>
+    public virtual TetherPeer? Peer => null;
+
     /// <summary>Limits used to decode this call's messages.</summary>
     public virtual DecodeOptions DecodeOptions => DecodeOptions.Default;
 
-    /// <summary>Called by generated code: returns the buffer the reply message body is written to.</summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public abstract IBufferWriter<byte> BeginReply(int messageId);
+    /// <summary>Opens the reply frame: returns false when the call takes no reply (a one-way message), else a span of exactly <paramref name="bodyLength"/> bytes to encode the body into.</summary>
+    /// <exception cref="TetherException">The reply cannot be sent (for example it exceeds the peer's frame size).</exception>
+    protected abstract bool TryBeginReply(int messageId, int bodyLength, out Span<byte> body);
 
-    /// <summary>Called by generated code once the reply body is written.</summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public abstract void EndReply();
+    /// <summary>Commits the reply frame opened by <see cref="TryBeginReply"/>.</summary>
+    protected abstract void EndReply();
+
+    /// <summary>Drops the reply frame opened by <see cref="TryBeginReply"/> (encoding failed).</summary>
+    protected abstract void AbortReply();
 
     /// <summary>Called by generated code when a unary method with no result completes.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     public abstract void CompleteEmpty();
 
-    /// <summary>Called by generated code: returns the buffer the next stream item body is written to.</summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public abstract IBufferWriter<byte> BeginStreamItem(int messageId);
+    /// <summary>Opens the next stream item frame; same contract as <see cref="TryBeginReply"/>.</summary>
+    protected abstract bool TryBeginStreamItem(int messageId, int bodyLength, out Span<byte> body);
 
-    /// <summary>Called by generated code once a stream item is written; completes when the transport can take more (backpressure).</summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public abstract ValueTask EndStreamItemAsync();
+    /// <summary>Commits the stream item frame; completes when the transport can take more (backpressure).</summary>
+    protected abstract ValueTask EndStreamItemAsync();
+
+    /// <summary>Drops the stream item frame (encoding failed).</summary>
+    protected abstract void AbortStreamItem();
 
     /// <summary>Called by generated code when a server stream ends normally.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
@@ -45,7 +50,23 @@ public abstract class CallContext
     public void Reply<T>(in T value)
         where T : IMessage<T>
     {
-        TetherCodec.Encode(BeginReply(T.MessageId), in value);
+        // Sized first, so the frame is written once, in place, with its final length.
+        int length = TetherCodec.GetEncodedSize(in value);
+        if (!TryBeginReply(T.MessageId, length, out Span<byte> body))
+        {
+            return;
+        }
+
+        try
+        {
+            TetherCodec.Encode(body, in value);
+        }
+        catch
+        {
+            AbortReply();
+            throw;
+        }
+
         EndReply();
     }
 
@@ -53,7 +74,22 @@ public abstract class CallContext
     public ValueTask WriteStreamItemAsync<T>(in T value)
         where T : IMessage<T>
     {
-        TetherCodec.Encode(BeginStreamItem(T.MessageId), in value);
+        int length = TetherCodec.GetEncodedSize(in value);
+        if (!TryBeginStreamItem(T.MessageId, length, out Span<byte> body))
+        {
+            return default;
+        }
+
+        try
+        {
+            TetherCodec.Encode(body, in value);
+        }
+        catch
+        {
+            AbortStreamItem();
+            throw;
+        }
+
         return EndStreamItemAsync();
     }
 }

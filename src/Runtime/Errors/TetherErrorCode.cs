@@ -46,4 +46,49 @@ public enum TetherErrorCode
 
     /// <summary>A handler threw an exception.</summary>
     HandlerFailed = 2002,
+
+    /// <summary>The call was cancelled by its caller.</summary>
+    CallCanceled = 2003,
+
+    /// <summary>The call's deadline passed before a reply arrived.</summary>
+    CallTimedOut = 2004,
+
+    /// <summary>The reply's message id is not the one the caller expects, or the method's kind does not match the call.</summary>
+    UnexpectedReply = 2005,
+
+    /// <summary>The peer broke the frame protocol (unknown frame type, flags or reserved bits, a frame out of place).</summary>
+    ProtocolViolation = 3001,
+
+    /// <summary>A frame header claimed more than the receiver's maximum frame size.</summary>
+    FrameTooLarge = 3002,
+
+    /// <summary>The peer speaks no protocol version this side supports, or its hello is malformed.</summary>
+    UnsupportedVersion = 3003,
+
+    /// <summary>The connection closed before the operation completed.</summary>
+    ConnectionClosed = 3004,
+
+    /// <summary>The peer is shutting down and takes no new calls (goaway).</summary>
+    GoingAway = 3005,
+
+    /// <summary>A frame, or the opening hello, did not arrive completely within the configured time.</summary>
+    FrameTimeout = 3006,
+
+    /// <summary>The connection could not be established.</summary>
+    ConnectFailed = 3007,
+
+    /// <summary>The client's pending-call table is full.</summary>
+    PendingCallsExceeded = 5001,
+
+    /// <summary>The session already runs its maximum number of concurrent calls.</summary>
+    InFlightCallsExceeded = 5002,
+
+    /// <summary>The server already holds its maximum number of connections.</summary>
+    ConnectionLimitExceeded = 5003,
+
+    /// <summary>The session's send queue is full (the peer is not reading fast enough).</summary>
+    SendQueueFull = 5004,
+
+    /// <summary>An outgoing message is larger than the peer's maximum frame size.</summary>
+    MessageTooLarge = 5005,
 }

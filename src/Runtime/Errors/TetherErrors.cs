@@ -19,6 +19,21 @@ public static class TetherErrors
         new(TetherErrorCode.EncodeInvalidValue, "encode.invalid_value", "A value cannot be encoded.", false, TetherErrorCategory.Serialization),
         new(TetherErrorCode.UnknownMessage, "dispatch.unknown_message", "No handler is registered for this message id.", false, TetherErrorCategory.Dispatch),
         new(TetherErrorCode.HandlerFailed, "dispatch.handler_failed", "The handler failed while processing the message.", false, TetherErrorCategory.Dispatch),
+        new(TetherErrorCode.CallCanceled, "dispatch.call_canceled", "The call was cancelled by its caller.", false, TetherErrorCategory.Dispatch),
+        new(TetherErrorCode.CallTimedOut, "dispatch.call_timed_out", "The call's deadline passed before a reply arrived.", true, TetherErrorCategory.Dispatch),
+        new(TetherErrorCode.UnexpectedReply, "dispatch.unexpected_reply", "The reply does not match what the caller expects (message id or method kind).", false, TetherErrorCategory.Dispatch),
+        new(TetherErrorCode.ProtocolViolation, "protocol.violation", "The peer broke the frame protocol.", false, TetherErrorCategory.Protocol),
+        new(TetherErrorCode.FrameTooLarge, "protocol.frame_too_large", "A frame is larger than the receiver's maximum frame size.", false, TetherErrorCategory.Protocol),
+        new(TetherErrorCode.UnsupportedVersion, "protocol.unsupported_version", "The peer speaks no supported protocol version, or its hello is malformed.", false, TetherErrorCategory.Protocol),
+        new(TetherErrorCode.ConnectionClosed, "protocol.connection_closed", "The connection closed before the operation completed.", true, TetherErrorCategory.Protocol),
+        new(TetherErrorCode.GoingAway, "protocol.going_away", "The peer is shutting down and takes no new calls.", true, TetherErrorCategory.Protocol),
+        new(TetherErrorCode.FrameTimeout, "protocol.frame_timeout", "A frame or the opening hello did not arrive completely in time.", false, TetherErrorCategory.Protocol),
+        new(TetherErrorCode.ConnectFailed, "protocol.connect_failed", "The connection could not be established.", true, TetherErrorCategory.Protocol),
+        new(TetherErrorCode.PendingCallsExceeded, "limit.pending_calls", "The client's pending-call table is full.", true, TetherErrorCategory.Limit),
+        new(TetherErrorCode.InFlightCallsExceeded, "limit.in_flight_calls", "The session already runs its maximum number of concurrent calls.", true, TetherErrorCategory.Limit),
+        new(TetherErrorCode.ConnectionLimitExceeded, "limit.connections", "The server already holds its maximum number of connections.", true, TetherErrorCategory.Limit),
+        new(TetherErrorCode.SendQueueFull, "limit.send_queue_full", "The session's send queue is full; the peer is not reading fast enough.", true, TetherErrorCategory.Limit),
+        new(TetherErrorCode.MessageTooLarge, "limit.message_too_large", "The message is larger than the peer's maximum frame size.", false, TetherErrorCategory.Limit),
     ];
 
     private static readonly FrozenDictionary<TetherErrorCode, TetherErrorDescriptor> s_byCode =

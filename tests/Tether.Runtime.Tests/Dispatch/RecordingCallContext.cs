@@ -21,6 +21,7 @@ public sealed class RecordingCallContext : CallContext
     public bool StreamCompleted { get; private set; }
 
     private int _pendingStreamId;
+    private int _pendingLength;
 
     public override CancellationToken CancellationToken => _cancellation.Token;
 
@@ -31,27 +32,44 @@ public sealed class RecordingCallContext : CallContext
         ReplyMessageId = 0;
     }
 
-    public override IBufferWriter<byte> BeginReply(int messageId)
+    protected override bool TryBeginReply(int messageId, int bodyLength, out Span<byte> body)
     {
         ReplyMessageId = messageId;
-        return Buffer;
+        body = Buffer.GetSpan(bodyLength).Slice(0, bodyLength);
+        _pendingLength = bodyLength;
+        return true;
     }
 
-    public override void EndReply() => Replies++;
+    protected override void EndReply()
+    {
+        Buffer.Advance(_pendingLength);
+        Replies++;
+    }
+
+    protected override void AbortReply()
+    {
+    }
 
     public override void CompleteEmpty() => EmptyCompletions++;
 
-    public override IBufferWriter<byte> BeginStreamItem(int messageId)
+    protected override bool TryBeginStreamItem(int messageId, int bodyLength, out Span<byte> body)
     {
         _pendingStreamId = messageId;
         Buffer.ResetWrittenCount();
-        return Buffer;
+        body = Buffer.GetSpan(bodyLength).Slice(0, bodyLength);
+        _pendingLength = bodyLength;
+        return true;
     }
 
-    public override ValueTask EndStreamItemAsync()
+    protected override ValueTask EndStreamItemAsync()
     {
+        Buffer.Advance(_pendingLength);
         StreamItems.Add((_pendingStreamId, Buffer.WrittenSpan.ToArray()));
         return ValueTask.CompletedTask;
+    }
+
+    protected override void AbortStreamItem()
+    {
     }
 
     public override void CompleteStream() => StreamCompleted = true;

@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Logging;
+
+namespace Tether.Connections;
+
+/// <summary>Connection events. Event ids are never reused (1xx connection, 2xx server, 3xx client).</summary>
+internal static partial class ConnectionLog
+{
+    [LoggerMessage(100, LogLevel.Debug, "Connection {ConnectionId} opened from {RemoteEndPoint} over {Transport}")]
+    public static partial void ConnectionOpened(ILogger logger, long connectionId, string? remoteEndPoint, string transport);
+
+    [LoggerMessage(101, LogLevel.Debug, "Connection {ConnectionId} closed: {Reason}")]
+    public static partial void ConnectionClosed(ILogger logger, long connectionId, string reason);
+
+    [LoggerMessage(102, LogLevel.Warning, "Connection {ConnectionId} broke the protocol ({Code}): {Detail}")]
+    public static partial void ProtocolViolation(ILogger logger, long connectionId, TetherErrorCode code, string detail);
+
+    [LoggerMessage(103, LogLevel.Error, "Connection {ConnectionId}: the handler for message {MessageId} failed")]
+    public static partial void HandlerFailed(ILogger logger, long connectionId, int messageId, Exception exception);
+
+    [LoggerMessage(104, LogLevel.Warning, "Connection {ConnectionId}: one-way message {MessageId} dropped ({Code})")]
+    public static partial void MessageDropped(ILogger logger, long connectionId, int messageId, TetherErrorCode code);
+
+    [LoggerMessage(105, LogLevel.Debug, "Connection {ConnectionId}: the peer is going away ({Code})")]
+    public static partial void PeerGoingAway(ILogger logger, long connectionId, TetherErrorCode code);
+
+    [LoggerMessage(106, LogLevel.Warning, "Connection {ConnectionId} refused at handshake ({Code})")]
+    public static partial void ConnectionRefused(ILogger logger, long connectionId, TetherErrorCode code);
+
+    [LoggerMessage(107, LogLevel.Debug, "Connection {ConnectionId}: closing the transport failed")]
+    public static partial void TransportCloseFailed(ILogger logger, long connectionId, Exception exception);
+
+    [LoggerMessage(200, LogLevel.Information, "Tether server listening on {EndPoint}")]
+    public static partial void Listening(ILogger logger, string endPoint);
+
+    [LoggerMessage(201, LogLevel.Information, "Tether server draining {Connections} connections ({InFlight} calls in flight)")]
+    public static partial void Draining(ILogger logger, int connections, int inFlight);
+
+    [LoggerMessage(202, LogLevel.Warning, "Tether server drain timed out with {InFlight} calls still running; they are cancelled")]
+    public static partial void DrainTimedOut(ILogger logger, int inFlight);
+
+    [LoggerMessage(203, LogLevel.Error, "Tether server accept loop failed")]
+    public static partial void AcceptFailed(ILogger logger, Exception exception);
+}

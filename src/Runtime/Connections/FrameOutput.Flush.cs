@@ -1,0 +1,166 @@
+using System.IO.Pipelines;
+
+namespace Tether.Connections;
+
+internal sealed partial class FrameOutput
+{
+    /// <summary>The receive loop is about to process a batch of frames: their replies are flushed together at the end.</summary>
+    public void BeginBatch()
+    {
+        lock (_lock)
+        {
+            _batching = true;
+        }
+    }
+
+    /// <summary>Ends a batch and flushes what it wrote, unless a flush is already running (which will pick it up).</summary>
+    public void EndBatch()
+    {
+        bool flushNow = false;
+        lock (_lock)
+        {
+            _batching = false;
+            if (_dirty && !_flushing && !_closed)
+            {
+                _flushing = true;
+                flushNow = true;
+            }
+        }
+
+        if (flushNow)
+        {
+            Flush();
+        }
+    }
+
+    /// <summary>
+    /// Flushes until nothing new was written meanwhile. The caller owns the flush (<c>_flushing</c> was set by it).
+    /// A flush that does not complete synchronously hands over to <see cref="FlushSlowAsync"/> and marks the output blocked.
+    /// </summary>
+    private void Flush()
+    {
+        while (true)
+        {
+            ValueTask<FlushResult> flush;
+            lock (_lock)
+            {
+                if (_closed)
+                {
+                    _flushing = false;
+                    return;
+                }
+
+                _dirty = false;
+                flush = _writer.FlushAsync();
+                if (!flush.IsCompleted)
+                {
+                    _blocked = true;
+                }
+            }
+
+            if (!flush.IsCompleted)
+            {
+                _ = FlushSlowAsync(flush);
+                return;
+            }
+
+            if (!Completed(PeerGone(flush)))
+            {
+                return;
+            }
+        }
+    }
+
+    private static bool PeerGone(ValueTask<FlushResult> completedFlush)
+    {
+        try
+        {
+            FlushResult result = completedFlush.GetAwaiter().GetResult();
+            return result.IsCompleted || result.IsCanceled;
+        }
+        catch (Exception)
+        {
+            return true;
+        }
+    }
+
+    /// <summary>Returns true when the caller should flush again (more was written during this flush).</summary>
+    private bool Completed(bool peerGone)
+    {
+        TaskCompletionSource? space;
+        bool again;
+        lock (_lock)
+        {
+            _blocked = false;
+            space = _space;
+            _space = null;
+            again = _dirty && !peerGone && !_closed;
+            if (!again)
+            {
+                _flushing = false;
+            }
+
+            if (peerGone)
+            {
+                _closed = true;
+            }
+        }
+
+        space?.TrySetResult();
+        return again;
+    }
+
+    // A Task, not a pooled ValueTask: it is never awaited (a discarded pooled ValueTask never returns its box), and
+    // it only runs under backpressure.
+    private async Task FlushSlowAsync(ValueTask<FlushResult> flush)
+    {
+        bool peerGone;
+        try
+        {
+            FlushResult result = await flush.ConfigureAwait(false);
+            peerGone = result.IsCompleted || result.IsCanceled;
+        }
+        catch (Exception)
+        {
+            peerGone = true;
+        }
+
+        if (Completed(peerGone))
+        {
+            Flush();
+        }
+    }
+
+    /// <summary>Completes when the send queue is below its bound again (at once when it is not blocked).</summary>
+    public ValueTask WaitForSpaceAsync(CancellationToken cancellationToken)
+    {
+        Task wait;
+        lock (_lock)
+        {
+            if (!_blocked || _closed)
+            {
+                return default;
+            }
+
+            // Allocates only under backpressure; the steady state never gets here.
+            _space ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            wait = _space.Task;
+        }
+
+        return new ValueTask(wait.WaitAsync(cancellationToken));
+    }
+
+    /// <summary>Stops accepting frames; wakes anyone waiting for space. Bytes already written still leave.</summary>
+    public void Close()
+    {
+        TaskCompletionSource? space;
+        lock (_lock)
+        {
+            _closed = true;
+            space = _space;
+            _space = null;
+        }
+
+        space?.TrySetResult();
+    }
+}

@@ -1,0 +1,183 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
+using Tether.Framing;
+using Tether.Serialization;
+using Tether.Transport;
+
+namespace Tether.Connections;
+
+/// <summary>
+/// Writes frames into a connection's output pipe. Many threads write (handler replies, callers, broadcasts);
+/// each frame is sized first and encoded once, in place, under a short lock. Flushing coalesces: a writer
+/// flushes only when no flush is running, and the receive loop flushes once per batch of incoming frames, so
+/// frames written meanwhile leave together in one send.
+/// </summary>
+/// <remarks>
+/// A flush that does not complete synchronously means the send queue reached its bound (the pipe's pause
+/// threshold, <see cref="TransportConnectionOptions.SendBufferLimit"/>): the output is then <see cref="IsBlocked"/>
+/// until it drains. Writers that can wait call <see cref="WaitForSpaceAsync"/>; pushes and broadcasts are refused
+/// instead, so a peer that stops reading cannot grow our memory.
+/// </remarks>
+internal sealed partial class FrameOutput
+{
+    private readonly PipeWriter _writer;
+    private readonly TransportConnection _transport;
+    private readonly Lock _lock = new();
+    private long _committed;
+    private bool _batching;
+    private bool _flushing;
+    private bool _dirty;
+    private bool _blocked;
+    private bool _closed;
+    private TaskCompletionSource? _space;
+
+    public FrameOutput(TransportConnection transport, int peerMaxFrameSize)
+    {
+        _transport = transport;
+        _writer = transport.Output;
+        PeerMaxFrameSize = peerMaxFrameSize;
+    }
+
+    /// <summary>Largest payload the peer accepts (from its hello).</summary>
+    public int PeerMaxFrameSize { get; set; }
+
+    /// <summary>Bytes written but not yet handed to the network.</summary>
+    public long QueuedBytes => Math.Max(0, Volatile.Read(ref _committed) - _transport.BytesSent);
+
+    /// <summary>Frames written so far.</summary>
+    public long FramesWritten { get; private set; }
+
+    /// <summary>True while the send queue is at its bound.</summary>
+    public bool IsBlocked => Volatile.Read(ref _blocked);
+
+    public bool IsClosed => Volatile.Read(ref _closed);
+
+    /// <summary>
+    /// Takes the lock and returns the span for a frame's payload of exactly <paramref name="payloadLength"/> bytes,
+    /// with the header already written. Must be followed by <see cref="EndFrame"/> or <see cref="AbortFrame"/>.
+    /// </summary>
+    public Span<byte> BeginFrame(FrameType type, FrameFlags flags, uint callId, int messageId, int payloadLength)
+    {
+        if (payloadLength > PeerMaxFrameSize)
+        {
+            throw new TetherException(TetherErrorCode.MessageTooLarge,
+                $"A {payloadLength:N0}-byte message exceeds the peer's maximum frame size of {PeerMaxFrameSize:N0} bytes.");
+        }
+
+        Span<byte> span = BeginRaw(FrameHeader.Size + payloadLength);
+        new FrameHeader(payloadLength, type, flags, callId, messageId).Write(span);
+        return span.Slice(FrameHeader.Size, payloadLength);
+    }
+
+    private Span<byte> BeginRaw(int totalLength)
+    {
+        _lock.Enter();
+        if (_closed)
+        {
+            _lock.Exit();
+            throw new TetherException(TetherErrorCode.ConnectionClosed);
+        }
+
+        return _writer.GetSpan(totalLength).Slice(0, totalLength);
+    }
+
+    /// <summary>Commits the frame opened by <see cref="BeginFrame"/>, releases the lock and flushes unless a flush or batch will.</summary>
+    public void EndFrame(int payloadLength)
+    {
+        int total = FrameHeader.Size + payloadLength;
+        _writer.Advance(total);
+        _committed += total;
+        FramesWritten++;
+        bool flushNow = false;
+        if (_batching || _flushing)
+        {
+            _dirty = true;
+        }
+        else
+        {
+            _flushing = true;
+            flushNow = true;
+        }
+
+        _lock.Exit();
+        if (flushNow)
+        {
+            Flush();
+        }
+    }
+
+    /// <summary>Releases the lock without committing the frame (nothing was advanced, so nothing is sent).</summary>
+    public void AbortFrame() => _lock.Exit();
+
+    /// <summary>Writes a frame whose payload is the encoded <paramref name="value"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WriteMessage<T>(FrameType type, FrameFlags flags, uint callId, in T value)
+        where T : IMessage<T>
+    {
+        int length = TetherCodec.GetEncodedSize(in value);
+        Span<byte> body = BeginFrame(type, flags, callId, T.MessageId, length);
+        try
+        {
+            TetherCodec.Encode(body, in value);
+        }
+        catch
+        {
+            AbortFrame();
+            throw;
+        }
+
+        EndFrame(length);
+    }
+
+    /// <summary>Writes a frame with a small literal payload (control frames).</summary>
+    public void WriteControl(FrameType type, uint callId, int messageIdOrCode, ReadOnlySpan<byte> payload = default, FrameFlags flags = FrameFlags.None)
+    {
+        Span<byte> body = BeginFrame(type, flags, callId, messageIdOrCode, payload.Length);
+        payload.CopyTo(body);
+        EndFrame(payload.Length);
+    }
+
+    /// <summary>Writes an error frame: code in the message-id field, text (truncated to the protocol's limit) as payload.</summary>
+    public void WriteError(FrameType type, uint callId, TetherErrorCode code, string message)
+    {
+        Span<byte> text = stackalloc byte[ProtocolConstants.MaxErrorTextBytes];
+        int length = TruncatedUtf8(message, text);
+        WriteControl(type, callId, (int)code, text.Slice(0, length));
+    }
+
+    /// <summary>Copies an already framed message (a broadcast encoded once) unless the send queue is full.</summary>
+    public bool TryWriteFramed(ReadOnlySpan<byte> frame)
+    {
+        if (IsBlocked)
+        {
+            return false;
+        }
+
+        int payloadLength = frame.Length - FrameHeader.Size;
+        if (payloadLength > PeerMaxFrameSize)
+        {
+            return false;
+        }
+
+        Span<byte> destination;
+        try
+        {
+            destination = BeginRaw(frame.Length);
+        }
+        catch (TetherException)
+        {
+            return false; // closed meanwhile
+        }
+
+        frame.CopyTo(destination);
+        EndFrame(payloadLength);
+        return true;
+    }
+
+    private static int TruncatedUtf8(string message, Span<byte> destination)
+    {
+        System.Text.Unicode.Utf8.FromUtf16(message, destination, out _, out int written, replaceInvalidSequences: true, isFinalBlock: true);
+        return written;
+    }
+}

@@ -1,0 +1,54 @@
+using System.Buffers;
+using Tether.Framing;
+using Tether.Serialization;
+
+namespace Tether.Connections;
+
+/// <summary>
+/// A call this side started and is waiting on. The receive loop completes it from a reply frame; the timeout
+/// sweep, a cancellation or the connection closing fail it. Whoever removes it from the
+/// <see cref="PendingCallTable"/> first completes it, so it completes exactly once.
+/// </summary>
+internal abstract class PendingCall
+{
+    /// <summary>Id in the call table (slot and generation); 0 while not registered.</summary>
+    public uint CallId { get; set; }
+
+    /// <summary>Timestamp (of the connection's <see cref="TimeProvider"/>) after which the call times out; <see cref="long.MaxValue"/> for none.</summary>
+    public long Deadline { get; set; } = long.MaxValue;
+
+    /// <summary>Calls kept for reuse per call type, enough for thousands of concurrent calls.</summary>
+    protected const int MaxPooled = 4096;
+
+    /// <summary>The caller's token, when it can be cancelled.</summary>
+    public CancellationToken CancellationToken { get; set; }
+
+    /// <summary>The connection that owns the call while it is registered.</summary>
+    public TetherConnection? Connection { get; set; }
+
+    /// <summary>A <see cref="FrameType.Response"/> arrived. Decodes and completes; a decode failure fails the call.</summary>
+    public abstract void OnResponse(in FrameHeader header, in ReadOnlySequence<byte> payload, DecodeOptions options);
+
+    /// <summary>A <see cref="FrameType.StreamItem"/> arrived. Returns a task only when the item must wait for the consumer.</summary>
+    public virtual ValueTask OnStreamItem(in FrameHeader header, in ReadOnlySequence<byte> payload, DecodeOptions options)
+    {
+        Fail(new TetherException(TetherErrorCode.UnexpectedReply, "A stream item arrived for a unary call."));
+        return default;
+    }
+
+    /// <summary>True for calls that stay registered across several frames (streams).</summary>
+    public virtual bool IsStream => false;
+
+    /// <summary>Fails the call.</summary>
+    public abstract void Fail(Exception error);
+
+    /// <summary>The stream ended normally (<see cref="FrameType.End"/>).</summary>
+    public virtual void OnEnd() => Fail(new TetherException(TetherErrorCode.UnexpectedReply, "A stream end arrived for a unary call."));
+
+    /// <summary>Called by the cancellation token registered for the call.</summary>
+    protected static void OnCanceled(object? state)
+    {
+        var call = (PendingCall)state!;
+        call.Connection?.CancelPendingCall(call, timedOut: false);
+    }
+}

@@ -1,0 +1,32 @@
+using Tether.Framing;
+
+namespace Tether.Connections;
+
+internal sealed partial class TetherConnection
+{
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// Stops taking new calls (each is refused with <see cref="TetherErrorCode.GoingAway"/>), tells the peer with a
+    /// goaway frame, and completes once the calls already running have finished.
+    /// </summary>
+    public Task DrainAsync()
+    {
+        lock (_callsLock)
+        {
+            _draining = true;
+            if (_inFlight == 0)
+            {
+                _drained.TrySetResult();
+            }
+        }
+
+        if (State == SessionState.Active)
+        {
+            State = SessionState.Draining;
+        }
+
+        TryWriteError(FrameType.GoAway, TetherErrorCode.GoingAway, "The server is shutting down and takes no new calls.");
+        return _drained.Task;
+    }
+}

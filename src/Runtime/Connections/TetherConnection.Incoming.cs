@@ -1,0 +1,303 @@
+using System.Buffers;
+using Tether.Dispatch;
+using Tether.Framing;
+
+namespace Tether.Connections;
+
+internal sealed partial class TetherConnection
+{
+    private readonly Lock _callsLock = new();
+    private readonly Dictionary<uint, IncomingCall> _active = [];
+    private readonly Stack<IncomingCall> _idleCalls = new();
+    private TaskCompletionSource? _inFlightWaiter;
+    private int _inFlight;
+    private bool _draining;
+
+    /// <summary>Calls being handled now.</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>The peer sent a goaway: it takes no new calls.</summary>
+    public bool PeerGoingAway { get; private set; }
+
+    /// <summary>
+    /// Dispatches a request or one-way message to the generated handler table. The payload is decoded before
+    /// dispatch returns, so the pipe can advance past it at once. A handler that completes synchronously is
+    /// answered here, in the same batch; otherwise its completion answers it later.
+    /// </summary>
+    private ValueTask OnIncomingCall(in FrameHeader header, in ReadOnlySequence<byte> payload, bool expectsReply)
+    {
+        bool stream = (header.Flags & FrameFlags.Stream) != 0;
+        if (expectsReply && header.CallId == 0)
+        {
+            ProtocolError(TetherErrorCode.ProtocolViolation, "A request must carry a call id.");
+            return default;
+        }
+
+        if (Volatile.Read(ref _draining))
+        {
+            RefuseCall(header, expectsReply, TetherErrorCode.GoingAway, "The server is shutting down and takes no new calls.");
+            return default;
+        }
+
+        if (!_settings.Handlers.TryGetRoute(header.MessageId, out HandlerRoute route))
+        {
+            RefuseCall(header, expectsReply, TetherErrorCode.UnknownMessage, $"No handler takes message id {header.MessageId}.");
+            return default;
+        }
+
+        if (expectsReply && stream != (route.Kind == MethodKind.ServerStreaming))
+        {
+            RefuseCall(header, expectsReply, TetherErrorCode.UnexpectedReply,
+                stream ? $"Message id {header.MessageId} starts a {route.Kind} method, not a stream." : $"Message id {header.MessageId} starts a stream; call it as one.");
+            return default;
+        }
+
+        if (Volatile.Read(ref _inFlight) >= _settings.MaxInFlightCalls)
+        {
+            if (expectsReply)
+            {
+                RefuseCall(header, expectsReply, TetherErrorCode.InFlightCallsExceeded,
+                    $"The session already runs {_settings.MaxInFlightCalls} calls.");
+                return default;
+            }
+
+            // One-way messages have no one to refuse to: stop reading until a call finishes (nothing is lost).
+            return WaitForInFlightBelowLimitThenDispatchAsync(header, payload.ToArray());
+        }
+
+        Dispatch(header, payload, expectsReply, stream, route);
+        return default;
+    }
+
+    private void RefuseCall(in FrameHeader header, bool expectsReply, TetherErrorCode code, string message)
+    {
+        if (expectsReply)
+        {
+            TryWriteCallError(header.CallId, code, message);
+        }
+        else
+        {
+            ConnectionLog.MessageDropped(Logger, Id, header.MessageId, code);
+        }
+    }
+
+    private void TryWriteCallError(uint callId, TetherErrorCode code, string message)
+    {
+        try
+        {
+            Output.WriteError(FrameType.Error, callId, code, message);
+        }
+        catch (TetherException)
+        {
+        }
+    }
+
+    private async ValueTask WaitForInFlightBelowLimitThenDispatchAsync(FrameHeader header, byte[] payload)
+    {
+        while (Volatile.Read(ref _inFlight) >= _settings.MaxInFlightCalls && !StopRequested)
+        {
+            Task wait;
+            lock (_callsLock)
+            {
+                if (_inFlight < _settings.MaxInFlightCalls)
+                {
+                    break;
+                }
+
+                _inFlightWaiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                wait = _inFlightWaiter.Task;
+            }
+
+            await wait.WaitAsync(_stop.Token).ConfigureAwait(false);
+        }
+
+        if (_settings.Handlers.TryGetRoute(header.MessageId, out HandlerRoute route))
+        {
+            Dispatch(header, new ReadOnlySequence<byte>(payload), expectsReply: false, stream: false, route);
+        }
+    }
+
+    private void Dispatch(in FrameHeader header, in ReadOnlySequence<byte> payload, bool expectsReply, bool stream, HandlerRoute route)
+    {
+        IncomingCall call;
+        lock (_callsLock)
+        {
+            call = _idleCalls.Count > 0 ? _idleCalls.Pop() : new IncomingCall();
+            _inFlight++;
+        }
+
+        Counters.CallStarted();
+        call.Start(this, header.CallId, header.MessageId, expectsReply, stream);
+        ValueTask completion;
+        try
+        {
+            if (!_bindings[route.BindingIndex].TryDispatch(header.MessageId, payload, call, out completion))
+            {
+                throw new TetherException(TetherErrorCode.UnknownMessage, $"No handler takes message id {header.MessageId}.");
+            }
+        }
+        catch (Exception e)
+        {
+            Complete(call, e);
+            return;
+        }
+
+        if (completion.IsCompleted)
+        {
+            Complete(call, Observe(completion));
+            return;
+        }
+
+        if (expectsReply && header.CallId != 0)
+        {
+            lock (_callsLock)
+            {
+                _active[header.CallId] = call; // so a cancel frame can find it
+            }
+        }
+
+        call.OnCompletion(completion);
+    }
+
+    /// <summary>The handler of an asynchronous call finished (on whatever thread completed it).</summary>
+    internal void OnCallCompleted(IncomingCall call, Exception? error)
+    {
+        if (call.ExpectsReply)
+        {
+            lock (_callsLock)
+            {
+                _active.Remove(call.CallId);
+            }
+        }
+
+        Complete(call, error);
+    }
+
+    internal static Exception? Observe(ValueTask completed)
+    {
+        try
+        {
+            completed.GetAwaiter().GetResult();
+            return null;
+        }
+        catch (Exception e)
+        {
+            return e;
+        }
+    }
+
+    /// <summary>Answers the call if its handler did not (empty reply, end of stream, or a typed error) and returns it to the pool.</summary>
+    private void Complete(IncomingCall call, Exception? error)
+    {
+        try
+        {
+            if (error is null)
+            {
+                if (call.IsStream)
+                {
+                    call.CompleteStream();
+                }
+                else
+                {
+                    call.CompleteEmpty();
+                }
+            }
+            else
+            {
+                Counters.CallFailed();
+                ReportFailure(call, error);
+            }
+        }
+        catch (TetherException)
+        {
+            // The connection closed while answering; the caller learns that from the closed connection.
+        }
+
+        call.Reset();
+        TaskCompletionSource? waiter = null;
+        lock (_callsLock)
+        {
+            _inFlight--;
+            if (_idleCalls.Count < _settings.MaxInFlightCalls)
+            {
+                _idleCalls.Push(call);
+            }
+
+            if (_inFlightWaiter is not null && _inFlight < _settings.MaxInFlightCalls)
+            {
+                waiter = _inFlightWaiter;
+                _inFlightWaiter = null;
+            }
+
+            if (_inFlight == 0 && _draining)
+            {
+                _drained.TrySetResult();
+            }
+        }
+
+        waiter?.TrySetResult();
+    }
+
+    private void ReportFailure(IncomingCall call, Exception error)
+    {
+        if (call.CanceledByPeer && error is OperationCanceledException)
+        {
+            return; // the caller already gave up; nothing to say
+        }
+
+        (TetherErrorCode code, string message) = error switch
+        {
+            TetherException t => (t.Code, t.Message),
+            OperationCanceledException => (TetherErrorCode.CallCanceled, "The call was cancelled on the server."),
+            _ => (TetherErrorCode.HandlerFailed, _settings.IncludeExceptionDetails
+                ? $"{error.GetType().Name}: {error.Message}"
+                : TetherErrors.Get(TetherErrorCode.HandlerFailed).DefaultMessage),
+        };
+
+        if (error is not TetherException)
+        {
+            ConnectionLog.HandlerFailed(Logger, Id, call.MessageId, error);
+        }
+
+        if (call.ExpectsReply)
+        {
+            call.Fail(code, message);
+        }
+    }
+
+    // Cancellation happens under the lock so a call cannot finish and be reused for another call in between;
+    // the handlers' callbacks run on the thread pool (CancelAsync), never under our lock.
+    private void CancelActiveCall(uint callId)
+    {
+        lock (_callsLock)
+        {
+            if (_active.TryGetValue(callId, out IncomingCall? call))
+            {
+                call.Cancel(byPeer: true);
+            }
+        }
+    }
+
+    private void CancelActiveCalls()
+    {
+        lock (_callsLock)
+        {
+            foreach (IncomingCall call in _active.Values)
+            {
+                call.Cancel(byPeer: false);
+            }
+        }
+    }
+
+    private void WakeInFlightWaiters()
+    {
+        TaskCompletionSource? waiter;
+        lock (_callsLock)
+        {
+            waiter = _inFlightWaiter;
+            _inFlightWaiter = null;
+        }
+
+        waiter?.TrySetResult();
+    }
+}

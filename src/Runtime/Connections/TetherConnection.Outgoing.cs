@@ -1,0 +1,251 @@
+using System.Buffers.Binary;
+using Tether.Framing;
+
+namespace Tether.Connections;
+
+internal sealed partial class TetherConnection
+{
+    private TaskCompletionSource<TimeSpan>? _ping;
+
+    /// <summary>Sends a request and returns its pending reply. Allocates nothing when the caller's token cannot be cancelled.</summary>
+    public ValueTask<TResponse> RequestAsync<TRequest, TResponse>(in TRequest request, TimeSpan timeout, CancellationToken cancellationToken)
+        where TRequest : IMessage<TRequest>
+        where TResponse : IMessage<TResponse>
+    {
+        ThrowIfCannotCall(cancellationToken);
+        UnaryCall<TResponse> call = UnaryCall<TResponse>.Rent();
+        if (!Register(call, timeout))
+        {
+            call.Recycle();
+            return ValueTask.FromException<TResponse>(PendingTableFull());
+        }
+
+        // Registered before the request leaves: once it has left, the reply may complete and recycle the call.
+        call.RegisterCancellation(cancellationToken);
+        ValueTask<TResponse> task = call.Task;
+        try
+        {
+            Output.WriteMessage(FrameType.Request, FrameFlags.None, call.CallId, in request);
+        }
+        catch (Exception e)
+        {
+            // Whoever removes the call completes it: if a timeout, cancellation or close got there first, the
+            // returned task carries their error instead.
+            if (_pending.TryRemove(call.CallId) is null)
+            {
+                return task;
+            }
+
+            call.Recycle();
+            return ValueTask.FromException<TResponse>(e);
+        }
+
+        return task;
+    }
+
+    /// <summary>Sends a request whose reply carries nothing the caller needs (methods returning no result).</summary>
+    public ValueTask RequestEmptyAsync<TRequest>(in TRequest request, TimeSpan timeout, CancellationToken cancellationToken)
+        where TRequest : IMessage<TRequest>
+    {
+        ThrowIfCannotCall(cancellationToken);
+        EmptyCall call = EmptyCall.Rent();
+        if (!Register(call, timeout))
+        {
+            call.Recycle();
+            return ValueTask.FromException(PendingTableFull());
+        }
+
+        call.RegisterCancellation(cancellationToken);
+        ValueTask task = call.Task;
+        try
+        {
+            Output.WriteMessage(FrameType.Request, FrameFlags.None, call.CallId, in request);
+        }
+        catch (Exception e)
+        {
+            if (_pending.TryRemove(call.CallId) is null)
+            {
+                return task;
+            }
+
+            call.Recycle();
+            return ValueTask.FromException(e);
+        }
+
+        return task;
+    }
+
+    /// <summary>Starts a server stream; items arrive in the returned call's channel.</summary>
+    public StreamCall<TItem> StartStream<TRequest, TItem>(in TRequest request, CancellationToken cancellationToken)
+        where TRequest : IMessage<TRequest>
+        where TItem : IMessage<TItem>
+    {
+        ThrowIfCannotCall(cancellationToken);
+        var call = new StreamCall<TItem>(_settings.StreamBufferItems);
+        if (!Register(call, Timeout.InfiniteTimeSpan))
+        {
+            throw PendingTableFull();
+        }
+
+        try
+        {
+            Output.WriteMessage(FrameType.Request, FrameFlags.Stream, call.CallId, in request);
+        }
+        catch
+        {
+            _pending.TryRemove(call.CallId);
+            throw;
+        }
+
+        return call;
+    }
+
+    /// <summary>Sends a one-way message, waiting while the send queue is full.</summary>
+    public ValueTask SendAsync<T>(in T message, CancellationToken cancellationToken)
+        where T : IMessage<T>
+    {
+        ThrowIfCannotCall(cancellationToken);
+        if (Output.IsBlocked)
+        {
+            return SendAfterSpaceAsync(message, cancellationToken);
+        }
+
+        Output.WriteMessage(FrameType.Message, FrameFlags.None, 0, in message);
+        return default;
+    }
+
+    private async ValueTask SendAfterSpaceAsync<T>(T message, CancellationToken cancellationToken)
+        where T : IMessage<T>
+    {
+        await Output.WaitForSpaceAsync(cancellationToken).ConfigureAwait(false);
+        Output.WriteMessage(FrameType.Message, FrameFlags.None, 0, in message);
+    }
+
+    /// <summary>Sends a one-way message unless the send queue is full (a push to a peer that is not reading).</summary>
+    public bool TrySend<T>(in T message)
+        where T : IMessage<T>
+    {
+        if (Output.IsBlocked || Output.IsClosed)
+        {
+            Counters.PushDropped();
+            return false;
+        }
+
+        try
+        {
+            Output.WriteMessage(FrameType.Message, FrameFlags.None, 0, in message);
+            return true;
+        }
+        catch (TetherException e) when (e.Code == TetherErrorCode.ConnectionClosed)
+        {
+            Counters.PushDropped();
+            return false;
+        }
+    }
+
+    /// <summary>Copies an already framed message (a broadcast encoded once); false when the send queue is full.</summary>
+    public bool TrySendFramed(ReadOnlySpan<byte> frame)
+    {
+        if (Output.TryWriteFramed(frame))
+        {
+            return true;
+        }
+
+        Counters.PushDropped();
+        return false;
+    }
+
+    /// <summary>Measures the round trip with a ping frame.</summary>
+    public async ValueTask<TimeSpan> PingAsync(CancellationToken cancellationToken)
+    {
+        ThrowIfCannotCall(cancellationToken);
+        TaskCompletionSource<TimeSpan> ping;
+        bool send = false;
+        lock (_callsLock)
+        {
+            if (_ping is null)
+            {
+                _ping = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
+                send = true;
+            }
+
+            ping = _ping;
+        }
+
+        if (send)
+        {
+            Span<byte> stamp = stackalloc byte[8];
+            BinaryPrimitives.WriteInt64LittleEndian(stamp, _settings.TimeProvider.GetTimestamp());
+            Output.WriteControl(FrameType.Ping, 0, 0, stamp);
+        }
+
+        using (_stop.Token.UnsafeRegister(static state => ((TaskCompletionSource<TimeSpan>)state!).TrySetException(
+            new TetherException(TetherErrorCode.ConnectionClosed)), ping))
+        {
+            return await ping.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private void OnPong(in System.Buffers.ReadOnlySequence<byte> payload)
+    {
+        if (payload.Length != 8)
+        {
+            ProtocolError(TetherErrorCode.ProtocolViolation, "A pong must carry 8 bytes.");
+            return;
+        }
+
+        long sent = (long)ReadUInt64(payload);
+        TimeSpan rtt = _settings.TimeProvider.GetElapsedTime(sent);
+        RoundTripTime = rtt;
+        TaskCompletionSource<TimeSpan>? ping;
+        lock (_callsLock)
+        {
+            ping = _ping;
+            _ping = null;
+        }
+
+        ping?.TrySetResult(rtt);
+    }
+
+    /// <summary>Called by a pending call's cancellation registration.</summary>
+    public void CancelPendingCall(PendingCall call, bool timedOut)
+    {
+        uint callId = call.CallId;
+        if (callId == 0 || !ReferenceEquals(_pending.TryRemove(callId), call))
+        {
+            return;
+        }
+
+        TrySendCancel(callId);
+        var reason = new TetherException(timedOut ? TetherErrorCode.CallTimedOut : TetherErrorCode.CallCanceled);
+        call.Fail(timedOut ? reason : new OperationCanceledException("The call was cancelled.", reason, call.CancellationToken));
+    }
+
+    private bool Register(PendingCall call, TimeSpan timeout)
+    {
+        call.Connection = this;
+        call.Deadline = timeout == Timeout.InfiniteTimeSpan
+            ? long.MaxValue
+            : _settings.TimeProvider.GetTimestamp() + ToTimestampTicks(timeout);
+        return _pending.TryAdd(call);
+    }
+
+    public TimeSpan DefaultCallTimeout => _settings.DefaultCallTimeout;
+
+    private void ThrowIfCannotCall(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (State != SessionState.Active)
+        {
+            throw new TetherException(TetherErrorCode.ConnectionClosed, $"The connection is {State}, not active.");
+        }
+
+        if (PeerGoingAway)
+        {
+            throw new TetherException(TetherErrorCode.GoingAway);
+        }
+    }
+
+    private TetherException PendingTableFull() => new(TetherErrorCode.PendingCallsExceeded,
+        $"{_pending.Capacity:N0} calls are already waiting for replies on this connection (the pending-call limit).");
+}

@@ -1,0 +1,243 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Pipelines;
+using Tether.Framing;
+
+namespace Tether.Connections;
+
+internal sealed partial class TetherConnection
+{
+    /// <summary>
+    /// Reads frames until the peer closes or a stop is requested. All frames already received are handled in one
+    /// synchronous batch (replies written meanwhile leave in one flush); the loop only awaits to read, when the
+    /// output is backpressured, when one-way messages hit the in-flight limit, or when a stream consumer is behind.
+    /// </summary>
+    private async Task ReceiveLoopAsync()
+    {
+        PipeReader input = _transport.Input;
+        int maxFrame = _settings.MaxFrameSize;
+        while (!StopRequested)
+        {
+            if (!input.TryRead(out ReadResult result))
+            {
+                result = await input.ReadAsync().ConfigureAwait(false);
+            }
+
+            ReadOnlySequence<byte> buffer = result.Buffer;
+            SequencePosition consumed = buffer.Start;
+            SequencePosition examined = buffer.End;
+            ValueTask wait = default;
+            Output.BeginBatch();
+            try
+            {
+                while (!StopRequested)
+                {
+                    ReadOnlySequence<byte> remaining = buffer.Slice(consumed);
+                    FrameParseStatus status = FrameParser.TryRead(remaining, maxFrame, ref consumed, ref examined, out FrameHeader header, out ReadOnlySequence<byte> payload);
+                    if (status == FrameParseStatus.NeedMoreData)
+                    {
+                        // A frame has started but not finished: the frame timeout runs from here.
+                        if (remaining.IsEmpty)
+                        {
+                            Volatile.Write(ref _partialFrameSince, -1);
+                        }
+                        else if (Volatile.Read(ref _partialFrameSince) < 0)
+                        {
+                            Volatile.Write(ref _partialFrameSince, _settings.TimeProvider.GetTimestamp());
+                        }
+
+                        break;
+                    }
+
+                    if (status != FrameParseStatus.Complete)
+                    {
+                        RejectHeader(status, header, maxFrame);
+                        break;
+                    }
+
+                    Volatile.Write(ref _partialFrameSince, -1);
+                    Counters.FrameReceived();
+                    wait = HandleFrame(header, payload);
+                    if (!wait.IsCompletedSuccessfully)
+                    {
+                        break; // the frame is handled; resume after it once the wait is over
+                    }
+                }
+            }
+            finally
+            {
+                Output.EndBatch();
+            }
+
+            input.AdvanceTo(consumed, examined);
+            if (!wait.IsCompletedSuccessfully)
+            {
+                await wait.ConfigureAwait(false);
+            }
+
+            if (result.IsCompleted || result.IsCanceled)
+            {
+                if (result.IsCompleted && !buffer.Slice(consumed).IsEmpty)
+                {
+                    _closeReason ??= new TetherException(TetherErrorCode.ConnectionClosed, "The peer closed the connection in the middle of a frame.");
+                }
+
+                break;
+            }
+
+            // Backpressure: while our replies cannot leave, reading more requests would only queue more replies.
+            if (_settings.IsServer && Output.IsBlocked)
+            {
+                await Output.WaitForSpaceAsync(_stop.Token).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private void RejectHeader(FrameParseStatus status, in FrameHeader header, int maxFrame)
+    {
+        if (status == FrameParseStatus.FrameTooLarge)
+        {
+            ProtocolError(TetherErrorCode.FrameTooLarge, $"A frame header claims {(uint)header.PayloadLength:N0} bytes; the limit is {maxFrame:N0}.");
+        }
+        else
+        {
+            ProtocolError(TetherErrorCode.ProtocolViolation, $"Invalid frame header (type 0x{(byte)header.Type:X2}, flags 0x{(byte)header.Flags:X2}).");
+        }
+    }
+
+    private ValueTask HandleFrame(in FrameHeader header, in ReadOnlySequence<byte> payload)
+    {
+        if (!_handshake.Task.IsCompleted)
+        {
+            OnHandshakeFrame(header, payload);
+            return default;
+        }
+
+        switch (header.Type)
+        {
+            case FrameType.Request:
+                return OnIncomingCall(header, payload, expectsReply: true);
+            case FrameType.Message:
+                return OnIncomingCall(header, payload, expectsReply: false);
+            case FrameType.Response:
+                _pending.TryRemove(header.CallId)?.OnResponse(header, payload, _settings.DecodeOptions);
+                return default;
+            case FrameType.StreamItem:
+                return OnStreamItem(header, payload);
+            case FrameType.End:
+                _pending.TryRemove(header.CallId)?.OnEnd();
+                return default;
+            case FrameType.Error:
+                OnError(header, payload);
+                return default;
+            case FrameType.Cancel:
+                CancelActiveCall(header.CallId);
+                return default;
+            case FrameType.Ping:
+                OnPing(payload);
+                return default;
+            case FrameType.Pong:
+                OnPong(payload);
+                return default;
+            case FrameType.Ack:
+                return default; // resumable sessions only; a plain link ignores acks
+            case FrameType.GoAway:
+                OnGoAway(header, payload);
+                return default;
+            default:
+                ProtocolError(TetherErrorCode.ProtocolViolation, $"Unexpected {header.Type} frame after the handshake.");
+                return default;
+        }
+    }
+
+    private ValueTask OnStreamItem(in FrameHeader header, in ReadOnlySequence<byte> payload)
+    {
+        if (_pending.Find(header.CallId) is not { } call)
+        {
+            return default; // the caller gave up on this stream
+        }
+
+        try
+        {
+            return call.OnStreamItem(header, payload, _settings.DecodeOptions);
+        }
+        catch (Exception e) when (e is TetherException)
+        {
+            if (_pending.TryRemove(header.CallId) is { } removed)
+            {
+                TrySendCancel(header.CallId);
+                removed.Fail(e);
+            }
+
+            return default;
+        }
+    }
+
+    private void OnError(in FrameHeader header, in ReadOnlySequence<byte> payload)
+    {
+        var error = new TetherException((TetherErrorCode)header.MessageId, ReadText(payload));
+        if (header.CallId == 0)
+        {
+            _closeReason ??= error; // the peer is about to close; say why when it does
+            return;
+        }
+
+        _pending.TryRemove(header.CallId)?.Fail(error);
+    }
+
+    private void OnGoAway(in FrameHeader header, in ReadOnlySequence<byte> payload)
+    {
+        PeerGoingAway = true;
+        var code = (TetherErrorCode)header.MessageId;
+        if (code != TetherErrorCode.GoingAway)
+        {
+            _closeReason ??= new TetherException(code, ReadText(payload));
+        }
+
+        ConnectionLog.PeerGoingAway(Logger, Id, code);
+    }
+
+    private void OnPing(in ReadOnlySequence<byte> payload)
+    {
+        Span<byte> echo = stackalloc byte[8];
+        if (payload.Length != 8)
+        {
+            ProtocolError(TetherErrorCode.ProtocolViolation, "A ping must carry 8 bytes.");
+            return;
+        }
+
+        payload.CopyTo(echo);
+        TryWrite(FrameType.Pong, 0, 0, echo);
+    }
+
+    private static string ReadText(in ReadOnlySequence<byte> payload)
+    {
+        if (payload.Length > ProtocolConstants.MaxErrorTextBytes)
+        {
+            return "(error text too long)";
+        }
+
+        return System.Text.EncodingExtensions.GetString(System.Text.Encoding.UTF8, payload);
+    }
+
+    private void TrySendCancel(uint callId) => TryWrite(FrameType.Cancel, callId, 0, default);
+
+    private void TryWrite(FrameType type, uint callId, int code, ReadOnlySpan<byte> payload)
+    {
+        try
+        {
+            Output.WriteControl(type, callId, code, payload);
+        }
+        catch (TetherException)
+        {
+            // The connection is closing; there is no one left to tell.
+        }
+    }
+
+    private static ulong ReadUInt64(in ReadOnlySequence<byte> payload)
+    {
+        Span<byte> bytes = stackalloc byte[8];
+        payload.Slice(0, 8).CopyTo(bytes);
+        return BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+    }
+}

@@ -1,0 +1,16 @@
+namespace Tether.Framing;
+
+/// <summary>Per-frame flags (byte 5 of the header). Unknown bits are a protocol violation in version 1.</summary>
+[Flags]
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711", Justification = "'Flags' is the wire format's name for this header byte.")]
+public enum FrameFlags : byte
+{
+    /// <summary>No flags.</summary>
+    None = 0,
+
+    /// <summary>On <see cref="FrameType.Response"/>: the method completed without a result; the payload is empty.</summary>
+    Empty = 0x01,
+
+    /// <summary>On <see cref="FrameType.Request"/>: the caller expects a stream (items then <see cref="FrameType.End"/>).</summary>
+    Stream = 0x02,
+}

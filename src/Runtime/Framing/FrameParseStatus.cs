@@ -1,0 +1,17 @@
+namespace Tether.Framing;
+
+/// <summary>Outcome of <see cref="FrameParser.TryRead"/>. Errors are values, not exceptions: they are a peer's fault, not ours.</summary>
+public enum FrameParseStatus
+{
+    /// <summary>A whole frame was read.</summary>
+    Complete,
+
+    /// <summary>The input ends inside a header or payload; read more and try again.</summary>
+    NeedMoreData,
+
+    /// <summary>The header claims a payload larger than the limit. Detected from the header alone, before any payload is buffered.</summary>
+    FrameTooLarge,
+
+    /// <summary>Unknown frame type, unknown flags or a non-zero reserved field.</summary>
+    InvalidHeader,
+}

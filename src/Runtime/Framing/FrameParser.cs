@@ -1,0 +1,70 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+
+namespace Tether.Framing;
+
+/// <summary>Reads frames from a byte sequence, mirroring <c>PipeReader.AdvanceTo</c>'s consumed/examined contract.</summary>
+public static class FrameParser
+{
+    /// <summary>
+    /// Tries to read one frame from the start of <paramref name="input"/>. On <see cref="FrameParseStatus.Complete"/>,
+    /// <paramref name="consumed"/> moves past the frame and <paramref name="payload"/> is a slice of
+    /// <paramref name="input"/> (valid until the reader advances past it). On
+    /// <see cref="FrameParseStatus.NeedMoreData"/>, <paramref name="examined"/> is the end of the input.
+    /// </summary>
+    /// <param name="input">Received bytes, starting at a frame boundary.</param>
+    /// <param name="maxPayloadLength">The largest payload accepted; larger claims fail before any of it is awaited.</param>
+    /// <param name="consumed">Where the next frame starts, after a complete frame.</param>
+    /// <param name="examined">How far the input was looked at.</param>
+    /// <param name="header">The frame's header (also set for <see cref="FrameParseStatus.FrameTooLarge"/> and <see cref="FrameParseStatus.InvalidHeader"/>).</param>
+    /// <param name="payload">The frame's payload.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static FrameParseStatus TryRead(
+        in ReadOnlySequence<byte> input,
+        int maxPayloadLength,
+        ref SequencePosition consumed,
+        ref SequencePosition examined,
+        out FrameHeader header,
+        out ReadOnlySequence<byte> payload)
+    {
+        payload = default;
+        if (input.Length < FrameHeader.Size)
+        {
+            header = default;
+            examined = input.End;
+            return FrameParseStatus.NeedMoreData;
+        }
+
+        header = FrameHeader.Read(input, out ushort reserved);
+        if (reserved != 0 || !IsKnown(header.Type, header.Flags))
+        {
+            return FrameParseStatus.InvalidHeader;
+        }
+
+        if ((uint)header.PayloadLength > (uint)maxPayloadLength)
+        {
+            return FrameParseStatus.FrameTooLarge;
+        }
+
+        long total = FrameHeader.Size + (long)header.PayloadLength;
+        if (input.Length < total)
+        {
+            examined = input.End;
+            return FrameParseStatus.NeedMoreData;
+        }
+
+        payload = input.Slice(FrameHeader.Size, header.PayloadLength);
+        consumed = payload.End;
+        examined = consumed;
+        return FrameParseStatus.Complete;
+    }
+
+    /// <summary>Whether <paramref name="type"/> is a version-1 frame type and <paramref name="flags"/> are flags it may carry.</summary>
+    public static bool IsKnown(FrameType type, FrameFlags flags) => type switch
+    {
+        FrameType.Response => (flags & ~FrameFlags.Empty) == 0,
+        FrameType.Request => (flags & ~FrameFlags.Stream) == 0,
+        >= FrameType.Hello and <= FrameType.GoAway => flags == FrameFlags.None,
+        _ => false,
+    };
+}

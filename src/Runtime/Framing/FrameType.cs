@@ -1,0 +1,41 @@
+namespace Tether.Framing;
+
+/// <summary>The kind of a frame (byte 4 of the header). Values are wire format: never renumber.</summary>
+public enum FrameType : byte
+{
+    /// <summary>First frame each side sends: magic, protocol version, the largest frame the sender accepts.</summary>
+    Hello = 0x01,
+
+    /// <summary>A call that expects a reply (<see cref="Response"/>, stream items then <see cref="End"/>, or <see cref="Error"/>).</summary>
+    Request = 0x02,
+
+    /// <summary>The reply to a unary <see cref="Request"/>; flag <see cref="FrameFlags.Empty"/> when the method returns nothing.</summary>
+    Response = 0x03,
+
+    /// <summary>A one-way message: no call id, no reply. Also how a server pushes to a client.</summary>
+    Message = 0x04,
+
+    /// <summary>One item of a server stream.</summary>
+    StreamItem = 0x05,
+
+    /// <summary>A server stream ended normally.</summary>
+    End = 0x06,
+
+    /// <summary>A call failed (call id ≠ 0) or the connection is about to close (call id 0). Code in the message-id field, UTF-8 text as payload.</summary>
+    Error = 0x07,
+
+    /// <summary>The caller gave up on a call; the handler's cancellation token fires.</summary>
+    Cancel = 0x08,
+
+    /// <summary>Liveness probe; the peer answers <see cref="Pong"/> with the same 8-byte payload.</summary>
+    Ping = 0x09,
+
+    /// <summary>Answer to <see cref="Ping"/>.</summary>
+    Pong = 0x0A,
+
+    /// <summary>Cumulative acknowledgement of sequenced frames (resumable sessions); ignored by peers that do not resume.</summary>
+    Ack = 0x0B,
+
+    /// <summary>The sender takes no new calls: code in the message-id field, last call id it will process in the call-id field.</summary>
+    GoAway = 0x0C,
+}

@@ -1,0 +1,65 @@
+using System.Collections.Concurrent;
+using System.IO.Pipelines;
+
+namespace Tether.Internal;
+
+/// <summary>
+/// A <see cref="PipeScheduler"/> that runs callbacks on the thread pool in batches, without allocating per callback
+/// (<see cref="PipeScheduler.ThreadPool"/> allocates a work-item wrapper for each one). After Kestrel's IOQueue.
+/// Connections are spread over a few queues, one per core up to 16.
+/// </summary>
+internal sealed class IOQueue : PipeScheduler, IThreadPoolWorkItem
+{
+    private static readonly IOQueue[] s_queues = CreateQueues();
+    private static int s_next;
+
+    private readonly ConcurrentQueue<Work> _work = new();
+    private int _doingWork;
+
+    /// <summary>The next queue, round robin.</summary>
+    public static IOQueue Next() => s_queues[(int)((uint)Interlocked.Increment(ref s_next) % (uint)s_queues.Length)];
+
+    public override void Schedule(Action<object?> action, object? state)
+    {
+        _work.Enqueue(new Work(action, state));
+
+        // Only one pass over the queue is in flight; whoever flips the flag schedules it.
+        if (Interlocked.CompareExchange(ref _doingWork, 1, 0) == 0)
+        {
+            System.Threading.ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+    }
+
+    void IThreadPoolWorkItem.Execute()
+    {
+        while (true)
+        {
+            while (_work.TryDequeue(out Work item))
+            {
+                item.Callback(item.State);
+            }
+
+            // Clear the flag, then look again: an item enqueued between the last dequeue and the clear would
+            // otherwise wait for the next Schedule call.
+            Volatile.Write(ref _doingWork, 0);
+            Interlocked.MemoryBarrier();
+            if (_work.IsEmpty || Interlocked.Exchange(ref _doingWork, 1) == 1)
+            {
+                break;
+            }
+        }
+    }
+
+    private static IOQueue[] CreateQueues()
+    {
+        var queues = new IOQueue[Math.Clamp(Environment.ProcessorCount, 1, 16)];
+        for (int i = 0; i < queues.Length; i++)
+        {
+            queues[i] = new IOQueue();
+        }
+
+        return queues;
+    }
+
+    private readonly record struct Work(Action<object?> Callback, object? State);
+}

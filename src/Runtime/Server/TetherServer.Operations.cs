@@ -1,0 +1,135 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using Tether.Framing;
+using Tether.Serialization;
+
+namespace Tether.Server;
+
+public sealed partial class TetherServer
+{
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<long, TetherSession>> _groups = new(StringComparer.Ordinal);
+
+    /// <summary>Sessions connected now (including ones still in their handshake).</summary>
+    public IReadOnlyCollection<TetherSession> Sessions => [.. _sessions.Values];
+
+    /// <summary>Sessions connected now.</summary>
+    public int SessionCount => _sessions.Count;
+
+    /// <summary>Finds a session by id.</summary>
+    public bool TryGetSession(long sessionId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out TetherSession? session) =>
+        _sessions.TryGetValue(sessionId, out session);
+
+    /// <summary>A snapshot of a session, or null if it is not connected.</summary>
+    public SessionInfo? GetSessionInfo(long sessionId) => _sessions.TryGetValue(sessionId, out TetherSession? session) ? session.GetInfo() : null;
+
+    /// <summary>Pushes a one-way message to one session, waiting while its send queue is full.</summary>
+    /// <exception cref="TetherException"><see cref="TetherErrorCode.ConnectionClosed"/> if the session is not connected.</exception>
+    public ValueTask SendToAsync<T>(long sessionId, T message, CancellationToken cancellationToken = default)
+        where T : IMessage<T>
+        => _sessions.TryGetValue(sessionId, out TetherSession? session)
+            ? session.SendAsync(message, cancellationToken)
+            : ValueTask.FromException(new TetherException(TetherErrorCode.ConnectionClosed, $"No session {sessionId} is connected."));
+
+    /// <summary>Pushes a one-way message to one session unless its send queue is full; never waits.</summary>
+    public bool TrySendTo<T>(long sessionId, in T message)
+        where T : IMessage<T>
+        => _sessions.TryGetValue(sessionId, out TetherSession? session) && session.TrySend(in message);
+
+    /// <summary>Pushes <paramref name="message"/> to every active session: encoded once, copied into each send queue; sessions that are not reading are skipped and counted.</summary>
+    public BroadcastResult Broadcast<T>(in T message, long? exceptSessionId = null)
+        where T : IMessage<T>
+        => BroadcastTo(_sessions, in message, exceptSessionId);
+
+    /// <summary>Pushes <paramref name="message"/> to every session in <paramref name="group"/>.</summary>
+    public BroadcastResult BroadcastToGroup<T>(string group, in T message, long? exceptSessionId = null)
+        where T : IMessage<T>
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        return _groups.TryGetValue(group, out ConcurrentDictionary<long, TetherSession>? members)
+            ? BroadcastTo(members, in message, exceptSessionId)
+            : default;
+    }
+
+    private static BroadcastResult BroadcastTo<T>(ConcurrentDictionary<long, TetherSession> sessions, in T message, long? exceptSessionId)
+        where T : IMessage<T>
+    {
+        int length = TetherCodec.GetEncodedSize(in message);
+        byte[] frame = ArrayPool<byte>.Shared.Rent(FrameHeader.Size + length);
+        try
+        {
+            new FrameHeader(length, FrameType.Message, FrameFlags.None, 0, T.MessageId).Write(frame);
+            TetherCodec.Encode(frame.AsSpan(FrameHeader.Size, length), in message);
+            ReadOnlySpan<byte> framed = frame.AsSpan(0, FrameHeader.Size + length);
+            int delivered = 0, dropped = 0;
+            foreach (KeyValuePair<long, TetherSession> entry in sessions)
+            {
+                if (entry.Key == exceptSessionId || entry.Value.State != SessionState.Active)
+                {
+                    continue;
+                }
+
+                if (entry.Value.Connection.TrySendFramed(framed))
+                {
+                    delivered++;
+                }
+                else
+                {
+                    dropped++;
+                }
+            }
+
+            return new BroadcastResult(delivered, dropped);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(frame);
+        }
+    }
+
+    /// <summary>Adds a session to a group (created on first use). A session leaves all its groups when it closes.</summary>
+    public bool AddToGroup(TetherSession session, string group)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentException.ThrowIfNullOrEmpty(group);
+        if (session.State == SessionState.Closed)
+        {
+            return false;
+        }
+
+        ConcurrentDictionary<long, TetherSession> members = _groups.GetOrAdd(group, static _ => new ConcurrentDictionary<long, TetherSession>());
+        bool added = members.TryAdd(session.Id, session);
+        if (session.State == SessionState.Closed)
+        {
+            // Closed while joining: TrackAsync may already have swept the groups.
+            members.TryRemove(session.Id, out _);
+            return false;
+        }
+
+        return added;
+    }
+
+    /// <summary>Removes a session from a group.</summary>
+    public bool RemoveFromGroup(TetherSession session, string group)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        return _groups.TryGetValue(group, out ConcurrentDictionary<long, TetherSession>? members) && members.TryRemove(session.Id, out _);
+    }
+
+    /// <summary>Sessions in a group.</summary>
+    public IReadOnlyList<TetherSession> GetGroupMembers(string group) =>
+        _groups.TryGetValue(group, out ConcurrentDictionary<long, TetherSession>? members) ? [.. members.Values] : [];
+
+    /// <summary>Names of groups with at least one member.</summary>
+    public IReadOnlyList<string> GroupNames => [.. _groups.Where(static g => !g.Value.IsEmpty).Select(static g => g.Key).Order(StringComparer.Ordinal)];
+
+    internal IReadOnlyList<string> GroupsOf(TetherSession session) =>
+        [.. _groups.Where(g => g.Value.ContainsKey(session.Id)).Select(static g => g.Key).Order(StringComparer.Ordinal)];
+
+    private void RemoveFromAllGroups(TetherSession session)
+    {
+        foreach (KeyValuePair<string, ConcurrentDictionary<long, TetherSession>> group in _groups)
+        {
+            group.Value.TryRemove(session.Id, out _);
+        }
+    }
+}

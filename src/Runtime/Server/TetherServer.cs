@@ -1,0 +1,240 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Tether.Connections;
+using Tether.Dispatch;
+using Tether.Serialization;
+using Tether.Transport;
+
+namespace Tether.Server;
+
+/// <summary>
+/// Listens, runs the generated dispatch tables of its handlers on every connection, and offers send-to-session,
+/// broadcast (to all and to groups), session listing and info. Stop it with <see cref="StopAsync"/> to drain.
+/// </summary>
+public sealed partial class TetherServer : IAsyncDisposable
+{
+    private readonly TetherServerOptions _options;
+    private readonly ILogger _logger;
+    private readonly HandlerRegistry _handlers = new();
+    private readonly ConcurrentDictionary<long, TetherSession> _sessions = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly List<PendingCall> _timerScratch = [];
+    private ConnectionSettings? _settings;
+    private TransportConnectionOptions? _transportOptions;
+    private ITransportListener? _listener;
+    private Task _accepting = Task.CompletedTask;
+    private ITimer? _timer;
+    private int _timerBusy;
+    private int _connections;
+    private int _state; // 0 new, 1 started, 2 stopping/stopped
+
+    /// <summary>Creates a server; add handlers, then <see cref="StartAsync"/>.</summary>
+    /// <exception cref="OptionsValidationException">An option is out of range.</exception>
+    public TetherServer(TetherServerOptions options, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ValidateOptionsResult validation = new TetherServerOptionsValidator().Validate(null, options);
+        if (validation.Failed)
+        {
+            throw new OptionsValidationException(Options.DefaultName, typeof(TetherServerOptions), validation.Failures);
+        }
+
+        _options = options;
+        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Tether.Server");
+    }
+
+    /// <summary>The bound address (with the real port when port 0 was asked for); null before <see cref="StartAsync"/>.</summary>
+    public EndPoint? LocalEndPoint => _listener?.EndPoint;
+
+    /// <summary>The services this server's handlers declare.</summary>
+    public IReadOnlyList<ServiceDescriptor> Services => _handlers.Services;
+
+    /// <summary>Raised when a session has completed its handshake.</summary>
+    public event Action<TetherSession>? SessionStarted;
+
+    /// <summary>Raised when a session has closed.</summary>
+    public event Action<TetherSession>? SessionEnded;
+
+    /// <summary>Runs one <paramref name="handler"/> instance for every session.</summary>
+    public TetherServer AddHandler<THandler>(THandler handler)
+        where THandler : class, IMessageHandler<THandler>
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        _handlers.Add<THandler>(_ => handler);
+        return this;
+    }
+
+    /// <summary>Creates a handler per session (state that belongs to one client).</summary>
+    public TetherServer AddHandler<THandler>(Func<TetherSession, THandler> factory)
+        where THandler : class, IMessageHandler<THandler>
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        _handlers.Add<THandler>(peer => factory((TetherSession)peer));
+        return this;
+    }
+
+    /// <summary>Binds the endpoint and starts accepting connections.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
+        {
+            throw new InvalidOperationException("The server was already started.");
+        }
+
+        _handlers.Freeze();
+        _settings = new ConnectionSettings
+        {
+            IsServer = true,
+            MaxFrameSize = _options.MaxFrameSize,
+            MaxInFlightCalls = _options.MaxInFlightCallsPerSession,
+            MaxPendingCalls = 10_000,
+            DecodeOptions = new DecodeOptions { MaxDepth = _options.MaxDecodeDepth },
+            HandshakeTimeout = _options.HandshakeTimeout,
+            FrameTimeout = _options.FrameTimeout,
+            DefaultCallTimeout = _options.DefaultCallTimeout,
+            IncludeExceptionDetails = _options.IncludeExceptionDetails,
+            StreamBufferItems = 256,
+            TimeProvider = _options.TimeProvider,
+            Logger = _logger,
+            Handlers = _handlers,
+        };
+        _transportOptions = new TransportConnectionOptions
+        {
+            MemoryPool = _options.MemoryPool ?? Pooling.TieredMemoryPool.Default,
+            // A whole frame must fit, or it could never complete.
+            ReceiveBufferLimit = Math.Max(1024 * 1024, (long)_options.MaxFrameSize + Framing.FrameHeader.Size + 64 * 1024),
+            SendBufferLimit = _options.SendQueueLimit,
+        };
+
+        _listener = await _options.Transport.BindAsync(_options.EndPoint, _transportOptions, cancellationToken).ConfigureAwait(false);
+        _timer = _options.TimeProvider.CreateTimer(static s => ((TetherServer)s!).OnTimer(), this, _options.TimerInterval, _options.TimerInterval);
+        ConnectionLog.Listening(_logger, _listener.EndPoint.ToString() ?? "?");
+        _accepting = AcceptLoopAsync(_listener);
+    }
+
+    private async Task AcceptLoopAsync(ITransportListener listener)
+    {
+        try
+        {
+            while (await listener.AcceptAsync(_stopping.Token).ConfigureAwait(false) is { } transport)
+            {
+                Accept(transport);
+            }
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            ConnectionLog.AcceptFailed(_logger, e);
+        }
+    }
+
+    private void Accept(TransportConnection transport)
+    {
+        var connection = new TetherConnection(transport, _settings!);
+        if (Interlocked.Increment(ref _connections) > _options.MaxConnections)
+        {
+            connection.RefuseAtHandshake = new TetherException(TetherErrorCode.ConnectionLimitExceeded,
+                $"The server already holds its maximum of {_options.MaxConnections:N0} connections.");
+        }
+
+        var session = new TetherSession(this, connection);
+        _sessions[connection.Id] = session;
+        ConnectionLog.ConnectionOpened(_logger, connection.Id, transport.RemoteEndPoint?.ToString(), transport.TransportName);
+        connection.Start(session);
+        _ = TrackAsync(session);
+    }
+
+    private async Task TrackAsync(TetherSession session)
+    {
+        TetherConnection connection = session.Connection;
+        try
+        {
+            await connection.Handshake.ConfigureAwait(false);
+            SessionStarted?.Invoke(session);
+        }
+        catch (Exception)
+        {
+            // Refused or broken before the hello: never became a session anyone saw.
+        }
+
+        await connection.Closed.ConfigureAwait(false);
+        _sessions.TryRemove(connection.Id, out _);
+        RemoveFromAllGroups(session);
+        Interlocked.Decrement(ref _connections);
+        if (connection.Handshake.IsCompletedSuccessfully)
+        {
+            SessionEnded?.Invoke(session);
+        }
+    }
+
+    private void OnTimer()
+    {
+        if (Interlocked.Exchange(ref _timerBusy, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            long now = _options.TimeProvider.GetTimestamp();
+            foreach (KeyValuePair<long, TetherSession> entry in _sessions)
+            {
+                entry.Value.Connection.OnTick(now, _timerScratch);
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _timerBusy, 0);
+        }
+    }
+
+    /// <summary>
+    /// Stops accepting, sends every session a goaway, lets running calls finish for up to
+    /// <see cref="TetherServerOptions.DrainTimeout"/> (new calls are refused with <see cref="TetherErrorCode.GoingAway"/>),
+    /// then cancels what is left and closes every connection.
+    /// </summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _state, 2) != 1)
+        {
+            return;
+        }
+
+        _stopping.Cancel();
+        if (_listener is not null)
+        {
+            await _listener.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await _accepting.ConfigureAwait(false);
+        TetherSession[] sessions = [.. _sessions.Values];
+        ConnectionLog.Draining(_logger, sessions.Length, sessions.Sum(static s => s.Connection.InFlight));
+        Task drained = Task.WhenAll(sessions.Select(static s => s.Connection.DrainAsync()));
+        try
+        {
+            await drained.WaitAsync(_options.DrainTimeout, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+        {
+            ConnectionLog.DrainTimedOut(_logger, sessions.Sum(static s => s.Connection.InFlight));
+        }
+
+        await Task.WhenAll(sessions.Select(static s => s.Connection.CloseAsync())).ConfigureAwait(false);
+        if (_timer is not null)
+        {
+            await _timer.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Stops the server (see <see cref="StopAsync"/>).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+}

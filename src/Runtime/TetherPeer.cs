@@ -1,0 +1,108 @@
+using System.Net;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Tether.Connections;
+
+namespace Tether;
+
+/// <summary>
+/// The other end of a connection, as this side calls it: requests with typed replies, one-way messages, server
+/// streams and pings. A client is a peer of its server; a server's <see cref="Server.TetherSession"/> is a peer of its client.
+/// </summary>
+public abstract class TetherPeer
+{
+    private protected TetherPeer()
+    {
+    }
+
+    private protected abstract TetherConnection? CurrentConnection { get; }
+
+    private TetherConnection Connection => CurrentConnection ?? throw new InvalidOperationException("The peer is not connected.");
+
+    /// <summary>The state of the link.</summary>
+    public SessionState State => CurrentConnection?.State ?? SessionState.Connecting;
+
+    /// <summary>The peer's address.</summary>
+    public EndPoint? RemoteEndPoint => CurrentConnection?.RemoteEndPoint;
+
+    /// <summary>This side's address.</summary>
+    public EndPoint? LocalEndPoint => CurrentConnection?.LocalEndPoint;
+
+    /// <summary>The transport's name ("tcp", "inmemory", …).</summary>
+    public string? TransportName => CurrentConnection?.TransportName;
+
+    /// <summary>The last round trip measured by <see cref="PingAsync"/>.</summary>
+    public TimeSpan? RoundTripTime => CurrentConnection?.RoundTripTime;
+
+    /// <summary>Sends <paramref name="request"/> and returns the reply, within the default call timeout.</summary>
+    /// <exception cref="TetherException">The call failed; <see cref="TetherException.Code"/> says why (timeout, unknown message, handler failure, limits, closed connection).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the handler's token is cancelled too.</exception>
+    public ValueTask<TResponse> RequestAsync<TRequest, TResponse>(TRequest request, CancellationToken cancellationToken = default)
+        where TRequest : IMessage<TRequest>
+        where TResponse : IMessage<TResponse>
+    {
+        TetherConnection connection = Connection;
+        return connection.RequestAsync<TRequest, TResponse>(in request, connection.DefaultCallTimeout, cancellationToken);
+    }
+
+    /// <summary>Sends <paramref name="request"/> and returns the reply, failing with <see cref="TetherErrorCode.CallTimedOut"/> after <paramref name="timeout"/>.</summary>
+    public ValueTask<TResponse> RequestAsync<TRequest, TResponse>(TRequest request, TimeSpan timeout, CancellationToken cancellationToken = default)
+        where TRequest : IMessage<TRequest>
+        where TResponse : IMessage<TResponse>
+        => Connection.RequestAsync<TRequest, TResponse>(in request, timeout, cancellationToken);
+
+    /// <summary>Calls a method that returns no result and waits until it has completed.</summary>
+    public ValueTask RequestAsync<TRequest>(TRequest request, CancellationToken cancellationToken = default)
+        where TRequest : IMessage<TRequest>
+    {
+        TetherConnection connection = Connection;
+        return connection.RequestEmptyAsync(in request, connection.DefaultCallTimeout, cancellationToken);
+    }
+
+    /// <summary>Calls a method that returns no result, with a timeout.</summary>
+    public ValueTask RequestAsync<TRequest>(TRequest request, TimeSpan timeout, CancellationToken cancellationToken = default)
+        where TRequest : IMessage<TRequest>
+        => Connection.RequestEmptyAsync(in request, timeout, cancellationToken);
+
+    /// <summary>Sends a one-way message (no reply), waiting while the send queue is full.</summary>
+    public ValueTask SendAsync<T>(T message, CancellationToken cancellationToken = default)
+        where T : IMessage<T>
+        => Connection.SendAsync(in message, cancellationToken);
+
+    /// <summary>Sends a one-way message unless the send queue is full; never waits.</summary>
+    /// <returns>False when the peer is not reading fast enough (the message is not sent) or the link is closed.</returns>
+    public bool TrySend<T>(in T message)
+        where T : IMessage<T>
+        => CurrentConnection is { } connection && connection.TrySend(in message);
+
+    /// <summary>Calls a server-streaming method and yields its items as they arrive.</summary>
+    /// <remarks>Stopping the enumeration early, or cancelling, sends a cancel frame so the handler stops too.</remarks>
+    public async IAsyncEnumerable<TItem> StreamAsync<TRequest, TItem>(TRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        where TRequest : IMessage<TRequest>
+        where TItem : IMessage<TItem>
+    {
+        TetherConnection connection = Connection;
+        StreamCall<TItem> call = connection.StartStream<TRequest, TItem>(in request, cancellationToken);
+        try
+        {
+            ChannelReader<TItem> reader = call.Reader;
+            while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (reader.TryRead(out TItem? item))
+                {
+                    yield return item;
+                }
+            }
+        }
+        finally
+        {
+            if (!call.Finished)
+            {
+                connection.CancelPendingCall(call, timedOut: false);
+            }
+        }
+    }
+
+    /// <summary>Measures the round trip to the peer.</summary>
+    public ValueTask<TimeSpan> PingAsync(CancellationToken cancellationToken = default) => Connection.PingAsync(cancellationToken);
+}

@@ -1,0 +1,13 @@
+using System.Net;
+
+namespace Tether.Transport;
+
+/// <summary>A bound endpoint that accepts connections.</summary>
+public interface ITransportListener : IAsyncDisposable
+{
+    /// <summary>The bound address (with the real port when port 0 was asked for).</summary>
+    EndPoint EndPoint { get; }
+
+    /// <summary>Waits for the next connection; null once the listener is disposed.</summary>
+    ValueTask<TransportConnection?> AcceptAsync(CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,68 @@
+using System.IO.Pipelines;
+
+namespace Tether.Transport;
+
+/// <summary>
+/// Base for transports that move bytes between the network and a pair of pipes (after Kestrel's socket
+/// transport): the application reads <see cref="Input"/> and writes <see cref="Output"/>; the transport's loops
+/// fill the input pipe and drain the output pipe. Counters and the closed token live here once.
+/// </summary>
+public abstract class PipeTransportConnection : TransportConnection
+{
+    private readonly Pipe _input;
+    private readonly Pipe _output;
+    private readonly CancellationTokenSource _closed = new();
+    private long _bytesSent;
+    private long _bytesReceived;
+    private int _closeSignalled;
+
+    /// <summary>Creates the two pipes from <paramref name="options"/>.</summary>
+    protected PipeTransportConnection(TransportConnectionOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        // One batching scheduler per connection (spread round robin): pipe continuations cost no allocation.
+        Internal.IOQueue scheduler = Internal.IOQueue.Next();
+        _input = new Pipe(options.CreateInputPipeOptions(scheduler));
+        _output = new Pipe(options.CreateOutputPipeOptions(scheduler));
+        Options = options;
+    }
+
+    /// <summary>The options the pipes were built from.</summary>
+    protected TransportConnectionOptions Options { get; }
+
+    /// <inheritdoc />
+    public sealed override PipeReader Input => _input.Reader;
+
+    /// <inheritdoc />
+    public sealed override PipeWriter Output => _output.Writer;
+
+    /// <summary>Where the transport's receive loop writes what arrives.</summary>
+    protected PipeWriter ReceivedWriter => _input.Writer;
+
+    /// <summary>Where the transport's send loop reads what to send.</summary>
+    protected PipeReader SendReader => _output.Reader;
+
+    /// <inheritdoc />
+    public sealed override long BytesSent => Interlocked.Read(ref _bytesSent);
+
+    /// <inheritdoc />
+    public sealed override long BytesReceived => Interlocked.Read(ref _bytesReceived);
+
+    /// <inheritdoc />
+    public sealed override CancellationToken ConnectionClosed => _closed.Token;
+
+    /// <summary>Counts bytes handed to the network.</summary>
+    protected void AddBytesSent(long count) => Interlocked.Add(ref _bytesSent, count);
+
+    /// <summary>Counts bytes received from the network.</summary>
+    protected void AddBytesReceived(long count) => Interlocked.Add(ref _bytesReceived, count);
+
+    /// <summary>Fires <see cref="ConnectionClosed"/> once, off the calling thread (callbacks must not run inside an I/O loop).</summary>
+    protected void SignalClosed()
+    {
+        if (Interlocked.Exchange(ref _closeSignalled, 1) == 0)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static cts => cts.Cancel(), _closed, preferLocal: false);
+        }
+    }
+}

@@ -1,0 +1,41 @@
+using System.IO.Pipelines;
+using System.Net;
+
+namespace Tether.Transport;
+
+/// <summary>
+/// One link to a peer, as a pair of pipes: <see cref="Input"/> holds bytes received, <see cref="Output"/> takes bytes
+/// to send. TCP, TLS, QUIC and in-memory transports all hand the runtime this shape.
+/// </summary>
+public abstract class TransportConnection : IDuplexPipe, IAsyncDisposable
+{
+    /// <summary>Bytes received from the peer.</summary>
+    public abstract PipeReader Input { get; }
+
+    /// <summary>Bytes to send to the peer. Its flush stops completing when <see cref="TransportConnectionOptions.SendBufferLimit"/> is reached (backpressure).</summary>
+    public abstract PipeWriter Output { get; }
+
+    /// <summary>Short name of the transport ("tcp", "inmemory", …), shown in session info.</summary>
+    public abstract string TransportName { get; }
+
+    /// <summary>This side's address.</summary>
+    public abstract EndPoint? LocalEndPoint { get; }
+
+    /// <summary>The peer's address.</summary>
+    public abstract EndPoint? RemoteEndPoint { get; }
+
+    /// <summary>Bytes taken from <see cref="Output"/> and handed to the network so far.</summary>
+    public abstract long BytesSent { get; }
+
+    /// <summary>Bytes received from the network so far.</summary>
+    public abstract long BytesReceived { get; }
+
+    /// <summary>Cancelled once the link is closed or aborted.</summary>
+    public abstract CancellationToken ConnectionClosed { get; }
+
+    /// <summary>Closes the link at once, discarding unsent data; both pipes complete with <paramref name="reason"/>.</summary>
+    public abstract void Abort(Exception? reason = null);
+
+    /// <summary>Completes both pipes, flushes what was already written, closes the link and waits for its loops.</summary>
+    public abstract ValueTask DisposeAsync();
+}

@@ -1,0 +1,42 @@
+using System.Buffers;
+using System.IO.Pipelines;
+
+namespace Tether.Transport;
+
+/// <summary>Buffering a transport applies to each connection. The runtime derives it from its own limits.</summary>
+public sealed class TransportConnectionOptions
+{
+    /// <summary>Memory for both pipes.</summary>
+    /// <remarks>Defaults to <see cref="Pooling.TieredMemoryPool.Default"/>.</remarks>
+    public MemoryPool<byte> MemoryPool { get; init; } = Pooling.TieredMemoryPool.Default;
+
+    /// <summary>Received bytes buffered before the transport stops reading from the network.</summary>
+    /// <remarks>Defaults to 1 MiB. The runtime raises it above its maximum frame size, or a large frame could never complete.</remarks>
+    public long ReceiveBufferLimit { get; init; } = 1024 * 1024;
+
+    /// <summary>Bytes waiting to be sent before the output pipe's flush stops completing (the send-queue bound).</summary>
+    /// <remarks>Defaults to 1 MiB.</remarks>
+    public long SendBufferLimit { get; init; } = 1024 * 1024;
+
+    /// <summary>Smallest block the pipes rent.</summary>
+    /// <remarks>Defaults to 8 KiB (the default pool's middle tier).</remarks>
+    public int MinimumSegmentSize { get; init; } = 8 * 1024;
+
+    /// <summary>Options for the pipe that carries received bytes to the application.</summary>
+    /// <param name="scheduler">Runs the pipe's continuations (one per connection; see <see cref="PipeTransportConnection"/>).</param>
+    public PipeOptions CreateInputPipeOptions(PipeScheduler scheduler) => Create(ReceiveBufferLimit, scheduler);
+
+    /// <summary>Options for the pipe that carries the application's bytes to the network.</summary>
+    /// <param name="scheduler">Runs the pipe's continuations.</param>
+    public PipeOptions CreateOutputPipeOptions(PipeScheduler scheduler) => Create(SendBufferLimit, scheduler);
+
+    // Kestrel builds these twice, once per direction; one helper keeps the two in step.
+    private PipeOptions Create(long pauseAt, PipeScheduler scheduler) => new(
+        pool: MemoryPool,
+        readerScheduler: scheduler,
+        writerScheduler: scheduler,
+        pauseWriterThreshold: pauseAt,
+        resumeWriterThreshold: pauseAt / 2,
+        minimumSegmentSize: MinimumSegmentSize,
+        useSynchronizationContext: false);
+}

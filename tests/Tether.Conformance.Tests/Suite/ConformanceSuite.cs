@@ -1,0 +1,25 @@
+using Tether.Conformance.Tests.Support;
+
+namespace Tether.Conformance.Tests.Suite;
+
+/// <summary>
+/// One suite, compiled once per transport (Kestrel's pattern): every test here runs over each transport's
+/// selector. Transport-specific tests live in the per-transport classes.
+/// </summary>
+public abstract partial class ConformanceSuite
+{
+    protected abstract TransportUnderTest CreateTransport();
+
+    protected Task<Harness> StartAsync(Action<Server.TetherServerOptions>? configure = null) =>
+        Harness.StartAsync(CreateTransport(), configure);
+}
+
+public sealed class TcpConformance : ConformanceSuite
+{
+    protected override TransportUnderTest CreateTransport() => TransportUnderTest.Tcp();
+}
+
+public sealed class InMemoryConformance : ConformanceSuite
+{
+    protected override TransportUnderTest CreateTransport() => TransportUnderTest.InMemory();
+}

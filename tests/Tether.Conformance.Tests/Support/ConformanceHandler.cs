@@ -1,0 +1,69 @@
+using System.Runtime.CompilerServices;
+using Tether.Dispatch;
+
+namespace Tether.Conformance.Tests.Support;
+
+[Handler(ServiceName = "Conformance")]
+public sealed partial class ConformanceHandler(Probe probe)
+{
+    public ValueTask<EchoReply> Echo(EchoRequest request) => new(new EchoReply(request.Id, request.Text));
+
+    public ValueTask<Sample> Reflect(Sample sample) => new(sample with { Quantity = sample.Quantity + 1 });
+
+    /// <summary>Runs until its caller cancels (or times out); reports the cancellation it saw.</summary>
+    public async ValueTask<EchoReply> Slow(SlowRequest request, CancellationToken cancellationToken)
+    {
+        probe.Started.Writer.TryWrite(request.Id);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            probe.Cancellations.Writer.TryWrite(request.Id);
+            throw;
+        }
+
+        return new EchoReply(request.Id, "never");
+    }
+
+    public ValueTask<EchoReply> Fail(FailRequest request) =>
+        request.Typed
+            ? throw new TetherException(TetherErrorCode.UnexpectedReply, request.Reason)
+            : throw new InvalidOperationException(request.Reason);
+
+    public void Note(Notice notice) => probe.Notices.Writer.TryWrite(notice);
+
+    public async IAsyncEnumerable<Tick> Count(CountRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        for (int i = 0; request.Endless || i < request.Count; i++)
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                probe.Cancellations.Writer.TryWrite(-1);
+                yield break;
+            }
+
+            yield return new Tick(i);
+            await Task.Yield();
+        }
+    }
+
+    /// <summary>Holds the call until the test opens the gate.</summary>
+    public async ValueTask Block(BlockRequest request, CallContext context)
+    {
+        probe.Started.Writer.TryWrite(request.Id);
+        await probe.Gate.Task.WaitAsync(context.CancellationToken);
+    }
+
+    public ValueTask<Payload> Mirror(Payload payload) => new(payload);
+
+    public Payload Grow(Inflate request) => new(new byte[request.Size]);
+}
+
+/// <summary>Runs on the client: receives the server's pushes.</summary>
+[Handler(ServiceName = "ConformancePushes")]
+public sealed partial class PushHandler(Probe probe)
+{
+    public void OnNotice(Notice notice) => probe.Notices.Writer.TryWrite(notice);
+}

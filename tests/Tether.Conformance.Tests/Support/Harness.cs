@@ -1,0 +1,83 @@
+using Tether.Client;
+using Tether.Server;
+
+namespace Tether.Conformance.Tests.Support;
+
+/// <summary>A started server with the conformance handlers, and the clients a test connects to it.</summary>
+public sealed class Harness : IAsyncDisposable
+{
+    /// <summary>Generous: only there to turn a hang into a failure.</summary>
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    private readonly List<TetherClient> _clients = [];
+
+    private Harness(TransportUnderTest transport, TetherServer server, Probe probe)
+    {
+        Transport = transport;
+        Server = server;
+        Probe = probe;
+    }
+
+    public TransportUnderTest Transport { get; }
+
+    public TetherServer Server { get; }
+
+    public Probe Probe { get; }
+
+    public static async Task<Harness> StartAsync(TransportUnderTest transport, Action<TetherServerOptions>? configure = null)
+    {
+        var options = new TetherServerOptions { EndPoint = transport.NewEndPoint(), Transport = transport.Listener };
+        configure?.Invoke(options);
+        var probe = new Probe();
+        var server = new TetherServer(options);
+        server.AddHandler(new ConformanceHandler(probe));
+        await server.StartAsync();
+        return new Harness(transport, server, probe);
+    }
+
+    /// <summary>Connects a client; its pushes go to <paramref name="pushes"/> when given.</summary>
+    public async Task<TetherClient> ConnectAsync(Action<TetherClientOptions>? configure = null, Probe? pushes = null)
+    {
+        var options = new TetherClientOptions { Transport = Transport.Connector };
+        configure?.Invoke(options);
+        var client = new TetherClient(options);
+        if (pushes is not null)
+        {
+            client.AddHandler(new PushHandler(pushes));
+        }
+
+        lock (_clients)
+        {
+            _clients.Add(client);
+        }
+
+        await client.ConnectAsync(Server.LocalEndPoint!).WaitAsync(Patience);
+        return client;
+    }
+
+    /// <summary>Waits until the server lists <paramref name="count"/> active sessions.</summary>
+    public async Task WaitForSessionsAsync(int count)
+    {
+        using var timeout = new CancellationTokenSource(Patience);
+        while (Server.Sessions.Count(static s => s.State == SessionState.Active) != count)
+        {
+            await Task.Delay(5, timeout.Token);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        TetherClient[] clients;
+        lock (_clients)
+        {
+            clients = [.. _clients];
+        }
+
+        foreach (TetherClient client in clients)
+        {
+            await client.DisposeAsync();
+        }
+
+        await Server.DisposeAsync();
+    }
+}
