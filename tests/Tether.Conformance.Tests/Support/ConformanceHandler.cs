@@ -36,16 +36,21 @@ public sealed partial class ConformanceHandler(Probe probe)
 
     public async IAsyncEnumerable<Tick> Count(CountRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        for (int i = 0; request.Endless || i < request.Count; i++)
+        try
         {
+            for (int i = 0; (request.Endless || i < request.Count) && !cancellationToken.IsCancellationRequested; i++)
+            {
+                yield return new Tick(i);
+                await Task.Yield();
+            }
+        }
+        finally
+        {
+            // Also reached when the cancellation surfaces inside the runtime's backpressure wait.
             if (cancellationToken.IsCancellationRequested)
             {
                 probe.Cancellations.Writer.TryWrite(-1);
-                yield break;
             }
-
-            yield return new Tick(i);
-            await Task.Yield();
         }
     }
 

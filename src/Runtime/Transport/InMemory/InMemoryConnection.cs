@@ -58,14 +58,15 @@ internal sealed class InMemoryConnection : PipeTransportConnection
                 }
 
                 ReadOnlySequence<byte> buffer = result.Buffer;
+                long length = buffer.Length; // before AdvanceTo: the segments may be recycled after it
                 foreach (ReadOnlyMemory<byte> segment in buffer)
                 {
                     peerInput.Write(segment.Span);
                 }
 
                 reader.AdvanceTo(buffer.End);
-                AddBytesSent(buffer.Length);
-                _peer.AddBytesReceived(buffer.Length);
+                AddBytesSent(length);
+                _peer.AddBytesReceived(length);
                 FlushResult flush = await peerInput.FlushAsync().ConfigureAwait(false);
                 if (result.IsCompleted || flush.IsCompleted || flush.IsCanceled)
                 {

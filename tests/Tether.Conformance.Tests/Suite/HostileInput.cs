@@ -1,0 +1,154 @@
+using System.Text;
+using Microsoft.Extensions.Time.Testing;
+using Tether.Client;
+using Tether.Conformance.Tests.Support;
+using Tether.Framing;
+
+namespace Tether.Conformance.Tests.Suite;
+
+public abstract partial class ConformanceSuite
+{
+    [Fact]
+    public async Task Garbage_bytes_get_a_protocol_goaway_and_close_while_others_are_served()
+    {
+        await using Harness harness = await StartAsync();
+        TetherClient bystander = await harness.ConnectAsync();
+        await using RawPeer attacker = await RawPeer.ConnectAsync(harness);
+
+        await attacker.SendAsync(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: tether\r\n\r\n"));
+
+        FrameHeader? goAway = await attacker.ReadUntilClosedAsync();
+        Assert.Equal((int)TetherErrorCode.ProtocolViolation, goAway?.MessageId);
+        Assert.Equal(new EchoReply(1, "fine"), await bystander.RequestAsync<EchoRequest, EchoReply>(new EchoRequest(1, "fine")).Within());
+    }
+
+    [Fact]
+    public async Task Header_claiming_2_GiB_is_refused_before_anything_is_buffered()
+    {
+        await using Harness harness = await StartAsync();
+        TetherClient bystander = await harness.ConnectAsync();
+        await using RawPeer attacker = await RawPeer.ConnectAsync(harness);
+        await attacker.SendHelloAsync();
+        Assert.Equal(FrameType.Hello, (await attacker.ReadFrameAsync())?.Header.Type);
+
+        await attacker.SendFrameAsync(FrameType.Request, 1, 1, [], claimedLength: int.MinValue); // 0x8000_0000 on the wire
+
+        FrameHeader? goAway = await attacker.ReadUntilClosedAsync();
+        Assert.Equal((int)TetherErrorCode.FrameTooLarge, goAway?.MessageId);
+        Assert.Equal(new EchoReply(2, "fine"), await bystander.RequestAsync<EchoRequest, EchoReply>(new EchoRequest(2, "fine")).Within());
+    }
+
+    [Fact]
+    public async Task Frame_cut_midway_then_closed_ends_only_that_session()
+    {
+        await using Harness harness = await StartAsync();
+        TetherClient bystander = await harness.ConnectAsync();
+        RawPeer attacker = await RawPeer.ConnectAsync(harness);
+        await attacker.SendHelloAsync();
+        await attacker.ReadFrameAsync();
+        await harness.WaitForSessionsAsync(2);
+
+        byte[] frame = new byte[FrameHeader.Size + 10];
+        new FrameHeader(100, FrameType.Request, FrameFlags.None, 1, 1).Write(frame);
+        await attacker.SendAsync(frame);
+        await attacker.DisposeAsync();
+
+        await harness.WaitForSessionsAsync(1);
+        Assert.Equal(new EchoReply(3, "fine"), await bystander.RequestAsync<EchoRequest, EchoReply>(new EchoRequest(3, "fine")).Within());
+    }
+
+    [Fact]
+    public async Task Undecodable_request_is_answered_with_a_decode_error_and_the_connection_stays()
+    {
+        await using Harness harness = await StartAsync();
+        await using RawPeer peer = await RawPeer.ConnectAsync(harness);
+        await peer.SendHelloAsync();
+        await peer.ReadFrameAsync();
+
+        // EchoRequest's id is a fixed 8 bytes and its text is length-prefixed: claim a 200-byte string in 3 bytes.
+        await peer.SendFrameAsync(FrameType.Request, 5, 1, [1, 0, 0, 0, 0, 0, 0, 0, 200, 1, 65, 66, 67]);
+        var error = await peer.ReadFrameAsync();
+        Assert.Equal(FrameType.Error, error?.Header.Type);
+        Assert.Equal(5u, error?.Header.CallId);
+        Assert.True(TetherErrors.Get((TetherErrorCode)error!.Value.Header.MessageId).Category == TetherErrorCategory.Serialization);
+
+        await peer.SendFrameAsync(FrameType.Request, 6, 1, Serialization.TetherCodec.ToArray(new EchoRequest(6, "ok")));
+        var reply = await peer.ReadFrameAsync();
+        Assert.Equal(FrameType.Response, reply?.Header.Type);
+        Assert.Equal(new EchoReply(6, "ok"), Serialization.TetherCodec.Decode<EchoReply>(reply!.Value.Payload));
+    }
+
+    [Fact]
+    public async Task Slow_sender_dribbling_one_byte_at_a_time_hits_the_frame_timeout()
+    {
+        var clock = new FakeTimeProvider();
+        await using Harness harness = await StartAsync(o =>
+        {
+            o.TimeProvider = clock;
+            o.FrameTimeout = TimeSpan.FromSeconds(5);
+            o.TimerInterval = TimeSpan.FromSeconds(1);
+        });
+        await using RawPeer attacker = await RawPeer.ConnectAsync(harness);
+        await attacker.SendHelloAsync();
+        await attacker.ReadFrameAsync();
+
+        Task<FrameHeader?> closed = attacker.ReadUntilClosedAsync();
+        byte[] frame = new byte[FrameHeader.Size + 1000];
+        new FrameHeader(1000, FrameType.Message, FrameFlags.None, 0, 6).Write(frame);
+        for (int i = 0; i < frame.Length && !closed.IsCompleted; i++)
+        {
+            await attacker.SendAsync(frame.AsMemory(i, 1));
+            clock.Advance(TimeSpan.FromSeconds(1));
+            await Task.WhenAny(closed, Task.Delay(10));
+        }
+
+        Assert.Equal((int)TetherErrorCode.FrameTimeout, (await closed.Within())?.MessageId);
+    }
+
+    [Fact]
+    public async Task Connection_that_never_says_hello_is_closed_after_the_handshake_timeout()
+    {
+        var clock = new FakeTimeProvider();
+        await using Harness harness = await StartAsync(o =>
+        {
+            o.TimeProvider = clock;
+            o.HandshakeTimeout = TimeSpan.FromSeconds(3);
+            o.TimerInterval = TimeSpan.FromSeconds(1);
+        });
+        await using RawPeer silent = await RawPeer.ConnectAsync(harness);
+        using var timeout = new CancellationTokenSource(Harness.Patience);
+        while (harness.Server.SessionCount == 0)
+        {
+            await Task.Delay(5, timeout.Token);
+        }
+
+        Task<FrameHeader?> closed = silent.ReadUntilClosedAsync();
+        clock.Advance(TimeSpan.FromSeconds(5));
+
+        Assert.Equal((int)TetherErrorCode.FrameTimeout, (await closed.Within())?.MessageId);
+    }
+
+    [Fact]
+    public async Task Frames_before_the_hello_are_a_protocol_violation()
+    {
+        await using Harness harness = await StartAsync();
+        await using RawPeer peer = await RawPeer.ConnectAsync(harness);
+
+        await peer.SendFrameAsync(FrameType.Request, 1, 1, Serialization.TetherCodec.ToArray(new EchoRequest(1, "too early")));
+
+        Assert.Equal((int)TetherErrorCode.ProtocolViolation, (await peer.ReadUntilClosedAsync())?.MessageId);
+    }
+
+    [Fact]
+    public async Task Hello_with_another_protocol_version_is_refused_with_a_typed_reason()
+    {
+        await using Harness harness = await StartAsync();
+        await using RawPeer peer = await RawPeer.ConnectAsync(harness);
+        byte[] hello = new byte[HelloPayload.Size];
+        new HelloPayload(64 * 1024).Write(hello);
+
+        await peer.SendFrameAsync(FrameType.Hello, 0, ProtocolConstants.Version + 1, hello);
+
+        Assert.Equal((int)TetherErrorCode.UnsupportedVersion, (await peer.ReadUntilClosedAsync())?.MessageId);
+    }
+}

@@ -1,0 +1,89 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Tether.Framing;
+using Tether.Transport;
+
+namespace Tether.Conformance.Tests.Support;
+
+/// <summary>A peer that speaks bytes, not Tether: for hostile-input tests over any transport.</summary>
+public sealed class RawPeer : IAsyncDisposable
+{
+    private readonly TransportConnection _connection;
+
+    private RawPeer(TransportConnection connection) => _connection = connection;
+
+    public static async Task<RawPeer> ConnectAsync(Harness harness, TransportConnectionOptions? options = null) =>
+        new(await harness.Transport.Connector.ConnectAsync(harness.Server.LocalEndPoint!, options ?? new TransportConnectionOptions()).AsTask().Within());
+
+    public async Task SendAsync(ReadOnlyMemory<byte> bytes)
+    {
+        FlushResult _ = await _connection.Output.WriteAsync(bytes);
+    }
+
+    public Task SendFrameAsync(FrameType type, uint callId, int messageId, ReadOnlySpan<byte> payload, FrameFlags flags = FrameFlags.None, int? claimedLength = null)
+    {
+        byte[] frame = new byte[FrameHeader.Size + payload.Length];
+        new FrameHeader(claimedLength ?? payload.Length, type, flags, callId, messageId).Write(frame);
+        payload.CopyTo(frame.AsSpan(FrameHeader.Size));
+        return SendAsync(frame);
+    }
+
+    public Task SendHelloAsync(int maxFrameSize = 4 * 1024 * 1024)
+    {
+        byte[] hello = new byte[HelloPayload.Size];
+        new HelloPayload(maxFrameSize).Write(hello);
+        return SendFrameAsync(FrameType.Hello, 0, ProtocolConstants.Version, hello);
+    }
+
+    /// <summary>The next frame, or null once the peer closed the connection.</summary>
+    public async Task<(FrameHeader Header, byte[] Payload)?> ReadFrameAsync(CancellationToken cancellationToken = default)
+    {
+        PipeReader input = _connection.Input;
+        while (true)
+        {
+            ReadResult result;
+            try
+            {
+                result = await input.ReadAsync(cancellationToken);
+            }
+            catch (TetherException)
+            {
+                return null; // reset by the peer
+            }
+
+            ReadOnlySequence<byte> buffer = result.Buffer;
+            SequencePosition consumed = buffer.Start;
+            SequencePosition examined = buffer.End;
+            if (FrameParser.TryRead(buffer, int.MaxValue, ref consumed, ref examined, out FrameHeader header, out ReadOnlySequence<byte> payload) == FrameParseStatus.Complete)
+            {
+                byte[] bytes = payload.ToArray();
+                input.AdvanceTo(consumed, consumed);
+                return (header, bytes);
+            }
+
+            input.AdvanceTo(consumed, examined);
+            if (result.IsCompleted)
+            {
+                return null;
+            }
+        }
+    }
+
+    /// <summary>Reads until the peer closes; returns the goaway it sent on the way, if any.</summary>
+    public async Task<FrameHeader?> ReadUntilClosedAsync()
+    {
+        using var timeout = new CancellationTokenSource(Harness.Patience);
+        FrameHeader? goAway = null;
+        while (await ReadFrameAsync(timeout.Token) is { } frame)
+        {
+            if (frame.Header.Type == FrameType.GoAway)
+            {
+                goAway = frame.Header;
+            }
+        }
+
+        return goAway;
+    }
+
+    public ValueTask DisposeAsync() => _connection.DisposeAsync();
+}
