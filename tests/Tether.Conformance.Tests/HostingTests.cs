@@ -1,0 +1,62 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Tether.Client;
+using Tether.Conformance.Tests.Support;
+using Tether.Hosting;
+using Tether.Server;
+using Tether.Transport.InMemory;
+
+namespace Tether.Conformance.Tests;
+
+public sealed class HostingTests
+{
+    [Fact]
+    public async Task Host_starts_the_server_and_connects_the_client_with_handlers_from_the_container()
+    {
+        var transport = new InMemoryTransport();
+        var endPoint = new InMemoryEndPoint("hosted");
+        var probe = new Probe();
+        HostApplicationBuilder builder = Host.CreateApplicationBuilder();
+        builder.Services.AddSingleton(probe);
+        builder.Services.AddTetherServer(o =>
+        {
+            o.Transport = transport;
+            o.EndPoint = endPoint;
+        }).AddHandler<ConformanceHandler>();
+        builder.Services.AddTetherClient(o =>
+        {
+            o.Transport = transport;
+            o.EndPoint = endPoint;
+        }).AddHandler<PushHandler>();
+
+        using IHost host = builder.Build();
+        await host.StartAsync().Within();
+        TetherClient client = host.Services.GetRequiredService<TetherClient>();
+        TetherServer server = host.Services.GetRequiredService<TetherServer>();
+
+        Assert.Equal(new EchoReply(1, "hosted"), await client.RequestAsync<EchoRequest, EchoReply>(new EchoRequest(1, "hosted")).Within());
+        Assert.Equal(1, server.Broadcast(new Notice(5, "push")).Delivered);
+        Assert.Equal(5, (await probe.Notices.NextAsync()).Sequence);
+
+        await host.StopAsync().Within();
+        await client.Closed.Within();
+    }
+
+    [Fact]
+    public async Task Invalid_options_fail_the_host_at_start_with_the_reasons()
+    {
+        HostApplicationBuilder builder = Host.CreateApplicationBuilder();
+        builder.Services.AddTetherServer(o =>
+        {
+            o.MaxFrameSize = 10;
+            o.HandshakeTimeout = TimeSpan.Zero;
+        });
+
+        using IHost host = builder.Build();
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains(error.Failures, f => f.Contains(nameof(TetherServerOptions.MaxFrameSize), StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains(nameof(TetherServerOptions.HandshakeTimeout), StringComparison.Ordinal));
+    }
+}
