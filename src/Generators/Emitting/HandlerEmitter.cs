@@ -30,6 +30,8 @@ internal static class HandlerEmitter
             EmitMethod(w, self, method);
         }
 
+        w.Line();
+        ProxyEmitter.Emit(w, model);
         w.Close();
         SourceFile.Close(w, model.Namespace, model.ContainingTypes);
         return w.ToString();

@@ -18,6 +18,21 @@ public abstract partial class ConformanceSuite
     }
 
     [Fact]
+    public async Task Generated_proxy_calls_every_method_kind()
+    {
+        await using Harness harness = await StartAsync();
+        var proxy = new ConformanceHandler.Proxy(await harness.ConnectAsync());
+        harness.Probe.Gate.SetResult();
+
+        Assert.Equal(new EchoReply(1, "proxy"), await proxy.Echo(new EchoRequest(1, "proxy")).Within());
+        Assert.Equal(11_000, (await proxy.Grow(new Inflate(11_000)).Within()).Data.Length);
+        await proxy.Block(new BlockRequest(2)).Within();
+        await proxy.Note(new Notice(3, "one-way")).Within();
+        Assert.Equal(3, (await harness.Probe.Notices.NextAsync()).Sequence);
+        Assert.Equal([0, 1, 2], await proxy.Count(new CountRequest(3, Endless: false)).Select(t => t.Sequence).ToListAsync().Within());
+    }
+
+    [Fact]
     public async Task Concurrent_callers_each_get_their_own_reply()
     {
         await using Harness harness = await StartAsync();
