@@ -1,0 +1,10 @@
+namespace Tether.Samples.Echo;
+
+[Message(1)]
+public sealed partial record EchoRequest(string Text);
+
+[Message(2)]
+public sealed partial record EchoReply(string Text, long ServedBySession);
+
+[Message(3)]
+public sealed partial record Shout(string Text);

@@ -1,0 +1,53 @@
+namespace Tether.Samples.Tests;
+
+/// <summary>Each network sample, run with no arguments, plays its loopback demo and exits 0 on its own.</summary>
+public sealed class NetworkSampleTests
+{
+    [Fact]
+    public async Task Echo_sample_runs_its_demo_and_exits_0()
+    {
+        var (exitCode, output) = await SampleRunner.RunAsync("Tether.Samples.Echo");
+
+        Assert.True(exitCode == 0, output);
+        Assert.Contains("[client] echo \"héllo wörld\" -> \"héllo wörld\"", output, StringComparison.Ordinal);
+        Assert.Contains("[server] one-way shouts received: 3", output, StringComparison.Ordinal);
+        Assert.Contains("[server] stopped gracefully; client closed", output, StringComparison.Ordinal);
+        Assert.EndsWith("done", output.TrimEnd(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Chat_sample_runs_its_demo_and_exits_0()
+    {
+        var (exitCode, output) = await SampleRunner.RunAsync("Tether.Samples.Chat");
+
+        Assert.True(exitCode == 0, output);
+        Assert.Contains("[bob sees] #lobby alice: hi bob", output, StringComparison.Ordinal);
+        Assert.Contains("[carol sees] #ops carol: anyone in ops?", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("[carol sees] #lobby", output, StringComparison.Ordinal);
+        Assert.Contains("[server] announcement delivered to 3 sessions, dropped 0", output, StringComparison.Ordinal);
+        Assert.Contains("[server] bob left; lobby has 1 member", output, StringComparison.Ordinal);
+        Assert.EndsWith("done", output.TrimEnd(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Rpc_sample_runs_its_demo_and_exits_0()
+    {
+        var (exitCode, output) = await SampleRunner.RunAsync("Tether.Samples.Rpc");
+
+        Assert.True(exitCode == 0, output);
+        Assert.Contains("[rpc] work 1 with a 200 ms timeout: dispatch.call_timed_out", output, StringComparison.Ordinal);
+        Assert.Contains("[server] work 2: the handler's token fired", output, StringComparison.Ordinal);
+        Assert.Contains("[rpc] countdown stream: 5 4 3 2 1", output, StringComparison.Ordinal);
+        Assert.Contains("limit.pending_calls", output, StringComparison.Ordinal);
+        Assert.EndsWith("done", output.TrimEnd(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Quickstart_sample_runs_as_a_process_with_no_arguments()
+    {
+        var (exitCode, output) = await SampleRunner.RunAsync("Tether.Samples.Quickstart");
+
+        Assert.True(exitCode == 0, output);
+        Assert.EndsWith("done", output.TrimEnd(), StringComparison.Ordinal);
+    }
+}
