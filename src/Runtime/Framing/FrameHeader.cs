@@ -7,7 +7,7 @@ namespace Tether.Framing;
 /// <summary>
 /// The fixed 16-byte header in front of every frame (little-endian):
 /// payload length (u32), type (u8), flags (u8), reserved (u16, zero), call id (u32), message id or code (i32).
-/// See <c>docs/wire-format.md</c> §5.
+/// See <c>docs/wire-format.md</c> §6.
 /// </summary>
 /// <param name="PayloadLength">Bytes that follow the header.</param>
 /// <param name="Type">The frame's kind.</param>

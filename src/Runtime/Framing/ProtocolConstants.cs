@@ -1,6 +1,6 @@
 namespace Tether.Framing;
 
-/// <summary>Numbers fixed by the wire format (<c>docs/wire-format.md</c> §5).</summary>
+/// <summary>Numbers fixed by the wire format (<c>docs/wire-format.md</c> §6).</summary>
 public static class ProtocolConstants
 {
     /// <summary>The frame-format version this build speaks.</summary>
