@@ -1,0 +1,35 @@
+namespace Tether.Benchmarks.Network;
+
+/// <summary>The standard Order (34 bytes in Tether's encoding).</summary>
+[Message(1)]
+public sealed partial record Order(long Id, int Quantity, double Price, string Symbol, bool IsBuy, long TimestampTicks)
+{
+    public static Order Sample { get; } = new(123_456_789, 100, 101.25, "MSFT.OQ1", true, 639_001_152_000_000_000);
+}
+
+/// <summary>The same members as <see cref="Order"/>, sent one-way (a message id dispatches to exactly one method).</summary>
+[Message(4)]
+public sealed partial record OrderPlaced(long Id, int Quantity, double Price, string Symbol, bool IsBuy, long TimestampTicks)
+{
+    public static OrderPlaced Sample { get; } = new(123_456_789, 100, 101.25, "MSFT.OQ1", true, 639_001_152_000_000_000);
+}
+
+/// <summary>Asks how many one-way orders the server has seen (a barrier behind them).</summary>
+[Message(2)]
+public sealed partial record CountRequest(int Unused);
+
+[Message(3)]
+public sealed partial record CountReply(long Received);
+
+[Handler(ServiceName = "Echo")]
+public sealed partial class EchoHandler
+{
+    private long _received;
+
+    public Order Echo(Order order) => order;
+
+    public void Publish(OrderPlaced order) => _received++;
+
+    // One-way messages of one connection are dispatched in order on its receive loop, so this runs after them.
+    public CountReply Count(CountRequest request) => new(_received);
+}

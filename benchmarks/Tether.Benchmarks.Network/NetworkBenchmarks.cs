@@ -1,0 +1,72 @@
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using Tether.Benchmarks.Network.Targets;
+
+namespace Tether.Benchmarks.Network;
+
+/// <summary>Shared set-up: the server runs in its own process; this process is the client.</summary>
+public abstract class NetworkBenchmarkBase
+{
+    private ServerProcess? _server;
+
+    [Params("tether", "grpc", "raw")]
+    public string Framework { get; set; } = "tether";
+
+    protected Target Target { get; private set; } = null!;
+
+    [GlobalSetup]
+    public async Task SetupAsync()
+    {
+        _server = ServerProcess.Start(Framework);
+        Target = Target.Create(Framework);
+        await Target.ConnectAsync(_server.Port);
+    }
+
+    [GlobalCleanup]
+    public async Task CleanupAsync()
+    {
+        await Target.DisposeAsync();
+        _server?.Dispose();
+    }
+}
+
+/// <summary>Request/response calls of the standard Order over one loopback TCP connection. One operation = one call.</summary>
+[Config(typeof(NetworkConfig))]
+public class UnaryBenchmarks : NetworkBenchmarkBase
+{
+    public const int CallsPerInvoke = 20_000;
+
+    [Params(1, 16, 64)]
+    public int Callers { get; set; }
+
+    [Benchmark(OperationsPerInvoke = CallsPerInvoke)]
+    public Task Unary() => Target.UnaryAsync(Callers, CallsPerInvoke);
+}
+
+/// <summary>One-way Orders pipelined back to back (thousands in flight), then a barrier. One operation = one message.</summary>
+[Config(typeof(NetworkConfig))]
+public class OneWayBenchmarks : NetworkBenchmarkBase
+{
+    public const int MessagesPerInvoke = 200_000;
+
+    [Benchmark(OperationsPerInvoke = MessagesPerInvoke)]
+    public async Task OneWay()
+    {
+        long received = await Target.OneWayAsync(MessagesPerInvoke);
+        if (received < MessagesPerInvoke)
+        {
+            throw new InvalidOperationException($"the server saw {received} of {MessagesPerInvoke} messages");
+        }
+    }
+}
+
+/// <summary>Fewer, longer iterations than the default: each one is many network round trips already.</summary>
+public sealed class NetworkConfig : ManualConfig
+{
+    public NetworkConfig()
+    {
+        AddJob(Job.Default.WithWarmupCount(3).WithIterationCount(10).WithInvocationCount(1).WithUnrollFactor(1));
+        WithOptions(ConfigOptions.DisableOptimizationsValidator);
+    }
+}

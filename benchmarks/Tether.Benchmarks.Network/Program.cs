@@ -1,0 +1,19 @@
+using BenchmarkDotNet.Running;
+using Tether.Benchmarks.Network;
+using Tether.Benchmarks.Network.Servers;
+
+// dotnet run -c Release --project benchmarks/Tether.Benchmarks.Network -- --filter '*'   (BenchmarkDotNet: calls/s, messages/s)
+// dotnet run -c Release --project benchmarks/Tether.Benchmarks.Network -- --latency [calls]  (p50/p99 per framework and caller count)
+// --serve tether|grpc|raw is the server process the benchmarks start for themselves.
+if (args is ["--serve", string framework])
+{
+    return await ServerHost.RunAsync(framework);
+}
+
+if (args.Length > 0 && args[0] == "--latency")
+{
+    return await LatencyRunner.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 200_000);
+}
+
+BenchmarkSwitcher.FromAssembly(typeof(UnaryBenchmarks).Assembly).Run(args);
+return 0;

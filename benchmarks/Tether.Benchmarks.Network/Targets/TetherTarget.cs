@@ -1,0 +1,56 @@
+using System.Diagnostics;
+using System.Net;
+using Tether.Client;
+
+namespace Tether.Benchmarks.Network.Targets;
+
+public sealed class TetherTarget : Target
+{
+    private TetherClient? _client;
+
+    public override async Task ConnectAsync(int port) =>
+        _client = await TetherClient.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port));
+
+    public override Task UnaryAsync(int callers, int calls, long[]? latencies = null)
+    {
+        TetherClient client = _client!;
+        return Task.WhenAll(Enumerable.Range(0, callers).Select(caller => Caller(client, caller, callers, calls, latencies)));
+    }
+
+    // A plain loop per caller (no delegate per call): the client's request path is what is measured.
+    private static async Task Caller(TetherClient client, int caller, int callers, int calls, long[]? latencies)
+    {
+        int share = calls / callers + (caller < calls % callers ? 1 : 0);
+        int offset = caller * (calls / callers) + Math.Min(caller, calls % callers);
+        Order order = Order.Sample;
+        for (int i = 0; i < share; i++)
+        {
+            long start = latencies is null ? 0 : Stopwatch.GetTimestamp();
+            await client.RequestAsync<Order, Order>(order).ConfigureAwait(false);
+            if (latencies is not null)
+            {
+                latencies[offset + i] = Stopwatch.GetTimestamp() - start;
+            }
+        }
+    }
+
+    public override async Task<long> OneWayAsync(int messages)
+    {
+        TetherClient client = _client!;
+        OrderPlaced order = OrderPlaced.Sample;
+        for (int i = 0; i < messages; i++)
+        {
+            await client.SendAsync(order).ConfigureAwait(false);
+        }
+
+        return (await client.RequestAsync<CountRequest, CountReply>(new CountRequest(0)).ConfigureAwait(false)).Received;
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (_client is not null)
+        {
+            await _client.DisposeAsync();
+        }
+    }
+}
