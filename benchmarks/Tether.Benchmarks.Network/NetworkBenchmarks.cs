@@ -35,7 +35,7 @@ public abstract class NetworkBenchmarkBase
 [Config(typeof(NetworkConfig))]
 public class UnaryBenchmarks : NetworkBenchmarkBase
 {
-    public const int CallsPerInvoke = 20_000;
+    public const int CallsPerInvoke = 50_000;
 
     [Params(1, 16, 64)]
     public int Callers { get; set; }
@@ -66,7 +66,8 @@ public sealed class NetworkConfig : ManualConfig
 {
     public NetworkConfig()
     {
-        AddJob(Job.Default.WithWarmupCount(3).WithIterationCount(10).WithInvocationCount(1).WithUnrollFactor(1));
+        // Warm-up long enough for the thread pool to settle (it injects workers under this load for a while).
+        AddJob(Job.Default.WithWarmupCount(6).WithIterationCount(10).WithInvocationCount(1).WithUnrollFactor(1));
         WithOptions(ConfigOptions.DisableOptimizationsValidator);
     }
 }

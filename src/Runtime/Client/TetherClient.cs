@@ -81,6 +81,7 @@ public sealed class TetherClient : TetherPeer, IAsyncDisposable
         {
             IsServer = false,
             MaxFrameSize = _options.MaxFrameSize,
+            SendQueueLimit = _options.SendQueueLimit,
             MaxInFlightCalls = _options.MaxConcurrentPushes,
             MaxPendingCalls = _options.MaxPendingCalls,
             DecodeOptions = new DecodeOptions { MaxDepth = _options.MaxDecodeDepth },

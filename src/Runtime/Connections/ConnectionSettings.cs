@@ -12,6 +12,8 @@ internal sealed class ConnectionSettings
 
     public required int MaxInFlightCalls { get; init; }
 
+    public required long SendQueueLimit { get; init; }
+
     public required int MaxPendingCalls { get; init; }
 
     public required DecodeOptions DecodeOptions { get; init; }

@@ -4,6 +4,24 @@ namespace Tether.Connections;
 
 internal sealed partial class FrameOutput
 {
+    private static readonly Action<object?> s_scheduledFlush = static state => ((FrameOutput)state!).OnScheduledFlush();
+
+    private void OnScheduledFlush()
+    {
+        lock (_lock)
+        {
+            _flushScheduled = false;
+            if (_flushing || !_dirty || _closed)
+            {
+                return; // a running flush (or the receive loop's batch) takes these bytes
+            }
+
+            _flushing = true;
+        }
+
+        Flush();
+    }
+
     /// <summary>The receive loop is about to process a batch of frames: their replies are flushed together at the end.</summary>
     public void BeginBatch()
     {
@@ -51,6 +69,7 @@ internal sealed partial class FrameOutput
                 }
 
                 _dirty = false;
+                _unflushed = 0;
                 flush = _writer.FlushAsync();
                 if (!flush.IsCompleted)
                 {

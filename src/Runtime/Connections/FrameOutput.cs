@@ -25,17 +25,27 @@ internal sealed partial class FrameOutput
     private readonly TransportConnection _transport;
     private readonly Lock _lock = new();
     private long _committed;
+    private readonly PipeScheduler _flushScheduler;
     private bool _batching;
     private bool _flushing;
+    private bool _flushScheduled;
     private bool _dirty;
     private bool _blocked;
     private bool _closed;
     private TaskCompletionSource? _space;
 
-    public FrameOutput(TransportConnection transport, int peerMaxFrameSize)
+    private const int InlineFlushBytes = 32 * 1024;
+
+    private readonly long _sendQueueLimit;
+    private long _unflushed;
+
+    public FrameOutput(TransportConnection transport, int peerMaxFrameSize, long sendQueueLimit)
     {
+        _sendQueueLimit = sendQueueLimit;
         _transport = transport;
         _writer = transport.Output;
+        // The queue that also runs the send loop: a scheduled flush and the send it wakes run in one pass.
+        _flushScheduler = (transport as PipeTransportConnection)?.Scheduler ?? Internal.IOQueue.Next();
         PeerMaxFrameSize = peerMaxFrameSize;
     }
 
@@ -48,8 +58,11 @@ internal sealed partial class FrameOutput
     /// <summary>Frames written so far.</summary>
     public long FramesWritten { get; private set; }
 
-    /// <summary>True while the send queue is at its bound.</summary>
+    /// <summary>True while the pipe refuses more (a flush did not complete): writers that can wait, wait.</summary>
     public bool IsBlocked => Volatile.Read(ref _blocked);
+
+    /// <summary>True when the send queue (written and not yet handed to the network) is at its bound: pushes are refused.</summary>
+    public bool IsFull => IsBlocked || QueuedBytes >= _sendQueueLimit;
 
     public bool IsClosed => Volatile.Read(ref _closed);
 
@@ -89,21 +102,35 @@ internal sealed partial class FrameOutput
         _writer.Advance(total);
         _committed += total;
         FramesWritten++;
+        _dirty = true;
+        _unflushed += total;
         bool flushNow = false;
-        if (_batching || _flushing)
+        bool schedule = false;
+        if (!_batching && !_flushing)
         {
-            _dirty = true;
-        }
-        else
-        {
-            _flushing = true;
-            flushNow = true;
+            // Enough for a full send: flush now rather than let unflushed bytes pile up past the queue bound.
+            if (_unflushed >= InlineFlushBytes)
+            {
+                _flushing = true;
+                flushNow = true;
+            }
+            else if (!_flushScheduled)
+            {
+                _flushScheduled = true;
+                schedule = true;
+            }
         }
 
         _lock.Exit();
         if (flushNow)
         {
             Flush();
+        }
+        else if (schedule)
+        {
+            // Deferred, not inline: every frame written by this and other threads until the flush runs leaves in
+            // the same send (a burst of one-way sends, or many callers' requests, costs one flush).
+            _flushScheduler.Schedule(s_scheduledFlush, this);
         }
     }
 
@@ -149,7 +176,7 @@ internal sealed partial class FrameOutput
     /// <summary>Copies an already framed message (a broadcast encoded once) unless the send queue is full.</summary>
     public bool TryWriteFramed(ReadOnlySpan<byte> frame)
     {
-        if (IsBlocked)
+        if (IsFull)
         {
             return false;
         }

@@ -125,7 +125,7 @@ internal sealed partial class TetherConnection
     public bool TrySend<T>(in T message)
         where T : IMessage<T>
     {
-        if (Output.IsBlocked || Output.IsClosed)
+        if (Output.IsFull || Output.IsClosed)
         {
             Counters.PushDropped();
             return false;

@@ -34,7 +34,7 @@ internal sealed partial class TetherConnection
         _settings = settings;
         _pending = new PendingCallTable(settings.MaxPendingCalls);
         // Until the peer's hello says otherwise, assume it accepts what we accept.
-        Output = new FrameOutput(transport, settings.MaxFrameSize);
+        Output = new FrameOutput(transport, settings.MaxFrameSize, settings.SendQueueLimit);
         Id = Interlocked.Increment(ref s_nextId);
         ConnectedAt = settings.TimeProvider.GetUtcNow();
         _handshakeDeadline = settings.TimeProvider.GetTimestamp() + ToTimestampTicks(settings.HandshakeTimeout);

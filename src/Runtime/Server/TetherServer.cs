@@ -89,6 +89,7 @@ public sealed partial class TetherServer : IAsyncDisposable
         {
             IsServer = true,
             MaxFrameSize = _options.MaxFrameSize,
+            SendQueueLimit = _options.SendQueueLimit,
             MaxInFlightCalls = _options.MaxInFlightCallsPerSession,
             MaxPendingCalls = 10_000,
             DecodeOptions = new DecodeOptions { MaxDepth = _options.MaxDecodeDepth },

@@ -22,10 +22,14 @@ public abstract class PipeTransportConnection : TransportConnection
         ArgumentNullException.ThrowIfNull(options);
         // One batching scheduler per connection (spread round robin): pipe continuations cost no allocation.
         Internal.IOQueue scheduler = Internal.IOQueue.Next();
+        Scheduler = scheduler;
         _input = new Pipe(options.CreateInputPipeOptions(scheduler));
         _output = new Pipe(options.CreateOutputPipeOptions(scheduler));
         Options = options;
     }
+
+    /// <summary>Runs this connection's pipe continuations (and the runtime's deferred flushes, so they share a pass).</summary>
+    internal Internal.IOQueue Scheduler { get; }
 
     /// <summary>The options the pipes were built from.</summary>
     protected TransportConnectionOptions Options { get; }

@@ -24,17 +24,17 @@ public sealed class TransportConnectionOptions
 
     /// <summary>Options for the pipe that carries received bytes to the application.</summary>
     /// <param name="scheduler">Runs the pipe's continuations (one per connection; see <see cref="PipeTransportConnection"/>).</param>
-    public PipeOptions CreateInputPipeOptions(PipeScheduler scheduler) => Create(ReceiveBufferLimit, scheduler);
+    public PipeOptions CreateInputPipeOptions(PipeScheduler scheduler) => Create(ReceiveBufferLimit, PipeScheduler.Inline, scheduler);
 
     /// <summary>Options for the pipe that carries the application's bytes to the network.</summary>
     /// <param name="scheduler">Runs the pipe's continuations.</param>
-    public PipeOptions CreateOutputPipeOptions(PipeScheduler scheduler) => Create(SendBufferLimit, scheduler);
+    public PipeOptions CreateOutputPipeOptions(PipeScheduler scheduler) => Create(SendBufferLimit, scheduler, scheduler);
 
     // Kestrel builds these twice, once per direction; one helper keeps the two in step.
-    private PipeOptions Create(long pauseAt, PipeScheduler scheduler) => new(
+    private PipeOptions Create(long pauseAt, PipeScheduler readerScheduler, PipeScheduler writerScheduler) => new(
         pool: MemoryPool,
-        readerScheduler: scheduler,
-        writerScheduler: scheduler,
+        readerScheduler: readerScheduler,
+        writerScheduler: writerScheduler,
         pauseWriterThreshold: pauseAt,
         resumeWriterThreshold: pauseAt / 2,
         minimumSegmentSize: MinimumSegmentSize,
