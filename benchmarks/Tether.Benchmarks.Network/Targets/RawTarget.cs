@@ -33,19 +33,17 @@ public sealed class RawTarget : Target
     public override async Task UnaryAsync(int callers, int calls, long[]? latencies = null)
     {
         long[] sentAt = new long[callers];
-        int sent = 0;
         int received = 0;
-        using var space = new SemaphoreSlim(0);
-        int signalled = 0;
+        using var window = new SemaphoreSlim(callers); // one slot per request in flight
 
         Task receiving = Task.Run(async () =>
         {
+            int frameLength = 4 + s_payload.Length;
             while (received < calls)
             {
                 ReadResult result = await _reader!.ReadAsync().ConfigureAwait(false);
                 ReadOnlySequence<byte> buffer = result.Buffer;
                 int frames = 0;
-                int frameLength = 4 + s_payload.Length;
                 while (buffer.Length >= frameLength)
                 {
                     if (latencies is not null)
@@ -58,25 +56,25 @@ public sealed class RawTarget : Target
                 }
 
                 _reader.AdvanceTo(buffer.Start, result.Buffer.End);
-                Interlocked.Add(ref received, frames);
-                if (Interlocked.Exchange(ref signalled, 1) == 0)
+                received += frames;
+                if (frames > 0)
                 {
-                    space.Release();
+                    window.Release(frames);
                 }
             }
         });
 
-        while (sent < calls)
+        for (int sent = 0; sent < calls;)
         {
-            int window = Math.Min(callers - (sent - Volatile.Read(ref received)), calls - sent);
-            if (window <= 0)
+            // Wait for one free slot, then take every other free one without waiting: one batched write.
+            await window.WaitAsync().ConfigureAwait(false);
+            int batch = 1;
+            while (sent + batch < calls && window.Wait(0))
             {
-                await space.WaitAsync().ConfigureAwait(false);
-                Volatile.Write(ref signalled, 0);
-                continue;
+                batch++;
             }
 
-            for (int i = 0; i < window; i++)
+            for (int i = 0; i < batch; i++)
             {
                 Span<byte> frame = _writer!.GetSpan(4 + s_payload.Length);
                 BinaryPrimitives.WriteUInt32LittleEndian(frame, (uint)s_payload.Length);
@@ -85,7 +83,7 @@ public sealed class RawTarget : Target
                 sentAt[(sent + i) % callers] = Stopwatch.GetTimestamp();
             }
 
-            sent += window;
+            sent += batch;
             await _writer!.FlushAsync().ConfigureAwait(false);
         }
 

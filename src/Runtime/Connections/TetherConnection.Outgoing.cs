@@ -14,33 +14,8 @@ internal sealed partial class TetherConnection
     {
         ThrowIfCannotCall(cancellationToken);
         UnaryCall<TResponse> call = UnaryCall<TResponse>.Rent();
-        if (!Register(call, timeout))
-        {
-            call.Recycle();
-            return ValueTask.FromException<TResponse>(PendingTableFull());
-        }
-
-        // Registered before the request leaves: once it has left, the reply may complete and recycle the call.
-        call.RegisterCancellation(cancellationToken);
         ValueTask<TResponse> task = call.Task;
-        try
-        {
-            Output.WriteMessage(FrameType.Request, FrameFlags.None, call.CallId, in request);
-        }
-        catch (Exception e)
-        {
-            // Whoever removes the call completes it: if a timeout, cancellation or close got there first, the
-            // returned task carries their error instead.
-            if (_pending.TryRemove(call.CallId) is null)
-            {
-                return task;
-            }
-
-            call.Recycle();
-            return ValueTask.FromException<TResponse>(e);
-        }
-
-        return task;
+        return Start(call, in request, timeout, cancellationToken) is { } error ? ValueTask.FromException<TResponse>(error) : task;
     }
 
     /// <summary>Sends a request whose reply carries nothing the caller needs (methods returning no result).</summary>
@@ -49,30 +24,40 @@ internal sealed partial class TetherConnection
     {
         ThrowIfCannotCall(cancellationToken);
         EmptyCall call = EmptyCall.Rent();
+        ValueTask task = call.Task;
+        return Start(call, in request, timeout, cancellationToken) is { } error ? ValueTask.FromException(error) : task;
+    }
+
+    /// <summary>Registers the call, then sends its request; returns why it could not start (the call is then recycled).</summary>
+    private Exception? Start<TRequest, TCall, TResult>(PooledCall<TCall, TResult> call, in TRequest request, TimeSpan timeout, CancellationToken cancellationToken)
+        where TRequest : IMessage<TRequest>
+        where TCall : PooledCall<TCall, TResult>, new()
+    {
         if (!Register(call, timeout))
         {
             call.Recycle();
-            return ValueTask.FromException(PendingTableFull());
+            return PendingTableFull();
         }
 
+        // Registered before the request leaves: once it has left, the reply may complete and recycle the call.
         call.RegisterCancellation(cancellationToken);
-        ValueTask task = call.Task;
         try
         {
             Output.WriteMessage(FrameType.Request, FrameFlags.None, call.CallId, in request);
+            return null;
         }
         catch (Exception e)
         {
+            // Whoever removes the call completes it: if a timeout, cancellation or close got there first, the
+            // caller's task carries their error instead.
             if (_pending.TryRemove(call.CallId) is null)
             {
-                return task;
+                return null;
             }
 
             call.Recycle();
-            return ValueTask.FromException(e);
+            return e;
         }
-
-        return task;
     }
 
     /// <summary>Starts a server stream; items arrive in the returned call's channel.</summary>

@@ -1,0 +1,91 @@
+using System.Threading.Tasks.Sources;
+using Microsoft.Extensions.ObjectPool;
+
+namespace Tether.Connections;
+
+/// <summary>
+/// A pending call whose awaitable is the call object itself (<see cref="ManualResetValueTaskSourceCore{TResult}"/>),
+/// pooled per call type: awaiting a call allocates nothing. Completions are published from an IOQueue, not inline
+/// on the receive loop (user code after an await must not stall the connection) and not through
+/// <c>ThreadPool.UnsafeQueueUserWorkItem</c> (which allocates per call).
+/// </summary>
+internal abstract class PooledCall<TSelf, TResult> : PendingCall
+    where TSelf : PooledCall<TSelf, TResult>, new()
+{
+    private static readonly ObjectPool<TSelf> s_pool = new DefaultObjectPool<TSelf>(new DefaultPooledObjectPolicy<TSelf>(), MaxPooled);
+    private static readonly Action<object?> s_publish = static state => ((TSelf)state!).Publish();
+
+    private ManualResetValueTaskSourceCore<TResult> _core;
+    private CancellationTokenRegistration _cancellation;
+    private TResult? _result;
+    private Exception? _error;
+
+    public static TSelf Rent() => s_pool.Get();
+
+    protected short Version => _core.Version;
+
+    public void RegisterCancellation(CancellationToken cancellationToken)
+    {
+        if (cancellationToken.CanBeCanceled)
+        {
+            CancellationToken = cancellationToken;
+            _cancellation = cancellationToken.UnsafeRegister(OnCanceled, this);
+        }
+    }
+
+    protected void Succeed(TResult result)
+    {
+        _result = result;
+        Internal.IOQueue.Next().Schedule(s_publish, this);
+    }
+
+    public override void Fail(Exception error)
+    {
+        _error = error;
+        Internal.IOQueue.Next().Schedule(s_publish, this);
+    }
+
+    private void Publish()
+    {
+        if (_error is { } error)
+        {
+            _error = null;
+            _core.SetException(error);
+        }
+        else
+        {
+            _core.SetResult(_result!);
+        }
+    }
+
+    protected TResult GetResultAndRecycle(short token)
+    {
+        try
+        {
+            return _core.GetResult(token);
+        }
+        finally
+        {
+            Recycle();
+        }
+    }
+
+    public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+
+    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _core.OnCompleted(continuation, state, token, flags);
+
+    /// <summary>Back to the pool: the cancellation registration is disposed first (waiting out a running callback), so no stale callback can touch the next call.</summary>
+    public void Recycle()
+    {
+        _cancellation.Dispose();
+        _cancellation = default;
+        CancellationToken = default;
+        Connection = null;
+        CallId = 0;
+        Deadline = long.MaxValue;
+        _result = default;
+        _core.Reset();
+        s_pool.Return((TSelf)this);
+    }
+}
