@@ -40,4 +40,7 @@ internal static partial class ConnectionLog
 
     [LoggerMessage(203, LogLevel.Error, "Tether server accept loop failed")]
     public static partial void AcceptFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(204, LogLevel.Error, "A SessionStarted/SessionEnded handler failed for session {SessionId}")]
+    public static partial void SessionEventFailed(ILogger logger, long sessionId, Exception exception);
 }

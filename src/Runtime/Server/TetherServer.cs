@@ -153,23 +153,42 @@ public sealed partial class TetherServer : IAsyncDisposable
     private async Task TrackAsync(TetherSession session)
     {
         TetherConnection connection = session.Connection;
+        bool started = false;
         try
         {
             await connection.Handshake.ConfigureAwait(false);
-            SessionStarted?.Invoke(session);
+            started = true;
         }
         catch (Exception)
         {
             // Refused or broken before the hello: never became a session anyone saw.
         }
 
+        if (started)
+        {
+            Raise(SessionStarted, session);
+        }
+
         await connection.Closed.ConfigureAwait(false);
         _sessions.TryRemove(connection.Id, out _);
         RemoveFromAllGroups(session);
         Interlocked.Decrement(ref _connections);
-        if (connection.Handshake.IsCompletedSuccessfully)
+        if (started)
         {
-            SessionEnded?.Invoke(session);
+            Raise(SessionEnded, session);
+        }
+    }
+
+    private void Raise(Action<TetherSession>? handlers, TetherSession session)
+    {
+        try
+        {
+            handlers?.Invoke(session);
+        }
+        catch (Exception e)
+        {
+            // An application's event handler must not take the server's bookkeeping down with it.
+            ConnectionLog.SessionEventFailed(_logger, session.Id, e);
         }
     }
 
