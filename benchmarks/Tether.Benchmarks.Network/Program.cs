@@ -10,6 +10,12 @@ if (args is ["--serve", string framework])
     return await ServerHost.RunAsync(framework);
 }
 
+// --soak oneway|unary64 FRAMEWORK SECONDS: steady load for a profiler (dotnet-trace) to attach to either process.
+if (args is ["--soak", string kind, string soakFramework, string seconds])
+{
+    return await SoakRunner.RunAsync(kind, soakFramework, TimeSpan.FromSeconds(int.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture)));
+}
+
 if (args.Length > 0 && args[0] == "--latency")
 {
     return await LatencyRunner.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 200_000);

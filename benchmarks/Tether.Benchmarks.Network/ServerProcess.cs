@@ -15,6 +15,8 @@ public sealed class ServerProcess : IDisposable
 
     public int Port { get; }
 
+    public int ProcessId => _process.Id;
+
     public static ServerProcess Start(string framework)
     {
         string self = typeof(ServerProcess).Assembly.Location;

@@ -14,8 +14,11 @@ internal sealed partial class TetherConnection
     {
         lock (_callsLock)
         {
-            _draining = true;
-            if (_inFlight == 0)
+            Volatile.Write(ref _draining, true);
+
+            // Completions decrement without the lock, then check for a drain: publish the drain, then read the count.
+            Interlocked.MemoryBarrier();
+            if (Volatile.Read(ref _inFlight) == 0)
             {
                 _drained.TrySetResult();
             }

@@ -10,6 +10,7 @@ internal sealed partial class TetherConnection
     private readonly Dictionary<uint, IncomingCall> _active = [];
     private readonly Stack<IncomingCall> _idleCalls = new();
     private TaskCompletionSource? _inFlightWaiter;
+    private IncomingCall? _receiveLoopCall;
     private int _inFlight;
     private bool _draining;
 
@@ -108,6 +109,14 @@ internal sealed partial class TetherConnection
                 wait = _inFlightWaiter.Task;
             }
 
+            // Completions decrement without the lock and only then look for a waiter: publish the waiter, then
+            // look at the count again, so one of the two sides always sees the other.
+            Interlocked.MemoryBarrier();
+            if (Volatile.Read(ref _inFlight) < _settings.MaxInFlightCalls)
+            {
+                break;
+            }
+
             await wait.WaitAsync(_stop.Token).ConfigureAwait(false);
         }
 
@@ -119,13 +128,19 @@ internal sealed partial class TetherConnection
 
     private void Dispatch(in FrameHeader header, in ReadOnlySequence<byte> payload, bool expectsReply, bool stream, HandlerRoute route)
     {
-        IncomingCall call;
-        lock (_callsLock)
+        // The receive loop keeps one call object for itself: a handler that completes synchronously hands it back at
+        // once, so the common path takes no lock. A call that goes asynchronous keeps its object until it completes.
+        IncomingCall? call = _receiveLoopCall;
+        _receiveLoopCall = null;
+        if (call is null)
         {
-            call = _idleCalls.Count > 0 ? _idleCalls.Pop() : new IncomingCall();
-            _inFlight++;
+            lock (_callsLock)
+            {
+                call = _idleCalls.Count > 0 ? _idleCalls.Pop() : new IncomingCall();
+            }
         }
 
+        Interlocked.Increment(ref _inFlight);
         Counters.CallStarted();
         call.Start(this, header.CallId, header.MessageId, expectsReply, stream);
         ValueTask completion;
@@ -138,13 +153,13 @@ internal sealed partial class TetherConnection
         }
         catch (Exception e)
         {
-            Complete(call, e);
+            Complete(call, e, onReceiveLoop: true);
             return;
         }
 
         if (completion.IsCompleted)
         {
-            Complete(call, Observe(completion));
+            Complete(call, Observe(completion), onReceiveLoop: true);
             return;
         }
 
@@ -170,7 +185,7 @@ internal sealed partial class TetherConnection
             }
         }
 
-        Complete(call, error);
+        Complete(call, error, onReceiveLoop: false);
     }
 
     internal static Exception? Observe(ValueTask completed)
@@ -187,7 +202,7 @@ internal sealed partial class TetherConnection
     }
 
     /// <summary>Answers the call if its handler did not (empty reply, end of stream, or a typed error) and returns it to the pool.</summary>
-    private void Complete(IncomingCall call, Exception? error)
+    private void Complete(IncomingCall call, Exception? error, bool onReceiveLoop)
     {
         try
         {
@@ -214,22 +229,39 @@ internal sealed partial class TetherConnection
         }
 
         call.Reset();
+        if (onReceiveLoop)
+        {
+            _receiveLoopCall = call;
+        }
+        else
+        {
+            lock (_callsLock)
+            {
+                if (_idleCalls.Count < _settings.MaxInFlightCalls)
+                {
+                    _idleCalls.Push(call);
+                }
+            }
+        }
+
+        int inFlight = Interlocked.Decrement(ref _inFlight);
+
+        // Only a one-way message waiting for room, or a drain, needs to hear about it (see the waiter's barrier).
+        if (Volatile.Read(ref _inFlightWaiter) is null && !Volatile.Read(ref _draining))
+        {
+            return;
+        }
+
         TaskCompletionSource? waiter = null;
         lock (_callsLock)
         {
-            _inFlight--;
-            if (_idleCalls.Count < _settings.MaxInFlightCalls)
-            {
-                _idleCalls.Push(call);
-            }
-
-            if (_inFlightWaiter is not null && _inFlight < _settings.MaxInFlightCalls)
+            if (_inFlightWaiter is not null && inFlight < _settings.MaxInFlightCalls)
             {
                 waiter = _inFlightWaiter;
                 _inFlightWaiter = null;
             }
 
-            if (_inFlight == 0 && _draining)
+            if (_draining && Volatile.Read(ref _inFlight) == 0)
             {
                 _drained.TrySetResult();
             }
