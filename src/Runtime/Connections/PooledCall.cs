@@ -36,14 +36,17 @@ internal abstract class PooledCall<TSelf, TResult> : PendingCall
     protected void Succeed(TResult result)
     {
         _result = result;
-        Internal.IOQueue.Next().Schedule(s_publish, this);
+        Scheduler.Schedule(s_publish, this);
     }
 
     public override void Fail(Exception error)
     {
         _error = error;
-        Internal.IOQueue.Next().Schedule(s_publish, this);
+        Scheduler.Schedule(s_publish, this);
     }
+
+    // The connection's own queue: the completions of one receive batch are published in one pass.
+    private System.IO.Pipelines.PipeScheduler Scheduler => Connection?.CompletionScheduler ?? Internal.IOQueue.Next();
 
     private void Publish()
     {

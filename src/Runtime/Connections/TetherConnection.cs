@@ -35,6 +35,7 @@ internal sealed partial class TetherConnection
         _pending = new PendingCallTable(settings.MaxPendingCalls);
         // Until the peer's hello says otherwise, assume it accepts what we accept.
         Output = new FrameOutput(transport, settings.MaxFrameSize, settings.SendQueueLimit);
+        CompletionScheduler = (transport as PipeTransportConnection)?.Scheduler ?? Internal.IOQueue.Next();
         Id = Interlocked.Increment(ref s_nextId);
         ConnectedAt = settings.TimeProvider.GetUtcNow();
         _handshakeDeadline = settings.TimeProvider.GetTimestamp() + ToTimestampTicks(settings.HandshakeTimeout);
@@ -55,6 +56,9 @@ internal sealed partial class TetherConnection
     public EndPoint? RemoteEndPoint => _transport.RemoteEndPoint;
 
     public EndPoint? LocalEndPoint => _transport.LocalEndPoint;
+
+    /// <summary>Where completed calls are published (the transport's queue when it has one).</summary>
+    public System.IO.Pipelines.PipeScheduler CompletionScheduler { get; }
 
     public long BytesSent => _transport.BytesSent;
 
