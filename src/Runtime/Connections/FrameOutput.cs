@@ -9,15 +9,16 @@ namespace Tether.Connections;
 
 /// <summary>
 /// Writes frames into a connection's output pipe. Many threads write (handler replies, callers, broadcasts);
-/// each frame is sized first and encoded once, in place, under a short lock. Flushing coalesces: a writer
-/// flushes only when no flush is running, and the receive loop flushes once per batch of incoming frames, so
-/// frames written meanwhile leave together in one send.
+/// each frame is sized first and encoded once, in place, under a short lock. Flushing coalesces: the receive loop
+/// flushes once per batch of incoming frames, other writers schedule one deferred flush on the connection's
+/// IOQueue (or flush at once past 32 KiB unflushed), so frames written meanwhile leave together in one send.
 /// </summary>
 /// <remarks>
 /// A flush that does not complete synchronously means the send queue reached its bound (the pipe's pause
 /// threshold, <see cref="TransportConnectionOptions.SendBufferLimit"/>): the output is then <see cref="IsBlocked"/>
 /// until it drains. Writers that can wait call <see cref="WaitForSpaceAsync"/>; pushes and broadcasts are refused
-/// instead, so a peer that stops reading cannot grow our memory.
+/// once the bytes written but not yet sent reach the bound (<see cref="IsFull"/>), so a peer that stops reading
+/// cannot grow our memory.
 /// </remarks>
 internal sealed partial class FrameOutput
 {
