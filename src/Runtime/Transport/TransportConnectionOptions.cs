@@ -23,12 +23,14 @@ public sealed class TransportConnectionOptions
     public int MinimumSegmentSize { get; init; } = 8 * 1024;
 
     /// <summary>Options for the pipe that carries received bytes to the application.</summary>
-    /// <param name="scheduler">Runs the pipe's continuations (one per connection; see <see cref="PipeTransportConnection"/>).</param>
+    /// <param name="scheduler">Runs the writer's continuations (one per connection; see <see cref="PipeTransportConnection"/>).
+    /// The application's reader runs inline on the transport's receive loop.</param>
     public PipeOptions CreateInputPipeOptions(PipeScheduler scheduler) => Create(ReceiveBufferLimit, PipeScheduler.Inline, scheduler);
 
     /// <summary>Options for the pipe that carries the application's bytes to the network.</summary>
-    /// <param name="scheduler">Runs the pipe's continuations.</param>
-    public PipeOptions CreateOutputPipeOptions(PipeScheduler scheduler) => Create(SendBufferLimit, scheduler, scheduler);
+    /// <param name="scheduler">Runs the writer's continuations (backpressure released). The transport's send loop runs
+    /// inline in the flush that wakes it: the thread that flushed performs the send, as a raw socket write would.</param>
+    public PipeOptions CreateOutputPipeOptions(PipeScheduler scheduler) => Create(SendBufferLimit, PipeScheduler.Inline, scheduler);
 
     // Kestrel builds these twice, once per direction; one helper keeps the two in step.
     private PipeOptions Create(long pauseAt, PipeScheduler readerScheduler, PipeScheduler writerScheduler) => new(
