@@ -94,12 +94,7 @@ public sealed class TetherClient : TetherPeer, IAsyncDisposable
             Logger = _logger,
             Handlers = _handlers,
         };
-        var transportOptions = new TransportConnectionOptions
-        {
-            MemoryPool = _options.MemoryPool ?? Pooling.TieredMemoryPool.Default,
-            ReceiveBufferLimit = Math.Max(1024 * 1024, (long)_options.MaxFrameSize + Framing.FrameHeader.Size + 64 * 1024),
-            SendBufferLimit = _options.SendQueueLimit,
-        };
+        TransportConnectionOptions transportOptions = settings.CreateTransportOptions(_options.MemoryPool);
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.ConnectTimeout);

@@ -1,4 +1,6 @@
+using System.Buffers;
 using Microsoft.Extensions.Logging;
+using Tether.Transport;
 using Tether.Serialization;
 
 namespace Tether.Connections;
@@ -33,4 +35,13 @@ internal sealed class ConnectionSettings
     public required ILogger Logger { get; init; }
 
     public required HandlerRegistry Handlers { get; init; }
+
+    /// <summary>The pipe sizes a transport needs for these settings (one rule for server and client).</summary>
+    public TransportConnectionOptions CreateTransportOptions(MemoryPool<byte>? pool) => new()
+    {
+        MemoryPool = pool ?? Pooling.TieredMemoryPool.Default,
+        // A whole frame must fit in the receive pipe, or a large one could never complete.
+        ReceiveBufferLimit = Math.Max(1024 * 1024, (long)MaxFrameSize + Framing.FrameHeader.Size + 64 * 1024),
+        SendBufferLimit = SendQueueLimit,
+    };
 }

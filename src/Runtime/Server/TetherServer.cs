@@ -102,13 +102,7 @@ public sealed partial class TetherServer : IAsyncDisposable
             Logger = _logger,
             Handlers = _handlers,
         };
-        _transportOptions = new TransportConnectionOptions
-        {
-            MemoryPool = _options.MemoryPool ?? Pooling.TieredMemoryPool.Default,
-            // A whole frame must fit, or it could never complete.
-            ReceiveBufferLimit = Math.Max(1024 * 1024, (long)_options.MaxFrameSize + Framing.FrameHeader.Size + 64 * 1024),
-            SendBufferLimit = _options.SendQueueLimit,
-        };
+        _transportOptions = _settings.CreateTransportOptions(_options.MemoryPool);
 
         _listener = await _options.Transport.BindAsync(_options.EndPoint, _transportOptions, cancellationToken).ConfigureAwait(false);
         _timer = _options.TimeProvider.CreateTimer(static s => ((TetherServer)s!).OnTimer(), this, _options.TimerInterval, _options.TimerInterval);
