@@ -57,11 +57,11 @@ public static class Demo
             output.WriteLine($"[server] session {info.Id} {info.RemoteEndPoint} groups [{string.Join(",", info.Groups)}] calls {info.CallsStarted}");
         }
 
+        // A session has left its groups by the time SessionEnded fires.
+        var bobGone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        server.SessionEnded += _ => bobGone.TrySetResult();
         await users["bob"].Client.DisposeAsync();
-        while (server.GetGroupMembers("lobby").Count != 1)
-        {
-            await Task.Delay(5, token);
-        }
+        await bobGone.Task.WaitAsync(token);
 
         output.WriteLine($"[server] bob left; lobby has {server.GetGroupMembers("lobby").Count} member");
         foreach (var user in users.Values)

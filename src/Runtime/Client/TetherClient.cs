@@ -44,6 +44,14 @@ public sealed class TetherClient : TetherPeer, IAsyncDisposable
     /// <summary>Completes when the connection has closed.</summary>
     public Task Closed => _connection?.Closed ?? Task.CompletedTask;
 
+    /// <summary>
+    /// Completes when the server announces (goaway) that it takes no new calls, for example because it is
+    /// shutting down: calls already running still complete, new ones fail with <see cref="TetherErrorCode.GoingAway"/>.
+    /// </summary>
+    public Task GoingAway => _connection?.PeerGoingAwayTask ?? s_never.Task;
+
+    private static readonly TaskCompletionSource s_never = new();
+
     /// <summary>Why the connection closed, if it did not close normally.</summary>
     public Exception? CloseReason => _connection?.CloseReason;
 

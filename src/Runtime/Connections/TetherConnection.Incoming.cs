@@ -17,8 +17,13 @@ internal sealed partial class TetherConnection
     /// <summary>Calls being handled now.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
 
+    private readonly TaskCompletionSource _peerGoingAway = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     /// <summary>The peer sent a goaway: it takes no new calls.</summary>
-    public bool PeerGoingAway { get; private set; }
+    public bool PeerGoingAway => _peerGoingAway.Task.IsCompleted;
+
+    /// <summary>Completes when the peer sends a goaway.</summary>
+    public Task PeerGoingAwayTask => _peerGoingAway.Task;
 
     /// <summary>
     /// Dispatches a request or one-way message to the generated handler table. The payload is decoded before

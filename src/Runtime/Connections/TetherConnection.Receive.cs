@@ -187,7 +187,7 @@ internal sealed partial class TetherConnection
 
     private void OnGoAway(in FrameHeader header, in ReadOnlySequence<byte> payload)
     {
-        PeerGoingAway = true;
+        _peerGoingAway.TrySetResult();
         var code = (TetherErrorCode)header.MessageId;
         if (code != TetherErrorCode.GoingAway)
         {

@@ -1,5 +1,6 @@
 using Tether.Client;
 using Tether.Conformance.Tests.Support;
+using Tether.Framing;
 
 namespace Tether.Conformance.Tests.Suite;
 
@@ -10,22 +11,28 @@ public abstract partial class ConformanceSuite
     {
         await using Harness harness = await StartAsync(o => o.DrainTimeout = TimeSpan.FromSeconds(30));
         TetherClient client = await harness.ConnectAsync();
+        await using RawPeer late = await RawPeer.ConnectAsync(harness);
+        await late.SendHelloAsync();
+        await late.ReadFrameAsync();
         Task inFlight = client.RequestAsync(new BlockRequest(1)).AsTask();
         await harness.Probe.Started.NextAsync();
 
         Task stopping = harness.Server.StopAsync();
-        var refused = await Assert.ThrowsAsync<TetherException>(async () =>
-        {
-            // The goaway may still be on its way: until it arrives the call goes out and the server refuses it.
-            using var timeout = new CancellationTokenSource(Harness.Patience);
-            while (true)
-            {
-                await client.RequestAsync<EchoRequest, EchoReply>(new EchoRequest(1, "late"));
-                await Task.Delay(1, timeout.Token);
-            }
-        });
 
+        // The client learns from the goaway and refuses new calls itself...
+        await client.GoingAway.Within();
+        var refused = await Assert.ThrowsAsync<TetherException>(() => client.RequestAsync<EchoRequest, EchoReply>(new EchoRequest(1, "late")).Within());
         Assert.Equal(TetherErrorCode.GoingAway, refused.Code);
+
+        // ...and a request that reaches the server after its goaway is answered with the same typed error.
+        var goAway = await late.ReadFrameAsync();
+        Assert.Equal(FrameType.GoAway, goAway?.Header.Type);
+        await late.SendFrameAsync(FrameType.Request, 7, 1, Serialization.TetherCodec.ToArray(new EchoRequest(7, "late")));
+        var error = await late.ReadFrameAsync();
+        Assert.Equal(FrameType.Error, error?.Header.Type);
+        Assert.Equal(7u, error?.Header.CallId);
+        Assert.Equal((int)TetherErrorCode.GoingAway, error?.Header.MessageId);
+
         Assert.False(stopping.IsCompleted);
         harness.Probe.Gate.SetResult();
         await inFlight.Within();

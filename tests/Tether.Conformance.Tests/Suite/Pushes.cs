@@ -72,12 +72,7 @@ public abstract partial class ConformanceSuite
         Assert.Equal([3L], (await probes[4].Notices.TakeAsync(1)).Select(n => n.Sequence));
 
         await clients[1].DisposeAsync();
-        await harness.WaitForSessionsAsync(4);
-        using var timeout = new CancellationTokenSource(Harness.Patience);
-        while (harness.Server.GetGroupMembers("room").Count != 2)
-        {
-            await Task.Delay(5, timeout.Token);
-        }
+        await harness.WaitForSessionChangeAsync(() => harness.Server.GetGroupMembers("room").Count == 2);
 
         Assert.Equal(2, harness.Server.BroadcastToGroup("room", new Notice(4, "after leave")).Delivered);
     }

@@ -10,12 +10,15 @@ public sealed class Harness : IAsyncDisposable
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
     private readonly List<TetherClient> _clients = [];
+    private TaskCompletionSource _sessionsChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private Harness(TransportUnderTest transport, TetherServer server, Probe probe)
     {
         Transport = transport;
         Server = server;
         Probe = probe;
+        server.SessionStarted += OnSessionsChanged;
+        server.SessionEnded += OnSessionsChanged;
     }
 
     public TransportUnderTest Transport { get; }
@@ -56,14 +59,31 @@ public sealed class Harness : IAsyncDisposable
     }
 
     /// <summary>Waits until the server lists <paramref name="count"/> active sessions.</summary>
-    public async Task WaitForSessionsAsync(int count)
+    public Task WaitForSessionsAsync(int count) =>
+        WaitForSessionChangeAsync(() => Server.Sessions.Count(static s => s.State == SessionState.Active) == count);
+
+    /// <summary>
+    /// Waits, woken by the server's SessionStarted/SessionEnded events (a session has left its groups by the
+    /// time SessionEnded fires), until <paramref name="condition"/> holds.
+    /// </summary>
+    public async Task WaitForSessionChangeAsync(Func<bool> condition)
     {
         using var timeout = new CancellationTokenSource(Patience);
-        while (Server.Sessions.Count(static s => s.State == SessionState.Active) != count)
+        while (true)
         {
-            await Task.Delay(5, timeout.Token);
+            // Take the signal before testing, so a change between the test and the wait is not missed.
+            Task changed = Volatile.Read(ref _sessionsChanged).Task;
+            if (condition())
+            {
+                return;
+            }
+
+            await changed.WaitAsync(timeout.Token);
         }
     }
+
+    private void OnSessionsChanged(TetherSession session) =>
+        Interlocked.Exchange(ref _sessionsChanged, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
     public async ValueTask DisposeAsync()
     {
