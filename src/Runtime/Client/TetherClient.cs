@@ -4,7 +4,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Tether.Connections;
 using Tether.Dispatch;
-using Tether.Serialization;
 using Tether.Transport;
 
 namespace Tether.Client;
@@ -85,23 +84,7 @@ public sealed class TetherClient : TetherPeer, IAsyncDisposable
         }
 
         _handlers.Freeze();
-        var settings = new ConnectionSettings
-        {
-            IsServer = false,
-            MaxFrameSize = _options.MaxFrameSize,
-            SendQueueLimit = _options.SendQueueLimit,
-            MaxInFlightCalls = _options.MaxConcurrentPushes,
-            MaxPendingCalls = _options.MaxPendingCalls,
-            DecodeOptions = new DecodeOptions { MaxDepth = _options.MaxDecodeDepth },
-            HandshakeTimeout = _options.ConnectTimeout,
-            FrameTimeout = _options.FrameTimeout,
-            DefaultCallTimeout = _options.DefaultCallTimeout,
-            IncludeExceptionDetails = false,
-            StreamBufferItems = _options.StreamBufferItems,
-            TimeProvider = _options.TimeProvider,
-            Logger = _logger,
-            Handlers = _handlers,
-        };
+        ConnectionSettings settings = _options.CreateSettings(_logger, _handlers);
         TransportConnectionOptions transportOptions = settings.CreateTransportOptions(_options.MemoryPool);
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

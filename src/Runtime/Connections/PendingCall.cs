@@ -36,9 +36,6 @@ internal abstract class PendingCall
         return default;
     }
 
-    /// <summary>True for calls that stay registered across several frames (streams).</summary>
-    public virtual bool IsStream => false;
-
     /// <summary>Fails the call.</summary>
     public abstract void Fail(Exception error);
 

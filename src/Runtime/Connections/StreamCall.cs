@@ -27,8 +27,6 @@ internal sealed class StreamCall<TItem> : PendingCall
 
     public ChannelReader<TItem> Reader => _items.Reader;
 
-    public override bool IsStream => true;
-
     /// <summary>Set once the stream ended, failed or was cancelled.</summary>
     public bool Finished { get; private set; }
 

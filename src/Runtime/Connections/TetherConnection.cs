@@ -197,13 +197,6 @@ internal sealed partial class TetherConnection
         return _closed.Task;
     }
 
-    /// <summary>Ends the link at once, discarding unsent bytes.</summary>
-    public void Abort(Exception? reason)
-    {
-        RequestStop(reason);
-        _transport.Abort(reason);
-    }
-
     /// <summary>Runs once, after the receive loop: fails pending calls, cancels running handlers, releases the transport.</summary>
     private async Task FinishAsync()
     {

@@ -5,7 +5,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Tether.Connections;
 using Tether.Dispatch;
-using Tether.Serialization;
 using Tether.Transport;
 
 namespace Tether.Server;
@@ -85,23 +84,7 @@ public sealed partial class TetherServer : IAsyncDisposable
         }
 
         _handlers.Freeze();
-        _settings = new ConnectionSettings
-        {
-            IsServer = true,
-            MaxFrameSize = _options.MaxFrameSize,
-            SendQueueLimit = _options.SendQueueLimit,
-            MaxInFlightCalls = _options.MaxInFlightCallsPerSession,
-            MaxPendingCalls = 10_000,
-            DecodeOptions = new DecodeOptions { MaxDepth = _options.MaxDecodeDepth },
-            HandshakeTimeout = _options.HandshakeTimeout,
-            FrameTimeout = _options.FrameTimeout,
-            DefaultCallTimeout = _options.DefaultCallTimeout,
-            IncludeExceptionDetails = _options.IncludeExceptionDetails,
-            StreamBufferItems = 256,
-            TimeProvider = _options.TimeProvider,
-            Logger = _logger,
-            Handlers = _handlers,
-        };
+        _settings = _options.CreateSettings(_logger, _handlers);
         _transportOptions = _settings.CreateTransportOptions(_options.MemoryPool);
 
         _listener = await _options.Transport.BindAsync(_options.EndPoint, _transportOptions, cancellationToken).ConfigureAwait(false);
