@@ -41,9 +41,11 @@ public sealed class TetherGenerator : IIncrementalGenerator
                 HandlerParser.Parse)
             .WithTrackingName(Steps.Handlers);
 
+        // Problems the parsers find are not reported here: Tether.Analyzers runs the same parsers and
+        // reports them where a code fix can reach them (docs/decisions/0005-analyzers.md). The generator
+        // only skips a type it cannot emit.
         context.RegisterSourceOutput(messages, static (spc, result) =>
         {
-            Report(spc, result.Diagnostics);
             if (result.Model is { } model)
             {
                 spc.AddSource(model.HintName, MessageEmitter.Emit(model));
@@ -52,25 +54,10 @@ public sealed class TetherGenerator : IIncrementalGenerator
 
         context.RegisterSourceOutput(handlers, static (spc, result) =>
         {
-            Report(spc, result.Diagnostics);
             if (result.Model is { } model)
             {
                 spc.AddSource(model.HintName, HandlerEmitter.Emit(model));
             }
         });
-    }
-
-    private static void Report(SourceProductionContext context, EquatableArray<DiagnosticInfo> diagnostics)
-    {
-        foreach (DiagnosticInfo info in diagnostics)
-        {
-            object[] arguments = new object[info.Arguments.Count];
-            for (int i = 0; i < arguments.Length; i++)
-            {
-                arguments[i] = info.Arguments[i];
-            }
-
-            context.ReportDiagnostic(Diagnostic.Create(GeneratorDiagnostics.Find(info.Id), info.Location?.ToLocation(), arguments));
-        }
     }
 }

@@ -10,19 +10,21 @@ namespace Tether.Generators.Parsing;
 
 /// <summary>Turns a class marked <c>[Handler]</c> into a <see cref="HandlerModel"/> or diagnostics.</summary>
 /// <remarks>
-/// Every public instance method whose first parameter is a message is a handler method; other
-/// methods are helpers and are left alone.
+/// Every public instance method whose first parameter is a message is a handler method, unless marked
+/// <c>[HandlerIgnore]</c>; other methods are helpers and are left alone.
 /// </remarks>
 internal static class HandlerParser
 {
-    public static ParseResult<HandlerModel> Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    public static ParseResult<HandlerModel> Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken) =>
+        Parse((INamedTypeSymbol)context.TargetSymbol, (TypeDeclarationSyntax)context.TargetNode, context.Attributes[0], cancellationToken);
+
+    /// <summary>Parses one declaration of a handler class (the analyzer calls this with the symbol it is given).</summary>
+    public static ParseResult<HandlerModel> Parse(INamedTypeSymbol type, TypeDeclarationSyntax syntax, AttributeData attribute, CancellationToken cancellationToken)
     {
-        var type = (INamedTypeSymbol)context.TargetSymbol;
-        var syntax = (TypeDeclarationSyntax)context.TargetNode;
         var diagnostics = new List<DiagnosticInfo>();
         if (!Declarations.AllPartial(syntax))
         {
-            diagnostics.Add(DiagnosticInfo.Create(GeneratorDiagnostics.HandlerNotPartial, syntax.Identifier.GetLocation(), type.Name));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticIds.HandlerNotPartial, syntax.Identifier.GetLocation(), type.Name));
         }
 
         var methods = new List<HandlerMethodModel>();
@@ -31,8 +33,7 @@ internal static class HandlerParser
         foreach (IMethodSymbol method in type.GetMembers().OfType<IMethodSymbol>())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (method.MethodKind != MethodKind.Ordinary || method.IsStatic || method.DeclaredAccessibility != Accessibility.Public
-                || method.Parameters.Length == 0 || method.Parameters[0].Type is not INamedTypeSymbol request
+            if (!IsCandidate(method) || method.Parameters[0].Type is not INamedTypeSymbol request
                 || !TypeShapeParser.TryGetMessageId(request, out int requestId))
             {
                 continue;
@@ -42,13 +43,13 @@ internal static class HandlerParser
             HandlerMethodModel? model = ParseMethod(method, request, requestId, messageTypes, out string? problem);
             if (model is null)
             {
-                diagnostics.Add(DiagnosticInfo.Create(GeneratorDiagnostics.HandlerMethodNotDispatchable, location, method.Name, problem!));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticIds.HandlerMethodNotDispatchable, location, method.Name, problem!));
                 continue;
             }
 
             if (methodByRequest.TryGetValue(requestId, out string? other))
             {
-                diagnostics.Add(DiagnosticInfo.Create(GeneratorDiagnostics.DuplicateHandlerMessage, location, other, method.Name, request.Name));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticIds.DuplicateHandlerMessage, location, other, method.Name, request.Name));
                 continue;
             }
 
@@ -62,8 +63,8 @@ internal static class HandlerParser
             return new(null, diagnostics.ToEquatableArray());
         }
 
-        string serviceName = ReadNamedArgument(context.Attributes[0], "ServiceName") as string ?? DefaultServiceName(type.Name);
-        int version = ReadNamedArgument(context.Attributes[0], "Version") is int v ? v : 1;
+        string serviceName = ReadNamedArgument(attribute, "ServiceName") as string ?? DefaultServiceName(type.Name);
+        int version = ReadNamedArgument(attribute, "Version") is int v ? v : 1;
         var handler = new HandlerModel(
             Declarations.Namespace(type),
             Declarations.HintName(type, "Dispatch"),
@@ -76,6 +77,15 @@ internal static class HandlerParser
             CapabilityShapes.Collect(messageTypes, cancellationToken));
         return new(handler, EquatableArray<DiagnosticInfo>.Empty);
     }
+
+    /// <summary>
+    /// Whether a method is one the dispatcher would consider: public, instance, ordinary, with at least
+    /// one parameter and no <c>[HandlerIgnore]</c>. It handles a message when its first parameter is one.
+    /// </summary>
+    public static bool IsCandidate(IMethodSymbol method) =>
+        method.MethodKind == MethodKind.Ordinary && !method.IsStatic && method.DeclaredAccessibility == Accessibility.Public
+        && method.Parameters.Length > 0
+        && !method.GetAttributes().Any(static a => a.AttributeClass is { } cls && TypeShapeParser.MetadataName(cls) == KnownNames.HandlerIgnoreAttribute);
 
     private static HandlerMethodModel? ParseMethod(IMethodSymbol method, INamedTypeSymbol request, int requestId, List<INamedTypeSymbol> messageTypes, out string? problem)
     {
@@ -112,6 +122,11 @@ internal static class HandlerParser
             {
                 hasToken = true;
                 arguments.Add("context.CancellationToken");
+            }
+            else if (parameter.Type is INamedTypeSymbol other && TypeShapeParser.TryGetMessageId(other, out _))
+            {
+                problem = $"it takes a second message ('{parameter.Name}'); a handler method receives exactly one message, first";
+                return null;
             }
             else
             {

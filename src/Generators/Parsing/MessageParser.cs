@@ -11,31 +11,34 @@ namespace Tether.Generators.Parsing;
 /// <summary>Turns a type marked <c>[Message]</c> into a <see cref="MessageModel"/> or diagnostics.</summary>
 internal static class MessageParser
 {
-    private const int MaxMessageId = 0x3FFF_FFFF;
+    /// <summary>The largest id a user may give a message; larger ids are reserved for the framework.</summary>
+    public const int MaxMessageId = 0x3FFF_FFFF;
 
-    public static ParseResult<MessageModel> Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    public static ParseResult<MessageModel> Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken) =>
+        Parse((INamedTypeSymbol)context.TargetSymbol, (TypeDeclarationSyntax)context.TargetNode, context.Attributes[0], cancellationToken);
+
+    /// <summary>Parses one declaration of a message type (the analyzer calls this with the symbol it is given).</summary>
+    public static ParseResult<MessageModel> Parse(INamedTypeSymbol type, TypeDeclarationSyntax syntax, AttributeData attribute, CancellationToken cancellationToken)
     {
-        var type = (INamedTypeSymbol)context.TargetSymbol;
-        var syntax = (TypeDeclarationSyntax)context.TargetNode;
         Location location = syntax.Identifier.GetLocation();
         var diagnostics = new List<DiagnosticInfo>();
         string name = type.Name;
 
-        ImmutableArray<TypedConstant> arguments = context.Attributes[0].ConstructorArguments;
+        ImmutableArray<TypedConstant> arguments = attribute.ConstructorArguments;
         int id = arguments.Length == 1 && arguments[0].Value is int value ? value : 0;
         if (id < 1 || id > MaxMessageId)
         {
-            diagnostics.Add(DiagnosticInfo.Create(GeneratorDiagnostics.MessageIdOutOfRange, location, name, id.ToString()));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticIds.MessageIdOutOfRange, location, name, id.ToString()));
         }
 
         if (!Declarations.AllPartial(syntax))
         {
-            diagnostics.Add(DiagnosticInfo.Create(GeneratorDiagnostics.MessageNotPartial, location, name));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticIds.MessageNotPartial, location, name));
         }
 
         if (type.IsGenericType)
         {
-            diagnostics.Add(DiagnosticInfo.Create(GeneratorDiagnostics.GenericMessage, location, name));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticIds.GenericMessage, location, name));
             return new(null, diagnostics.ToEquatableArray());
         }
 
@@ -43,7 +46,7 @@ internal static class MessageParser
         var members = new List<MemberModel>();
         if (candidates is null)
         {
-            diagnostics.Add(DiagnosticInfo.Create(GeneratorDiagnostics.MessageNotConstructible, location, name));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticIds.MessageNotConstructible, location, name));
         }
         else
         {
@@ -53,7 +56,7 @@ internal static class MessageParser
                 if (shape is null)
                 {
                     diagnostics.Add(DiagnosticInfo.Create(
-                        GeneratorDiagnostics.UnsupportedMemberType, candidate.Location ?? location, candidate.Name, name, candidate.Type.ToDisplayString()));
+                        DiagnosticIds.UnsupportedMemberType, candidate.Location ?? location, candidate.Name, name, candidate.Type.ToDisplayString()));
                     continue;
                 }
 

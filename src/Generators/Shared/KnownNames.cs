@@ -6,6 +6,7 @@ internal static class KnownNames
     public const string MessageAttribute = "Tether.MessageAttribute";
     public const string MessageIgnoreAttribute = "Tether.MessageIgnoreAttribute";
     public const string HandlerAttribute = "Tether.HandlerAttribute";
+    public const string HandlerIgnoreAttribute = "Tether.HandlerIgnoreAttribute";
     public const string CallContext = "Tether.Dispatch.CallContext";
 
     public const string IMessage = "global::Tether.IMessage";

@@ -4,12 +4,15 @@ using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 
-namespace Tether.Analyzers;
+namespace Tether.Analyzers.Messages;
 
 /// <summary>TETH1006: two message types in one assembly share an id (reported at both).</summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class DuplicateMessageIdAnalyzer : DiagnosticAnalyzer
 {
+    /// <summary>Diagnostic property holding the shared id, for the code fix (messages are localized).</summary>
+    public const string MessageIdProperty = "MessageId";
+
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.DuplicateMessageId);
 
@@ -50,7 +53,12 @@ public sealed class DuplicateMessageIdAnalyzer : DiagnosticAnalyzer
                     {
                         INamedTypeSymbol other = types[i == 0 ? 1 : 0];
                         end.ReportDiagnostic(Diagnostic.Create(
-                            Descriptors.DuplicateMessageId, types[i].Locations.FirstOrDefault(), pair.Key, types[i].Name, other.Name));
+                            Descriptors.DuplicateMessageId,
+                            types[i].Locations.FirstOrDefault(),
+                            ImmutableDictionary<string, string?>.Empty.Add(MessageIdProperty, pair.Key.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                            pair.Key,
+                            types[i].Name,
+                            other.Name));
                     }
                 }
             });

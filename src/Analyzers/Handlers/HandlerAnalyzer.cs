@@ -1,0 +1,125 @@
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Tether.Analyzers.Support;
+using Tether.Generators.Model;
+using Tether.Generators.Parsing;
+
+namespace Tether.Analyzers.Handlers;
+
+/// <summary>
+/// TETH2001–2003: a handler the generator cannot dispatch (found by the generator's own parser);
+/// TETH2004: a handler-shaped method whose first parameter is not a message; TETH2005: a handler with
+/// nothing to dispatch.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class HandlerAnalyzer : DiagnosticAnalyzer
+{
+    /// <inheritdoc />
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
+        Descriptors.HandlerNotPartial,
+        Descriptors.HandlerMethodNotDispatchable,
+        Descriptors.DuplicateHandlerMessage,
+        Descriptors.HandlerParameterNotMessage,
+        Descriptors.HandlerHasNoMethods,
+        Descriptors.HandlerReturnsTask);
+
+    /// <inheritdoc />
+    public override void Initialize(AnalysisContext context)
+    {
+        context.EnableConcurrentExecution();
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.RegisterCompilationStartAction(static start =>
+        {
+            if (TetherSymbols.From(start.Compilation) is { } symbols)
+            {
+                start.RegisterSymbolAction(symbolContext => AnalyzeType(symbolContext, symbols), SymbolKind.NamedType);
+            }
+        });
+    }
+
+    private static void AnalyzeType(SymbolAnalysisContext context, TetherSymbols symbols)
+    {
+        var type = (INamedTypeSymbol)context.Symbol;
+        if (TetherSymbols.FindAttribute(type, symbols.Handler) is not { } attribute
+            || ParserDiagnostics.AttributedDeclaration(attribute, context.CancellationToken) is not { } declaration)
+        {
+            return;
+        }
+
+        ParseResult<HandlerModel> result = HandlerParser.Parse(type, declaration, attribute, context.CancellationToken);
+        ParserDiagnostics.Report(context, result.Diagnostics, declaration.SyntaxTree);
+
+        bool anyNotMessage = false;
+        foreach (IMethodSymbol method in type.GetMembers().OfType<IMethodSymbol>())
+        {
+            if (HandlerParser.IsCandidate(method) && LooksLikeHandlerMethod(method, symbols)
+                && method.Parameters[0].Type is INamedTypeSymbol first && !symbols.IsMessage(first) && IsUserDeclared(first))
+            {
+                anyNotMessage = true;
+                context.ReportDiagnostic(Diagnostic.Create(
+                    Descriptors.HandlerParameterNotMessage, method.Locations.FirstOrDefault(), method.Name, first.Name));
+            }
+        }
+
+        if (result.Model is not { } model)
+        {
+            return;
+        }
+
+        if (model.Methods.Count == 0 && !anyNotMessage)
+        {
+            context.ReportDiagnostic(Diagnostic.Create(Descriptors.HandlerHasNoMethods, declaration.Identifier.GetLocation(), type.Name));
+        }
+
+        foreach (HandlerMethodModel method in model.Methods)
+        {
+            if (method.Return is ReturnKind.Task or ReturnKind.TaskOfT)
+            {
+                ReportTaskReturn(context, type, method.Name);
+            }
+        }
+    }
+
+    // TETH3003 sits here because the parser already knows which methods are dispatched.
+    private static void ReportTaskReturn(SymbolAnalysisContext context, INamedTypeSymbol type, string name)
+    {
+        foreach (ISymbol member in type.GetMembers(name))
+        {
+            if (member is IMethodSymbol method && HandlerParser.IsCandidate(method)
+                && method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(context.CancellationToken) is MethodDeclarationSyntax syntax)
+            {
+                string valueTask = method.ReturnType is INamedTypeSymbol { TypeArguments.Length: 1 } generic
+                    ? "ValueTask<" + generic.TypeArguments[0].ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat) + ">"
+                    : "ValueTask";
+                context.ReportDiagnostic(Diagnostic.Create(
+                    Descriptors.HandlerReturnsTask, syntax.ReturnType.GetLocation(), method.Name,
+                    method.ReturnType.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat), valueTask));
+            }
+        }
+    }
+
+    // After its first parameter, a handler method takes only a CallContext and a CancellationToken.
+    // Helpers that take anything else are left alone, which keeps TETH2004 quiet on ordinary code.
+    private static bool LooksLikeHandlerMethod(IMethodSymbol method, TetherSymbols symbols)
+    {
+        for (int i = 1; i < method.Parameters.Length; i++)
+        {
+            ITypeSymbol parameter = method.Parameters[i].Type;
+            if (!TetherSymbols.Same(parameter, symbols.CallContext) && !TetherSymbols.Same(parameter, symbols.CancellationToken))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    // A record, class or struct of the user's own: the type they most likely meant to mark [Message].
+    private static bool IsUserDeclared(INamedTypeSymbol type) =>
+        type.TypeKind is TypeKind.Class or TypeKind.Struct
+        && type.SpecialType == SpecialType.None
+        && type.Locations.Any(static l => l.IsInSource);
+}
