@@ -10,7 +10,7 @@ dotnet pack src/Runtime -c Release -o "$work/feed" -nologo -clp:ErrorsOnly >/dev
 # The listing goes to a file first: `unzip | grep -q` dies of SIGPIPE (exit 141) under pipefail
 # whenever grep stops reading before unzip has finished writing.
 unzip -Z1 "$work/feed/Tether.Runtime.0.1.0.nupkg" >"$work/contents.txt"
-for dll in Tether.Generators.dll Tether.Analyzers.dll; do
+for dll in Tether.Generators.dll Tether.Analyzers.dll Tether.Analyzers.CodeFixes.dll; do
   grep -qx "analyzers/dotnet/cs/$dll" "$work/contents.txt" || { echo "package lacks analyzers/dotnet/cs/$dll" >&2; exit 1; }
 done
 
@@ -29,3 +29,13 @@ cat > "$work/consumer/nuget.config" <<CONFIG
 CONFIG
 # A private package cache, so a stale Tether.Runtime 0.1.0 from an earlier run is never used.
 dotnet run --project "$work/consumer" -c Release -p:RestorePackagesPath="$work/packages" 2>&1 | tail -1
+
+# The analyzers run from the package too: a message that is not partial must fail the build with TETH1001
+# (the generator itself reports nothing; it only skips the type).
+echo '[Tether.Message(900)] public record NotPartial(int Id);' >"$work/consumer/Broken.cs"
+if dotnet build "$work/consumer" -c Release -p:RestorePackagesPath="$work/packages" >"$work/broken.txt" 2>&1; then
+  echo "a non-partial message built without TETH1001: the package's analyzers did not run" >&2
+  exit 1
+fi
+grep -q "error TETH1001" "$work/broken.txt" || { echo "expected TETH1001 from the packaged analyzers:" >&2; tail -20 "$work/broken.txt" >&2; exit 1; }
+echo "package analyzers: TETH1001 reported for a non-partial message"
