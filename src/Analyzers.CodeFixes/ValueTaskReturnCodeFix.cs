@@ -1,9 +1,6 @@
 using System.Collections.Immutable;
 using System.Composition;
-using System.Linq;
-using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -16,38 +13,20 @@ namespace Tether.Analyzers.CodeFixes;
 /// tasks it built itself is left to the user.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(ValueTaskReturnCodeFix)), Shared]
-public sealed class ValueTaskReturnCodeFix : CodeFixProvider
+public sealed class ValueTaskReturnCodeFix : ReturnTypeCodeFix
 {
     /// <inheritdoc />
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(Descriptors.HandlerReturnsTask.Id);
 
-    /// <inheritdoc />
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+    private protected override string Title => "Return ValueTask";
 
-    /// <inheritdoc />
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
-    {
-        SyntaxNode? root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        foreach (Diagnostic diagnostic in context.Diagnostics)
-        {
-            if (root?.FindToken(diagnostic.Location.SourceSpan.Start).Parent?.AncestorsAndSelf().OfType<MethodDeclarationSyntax>().FirstOrDefault() is not { } method
-                || !method.Modifiers.Any(SyntaxKind.AsyncKeyword))
-            {
-                continue;
-            }
-
-            TypeSyntax replacement = method.ReturnType switch
+    private protected override TypeSyntax? NewReturnType(MethodDeclarationSyntax method) =>
+        !method.Modifiers.Any(SyntaxKind.AsyncKeyword)
+            ? null
+            : method.ReturnType switch
             {
                 GenericNameSyntax { TypeArgumentList.Arguments.Count: 1 } generic => ReturnTypes.ValueTaskOf(generic.TypeArgumentList.Arguments[0]),
                 QualifiedNameSyntax { Right: GenericNameSyntax { TypeArgumentList.Arguments.Count: 1 } generic } => ReturnTypes.ValueTaskOf(generic.TypeArgumentList.Arguments[0]),
                 _ => ReturnTypes.ValueTask(),
             };
-            context.RegisterCodeFix(
-                CodeAction.Create(
-                    "Return ValueTask",
-                    _ => Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNode(method.ReturnType, replacement.WithTriviaFrom(method.ReturnType)))),
-                    equivalenceKey: nameof(ValueTaskReturnCodeFix)),
-                diagnostic);
-        }
-    }
 }

@@ -15,7 +15,7 @@ namespace Tether.Analyzers.Handlers;
 /// nothing to dispatch.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class HandlerAnalyzer : DiagnosticAnalyzer
+public sealed class HandlerAnalyzer : TetherAnalyzer
 {
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
@@ -26,19 +26,8 @@ public sealed class HandlerAnalyzer : DiagnosticAnalyzer
         Descriptors.HandlerHasNoMethods,
         Descriptors.HandlerReturnsTask);
 
-    /// <inheritdoc />
-    public override void Initialize(AnalysisContext context)
-    {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(static start =>
-        {
-            if (TetherSymbols.From(start.Compilation) is { } symbols)
-            {
-                start.RegisterSymbolAction(symbolContext => AnalyzeType(symbolContext, symbols), SymbolKind.NamedType);
-            }
-        });
-    }
+    private protected override void OnCompilationStart(CompilationStartAnalysisContext context, TetherSymbols symbols) =>
+        context.RegisterSymbolAction(symbolContext => AnalyzeType(symbolContext, symbols), SymbolKind.NamedType);
 
     private static void AnalyzeType(SymbolAnalysisContext context, TetherSymbols symbols)
     {

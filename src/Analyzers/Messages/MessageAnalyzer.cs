@@ -17,7 +17,7 @@ namespace Tether.Analyzers.Messages;
 /// never disagree); TETH1007–1008: with <c>TetherMessages.Shipped.txt</c>, changes that break deployed peers.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class MessageAnalyzer : DiagnosticAnalyzer
+public sealed class MessageAnalyzer : TetherAnalyzer
 {
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
@@ -29,26 +29,15 @@ public sealed class MessageAnalyzer : DiagnosticAnalyzer
         Descriptors.ShippedShapeChanged,
         Descriptors.ShippedMessageMissing);
 
-    /// <inheritdoc />
-    public override void Initialize(AnalysisContext context)
+    private protected override void OnCompilationStart(CompilationStartAnalysisContext context, TetherSymbols symbols)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(static start =>
+        ShippedShapes? shipped = ShippedShapes.Find(context.Options, context.CancellationToken);
+        var declared = new ConcurrentDictionary<int, INamedTypeSymbol>();
+        context.RegisterSymbolAction(symbolContext => AnalyzeType(symbolContext, symbols, shipped, declared), SymbolKind.NamedType);
+        if (shipped is not null)
         {
-            if (TetherSymbols.From(start.Compilation) is not { } symbols)
-            {
-                return;
-            }
-
-            ShippedShapes? shipped = ShippedShapes.Find(start.Options, start.CancellationToken);
-            var declared = new ConcurrentDictionary<int, INamedTypeSymbol>();
-            start.RegisterSymbolAction(symbolContext => AnalyzeType(symbolContext, symbols, shipped, declared), SymbolKind.NamedType);
-            if (shipped is not null)
-            {
-                start.RegisterCompilationEndAction(end => ReportShippedIds(end, shipped, declared));
-            }
-        });
+            context.RegisterCompilationEndAction(end => ReportShippedIds(end, shipped, declared));
+        }
     }
 
     private static void AnalyzeType(SymbolAnalysisContext context, TetherSymbols symbols, ShippedShapes? shipped, ConcurrentDictionary<int, INamedTypeSymbol> declared)

@@ -15,52 +15,41 @@ namespace Tether.Analyzers.Messages;
 /// (<c>TetherPeer.SendAsync</c> and <c>TetherServer.SendToAsync</c> wait for send-queue space first).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class MutableMessageSendAnalyzer : DiagnosticAnalyzer
+public sealed class MutableMessageSendAnalyzer : TetherAnalyzer
 {
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.MutableMessageSent);
 
-    /// <inheritdoc />
-    public override void Initialize(AnalysisContext context)
+    private protected override void OnCompilationStart(CompilationStartAnalysisContext context, TetherSymbols symbols)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(static start =>
+        // The sends that encode later. Requests, TrySend and broadcasts encode before they return.
+        ImmutableHashSet<IMethodSymbol> deferred = Methods(symbols.Peer, "SendAsync").Union(Methods(symbols.Server, "SendToAsync"));
+        if (deferred.IsEmpty)
         {
-            if (TetherSymbols.From(start.Compilation) is not { } symbols)
-            {
-                return;
-            }
+            return;
+        }
 
-            // The sends that encode later. Requests, TrySend and broadcasts encode before they return.
-            ImmutableHashSet<IMethodSymbol> deferred = Methods(symbols.Peer, "SendAsync").Union(Methods(symbols.Server, "SendToAsync"));
-            if (deferred.IsEmpty)
+        var assignable = new ConcurrentDictionary<ITypeSymbol, string>(SymbolEqualityComparer.Default);
+        context.RegisterOperationAction(
+            operationContext =>
             {
-                return;
-            }
-
-            var assignable = new ConcurrentDictionary<ITypeSymbol, string>(SymbolEqualityComparer.Default);
-            start.RegisterOperationAction(
-                operationContext =>
+                var invocation = (IInvocationOperation)operationContext.Operation;
+                IMethodSymbol target = invocation.TargetMethod;
+                if (!deferred.Contains(target.OriginalDefinition) || target.TypeArguments.Length != 1
+                    || target.TypeArguments[0] is not INamedTypeSymbol { IsReferenceType: true } message)
                 {
-                    var invocation = (IInvocationOperation)operationContext.Operation;
-                    IMethodSymbol target = invocation.TargetMethod;
-                    if (!deferred.Contains(target.OriginalDefinition) || target.TypeArguments.Length != 1
-                        || target.TypeArguments[0] is not INamedTypeSymbol { IsReferenceType: true } message)
-                    {
-                        return;
-                    }
+                    return;
+                }
 
-                    string member = assignable.GetOrAdd(message, static type => FindAssignableMember(type) ?? string.Empty);
-                    IArgumentOperation? argument = invocation.Arguments.FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.Parameter?.Type, target.TypeArguments[0]));
-                    if (member.Length > 0 && argument is not null)
-                    {
-                        operationContext.ReportDiagnostic(Diagnostic.Create(
-                            Descriptors.MutableMessageSent, argument.Syntax.GetLocation(), message.Name, member, target.ContainingType.Name + "." + target.Name));
-                    }
-                },
-                OperationKind.Invocation);
-        });
+                string member = assignable.GetOrAdd(message, static type => FindAssignableMember(type) ?? string.Empty);
+                IArgumentOperation? argument = invocation.Arguments.FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.Parameter?.Type, target.TypeArguments[0]));
+                if (member.Length > 0 && argument is not null)
+                {
+                    operationContext.ReportDiagnostic(Diagnostic.Create(
+                        Descriptors.MutableMessageSent, argument.Syntax.GetLocation(), message.Name, member, target.ContainingType.Name + "." + target.Name));
+                }
+            },
+            OperationKind.Invocation);
     }
 
     private static ImmutableHashSet<IMethodSymbol> Methods(INamedTypeSymbol? type, string name) =>

@@ -12,7 +12,7 @@ namespace Tether.Analyzers.Performance;
 /// loop, so a blocked thread there stalls every call on the connection.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class BlockingCallAnalyzer : DiagnosticAnalyzer
+public sealed class BlockingCallAnalyzer : TetherAnalyzer
 {
     /// <summary>Property name the code fix reads to know which blocking form it is looking at.</summary>
     public const string KindProperty = "Kind";
@@ -20,39 +20,28 @@ public sealed class BlockingCallAnalyzer : DiagnosticAnalyzer
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.BlockingCallInHandler);
 
-    /// <inheritdoc />
-    public override void Initialize(AnalysisContext context)
+    private protected override void OnCompilationStart(CompilationStartAnalysisContext context, TetherSymbols symbols)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterCompilationStartAction(static start =>
-        {
-            if (TetherSymbols.From(start.Compilation) is not { } symbols)
+        INamedTypeSymbol? thread = context.Compilation.GetTypeByMetadataName("System.Threading.Thread");
+
+        // Only handler classes get operation callbacks: the rest of the compilation costs nothing.
+        context.RegisterSymbolStartAction(
+            symbolStart =>
             {
-                return;
-            }
-
-            INamedTypeSymbol? thread = start.Compilation.GetTypeByMetadataName("System.Threading.Thread");
-
-            // Only handler classes get operation callbacks: the rest of the compilation costs nothing.
-            start.RegisterSymbolStartAction(
-                symbolStart =>
+                var type = (INamedTypeSymbol)symbolStart.Symbol;
+                if (!symbols.IsHandler(type))
                 {
-                    var type = (INamedTypeSymbol)symbolStart.Symbol;
-                    if (!symbols.IsHandler(type))
-                    {
-                        return;
-                    }
+                    return;
+                }
 
-                    symbolStart.RegisterOperationAction(
-                        operationContext => AnalyzeResult(operationContext, symbols, type),
-                        OperationKind.PropertyReference);
-                    symbolStart.RegisterOperationAction(
-                        operationContext => AnalyzeInvocation(operationContext, symbols, thread, type),
-                        OperationKind.Invocation);
-                },
-                SymbolKind.NamedType);
-        });
+                symbolStart.RegisterOperationAction(
+                    operationContext => AnalyzeResult(operationContext, symbols, type),
+                    OperationKind.PropertyReference);
+                symbolStart.RegisterOperationAction(
+                    operationContext => AnalyzeInvocation(operationContext, symbols, thread, type),
+                    OperationKind.Invocation);
+            },
+            SymbolKind.NamedType);
     }
 
     private static void AnalyzeResult(OperationAnalysisContext context, TetherSymbols symbols, INamedTypeSymbol handler)
