@@ -5,7 +5,6 @@ using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Text;
 using Tether.Analyzers.Support;
 using Tether.Generators.Model;
 using Tether.Generators.Parsing;
@@ -75,10 +74,9 @@ public sealed class MessageAnalyzer : TetherAnalyzer
 
     private static void ReportShippedIds(CompilationAnalysisContext context, ShippedShapes shipped, ConcurrentDictionary<int, INamedTypeSymbol> declared)
     {
-        SourceText? text = FindText(context.Options, shipped.Path, context);
         foreach ((int line, string problem) in shipped.Problems)
         {
-            Report(shipped.LineLocationOrNone(text, line), $"Line {line + 1} of {ShippedShapes.FileName} cannot be read: {problem}");
+            Report(shipped.LineLocation(line), $"Line {line + 1} of {ShippedShapes.FileName} cannot be read: {problem}");
         }
 
         foreach (ShippedShapes.Entry entry in shipped.Entries.Values.OrderBy(static e => e.Line))
@@ -91,26 +89,13 @@ public sealed class MessageAnalyzer : TetherAnalyzer
             }
             else if (!entry.IsRetired && !isDeclared)
             {
-                Report(shipped.LineLocationOrNone(text, entry.Line),
+                Report(shipped.LineLocation(entry.Line),
                     $"Message id {entry.Id} ('{entry.Name}') is listed in {ShippedShapes.FileName} but no message declares it; deployed peers may still send it, so keep it or mark the line '{entry.Id} retired'");
             }
         }
 
         void Report(Location location, string message) =>
             context.ReportDiagnostic(Diagnostic.Create(Descriptors.ShippedMessageMissing, location, message));
-    }
-
-    private static SourceText? FindText(AnalyzerOptions options, string path, CompilationAnalysisContext context)
-    {
-        foreach (AdditionalText file in options.AdditionalFiles)
-        {
-            if (file.Path == path)
-            {
-                return file.GetText(context.CancellationToken);
-            }
-        }
-
-        return null;
     }
 
     private static Location? MemberLocation(INamedTypeSymbol type, string name)

@@ -24,9 +24,12 @@ internal sealed class ShippedShapes
 {
     public const string FileName = "TetherMessages.Shipped.txt";
 
-    private ShippedShapes(string path, Dictionary<int, Entry> entries, List<(int Line, string Problem)> problems)
+    private readonly SourceText _text;
+
+    private ShippedShapes(string path, SourceText text, Dictionary<int, Entry> entries, List<(int Line, string Problem)> problems)
     {
         Path = path;
+        _text = text;
         Entries = entries;
         Problems = problems;
     }
@@ -80,19 +83,14 @@ internal sealed class ShippedShapes
             }
         }
 
-        return new ShippedShapes(path, entries, problems);
+        return new ShippedShapes(path, text, entries, problems);
     }
 
     /// <summary>A location on one line of the file, for diagnostics about it.</summary>
-    public Location LineLocationOrNone(SourceText? text, int line)
+    public Location LineLocation(int line)
     {
-        if (text is null || line >= text.Lines.Count)
-        {
-            return Location.None;
-        }
-
-        TextLine textLine = text.Lines[line];
-        return Location.Create(Path, textLine.Span, text.Lines.GetLinePositionSpan(textLine.Span));
+        TextLine textLine = _text.Lines[line];
+        return Location.Create(Path, textLine.Span, _text.Lines.GetLinePositionSpan(textLine.Span));
     }
 
     /// <summary>How the current members break the shipped ones, or null when they only append.</summary>
