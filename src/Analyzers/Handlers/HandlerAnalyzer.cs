@@ -77,7 +77,9 @@ public sealed class HandlerAnalyzer : TetherAnalyzer
     {
         foreach (ISymbol member in type.GetMembers(name))
         {
-            if (member is IMethodSymbol method && HandlerParser.IsCandidate(method)
+            // By name, so check the overload really is the Task-returning one.
+            if (member is IMethodSymbol { ReturnType: INamedTypeSymbol { Name: "Task" } returned } method && HandlerParser.IsCandidate(method)
+                && returned.ContainingNamespace.ToDisplayString() == "System.Threading.Tasks"
                 && method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(context.CancellationToken) is MethodDeclarationSyntax syntax)
             {
                 string valueTask = method.ReturnType is INamedTypeSymbol { TypeArguments.Length: 1 } generic
