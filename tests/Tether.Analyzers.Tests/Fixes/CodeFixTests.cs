@@ -113,7 +113,7 @@ public sealed class CodeFixTests
             [Handler] public partial class Orders
             {
                 public async void {|TETH2002:Place|}(Order order) => await Task.Yield();
-                public async void {|TETH2002:Drop|}(Cancel cancel, CancellationToken token) { await Task.Delay(1, token); }
+                public async void {|TETH2002:Drop|}(Cancel cancel, CancellationToken token) { await Task.Yield(); token.ThrowIfCancellationRequested(); }
             }
             """,
             """
@@ -122,7 +122,7 @@ public sealed class CodeFixTests
             [Handler] public partial class Orders
             {
                 public async ValueTask Place(Order order) => await Task.Yield();
-                public async ValueTask Drop(Cancel cancel, CancellationToken token) { await Task.Delay(1, token); }
+                public async ValueTask Drop(Cancel cancel, CancellationToken token) { await Task.Yield(); token.ThrowIfCancellationRequested(); }
             }
             """);
 
