@@ -43,6 +43,25 @@ public abstract class TetherConnectionOptions : IValidatableObject
     /// <remarks>Defaults to <see cref="Pooling.TieredMemoryPool.Default"/>.</remarks>
     public MemoryPool<byte>? MemoryPool { get; set; }
 
+    /// <summary>Interval of heartbeat pings; the peer is declared dead after <see cref="HeartbeatMisses"/> intervals without a sign of life (SPEC R4.3).</summary>
+    /// <remarks>Defaults to 15 seconds; <see cref="Timeout.InfiniteTimeSpan"/> turns heartbeats off.</remarks>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Heartbeat intervals without hearing from the peer before its link is declared dead (<see cref="TetherErrorCode.PeerUnresponsive"/>).</summary>
+    /// <remarks>Defaults to 3.</remarks>
+    [Range(1, 1000)]
+    public int HeartbeatMisses { get; set; } = 3;
+
+    /// <summary>Bytes of sent, unacknowledged frames a resumable session keeps for replay. Past it, one-way sends wait for acknowledgements while a link is up; without a link, the session overflows and cannot resume (<see cref="TetherErrorCode.ReplayBufferOverflow"/>).</summary>
+    /// <remarks>Defaults to 8 MiB.</remarks>
+    [Range(64 * 1024, long.MaxValue)]
+    public long ReplayBufferBytes { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>Frames a resumable session keeps for replay (the count bound beside <see cref="ReplayBufferBytes"/>).</summary>
+    /// <remarks>Defaults to 65,536.</remarks>
+    [Range(16, int.MaxValue)]
+    public int ReplayBufferFrames { get; set; } = 65_536;
+
     /// <summary>The clock for every timeout.</summary>
     /// <remarks>Defaults to <see cref="TimeProvider.System"/>.</remarks>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
@@ -52,6 +71,7 @@ public abstract class TetherConnectionOptions : IValidatableObject
         OptionChecks.Positive(FrameTimeout, nameof(FrameTimeout))
             .Concat(OptionChecks.Positive(TimerInterval, nameof(TimerInterval)))
             .Concat(OptionChecks.PositiveOrInfinite(DefaultCallTimeout, nameof(DefaultCallTimeout)))
+            .Concat(OptionChecks.PositiveOrInfinite(HeartbeatInterval, nameof(HeartbeatInterval)))
             .Concat(ValidateSide());
 
     /// <summary>Checks of the side's own time spans (data annotations cannot express them without reflection).</summary>
@@ -60,8 +80,15 @@ public abstract class TetherConnectionOptions : IValidatableObject
     /// <summary>The settings every connection of this side runs with.</summary>
     private protected ConnectionSettings CreateSettings(
         bool isServer, int maxInFlightCalls, int maxPendingCalls, TimeSpan handshakeTimeout, bool includeExceptionDetails,
-        int streamBufferItems, ILogger logger, HandlerRegistry handlers) => new()
+        int streamBufferItems, ILogger logger, HandlerRegistry handlers,
+        ClientSessionSettings? client = null, Sessions.ISessionRegistry? registry = null) => new()
     {
+        HeartbeatInterval = HeartbeatInterval,
+        HeartbeatMisses = HeartbeatMisses,
+        ReplayBufferBytes = ReplayBufferBytes,
+        ReplayBufferFrames = ReplayBufferFrames,
+        Client = client,
+        Registry = registry,
         IsServer = isServer,
         MaxFrameSize = MaxFrameSize,
         SendQueueLimit = SendQueueLimit,

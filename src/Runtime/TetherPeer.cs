@@ -19,8 +19,26 @@ public abstract class TetherPeer
 
     private TetherConnection Connection => CurrentConnection ?? throw new InvalidOperationException("The peer is not connected.");
 
-    /// <summary>The state of the link.</summary>
+    /// <summary>The state of the session (see <see cref="Sessions.SessionStateMachine"/> for the legal transitions).</summary>
     public SessionState State => CurrentConnection?.State ?? SessionState.Connecting;
+
+    /// <summary>What negotiation settled: version, transport, services, whether the session resumes. Null before the handshake.</summary>
+    public Sessions.SessionContract? Contract => CurrentConnection?.Contract;
+
+    /// <summary>Raised on every change of <see cref="State"/> (Connecting → Negotiating → Active → Resuming → … → Closed), on the thread that made it.</summary>
+    public event Action<Sessions.SessionStateChange>? StateChanged;
+
+    private protected void RaiseStateChanged(Sessions.SessionStateChange change)
+    {
+        try
+        {
+            StateChanged?.Invoke(change);
+        }
+        catch (Exception)
+        {
+            // An application's handler must not break the session's bookkeeping; the change has happened regardless.
+        }
+    }
 
     /// <summary>The peer's address.</summary>
     public EndPoint? RemoteEndPoint => CurrentConnection?.RemoteEndPoint;
@@ -31,7 +49,7 @@ public abstract class TetherPeer
     /// <summary>The transport's name ("tcp", "inmemory", …).</summary>
     public string? TransportName => CurrentConnection?.TransportName;
 
-    /// <summary>The last round trip measured by <see cref="PingAsync"/>.</summary>
+    /// <summary>The last round trip measured by a heartbeat or <see cref="PingAsync"/>.</summary>
     public TimeSpan? RoundTripTime => CurrentConnection?.RoundTripTime;
 
     /// <summary>Sends <paramref name="request"/> and returns the reply, within the default call timeout.</summary>

@@ -4,22 +4,29 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Tether.Connections;
 using Tether.Dispatch;
+using Tether.Sessions;
 using Tether.Transport;
 
 namespace Tether.Client;
 
 /// <summary>
-/// A connection to a Tether server: typed requests (<see cref="TetherPeer.RequestAsync{TRequest, TResponse}(TRequest, CancellationToken)"/>
+/// A session with a Tether server: typed requests (<see cref="TetherPeer.RequestAsync{TRequest, TResponse}(TRequest, CancellationToken)"/>
 /// or a generated proxy), one-way sends, server streams, and handlers for the server's pushes (run through their
-/// generated dispatch tables, like the server's).
+/// generated dispatch tables, like the server's). The session outlives its links: when one is lost the client
+/// reconnects with backoff and resumes (see <see cref="TetherClientOptions.Reconnect"/>), and calls made meanwhile
+/// are kept and sent when it is back.
 /// </summary>
-public sealed class TetherClient : TetherPeer, IAsyncDisposable
+public sealed partial class TetherClient : TetherPeer, IAsyncDisposable
 {
     private readonly TetherClientOptions _options;
     private readonly ILogger _logger;
     private readonly HandlerRegistry _handlers = new();
     private readonly List<PendingCall> _timerScratch = [];
+    private readonly CancellationTokenSource _disposing = new();
     private TetherConnection? _connection;
+    private ConnectionSettings? _settings;
+    private TransportConnectionOptions? _transportOptions;
+    private TransportRoute? _primary;
     private ITimer? _timer;
     private int _timerBusy;
 
@@ -38,27 +45,27 @@ public sealed class TetherClient : TetherPeer, IAsyncDisposable
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Tether.Client");
     }
 
-    private protected override TetherConnection? CurrentConnection => _connection;
+    private protected override TetherConnection? CurrentConnection => Volatile.Read(ref _connection);
 
-    /// <summary>Completes when the connection has closed.</summary>
-    public Task Closed => _connection?.Closed ?? Task.CompletedTask;
+    /// <summary>Completes when the current session has closed (for good: a lost link that resumes does not complete it).</summary>
+    public Task Closed => CurrentConnection?.Closed ?? Task.CompletedTask;
 
     /// <summary>
     /// Completes when the server announces (goaway) that it takes no new calls, for example because it is
     /// shutting down: calls already running still complete, new ones fail with <see cref="TetherErrorCode.GoingAway"/>.
     /// </summary>
-    public Task GoingAway => _connection?.PeerGoingAwayTask ?? s_never.Task;
+    public Task GoingAway => CurrentConnection?.PeerGoingAwayTask ?? s_never.Task;
 
     private static readonly TaskCompletionSource s_never = new();
 
-    /// <summary>Why the connection closed, if it did not close normally.</summary>
-    public Exception? CloseReason => _connection?.CloseReason;
+    /// <summary>Why the session closed, if it did not close normally.</summary>
+    public Exception? CloseReason => CurrentConnection?.CloseReason;
 
     /// <summary>Calls waiting for replies now.</summary>
-    public int PendingCalls => _connection?.PendingCalls ?? 0;
+    public int PendingCalls => CurrentConnection?.PendingCalls ?? 0;
 
     /// <summary>Bytes queued for the server.</summary>
-    public long QueuedBytes => _connection?.Output.QueuedBytes ?? 0;
+    public long QueuedBytes => CurrentConnection?.Output.QueuedBytes ?? 0;
 
     /// <summary>Handles the server's pushes with one <paramref name="handler"/> instance.</summary>
     public TetherClient AddHandler<THandler>(THandler handler)
@@ -73,49 +80,44 @@ public sealed class TetherClient : TetherPeer, IAsyncDisposable
     public Task ConnectAsync(CancellationToken cancellationToken = default) =>
         ConnectAsync(_options.EndPoint ?? throw new InvalidOperationException("TetherClientOptions.EndPoint is not set."), cancellationToken);
 
-    /// <summary>Connects to <paramref name="endPoint"/> and completes the hello exchange.</summary>
-    /// <exception cref="TetherException"><see cref="TetherErrorCode.ConnectFailed"/>, or the server's typed refusal (for example <see cref="TetherErrorCode.ConnectionLimitExceeded"/>).</exception>
+    /// <summary>Connects to <paramref name="endPoint"/> and negotiates the session.</summary>
+    /// <exception cref="TetherException">
+    /// <see cref="TetherErrorCode.ConnectFailed"/>, or the server's typed refusal (for example
+    /// <see cref="TetherErrorCode.ConnectionLimitExceeded"/>, <see cref="TetherErrorCode.UnsupportedVersion"/>,
+    /// <see cref="TetherErrorCode.MissingCapability"/>). With <see cref="ReconnectOptions.RetryFirstConnect"/>, failures to
+    /// reach the server are retried on the reconnect schedule first.
+    /// </exception>
     public async Task ConnectAsync(EndPoint endPoint, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(endPoint);
-        if (_connection is not null)
+        if (_settings is not null)
         {
             throw new InvalidOperationException("The client is already connected; create another client for another connection.");
         }
 
         _handlers.Freeze();
-        ConnectionSettings settings = _options.CreateSettings(_logger, _handlers);
-        TransportConnectionOptions transportOptions = settings.CreateTransportOptions(_options.MemoryPool);
-
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_options.ConnectTimeout);
-        TransportConnection transport;
-        try
-        {
-            transport = await _options.Transport.ConnectAsync(endPoint, transportOptions, timeout.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new TetherException(TetherErrorCode.ConnectFailed, $"Connecting to {endPoint} took longer than {_options.ConnectTimeout.TotalSeconds:0.#} s.");
-        }
-
-        var connection = new TetherConnection(transport, settings);
-        _connection = connection;
+        _settings = _options.CreateSettings(_logger, _handlers);
+        _transportOptions = _settings.CreateTransportOptions(_options.MemoryPool);
+        _primary = new TransportRoute("", _options.Transport, endPoint);
         _timer = _options.TimeProvider.CreateTimer(static s => ((TetherClient)s!).OnTimer(), this, _options.TimerInterval, _options.TimerInterval);
-        connection.Start(this);
-        try
-        {
-            await connection.Handshake.WaitAsync(timeout.Token).ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            await connection.CloseAsync(e).ConfigureAwait(false);
-            if (e is OperationCanceledException && !cancellationToken.IsCancellationRequested)
-            {
-                throw new TetherException(TetherErrorCode.ConnectFailed, $"The server at {endPoint} did not complete the hello exchange in time.");
-            }
 
-            throw;
+        ReconnectOptions reconnect = _options.Reconnect;
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                TransportConnection transport = await OpenAsync(_primary, cancellationToken).ConfigureAwait(false);
+                _primary = _primary with { Name = transport.TransportName };
+                await StartSessionAsync(transport, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (TetherException e) when (reconnect.Enabled && reconnect.RetryFirstConnect && e.IsRetryable && !cancellationToken.IsCancellationRequested
+                && (reconnect.MaxAttempts == 0 || attempt < reconnect.MaxAttempts))
+            {
+                TimeSpan delay = reconnect.DelayBefore(attempt);
+                Raise(Reconnecting, new ReconnectAttempt(attempt, delay, e, Resumed: false));
+                await Task.Delay(delay, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 
@@ -135,9 +137,58 @@ public sealed class TetherClient : TetherPeer, IAsyncDisposable
         }
     }
 
+    /// <summary>Opens a transport connection over <paramref name="route"/> within the connect timeout.</summary>
+    private async Task<TransportConnection> OpenAsync(TransportRoute route, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
+        timeout.CancelAfter(_options.ConnectTimeout);
+        try
+        {
+            return await route.Connector.ConnectAsync(route.EndPoint, _transportOptions!, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && !_disposing.IsCancellationRequested)
+        {
+            throw new TetherException(TetherErrorCode.ConnectFailed, $"Connecting to {route.EndPoint} took longer than {_options.ConnectTimeout.TotalSeconds:0.#} s.");
+        }
+    }
+
+    /// <summary>Starts a new session on <paramref name="transport"/> and waits for its negotiation.</summary>
+    private async Task StartSessionAsync(TransportConnection transport, CancellationToken cancellationToken)
+    {
+        var connection = new TetherConnection(transport, _settings!);
+        connection.StateChanged += OnEngineStateChanged;
+        connection.LinkLost += OnLinkLost;
+        TetherConnection? previous = Interlocked.Exchange(ref _connection, connection);
+        if (previous is not null)
+        {
+            previous.StateChanged -= OnEngineStateChanged;
+            previous.LinkLost -= OnLinkLost;
+        }
+
+        connection.Start(this);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
+        timeout.CancelAfter(_options.ConnectTimeout);
+        try
+        {
+            await connection.Handshake.WaitAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            await connection.CloseAsync(e).ConfigureAwait(false);
+            if (e is OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                throw new TetherException(TetherErrorCode.ConnectFailed, $"The server at {transport.RemoteEndPoint} did not complete the hello exchange in time.");
+            }
+
+            throw;
+        }
+    }
+
+    private void OnEngineStateChanged(TetherConnection connection, SessionStateChange change) => RaiseStateChanged(change);
+
     private void OnTimer()
     {
-        if (_connection is not { } connection || Interlocked.Exchange(ref _timerBusy, 1) != 0)
+        if (CurrentConnection is not { } connection || Interlocked.Exchange(ref _timerBusy, 1) != 0)
         {
             return;
         }
@@ -152,10 +203,23 @@ public sealed class TetherClient : TetherPeer, IAsyncDisposable
         }
     }
 
-    /// <summary>Closes the connection: pending calls fail with <see cref="TetherErrorCode.ConnectionClosed"/>; bytes already queued still leave.</summary>
+    /// <summary>Closes the session (the server is told, so it does not wait for a resume): pending calls fail with <see cref="TetherErrorCode.ConnectionClosed"/>; bytes already queued still leave.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (_connection is { } connection)
+        if (!_disposing.IsCancellationRequested)
+        {
+            _disposing.Cancel();
+        }
+
+        try
+        {
+            await _reconnectLoop.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or TetherException)
+        {
+        }
+
+        if (CurrentConnection is { } connection)
         {
             await connection.CloseAsync().ConfigureAwait(false);
         }

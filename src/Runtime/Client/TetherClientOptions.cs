@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Net;
+using Microsoft.Extensions.Options;
 using Tether.Internal;
 using Tether.Transport;
 using Tether.Transport.Tcp;
@@ -50,10 +51,51 @@ public sealed class TetherClientOptions : TetherConnectionOptions
 
 
 
+    /// <summary>Ask the server for a resumable session (sequenced frames, replay, resume after a lost link).</summary>
+    /// <remarks>Defaults to true. The server's <see cref="Sessions.NegotiationPolicy.AllowResume"/> decides.</remarks>
+    public bool Resumable { get; set; } = true;
+
+    /// <summary>Services the client needs (required) or can use (optional) from the server, sent in the hello; see <see cref="Require{THandler}"/>.</summary>
+    public IList<Sessions.CapabilityRequest> Capabilities { get; } = [];
+
+    /// <summary>Other ways to reach the same server, advertised in the hello; a reconnect tries the transport the server selected first, then these in order.</summary>
+    public IList<TransportRoute> AlternateRoutes { get; } = [];
+
+    /// <summary>Reconnecting after a lost link: backoff, jitter, attempts.</summary>
+    [ValidateObjectMembers]
+    public Sessions.ReconnectOptions Reconnect { get; set; } = new();
+
+    /// <summary>Requires the server to offer the service <typeparamref name="THandler"/> declares (at its version or later); negotiation fails with <see cref="TetherErrorCode.MissingCapability"/> otherwise.</summary>
+    public TetherClientOptions Require<THandler>()
+        where THandler : class, Dispatch.IMessageHandler<THandler>
+    {
+        Capabilities.Add(Sessions.CapabilityRequest.For<THandler>(required: true));
+        return this;
+    }
+
+    /// <summary>Asks for the service <typeparamref name="THandler"/> declares if the server offers it (see <see cref="Sessions.SessionContract.Has"/>).</summary>
+    public TetherClientOptions Prefer<THandler>()
+        where THandler : class, Dispatch.IMessageHandler<THandler>
+    {
+        Capabilities.Add(Sessions.CapabilityRequest.For<THandler>(required: false));
+        return this;
+    }
+
     private protected override IEnumerable<ValidationResult> ValidateSide() =>
-        OptionChecks.Positive(ConnectTimeout, nameof(ConnectTimeout));
+        OptionChecks.Positive(ConnectTimeout, nameof(ConnectTimeout))
+            .Concat(OptionChecks.Positive(Reconnect.InitialDelay, "Reconnect.InitialDelay"))
+            .Concat(Reconnect.MaxDelay < Reconnect.InitialDelay
+                ? [new ValidationResult($"Reconnect.MaxDelay ({Reconnect.MaxDelay}) must not be shorter than Reconnect.InitialDelay ({Reconnect.InitialDelay}).", ["Reconnect.MaxDelay"])]
+                : []);
 
     internal Connections.ConnectionSettings CreateSettings(Microsoft.Extensions.Logging.ILogger logger, Connections.HandlerRegistry handlers) =>
         CreateSettings(isServer: false, MaxConcurrentPushes, MaxPendingCalls, ConnectTimeout, includeExceptionDetails: false,
-            StreamBufferItems, logger, handlers);
+            StreamBufferItems, logger, handlers,
+            client: new Connections.ClientSessionSettings
+            {
+                Requested = [.. Capabilities],
+                Services = [.. handlers.Services.Select(static s => new Sessions.Capability(s.Name, s.Version))],
+                AlternateTransports = [.. AlternateRoutes.Select(static r => r.Name)],
+                WantsResume = Resumable,
+            });
 }

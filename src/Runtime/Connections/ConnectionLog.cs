@@ -29,6 +29,27 @@ internal static partial class ConnectionLog
     [LoggerMessage(107, LogLevel.Debug, "Connection {ConnectionId}: closing the transport failed")]
     public static partial void TransportCloseFailed(ILogger logger, long connectionId, Exception exception);
 
+    [LoggerMessage(108, LogLevel.Debug, "Session {ConnectionId}: {From} -> {To} {Reason}")]
+    public static partial void StateChanged(ILogger logger, long connectionId, SessionState from, SessionState to, string reason);
+
+    [LoggerMessage(109, LogLevel.Information, "Session {ConnectionId} lost its link: {Reason}")]
+    public static partial void LinkLost(ILogger logger, long connectionId, string reason);
+
+    [LoggerMessage(110, LogLevel.Information, "Session {ConnectionId} resumed over {Transport}: {Replayed} frames replayed, the peer had {PeerHas}")]
+    public static partial void Resumed(ILogger logger, long connectionId, string transport, int replayed, ulong peerHas);
+
+    [LoggerMessage(111, LogLevel.Warning, "Session {ConnectionId}: the peer answered no heartbeat for {Misses} intervals")]
+    public static partial void PeerUnresponsive(ILogger logger, long connectionId, int misses);
+
+    [LoggerMessage(112, LogLevel.Warning, "Session {ConnectionId}: the replay buffer ({Frames} frames / {Bytes} bytes) overflowed while the link was down; the session cannot resume")]
+    public static partial void ReplayOverflowed(ILogger logger, long connectionId, int frames, long bytes);
+
+    [LoggerMessage(113, LogLevel.Error, "Session {ConnectionId}: a link-lost handler failed")]
+    public static partial void SessionEventFailedForConnection(ILogger logger, long connectionId, Exception exception);
+
+    [LoggerMessage(114, LogLevel.Information, "Session {ConnectionId}: resume refused ({Code}): {Reason}")]
+    public static partial void ResumeRefused(ILogger logger, long connectionId, TetherErrorCode code, string reason);
+
     [LoggerMessage(200, LogLevel.Information, "Tether server listening on {EndPoint}")]
     public static partial void Listening(ILogger logger, string endPoint);
 
@@ -43,4 +64,16 @@ internal static partial class ConnectionLog
 
     [LoggerMessage(204, LogLevel.Error, "A SessionStarted/SessionEnded handler failed for session {SessionId}")]
     public static partial void SessionEventFailed(ILogger logger, long sessionId, Exception exception);
+
+    [LoggerMessage(205, LogLevel.Warning, "Tether server: the session store failed for session {SessionId}")]
+    public static partial void SessionStoreFailed(ILogger logger, long sessionId, Exception exception);
+
+    [LoggerMessage(300, LogLevel.Information, "Tether client: reconnect attempt {Attempt} in {Delay}")]
+    public static partial void Reconnecting(ILogger logger, int attempt, TimeSpan delay);
+
+    [LoggerMessage(301, LogLevel.Information, "Tether client: reconnect attempt {Attempt} failed: {Reason}")]
+    public static partial void ReconnectFailed(ILogger logger, int attempt, string reason);
+
+    [LoggerMessage(302, LogLevel.Warning, "Tether client: the session could not resume ({Code}); a new session starts")]
+    public static partial void SessionRestarting(ILogger logger, TetherErrorCode code);
 }

@@ -36,6 +36,23 @@ internal sealed class ConnectionSettings
 
     public required HandlerRegistry Handlers { get; init; }
 
+    public required TimeSpan HeartbeatInterval { get; init; }
+
+    public required int HeartbeatMisses { get; init; }
+
+    public required long ReplayBufferBytes { get; init; }
+
+    public required int ReplayBufferFrames { get; init; }
+
+    /// <summary>Sequenced frames received before an acknowledgement is sent at the end of a receive batch (the timer acknowledges the rest).</summary>
+    public int AckEveryFrames { get; init; } = 64;
+
+    /// <summary>Client only: what its hellos advertise.</summary>
+    public ClientSessionSettings? Client { get; init; }
+
+    /// <summary>Server only: negotiation and resumable sessions.</summary>
+    public Sessions.ISessionRegistry? Registry { get; init; }
+
     /// <summary>The pipe sizes a transport needs for these settings (one rule for server and client).</summary>
     public TransportConnectionOptions CreateTransportOptions(MemoryPool<byte>? pool) => new()
     {

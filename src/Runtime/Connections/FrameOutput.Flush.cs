@@ -60,9 +60,10 @@ internal sealed partial class FrameOutput
         while (true)
         {
             ValueTask<FlushResult> flush;
+            int link;
             lock (_lock)
             {
-                if (_closed)
+                if (_closed || _writer is null)
                 {
                     _flushing = false;
                     return;
@@ -70,6 +71,7 @@ internal sealed partial class FrameOutput
 
                 _dirty = false;
                 _unflushed = 0;
+                link = _linkGeneration;
                 flush = _writer.FlushAsync();
                 if (!flush.IsCompleted)
                 {
@@ -79,11 +81,11 @@ internal sealed partial class FrameOutput
 
             if (!flush.IsCompleted)
             {
-                _ = FlushSlowAsync(flush);
+                _ = FlushSlowAsync(flush, link);
                 return;
             }
 
-            if (!Completed(PeerGone(flush)))
+            if (!Completed(PeerGone(flush), link))
             {
                 return;
             }
@@ -104,12 +106,17 @@ internal sealed partial class FrameOutput
     }
 
     /// <summary>Returns true when the caller should flush again (more was written during this flush).</summary>
-    private bool Completed(bool peerGone)
+    private bool Completed(bool peerGone, int link)
     {
         TaskCompletionSource? space;
         bool again;
         lock (_lock)
         {
+            if (link != _linkGeneration)
+            {
+                return false; // a flush of a link that is gone; the new link has its own flush state
+            }
+
             _blocked = false;
             space = _space;
             _space = null;
@@ -119,9 +126,9 @@ internal sealed partial class FrameOutput
                 _flushing = false;
             }
 
-            if (peerGone)
+            if (peerGone && _replay is null)
             {
-                _closed = true;
+                _closed = true; // a resumable session outlives its link: only the link is gone
             }
         }
 
@@ -131,7 +138,7 @@ internal sealed partial class FrameOutput
 
     // A Task, not a pooled ValueTask: it is never awaited (a discarded pooled ValueTask never returns its box), and
     // it only runs under backpressure.
-    private async Task FlushSlowAsync(ValueTask<FlushResult> flush)
+    private async Task FlushSlowAsync(ValueTask<FlushResult> flush, int link)
     {
         bool peerGone;
         try
@@ -144,19 +151,21 @@ internal sealed partial class FrameOutput
             peerGone = true;
         }
 
-        if (Completed(peerGone))
+        if (Completed(peerGone, link))
         {
             Flush();
         }
     }
 
-    /// <summary>Completes when the send queue is below its bound again (at once when it is not blocked).</summary>
-    public ValueTask WaitForSpaceAsync(CancellationToken cancellationToken)
+    /// <summary>Completes when the send queue (and on a resumable session the replay buffer) is below its bound again (at once when it is not blocked).</summary>
+    /// <param name="includeReplay">Also wait for the peer to acknowledge when the replay buffer is full. The receive loop passes false: it must keep reading, or the acknowledgements it waits for would never arrive.</param>
+    /// <param name="cancellationToken">Stops the wait.</param>
+    public ValueTask WaitForSpaceAsync(bool includeReplay, CancellationToken cancellationToken)
     {
         Task wait;
         lock (_lock)
         {
-            if (!_blocked || _closed)
+            if ((!_blocked && !(includeReplay && ReplayFullLocked)) || _closed)
             {
                 return default;
             }

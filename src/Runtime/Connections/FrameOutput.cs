@@ -22,11 +22,13 @@ namespace Tether.Connections;
 /// </remarks>
 internal sealed partial class FrameOutput
 {
-    private readonly PipeWriter _writer;
-    private readonly TransportConnection _transport;
     private readonly Lock _lock = new();
+    private readonly long _sendQueueLimit;
+    private PipeWriter? _writer;
+    private TransportConnection? _transport;
+    private PipeScheduler _flushScheduler;
     private long _committed;
-    private readonly PipeScheduler _flushScheduler;
+    private long _unflushed;
     private bool _batching;
     private bool _flushing;
     private bool _flushScheduled;
@@ -37,24 +39,20 @@ internal sealed partial class FrameOutput
 
     private const int InlineFlushBytes = 32 * 1024;
 
-    private readonly long _sendQueueLimit;
-    private long _unflushed;
-
+    /// <summary>Creates the output of a link that is already open (the session's first).</summary>
     public FrameOutput(TransportConnection transport, int peerMaxFrameSize, long sendQueueLimit)
     {
         _sendQueueLimit = sendQueueLimit;
-        _transport = transport;
-        _writer = transport.Output;
-        // The queue that also runs the send loop: a scheduled flush and the send it wakes run in one pass.
-        _flushScheduler = (transport as PipeTransportConnection)?.Scheduler ?? Internal.IOQueue.Next();
         PeerMaxFrameSize = peerMaxFrameSize;
+        _flushScheduler = Internal.IOQueue.Next();
+        AttachLocked(transport, sequencedFlowing: true);
     }
 
     /// <summary>Largest payload the peer accepts (from its hello).</summary>
     public int PeerMaxFrameSize { get; set; }
 
-    /// <summary>Bytes written but not yet handed to the network.</summary>
-    public long QueuedBytes => Math.Max(0, Volatile.Read(ref _committed) - _transport.BytesSent);
+    /// <summary>Bytes written but not yet handed to the network (on the current link).</summary>
+    public long QueuedBytes => Volatile.Read(ref _transport) is { } transport ? Math.Max(0, Volatile.Read(ref _committed) - transport.BytesSent) : 0;
 
     /// <summary>Frames written so far.</summary>
     public long FramesWritten { get; private set; }
@@ -62,8 +60,11 @@ internal sealed partial class FrameOutput
     /// <summary>True while the pipe refuses more (a flush did not complete): writers that can wait, wait.</summary>
     public bool IsBlocked => Volatile.Read(ref _blocked);
 
-    /// <summary>True when the send queue (written and not yet handed to the network) is at its bound: pushes are refused.</summary>
-    public bool IsFull => IsBlocked || QueuedBytes >= _sendQueueLimit;
+    /// <summary>
+    /// True when the send queue (written and not yet handed to the network) is at its bound, or on a resumable session
+    /// the replay buffer is: pushes are refused.
+    /// </summary>
+    public bool IsFull => IsBlocked || IsReplayFull || QueuedBytes >= _sendQueueLimit;
 
     public bool IsClosed => Volatile.Read(ref _closed);
 
@@ -79,18 +80,38 @@ internal sealed partial class FrameOutput
                 $"A {payloadLength:N0}-byte message exceeds the peer's maximum frame size of {PeerMaxFrameSize:N0} bytes.");
         }
 
-        Span<byte> span = BeginRaw(FrameHeader.Size + payloadLength);
+        Span<byte> span = BeginRaw(FrameHeader.Size + payloadLength, FrameParser.IsSequenced(type, callId));
         new FrameHeader(payloadLength, type, flags, callId, messageId).Write(span);
         return span.Slice(FrameHeader.Size, payloadLength);
     }
 
-    private Span<byte> BeginRaw(int totalLength)
+    /// <summary>Takes the lock and returns where the next frame goes: the replay buffer for a sequenced frame of a resumable session, else the link's pipe.</summary>
+    private Span<byte> BeginRaw(int totalLength, bool sequenced)
     {
         _lock.Enter();
         if (_closed)
         {
             _lock.Exit();
             throw new TetherException(TetherErrorCode.ConnectionClosed);
+        }
+
+        if (sequenced && _replay is not null)
+        {
+            if (_replayOverflowed)
+            {
+                _lock.Exit();
+                throw new TetherException(TetherErrorCode.ReplayBufferOverflow);
+            }
+
+            _pendingSequenced = true;
+            return _replay.Reserve(totalLength);
+        }
+
+        if (_writer is null)
+        {
+            // No link: a link-level frame (ping, ack, goaway) has no one to go to.
+            _lock.Exit();
+            throw new TetherException(TetherErrorCode.ConnectionClosed, "The session has no link at the moment.");
         }
 
         return _writer.GetSpan(totalLength).Slice(0, totalLength);
@@ -100,9 +121,22 @@ internal sealed partial class FrameOutput
     public void EndFrame(int payloadLength)
     {
         int total = FrameHeader.Size + payloadLength;
-        _writer.Advance(total);
-        _committed += total;
         FramesWritten++;
+        if (_pendingSequenced)
+        {
+            _pendingSequenced = false;
+            if (!CommitSequenced(total))
+            {
+                _lock.Exit();
+                return; // kept for replay only: no link, or a resume has not caught up yet
+            }
+        }
+        else
+        {
+            _writer!.Advance(total);
+        }
+
+        _committed += total;
         _dirty = true;
         _unflushed += total;
         bool flushNow = false;
@@ -136,7 +170,11 @@ internal sealed partial class FrameOutput
     }
 
     /// <summary>Releases the lock without committing the frame (nothing was advanced, so nothing is sent).</summary>
-    public void AbortFrame() => _lock.Exit();
+    public void AbortFrame()
+    {
+        _pendingSequenced = false;
+        _lock.Exit();
+    }
 
     /// <summary>Writes a frame whose payload is the encoded <paramref name="value"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -191,7 +229,7 @@ internal sealed partial class FrameOutput
         Span<byte> destination;
         try
         {
-            destination = BeginRaw(frame.Length);
+            destination = BeginRaw(frame.Length, sequenced: true);
         }
         catch (TetherException)
         {

@@ -143,7 +143,7 @@ internal sealed class IncomingCall : CallContext
     protected override ValueTask EndStreamItemAsync()
     {
         Output.EndFrame(_pendingLength);
-        return Output.IsBlocked ? Output.WaitForSpaceAsync(CancellationToken) : default;
+        return Output.IsBlocked || Output.IsReplayFull ? Output.WaitForSpaceAsync(includeReplay: true, CancellationToken) : default;
     }
 
     public override void CompleteStream()

@@ -24,10 +24,7 @@ internal sealed partial class TetherConnection
             }
         }
 
-        if (State == SessionState.Active)
-        {
-            State = SessionState.Draining;
-        }
+        Machine.TryMoveFrom(SessionState.Active, SessionState.Draining, "the server is shutting down");
 
         TryWriteError(FrameType.GoAway, TetherErrorCode.GoingAway, "The server is shutting down and takes no new calls.");
         return _drained.Task;

@@ -1,62 +1,175 @@
 using System.Buffers;
 using Tether.Framing;
+using Tether.Sessions;
 
 namespace Tether.Connections;
 
+/// <summary>The hello exchange and negotiation of a new session (SPEC R4.1, <c>docs/wire-format.md</c> §7).</summary>
 internal sealed partial class TetherConnection
 {
-    /// <summary>The first frame must be a hello (or, for a client being refused, a goaway or error saying why).</summary>
-    private void OnHandshakeFrame(in FrameHeader header, in ReadOnlySequence<byte> payload)
+    /// <summary>Client: the current resume token (null on a session that cannot resume).</summary>
+    private byte[]? _resumeToken;
+
+    /// <summary>Set by a server that must refuse this connection (for example at its connection limit): the client learns why instead of a hello.</summary>
+    public TetherException? RefuseAtHandshake { get; set; }
+
+    private void WriteClientHello(ResumeRequest? resume)
+    {
+        ClientSessionSettings client = _settings.Client!;
+        var hello = new ClientHello(_settings.MaxFrameSize, client.CreateOffer(_link!.Transport.TransportName), resume);
+        Output.WriteControl(FrameType.Hello, 0, ProtocolConstants.Version, hello.Encode());
+    }
+
+    /// <summary>The first frame on a link must be a hello (or, for a client being refused, a goaway or error saying why).</summary>
+    private ValueTask OnHandshakeFrame(Link link, in FrameHeader header, in ReadOnlySequence<byte> payload)
     {
         if (!_settings.IsServer && header.Type is FrameType.GoAway or FrameType.Error)
         {
             var refusal = new TetherException((TetherErrorCode)header.MessageId, ReadText(payload));
+            ConnectionLog.ConnectionRefused(Logger, Id, refusal.Code);
+            link.Ready.TrySetException(refusal);
             _handshake.TrySetException(refusal);
             RequestStop(refusal);
-            return;
+            return default;
         }
 
         if (header.Type != FrameType.Hello)
         {
             ProtocolError(TetherErrorCode.ProtocolViolation, $"Expected a hello, got a {header.Type} frame.");
-            return;
+            return default;
         }
 
-        Span<byte> bytes = stackalloc byte[HelloPayload.Size];
-        if (header.MessageId != ProtocolConstants.Version || payload.Length < HelloPayload.Size)
+        if (header.MessageId < ProtocolConstants.PlainVersion || payload.Length > ProtocolConstants.MaxHelloBytes)
         {
-            ProtocolError(TetherErrorCode.UnsupportedVersion, $"The peer speaks protocol version {header.MessageId}; this side speaks {ProtocolConstants.Version}.");
-            return;
+            ProtocolError(TetherErrorCode.UnsupportedVersion, $"The hello is malformed (version {header.MessageId}, {payload.Length:N0} bytes).");
+            return default;
         }
 
-        payload.Slice(0, HelloPayload.Size).CopyTo(bytes);
-        if (!HelloPayload.TryRead(bytes, out HelloPayload hello))
+        byte[] bytes = payload.ToArray();
+        try
         {
-            ProtocolError(TetherErrorCode.UnsupportedVersion, "The hello is malformed (magic or frame size).");
-            return;
+            return _settings.IsServer ? OnClientHello(link, header.MessageId, bytes) : OnServerHello(link, header.MessageId, bytes);
+        }
+        catch (TetherException e)
+        {
+            ProtocolError(e.Code, e.Message);
+            return default;
+        }
+    }
+
+    private ValueTask OnClientHello(Link link, int version, byte[] payload)
+    {
+        ClientHello hello = ClientHello.Decode(version, payload);
+        if (RefuseAtHandshake is { } limit)
+        {
+            Refuse(limit);
+            return default;
+        }
+
+        ISessionRegistry registry = _settings.Registry!;
+        if (hello.Resume is not null)
+        {
+            link.HandoverPending = true;
+            return ResumeOnServerAsync(link, hello, registry);
+        }
+
+        SessionContract contract;
+        try
+        {
+            contract = Negotiator.Negotiate(hello.Offer, registry.Policy, registry.Services, registry.Transports, link.Transport.TransportName, Guid.NewGuid());
+        }
+        catch (TetherException refusal)
+        {
+            Refuse(refusal);
+            return default;
         }
 
         Output.PeerMaxFrameSize = hello.MaxFrameSize;
-        if (_settings.IsServer)
+        Contract = contract;
+        _bindings = _settings.Handlers.Bind(Peer!);
+        if (!contract.Resumable)
         {
-            if (RefuseAtHandshake is { } refusal)
-            {
-                ConnectionLog.ConnectionRefused(Logger, Id, refusal.Code);
-                TryWriteError(FrameType.GoAway, refusal.Code, refusal.Message);
-                _handshake.TrySetException(refusal);
-                RequestStop(refusal);
-                return;
-            }
-
-            WriteHello();
+            WriteServerHello(contract, token: null, resumed: false);
+            return CompleteHandshake(link);
         }
 
-        State = SessionState.Active;
-        _handshake.TrySetResult();
+        byte[] token = ResumeTokens.Create();
+        ValueTask saved = registry.RegisterAsync(this, token);
+        return saved.IsCompletedSuccessfully ? AcceptResumable(link, contract, token) : AcceptResumableAsync(saved, link, contract, token);
     }
 
-    /// <summary>Set by a server that must refuse this connection (for example at its connection limit): the client learns why instead of a hello.</summary>
-    public TetherException? RefuseAtHandshake { get; set; }
+    private async ValueTask AcceptResumableAsync(ValueTask saved, Link link, SessionContract contract, byte[] token)
+    {
+        await saved.ConfigureAwait(false);
+        await AcceptResumable(link, contract, token).ConfigureAwait(false);
+    }
+
+    private ValueTask AcceptResumable(Link link, SessionContract contract, byte[] token)
+    {
+        WriteServerHello(contract, token, resumed: false);
+        StartSequencing();
+        return CompleteHandshake(link);
+    }
+
+    private void WriteServerHello(SessionContract contract, byte[]? token, bool resumed)
+    {
+        if (contract.Version < ProtocolConstants.SessionVersion)
+        {
+            Span<byte> plain = stackalloc byte[HelloPayload.Size];
+            new HelloPayload(_settings.MaxFrameSize).Write(plain);
+            Output.WriteControl(FrameType.Hello, 0, contract.Version, plain);
+            return;
+        }
+
+        var hello = new ServerHello(_settings.MaxFrameSize, contract, token, LastReceivedSequence, resumed, _settings.Registry!.ResumeWindow);
+        Output.WriteControl(FrameType.Hello, 0, contract.Version, hello.Encode());
+    }
+
+    private ValueTask OnServerHello(Link link, int version, byte[] payload)
+    {
+        ClientSessionSettings client = _settings.Client!;
+        ServerHello hello = ServerHello.Decode(version, payload, client.Services);
+        if (Contract is not null)
+        {
+            return OnResumedHello(link, hello);
+        }
+
+        Output.PeerMaxFrameSize = hello.MaxFrameSize;
+        SessionContract contract = hello.Contract;
+        Contract = contract.Transport.Length == 0 ? contract with { Transport = link.Transport.TransportName } : contract;
+        if (contract.Resumable)
+        {
+            _resumeToken = hello.Token;
+            ResumeWindow = hello.ResumeWindow;
+            StartSequencing();
+        }
+
+        return CompleteHandshake(link);
+    }
+
+    private void StartSequencing()
+    {
+        Output.EnableSequencing(_settings.ReplayBufferBytes, _settings.ReplayBufferFrames);
+        _sequencedIn = true;
+    }
+
+    private ValueTask CompleteHandshake(Link link)
+    {
+        link.Negotiated = true;
+        Machine.MoveTo(SessionState.Active);
+        _handshake.TrySetResult();
+        link.Ready.TrySetResult();
+        return default;
+    }
+
+    /// <summary>Server: the client cannot have this session (negotiation, limits, resume): say why with a goaway and close.</summary>
+    private void Refuse(TetherException refusal)
+    {
+        ConnectionLog.ConnectionRefused(Logger, Id, refusal.Code);
+        TryWriteError(FrameType.GoAway, refusal.Code, refusal.Message);
+        _handshake.TrySetException(refusal);
+        RequestStop(refusal);
+    }
 
     private void TryWriteError(FrameType type, TetherErrorCode code, string message)
     {

@@ -100,7 +100,7 @@ internal sealed partial class TetherConnection
 
     private async ValueTask WaitForInFlightBelowLimitThenDispatchAsync(FrameHeader header, byte[] payload)
     {
-        while (Volatile.Read(ref _inFlight) >= _settings.MaxInFlightCalls && !StopRequested)
+        while (Volatile.Read(ref _inFlight) >= _settings.MaxInFlightCalls && !SessionClosing)
         {
             Task wait;
             lock (_callsLock)
@@ -122,7 +122,7 @@ internal sealed partial class TetherConnection
                 break;
             }
 
-            await wait.WaitAsync(_stop.Token).ConfigureAwait(false);
+            await wait.WaitAsync(_sessionStop.Token).ConfigureAwait(false);
         }
 
         if (_settings.Handlers.TryGetRoute(header.MessageId, out HandlerRoute route))

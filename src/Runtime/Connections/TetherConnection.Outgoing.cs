@@ -90,7 +90,7 @@ internal sealed partial class TetherConnection
         where T : IMessage<T>
     {
         ThrowIfCannotCall(cancellationToken);
-        if (Output.IsBlocked)
+        if (Output.IsBlocked || Output.IsReplayFull)
         {
             return SendAfterSpaceAsync(message, cancellationToken);
         }
@@ -102,7 +102,7 @@ internal sealed partial class TetherConnection
     private async ValueTask SendAfterSpaceAsync<T>(T message, CancellationToken cancellationToken)
         where T : IMessage<T>
     {
-        await Output.WaitForSpaceAsync(cancellationToken).ConfigureAwait(false);
+        await Output.WaitForSpaceAsync(includeReplay: true, cancellationToken).ConfigureAwait(false);
         Output.WriteMessage(FrameType.Message, FrameFlags.None, 0, in message);
     }
 
@@ -164,7 +164,7 @@ internal sealed partial class TetherConnection
             Output.WriteControl(FrameType.Ping, 0, 0, stamp);
         }
 
-        using (_stop.Token.UnsafeRegister(static state => ((TaskCompletionSource<TimeSpan>)state!).TrySetException(
+        using (_sessionStop.Token.UnsafeRegister(static state => ((TaskCompletionSource<TimeSpan>)state!).TrySetException(
             new TetherException(TetherErrorCode.ConnectionClosed)), ping))
         {
             return await ping.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -220,9 +220,11 @@ internal sealed partial class TetherConnection
     private void ThrowIfCannotCall(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        if (State != SessionState.Active)
+        SessionState state = State;
+        // A resumable session takes calls between links too: they are kept and sent when it resumes.
+        if (state != SessionState.Active && state != SessionState.Resuming && !(state == SessionState.Negotiating && _handshake.Task.IsCompletedSuccessfully))
         {
-            throw new TetherException(TetherErrorCode.ConnectionClosed, $"The connection is {State}, not active.");
+            throw new TetherException(TetherErrorCode.ConnectionClosed, $"The connection is {state}, not active.");
         }
 
         if (PeerGoingAway)

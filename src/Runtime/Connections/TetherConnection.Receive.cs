@@ -12,11 +12,11 @@ internal sealed partial class TetherConnection
     /// synchronous batch (replies written meanwhile leave in one flush); the loop only awaits to read, when the
     /// output is backpressured, when one-way messages hit the in-flight limit, or when a stream consumer is behind.
     /// </summary>
-    private async Task ReceiveLoopAsync()
+    private async Task ReceiveLoopAsync(Link link)
     {
-        PipeReader input = _transport.Input;
+        PipeReader input = link.Transport.Input;
         int maxFrame = _settings.MaxFrameSize;
-        while (!StopRequested)
+        while (!link.StopRequested)
         {
             if (!input.TryRead(out ReadResult result))
             {
@@ -30,20 +30,20 @@ internal sealed partial class TetherConnection
             Output.BeginBatch();
             try
             {
-                while (!StopRequested)
+                while (!link.StopRequested)
                 {
                     ReadOnlySequence<byte> remaining = buffer.Slice(consumed);
-                    FrameParseStatus status = FrameParser.TryRead(remaining, maxFrame, ref consumed, ref examined, out FrameHeader header, out ReadOnlySequence<byte> payload);
+                    FrameParseStatus status = FrameParser.TryRead(remaining, maxFrame, _sequencedIn, ref consumed, ref examined, out FrameHeader header, out ReadOnlySequence<byte> payload);
                     if (status == FrameParseStatus.NeedMoreData)
                     {
                         // A frame has started but not finished: the frame timeout runs from here.
                         if (remaining.IsEmpty)
                         {
-                            Volatile.Write(ref _partialFrameSince, -1);
+                            Volatile.Write(ref link.PartialFrameSince, -1);
                         }
-                        else if (Volatile.Read(ref _partialFrameSince) < 0)
+                        else if (Volatile.Read(ref link.PartialFrameSince) < 0)
                         {
-                            Volatile.Write(ref _partialFrameSince, _settings.TimeProvider.GetTimestamp());
+                            Volatile.Write(ref link.PartialFrameSince, _settings.TimeProvider.GetTimestamp());
                         }
 
                         break;
@@ -55,31 +55,41 @@ internal sealed partial class TetherConnection
                         break;
                     }
 
-                    Volatile.Write(ref _partialFrameSince, -1);
+                    Volatile.Write(ref link.PartialFrameSince, -1);
                     Counters.FrameReceived();
-                    wait = HandleFrame(header, payload);
-                    if (!wait.IsCompletedSuccessfully)
+                    wait = HandleFrame(link, header, payload);
+                    if (!wait.IsCompletedSuccessfully || link.HandoverPending)
                     {
                         break; // the frame is handled; resume after it once the wait is over
                     }
                 }
+
+                MaybeAck();
             }
             finally
             {
                 Output.EndBatch();
             }
 
-            input.AdvanceTo(consumed, examined);
+            Volatile.Write(ref link.LastHeard, _settings.TimeProvider.GetTimestamp());
+
+            // After a resume hello nothing past it has been looked at: the session that takes the link over reads on from there.
+            input.AdvanceTo(consumed, link.HandoverPending ? consumed : examined);
             if (!wait.IsCompletedSuccessfully)
             {
                 await wait.ConfigureAwait(false);
+            }
+
+            if (link.Handover is not null)
+            {
+                return;
             }
 
             if (result.IsCompleted || result.IsCanceled)
             {
                 if (result.IsCompleted && !buffer.Slice(consumed).IsEmpty)
                 {
-                    _closeReason ??= new TetherException(TetherErrorCode.ConnectionClosed, "The peer closed the connection in the middle of a frame.");
+                    link.Failure ??= new TetherException(TetherErrorCode.ConnectionClosed, "The peer closed the connection in the middle of a frame.");
                 }
 
                 break;
@@ -88,7 +98,7 @@ internal sealed partial class TetherConnection
             // Backpressure: while our replies cannot leave, reading more requests would only queue more replies.
             if (_settings.IsServer && Output.IsBlocked)
             {
-                await Output.WaitForSpaceAsync(_stop.Token).ConfigureAwait(false);
+                await Output.WaitForSpaceAsync(includeReplay: false, link.Stop.Token).ConfigureAwait(false);
             }
         }
     }
@@ -105,12 +115,21 @@ internal sealed partial class TetherConnection
         }
     }
 
-    private ValueTask HandleFrame(in FrameHeader header, in ReadOnlySequence<byte> payload)
+    private ValueTask HandleFrame(Link link, in FrameHeader header, in ReadOnlySequence<byte> payload)
     {
-        if (!_handshake.Task.IsCompleted)
+        if (!link.Negotiated)
         {
-            OnHandshakeFrame(header, payload);
+            return OnHandshakeFrame(link, header, payload);
+        }
+
+        if (_sequencedIn && !AcceptSequence(header))
+        {
             return default;
+        }
+
+        if (link.ConfirmPending)
+        {
+            ConfirmResume(link);
         }
 
         switch (header.Type)
@@ -140,7 +159,8 @@ internal sealed partial class TetherConnection
                 OnPong(payload);
                 return default;
             case FrameType.Ack:
-                return default; // resumable sessions only; a plain link ignores acks
+                OnAck(payload);
+                return default;
             case FrameType.GoAway:
                 OnGoAway(header, payload);
                 return default;
@@ -178,7 +198,9 @@ internal sealed partial class TetherConnection
         var error = new TetherException((TetherErrorCode)header.MessageId, ReadText(payload));
         if (header.CallId == 0)
         {
-            _closeReason ??= error; // the peer is about to close; say why when it does
+            // The peer is about to close the session; say why when it does, and do not try to resume it.
+            _closeReason ??= error;
+            Interlocked.Exchange(ref _sessionClosing, 1);
             return;
         }
 
@@ -193,6 +215,9 @@ internal sealed partial class TetherConnection
         {
             _closeReason ??= new TetherException(code, ReadText(payload));
         }
+
+        // A goaway ends the session, not just the link: when the link closes, nothing resumes.
+        Interlocked.Exchange(ref _sessionClosing, 1);
 
         ConnectionLog.PeerGoingAway(Logger, Id, code);
     }

@@ -1,44 +1,48 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
-using Tether.Framing;
 using Tether.Serialization;
+using Tether.Sessions;
 using Tether.Transport;
 
 namespace Tether.Connections;
 
 /// <summary>
-/// The protocol engine of one link, the same on both sides: it reads frames and dispatches incoming calls to the
-/// generated handler tables, tracks the calls this side started, and writes frames through <see cref="FrameOutput"/>.
-/// The server and client differ only in who says hello first and in their <see cref="ConnectionSettings"/>.
+/// The protocol engine of one session, the same on both sides: it reads frames from its current link and dispatches
+/// incoming calls to the generated handler tables, tracks the calls this side started, and writes frames through
+/// <see cref="FrameOutput"/>. On a resumable session the engine outlives its links: when one fails, calls stay
+/// pending, handlers keep running, sequenced frames are kept for replay, and a new link continues where the old one
+/// stopped (<c>TetherConnection.Resume.cs</c>). The server and client differ in who says hello first and in their
+/// <see cref="ConnectionSettings"/>.
 /// </summary>
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The stop source has no timer; other threads may still call RequestStop after the connection closed.")]
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The link stop sources have no timers; other threads may still call RequestStop after the session closed.")]
 internal sealed partial class TetherConnection
 {
     private static long s_nextId;
 
-    private readonly TransportConnection _transport;
     private readonly ConnectionSettings _settings;
     private readonly PendingCallTable _pending;
     private readonly TaskCompletionSource _handshake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly long _handshakeDeadline;
     private HandlerBinding[] _bindings = [];
-    private long _partialFrameSince = -1;
-    private readonly CancellationTokenSource _stop = new();
-    private int _stopRequested;
     private Exception? _closeReason;
+    private int _sessionClosing;
+    private int _finished;
+
+    /// <summary>Cancelled when the session (not just a link) ends: waits that must outlive a link use it.</summary>
+    private readonly CancellationTokenSource _sessionStop = new();
 
     public TetherConnection(TransportConnection transport, ConnectionSettings settings)
     {
-        _transport = transport;
         _settings = settings;
         _pending = new PendingCallTable(settings.MaxPendingCalls);
         // Until the peer's hello says otherwise, assume it accepts what we accept.
         Output = new FrameOutput(transport, settings.MaxFrameSize, settings.SendQueueLimit);
+        Output.ReplayOverflowed += OnReplayOverflowed;
         CompletionScheduler = (transport as PipeTransportConnection)?.Scheduler ?? Internal.IOQueue.Next();
         Id = Interlocked.Increment(ref s_nextId);
         ConnectedAt = settings.TimeProvider.GetUtcNow();
-        _handshakeDeadline = settings.TimeProvider.GetTimestamp() + ToTimestampTicks(settings.HandshakeTimeout);
+        Machine.Changed += OnStateChanged;
+        BeginLink(transport);
     }
 
     public long Id { get; }
@@ -51,30 +55,39 @@ internal sealed partial class TetherConnection
 
     public DecodeOptions DecodeOptions => _settings.DecodeOptions;
 
-    public string TransportName => _transport.TransportName;
+    /// <summary>The session's states and their legal transitions.</summary>
+    public SessionStateMachine Machine { get; } = new();
 
-    public EndPoint? RemoteEndPoint => _transport.RemoteEndPoint;
+    public SessionState State => Machine.State;
 
-    public EndPoint? LocalEndPoint => _transport.LocalEndPoint;
+    /// <summary>What negotiation settled (null before the handshake).</summary>
+    public SessionContract? Contract { get; private set; }
 
-    /// <summary>Where completed calls are published (the transport's queue when it has one).</summary>
+    /// <summary>Raised on every state change (after <see cref="Machine"/> changed).</summary>
+    public event Action<TetherConnection, SessionStateChange>? StateChanged;
+
+    public string TransportName => _link?.Transport.TransportName ?? _lastTransportName;
+
+    public EndPoint? RemoteEndPoint => _link?.Transport.RemoteEndPoint ?? _lastRemoteEndPoint;
+
+    public EndPoint? LocalEndPoint => _link?.Transport.LocalEndPoint;
+
+    /// <summary>Where completed calls are published (the first transport's queue when it has one).</summary>
     public System.IO.Pipelines.PipeScheduler CompletionScheduler { get; }
 
-    public long BytesSent => _transport.BytesSent;
+    public long BytesSent => _bytesSentBefore + (_link?.Transport.BytesSent ?? 0);
 
-    public long BytesReceived => _transport.BytesReceived;
-
-    public SessionState State { get; private set; } = SessionState.Connecting;
+    public long BytesReceived => _bytesReceivedBefore + (_link?.Transport.BytesReceived ?? 0);
 
     public TimeSpan? RoundTripTime { get; private set; }
 
-    /// <summary>Completes when the connection has closed, with no exception.</summary>
+    /// <summary>Completes when the session has closed, with no exception.</summary>
     public Task Closed => _closed.Task;
 
-    /// <summary>Why the connection closed, if it was not a normal close.</summary>
+    /// <summary>Why the session closed, if it was not a normal close.</summary>
     public Exception? CloseReason => _closeReason;
 
-    /// <summary>Completes when the hello exchange succeeded; faults with the typed refusal otherwise.</summary>
+    /// <summary>Completes when the first hello exchange succeeded; faults with the typed refusal otherwise.</summary>
     public Task Handshake => _handshake.Task;
 
     public int PendingCalls => _pending.Count;
@@ -83,45 +96,31 @@ internal sealed partial class TetherConnection
 
     private ILogger Logger => _settings.Logger;
 
-    /// <summary>Binds handler instances for <paramref name="peer"/> and starts the receive loop.</summary>
+    private bool SessionClosing => Volatile.Read(ref _sessionClosing) != 0;
+
+    /// <summary>Binds handler instances for <paramref name="peer"/> (a client binds now, a server once the hello says this is a new session) and starts reading.</summary>
     public void Start(TetherPeer peer)
     {
         Peer = peer;
-        _bindings = _settings.Handlers.Bind(peer);
-        State = SessionState.Negotiating;
+        Machine.MoveTo(SessionState.Negotiating);
         if (!_settings.IsServer)
         {
-            WriteHello();
+            _bindings = _settings.Handlers.Bind(peer);
+            WriteClientHello(resume: null);
         }
 
-        _ = RunAsync();
+        _ = RunLinkAsync(_link!);
     }
 
-    private void WriteHello()
+    private void OnStateChanged(SessionStateChange change)
     {
-        Span<byte> hello = stackalloc byte[HelloPayload.Size];
-        new HelloPayload(_settings.MaxFrameSize).Write(hello);
-        Output.WriteControl(FrameType.Hello, 0, ProtocolConstants.Version, hello);
-    }
-
-    private async Task RunAsync()
-    {
-        try
-        {
-            await ReceiveLoopAsync().ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            _closeReason ??= e;
-        }
-        finally
-        {
-            await FinishAsync().ConfigureAwait(false);
-        }
+        ConnectionLog.StateChanged(Logger, Id, change.From, change.To, change.Reason ?? "");
+        StateChanged?.Invoke(this, change);
     }
 
     /// <summary>
-    /// Called by the owner's timer: enforces the handshake and frame timeouts and expires pending calls.
+    /// Called by the owner's timer: enforces the handshake and frame timeouts, sends heartbeats and declares a silent
+    /// peer dead, acknowledges, and expires pending calls.
     /// </summary>
     public void OnTick(long now, List<PendingCall> scratch)
     {
@@ -130,17 +129,13 @@ internal sealed partial class TetherConnection
             return;
         }
 
-        if (!_handshake.Task.IsCompleted && now >= _handshakeDeadline)
+        if (_link is { } link)
         {
-            ProtocolError(TetherErrorCode.FrameTimeout, "The hello did not arrive within the handshake timeout.");
-            return;
+            TickLink(link, now);
         }
-
-        long partial = Volatile.Read(ref _partialFrameSince);
-        if (partial >= 0 && now - partial >= ToTimestampTicks(_settings.FrameTimeout))
+        else
         {
-            ProtocolError(TetherErrorCode.FrameTimeout, $"A frame did not arrive completely within {_settings.FrameTimeout.TotalSeconds:0.#} s.");
-            return;
+            ExpireIfDue(now);
         }
 
         if (_pending.Count > 0)
@@ -157,53 +152,65 @@ internal sealed partial class TetherConnection
         }
     }
 
-    /// <summary>The peer broke the protocol: tell it why (goaway) and close this connection only.</summary>
+    /// <summary>The peer broke the protocol: tell it why (goaway) and close the session.</summary>
     private void ProtocolError(TetherErrorCode code, string detail)
     {
         ConnectionLog.ProtocolViolation(Logger, Id, code, detail);
         var error = new TetherException(code, detail);
         _closeReason ??= error;
         _handshake.TrySetException(error);
-        try
-        {
-            Output.WriteError(FrameType.GoAway, 0, code, detail);
-        }
-        catch (TetherException)
-        {
-            // Already closed.
-        }
-
+        TryWriteError(Framing.FrameType.GoAway, code, detail);
         RequestStop(error);
     }
 
-    /// <summary>Asks the receive loop to stop; it closes the connection on its way out. Safe from any thread.</summary>
+    /// <summary>Ends the session: the current link stops (bytes already queued, such as a goaway, still leave) and nothing resumes. Safe from any thread.</summary>
     private void RequestStop(Exception? reason)
     {
         _closeReason ??= reason;
+        Interlocked.Exchange(ref _sessionClosing, 1);
         Output.Close();
-        if (Interlocked.Exchange(ref _stopRequested, 1) == 0)
+        if (_link is { } link)
         {
-            _stop.Cancel();
-            _transport.Input.CancelPendingRead();
+            link.RequestStop();
+        }
+        else
+        {
+            _ = FinishAsync(); // no link to end first (a resumable session between links)
         }
     }
 
-    private bool StopRequested => Volatile.Read(ref _stopRequested) != 0;
-
-    /// <summary>Closes the link (bytes already queued, such as a goaway, still leave) and waits until it is closed.</summary>
+    /// <summary>
+    /// Closes the session and waits until it is closed. On a live link the peer is told with a goaway
+    /// (<see cref="TetherErrorCode.ConnectionClosed"/>) so it does not try to resume.
+    /// </summary>
     public Task CloseAsync(Exception? reason = null)
     {
+        if (!SessionClosing && State is SessionState.Active or SessionState.Draining)
+        {
+            TryWriteError(Framing.FrameType.GoAway, TetherErrorCode.ConnectionClosed, "The session was closed.");
+        }
+
         RequestStop(reason);
         return _closed.Task;
     }
 
-    /// <summary>Runs once, after the receive loop: fails pending calls, cancels running handlers, releases the transport.</summary>
-    private async Task FinishAsync()
+    /// <summary>Runs once, after the last link ended: fails pending calls, cancels running handlers, drops the replay buffer.</summary>
+    private Task FinishAsync()
     {
-        State = SessionState.Closed;
+        if (Interlocked.Exchange(ref _finished, 1) != 0)
+        {
+            return _closed.Task;
+        }
+
+        Interlocked.Exchange(ref _sessionClosing, 1);
+        _sessionStop.Cancel();
+        Machine.TryMoveTo(SessionState.Closed, _closeReason?.Message);
         Output.Close();
-        var closedError = new TetherException(TetherErrorCode.ConnectionClosed,
-            _closeReason is null ? "The connection closed." : $"The connection closed: {_closeReason.Message}", _closeReason);
+        Output.DisposeReplay();
+        var closedError = _closeReason as TetherException is { } typed && IsSessionEnding(typed.Code)
+            ? new TetherException(typed.Code, typed.Message, typed)
+            : new TetherException(TetherErrorCode.ConnectionClosed,
+                _closeReason is null ? "The connection closed." : $"The connection closed: {_closeReason.Message}", _closeReason);
         _handshake.TrySetException(closedError);
         CancelActiveCalls();
 
@@ -214,19 +221,15 @@ internal sealed partial class TetherConnection
             call.Fail(closedError);
         }
 
-        try
-        {
-            await _transport.DisposeAsync().ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            ConnectionLog.TransportCloseFailed(Logger, Id, e);
-        }
-
         ConnectionLog.ConnectionClosed(Logger, Id, _closeReason?.Message ?? "normal close");
         WakeInFlightWaiters();
         _closed.TrySetResult();
+        return _closed.Task;
     }
+
+    /// <summary>Codes that say why a session (not just a link) ended; pending calls fail with them as they are.</summary>
+    private static bool IsSessionEnding(TetherErrorCode code) => code is TetherErrorCode.ResumeRejected or TetherErrorCode.ReplayBufferOverflow
+        or TetherErrorCode.ContractChanged or TetherErrorCode.SessionExpired or TetherErrorCode.PeerUnresponsive;
 
     private long ToTimestampTicks(TimeSpan span) =>
         span == Timeout.InfiniteTimeSpan || span >= TimeSpan.FromDays(365)

@@ -77,6 +77,33 @@ public enum TetherErrorCode
     /// <summary>The connection could not be established.</summary>
     ConnectFailed = 3007,
 
+    /// <summary>The server offers none of the transports the client advertised (negotiation).</summary>
+    NoCommonTransport = 4001,
+
+    /// <summary>A capability one side requires is not offered by the other (negotiation).</summary>
+    MissingCapability = 4002,
+
+    /// <summary>The server's negotiation policy refused the session.</summary>
+    RefusedByPolicy = 4003,
+
+    /// <summary>A session was asked to move between two states the state table does not connect.</summary>
+    IllegalStateTransition = 4004,
+
+    /// <summary>The resume token is unknown, expired, already used, or belongs to another session.</summary>
+    ResumeRejected = 4005,
+
+    /// <summary>More was sent while the link was down than the replay buffer holds; the session cannot resume without loss.</summary>
+    ReplayBufferOverflow = 4006,
+
+    /// <summary>On resume the peer's contract (version, services) no longer matches the session's.</summary>
+    ContractChanged = 4007,
+
+    /// <summary>The peer answered no heartbeat for the configured number of intervals.</summary>
+    PeerUnresponsive = 4008,
+
+    /// <summary>The session's link stayed down longer than the resume window.</summary>
+    SessionExpired = 4009,
+
     /// <summary>The client's pending-call table is full.</summary>
     PendingCallsExceeded = 5001,
 

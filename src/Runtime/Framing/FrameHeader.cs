@@ -6,7 +6,8 @@ namespace Tether.Framing;
 
 /// <summary>
 /// The fixed 16-byte header in front of every frame (little-endian):
-/// payload length (u32), type (u8), flags (u8), reserved (u16, zero), call id (u32), message id or code (i32).
+/// payload length (u32), type (u8), flags (u8), sequence (u16: zero, or on resumable sessions the low 16 bits of a
+/// sequenced frame's number), call id (u32), message id or code (i32).
 /// See <c>docs/wire-format.md</c> §6.
 /// </summary>
 /// <param name="PayloadLength">Bytes that follow the header.</param>
@@ -19,6 +20,12 @@ public readonly record struct FrameHeader(int PayloadLength, FrameType Type, Fra
     /// <summary>Size of the header in bytes.</summary>
     public const int Size = 16;
 
+    /// <summary>Offset of the 16-bit sequence field (the former reserved field).</summary>
+    internal const int SequenceOffset = 6;
+
+    /// <summary>Low 16 bits of the frame's sequence number on a resumable session; zero otherwise.</summary>
+    public ushort Sequence { get; init; }
+
     /// <summary>Writes the header into the first <see cref="Size"/> bytes of <paramref name="destination"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Write(Span<byte> destination)
@@ -30,7 +37,7 @@ public readonly record struct FrameHeader(int PayloadLength, FrameType Type, Fra
 
         ref byte start = ref destination[0];
         // One unaligned 8-byte store for length/type/flags/reserved, one for call id/message id.
-        ulong first = (uint)PayloadLength | ((ulong)Type << 32) | ((ulong)Flags << 40);
+        ulong first = (uint)PayloadLength | ((ulong)Type << 32) | ((ulong)Flags << 40) | ((ulong)Sequence << 48);
         ulong second = CallId | ((ulong)(uint)MessageId << 32);
         if (!BitConverter.IsLittleEndian)
         {
@@ -44,7 +51,7 @@ public readonly record struct FrameHeader(int PayloadLength, FrameType Type, Fra
 
     /// <summary>Reads a header from exactly <see cref="Size"/> bytes; does not validate it (see <see cref="FrameParser"/>).</summary>
     /// <param name="source">At least <see cref="Size"/> bytes.</param>
-    /// <param name="reserved">The reserved field, which version 1 requires to be zero.</param>
+    /// <param name="reserved">The sequence field (also in <see cref="Sequence"/>), zero unless the session is resumable.</param>
     public static FrameHeader Read(ReadOnlySpan<byte> source, out ushort reserved)
     {
         if (source.Length < Size)
@@ -58,8 +65,15 @@ public readonly record struct FrameHeader(int PayloadLength, FrameType Type, Fra
             (FrameType)source[4],
             (FrameFlags)source[5],
             BinaryPrimitives.ReadUInt32LittleEndian(source.Slice(8)),
-            BinaryPrimitives.ReadInt32LittleEndian(source.Slice(12)));
+            BinaryPrimitives.ReadInt32LittleEndian(source.Slice(12)))
+        {
+            Sequence = reserved,
+        };
     }
+
+    /// <summary>Writes <paramref name="sequence"/>'s low 16 bits into an already written header.</summary>
+    internal static void WriteSequence(Span<byte> header, ulong sequence) =>
+        BinaryPrimitives.WriteUInt16LittleEndian(header.Slice(SequenceOffset), (ushort)sequence);
 
     /// <summary>Reads a header that may straddle segments of <paramref name="source"/>.</summary>
     internal static FrameHeader Read(in ReadOnlySequence<byte> source, out ushort reserved)

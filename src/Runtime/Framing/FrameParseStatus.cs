@@ -1,6 +1,6 @@
 namespace Tether.Framing;
 
-/// <summary>Outcome of <see cref="FrameParser.TryRead"/>. Errors are values, not exceptions: they are a peer's fault, not ours.</summary>
+/// <summary>Outcome of <c>FrameParser.TryRead</c>. Errors are values, not exceptions: they are a peer's fault, not ours.</summary>
 public enum FrameParseStatus
 {
     /// <summary>A whole frame was read.</summary>

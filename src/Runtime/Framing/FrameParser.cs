@@ -18,10 +18,25 @@ public static class FrameParser
     /// <param name="examined">How far the input was looked at.</param>
     /// <param name="header">The frame's header (also set for <see cref="FrameParseStatus.FrameTooLarge"/> and <see cref="FrameParseStatus.InvalidHeader"/>).</param>
     /// <param name="payload">The frame's payload.</param>
+    public static FrameParseStatus TryRead(
+        in ReadOnlySequence<byte> input,
+        int maxPayloadLength,
+        ref SequencePosition consumed,
+        ref SequencePosition examined,
+        out FrameHeader header,
+        out ReadOnlySequence<byte> payload)
+        => TryRead(input, maxPayloadLength, sequenced: false, ref consumed, ref examined, out header, out payload);
+
+    /// <summary>
+    /// As <see cref="TryRead(in ReadOnlySequence{byte}, int, ref SequencePosition, ref SequencePosition, out FrameHeader, out ReadOnlySequence{byte})"/>;
+    /// with <paramref name="sequenced"/> (a resumable session) the 16-bit sequence field may be non-zero and is returned in
+    /// <see cref="FrameHeader.Sequence"/> for the receiver to check; otherwise it must be zero.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static FrameParseStatus TryRead(
         in ReadOnlySequence<byte> input,
         int maxPayloadLength,
+        bool sequenced,
         ref SequencePosition consumed,
         ref SequencePosition examined,
         out FrameHeader header,
@@ -36,7 +51,7 @@ public static class FrameParser
         }
 
         header = FrameHeader.Read(input, out ushort reserved);
-        if (reserved != 0 || !IsKnown(header.Type, header.Flags))
+        if ((reserved != 0 && !sequenced) || !IsKnown(header.Type, header.Flags))
         {
             return FrameParseStatus.InvalidHeader;
         }
@@ -58,6 +73,18 @@ public static class FrameParser
         examined = consumed;
         return FrameParseStatus.Complete;
     }
+
+    /// <summary>
+    /// Whether a frame belongs to the session's sequenced stream (numbered, acknowledged, replayed after a resume):
+    /// everything that carries a call or a message. Link-level frames (hello, ping, pong, ack, goaway, and an error
+    /// with call id 0) are not.
+    /// </summary>
+    public static bool IsSequenced(FrameType type, uint callId) => type switch
+    {
+        FrameType.Request or FrameType.Response or FrameType.Message or FrameType.StreamItem or FrameType.End or FrameType.Cancel => true,
+        FrameType.Error => callId != 0,
+        _ => false,
+    };
 
     /// <summary>Whether <paramref name="type"/> is a version-1 frame type and <paramref name="flags"/> are flags it may carry.</summary>
     public static bool IsKnown(FrameType type, FrameFlags flags) => type switch

@@ -3,8 +3,23 @@ namespace Tether.Framing;
 /// <summary>Numbers fixed by the wire format (<c>docs/wire-format.md</c> §6).</summary>
 public static class ProtocolConstants
 {
-    /// <summary>The frame-format version this build speaks.</summary>
-    public const int Version = 1;
+    /// <summary>The highest protocol version this build speaks (what its hello header carries).</summary>
+    public const int Version = SessionVersion;
+
+    /// <summary>Version 1: plain links. The hello carries magic and frame size only; no sequencing, no resume.</summary>
+    public const int PlainVersion = 1;
+
+    /// <summary>Version 2: sessions. The hello carries the negotiation block; resumable sessions sequence and acknowledge frames.</summary>
+    public const int SessionVersion = 2;
+
+    /// <summary>Largest hello payload accepted (the negotiation block is small; a bigger one is hostile).</summary>
+    public const int MaxHelloBytes = 16 * 1024;
+
+    /// <summary>Most entries in any list of the negotiation block (versions, transports, capabilities).</summary>
+    public const int MaxNegotiationEntries = 64;
+
+    /// <summary>Size of a resume token in bytes.</summary>
+    public const int ResumeTokenSize = 32;
 
     /// <summary>First four payload bytes of a <see cref="FrameType.Hello"/>: ASCII "TETH".</summary>
     public const uint HelloMagic = 0x48544554;

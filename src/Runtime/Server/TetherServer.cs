@@ -13,7 +13,7 @@ namespace Tether.Server;
 /// Listens, runs the generated dispatch tables of its handlers on every connection, and offers send-to-session,
 /// broadcast (to all and to groups), session listing and info. Stop it with <see cref="StopAsync"/> to drain.
 /// </summary>
-public sealed partial class TetherServer : IAsyncDisposable
+public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRegistry
 {
     private readonly TetherServerOptions _options;
     private readonly ILogger _logger;
@@ -23,7 +23,7 @@ public sealed partial class TetherServer : IAsyncDisposable
     private readonly List<PendingCall> _timerScratch = [];
     private ConnectionSettings? _settings;
     private TransportConnectionOptions? _transportOptions;
-    private ITransportListener? _listener;
+    private readonly List<ITransportListener> _listeners = [];
     private Task _accepting = Task.CompletedTask;
     private ITimer? _timer;
     private int _timerBusy;
@@ -43,10 +43,14 @@ public sealed partial class TetherServer : IAsyncDisposable
 
         _options = options;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Tether.Server");
+        _store = options.SessionStore ?? new Sessions.InMemorySessionStore(options.TimeProvider);
     }
 
     /// <summary>The bound address (with the real port when port 0 was asked for); null before <see cref="StartAsync"/>.</summary>
-    public EndPoint? LocalEndPoint => _listener?.EndPoint;
+    public EndPoint? LocalEndPoint => _listeners.Count > 0 ? _listeners[0].EndPoint : null;
+
+    /// <summary>Every bound address: <see cref="LocalEndPoint"/>, then those of <see cref="TetherServerOptions.AdditionalListeners"/>.</summary>
+    public IReadOnlyList<EndPoint> LocalEndPoints => [.. _listeners.Select(static l => l.EndPoint)];
 
     /// <summary>The services this server's handlers declare.</summary>
     public IReadOnlyList<ServiceDescriptor> Services => _handlers.Services;
@@ -84,13 +88,36 @@ public sealed partial class TetherServer : IAsyncDisposable
         }
 
         _handlers.Freeze();
-        _settings = _options.CreateSettings(_logger, _handlers);
+        _serviceCapabilities = [.. _handlers.Services.Select(static s => new Sessions.Capability(s.Name, s.Version))];
+        _settings = _options.CreateSettings(_logger, _handlers, this);
         _transportOptions = _settings.CreateTransportOptions(_options.MemoryPool);
 
-        _listener = await _options.Transport.BindAsync(_options.EndPoint, _transportOptions, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _listeners.Add(await _options.Transport.BindAsync(_options.EndPoint, _transportOptions, cancellationToken).ConfigureAwait(false));
+            foreach (ListenerOptions more in _options.AdditionalListeners)
+            {
+                _listeners.Add(await more.Transport.BindAsync(more.EndPoint, _transportOptions, cancellationToken).ConfigureAwait(false));
+            }
+        }
+        catch
+        {
+            foreach (ITransportListener bound in _listeners)
+            {
+                await bound.DisposeAsync().ConfigureAwait(false);
+            }
+
+            throw;
+        }
+
+        _transportNames = [.. _listeners.Select(static l => l.TransportName).Distinct(StringComparer.Ordinal)];
         _timer = _options.TimeProvider.CreateTimer(static s => ((TetherServer)s!).OnTimer(), this, _options.TimerInterval, _options.TimerInterval);
-        ConnectionLog.Listening(_logger, _listener.EndPoint.ToString() ?? "?");
-        _accepting = AcceptLoopAsync(_listener);
+        foreach (ITransportListener listener in _listeners)
+        {
+            ConnectionLog.Listening(_logger, listener.EndPoint.ToString() ?? "?");
+        }
+
+        _accepting = Task.WhenAll(_listeners.Select(AcceptLoopAsync));
     }
 
     private async Task AcceptLoopAsync(ITransportListener listener)
@@ -114,6 +141,8 @@ public sealed partial class TetherServer : IAsyncDisposable
     private void Accept(TransportConnection transport)
     {
         var connection = new TetherConnection(transport, _settings!);
+        connection.SetResumeWindow(_options.ResumeWindow);
+        connection.LinkLost += OnLinkLost;
         if (Interlocked.Increment(ref _connections) > _options.MaxConnections)
         {
             connection.RefuseAtHandshake = new TetherException(TetherErrorCode.ConnectionLimitExceeded,
@@ -148,6 +177,7 @@ public sealed partial class TetherServer : IAsyncDisposable
 
         await connection.Closed.ConfigureAwait(false);
         _sessions.TryRemove(connection.Id, out _);
+        await ForgetAsync(session).ConfigureAwait(false);
         RemoveFromAllGroups(session);
         Interlocked.Decrement(ref _connections);
         if (started)
@@ -203,9 +233,9 @@ public sealed partial class TetherServer : IAsyncDisposable
         }
 
         _stopping.Cancel();
-        if (_listener is not null)
+        foreach (ITransportListener listener in _listeners)
         {
-            await _listener.DisposeAsync().ConfigureAwait(false);
+            await listener.DisposeAsync().ConfigureAwait(false);
         }
 
         await _accepting.ConfigureAwait(false);

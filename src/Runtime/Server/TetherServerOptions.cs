@@ -48,6 +48,21 @@ public sealed class TetherServerOptions : TetherConnectionOptions
 
 
 
+    /// <summary>More places to listen (other transports or addresses) beside <see cref="EndPoint"/>; a session may resume on any of them.</summary>
+    public IList<ListenerOptions> AdditionalListeners { get; } = [];
+
+    /// <summary>Versions, transports, required client services, resume, and a hook for everything else (SPEC R4.1).</summary>
+    [Required]
+    public Sessions.NegotiationPolicy Negotiation { get; set; } = new();
+
+    /// <summary>How long a resumable session whose link was lost waits for its client before it closes (<see cref="TetherErrorCode.SessionExpired"/>).</summary>
+    /// <remarks>Defaults to 60 seconds.</remarks>
+    public TimeSpan ResumeWindow { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Where resume tokens are kept (as SHA-256 hashes only).</summary>
+    /// <remarks>Defaults to a new <see cref="Sessions.InMemorySessionStore"/> per server.</remarks>
+    public Sessions.ISessionStore? SessionStore { get; set; }
+
     /// <summary>Send a handler's exception type and message to the caller instead of the generic text.</summary>
     /// <remarks>Defaults to false: exception text can leak internals.</remarks>
     public bool IncludeExceptionDetails { get; set; }
@@ -57,9 +72,13 @@ public sealed class TetherServerOptions : TetherConnectionOptions
 
     private protected override IEnumerable<ValidationResult> ValidateSide() =>
         OptionChecks.Positive(HandshakeTimeout, nameof(HandshakeTimeout))
-            .Concat(OptionChecks.NotNegative(DrainTimeout, nameof(DrainTimeout)));
+            .Concat(OptionChecks.NotNegative(DrainTimeout, nameof(DrainTimeout)))
+            .Concat(OptionChecks.Positive(ResumeWindow, nameof(ResumeWindow)))
+            .Concat(Negotiation.Versions.Any(v => v is Framing.ProtocolConstants.PlainVersion or Framing.ProtocolConstants.SessionVersion)
+                ? []
+                : [new ValidationResult("Negotiation.Versions must include 1 or 2.", ["Negotiation.Versions"])]);
 
-    internal Connections.ConnectionSettings CreateSettings(Microsoft.Extensions.Logging.ILogger logger, Connections.HandlerRegistry handlers) =>
+    internal Connections.ConnectionSettings CreateSettings(Microsoft.Extensions.Logging.ILogger logger, Connections.HandlerRegistry handlers, Sessions.ISessionRegistry registry) =>
         CreateSettings(isServer: true, MaxInFlightCallsPerSession, maxPendingCalls: 10_000, HandshakeTimeout, IncludeExceptionDetails,
-            streamBufferItems: 256, logger, handlers);
+            streamBufferItems: 256, logger, handlers, registry: registry);
 }

@@ -13,14 +13,18 @@ public sealed class TetherSession : TetherPeer
     {
         Server = server;
         _connection = connection;
+        connection.StateChanged += (_, change) => RaiseStateChanged(change);
     }
 
     private protected override TetherConnection CurrentConnection => _connection;
 
     internal TetherConnection Connection => _connection;
 
-    /// <summary>The session's id, unique within the process.</summary>
+    /// <summary>The session's id, unique within the process (stable across resumes).</summary>
     public long Id => _connection.Id;
+
+    /// <summary>The session's identity on the wire (<see cref="Sessions.SessionContract.SessionId"/>), chosen at random by the server; empty before negotiation.</summary>
+    public Guid SessionId => _connection.Contract?.SessionId ?? Guid.Empty;
 
     /// <summary>The server the session belongs to.</summary>
     public TetherServer Server { get; }

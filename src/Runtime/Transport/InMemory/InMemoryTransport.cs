@@ -56,6 +56,8 @@ public sealed class InMemoryTransport : ITransportListenerFactory, ITransportCon
 
         public EndPoint EndPoint => endPoint;
 
+        public string TransportName => "inmemory";
+
         public async ValueTask<TransportConnection?> AcceptAsync(CancellationToken cancellationToken = default)
         {
             try

@@ -73,6 +73,8 @@ public sealed class TcpTransport : ITransportListenerFactory, ITransportConnecto
     {
         public EndPoint EndPoint { get; } = socket.LocalEndPoint!;
 
+        public string TransportName => "tcp";
+
         public async ValueTask<TransportConnection?> AcceptAsync(CancellationToken cancellationToken = default)
         {
             while (true)

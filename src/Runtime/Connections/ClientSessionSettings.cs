@@ -1,0 +1,23 @@
+using Tether.Sessions;
+
+namespace Tether.Connections;
+
+/// <summary>What a client engine advertises in its hello.</summary>
+internal sealed class ClientSessionSettings
+{
+    public required IReadOnlyList<CapabilityRequest> Requested { get; init; }
+
+    public required IReadOnlyList<Capability> Services { get; init; }
+
+    public required IReadOnlyList<string> AlternateTransports { get; init; }
+
+    public required bool WantsResume { get; init; }
+
+    /// <summary>The offer for a link over <paramref name="currentTransport"/>: that transport first, then the alternates.</summary>
+    public NegotiationOffer CreateOffer(string currentTransport) => new(
+        [Framing.ProtocolConstants.PlainVersion, Framing.ProtocolConstants.SessionVersion],
+        [currentTransport, .. AlternateTransports.Where(t => !string.Equals(t, currentTransport, StringComparison.Ordinal)).Distinct(StringComparer.Ordinal)],
+        Requested,
+        Services,
+        WantsResume);
+}

@@ -1,0 +1,215 @@
+using System.IO.Pipelines;
+using Tether.Framing;
+using Tether.Sessions;
+using Tether.Transport;
+
+namespace Tether.Connections;
+
+/// <summary>
+/// The output's link and, on a resumable session, its sequencing: every sequenced frame is encoded into the replay
+/// buffer, numbered, and copied to the link's pipe while sequenced frames flow. Without a link (or while a resume
+/// has not caught up) frames are only kept; <see cref="ResumeSequenced"/> sends what the peer lacks, in order,
+/// before anything newer, all under the output lock so no writer can slip in between.
+/// </summary>
+internal sealed partial class FrameOutput
+{
+    private ReplayBuffer? _replay;
+    private bool _pendingSequenced;
+    private bool _sequencedFlowing;
+    private bool _replayOverflowed;
+    private int _linkGeneration;
+
+    /// <summary>Raised (under no lock) when frames were kept without a link past the replay buffer's bounds.</summary>
+    public event Action? ReplayOverflowed;
+
+    /// <summary>Whether frames are sequenced (a resumable session).</summary>
+    public bool IsSequenced => Volatile.Read(ref _replay) is not null;
+
+    /// <summary>True when the replay buffer is at its bound while a link is up: one-way sends wait for acknowledgements.</summary>
+    public bool IsReplayFull => Volatile.Read(ref _replay) is { } replay && replay.IsOverLimit;
+
+    private bool ReplayFullLocked => _replay is { IsOverLimit: true };
+
+    /// <summary>Whether the session lost frames to an overflow while it had no link (it cannot resume).</summary>
+    public bool HasOverflowed => Volatile.Read(ref _replayOverflowed);
+
+    /// <summary>Frames kept for replay and their bytes.</summary>
+    public (int Frames, long Bytes) ReplayBacklog
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _replay is null ? (0, 0) : (_replay.Count, _replay.Bytes);
+            }
+        }
+    }
+
+    /// <summary>Numbers sequenced frames from now on and keeps them until acknowledged.</summary>
+    public void EnableSequencing(long maxBytes, int maxFrames)
+    {
+        lock (_lock)
+        {
+            _replay ??= new ReplayBuffer(maxBytes, maxFrames);
+        }
+    }
+
+    /// <summary>Points the output at a new link. Sequenced frames only reach it once <see cref="ResumeSequenced"/> has run.</summary>
+    public void Attach(TransportConnection transport)
+    {
+        lock (_lock)
+        {
+            AttachLocked(transport, sequencedFlowing: _replay is null);
+        }
+    }
+
+    private void AttachLocked(TransportConnection transport, bool sequencedFlowing)
+    {
+        _linkGeneration++;
+        _transport = transport;
+        _writer = transport.Output;
+        // The queue that also runs the send loop: a scheduled flush and the send it wakes run in one pass.
+        _flushScheduler = (transport as PipeTransportConnection)?.Scheduler ?? _flushScheduler;
+        _committed = 0;
+        _unflushed = 0;
+        _dirty = false;
+        _blocked = false;
+        _flushing = false;
+        _flushScheduled = false;
+        _sequencedFlowing = sequencedFlowing;
+    }
+
+    /// <summary>Forgets the link (it failed); sequenced frames are kept for the next one. Wakes writers waiting for space.</summary>
+    public void Detach()
+    {
+        TaskCompletionSource? space;
+        lock (_lock)
+        {
+            _linkGeneration++;
+            _transport = null;
+            _writer = null;
+            _sequencedFlowing = false;
+            _blocked = false;
+            _flushing = false;
+            space = _space;
+            _space = null;
+        }
+
+        space?.TrySetResult();
+    }
+
+    /// <summary>
+    /// The peer has every frame up to <paramref name="peerHas"/>: forget those, send the rest again, then let new
+    /// sequenced frames flow. False when frames the peer lacks are no longer kept (the session cannot resume).
+    /// </summary>
+    public bool ResumeSequenced(ulong peerHas, out int replayed)
+    {
+        replayed = 0;
+        bool flushNow;
+        lock (_lock)
+        {
+            if (_replay is null || _writer is null || _closed || _replayOverflowed || !_replay.CanReplayAfter(peerHas))
+            {
+                return false;
+            }
+
+            _replay.Acknowledge(peerHas);
+            replayed = _replay.ReplayAfter(peerHas, this, static (output, frame) =>
+            {
+                output.CopyToPipe(frame);
+                output._committed += frame.Length;
+                output._dirty = true;
+            });
+            _sequencedFlowing = true;
+            flushNow = _dirty && !_flushing && !_batching;
+            if (flushNow)
+            {
+                _flushing = true;
+            }
+        }
+
+        if (flushNow)
+        {
+            Flush();
+        }
+
+        return true;
+    }
+
+    /// <summary>Whether the frames after <paramref name="peerHas"/> are all still kept.</summary>
+    public bool CanReplayAfter(ulong peerHas)
+    {
+        lock (_lock)
+        {
+            return _replay is not null && !_replayOverflowed && _replay.CanReplayAfter(peerHas);
+        }
+    }
+
+    /// <summary>Returns the replay buffer's memory (the session ended).</summary>
+    public void DisposeReplay()
+    {
+        lock (_lock)
+        {
+            _replay?.Dispose();
+        }
+    }
+
+    /// <summary>The peer acknowledged every frame up to <paramref name="sequence"/>; false if it acknowledged frames never sent.</summary>
+    public bool Acknowledge(ulong sequence)
+    {
+        TaskCompletionSource? space = null;
+        lock (_lock)
+        {
+            if (_replay is null)
+            {
+                return true;
+            }
+
+            bool wasFull = _replay.IsOverLimit;
+            if (!_replay.Acknowledge(sequence))
+            {
+                return false;
+            }
+
+            if (wasFull && !_replay.IsOverLimit && !_blocked)
+            {
+                space = _space;
+                _space = null;
+            }
+        }
+
+        space?.TrySetResult();
+        return true;
+    }
+
+    /// <summary>Numbers and keeps the frame just written into the replay buffer; true when it should also go to the link now.</summary>
+    private bool CommitSequenced(int total)
+    {
+        ReplayBuffer replay = _replay!;
+        replay.Commit(total);
+        if (_sequencedFlowing && _writer is not null)
+        {
+            CopyToPipe(replay.LastCommitted(total));
+            return true;
+        }
+
+        if (_writer is null && replay.IsOverLimit && !_replayOverflowed)
+        {
+            // Kept without a link past the bound: the peer can never get all of it back. Give the memory back now;
+            // the session refuses to resume (documented refusal) instead of resuming with a gap.
+            _replayOverflowed = true;
+            replay.Dispose();
+            ThreadPool.UnsafeQueueUserWorkItem(static output => output.ReplayOverflowed?.Invoke(), this, preferLocal: false);
+        }
+
+        return false;
+    }
+
+    /// <summary>Copies a kept frame to the link (the caller counts it as written).</summary>
+    private void CopyToPipe(ReadOnlySpan<byte> frame)
+    {
+        PipeWriter writer = _writer!;
+        frame.CopyTo(writer.GetSpan(frame.Length));
+        writer.Advance(frame.Length);
+    }
+}

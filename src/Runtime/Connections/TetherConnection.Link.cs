@@ -1,0 +1,220 @@
+using Tether.Sessions;
+using Tether.Transport;
+
+namespace Tether.Connections;
+
+internal sealed partial class TetherConnection
+{
+    private Link? _link;
+    private string _lastTransportName = "";
+    private System.Net.EndPoint? _lastRemoteEndPoint;
+    private long _bytesSentBefore;
+    private long _bytesReceivedBefore;
+    private long _resumingSince;
+
+    /// <summary>
+    /// Raised when a link failed without the session ending (no goaway, no local close): with <c>true</c> when the
+    /// session is now <see cref="SessionState.Resuming"/>, with <c>false</c> when it could not resume and closed.
+    /// The owner reconnects (client) or starts the resume window (server).
+    /// </summary>
+    public event Action<TetherConnection, Exception, bool>? LinkLost;
+
+    /// <summary>One transport connection of the session, with what belongs to it alone.</summary>
+    private sealed class Link(TransportConnection transport, long handshakeDeadline)
+    {
+        private int _stopRequested;
+
+        public TransportConnection Transport { get; } = transport;
+
+        public CancellationTokenSource Stop { get; } = new();
+
+        public long HandshakeDeadline { get; } = handshakeDeadline;
+
+        /// <summary>The hello exchange on this link is done; frames are calls.</summary>
+        public bool Negotiated { get; set; }
+
+        /// <summary>Server, resumed link: the client has not yet shown it received the rotated token.</summary>
+        public bool ConfirmPending { get; set; }
+
+        public long PartialFrameSince = -1;
+
+        public long LastHeard;
+
+        public long LastPingSent;
+
+        /// <summary>Why the link ended, when it was a link failure rather than the session ending.</summary>
+        public Exception? Failure { get; set; }
+
+        /// <summary>Server: a resume hello arrived; the loop stops after it so the transport can move to the resumed session.</summary>
+        public bool HandoverPending { get; set; }
+
+        /// <summary>Server: the session this link's transport moves to once the loop has stopped.</summary>
+        public Action<TransportConnection>? Handover { get; set; }
+
+        /// <summary>Completes when the hello exchange on this link succeeded; faults when the link ends first or the peer refuses.</summary>
+        public TaskCompletionSource Ready { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Completes when the link has ended and the session decided what follows.</summary>
+        public TaskCompletionSource Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public bool StopRequested => Volatile.Read(ref _stopRequested) != 0;
+
+        public void RequestStop()
+        {
+            if (Interlocked.Exchange(ref _stopRequested, 1) == 0)
+            {
+                Stop.Cancel();
+                Transport.Input.CancelPendingRead();
+            }
+        }
+    }
+
+    /// <summary>Completes when the current link (if any) has ended and the session has decided what follows.</summary>
+    public Task WaitForLinkEndAsync() => _link?.Ended.Task ?? Task.CompletedTask;
+
+    private Link BeginLink(TransportConnection transport)
+    {
+        long now = _settings.TimeProvider.GetTimestamp();
+        var link = new Link(transport, now + ToTimestampTicks(_settings.HandshakeTimeout)) { LastHeard = now, LastPingSent = now };
+        _link = link;
+        return link;
+    }
+
+    private async Task RunLinkAsync(Link link)
+    {
+        Exception? error = null;
+        try
+        {
+            await ReceiveLoopAsync(link).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            error = e;
+        }
+
+        await EndLinkAsync(link, error).ConfigureAwait(false);
+    }
+
+    /// <summary>Fails the current link (a dead peer, or a test cutting it); a resumable session then resumes.</summary>
+    public void AbortLink(Exception reason)
+    {
+        if (_link is { } link)
+        {
+            link.Failure ??= reason;
+            link.RequestStop();
+            link.Transport.Abort(reason);
+        }
+    }
+
+    /// <summary>After a link's receive loop stopped: hand its transport over, or release it and decide whether the session resumes or ends.</summary>
+    private async Task EndLinkAsync(Link link, Exception? error)
+    {
+        Interlocked.CompareExchange(ref _link, null, link);
+        if (link.Handover is { } handover)
+        {
+            // A resume hello for another session: its transport continues there. This engine never became a session.
+            link.Ready.TrySetException(new TetherException(TetherErrorCode.ConnectionClosed, "The link moved to a resumed session."));
+            _closeReason ??= new TetherException(TetherErrorCode.ConnectionClosed, "The link moved to a resumed session.");
+            handover(link.Transport);
+            await FinishAsync().ConfigureAwait(false);
+            link.Ended.TrySetResult();
+            return;
+        }
+
+        _lastTransportName = link.Transport.TransportName;
+        _lastRemoteEndPoint = link.Transport.RemoteEndPoint;
+        Exception failure = link.Failure ?? error ?? new TetherException(TetherErrorCode.ConnectionClosed, "The link was lost.");
+        bool resumable = Contract is { Resumable: true } && !SessionClosing && State is SessionState.Active or SessionState.Negotiating && _handshake.Task.IsCompletedSuccessfully;
+        if (resumable)
+        {
+            Output.Detach();
+        }
+        else
+        {
+            Output.Close();
+        }
+
+        try
+        {
+            await link.Transport.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            ConnectionLog.TransportCloseFailed(Logger, Id, e);
+        }
+
+        Interlocked.Add(ref _bytesSentBefore, link.Transport.BytesSent);
+        Interlocked.Add(ref _bytesReceivedBefore, link.Transport.BytesReceived);
+        var linkError = failure as TetherException ?? new TetherException(TetherErrorCode.ConnectionClosed, failure.Message, failure);
+        bool linkFailed = !SessionClosing;
+        if (resumable && Machine.TryMoveTo(SessionState.Resuming, failure.Message))
+        {
+            _resumingSince = _settings.TimeProvider.GetTimestamp();
+            ConnectionLog.LinkLost(Logger, Id, failure.Message);
+            link.Ready.TrySetException(linkError);
+            link.Ended.TrySetResult();
+            RaiseLinkLost(failure, resuming: true);
+            return;
+        }
+
+        if (linkFailed)
+        {
+            _closeReason ??= failure;
+        }
+
+        await FinishAsync().ConfigureAwait(false);
+        link.Ready.TrySetException(_closeReason as TetherException ?? linkError);
+        link.Ended.TrySetResult();
+        if (linkFailed && _handshake.Task.IsCompletedSuccessfully)
+        {
+            RaiseLinkLost(failure, resuming: false);
+        }
+    }
+
+    private void RaiseLinkLost(Exception failure, bool resuming)
+    {
+        try
+        {
+            LinkLost?.Invoke(this, failure, resuming);
+        }
+        catch (Exception e)
+        {
+            ConnectionLog.SessionEventFailedForConnection(Logger, Id, e);
+        }
+    }
+
+    /// <summary>The timer's work for the current link: handshake and frame timeouts, heartbeats, acknowledgements.</summary>
+    private void TickLink(Link link, long now)
+    {
+        if (!link.Negotiated)
+        {
+            if (now >= link.HandshakeDeadline)
+            {
+                if (_handshake.Task.IsCompleted)
+                {
+                    // A resume attempt that got no answer: only this link fails; the session stays resumable.
+                    AbortLink(new TetherException(TetherErrorCode.FrameTimeout, "The resume hello was not answered in time."));
+                }
+                else
+                {
+                    ProtocolError(TetherErrorCode.FrameTimeout, "The hello did not arrive within the handshake timeout.");
+                }
+            }
+
+            return;
+        }
+
+        long partial = Volatile.Read(ref link.PartialFrameSince);
+        if (partial >= 0 && now - partial >= ToTimestampTicks(_settings.FrameTimeout))
+        {
+            ProtocolError(TetherErrorCode.FrameTimeout, $"A frame did not arrive completely within {_settings.FrameTimeout.TotalSeconds:0.#} s.");
+            return;
+        }
+
+        TickHeartbeat(link, now);
+        if (_sequencedIn && Volatile.Read(ref _received) != _ackedTo)
+        {
+            SendAck();
+        }
+    }
+}

@@ -1,0 +1,183 @@
+using Tether.Framing;
+using Tether.Sessions;
+using Tether.Transport;
+
+namespace Tether.Connections;
+
+/// <summary>
+/// Resuming a session on a new link (SPEC R4.5, R4.6). The client presents its token and the last sequence number
+/// it received; the server answers with a rotated token and its own last number; each side then sends what the
+/// other lacks, in order, before anything new — so every sequenced frame reaches its handler exactly once.
+/// </summary>
+internal sealed partial class TetherConnection
+{
+    /// <summary>Serializes resumes of this session on the server (a token is good for one of them).</summary>
+    public SemaphoreSlim ResumeGate { get; } = new(1, 1);
+
+    /// <summary>The resume window the server announced (client) or applies (server).</summary>
+    public TimeSpan ResumeWindow { get; private set; }
+
+    /// <summary>When the session lost its last link (a <see cref="TimeProvider"/> timestamp), while <see cref="SessionState.Resuming"/>.</summary>
+    public long ResumingSince => _resumingSince;
+
+    /// <summary>Whether the frames after <paramref name="peerHas"/> are all still kept.</summary>
+    public bool CanReplayAfter(ulong peerHas) => Output.CanReplayAfter(peerHas);
+
+    /// <summary>Client: reattaches the session to <paramref name="transport"/> and completes when it is active again.</summary>
+    /// <exception cref="TetherException">The link failed (the session stays resumable), or the server refused (the session is closed with the typed reason).</exception>
+    public async Task ResumeOnAsync(TransportConnection transport, CancellationToken cancellationToken)
+    {
+        if (Output.HasOverflowed)
+        {
+            await transport.DisposeAsync().ConfigureAwait(false);
+            var overflow = new TetherException(TetherErrorCode.ReplayBufferOverflow,
+                "More was sent while the link was down than the replay buffer holds; the session cannot resume without loss.");
+            await CloseAsync(overflow).ConfigureAwait(false);
+            throw overflow;
+        }
+
+        if (!Machine.TryMoveFrom(SessionState.Resuming, SessionState.Negotiating, $"resuming over {transport.TransportName}"))
+        {
+            await transport.DisposeAsync().ConfigureAwait(false);
+            throw new TetherException(TetherErrorCode.ConnectionClosed, $"The session is {State}; it cannot resume.");
+        }
+
+        Link link = BeginLink(transport);
+        Output.Attach(transport);
+        WriteClientHello(new ResumeRequest(Contract!.SessionId, _resumeToken!, LastReceivedSequence));
+        _ = RunLinkAsync(link);
+        await link.Ready.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Client: the server's answer to a resume hello.</summary>
+    private ValueTask OnResumedHello(Link link, ServerHello hello)
+    {
+        SessionContract current = Contract!;
+        if (!hello.Resumed || hello.Contract.SessionId != current.SessionId)
+        {
+            ProtocolError(TetherErrorCode.ProtocolViolation, "The server answered a resume with a hello for another session.");
+            return default;
+        }
+
+        if (!current.IsCompatibleWith(hello.Contract))
+        {
+            EndSession(link, new TetherException(TetherErrorCode.ContractChanged,
+                $"On resume the server's contract changed (version {hello.Contract.Version}, services {string.Join(", ", hello.Contract.Services)})."));
+            return default;
+        }
+
+        Output.PeerMaxFrameSize = hello.MaxFrameSize;
+        _resumeToken = hello.Token;
+        ResumeWindow = hello.ResumeWindow;
+        Contract = hello.Contract;
+        if (!Output.ResumeSequenced(hello.LastReceived, out int replayed))
+        {
+            EndSession(link, new TetherException(TetherErrorCode.ReplayBufferOverflow,
+                $"The server has frames up to {hello.LastReceived}; the ones after it are no longer kept."));
+            return default;
+        }
+
+        SendAck(); // also tells the server its new token arrived (it may forget the old one)
+        link.Negotiated = true;
+        Machine.MoveTo(SessionState.Active, $"resumed over {link.Transport.TransportName}, {replayed} frames replayed");
+        ConnectionLog.Resumed(Logger, Id, link.Transport.TransportName, replayed, hello.LastReceived);
+        link.Ready.TrySetResult();
+        return default;
+    }
+
+    /// <summary>Server: the link of a resume hello whose session accepted it, moved here from the engine that read the hello.</summary>
+    public void AttachResumedLink(TransportConnection transport, ClientHello hello, ResumeGrant grant)
+    {
+        try
+        {
+            if (!Machine.TryMoveFrom(SessionState.Resuming, SessionState.Negotiating, $"resuming over {transport.TransportName}"))
+            {
+                transport.Abort(new TetherException(TetherErrorCode.ResumeRejected, "The session closed while resuming."));
+                _ = transport.DisposeAsync().AsTask();
+                return;
+            }
+
+            Link link = BeginLink(transport);
+            link.Negotiated = true;
+            link.ConfirmPending = true;
+            Output.Attach(transport);
+            Output.PeerMaxFrameSize = hello.MaxFrameSize;
+            Contract = grant.Contract;
+            WriteServerHello(grant.Contract, grant.Token, resumed: true);
+            if (!Output.ResumeSequenced(hello.Resume!.LastReceived, out int replayed))
+            {
+                EndSession(link, new TetherException(TetherErrorCode.ReplayBufferOverflow,
+                    $"The client has frames up to {hello.Resume.LastReceived}; the ones after it are no longer kept."));
+            }
+            else
+            {
+                Machine.MoveTo(SessionState.Active, $"resumed over {transport.TransportName}, {replayed} frames replayed");
+                ConnectionLog.Resumed(Logger, Id, transport.TransportName, replayed, hello.Resume.LastReceived);
+            }
+
+            _ = RunLinkAsync(link);
+        }
+        finally
+        {
+            ResumeGate.Release();
+        }
+    }
+
+    /// <summary>Server: drops a link the server still holds for this session (a half-open one the client has given up on) and waits until the session is resumable.</summary>
+    public async Task DetachForResumeAsync()
+    {
+        if (_link is { } old)
+        {
+            AbortLink(new TetherException(TetherErrorCode.ConnectionClosed, "Superseded by a resumed link."));
+            await old.Ended.Task.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Server: expires a session whose link stayed down longer than the resume window.</summary>
+    private void ExpireIfDue(long now)
+    {
+        if (_settings.IsServer && State == SessionState.Resuming && now - _resumingSince >= ToTimestampTicks(ResumeWindow))
+        {
+            RequestStop(new TetherException(TetherErrorCode.SessionExpired,
+                $"The link stayed down longer than the {ResumeWindow.TotalSeconds:0.#} s resume window."));
+        }
+    }
+
+    /// <summary>Sets how long this (server) session stays resumable without a link.</summary>
+    public void SetResumeWindow(TimeSpan window) => ResumeWindow = window;
+
+    /// <summary>Ends the session from within a hello exchange: tells the peer why, then closes.</summary>
+    private void EndSession(Link link, TetherException reason)
+    {
+        ConnectionLog.ConnectionRefused(Logger, Id, reason.Code);
+        TryWriteError(FrameType.GoAway, reason.Code, reason.Message);
+        link.Ready.TrySetException(reason);
+        RequestStop(reason);
+    }
+
+    /// <summary>Server: a resume hello. Asks the registry for the session; on success the transport moves there once this loop stops.</summary>
+    private async ValueTask ResumeOnServerAsync(Link link, ClientHello hello, ISessionRegistry registry)
+    {
+        ResumeGrant grant;
+        try
+        {
+            grant = await registry.ResumeAsync(hello, link.Transport.TransportName).ConfigureAwait(false);
+        }
+        catch (TetherException refusal)
+        {
+            Refuse(refusal);
+            return;
+        }
+
+        link.Handover = transport => grant.Target.AttachResumedLink(transport, hello, grant);
+    }
+
+    /// <summary>Server: the first frame on a resumed link proves the client holds the new token; the old one can go.</summary>
+    private void ConfirmResume(Link link)
+    {
+        link.ConfirmPending = false;
+        _settings.Registry!.Confirm(this);
+    }
+
+    private void OnReplayOverflowed() => ConnectionLog.ReplayOverflowed(Logger, Id, _settings.ReplayBufferFrames, _settings.ReplayBufferBytes);
+}

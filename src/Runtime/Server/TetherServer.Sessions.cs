@@ -1,0 +1,181 @@
+using System.Collections.Concurrent;
+using Tether.Connections;
+using Tether.Sessions;
+
+namespace Tether.Server;
+
+/// <summary>
+/// The server as its engines' <see cref="ISessionRegistry"/>: negotiation inputs, resumable sessions by id, and the
+/// resume checks (token against the stored hash, rotation, overflow, contract) with their typed refusals.
+/// </summary>
+public sealed partial class TetherServer
+{
+    private readonly ISessionStore _store;
+    private readonly ConcurrentDictionary<Guid, TetherSession> _resumable = new();
+    private IReadOnlyList<Capability> _serviceCapabilities = [];
+    private IReadOnlyCollection<string> _transportNames = [];
+
+    /// <summary>Raised when a session's link was lost and it waits (for up to <see cref="TetherServerOptions.ResumeWindow"/>) for its client to resume it.</summary>
+    public event Action<TetherSession>? SessionSuspended;
+
+    /// <summary>Sessions that lost their link and wait for their client.</summary>
+    public int ResumingCount => _resumable.Values.Count(static s => s.State == SessionState.Resuming);
+
+    NegotiationPolicy ISessionRegistry.Policy => _options.Negotiation;
+
+    IReadOnlyList<Capability> ISessionRegistry.Services => _serviceCapabilities;
+
+    IReadOnlyCollection<string> ISessionRegistry.Transports => _transportNames;
+
+    TimeSpan ISessionRegistry.ResumeWindow => _options.ResumeWindow;
+
+    ValueTask ISessionRegistry.RegisterAsync(TetherConnection session, byte[] token)
+    {
+        _resumable[session.Contract!.SessionId] = (TetherSession)session.Peer!;
+        return _store.SaveAsync(new SessionTicket(session.Contract.SessionId, ResumeTokens.Hash(token), null, DateTimeOffset.MaxValue));
+    }
+
+    async ValueTask<ResumeGrant> ISessionRegistry.ResumeAsync(ClientHello hello, string transportName)
+    {
+        ResumeRequest request = hello.Resume!;
+        if (!_resumable.TryGetValue(request.SessionId, out TetherSession? session))
+        {
+            throw Rejected(request.SessionId, "no such session (unknown, expired or closed)");
+        }
+
+        TetherConnection engine = session.Connection;
+        await engine.ResumeGate.WaitAsync().ConfigureAwait(false);
+        bool granted = false;
+        try
+        {
+            SessionTicket? ticket = await _store.FindAsync(request.SessionId).ConfigureAwait(false);
+            if (ticket is null)
+            {
+                throw Rejected(request.SessionId, "no ticket (expired)");
+            }
+
+            bool current = ResumeTokens.Matches(request.Token, ticket.TokenHash);
+            if (!current && !(ticket.PreviousTokenHash is { } previous && ResumeTokens.Matches(request.Token, previous)))
+            {
+                throw Rejected(request.SessionId, "the token does not match (wrong, already used, or another session's)");
+            }
+
+            await engine.DetachForResumeAsync().ConfigureAwait(false);
+            if (engine.State != SessionState.Resuming)
+            {
+                throw Rejected(request.SessionId, $"the session is {engine.State}");
+            }
+
+            if (!engine.CanReplayAfter(request.LastReceived))
+            {
+                throw await EndAsync(engine, new TetherException(TetherErrorCode.ReplayBufferOverflow,
+                    "More was sent to this client while its link was down than the replay buffer holds; the session cannot resume without loss. Start a new session.")).ConfigureAwait(false);
+            }
+
+            SessionContract renewed;
+            try
+            {
+                renewed = Negotiator.Negotiate(hello.Offer, _options.Negotiation, _serviceCapabilities, _transportNames, transportName, request.SessionId);
+            }
+            catch (TetherException refusal)
+            {
+                throw await EndAsync(engine, refusal).ConfigureAwait(false);
+            }
+
+            if (!engine.Contract!.IsCompatibleWith(renewed))
+            {
+                throw await EndAsync(engine, new TetherException(TetherErrorCode.ContractChanged,
+                    $"The session was negotiated as version {engine.Contract.Version} with {string.Join(", ", engine.Contract.Services)}; this hello would give version {renewed.Version} with {string.Join(", ", renewed.Services)}.")).ConfigureAwait(false);
+            }
+
+            // Rotate: the new token replaces the old, which stays good only until the client shows it has the new one.
+            byte[] token = ResumeTokens.Create();
+            await _store.SaveAsync(new SessionTicket(request.SessionId, ResumeTokens.Hash(token), ResumeTokens.Hash(request.Token), DateTimeOffset.MaxValue)).ConfigureAwait(false);
+            granted = true;
+            return new ResumeGrant(engine, token, renewed);
+        }
+        finally
+        {
+            if (!granted)
+            {
+                engine.ResumeGate.Release(); // a grant keeps the gate until the link is attached
+            }
+        }
+    }
+
+    void ISessionRegistry.Confirm(TetherConnection session) => _ = ConfirmAsync(session);
+
+    private async Task ConfirmAsync(TetherConnection session)
+    {
+        try
+        {
+            Guid id = session.Contract!.SessionId;
+            if (await _store.FindAsync(id).ConfigureAwait(false) is { PreviousTokenHash: not null } ticket)
+            {
+                await _store.SaveAsync(ticket with { PreviousTokenHash = null }).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e)
+        {
+            ConnectionLog.SessionStoreFailed(_logger, session.Id, e);
+        }
+    }
+
+    private TetherException Rejected(Guid sessionId, string why)
+    {
+        // The reason is logged for operators; the client only learns the code (no oracle for guessing tokens).
+        ConnectionLog.ResumeRefused(_logger, 0, TetherErrorCode.ResumeRejected, $"session {sessionId}: {why}");
+        return new TetherException(TetherErrorCode.ResumeRejected);
+    }
+
+    private static async Task<TetherException> EndAsync(TetherConnection engine, TetherException reason)
+    {
+        await engine.CloseAsync(reason).ConfigureAwait(false);
+        return reason;
+    }
+
+    private void OnLinkLost(TetherConnection connection, Exception reason, bool resuming)
+    {
+        if (!resuming || connection.Peer is not TetherSession session)
+        {
+            return;
+        }
+
+        _ = SuspendAsync(session);
+        Raise(SessionSuspended, session);
+    }
+
+    /// <summary>The ticket now expires a resume window after the link was lost.</summary>
+    private async Task SuspendAsync(TetherSession session)
+    {
+        try
+        {
+            if (await _store.FindAsync(session.SessionId).ConfigureAwait(false) is { } ticket)
+            {
+                await _store.SaveAsync(ticket with { ExpiresAt = _options.TimeProvider.GetUtcNow() + _options.ResumeWindow }).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e)
+        {
+            ConnectionLog.SessionStoreFailed(_logger, session.Id, e);
+        }
+    }
+
+    private async Task ForgetAsync(TetherSession session)
+    {
+        Guid id = session.SessionId;
+        if (id == Guid.Empty || !_resumable.TryRemove(new KeyValuePair<Guid, TetherSession>(id, session)))
+        {
+            return;
+        }
+
+        try
+        {
+            await _store.RemoveAsync(id).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            ConnectionLog.SessionStoreFailed(_logger, session.Id, e);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+using Tether.Connections;
+
+namespace Tether.Sessions;
+
+/// <summary>What a server engine needs from its server during a hello: the policy and what to negotiate against, and the resumable sessions.</summary>
+internal interface ISessionRegistry
+{
+    NegotiationPolicy Policy { get; }
+
+    IReadOnlyList<Capability> Services { get; }
+
+    IReadOnlyCollection<string> Transports { get; }
+
+    TimeSpan ResumeWindow { get; }
+
+    /// <summary>Records a new resumable session and the hash of its first token.</summary>
+    ValueTask RegisterAsync(TetherConnection session, byte[] token);
+
+    /// <summary>Checks a resume hello and rotates the token; throws the typed refusal. The grant holds the session's resume gate until it is attached.</summary>
+    ValueTask<ResumeGrant> ResumeAsync(ClientHello hello, string transportName);
+
+    /// <summary>The client showed it has the rotated token: the previous one stops working.</summary>
+    void Confirm(TetherConnection session);
+}
+
+/// <summary>A resume the server accepted: the session, its rotated token, the renewed contract.</summary>
+internal sealed record ResumeGrant(TetherConnection Target, byte[] Token, SessionContract Contract);

@@ -1,0 +1,149 @@
+using System.Buffers;
+using Tether.Framing;
+using Tether.Serialization;
+
+namespace Tether.Sessions;
+
+/// <summary>The resume part of a client hello: which session, the proof, and what the client already has.</summary>
+internal sealed record ResumeRequest(Guid SessionId, byte[] Token, ulong LastReceived);
+
+/// <summary>A client's hello: the version-1 fields and, from version 2, its offer (<c>docs/wire-format.md</c> §7.1).</summary>
+internal sealed record ClientHello(int MaxFrameSize, NegotiationOffer Offer, ResumeRequest? Resume)
+{
+    public byte[] Encode()
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        var writer = new TetherWriter(buffer);
+        HelloCodec.WriteFixedFields(ref writer, MaxFrameSize);
+        HelloCodec.WriteList(ref writer, Offer.Versions, static (ref TetherWriter w, int v) => w.WriteVarUInt32((uint)v));
+        HelloCodec.WriteList(ref writer, Offer.Transports, static (ref TetherWriter w, string t) => w.WriteString(t));
+        HelloCodec.WriteList(ref writer, Offer.Requested, static (ref TetherWriter w, CapabilityRequest c) =>
+        {
+            w.WriteString(c.Name);
+            w.WriteVarUInt32((uint)c.MinimumVersion);
+            w.WriteByte(c.Required ? (byte)1 : (byte)0);
+        });
+        HelloCodec.WriteList(ref writer, Offer.ClientServices, HelloCodec.WriteCapability);
+        writer.WriteByte(Offer.WantsResume ? (byte)1 : (byte)0);
+        writer.WriteByte(Resume is null ? (byte)0 : (byte)1);
+        if (Resume is { } resume)
+        {
+            HelloCodec.WriteGuid(ref writer, resume.SessionId);
+            writer.WriteBytes(resume.Token.AsSpan());
+            writer.WriteVarUInt64(resume.LastReceived);
+        }
+
+        writer.Flush();
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Reads a hello whose header carried <paramref name="headerVersion"/>; throws <see cref="TetherException"/> (3003) if it is malformed.</summary>
+    public static ClientHello Decode(int headerVersion, ReadOnlySpan<byte> payload)
+    {
+        int maxFrameSize = HelloCodec.ReadFixedFields(payload);
+        if (headerVersion < ProtocolConstants.SessionVersion || payload.Length == HelloPayload.Size)
+        {
+            // A version-1 hello (or a later one without a block we understand) offers exactly its header's version.
+            return new ClientHello(maxFrameSize, new NegotiationOffer([headerVersion], [], [], [], WantsResume: false), null);
+        }
+
+        try
+        {
+            var reader = new TetherReader(payload.Slice(HelloPayload.Size));
+            int[] versions = HelloCodec.ReadList(ref reader, static (ref TetherReader r) => (int)Math.Min(r.ReadVarUInt32(), int.MaxValue));
+            string[] transports = HelloCodec.ReadList(ref reader, HelloCodec.ReadName);
+            CapabilityRequest[] requested = HelloCodec.ReadList(ref reader, static (ref TetherReader r) =>
+                new CapabilityRequest(HelloCodec.ReadName(ref r), (int)Math.Min(r.ReadVarUInt32(), int.MaxValue), r.ReadBoolean()));
+            Capability[] services = HelloCodec.ReadList(ref reader, HelloCodec.ReadCapability);
+            bool wantsResume = reader.ReadBoolean();
+            ResumeRequest? resume = null;
+            if (reader.ReadBoolean())
+            {
+                Guid sessionId = HelloCodec.ReadGuid(ref reader);
+                byte[] token = reader.ReadByteArray() ?? [];
+                if (token.Length != ProtocolConstants.ResumeTokenSize)
+                {
+                    throw HelloCodec.Malformed("the resume token is not 32 bytes");
+                }
+
+                resume = new ResumeRequest(sessionId, token, reader.ReadVarUInt64());
+            }
+
+            return new ClientHello(maxFrameSize, new NegotiationOffer(versions, transports, requested, services, wantsResume), resume);
+        }
+        catch (TetherDecodeException e)
+        {
+            throw HelloCodec.Malformed(e.Message);
+        }
+    }
+}
+
+/// <summary>
+/// A server's hello: its frame size and the contract, plus on a resumable session the (new) resume token and, when
+/// resuming, the last sequence number it received (<c>docs/wire-format.md</c> §7.2).
+/// </summary>
+internal sealed record ServerHello(int MaxFrameSize, SessionContract Contract, byte[]? Token, ulong LastReceived, bool Resumed, TimeSpan ResumeWindow)
+{
+    public byte[] Encode()
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        var writer = new TetherWriter(buffer);
+        HelloCodec.WriteFixedFields(ref writer, MaxFrameSize);
+        writer.WriteVarUInt32((uint)Contract.Version);
+        writer.WriteString(Contract.Transport);
+        HelloCodec.WriteList(ref writer, Contract.Services, HelloCodec.WriteCapability);
+        HelloCodec.WriteGuid(ref writer, Contract.SessionId);
+        writer.WriteByte(Contract.Resumable ? (byte)1 : (byte)0);
+        if (Contract.Resumable)
+        {
+            writer.WriteBytes(Token.AsSpan());
+            writer.WriteVarUInt64(LastReceived);
+            writer.WriteByte(Resumed ? (byte)1 : (byte)0);
+            writer.WriteVarUInt64((ulong)ResumeWindow.TotalMilliseconds);
+        }
+
+        writer.Flush();
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Reads a server hello; <paramref name="clientServices"/> completes the contract (the server does not echo them).</summary>
+    public static ServerHello Decode(int headerVersion, ReadOnlySpan<byte> payload, IReadOnlyList<Capability> clientServices)
+    {
+        int maxFrameSize = HelloCodec.ReadFixedFields(payload);
+        if (headerVersion < ProtocolConstants.SessionVersion)
+        {
+            var plain = new SessionContract(Guid.Empty, headerVersion, "", [], clientServices, Resumable: false);
+            return new ServerHello(maxFrameSize, plain, null, 0, false, TimeSpan.Zero);
+        }
+
+        try
+        {
+            var reader = new TetherReader(payload.Slice(HelloPayload.Size));
+            int version = (int)Math.Min(reader.ReadVarUInt32(), int.MaxValue);
+            string transport = HelloCodec.ReadName(ref reader);
+            Capability[] services = HelloCodec.ReadList(ref reader, HelloCodec.ReadCapability);
+            Guid sessionId = HelloCodec.ReadGuid(ref reader);
+            bool resumable = reader.ReadBoolean();
+            var contract = new SessionContract(sessionId, version, transport, services, clientServices, resumable);
+            if (!resumable)
+            {
+                return new ServerHello(maxFrameSize, contract, null, 0, false, TimeSpan.Zero);
+            }
+
+            byte[] token = reader.ReadByteArray() ?? [];
+            if (token.Length != ProtocolConstants.ResumeTokenSize)
+            {
+                throw HelloCodec.Malformed("the resume token is not 32 bytes");
+            }
+
+            ulong lastReceived = reader.ReadVarUInt64();
+            bool resumed = reader.ReadBoolean();
+            TimeSpan window = TimeSpan.FromMilliseconds(Math.Min(reader.ReadVarUInt64(), (ulong)TimeSpan.MaxValue.TotalMilliseconds / 2));
+            return new ServerHello(maxFrameSize, contract, token, lastReceived, resumed, window);
+        }
+        catch (TetherDecodeException e)
+        {
+            throw HelloCodec.Malformed(e.Message);
+        }
+    }
+}

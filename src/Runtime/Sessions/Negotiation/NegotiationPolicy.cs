@@ -1,0 +1,35 @@
+using Tether.Framing;
+
+namespace Tether.Sessions;
+
+/// <summary>
+/// The server's side of negotiation (SPEC R4.1): which versions and transports it accepts and prefers, what it
+/// requires of clients, and a hook that sees each offer with the proposed contract and may change or refuse it.
+/// </summary>
+public sealed class NegotiationPolicy
+{
+    /// <summary>Protocol versions the server speaks. The highest one the client also speaks is selected.</summary>
+    /// <remarks>Defaults to 1 (plain links) and 2 (sessions: sequencing, acks, resume).</remarks>
+    public IList<int> Versions { get; } = [ProtocolConstants.PlainVersion, ProtocolConstants.SessionVersion];
+
+    /// <summary>Lowest version accepted: set it to 2 to refuse clients that cannot resume (no downgrade).</summary>
+    /// <remarks>Defaults to 1.</remarks>
+    public int MinimumVersion { get; set; } = ProtocolConstants.PlainVersion;
+
+    /// <summary>Transports in the server's order of preference; those not listed come after, in the client's order.</summary>
+    public IList<string> TransportPriority { get; } = [];
+
+    /// <summary>Services every client must handle (its push handlers), or be refused with <see cref="TetherErrorCode.MissingCapability"/>.</summary>
+    public IList<CapabilityRequest> RequiredClientServices { get; } = [];
+
+    /// <summary>Whether sessions may be resumable (when the client asks and both speak version 2).</summary>
+    /// <remarks>Defaults to true.</remarks>
+    public bool AllowResume { get; set; } = true;
+
+    /// <summary>
+    /// Called with each offer and the contract the rules above produced; return it, return a changed contract
+    /// (a lower version, fewer services, no resume), or throw a <see cref="TetherException"/> (usually
+    /// <see cref="TetherErrorCode.RefusedByPolicy"/>) to refuse the client with that code and message.
+    /// </summary>
+    public Func<NegotiationOffer, SessionContract, SessionContract>? OnNegotiate { get; set; }
+}
