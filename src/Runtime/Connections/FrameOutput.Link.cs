@@ -26,9 +26,9 @@ internal sealed partial class FrameOutput
     public bool IsSequenced => Volatile.Read(ref _replay) is not null;
 
     /// <summary>True when the replay buffer is at its bound while a link is up: one-way sends wait for acknowledgements.</summary>
-    public bool IsReplayFull => Volatile.Read(ref _replay) is { } replay && replay.IsOverLimit;
+    public bool IsReplayFull => Volatile.Read(ref _replay) is { } replay && replay.IsFull;
 
-    private bool ReplayFullLocked => _replay is { IsOverLimit: true };
+    private bool ReplayFullLocked => _replay is { IsFull: true };
 
     /// <summary>Whether the session lost frames to an overflow while it had no link (it cannot resume).</summary>
     public bool HasOverflowed => Volatile.Read(ref _replayOverflowed);
@@ -165,13 +165,13 @@ internal sealed partial class FrameOutput
                 return true;
             }
 
-            bool wasFull = _replay.IsOverLimit;
+            bool wasFull = _replay.IsFull;
             if (!_replay.Acknowledge(sequence))
             {
                 return false;
             }
 
-            if (wasFull && !_replay.IsOverLimit && !_blocked)
+            if (wasFull && !_replay.IsFull && !_blocked)
             {
                 space = _space;
                 _space = null;
@@ -186,6 +186,7 @@ internal sealed partial class FrameOutput
     private bool CommitSequenced(int total)
     {
         ReplayBuffer replay = _replay!;
+        bool overflows = replay.WouldOverflow(total);
         replay.Commit(total);
         if (_sequencedFlowing && _writer is not null)
         {
@@ -193,7 +194,9 @@ internal sealed partial class FrameOutput
             return true;
         }
 
-        if (_writer is null && replay.IsOverLimit && !_replayOverflowed)
+        // Writers that can wait (one-way sends) stop at three quarters; a call, reply or stream item that passes
+        // the bound itself while there is no link means the peer could never get everything back.
+        if (_writer is null && overflows && !_replayOverflowed)
         {
             // Kept without a link past the bound: the peer can never get all of it back. Give the memory back now;
             // the session refuses to resume (documented refusal) instead of resuming with a gap.

@@ -80,19 +80,63 @@ internal sealed partial class FrameOutput
                 $"A {payloadLength:N0}-byte message exceeds the peer's maximum frame size of {PeerMaxFrameSize:N0} bytes.");
         }
 
-        Span<byte> span = BeginRaw(FrameHeader.Size + payloadLength, FrameParser.IsSequenced(type, callId));
+        Span<byte> span = BeginRaw(FrameHeader.Size + payloadLength, FrameParser.IsSequenced(type, callId), requireRoom: false);
         new FrameHeader(payloadLength, type, flags, callId, messageId).Write(span);
         return span.Slice(FrameHeader.Size, payloadLength);
     }
 
+    /// <summary>
+    /// Writes a one-way message unless the send queue is blocked or the replay buffer is full, deciding under the
+    /// lock so that concurrent senders cannot both squeeze into the last slot; false means wait and try again.
+    /// </summary>
+    public bool TryWriteMessageWithRoom<T>(in T value)
+        where T : IMessage<T>
+    {
+        int length = TetherCodec.GetEncodedSize(in value);
+        if (length > PeerMaxFrameSize)
+        {
+            throw new TetherException(TetherErrorCode.MessageTooLarge,
+                $"A {length:N0}-byte message exceeds the peer's maximum frame size of {PeerMaxFrameSize:N0} bytes.");
+        }
+
+        Span<byte> span = BeginRaw(FrameHeader.Size + length, sequenced: true, requireRoom: true);
+        if (span.IsEmpty)
+        {
+            return false;
+        }
+
+        new FrameHeader(length, FrameType.Message, FrameFlags.None, 0, T.MessageId).Write(span);
+        try
+        {
+            TetherCodec.Encode(span.Slice(FrameHeader.Size, length), in value);
+        }
+        catch
+        {
+            AbortFrame();
+            throw;
+        }
+
+        EndFrame(length);
+        return true;
+    }
+
     /// <summary>Takes the lock and returns where the next frame goes: the replay buffer for a sequenced frame of a resumable session, else the link's pipe.</summary>
-    private Span<byte> BeginRaw(int totalLength, bool sequenced)
+    /// <param name="totalLength">Header and payload.</param>
+    /// <param name="sequenced">Whether the frame is numbered and kept for replay on a resumable session.</param>
+    /// <param name="requireRoom">Return an empty span (lock released) instead when the pipe is blocked or the replay buffer full.</param>
+    private Span<byte> BeginRaw(int totalLength, bool sequenced, bool requireRoom)
     {
         _lock.Enter();
         if (_closed)
         {
             _lock.Exit();
             throw new TetherException(TetherErrorCode.ConnectionClosed);
+        }
+
+        if (requireRoom && (_blocked || ReplayFullLocked))
+        {
+            _lock.Exit();
+            return default;
         }
 
         if (sequenced && _replay is not null)
@@ -229,11 +273,16 @@ internal sealed partial class FrameOutput
         Span<byte> destination;
         try
         {
-            destination = BeginRaw(frame.Length, sequenced: true);
+            destination = BeginRaw(frame.Length, sequenced: true, requireRoom: true);
         }
         catch (TetherException)
         {
             return false; // closed meanwhile
+        }
+
+        if (destination.IsEmpty)
+        {
+            return false; // no room (BeginRaw released the lock)
         }
 
         frame.CopyTo(destination);

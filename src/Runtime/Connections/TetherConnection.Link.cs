@@ -136,6 +136,13 @@ internal sealed partial class TetherConnection
 
         try
         {
+            if (!SessionClosing)
+            {
+                // The link failed: what is still queued for it can never arrive (a resumable session replays it on the
+                // next link). Abort rather than let a graceful close wait out its timeout before the session moves on.
+                link.Transport.Abort(failure);
+            }
+
             await link.Transport.DisposeAsync().ConfigureAwait(false);
         }
         catch (Exception e)

@@ -90,20 +90,18 @@ internal sealed partial class TetherConnection
         where T : IMessage<T>
     {
         ThrowIfCannotCall(cancellationToken);
-        if (Output.IsBlocked || Output.IsReplayFull)
-        {
-            return SendAfterSpaceAsync(message, cancellationToken);
-        }
-
-        Output.WriteMessage(FrameType.Message, FrameFlags.None, 0, in message);
-        return default;
+        return Output.TryWriteMessageWithRoom(in message) ? default : SendAfterSpaceAsync(message, cancellationToken);
     }
 
     private async ValueTask SendAfterSpaceAsync<T>(T message, CancellationToken cancellationToken)
         where T : IMessage<T>
     {
-        await Output.WaitForSpaceAsync(includeReplay: true, cancellationToken).ConfigureAwait(false);
-        Output.WriteMessage(FrameType.Message, FrameFlags.None, 0, in message);
+        // Loop: a wake-up (a flush completing, an acknowledgement, a lost link) does not promise room for this message.
+        do
+        {
+            await Output.WaitForSpaceAsync(includeReplay: true, cancellationToken).ConfigureAwait(false);
+        }
+        while (!Output.TryWriteMessageWithRoom(in message));
     }
 
     /// <summary>Sends a one-way message unless the send queue is full (a push to a peer that is not reading).</summary>
@@ -118,8 +116,13 @@ internal sealed partial class TetherConnection
 
         try
         {
-            Output.WriteMessage(FrameType.Message, FrameFlags.None, 0, in message);
-            return true;
+            if (Output.TryWriteMessageWithRoom(in message))
+            {
+                return true;
+            }
+
+            Counters.PushDropped();
+            return false;
         }
         catch (TetherException e) when (e.Code == TetherErrorCode.ConnectionClosed)
         {

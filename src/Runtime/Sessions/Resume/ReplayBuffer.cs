@@ -44,8 +44,15 @@ internal sealed class ReplayBuffer : IDisposable
     /// <summary>Frames kept.</summary>
     public int Count { get; private set; }
 
-    /// <summary>More is kept than the configured bounds allow.</summary>
-    public bool IsOverLimit => Bytes > MaxBytes || Count > MaxFrames;
+    /// <summary>
+    /// Three quarters of either bound is used: writers that can wait (one-way sends) wait here, which leaves the last
+    /// quarter to the frames that cannot wait — calls, replies, stream items, cancels — themselves bounded by the
+    /// pending-call and in-flight limits.
+    /// </summary>
+    public bool IsFull => Bytes >= MaxBytes - (MaxBytes / 4) || Count >= MaxFrames - (MaxFrames / 4);
+
+    /// <summary>Whether keeping <paramref name="size"/> more bytes would pass either bound (an overflow when there is no link).</summary>
+    public bool WouldOverflow(int size) => Bytes + size > MaxBytes || Count + 1 > MaxFrames;
 
     /// <summary>Returns a contiguous span for the next frame of <paramref name="size"/> bytes (header included).</summary>
     public Span<byte> Reserve(int size)

@@ -1,0 +1,154 @@
+using System.Net;
+using Tether.Client;
+using Tether.Conformance.Tests.Support;
+using Tether.Server;
+using Tether.Sessions;
+using Tether.Transport.InMemory;
+using Tether.Transport.Tcp;
+
+namespace Tether.Conformance.Tests.Sessions;
+
+/// <summary>Resume: links cut at random points while both sides send; every message arrives once, in order; every call completes.</summary>
+public sealed class ResumeTests(Xunit.Abstractions.ITestOutputHelper output)
+{
+    private const int Messages = 100_000;
+    private const int Calls = 2_000;
+    private const int MinCuts = 20;
+
+    [Fact]
+    public async Task A_cut_link_resumes_the_same_session_and_loses_nothing()
+    {
+        var transport = new InMemoryTransport();
+        var chaos = new ChaosConnector(transport);
+        var received = new SequenceRecorder(3);
+        await using var server = await StartServerAsync(transport, new InMemoryEndPoint(Guid.NewGuid().ToString("N")), received);
+        await using var client = new TetherClient(FastReconnect(new TetherClientOptions { Transport = chaos }));
+        var resumed = new TaskCompletionSource<ReconnectAttempt>(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.Reconnected += attempt => resumed.TrySetResult(attempt);
+        await client.ConnectAsync(server.LocalEndPoint!).Within();
+        Guid sessionId = client.Contract!.SessionId;
+        Assert.True(client.Contract.Resumable);
+
+        await client.SendAsync(new Numbered(0)).Within();
+        Assert.Equal(new NumberedReply(2), await client.RequestAsync<NumberedCall, NumberedReply>(new NumberedCall(1)).Within());
+        chaos.Cut();
+        await client.SendAsync(new Numbered(1)).Within(); // kept while the link is down, sent on resume
+        Task<NumberedReply> during = client.RequestAsync<NumberedCall, NumberedReply>(new NumberedCall(5)).AsTask();
+
+        ReconnectAttempt attempt = await resumed.Task.Within();
+        Assert.True(attempt.Resumed);
+        await client.SendAsync(new Numbered(2)).Within();
+        await received.Done.Within();
+        Assert.Equal(new NumberedReply(10), await during.Within());
+        Assert.Equal(sessionId, client.Contract!.SessionId);
+        Assert.Equal(SessionState.Active, client.State);
+        Assert.Single(server.Sessions);
+    }
+
+    [Fact]
+    public Task Tcp_proxy_cutting_mid_frame_loses_and_repeats_nothing() => RunUnderFaultsAsync(useTcp: true);
+
+    [Fact]
+    public Task In_memory_links_cut_mid_frame_lose_and_repeat_nothing() => RunUnderFaultsAsync(useTcp: false);
+
+    private async Task RunUnderFaultsAsync(bool useTcp)
+    {
+        var serverReceived = new SequenceRecorder(Messages);
+        var clientReceived = new SequenceRecorder(Messages);
+        var memory = new InMemoryTransport();
+        EndPoint bind = useTcp ? new IPEndPoint(IPAddress.Loopback, 0) : new InMemoryEndPoint(Guid.NewGuid().ToString("N"));
+        await using TetherServer server = await StartServerAsync(useTcp ? TcpTransport.Default : memory, bind, serverReceived);
+        Task pushing = Task.CompletedTask;
+        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        server.SessionStarted += session => session.StateChanged += c => log.Enqueue($"{clock.ElapsedMilliseconds} server {session.Id} {c.From}->{c.To} {c.Reason}");
+        server.SessionStarted += session => pushing = Task.Run(async () =>
+        {
+            for (int i = 0; i < Messages; i++)
+            {
+                await session.SendAsync(new Numbered(i));
+            }
+        });
+
+        var random = new Random(useTcp ? 4242 : 2424);
+        await using var proxy = useTcp ? new CuttingTcpProxy(server.LocalEndPoint!, seed: 17, minBudget: 16 * 1024, maxBudget: 160 * 1024, maxCuts: MinCuts + 10) : null;
+        var chaos = new ChaosConnector(memory);
+        var options = FastReconnect(new TetherClientOptions { Transport = useTcp ? TcpTransport.Default : chaos });
+        await using var client = new TetherClient(options);
+        client.AddHandler(new PushRecorder(clientReceived));
+        client.StateChanged += c => log.Enqueue($"{clock.ElapsedMilliseconds} client {c.From}->{c.To} {c.Reason} server got {serverReceived.Received}");
+        TetherException? restarted = null;
+        client.SessionRestarted += reason => restarted = reason;
+        await client.ConnectAsync(useTcp ? proxy!.EndPoint : server.LocalEndPoint!).Within();
+        Guid sessionId = client.Contract!.SessionId;
+        if (useTcp)
+        {
+            proxy!.Arm();
+        }
+        else
+        {
+            chaos.Arm(() => chaos.Cuts >= MinCuts + 10 ? long.MaxValue : random.NextInt64(16 * 1024, 160 * 1024));
+        }
+
+        Task sending = Task.Run(async () =>
+        {
+            for (int i = 0; i < Messages; i++)
+            {
+                await client.SendAsync(new Numbered(i));
+            }
+        });
+        Task calling = Task.WhenAll(Enumerable.Range(0, 8).Select(worker => Task.Run(async () =>
+        {
+            for (int i = worker; i < Calls; i += 8)
+            {
+                NumberedReply reply = await client.RequestAsync<NumberedCall, NumberedReply>(new NumberedCall(i));
+                Assert.Equal(2L * i, reply.Value);
+            }
+        })));
+
+        TimeSpan limit = TimeSpan.FromMinutes(2); // a hang guard only; a run takes seconds
+        try
+        {
+            await Task.WhenAll(sending, calling, serverReceived.Done, clientReceived.Done).WaitAsync(limit);
+            await pushing.WaitAsync(limit);
+        }
+        catch (TimeoutException)
+        {
+            foreach (string line in log.Take(200))
+            {
+                output.WriteLine(line);
+            }
+
+            string sessions = string.Join("; ", server.Sessions.Select(s => $"{s.SessionId} {s.State}"));
+            Assert.Fail($"Stuck: server got {serverReceived.Received}, client got {clientReceived.Received}, sending {sending.Exception?.InnerException?.ToString() ?? sending.Status.ToString()}, calling {calling.Exception?.InnerException?.Message ?? calling.Status.ToString()}, " +
+                $"pushing {pushing.Status}, client {client.State}, pending {client.PendingCalls}, cuts {(useTcp ? proxy!.Cuts : chaos.Cuts)}, server sessions: {sessions}");
+        }
+
+        int cuts = useTcp ? proxy!.Cuts : chaos.Cuts;
+        Assert.True(cuts >= MinCuts, $"only {cuts} cuts happened");
+        Assert.Null(restarted);
+        Assert.Null(serverReceived.Error);
+        Assert.Null(clientReceived.Error);
+        Assert.Equal(Messages, serverReceived.Received);
+        Assert.Equal(Messages, clientReceived.Received);
+        Assert.Equal(sessionId, client.Contract!.SessionId);
+        Assert.Equal(sessionId, Assert.Single(server.Sessions).SessionId);
+    }
+
+    internal static TetherClientOptions FastReconnect(TetherClientOptions options)
+    {
+        options.Reconnect.InitialDelay = TimeSpan.FromMilliseconds(2);
+        options.Reconnect.MaxDelay = TimeSpan.FromMilliseconds(50);
+        return options;
+    }
+
+    internal static async Task<TetherServer> StartServerAsync(Transport.ITransportListenerFactory transport, EndPoint endPoint, SequenceRecorder received, Action<TetherServerOptions>? configure = null)
+    {
+        var options = new TetherServerOptions { Transport = transport, EndPoint = endPoint };
+        configure?.Invoke(options);
+        var server = new TetherServer(options);
+        server.AddHandler(new SequenceHandler(received));
+        await server.StartAsync();
+        return server;
+    }
+}
