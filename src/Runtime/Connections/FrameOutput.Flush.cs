@@ -72,7 +72,17 @@ internal sealed partial class FrameOutput
                 _dirty = false;
                 _unflushed = 0;
                 link = _linkGeneration;
-                flush = _writer.FlushAsync();
+                try
+                {
+                    flush = _writer.FlushAsync();
+                }
+                catch (Exception e)
+                {
+                    // The transport's send loop failed (a reset): the pipe rethrows its error here. The link is gone;
+                    // the writer must not see it (its frame is written, and kept for replay on a resumable session).
+                    flush = ValueTask.FromException<FlushResult>(e);
+                }
+
                 if (!flush.IsCompleted)
                 {
                     _blocked = true;
