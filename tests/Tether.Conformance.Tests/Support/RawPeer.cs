@@ -15,6 +15,12 @@ public sealed class RawPeer : IAsyncDisposable
     public static async Task<RawPeer> ConnectAsync(Harness harness, TransportConnectionOptions? options = null) =>
         new(await harness.Transport.Connector.ConnectAsync(harness.Server.LocalEndPoint!, options ?? new TransportConnectionOptions()).AsTask().Within());
 
+    public static async Task<RawPeer> ConnectAsync(ITransportConnector connector, System.Net.EndPoint endPoint) =>
+        new(await connector.ConnectAsync(endPoint, new TransportConnectionOptions()).AsTask().Within());
+
+    /// <summary>Drops the link without a goodbye (as a network fault would).</summary>
+    public void Abort() => _connection.Abort();
+
     public async Task SendAsync(ReadOnlyMemory<byte> bytes)
     {
         FlushResult _ = await _connection.Output.WriteAsync(bytes);
@@ -54,7 +60,7 @@ public sealed class RawPeer : IAsyncDisposable
             ReadOnlySequence<byte> buffer = result.Buffer;
             SequencePosition consumed = buffer.Start;
             SequencePosition examined = buffer.End;
-            if (FrameParser.TryRead(buffer, int.MaxValue, ref consumed, ref examined, out FrameHeader header, out ReadOnlySequence<byte> payload) == FrameParseStatus.Complete)
+            if (FrameParser.TryRead(buffer, int.MaxValue, sequenced: true, ref consumed, ref examined, out FrameHeader header, out ReadOnlySequence<byte> payload) == FrameParseStatus.Complete)
             {
                 byte[] bytes = payload.ToArray();
                 input.AdvanceTo(consumed, consumed);
