@@ -94,7 +94,6 @@ public sealed class NegotiationTests
     [Fact]
     public async Task Transport_priority_selects_among_what_both_sides_have()
     {
-        var alternate = new InMemoryEndPoint(Guid.NewGuid().ToString("N"));
         await using TetherServer server = await StartAsync(o =>
         {
             o.Negotiation.TransportPriority.Add("quic"); // not offered by this client: skipped
