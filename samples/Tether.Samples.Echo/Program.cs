@@ -20,7 +20,11 @@ switch (args[0])
             server.AddHandler(new EchoHandler());
             await server.StartAsync();
             Console.WriteLine($"listening on {server.LocalEndPoint}; Ctrl+C stops");
-            await Task.Delay(Timeout.Infinite, stop.Token).ContinueWith(static _ => { }, TaskScheduler.Default);
+            var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using (stop.Token.Register(static state => ((TaskCompletionSource)state!).TrySetResult(), stopped))
+            {
+                await stopped.Task; // until Ctrl+C
+            }
         }
 
         return 0;

@@ -6,8 +6,13 @@ namespace Tether.Samples.Rpc;
 [Handler(ServiceName = "Calculator")]
 public sealed partial class CalculatorHandler
 {
+    private readonly TaskCompletionSource _finishWork = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     /// <summary>What the server saw, for the demo to print.</summary>
     public Channel<string> Events { get; } = Channel.CreateUnbounded<string>();
+
+    /// <summary>Lets every running and future <see cref="Work"/> call finish (until then they run until cancelled).</summary>
+    public void FinishWork() => _finishWork.TrySetResult();
 
     public Quotient Divide(Divide request) =>
         request.Divisor == 0
@@ -18,7 +23,7 @@ public sealed partial class CalculatorHandler
     {
         try
         {
-            await Task.Delay(work.Milliseconds, cancellationToken);
+            await _finishWork.Task.WaitAsync(cancellationToken);
             return new WorkDone(work.Id);
         }
         catch (OperationCanceledException)

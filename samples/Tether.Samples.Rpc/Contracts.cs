@@ -6,9 +6,9 @@ public sealed partial record Divide(double Dividend, double Divisor);
 [Message(2)]
 public sealed partial record Quotient(double Value);
 
-/// <summary>Work that takes a while (and honours cancellation).</summary>
+/// <summary>Work that runs until the server lets it finish (and honours cancellation).</summary>
 [Message(3)]
-public sealed partial record Work(int Id, int Milliseconds);
+public sealed partial record Work(int Id);
 
 [Message(4)]
 public sealed partial record WorkDone(int Id);

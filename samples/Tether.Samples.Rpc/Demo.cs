@@ -39,7 +39,7 @@ public static class Demo
 
         try
         {
-            await client.RequestAsync<Work, WorkDone>(new Work(1, 10_000), TimeSpan.FromMilliseconds(200), token);
+            await client.RequestAsync<Work, WorkDone>(new Work(1), TimeSpan.FromMilliseconds(200), token);
         }
         catch (TetherException e) when (e.Code == TetherErrorCode.CallTimedOut)
         {
@@ -52,7 +52,7 @@ public static class Demo
         {
             try
             {
-                await rpc.Work(new Work(2, 10_000), cancel.Token);
+                await rpc.Work(new Work(2), cancel.Token);
             }
             catch (OperationCanceledException)
             {
@@ -71,7 +71,7 @@ public static class Demo
         output.WriteLine($"[rpc] countdown stream: {string.Join(" ", ticks)}");
         checks += ticks.SequenceEqual([5, 4, 3, 2, 1]) ? 1 : 0;
 
-        var slow = Enumerable.Range(10, 4).Select(id => rpc.Work(new Work(id, 300), token).AsTask()).ToArray();
+        var slow = Enumerable.Range(10, 4).Select(id => rpc.Work(new Work(id), token).AsTask()).ToArray();
         try
         {
             await rpc.Divide(new Divide(1, 1), token);
@@ -82,6 +82,7 @@ public static class Demo
             checks++;
         }
 
+        calculator.FinishWork();
         WorkDone[] done = await Task.WhenAll(slow);
         output.WriteLine($"[rpc] the 4 pending calls completed: {string.Join(", ", done.Select(d => d.Id))}");
         checks += done.Length == 4 ? 1 : 0;

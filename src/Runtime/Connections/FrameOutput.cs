@@ -72,7 +72,11 @@ internal sealed partial class FrameOutput
     /// Takes the lock and returns the span for a frame's payload of exactly <paramref name="payloadLength"/> bytes,
     /// with the header already written. Must be followed by <see cref="EndFrame"/> or <see cref="AbortFrame"/>.
     /// </summary>
-    public Span<byte> BeginFrame(FrameType type, FrameFlags flags, uint callId, int messageId, int payloadLength)
+    public Span<byte> BeginFrame(FrameType type, FrameFlags flags, uint callId, int messageId, int payloadLength) =>
+        BeginFrameCore(type, flags, callId, messageId, payloadLength, requireRoom: false);
+
+    /// <summary>As above; with <paramref name="requireRoom"/>, returns an empty span (lock released) while the pipe is blocked or the replay buffer full.</summary>
+    private Span<byte> BeginFrameCore(FrameType type, FrameFlags flags, uint callId, int messageId, int payloadLength, bool requireRoom)
     {
         if (payloadLength > PeerMaxFrameSize)
         {
@@ -80,7 +84,12 @@ internal sealed partial class FrameOutput
                 $"A {payloadLength:N0}-byte message exceeds the peer's maximum frame size of {PeerMaxFrameSize:N0} bytes.");
         }
 
-        Span<byte> span = BeginRaw(FrameHeader.Size + payloadLength, FrameParser.IsSequenced(type, callId), requireRoom: false);
+        Span<byte> span = BeginRaw(FrameHeader.Size + payloadLength, FrameParser.IsSequenced(type, callId), requireRoom);
+        if (span.IsEmpty)
+        {
+            return span;
+        }
+
         new FrameHeader(payloadLength, type, flags, callId, messageId).Write(span);
         return span.Slice(FrameHeader.Size, payloadLength);
     }
@@ -91,34 +100,7 @@ internal sealed partial class FrameOutput
     /// </summary>
     public bool TryWriteMessageWithRoom<T>(in T value)
         where T : IMessage<T>
-    {
-        int length = TetherCodec.GetEncodedSize(in value);
-        if (length > PeerMaxFrameSize)
-        {
-            throw new TetherException(TetherErrorCode.MessageTooLarge,
-                $"A {length:N0}-byte message exceeds the peer's maximum frame size of {PeerMaxFrameSize:N0} bytes.");
-        }
-
-        Span<byte> span = BeginRaw(FrameHeader.Size + length, sequenced: true, requireRoom: true);
-        if (span.IsEmpty)
-        {
-            return false;
-        }
-
-        new FrameHeader(length, FrameType.Message, FrameFlags.None, 0, T.MessageId).Write(span);
-        try
-        {
-            TetherCodec.Encode(span.Slice(FrameHeader.Size, length), in value);
-        }
-        catch
-        {
-            AbortFrame();
-            throw;
-        }
-
-        EndFrame(length);
-        return true;
-    }
+        => WriteMessageCore(FrameType.Message, FrameFlags.None, 0, in value, requireRoom: true);
 
     /// <summary>Takes the lock and returns where the next frame goes: the replay buffer for a sequenced frame of a resumable session, else the link's pipe.</summary>
     /// <param name="totalLength">Header and payload.</param>
@@ -224,9 +206,19 @@ internal sealed partial class FrameOutput
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void WriteMessage<T>(FrameType type, FrameFlags flags, uint callId, in T value)
         where T : IMessage<T>
+        => WriteMessageCore(type, flags, callId, in value, requireRoom: false);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool WriteMessageCore<T>(FrameType type, FrameFlags flags, uint callId, in T value, bool requireRoom)
+        where T : IMessage<T>
     {
         int length = TetherCodec.GetEncodedSize(in value);
-        Span<byte> body = BeginFrame(type, flags, callId, T.MessageId, length);
+        Span<byte> body = BeginFrameCore(type, flags, callId, T.MessageId, length, requireRoom);
+        if (body.IsEmpty && requireRoom)
+        {
+            return false; // no room: nothing was begun, the lock is released
+        }
+
         try
         {
             TetherCodec.Encode(body, in value);
@@ -238,6 +230,7 @@ internal sealed partial class FrameOutput
         }
 
         EndFrame(length);
+        return true;
     }
 
     /// <summary>Writes a frame with a small literal payload (control frames).</summary>

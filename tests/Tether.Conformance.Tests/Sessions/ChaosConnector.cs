@@ -16,8 +16,6 @@ public sealed class ChaosConnector(ITransportConnector inner) : ITransportConnec
     private ChaosConnection? _current;
     private TaskCompletionSource _open = CompletedGate();
 
-    public int Connects { get; private set; }
-
     public int Cuts => Volatile.Read(ref _cuts);
 
     private int _cuts;
@@ -39,7 +37,6 @@ public sealed class ChaosConnector(ITransportConnector inner) : ITransportConnec
         lock (_lock)
         {
             _current = chaos;
-            Connects++;
         }
 
         return chaos;

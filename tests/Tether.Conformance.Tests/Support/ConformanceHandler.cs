@@ -16,7 +16,13 @@ public sealed partial class ConformanceHandler(Probe probe)
         probe.Started.Writer.TryWrite(request.Id);
         try
         {
-            await Task.Delay(Timeout.Infinite, cancellationToken);
+            var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using (cancellationToken.Register(static state => ((TaskCompletionSource)state!).TrySetResult(), cancelled))
+            {
+                await cancelled.Task;
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
         }
         catch (OperationCanceledException)
         {
