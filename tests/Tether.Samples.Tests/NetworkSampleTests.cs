@@ -43,6 +43,19 @@ public sealed class NetworkSampleTests
     }
 
     [Fact]
+    public async Task Resume_sample_delivers_every_reading_once_in_order_across_five_cuts()
+    {
+        var (exitCode, output) = await SampleRunner.RunAsync("Tether.Samples.Resume");
+
+        Assert.True(exitCode == 0, output);
+        Assert.Contains("[demo] cut 5: reset 1 connection(s)", output, StringComparison.Ordinal);
+        Assert.Equal(5, output.Split('\n').Count(line => line.StartsWith("[client] resumed session", StringComparison.Ordinal) && line.Contains("resumed: True", StringComparison.Ordinal)));
+        Assert.Contains("[server] 20,000 readings arrived, each exactly once and in order", output, StringComparison.Ordinal);
+        Assert.Contains("[client] same session throughout: True; cuts: 5; server suspensions: 5; restarts: 0", output, StringComparison.Ordinal);
+        Assert.EndsWith("done", output.TrimEnd(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Quickstart_sample_runs_as_a_process_with_no_arguments()
     {
         var (exitCode, output) = await SampleRunner.RunAsync("Tether.Samples.Quickstart");

@@ -23,8 +23,16 @@ public sealed class ChaosConnector(ITransportConnector inner) : ITransportConnec
     /// <summary>When set, each new link is cut after a byte budget drawn from it (null: never).</summary>
     public Func<long>? Budget { get; set; }
 
+    /// <summary>When set, connects fail at once as if nothing listened (the route is down).</summary>
+    public bool RefuseConnects { get; set; }
+
     public async ValueTask<TransportConnection> ConnectAsync(EndPoint endPoint, TransportConnectionOptions options, CancellationToken cancellationToken = default)
     {
+        if (RefuseConnects)
+        {
+            throw new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.ConnectionRefused);
+        }
+
         Task gate;
         lock (_lock)
         {
