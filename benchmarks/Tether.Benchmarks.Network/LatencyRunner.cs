@@ -15,12 +15,12 @@ public static class LatencyRunner
         var culture = CultureInfo.InvariantCulture;
         Console.WriteLine("| framework | callers | calls/s | p50 µs | p99 µs |");
         Console.WriteLine("|---|---:|---:|---:|---:|");
-        foreach (string framework in new[] { "tether", "grpc", "raw" })
+        foreach (string framework in new[] { "tether", "tether-plain", "grpc", "raw" })
         {
             foreach (int callers in new[] { 1, 16, 64 })
             {
-                using ServerProcess server = ServerProcess.Start(framework);
                 await using Target target = Target.Create(framework);
+                using ServerProcess server = ServerProcess.Start(target.ServerFramework);
                 await target.ConnectAsync(server.Port);
                 await target.UnaryAsync(callers, Math.Min(calls, 50_000));
                 long[] latencies = new long[calls];

@@ -10,16 +10,16 @@ public abstract class NetworkBenchmarkBase
 {
     private ServerProcess? _server;
 
-    [Params("tether", "grpc", "raw")]
-    public string Framework { get; set; } = "tether";
+    /// <summary>The client under test (each concrete class declares the values as a BenchmarkDotNet parameter).</summary>
+    public abstract string Framework { get; set; }
 
     protected Target Target { get; private set; } = null!;
 
     [GlobalSetup]
     public async Task SetupAsync()
     {
-        _server = ServerProcess.Start(Framework);
         Target = Target.Create(Framework);
+        _server = ServerProcess.Start(Target.ServerFramework);
         await Target.ConnectAsync(_server.Port);
     }
 
@@ -33,7 +33,41 @@ public abstract class NetworkBenchmarkBase
 
 /// <summary>Request/response calls of the standard Order over one loopback TCP connection. One operation = one call.</summary>
 [Config(typeof(LongWarmupConfig))]
-public class UnaryBenchmarks : NetworkBenchmarkBase
+public class UnaryBenchmarks : UnaryBenchmarkBase
+{
+    [Params("tether", "grpc", "raw")]
+    public override string Framework { get; set; } = "tether";
+}
+
+/// <summary>
+/// The cost of resumable sessions (sequence numbers, acks, the replay buffer) on calls: "tether" is the default
+/// resumable session, "tether-plain" the same client with <c>Resumable = false</c>, against the same server.
+/// </summary>
+[Config(typeof(LongWarmupConfig))]
+public class SequencingUnaryBenchmarks : UnaryBenchmarkBase
+{
+    [Params("tether", "tether-plain")]
+    public override string Framework { get; set; } = "tether";
+}
+
+/// <summary>One-way Orders pipelined back to back (thousands in flight), then a barrier. One operation = one message.</summary>
+[Config(typeof(LongWarmupConfig))]
+public class OneWayBenchmarks : OneWayBenchmarkBase
+{
+    [Params("tether", "grpc", "raw")]
+    public override string Framework { get; set; } = "tether";
+}
+
+/// <summary>The cost of resumable sessions on pipelined one-way messages (see <see cref="SequencingUnaryBenchmarks"/>).</summary>
+[Config(typeof(LongWarmupConfig))]
+public class SequencingOneWayBenchmarks : OneWayBenchmarkBase
+{
+    [Params("tether", "tether-plain")]
+    public override string Framework { get; set; } = "tether";
+}
+
+/// <summary>Request/response calls from <see cref="Callers"/> concurrent callers. One operation = one call.</summary>
+public abstract class UnaryBenchmarkBase : NetworkBenchmarkBase
 {
     public const int CallsPerInvoke = 20_000;
 
@@ -45,8 +79,7 @@ public class UnaryBenchmarks : NetworkBenchmarkBase
 }
 
 /// <summary>One-way Orders pipelined back to back (thousands in flight), then a barrier. One operation = one message.</summary>
-[Config(typeof(LongWarmupConfig))]
-public class OneWayBenchmarks : NetworkBenchmarkBase
+public abstract class OneWayBenchmarkBase : NetworkBenchmarkBase
 {
     public const int MessagesPerInvoke = 200_000;
 

@@ -8,9 +8,9 @@ public static class SoakRunner
 {
     public static async Task<int> RunAsync(string kind, string framework, TimeSpan duration)
     {
-        using ServerProcess server = ServerProcess.Start(framework);
-        Console.WriteLine($"server pid {server.ProcessId}, client pid {Environment.ProcessId}");
         await using Target target = Target.Create(framework);
+        using ServerProcess server = ServerProcess.Start(target.ServerFramework);
+        Console.WriteLine($"server pid {server.ProcessId}, client pid {Environment.ProcessId}");
         await target.ConnectAsync(server.Port);
         long operations = 0;
         var clock = Stopwatch.StartNew();

@@ -58,9 +58,9 @@ public abstract class TetherConnectionOptions : IValidatableObject
     public long ReplayBufferBytes { get; set; } = 8 * 1024 * 1024;
 
     /// <summary>Frames a resumable session keeps for replay (the count bound beside <see cref="ReplayBufferBytes"/>).</summary>
-    /// <remarks>Defaults to 65,536.</remarks>
+    /// <remarks>Defaults to 262,144 (with small messages the byte bound is usually reached first).</remarks>
     [Range(16, int.MaxValue)]
-    public int ReplayBufferFrames { get; set; } = 65_536;
+    public int ReplayBufferFrames { get; set; } = 262_144;
 
     /// <summary>The clock for every timeout.</summary>
     /// <remarks>Defaults to <see cref="TimeProvider.System"/>.</remarks>
@@ -87,6 +87,7 @@ public abstract class TetherConnectionOptions : IValidatableObject
         HeartbeatMisses = HeartbeatMisses,
         ReplayBufferBytes = ReplayBufferBytes,
         ReplayBufferFrames = ReplayBufferFrames,
+        MemoryPool = MemoryPool ?? Pooling.TieredMemoryPool.Default,
         Client = client,
         Registry = registry,
         IsServer = isServer,

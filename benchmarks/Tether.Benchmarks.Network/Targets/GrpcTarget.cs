@@ -20,6 +20,8 @@ public sealed class GrpcTarget : Target
     private GrpcChannel? _channel;
     private EchoService.EchoServiceClient? _client;
 
+    public override string ServerFramework => "grpc";
+
     public override async Task ConnectAsync(int port)
     {
         _channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}", new GrpcChannelOptions

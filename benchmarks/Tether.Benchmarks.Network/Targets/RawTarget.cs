@@ -21,6 +21,8 @@ public sealed class RawTarget : Target
     private PipeReader? _reader;
     private PipeWriter? _writer;
 
+    public override string ServerFramework => "raw";
+
     public override async Task ConnectAsync(int port)
     {
         _socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };

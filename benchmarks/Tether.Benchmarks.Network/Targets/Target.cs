@@ -7,11 +7,15 @@ public abstract class Target : IAsyncDisposable
 {
     public static Target Create(string framework) => framework switch
     {
-        "tether" => new TetherTarget(),
+        "tether" => new TetherTarget(resumable: true),
+        "tether-plain" => new TetherTarget(resumable: false),
         "grpc" => new GrpcTarget(),
         "raw" => new RawTarget(),
         _ => throw new ArgumentException($"unknown framework '{framework}'"),
     };
+
+    /// <summary>The server process this client talks to (<c>--serve</c> argument).</summary>
+    public abstract string ServerFramework { get; }
 
     public abstract Task ConnectAsync(int port);
 

@@ -4,12 +4,15 @@ using Tether.Client;
 
 namespace Tether.Benchmarks.Network.Targets;
 
-public sealed class TetherTarget : Target
+/// <summary>Tether's client; <paramref name="resumable"/> false turns session sequencing, acks and replay off (a plain link).</summary>
+public sealed class TetherTarget(bool resumable) : Target
 {
     private TetherClient? _client;
 
+    public override string ServerFramework => "tether";
+
     public override async Task ConnectAsync(int port) =>
-        _client = await TetherClient.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port));
+        _client = await TetherClient.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), new TetherClientOptions { Resumable = resumable });
 
     public override Task UnaryAsync(int callers, int calls, long[]? latencies = null)
     {

@@ -44,8 +44,8 @@ internal sealed class ConnectionSettings
 
     public required int ReplayBufferFrames { get; init; }
 
-    /// <summary>Sequenced frames received before an acknowledgement is sent at the end of a receive batch (the timer acknowledges the rest).</summary>
-    public int AckEveryFrames { get; init; } = 64;
+    /// <summary>Where pipes and the replay buffer rent their blocks.</summary>
+    public required MemoryPool<byte> MemoryPool { get; init; }
 
     /// <summary>Client only: what its hellos advertise.</summary>
     public ClientSessionSettings? Client { get; init; }
@@ -56,7 +56,7 @@ internal sealed class ConnectionSettings
     /// <summary>The pipe sizes a transport needs for these settings (one rule for server and client).</summary>
     public TransportConnectionOptions CreateTransportOptions(MemoryPool<byte>? pool) => new()
     {
-        MemoryPool = pool ?? Pooling.TieredMemoryPool.Default,
+        MemoryPool = pool ?? MemoryPool,
         // A whole frame must fit in the receive pipe, or a large one could never complete.
         ReceiveBufferLimit = Math.Max(1024 * 1024, (long)MaxFrameSize + Framing.FrameHeader.Size + 64 * 1024),
         SendBufferLimit = SendQueueLimit,

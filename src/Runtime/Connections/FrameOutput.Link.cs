@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using Tether.Framing;
 using Tether.Sessions;
@@ -46,11 +47,11 @@ internal sealed partial class FrameOutput
     }
 
     /// <summary>Numbers sequenced frames from now on and keeps them until acknowledged.</summary>
-    public void EnableSequencing(long maxBytes, int maxFrames)
+    public void EnableSequencing(MemoryPool<byte> pool, long maxBytes, int maxFrames)
     {
         lock (_lock)
         {
-            _replay ??= new ReplayBuffer(maxBytes, maxFrames);
+            _replay ??= new ReplayBuffer(pool, maxBytes, maxFrames);
         }
     }
 

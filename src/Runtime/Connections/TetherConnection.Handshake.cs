@@ -149,7 +149,7 @@ internal sealed partial class TetherConnection
 
     private void StartSequencing()
     {
-        Output.EnableSequencing(_settings.ReplayBufferBytes, _settings.ReplayBufferFrames);
+        Output.EnableSequencing(_settings.MemoryPool, _settings.ReplayBufferBytes, _settings.ReplayBufferFrames);
         _sequencedIn = true;
     }
 

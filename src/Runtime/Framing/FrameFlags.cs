@@ -13,4 +13,10 @@ public enum FrameFlags : byte
 
     /// <summary>On <see cref="FrameType.Request"/>: the caller expects a stream (items then <see cref="FrameType.End"/>).</summary>
     Stream = 0x02,
+
+    /// <summary>
+    /// On any sequenced frame of a resumable session (version 2): the sender's replay buffer has grown by an eighth of
+    /// its bounds since it last asked, and the receiver should acknowledge at the end of its current receive batch.
+    /// </summary>
+    AckRequested = 0x80,
 }

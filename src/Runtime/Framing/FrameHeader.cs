@@ -20,6 +20,9 @@ public readonly record struct FrameHeader(int PayloadLength, FrameType Type, Fra
     /// <summary>Size of the header in bytes.</summary>
     public const int Size = 16;
 
+    /// <summary>Offset of the flags byte.</summary>
+    internal const int FlagsOffset = 5;
+
     /// <summary>Offset of the 16-bit sequence field (the former reserved field).</summary>
     internal const int SequenceOffset = 6;
 
@@ -74,6 +77,9 @@ public readonly record struct FrameHeader(int PayloadLength, FrameType Type, Fra
     /// <summary>Writes <paramref name="sequence"/>'s low 16 bits into an already written header.</summary>
     internal static void WriteSequence(Span<byte> header, ulong sequence) =>
         BinaryPrimitives.WriteUInt16LittleEndian(header.Slice(SequenceOffset), (ushort)sequence);
+
+    /// <summary>Sets <see cref="FrameFlags.AckRequested"/> in an encoded header.</summary>
+    internal static void RequestAck(Span<byte> header) => header[FlagsOffset] |= (byte)FrameFlags.AckRequested;
 
     /// <summary>Reads a header that may straddle segments of <paramref name="source"/>.</summary>
     internal static FrameHeader Read(in ReadOnlySequence<byte> source, out ushort reserved)

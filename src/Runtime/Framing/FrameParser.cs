@@ -51,7 +51,9 @@ public static class FrameParser
         }
 
         header = FrameHeader.Read(input, out ushort reserved);
-        if ((reserved != 0 && !sequenced) || !IsKnown(header.Type, header.Flags))
+        // On a sequenced link any frame may ask for an acknowledgement; the receiver checks it is a sequenced one.
+        FrameFlags flags = sequenced ? header.Flags & ~FrameFlags.AckRequested : header.Flags;
+        if ((reserved != 0 && !sequenced) || !IsKnown(header.Type, flags))
         {
             return FrameParseStatus.InvalidHeader;
         }

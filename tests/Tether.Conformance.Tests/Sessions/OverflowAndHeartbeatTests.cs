@@ -10,6 +10,31 @@ namespace Tether.Conformance.Tests.Sessions;
 
 public sealed class OverflowAndHeartbeatTests
 {
+    /// <summary>
+    /// With a 16-frame replay bound and no timer acknowledgements (the timer never fires in this test), one-way sends
+    /// stop at three quarters of the bound until the peer acknowledges; only the sender's acknowledgement requests
+    /// let 5,000 messages through.
+    /// </summary>
+    [Fact]
+    public async Task Acknowledgement_requests_free_a_small_replay_buffer_without_the_timer()
+    {
+        const int Messages = 5_000;
+        var transport = new InMemoryTransport();
+        var received = new SequenceRecorder(Messages);
+        await using TetherServer server = await ResumeTests.StartServerAsync(transport, new InMemoryEndPoint(Guid.NewGuid().ToString("N")), received,
+            o => o.TimerInterval = TimeSpan.FromHours(1));
+        await using var client = new TetherClient(new TetherClientOptions { Transport = transport, ReplayBufferFrames = 16, TimerInterval = TimeSpan.FromHours(1) });
+        await client.ConnectAsync(server.LocalEndPoint!).Within();
+
+        for (int i = 0; i < Messages; i++)
+        {
+            await client.SendAsync(new Numbered(i)).Within();
+        }
+
+        await received.Done.Within();
+        Assert.Null(received.Error);
+    }
+
     [Fact]
     public async Task Overflowing_the_replay_buffer_during_a_long_disconnect_is_refused_on_reattach_and_a_new_session_starts()
     {

@@ -86,6 +86,7 @@ public sealed class FrameParserTests
     [InlineData(0x03, 0x02, 0)] // response: only "empty"
     [InlineData(0x02, 0x01, 0)] // request: only "stream"
     [InlineData(0x04, 0x00, 1)] // reserved must be zero
+    [InlineData(0x04, 0x80, 0)] // acknowledgement requests exist only on sequenced links
     public void Unknown_types_flags_and_reserved_bits_are_invalid(byte type, byte flags, ushort reserved)
     {
         byte[] header = new byte[FrameHeader.Size];
@@ -95,6 +96,19 @@ public sealed class FrameParserTests
         SequencePosition consumed = input.Start, examined = input.End;
 
         Assert.Equal(FrameParseStatus.InvalidHeader, FrameParser.TryRead(input, 1024, ref consumed, ref examined, out _, out _));
+    }
+
+    [Fact]
+    public void A_sequenced_link_accepts_an_acknowledgement_request_beside_a_frame_type_own_flags()
+    {
+        byte[] header = new byte[FrameHeader.Size];
+        new FrameHeader(0, FrameType.Request, FrameFlags.Stream | FrameFlags.AckRequested, 7, 40) { Sequence = 3 }.Write(header);
+        var input = new ReadOnlySequence<byte>(header);
+        SequencePosition consumed = input.Start, examined = input.End;
+
+        Assert.Equal(FrameParseStatus.Complete, FrameParser.TryRead(input, 1024, sequenced: true, ref consumed, ref examined, out FrameHeader read, out _));
+        Assert.Equal(FrameFlags.Stream | FrameFlags.AckRequested, read.Flags);
+        Assert.Equal(3, read.Sequence);
     }
 
     [Fact]

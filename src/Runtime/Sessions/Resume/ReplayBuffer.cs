@@ -1,31 +1,45 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Tether.Framing;
 
 namespace Tether.Sessions;
 
 /// <summary>
 /// The sequenced frames this side sent that the peer has not acknowledged yet, kept as whole frames (header
-/// included) in pooled chunks so a resume can send them again. Frames are numbered from 1 in the order they were
+/// included) in chunks rented from the connection's memory pool (the same 64 KiB blocks its pipes use, so a buffer
+/// that fills and drains all day allocates nothing) so a resume can send them again. Frames are numbered from 1 in the order they were
 /// written; an acknowledgement of <c>n</c> frees every frame up to <c>n</c>. Not thread-safe: the owner's output
 /// lock guards it.
 /// </summary>
 /// <remarks>
-/// Frames are self-describing (the header's length), so the buffer stores no per-frame index: acknowledging walks
-/// headers from the oldest chunk, replaying walks them from the first frame the peer lacks.
+/// Frames are self-describing (the header's length), so the buffer stores no per-frame index. Acknowledging frees
+/// whole chunks only, without reading them: a chunk goes once its last frame is acknowledged, and acknowledged frames
+/// of a partly acknowledged chunk stay counted until then (at most one chunk's worth). Walking every acknowledged
+/// header instead read cold memory — a megabyte between acknowledgements — and cost more than the sequencing itself.
+/// Replaying walks the kept frames and skips those the peer has.
 /// </remarks>
 internal sealed class ReplayBuffer : IDisposable
 {
     private const int ChunkSize = 64 * 1024;
 
     private readonly Queue<Chunk> _chunks = new();
+    private readonly MemoryPool<byte> _pool;
     private Chunk? _tail;
 
-    public ReplayBuffer(long maxBytes, int maxFrames)
+    private readonly long _ackRequestBytes;
+    private readonly int _ackRequestFrames;
+    private long _bytesSinceAckRequest;
+    private int _framesSinceAckRequest;
+
+    public ReplayBuffer(MemoryPool<byte> pool, long maxBytes, int maxFrames)
     {
+        _pool = pool;
         MaxBytes = maxBytes;
         MaxFrames = maxFrames;
+        _ackRequestBytes = Math.Max(1, maxBytes / 8);
+        _ackRequestFrames = Math.Max(1, maxFrames / 8);
     }
 
     public long MaxBytes { get; }
@@ -35,10 +49,10 @@ internal sealed class ReplayBuffer : IDisposable
     /// <summary>Number the next committed frame gets.</summary>
     public ulong NextSequence { get; private set; } = 1;
 
-    /// <summary>Number of the oldest frame kept (equals <see cref="NextSequence"/> when empty).</summary>
+    /// <summary>Number of the oldest frame kept, acknowledged or not (equals <see cref="NextSequence"/> when empty).</summary>
     public ulong FirstSequence => NextSequence - (ulong)Count;
 
-    /// <summary>Bytes of the frames kept.</summary>
+    /// <summary>Bytes of the frames kept (acknowledged frames of a partly acknowledged chunk included).</summary>
     public long Bytes { get; private set; }
 
     /// <summary>Frames kept.</summary>
@@ -59,18 +73,31 @@ internal sealed class ReplayBuffer : IDisposable
     {
         if (_tail is null || _tail.Array.Length - _tail.End < size)
         {
-            _tail = new Chunk(ArrayPool<byte>.Shared.Rent(Math.Max(ChunkSize, size)), NextSequence);
+            _tail = Chunk.Rent(_pool, Math.Max(ChunkSize, size), NextSequence);
             _chunks.Enqueue(_tail);
         }
 
         return _tail.Array.AsSpan(_tail.End, size);
     }
 
-    /// <summary>Numbers the frame written into the span <see cref="Reserve"/> returned (its header's sequence field) and keeps it; returns its number.</summary>
+    /// <summary>
+    /// Numbers the frame written into the span <see cref="Reserve"/> returned (its header's sequence field) and keeps
+    /// it; returns its number. Every eighth of either bound, the frame also asks the peer for an acknowledgement
+    /// (<see cref="FrameFlags.AckRequested"/>), so the buffer is freed well before writers would wait at three quarters.
+    /// </summary>
     public ulong Commit(int size)
     {
         Debug.Assert(_tail is not null);
-        FrameHeader.WriteSequence(_tail.Array.AsSpan(_tail.End, size), NextSequence);
+        Span<byte> frame = _tail.Array.AsSpan(_tail.End, size);
+        FrameHeader.WriteSequence(frame, NextSequence);
+        _bytesSinceAckRequest += size;
+        if (++_framesSinceAckRequest >= _ackRequestFrames || _bytesSinceAckRequest >= _ackRequestBytes)
+        {
+            _framesSinceAckRequest = 0;
+            _bytesSinceAckRequest = 0;
+            FrameHeader.RequestAck(frame);
+        }
+
         _tail.End += size;
         _tail.Frames++;
         Bytes += size;
@@ -81,7 +108,7 @@ internal sealed class ReplayBuffer : IDisposable
     /// <summary>The bytes of the frame just committed (to copy to the link).</summary>
     public ReadOnlySpan<byte> LastCommitted(int size) => _tail!.Array.AsSpan(_tail.End - size, size);
 
-    /// <summary>Frees every frame numbered up to <paramref name="sequence"/>; false if that is beyond what was sent.</summary>
+    /// <summary>Frees every chunk whose frames are all numbered up to <paramref name="sequence"/>; false if that is beyond what was sent.</summary>
     public bool Acknowledge(ulong sequence)
     {
         if (sequence >= NextSequence)
@@ -89,24 +116,17 @@ internal sealed class ReplayBuffer : IDisposable
             return false;
         }
 
-        while (_chunks.TryPeek(out Chunk? head) && head.FirstSequence <= sequence && head.Frames > 0)
+        while (_chunks.TryPeek(out Chunk? head) && head.Frames > 0 && sequence >= head.FirstSequence + (ulong)head.Frames - 1)
         {
-            int length = FrameLength(head.Array, head.Start);
-            head.Start += length;
-            head.FirstSequence++;
-            head.Frames--;
-            Bytes -= length;
-            Count--;
-            if (head.Frames == 0)
+            _chunks.Dequeue();
+            Bytes -= head.End;
+            Count -= head.Frames;
+            if (ReferenceEquals(head, _tail))
             {
-                _chunks.Dequeue();
-                if (ReferenceEquals(head, _tail))
-                {
-                    _tail = null;
-                }
-
-                ArrayPool<byte>.Shared.Return(head.Array);
+                _tail = null;
             }
+
+            head.Return();
         }
 
         return true;
@@ -122,7 +142,7 @@ internal sealed class ReplayBuffer : IDisposable
         foreach (Chunk chunk in _chunks)
         {
             ulong sequence = chunk.FirstSequence;
-            int offset = chunk.Start;
+            int offset = 0;
             while (offset < chunk.End)
             {
                 int length = FrameLength(chunk.Array, offset);
@@ -145,7 +165,7 @@ internal sealed class ReplayBuffer : IDisposable
     {
         while (_chunks.TryDequeue(out Chunk? chunk))
         {
-            ArrayPool<byte>.Shared.Return(chunk.Array);
+            chunk.Return();
         }
 
         _tail = null;
@@ -153,20 +173,43 @@ internal sealed class ReplayBuffer : IDisposable
         Count = 0;
     }
 
-    private static int FrameLength(byte[] array, int offset) =>
-        FrameHeader.Size + (int)BinaryPrimitives.ReadUInt32LittleEndian(array.AsSpan(offset));
+    private static int FrameLength(ReadOnlySpan<byte> chunk, int offset) =>
+        FrameHeader.Size + (int)BinaryPrimitives.ReadUInt32LittleEndian(chunk.Slice(offset));
 
-    private sealed class Chunk(byte[] array, ulong firstSequence)
+    /// <summary>One rented block; its array is cached so the per-frame path indexes an array, not a <see cref="Memory{T}"/>.</summary>
+    private sealed class Chunk
     {
-        public byte[] Array { get; } = array;
+        private readonly IMemoryOwner<byte>? _owner;
 
-        public int Start { get; set; }
+        private Chunk(IMemoryOwner<byte>? owner, byte[] array, ulong firstSequence)
+        {
+            _owner = owner;
+            Array = array;
+            FirstSequence = firstSequence;
+        }
+
+        /// <summary>A block of the pool (the tiered pool's blocks are whole arrays); a plain array if the pool's blocks are not arrays.</summary>
+        public static Chunk Rent(MemoryPool<byte> pool, int size, ulong firstSequence)
+        {
+            IMemoryOwner<byte> owner = pool.Rent(size);
+            if (MemoryMarshal.TryGetArray(owner.Memory, out ArraySegment<byte> segment) && segment.Offset == 0 && segment.Count >= size)
+            {
+                return new Chunk(owner, segment.Array!, firstSequence);
+            }
+
+            owner.Dispose();
+            return new Chunk(null, new byte[size], firstSequence);
+        }
+
+        public byte[] Array { get; }
+
+        public void Return() => _owner?.Dispose();
 
         public int End { get; set; }
 
         public int Frames { get; set; }
 
-        public ulong FirstSequence { get; set; } = firstSequence;
+        public ulong FirstSequence { get; }
     }
 }
 

@@ -1,0 +1,71 @@
+using Tether.Framing;
+using Tether.Pooling;
+using Tether.Sessions;
+
+namespace Tether.Conformance.Tests.Sessions;
+
+/// <summary>The replay buffer's bookkeeping: numbering, whole-chunk release on acknowledgement, replay of what the peer lacks.</summary>
+public sealed class ReplayBufferTests
+{
+    private const int FrameSize = FrameHeader.Size + 100;
+
+    [Fact]
+    public void Acknowledging_frees_whole_chunks_and_replay_skips_what_the_peer_has()
+    {
+        using var pool = new TieredMemoryPool();
+        using var replay = new ReplayBuffer(pool, maxBytes: 8 << 20, maxFrames: 1 << 20);
+        const int Frames = 2_000; // ~232 KB: four 64 KiB chunks
+        for (int i = 1; i <= Frames; i++)
+        {
+            Append(replay, i);
+        }
+
+        Assert.Equal(Frames, replay.Count);
+        Assert.Equal((ulong)Frames + 1, replay.NextSequence);
+
+        // 64 KiB holds 564 frames of 116 bytes: acknowledging 600 frees the first chunk only; 36 acknowledged frames stay counted.
+        Assert.True(replay.Acknowledge(600));
+        int perChunk = 64 * 1024 / FrameSize;
+        Assert.Equal(Frames - perChunk, replay.Count);
+        Assert.Equal((ulong)perChunk + 1, replay.FirstSequence);
+        Assert.True(replay.CanReplayAfter(600));
+        Assert.False(replay.CanReplayAfter((ulong)perChunk - 1)); // the peer lacks frames that are gone
+
+        var replayed = new List<long>();
+        int count = replay.ReplayAfter(600UL, replayed, static (list, frame) => list.Add(BitConverter.ToInt64(frame.Slice(FrameHeader.Size, 8))));
+        Assert.Equal(Frames - 600, count);
+        Assert.Equal(Enumerable.Range(601, Frames - 600).Select(i => (long)i), replayed);
+
+        Assert.True(replay.Acknowledge(Frames));
+        Assert.Equal(0, replay.Count);
+        Assert.Equal(0, replay.Bytes);
+        Assert.False(replay.Acknowledge(Frames + 1)); // never sent
+    }
+
+    [Fact]
+    public void Every_eighth_of_a_bound_a_frame_asks_for_an_acknowledgement()
+    {
+        using var pool = new TieredMemoryPool();
+        using var replay = new ReplayBuffer(pool, maxBytes: 8 << 20, maxFrames: 64);
+        var asking = new List<int>();
+        for (int i = 1; i <= 40; i++)
+        {
+            if ((Append(replay, i) & FrameFlags.AckRequested) != 0)
+            {
+                asking.Add(i);
+            }
+        }
+
+        Assert.Equal([8, 16, 24, 32, 40], asking);
+    }
+
+    /// <summary>Appends frame <paramref name="value"/> (its payload starts with the value) and returns the flags it went out with.</summary>
+    private static FrameFlags Append(ReplayBuffer replay, long value)
+    {
+        Span<byte> frame = replay.Reserve(FrameSize);
+        new FrameHeader(FrameSize - FrameHeader.Size, FrameType.Message, FrameFlags.None, 0, 40).Write(frame);
+        BitConverter.TryWriteBytes(frame.Slice(FrameHeader.Size), value);
+        replay.Commit(FrameSize);
+        return (FrameFlags)replay.LastCommitted(FrameSize)[FrameHeader.FlagsOffset];
+    }
+}
