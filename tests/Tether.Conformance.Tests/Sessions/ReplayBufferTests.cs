@@ -10,7 +10,7 @@ public sealed class ReplayBufferTests
     private const int FrameSize = FrameHeader.Size + 100;
 
     [Fact]
-    public void Acknowledging_frees_whole_chunks_and_replay_skips_what_the_peer_has()
+    public void Acknowledging_frees_exactly_what_was_acknowledged_and_replay_sends_the_rest_in_order()
     {
         using var pool = new TieredMemoryPool();
         using var replay = new ReplayBuffer(pool, maxBytes: 8 << 20, maxFrames: 1 << 20);
@@ -23,13 +23,13 @@ public sealed class ReplayBufferTests
         Assert.Equal(Frames, replay.Count);
         Assert.Equal((ulong)Frames + 1, replay.NextSequence);
 
-        // 64 KiB holds 564 frames of 116 bytes: acknowledging 600 frees the first chunk only; 36 acknowledged frames stay counted.
+        // 64 KiB holds 564 frames of 116 bytes: acknowledging 600 drops the first chunk whole and 36 frames of the second.
         Assert.True(replay.Acknowledge(600));
-        int perChunk = 64 * 1024 / FrameSize;
-        Assert.Equal(Frames - perChunk, replay.Count);
-        Assert.Equal((ulong)perChunk + 1, replay.FirstSequence);
+        Assert.Equal(Frames - 600, replay.Count);
+        Assert.Equal((long)(Frames - 600) * FrameSize, replay.Bytes);
+        Assert.Equal(601UL, replay.FirstSequence);
         Assert.True(replay.CanReplayAfter(600));
-        Assert.False(replay.CanReplayAfter((ulong)perChunk - 1)); // the peer lacks frames that are gone
+        Assert.False(replay.CanReplayAfter(599)); // frame 600 is gone
 
         var replayed = new List<long>();
         int count = replay.ReplayAfter(600UL, replayed, static (list, frame) => list.Add(BitConverter.ToInt64(frame.Slice(FrameHeader.Size, 8))));

@@ -14,11 +14,10 @@ namespace Tether.Sessions;
 /// lock guards it.
 /// </summary>
 /// <remarks>
-/// Frames are self-describing (the header's length), so the buffer stores no per-frame index. Acknowledging frees
-/// whole chunks only, without reading them: a chunk goes once its last frame is acknowledged, and acknowledged frames
-/// of a partly acknowledged chunk stay counted until then (at most one chunk's worth). Walking every acknowledged
-/// header instead read cold memory — a megabyte between acknowledgements — and cost more than the sequencing itself.
-/// Replaying walks the kept frames and skips those the peer has.
+/// Frames are self-describing (the header's length), so the buffer stores no per-frame index. Acknowledging drops
+/// whole chunks without reading them and walks headers only in the one chunk the acknowledgement ends in: walking
+/// every acknowledged header read cold memory (a megabyte between acknowledgements) and cost more than the
+/// sequencing itself. Replaying walks the kept frames and skips those the peer has.
 /// </remarks>
 internal sealed class ReplayBuffer : IDisposable
 {
@@ -49,10 +48,10 @@ internal sealed class ReplayBuffer : IDisposable
     /// <summary>Number the next committed frame gets.</summary>
     public ulong NextSequence { get; private set; } = 1;
 
-    /// <summary>Number of the oldest frame kept, acknowledged or not (equals <see cref="NextSequence"/> when empty).</summary>
+    /// <summary>Number of the oldest frame kept (equals <see cref="NextSequence"/> when empty).</summary>
     public ulong FirstSequence => NextSequence - (ulong)Count;
 
-    /// <summary>Bytes of the frames kept (acknowledged frames of a partly acknowledged chunk included).</summary>
+    /// <summary>Bytes of the frames kept.</summary>
     public long Bytes { get; private set; }
 
     /// <summary>Frames kept.</summary>
@@ -108,7 +107,7 @@ internal sealed class ReplayBuffer : IDisposable
     /// <summary>The bytes of the frame just committed (to copy to the link).</summary>
     public ReadOnlySpan<byte> LastCommitted(int size) => _tail!.Array.AsSpan(_tail.End - size, size);
 
-    /// <summary>Frees every chunk whose frames are all numbered up to <paramref name="sequence"/>; false if that is beyond what was sent.</summary>
+    /// <summary>Frees every frame numbered up to <paramref name="sequence"/>; false if that is beyond what was sent.</summary>
     public bool Acknowledge(ulong sequence)
     {
         if (sequence >= NextSequence)
@@ -116,10 +115,11 @@ internal sealed class ReplayBuffer : IDisposable
             return false;
         }
 
+        // Whole chunks first, unread.
         while (_chunks.TryPeek(out Chunk? head) && head.Frames > 0 && sequence >= head.FirstSequence + (ulong)head.Frames - 1)
         {
             _chunks.Dequeue();
-            Bytes -= head.End;
+            Bytes -= head.End - head.Start;
             Count -= head.Frames;
             if (ReferenceEquals(head, _tail))
             {
@@ -127,6 +127,20 @@ internal sealed class ReplayBuffer : IDisposable
             }
 
             head.Return();
+        }
+
+        // Then the frames of the chunk the acknowledgement ends in.
+        if (_chunks.TryPeek(out Chunk? partial))
+        {
+            while (partial.FirstSequence <= sequence)
+            {
+                int length = FrameLength(partial.Array, partial.Start);
+                partial.Start += length;
+                partial.FirstSequence++;
+                partial.Frames--;
+                Bytes -= length;
+                Count--;
+            }
         }
 
         return true;
@@ -142,7 +156,7 @@ internal sealed class ReplayBuffer : IDisposable
         foreach (Chunk chunk in _chunks)
         {
             ulong sequence = chunk.FirstSequence;
-            int offset = 0;
+            int offset = chunk.Start;
             while (offset < chunk.End)
             {
                 int length = FrameLength(chunk.Array, offset);
@@ -205,11 +219,15 @@ internal sealed class ReplayBuffer : IDisposable
 
         public void Return() => _owner?.Dispose();
 
+        /// <summary>Offset of the oldest frame not acknowledged yet.</summary>
+        public int Start { get; set; }
+
         public int End { get; set; }
 
         public int Frames { get; set; }
 
-        public ulong FirstSequence { get; }
+        /// <summary>Number of the frame at <see cref="Start"/>.</summary>
+        public ulong FirstSequence { get; set; }
     }
 }
 
