@@ -23,9 +23,11 @@ public sealed class NegotiationTests
         options.Capabilities.Add(new CapabilityRequest("Absent", 1, Required: false));
         await using var client = new TetherClient(options);
         client.AddHandler(new PushRecorder(new SequenceRecorder(1)));
-        TetherSession? session = null;
-        server.SessionStarted += s => session = s;
+        // SessionStarted is raised after the server's handshake completes, which may be after the client returns.
+        var started = new TaskCompletionSource<TetherSession>(TaskCreationOptions.RunContinuationsAsynchronously);
+        server.SessionStarted += s => started.TrySetResult(s);
         await client.ConnectAsync(server.LocalEndPoint!).Within();
+        TetherSession session = await started.Task.Within();
 
         SessionContract contract = client.Contract!;
         Assert.Equal(ProtocolConstants.SessionVersion, contract.Version);
@@ -34,7 +36,7 @@ public sealed class NegotiationTests
         Assert.Equal([new Capability("Sequences", 1)], contract.Services); // the optional absent one is left out
         Assert.True(contract.Has("Sequences"));
         Assert.False(contract.Has("Absent"));
-        Assert.Equal(contract.SessionId, session!.Contract!.SessionId);
+        Assert.Equal(contract.SessionId, session.Contract!.SessionId);
         Assert.Equal(contract.Services, session.Contract.Services);
         Assert.Equal([new Capability("SequencePushes", 1)], session.Contract.ClientServices);
     }

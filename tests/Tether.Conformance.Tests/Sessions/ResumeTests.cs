@@ -58,17 +58,19 @@ public sealed class ResumeTests(Xunit.Abstractions.ITestOutputHelper output)
         var memory = new InMemoryTransport();
         EndPoint bind = useTcp ? new IPEndPoint(IPAddress.Loopback, 0) : new InMemoryEndPoint(Guid.NewGuid().ToString("N"));
         await using TetherServer server = await StartServerAsync(useTcp ? TcpTransport.Default : memory, bind, serverReceived);
-        Task pushing = Task.CompletedTask;
+        // The server's pushes start when its session does; the task is handed over through a completion source
+        // because SessionStarted runs on the server's thread, possibly after the client has connected.
+        var pushingStarted = new TaskCompletionSource<Task>(TaskCreationOptions.RunContinuationsAsynchronously);
         var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         server.SessionStarted += session => session.StateChanged += c => log.Enqueue($"{clock.ElapsedMilliseconds} server {session.Id} {c.From}->{c.To} {c.Reason}");
-        server.SessionStarted += session => pushing = Task.Run(async () =>
+        server.SessionStarted += session => pushingStarted.TrySetResult(Task.Run(async () =>
         {
             for (int i = 0; i < Messages; i++)
             {
                 await session.SendAsync(new Numbered(i));
             }
-        });
+        }));
 
         var random = new Random(useTcp ? 4242 : 2424);
         await using var proxy = useTcp ? new CuttingTcpProxy(server.LocalEndPoint!, seed: 17, minBudget: 16 * 1024, maxBudget: 160 * 1024, maxCuts: MinCuts + 10) : null;
@@ -110,7 +112,7 @@ public sealed class ResumeTests(Xunit.Abstractions.ITestOutputHelper output)
         try
         {
             await Task.WhenAll(sending, calling, serverReceived.Done, clientReceived.Done).WaitAsync(limit);
-            await pushing.WaitAsync(limit);
+            await (await pushingStarted.Task.WaitAsync(limit)).WaitAsync(limit);
         }
         catch (TimeoutException)
         {
@@ -121,7 +123,7 @@ public sealed class ResumeTests(Xunit.Abstractions.ITestOutputHelper output)
 
             string sessions = string.Join("; ", server.Sessions.Select(s => $"{s.SessionId} {s.State}"));
             Assert.Fail($"Stuck: server got {serverReceived.Received}, client got {clientReceived.Received}, sending {sending.Exception?.InnerException?.ToString() ?? sending.Status.ToString()}, calling {calling.Exception?.InnerException?.Message ?? calling.Status.ToString()}, " +
-                $"pushing {pushing.Status}, client {client.State}, pending {client.PendingCalls}, cuts {(useTcp ? proxy!.Cuts : chaos.Cuts)}, server sessions: {sessions}");
+                $"pushing {(pushingStarted.Task.IsCompleted ? pushingStarted.Task.Result.Status.ToString() : "not started")}, client {client.State}, pending {client.PendingCalls}, cuts {(useTcp ? proxy!.Cuts : chaos.Cuts)}, server sessions: {sessions}");
         }
 
         int cuts = useTcp ? proxy!.Cuts : chaos.Cuts;
