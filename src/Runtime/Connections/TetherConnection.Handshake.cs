@@ -10,6 +10,9 @@ internal sealed partial class TetherConnection
     /// <summary>Client: the current resume token (null on a session that cannot resume).</summary>
     private byte[]? _resumeToken;
 
+    /// <summary>The certificate the peer authenticated with on the session's first link (TLS, QUIC); null on plain links.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? PeerCertificate { get; private set; }
+
     /// <summary>Set by a server that must refuse this connection (for example at its connection limit): the client learns why instead of a hello.</summary>
     public TetherException? RefuseAtHandshake { get; set; }
 
@@ -155,6 +158,7 @@ internal sealed partial class TetherConnection
 
     private ValueTask CompleteHandshake(Link link)
     {
+        PeerCertificate ??= link.Transport.RemoteCertificate; // the identity the session was opened with
         link.Negotiated = true;
         Machine.MoveTo(SessionState.Active);
         _handshake.TrySetResult();

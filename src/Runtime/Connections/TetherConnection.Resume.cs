@@ -161,7 +161,7 @@ internal sealed partial class TetherConnection
         ResumeGrant grant;
         try
         {
-            grant = await registry.ResumeAsync(hello, link.Transport.TransportName).ConfigureAwait(false);
+            grant = await registry.ResumeAsync(hello, link.Transport).ConfigureAwait(false);
         }
         catch (TetherException refusal)
         {

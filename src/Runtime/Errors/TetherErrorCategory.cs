@@ -17,4 +17,7 @@ public enum TetherErrorCategory
 
     /// <summary>A configured limit was reached.</summary>
     Limit,
+
+    /// <summary>TLS: certificates, host names, ALPN, client certificates.</summary>
+    Security,
 }

@@ -3,7 +3,7 @@ namespace Tether;
 /// <summary>
 /// Every failure the framework can report. The numeric values are stable on the wire (error frames
 /// carry them) and grouped by range: 1xxx decoding and encoding, 2xxx dispatch and calls,
-/// 3xxx protocol and transport, 4xxx sessions, 5xxx limits.
+/// 3xxx protocol and transport (31xx TLS), 4xxx sessions, 5xxx limits.
 /// </summary>
 /// <remarks>The name, default message, retryability and category of each code live in <see cref="TetherErrors"/>.</remarks>
 public enum TetherErrorCode
@@ -76,6 +76,21 @@ public enum TetherErrorCode
 
     /// <summary>The connection could not be established.</summary>
     ConnectFailed = 3007,
+
+    /// <summary>The TLS handshake failed for a reason none of the more specific TLS codes names.</summary>
+    TlsHandshakeFailed = 3101,
+
+    /// <summary>The peer's certificate does not chain to a trusted authority (or is expired, revoked, or not for this use).</summary>
+    UntrustedCertificate = 3102,
+
+    /// <summary>The server's certificate is not issued for the host name the client connected to.</summary>
+    CertificateNameMismatch = 3103,
+
+    /// <summary>Client and server agree on no ALPN protocol (Tether speaks <c>tether/1</c>).</summary>
+    ApplicationProtocolMismatch = 3104,
+
+    /// <summary>The server requires a client certificate (mTLS) and the client presented none.</summary>
+    ClientCertificateRequired = 3105,
 
     /// <summary>The server offers none of the transports the client advertised (negotiation).</summary>
     NoCommonTransport = 4001,

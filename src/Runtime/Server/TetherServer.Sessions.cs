@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using System.Security.Cryptography.X509Certificates;
 using Tether.Connections;
 using Tether.Sessions;
+using Tether.Transport;
 
 namespace Tether.Server;
 
@@ -35,9 +37,10 @@ public sealed partial class TetherServer
         return _store.SaveAsync(new SessionTicket(session.Contract.SessionId, ResumeTokens.Hash(token), null, DateTimeOffset.MaxValue));
     }
 
-    async ValueTask<ResumeGrant> ISessionRegistry.ResumeAsync(ClientHello hello, string transportName)
+    async ValueTask<ResumeGrant> ISessionRegistry.ResumeAsync(ClientHello hello, TransportConnection transport)
     {
         ResumeRequest request = hello.Resume!;
+        string transportName = transport.TransportName;
         if (!_resumable.TryGetValue(request.SessionId, out TetherSession? session))
         {
             throw Rejected(request.SessionId, "no such session (unknown, expired or closed)");
@@ -58,6 +61,11 @@ public sealed partial class TetherServer
             if (!current && !(ticket.PreviousTokenHash is { } previous && ResumeTokens.Matches(request.Token, previous)))
             {
                 throw Rejected(request.SessionId, "the token does not match (wrong, already used, or another session's)");
+            }
+
+            if (!SamePeerIdentity(engine.PeerCertificate, transport.RemoteCertificate))
+            {
+                throw Rejected(request.SessionId, "the new link does not carry the client certificate the session was authenticated with");
             }
 
             await engine.DetachForResumeAsync().ConfigureAwait(false);
@@ -102,6 +110,12 @@ public sealed partial class TetherServer
             }
         }
     }
+
+    /// <summary>A session authenticated by a client certificate resumes only on a link that presents the same one.</summary>
+    private static bool SamePeerIdentity(X509Certificate2? session, X509Certificate2? link) =>
+        session is null
+        || (link is not null && session.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256)
+            == link.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256));
 
     void ISessionRegistry.Confirm(TetherConnection session) => _ = ConfirmAsync(session);
 

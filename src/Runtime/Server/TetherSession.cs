@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Security.Claims;
+using System.Security.Cryptography.X509Certificates;
 using Tether.Connections;
 
 namespace Tether.Server;
@@ -8,6 +10,7 @@ public sealed class TetherSession : TetherPeer
 {
     private readonly TetherConnection _connection;
     private ConcurrentDictionary<string, object?>? _items;
+    private ClaimsPrincipal? _principal;
 
     internal TetherSession(TetherServer server, TetherConnection connection)
     {
@@ -31,6 +34,16 @@ public sealed class TetherSession : TetherPeer
 
     /// <summary>When the connection was accepted.</summary>
     public DateTimeOffset ConnectedAt => _connection.ConnectedAt;
+
+    /// <summary>The client certificate the session was opened with (mTLS over TLS or QUIC), already validated against the trusted authorities; null otherwise.</summary>
+    /// <remarks>A resume must present the same certificate, so this never changes during the session.</remarks>
+    public X509Certificate2? ClientCertificate => _connection.PeerCertificate;
+
+    /// <summary>
+    /// Who the client is: from its certificate (authentication type <c>mTLS</c>, name = the certificate's simple name,
+    /// claims for subject, thumbprint (SHA-256) and serial number), or an anonymous principal on links without one.
+    /// </summary>
+    public ClaimsPrincipal Principal => _principal ??= CreatePrincipal(ClientCertificate);
 
     /// <summary>Application state attached to the session (a user name, an identity…).</summary>
     public ConcurrentDictionary<string, object?> Items =>
@@ -60,6 +73,25 @@ public sealed class TetherSession : TetherPeer
 
     /// <summary>Closes the session: bytes already queued still leave.</summary>
     public Task CloseAsync() => _connection.CloseAsync();
+
+    private static ClaimsPrincipal CreatePrincipal(X509Certificate2? certificate)
+    {
+        if (certificate is null)
+        {
+            return new ClaimsPrincipal(new ClaimsIdentity());
+        }
+
+        const string issuer = "tether-mtls";
+        var identity = new ClaimsIdentity(
+            [
+                new Claim(ClaimTypes.Name, certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false), ClaimValueTypes.String, issuer),
+                new Claim(ClaimTypes.X500DistinguishedName, certificate.Subject, ClaimValueTypes.String, issuer),
+                new Claim(ClaimTypes.Thumbprint, certificate.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256), ClaimValueTypes.Base64Binary, issuer),
+                new Claim(ClaimTypes.SerialNumber, certificate.SerialNumber, ClaimValueTypes.String, issuer),
+            ],
+            authenticationType: "mTLS");
+        return new ClaimsPrincipal(identity);
+    }
 
     /// <inheritdoc />
     public override string ToString() => $"session {Id} ({_connection.RemoteEndPoint}, {_connection.TransportName})";

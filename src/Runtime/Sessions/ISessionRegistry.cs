@@ -17,7 +17,9 @@ internal interface ISessionRegistry
     ValueTask RegisterAsync(TetherConnection session, byte[] token);
 
     /// <summary>Checks a resume hello and rotates the token; throws the typed refusal. The grant holds the session's resume gate until it is attached.</summary>
-    ValueTask<ResumeGrant> ResumeAsync(ClientHello hello, string transportName);
+    /// <param name="hello">The resume hello.</param>
+    /// <param name="transport">The new link: its transport name is negotiated again, its client certificate must be the session's.</param>
+    ValueTask<ResumeGrant> ResumeAsync(ClientHello hello, Transport.TransportConnection transport);
 
     /// <summary>The client showed it has the rotated token: the previous one stops working.</summary>
     void Confirm(TetherConnection session);

@@ -1,5 +1,6 @@
 using System.IO.Pipelines;
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 
 namespace Tether.Transport;
 
@@ -23,6 +24,9 @@ public abstract class TransportConnection : IDuplexPipe, IAsyncDisposable
 
     /// <summary>The peer's address.</summary>
     public abstract EndPoint? RemoteEndPoint { get; }
+
+    /// <summary>The certificate the peer authenticated with (TLS, QUIC), already validated; null on plain links or when the peer sent none.</summary>
+    public virtual X509Certificate2? RemoteCertificate => null;
 
     /// <summary>Bytes taken from <see cref="Output"/> and handed to the network so far.</summary>
     public abstract long BytesSent { get; }

@@ -19,6 +19,11 @@ public sealed class TcpConformance : ConformanceSuite
     protected override TransportUnderTest CreateTransport() => TransportUnderTest.Tcp();
 }
 
+public sealed class TlsConformance : ConformanceSuite
+{
+    protected override TransportUnderTest CreateTransport() => TransportUnderTest.Tls();
+}
+
 public sealed class InMemoryConformance : ConformanceSuite
 {
     protected override TransportUnderTest CreateTransport() => TransportUnderTest.InMemory();

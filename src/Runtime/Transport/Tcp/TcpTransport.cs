@@ -23,35 +23,35 @@ public sealed class TcpTransport : ITransportListenerFactory, ITransportConnecto
         ArgumentNullException.ThrowIfNull(endPoint);
         ArgumentNullException.ThrowIfNull(options);
         cancellationToken.ThrowIfCancellationRequested();
-        var socket = endPoint is IPEndPoint ip
-            ? new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp)
-            : new Socket(SocketType.Stream, ProtocolType.Tcp);
+        return new ValueTask<ITransportListener>(new TcpListener(Listen(endPoint, _options), _options, options));
+    }
+
+    /// <summary>A listening socket on <paramref name="endPoint"/> (shared with the TLS transport).</summary>
+    internal static Socket Listen(EndPoint endPoint, TcpTransportOptions options)
+    {
+        Socket socket = CreateSocket(endPoint);
         try
         {
             socket.Bind(endPoint);
-            socket.Listen(_options.Backlog);
+            socket.Listen(options.Backlog);
+            return socket;
         }
         catch
         {
             socket.Dispose();
             throw;
         }
-
-        return new ValueTask<ITransportListener>(new TcpListener(socket, _options, options));
     }
 
-    /// <inheritdoc />
-    public async ValueTask<TransportConnection> ConnectAsync(EndPoint endPoint, TransportConnectionOptions options, CancellationToken cancellationToken = default)
+    /// <summary>A connected socket, or a typed <see cref="TetherErrorCode.ConnectFailed"/> (shared with the TLS transport).</summary>
+    internal static async ValueTask<Socket> ConnectSocketAsync(EndPoint endPoint, TcpTransportOptions options, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(endPoint);
-        ArgumentNullException.ThrowIfNull(options);
-        var socket = endPoint is IPEndPoint ip
-            ? new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp)
-            : new Socket(SocketType.Stream, ProtocolType.Tcp);
+        Socket socket = CreateSocket(endPoint);
         try
         {
-            socket.NoDelay = _options.NoDelay;
+            socket.NoDelay = options.NoDelay;
             await socket.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
+            return socket;
         }
         catch (SocketException e)
         {
@@ -63,7 +63,18 @@ public sealed class TcpTransport : ITransportListenerFactory, ITransportConnecto
             socket.Dispose();
             throw;
         }
+    }
 
+    private static Socket CreateSocket(EndPoint endPoint) => endPoint is IPEndPoint ip
+        ? new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp)
+        : new Socket(SocketType.Stream, ProtocolType.Tcp);
+
+    /// <inheritdoc />
+    public async ValueTask<TransportConnection> ConnectAsync(EndPoint endPoint, TransportConnectionOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(endPoint);
+        ArgumentNullException.ThrowIfNull(options);
+        Socket socket = await ConnectSocketAsync(endPoint, _options, cancellationToken).ConfigureAwait(false);
         var connection = new SocketConnection(socket, options, _options.CloseTimeout);
         connection.Start();
         return connection;
