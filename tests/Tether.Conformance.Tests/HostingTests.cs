@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -6,6 +7,7 @@ using Tether.Conformance.Tests.Support;
 using Tether.Hosting;
 using Tether.Server;
 using Tether.Transport.InMemory;
+using Tether.Transport.Tls;
 
 namespace Tether.Conformance.Tests;
 
@@ -58,5 +60,59 @@ public sealed class HostingTests
 
         Assert.Contains(error.Failures, f => f.Contains(nameof(TetherServerOptions.MaxFrameSize), StringComparison.Ordinal));
         Assert.Contains(error.Failures, f => f.Contains(nameof(TetherServerOptions.HandshakeTimeout), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task UseTls_serves_and_connects_over_mtls_with_the_certificate_as_principal()
+    {
+        var probe = new Probe();
+        HostApplicationBuilder builder = Host.CreateApplicationBuilder();
+        builder.Services.AddSingleton(probe);
+        builder.Services.AddTetherServer(o => o.EndPoint = new IPEndPoint(IPAddress.Loopback, 0))
+            .AddHandler<ConformanceHandler>()
+            .UseTls(tls =>
+            {
+                tls.Certificate = TestCertificates.Server;
+                tls.TrustedAuthorities.Add(TestCertificates.Authority);
+                tls.ClientCertificates = ClientCertificateMode.Required;
+            });
+
+        using IHost host = builder.Build();
+        await host.StartAsync().Within();
+        TetherServer server = host.Services.GetRequiredService<TetherServer>();
+        var started = new TaskCompletionSource<TetherSession>(TaskCreationOptions.RunContinuationsAsynchronously);
+        server.SessionStarted += s => started.TrySetResult(s);
+
+        HostApplicationBuilder clientBuilder = Host.CreateApplicationBuilder();
+        clientBuilder.Services.AddTetherClient(o => o.EndPoint = server.LocalEndPoint)
+            .UseTls(tls =>
+            {
+                tls.Certificate = TestCertificates.Client;
+                tls.TrustedAuthorities.Add(TestCertificates.Authority);
+            });
+        using IHost clientHost = clientBuilder.Build();
+        await clientHost.StartAsync().Within();
+        TetherClient client = clientHost.Services.GetRequiredService<TetherClient>();
+
+        Assert.Equal(new EchoReply(2, "tls"), await client.RequestAsync<EchoRequest, EchoReply>(new EchoRequest(2, "tls")).Within());
+        Assert.Equal(TlsTransport.Name, client.TransportName);
+        Assert.Equal("tether-test-client", (await started.Task.Within()).Principal.Identity!.Name);
+
+        await clientHost.StopAsync().Within();
+        await host.StopAsync().Within();
+    }
+
+    [Fact]
+    public async Task A_tls_server_without_a_certificate_fails_the_host_at_start()
+    {
+        HostApplicationBuilder builder = Host.CreateApplicationBuilder();
+        builder.Services.AddTetherServer(o => o.EndPoint = new IPEndPoint(IPAddress.Loopback, 0))
+            .UseTls(tls => tls.ApplicationProtocols.Clear());
+
+        using IHost host = builder.Build();
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains(error.Failures, f => f.Contains(nameof(TetherTlsOptions.Certificate), StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains(nameof(TetherTlsOptions.ApplicationProtocols), StringComparison.Ordinal));
     }
 }

@@ -228,8 +228,10 @@ internal sealed partial class TetherConnection
     }
 
     /// <summary>Codes that say why a session (not just a link) ended; pending calls fail with them as they are.</summary>
+    /// <summary>Reasons the caller must see by their own code, not wrapped as a closed connection.</summary>
     private static bool IsSessionEnding(TetherErrorCode code) => code is TetherErrorCode.ResumeRejected or TetherErrorCode.ReplayBufferOverflow
-        or TetherErrorCode.ContractChanged or TetherErrorCode.SessionExpired or TetherErrorCode.PeerUnresponsive;
+        or TetherErrorCode.ContractChanged or TetherErrorCode.SessionExpired or TetherErrorCode.PeerUnresponsive
+        || TetherErrors.Get(code).Category == TetherErrorCategory.Security;
 
     private long ToTimestampTicks(TimeSpan span) =>
         span == Timeout.InfiniteTimeSpan || span >= TimeSpan.FromDays(365)

@@ -18,7 +18,7 @@ internal sealed class StreamConnection : PipeTransportConnection
     private readonly Socket _socket;
     private readonly Stream _stream;
     private readonly TimeSpan _closeTimeout;
-    private readonly Func<Exception, Exception?>? _translateReceiveFailure;
+    private readonly Func<Exception?, Exception?>? _explainEarlyClose;
     private Task _receiving = Task.CompletedTask;
     private Task _sending = Task.CompletedTask;
     private int _disposed;
@@ -29,15 +29,16 @@ internal sealed class StreamConnection : PipeTransportConnection
     /// <param name="remoteCertificate">The peer's validated certificate, if it sent one.</param>
     /// <param name="options">Pipe options.</param>
     /// <param name="closeTimeout">How long closing waits for queued bytes.</param>
-    /// <param name="translateReceiveFailure">Turns a failed read into the error the application sees (a typed TLS reason); null keeps the default.</param>
+    /// <param name="explainEarlyClose">Names the error the application sees when a read fails (given the exception) or the
+    /// peer closes before sending a byte (given null), such as a typed TLS reason; returning null keeps the default.</param>
     public StreamConnection(Socket socket, Stream stream, string transportName, X509Certificate2? remoteCertificate,
-        TransportConnectionOptions options, TimeSpan closeTimeout, Func<Exception, Exception?>? translateReceiveFailure = null)
+        TransportConnectionOptions options, TimeSpan closeTimeout, Func<Exception?, Exception?>? explainEarlyClose = null)
         : base(options)
     {
         _socket = socket;
         _stream = stream;
         _closeTimeout = closeTimeout;
-        _translateReceiveFailure = translateReceiveFailure;
+        _explainEarlyClose = explainEarlyClose;
         TransportName = transportName;
         RemoteCertificate = remoteCertificate;
         LocalEndPoint = socket.LocalEndPoint;
@@ -71,6 +72,11 @@ internal sealed class StreamConnection : PipeTransportConnection
                 int received = await _stream.ReadAsync(buffer).ConfigureAwait(false);
                 if (received == 0)
                 {
+                    if (BytesReceived == 0)
+                    {
+                        error = _explainEarlyClose?.Invoke(null);
+                    }
+
                     break;
                 }
 
@@ -85,7 +91,7 @@ internal sealed class StreamConnection : PipeTransportConnection
         }
         catch (Exception e)
         {
-            error = _translateReceiveFailure?.Invoke(e) ?? (IsClosing(e) ? Closed(e) : e);
+            error = (BytesReceived == 0 ? _explainEarlyClose?.Invoke(e) : null) ?? (IsClosing(e) ? Closed(e) : e);
         }
         finally
         {

@@ -6,12 +6,13 @@ using Tether.Sessions;
 using Tether.Transport;
 using Tether.Transport.InMemory;
 using Tether.Transport.Tcp;
+using Tether.Transport.Tls;
 
 namespace Tether.Conformance.Tests.Sessions;
 
 /// <summary>
 /// A session resumes on another transport than the one it started on (the server's negotiated transport is tried
-/// first), and stays resumable when the new link fails part-way through the swap.
+/// first), plain TCP to TLS and back included, and stays resumable when the new link fails part-way through the swap.
 /// </summary>
 public sealed class TransportSwapTests
 {
@@ -20,6 +21,8 @@ public sealed class TransportSwapTests
     [Theory]
     [InlineData("tcp", "inmemory")]
     [InlineData("inmemory", "tcp")]
+    [InlineData("tcp", "tls")]
+    [InlineData("tls", "tcp")]
     public async Task A_session_started_on_one_transport_resumes_on_the_other(string startOn, string swapTo)
     {
         await using var setup = await SwapSetup.StartAsync(startOn, swapTo);
@@ -119,13 +122,10 @@ public sealed class TransportSwapTests
         public static async Task<SwapSetup> StartAsync(string startOn, string swapTo, Func<long>? alternateBudget = null)
         {
             var memory = new InMemoryTransport();
-            EndPoint tcpBind = new IPEndPoint(IPAddress.Loopback, 0);
-            EndPoint memoryBind = new InMemoryEndPoint(Guid.NewGuid().ToString("N"));
-            (ITransportListenerFactory Listener, EndPoint Bind) tcp = (TcpTransport.Default, tcpBind), inMemory = (memory, memoryBind);
-            var (listener, bind) = startOn == "tcp" ? tcp : inMemory;
-            var (otherListener, otherBind) = swapTo == "tcp" ? tcp : inMemory;
+            var (listener, bind, connector) = Route(startOn, memory);
+            var (otherListener, otherBind, otherConnector) = Route(swapTo, memory);
 
-            var setup = new SwapSetup(new ChaosConnector(Connector(startOn, memory)), new ChaosConnector(Connector(swapTo, memory)) { Budget = alternateBudget });
+            var setup = new SwapSetup(new ChaosConnector(connector), new ChaosConnector(otherConnector) { Budget = alternateBudget });
             setup.Server = await ResumeTests.StartServerAsync(listener, bind, setup._serverReceived, options =>
             {
                 options.AdditionalListeners.Add(new ListenerOptions(otherListener, otherBind));
@@ -177,8 +177,12 @@ public sealed class TransportSwapTests
             }
         }
 
-        private static ITransportConnector Connector(string name, InMemoryTransport memory) =>
-            name == "tcp" ? TcpTransport.Default : memory;
+        private static (ITransportListenerFactory Listener, EndPoint Bind, ITransportConnector Connector) Route(string name, InMemoryTransport memory) => name switch
+        {
+            "tcp" => (TcpTransport.Default, new IPEndPoint(IPAddress.Loopback, 0), TcpTransport.Default),
+            "tls" => (new TlsTransport(TransportUnderTest.ServerTls()), new IPEndPoint(IPAddress.Loopback, 0), new TlsTransport(TransportUnderTest.ClientTls())),
+            _ => (memory, new InMemoryEndPoint(Guid.NewGuid().ToString("N")), memory),
+        };
 
         public async ValueTask DisposeAsync()
         {

@@ -24,6 +24,9 @@ public static class TestCertificates
     /// <summary>Client certificate (CN=tether-test-client), issued by <see cref="Authority"/>.</summary>
     public static X509Certificate2 Client => s_pki.Value.Client;
 
+    /// <summary>A second client certificate (CN=tether-second-client), issued by <see cref="Authority"/>.</summary>
+    public static X509Certificate2 SecondClient => s_pki.Value.SecondClient;
+
     /// <summary>A root nobody trusts.</summary>
     public static X509Certificate2 RogueAuthority => s_pki.Value.RogueAuthority;
 
@@ -41,6 +44,7 @@ public static class TestCertificates
             Server = CreateLeaf(Authority, "CN=localhost", server: true, "localhost");
             OtherHostServer = CreateLeaf(Authority, "CN=elsewhere.example", server: true, "elsewhere.example");
             Client = CreateLeaf(Authority, "CN=tether-test-client", server: false);
+            SecondClient = CreateLeaf(Authority, "CN=tether-second-client", server: false);
             RogueAuthority = CreateRoot("CN=Rogue Root");
             RogueServer = CreateLeaf(RogueAuthority, "CN=localhost", server: true, "localhost");
             RogueClient = CreateLeaf(RogueAuthority, "CN=rogue-client", server: false);
@@ -53,6 +57,8 @@ public static class TestCertificates
         public X509Certificate2 OtherHostServer { get; }
 
         public X509Certificate2 Client { get; }
+
+        public X509Certificate2 SecondClient { get; }
 
         public X509Certificate2 RogueAuthority { get; }
 

@@ -55,24 +55,33 @@ public sealed class TetherTlsOptions
     /// <exception cref="InvalidOperationException">A server without a certificate with its private key, an empty ALPN list, or a non-positive timeout.</exception>
     public void Validate(bool server)
     {
+        foreach (string problem in Problems(server))
+        {
+            throw new InvalidOperationException(problem);
+        }
+    }
+
+    /// <summary>Every reason the options cannot work for the given side (none when they can).</summary>
+    internal IEnumerable<string> Problems(bool server)
+    {
         if (server && (Certificate is null || !Certificate.HasPrivateKey))
         {
-            throw new InvalidOperationException("A TLS server needs Certificate, with its private key.");
+            yield return $"A TLS server needs {nameof(Certificate)}, with its private key.";
         }
 
         if (!server && Certificate is { HasPrivateKey: false })
         {
-            throw new InvalidOperationException("The client certificate has no private key.");
+            yield return $"The client {nameof(Certificate)} has no private key.";
         }
 
         if (ApplicationProtocols.Count == 0 || ApplicationProtocols.Any(string.IsNullOrEmpty))
         {
-            throw new InvalidOperationException("ApplicationProtocols must name at least one protocol, none empty.");
+            yield return $"{nameof(ApplicationProtocols)} must name at least one protocol, none empty.";
         }
 
         if (HandshakeTimeout <= TimeSpan.Zero)
         {
-            throw new InvalidOperationException("HandshakeTimeout must be positive.");
+            yield return $"{nameof(HandshakeTimeout)} must be positive.";
         }
     }
 }

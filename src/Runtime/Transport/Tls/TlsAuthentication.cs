@@ -31,10 +31,12 @@ internal sealed class TlsAuthentication
     private SslProtocols Protocols => _options.AllowTls12 ? SslProtocols.Tls12 | SslProtocols.Tls13 : SslProtocols.Tls13;
 
     /// <summary>Client: authenticates the server on <paramref name="stream"/>; throws a typed <see cref="TetherException"/> on failure.</summary>
-    public async ValueTask AuthenticateAsClientAsync(SslStream stream, EndPoint endPoint, CancellationToken cancellationToken)
+    /// <returns>Whether the server asked for a certificate this side did not have (known only without a configured certificate).</returns>
+    public async ValueTask<bool> AuthenticateAsClientAsync(SslStream stream, EndPoint endPoint, CancellationToken cancellationToken)
     {
         string host = _options.TargetHost ?? HostOf(endPoint);
         TetherException? rejection = null;
+        bool certificateRequested = false;
         var authentication = new SslClientAuthenticationOptions
         {
             TargetHost = host,
@@ -49,8 +51,20 @@ internal sealed class TlsAuthentication
             },
         };
 
+        if (_certificate is null)
+        {
+            // Called once before the handshake and again only when the server's CertificateRequest arrives; under
+            // TLS 1.3 the server refuses after the client has finished, so this is how the client learns why.
+            authentication.LocalCertificateSelectionCallback = (_, _, _, remote, _) =>
+            {
+                certificateRequested |= remote is not null;
+                return null!;
+            };
+        }
+
         await RunAsync(stream.AuthenticateAsClientAsync(authentication, CancellationToken.None), stream, () => rejection, cancellationToken).ConfigureAwait(false);
         CheckProtocol(stream);
+        return certificateRequested;
     }
 
     /// <summary>Server: authenticates the client on <paramref name="stream"/>; throws a typed <see cref="TetherException"/> on failure.</summary>
@@ -135,11 +149,36 @@ internal sealed class TlsAuthentication
         return new TetherException(TetherErrorCode.TlsHandshakeFailed, $"The TLS handshake failed: {text}", e);
     }
 
-    /// <summary>Client, after the handshake: a read that fails with a TLS alert still names a typed reason (TLS 1.3 rejects a client certificate after the client's handshake has completed).</summary>
-    public Exception? TranslateReadFailure(Exception e) =>
-        e is AuthenticationException || e.InnerException is AuthenticationException || Describe(e).Contains("alert", StringComparison.OrdinalIgnoreCase)
-            ? Translate(e)
+    /// <summary>
+    /// Client, after the handshake: why the server ended the link. TLS 1.3 lets the server refuse a client certificate
+    /// only after the client's handshake has completed, so the refusal arrives as an alert on the first read or as the
+    /// server closing before it sent a single byte.
+    /// </summary>
+    /// <param name="failure">The failed read, or null when the server closed cleanly before sending anything.</param>
+    /// <param name="certificateRequested">Whether the server asked for a certificate this side did not have.</param>
+    /// <returns>The typed error, or null when the ending says nothing about TLS.</returns>
+    public Exception? ExplainEarlyClose(Exception? failure, bool certificateRequested)
+    {
+        if (failure is not null)
+        {
+            return failure is AuthenticationException || failure.InnerException is AuthenticationException
+                || Describe(failure).Contains("alert", StringComparison.OrdinalIgnoreCase)
+                ? Translate(failure)
+                : null;
+        }
+
+        if (certificateRequested)
+        {
+            return new TetherException(TetherErrorCode.ClientCertificateRequired,
+                "The server asked for a client certificate (mTLS), none is configured, and it closed the connection after the handshake.");
+        }
+
+        return _certificate is not null
+            ? new TetherException(TetherErrorCode.UntrustedCertificate,
+                "The server closed the connection right after the TLS handshake, before sending anything: under TLS 1.3 that is how a server " +
+                "refuses a client certificate it does not trust. The server's log names its reason.")
             : null;
+    }
 
     private static string Describe(Exception e)
     {

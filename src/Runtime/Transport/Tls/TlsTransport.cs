@@ -66,9 +66,10 @@ public sealed class TlsTransport : ITransportListenerFactory, ITransportConnecto
         TlsAuthentication authentication = _client ??= new TlsAuthentication(_tls, server: false);
         Socket socket = await TcpTransport.ConnectSocketAsync(endPoint, _tcp, cancellationToken).ConfigureAwait(false);
         var stream = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
+        bool certificateRequested;
         try
         {
-            await authentication.AuthenticateAsClientAsync(stream, endPoint, cancellationToken).ConfigureAwait(false);
+            certificateRequested = await authentication.AuthenticateAsClientAsync(stream, endPoint, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -77,7 +78,7 @@ public sealed class TlsTransport : ITransportListenerFactory, ITransportConnecto
         }
 
         var connection = new StreamConnection(socket, stream, Name, stream.RemoteCertificate as System.Security.Cryptography.X509Certificates.X509Certificate2,
-            options, _tcp.CloseTimeout, authentication.TranslateReadFailure);
+            options, _tcp.CloseTimeout, failure => authentication.ExplainEarlyClose(failure, certificateRequested));
         connection.Start();
         return connection;
     }

@@ -1,0 +1,127 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Tether.Client;
+using Tether.Conformance.Tests.Sessions;
+using Tether.Conformance.Tests.Support;
+using Tether.Server;
+using Tether.Sessions;
+using Tether.Transport;
+using Tether.Transport.Tls;
+
+namespace Tether.Conformance.Tests.Tls;
+
+/// <summary>
+/// A session authenticated by a client certificate resumes only on a link that presents the same certificate; any
+/// other identity (another valid certificate, or none) is refused and starts a clean new session under its own principal.
+/// </summary>
+public sealed class TlsResumeTests
+{
+    [Fact]
+    public async Task The_same_client_certificate_resumes_the_session()
+    {
+        await using var setup = await MtlsSetup.StartAsync();
+        Guid sessionId = setup.Client.Contract!.SessionId;
+
+        ReconnectAttempt attempt = await setup.CutAndReconnectAsync(TestCertificates.Client);
+
+        Assert.True(attempt.Resumed);
+        Assert.Equal(sessionId, setup.Client.Contract!.SessionId);
+        Assert.Null(setup.Restarted);
+        Assert.Equal("tether-test-client", Assert.Single(setup.Server.Sessions).Principal.Identity!.Name);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Another_identity_cannot_resume_and_gets_a_new_session_of_its_own(bool presentsAnotherCertificate)
+    {
+        await using var setup = await MtlsSetup.StartAsync();
+        Guid sessionId = setup.Client.Contract!.SessionId;
+        var second = new TaskCompletionSource<TetherSession>(TaskCreationOptions.RunContinuationsAsynchronously);
+        setup.Server.SessionStarted += session => second.TrySetResult(session);
+
+        ReconnectAttempt attempt = await setup.CutAndReconnectAsync(presentsAnotherCertificate ? TestCertificates.SecondClient : null);
+
+        Assert.False(attempt.Resumed);
+        Assert.Equal(TetherErrorCode.ResumeRejected, setup.Restarted?.Code);
+        Assert.NotEqual(sessionId, setup.Client.Contract!.SessionId);
+        TetherSession session = await second.Task.Within();
+        Assert.Equal(setup.Client.Contract.SessionId, session.SessionId);
+        if (presentsAnotherCertificate)
+        {
+            Assert.Equal("tether-second-client", session.Principal.Identity!.Name);
+        }
+        else
+        {
+            Assert.False(session.Principal.Identity!.IsAuthenticated);
+        }
+
+        Assert.Equal(new NumberedReply(8), await setup.Client.RequestAsync<NumberedCall, NumberedReply>(new NumberedCall(4)).Within());
+    }
+
+    /// <summary>An mTLS server (client certificates optional) and a client whose certificate can change between links.</summary>
+    private sealed class MtlsSetup : IAsyncDisposable
+    {
+        private readonly SwitchingConnector _connector = new();
+        private ChaosConnector _chaos = null!;
+
+        public TetherServer Server { get; private set; } = null!;
+
+        public TetherClient Client { get; private set; } = null!;
+
+        public TetherException? Restarted { get; private set; }
+
+        public static async Task<MtlsSetup> StartAsync()
+        {
+            var setup = new MtlsSetup();
+            TetherTlsOptions serverTls = TransportUnderTest.ServerTls();
+            serverTls.ClientCertificates = ClientCertificateMode.Optional;
+            setup.Server = await ResumeTests.StartServerAsync(new TlsTransport(serverTls), new IPEndPoint(IPAddress.Loopback, 0), new SequenceRecorder(0));
+            setup._connector.Inner = ClientPresenting(TestCertificates.Client);
+            setup._chaos = new ChaosConnector(setup._connector);
+            setup.Client = new TetherClient(ResumeTests.FastReconnect(new TetherClientOptions { Transport = setup._chaos }));
+            setup.Client.SessionRestarted += reason => setup.Restarted = reason;
+            await setup.Client.ConnectAsync(setup.Server.LocalEndPoint!).Within();
+            Assert.Equal(new NumberedReply(2), await setup.Client.RequestAsync<NumberedCall, NumberedReply>(new NumberedCall(1)).Within());
+            return setup;
+        }
+
+        /// <summary>Cuts the link; the client reconnects presenting <paramref name="certificate"/> (null: none).</summary>
+        public async Task<ReconnectAttempt> CutAndReconnectAsync(X509Certificate2? certificate)
+        {
+            var reconnected = new TaskCompletionSource<ReconnectAttempt>(TaskCreationOptions.RunContinuationsAsynchronously);
+            Client.Reconnected += attempt => reconnected.TrySetResult(attempt);
+            _connector.Inner = ClientPresenting(certificate);
+            _chaos.Cut();
+            return await reconnected.Task.Within();
+        }
+
+        private static TlsTransport ClientPresenting(X509Certificate2? certificate)
+        {
+            TetherTlsOptions tls = TransportUnderTest.ClientTls();
+            tls.Certificate = certificate;
+            return new TlsTransport(tls);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Client.DisposeAsync();
+            await Server.DisposeAsync();
+        }
+    }
+
+    /// <summary>Connects through whichever transport is current, so each link can present a different identity.</summary>
+    private sealed class SwitchingConnector : ITransportConnector
+    {
+        private ITransportConnector? _inner;
+
+        public ITransportConnector Inner
+        {
+            get => Volatile.Read(ref _inner)!;
+            set => Volatile.Write(ref _inner, value);
+        }
+
+        public ValueTask<TransportConnection> ConnectAsync(EndPoint endPoint, TransportConnectionOptions options, CancellationToken cancellationToken = default) =>
+            Inner.ConnectAsync(endPoint, options, cancellationToken);
+    }
+}
