@@ -16,8 +16,8 @@ if [ "${sdk_major}" -lt "${need_sdk_major}" ]; then
   exit 1
 fi
 
-# Native packages arrive with later issues (ngtcp2 and GnuTLS for QUIC, redis-server for
-# scale-out tests); they will be installed here, with apt-get, only when missing.
+# Debian packages named as arguments (ngtcp2 and GnuTLS for QUIC, unzip, ...) are installed with apt-get,
+# only when missing.
 missing=()
 for pkg in "$@"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

@@ -5,8 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# unzip: check-package.sh lists the .nupkg.
-bash scripts/prerequisites.sh unzip
+# unzip: check-package.sh lists the .nupkg. ngtcp2 0.12.1 + its GnuTLS crypto helper: the QUIC transport
+# (run time); the -dev packages and gcc: the layout test compares the C structs with the C# bindings.
+bash scripts/prerequisites.sh unzip \
+  libngtcp2-9 libngtcp2-crypto-gnutls2 libgnutls30 \
+  libngtcp2-dev libngtcp2-crypto-gnutls-dev libgnutls28-dev gcc
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build Framework.sln -c Release -nologo -clp:ErrorsOnly

@@ -77,6 +77,9 @@ public enum TetherErrorCode
     /// <summary>The connection could not be established.</summary>
     ConnectFailed = 3007,
 
+    /// <summary>The transport cannot run on this machine (its native library is missing or of an unsupported version).</summary>
+    TransportUnavailable = 3008,
+
     /// <summary>The TLS handshake failed for a reason none of the more specific TLS codes names.</summary>
     TlsHandshakeFailed = 3101,
 

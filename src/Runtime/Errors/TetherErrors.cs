@@ -29,6 +29,7 @@ public static class TetherErrors
         new(TetherErrorCode.GoingAway, "protocol.going_away", "The peer is shutting down and takes no new calls.", true, TetherErrorCategory.Protocol),
         new(TetherErrorCode.FrameTimeout, "protocol.frame_timeout", "A frame or the opening hello did not arrive completely in time.", false, TetherErrorCategory.Protocol),
         new(TetherErrorCode.ConnectFailed, "protocol.connect_failed", "The connection could not be established.", true, TetherErrorCategory.Protocol),
+        new(TetherErrorCode.TransportUnavailable, "protocol.transport_unavailable", "The transport cannot run on this machine: its native library is missing or of an unsupported version.", false, TetherErrorCategory.Protocol),
         new(TetherErrorCode.TlsHandshakeFailed, "tls.handshake_failed", "The TLS handshake failed.", true, TetherErrorCategory.Security),
         new(TetherErrorCode.UntrustedCertificate, "tls.untrusted_certificate", "The peer's certificate does not chain to a trusted authority.", false, TetherErrorCategory.Security),
         new(TetherErrorCode.CertificateNameMismatch, "tls.name_mismatch", "The server's certificate is not issued for the host name connected to.", false, TetherErrorCategory.Security),
