@@ -37,13 +37,25 @@ internal static unsafe partial class Ngtcp2
     public const int ErrWriteMore = -240;
     public const int ErrRetry = -241;
     public const int ErrDropConnection = -242;
-    public const int ErrIdleClose = -244;
+    public const int ErrDiscardPacket = -235;
+    public const int ErrHandshakeTimeout = -246;
+    public const int ErrIdleClose = -248;
     public const int ErrCallbackFailure = -502;
 
     public const uint WriteStreamFlagNone = 0;
     public const uint WriteStreamFlagMore = 1;
     public const uint WriteStreamFlagFin = 2;
     public const uint StreamDataFlagFin = 1;
+
+    /// <summary>A CONNECTION_CLOSE transport error code for a TLS alert is this plus the alert.</summary>
+    public const ulong CryptoError = 0x100;
+
+    public const int CloseErrorTypeTransport = 0;
+    public const int CloseErrorTypeApplication = 1;
+    public const int CloseErrorTypeIdle = 3;
+
+    public const byte PacketInitial = 0x10;
+    public const byte PacketZeroRtt = 0x11;
 
     /// <summary>ngtcp2 time is in nanoseconds.</summary>
     public const ulong Millisecond = 1_000_000UL;
@@ -93,6 +105,9 @@ internal static unsafe partial class Ngtcp2
     [LibraryImport(Library, EntryPoint = "ngtcp2_connection_close_error_set_transport_error_liberr")]
     public static partial void connection_close_error_set_transport_error_liberr(ngtcp2_connection_close_error* ccerr, int liberr, byte* reason, nuint reasonlen);
 
+    [LibraryImport(Library, EntryPoint = "ngtcp2_connection_close_error_set_transport_error_tls_alert")]
+    public static partial void connection_close_error_set_transport_error_tls_alert(ngtcp2_connection_close_error* ccerr, byte tls_alert, byte* reason, nuint reasonlen);
+
     [LibraryImport(Library, EntryPoint = "ngtcp2_conn_update_pkt_tx_time")]
     public static partial void conn_update_pkt_tx_time(void* conn, ulong ts);
 
@@ -137,6 +152,9 @@ internal static unsafe partial class Ngtcp2
 
     [LibraryImport(Library, EntryPoint = "ngtcp2_conn_get_tls_alert")]
     public static partial byte conn_get_tls_alert(void* conn);
+
+    [LibraryImport(Library, EntryPoint = "ngtcp2_conn_get_connection_close_error")]
+    public static partial void conn_get_connection_close_error(void* conn, ngtcp2_connection_close_error* ccerr);
 
     [LibraryImport(Library, EntryPoint = "ngtcp2_conn_get_num_scid")]
     public static partial nuint conn_get_num_scid(void* conn);

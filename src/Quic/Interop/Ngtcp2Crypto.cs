@@ -33,6 +33,10 @@ internal static unsafe partial class Ngtcp2Crypto
     public static partial nint write_retry(byte* dest, nuint destlen, uint version, ngtcp2_cid* dcid, ngtcp2_cid* scid, ngtcp2_cid* odcid,
         byte* token, nuint tokenlen);
 
+    [LibraryImport(Library, EntryPoint = "ngtcp2_crypto_write_connection_close")]
+    public static partial nint write_connection_close(byte* dest, nuint destlen, uint version, ngtcp2_cid* dcid, ngtcp2_cid* scid, ulong error_code,
+        byte* reason, nuint reasonlen);
+
     /// <summary>Native callbacks exported by the helper, by their C names.</summary>
     public static void* Export(string name) => (void*)NativeLibrary.GetExport(s_handle.Value, name);
 

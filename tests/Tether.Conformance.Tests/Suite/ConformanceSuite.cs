@@ -28,3 +28,8 @@ public sealed class InMemoryConformance : ConformanceSuite
 {
     protected override TransportUnderTest CreateTransport() => TransportUnderTest.InMemory();
 }
+
+public sealed class QuicConformance : ConformanceSuite
+{
+    protected override TransportUnderTest CreateTransport() => TransportUnderTest.Quic();
+}

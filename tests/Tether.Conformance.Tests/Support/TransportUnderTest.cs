@@ -1,4 +1,5 @@
 using System.Net;
+using Tether.Quic;
 using Tether.Transport;
 using Tether.Transport.InMemory;
 using Tether.Transport.Tcp;
@@ -18,6 +19,15 @@ public sealed record TransportUnderTest(string Name, ITransportListenerFactory L
         var server = new TlsTransport(ServerTls());
         var client = new TlsTransport(ClientTls());
         return new(TlsTransport.Name, server, client, static () => new IPEndPoint(IPAddress.Loopback, 0));
+    }
+
+    /// <summary>QUIC (ngtcp2 + GnuTLS) with the same test PKI as <see cref="Tls"/>.</summary>
+    public static TransportUnderTest Quic(QuicTransportOptions? options = null)
+    {
+        options ??= new QuicTransportOptions { InitialRtt = TimeSpan.FromMilliseconds(1) };
+        var server = new QuicTransport(ServerTls(), options);
+        var client = new QuicTransport(ClientTls(), options);
+        return new(QuicTransport.Name, server, client, static () => new IPEndPoint(IPAddress.Loopback, 0));
     }
 
     /// <summary>Server TLS options of the test PKI (no client certificate asked for unless changed).</summary>
