@@ -262,6 +262,16 @@ internal sealed partial class QuicConnection
         }
     }
 
+    /// <summary>Ends the connection here without telling the peer (what a crashed process does); the peer learns of
+    /// it from a stateless reset when it next sends.</summary>
+    internal void TerminateSilently(Exception reason)
+    {
+        lock (_lock)
+        {
+            TerminateLocked(reason);
+        }
+    }
+
     /// <inheritdoc />
     public override async ValueTask DisposeAsync()
     {

@@ -1,6 +1,7 @@
 using System.Net;
 using Tether.Client;
 using Tether.Conformance.Tests.Support;
+using Tether.Quic;
 using Tether.Server;
 using Tether.Sessions;
 using Tether.Transport;
@@ -12,7 +13,7 @@ namespace Tether.Conformance.Tests.Sessions;
 
 /// <summary>
 /// A session resumes on another transport than the one it started on (the server's negotiated transport is tried
-/// first), plain TCP to TLS and back included, and stays resumable when the new link fails part-way through the swap.
+/// first), plain TCP to TLS or QUIC and back included, and stays resumable when the new link fails part-way through the swap.
 /// </summary>
 public sealed class TransportSwapTests
 {
@@ -23,6 +24,9 @@ public sealed class TransportSwapTests
     [InlineData("inmemory", "tcp")]
     [InlineData("tcp", "tls")]
     [InlineData("tls", "tcp")]
+    [InlineData("tcp", "quic")]
+    [InlineData("quic", "tcp")]
+    [InlineData("tls", "quic")]
     public async Task A_session_started_on_one_transport_resumes_on_the_other(string startOn, string swapTo)
     {
         await using var setup = await SwapSetup.StartAsync(startOn, swapTo);
@@ -181,6 +185,7 @@ public sealed class TransportSwapTests
         {
             "tcp" => (TcpTransport.Default, new IPEndPoint(IPAddress.Loopback, 0), TcpTransport.Default),
             "tls" => (new TlsTransport(TransportUnderTest.ServerTls()), new IPEndPoint(IPAddress.Loopback, 0), new TlsTransport(TransportUnderTest.ClientTls())),
+            "quic" => (new QuicTransport(TransportUnderTest.ServerTls()), new IPEndPoint(IPAddress.Loopback, 0), new QuicTransport(TransportUnderTest.ClientTls())),
             _ => (memory, new InMemoryEndPoint(Guid.NewGuid().ToString("N")), memory),
         };
 

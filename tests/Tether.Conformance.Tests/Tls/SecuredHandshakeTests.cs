@@ -2,17 +2,29 @@ using System.Net;
 using System.Security.Claims;
 using Tether.Client;
 using Tether.Conformance.Tests.Support;
+using Tether.Quic;
 using Tether.Server;
+using Tether.Transport;
 using Tether.Transport.Tls;
 
 namespace Tether.Conformance.Tests.Tls;
 
 /// <summary>
-/// TLS over TCP (SPEC R3.1): every handshake failure is a typed error on the side that detects it (and, where TLS
-/// tells it, on the other); mTLS gives the session its principal.
+/// Secured transports (SPEC R3.1 TLS over TCP, R3.2 QUIC): every handshake failure is a typed error on the side that
+/// detects it (and, where TLS tells it, on the other); mTLS gives the session its principal. One suite, compiled per
+/// transport, so GnuTLS under QUIC and SslStream over TCP refuse exactly the same peers the same way.
 /// </summary>
-public sealed class TlsHandshakeTests
+public abstract class SecuredHandshakeTests
 {
+    /// <summary>The transport name sessions report.</summary>
+    protected abstract string TransportName { get; }
+
+    /// <summary>A server-side transport; <paramref name="failed"/> hears each handshake it dropped.</summary>
+    protected abstract ITransportListenerFactory CreateServerTransport(TetherTlsOptions tls, Action<TlsHandshakeFailure>? failed);
+
+    /// <summary>A client-side transport.</summary>
+    protected abstract ITransportConnector CreateClientTransport(TetherTlsOptions tls);
+
     [Fact]
     public async Task A_server_certificate_from_an_untrusted_root_is_refused_by_the_client()
     {
@@ -55,9 +67,9 @@ public sealed class TlsHandshakeTests
         TetherTlsOptions client = TransportUnderTest.ClientTls();
         client.TargetHost = "localhost";
         await using TetherServer server = await StartAsync(TransportUnderTest.ServerTls());
-        await using var tether = new TetherClient(new TetherClientOptions { Transport = new TlsTransport(client) });
+        await using var tether = new TetherClient(new TetherClientOptions { Transport = CreateClientTransport(client) });
         await tether.ConnectAsync(server.LocalEndPoint!).Within();
-        Assert.Equal("tls", tether.Contract!.Transport);
+        Assert.Equal(TransportName, tether.Contract!.Transport);
     }
 
     [Fact]
@@ -109,7 +121,7 @@ public sealed class TlsHandshakeTests
         await using TetherServer server = await StartAsync(serverTls);
         var started = new TaskCompletionSource<TetherSession>(TaskCreationOptions.RunContinuationsAsynchronously);
         server.SessionStarted += s => started.TrySetResult(s);
-        await using var client = new TetherClient(new TetherClientOptions { Transport = new TlsTransport(clientTls) });
+        await using var client = new TetherClient(new TetherClientOptions { Transport = CreateClientTransport(clientTls) });
         await client.ConnectAsync(server.LocalEndPoint!).Within();
         EchoReply reply = await client.RequestAsync<EchoRequest, EchoReply>(new EchoRequest(7, "over mTLS")).Within();
         Assert.Equal("over mTLS", reply.Text);
@@ -132,7 +144,7 @@ public sealed class TlsHandshakeTests
         await using TetherServer server = await StartAsync(serverTls);
         var started = new TaskCompletionSource<TetherSession>(TaskCreationOptions.RunContinuationsAsynchronously);
         server.SessionStarted += s => started.TrySetResult(s);
-        await using var client = new TetherClient(new TetherClientOptions { Transport = new TlsTransport(TransportUnderTest.ClientTls()) });
+        await using var client = new TetherClient(new TetherClientOptions { Transport = CreateClientTransport(TransportUnderTest.ClientTls()) });
         await client.ConnectAsync(server.LocalEndPoint!).Within();
         TetherSession session = await started.Task.Within();
         Assert.Null(session.ClientCertificate);
@@ -142,19 +154,14 @@ public sealed class TlsHandshakeTests
     [Fact]
     public void A_server_without_a_certificate_is_a_configuration_error()
     {
-        var transport = new TlsTransport(new TetherTlsOptions());
+        ITransportListenerFactory transport = CreateServerTransport(new TetherTlsOptions(), failed: null);
         Assert.Throws<InvalidOperationException>(() =>
             transport.BindAsync(new IPEndPoint(IPAddress.Loopback, 0), new Transport.TransportConnectionOptions()).AsTask().GetAwaiter().GetResult());
     }
 
-    private static async Task<TetherServer> StartAsync(TetherTlsOptions tls, TaskCompletionSource<TlsHandshakeFailure>? failures = null)
+    private async Task<TetherServer> StartAsync(TetherTlsOptions tls, TaskCompletionSource<TlsHandshakeFailure>? failures = null)
     {
-        var transport = new TlsTransport(tls);
-        if (failures is not null)
-        {
-            transport.HandshakeFailed += f => failures.TrySetResult(f);
-        }
-
+        ITransportListenerFactory transport = CreateServerTransport(tls, failures is null ? null : f => failures.TrySetResult(f));
         var server = new TetherServer(new TetherServerOptions { EndPoint = new IPEndPoint(IPAddress.Loopback, 0), Transport = transport });
         server.AddHandler(new ConformanceHandler(new Probe()));
         await server.StartAsync();
@@ -162,11 +169,47 @@ public sealed class TlsHandshakeTests
     }
 
     /// <summary>Connects a Tether client and returns the typed error its connect failed with.</summary>
-    private static async Task<TetherException> ConnectFailsAsync(TetherTlsOptions serverTls, TetherTlsOptions clientTls,
+    private async Task<TetherException> ConnectFailsAsync(TetherTlsOptions serverTls, TetherTlsOptions clientTls,
         TaskCompletionSource<TlsHandshakeFailure>? failures = null)
     {
         await using TetherServer server = await StartAsync(serverTls, failures);
-        await using var client = new TetherClient(new TetherClientOptions { Transport = new TlsTransport(clientTls) });
+        await using var client = new TetherClient(new TetherClientOptions { Transport = CreateClientTransport(clientTls) });
         return await Assert.ThrowsAsync<TetherException>(() => client.ConnectAsync(server.LocalEndPoint!).Within());
     }
+}
+
+public sealed class TlsHandshakeTests : SecuredHandshakeTests
+{
+    protected override string TransportName => TlsTransport.Name;
+
+    protected override ITransportListenerFactory CreateServerTransport(TetherTlsOptions tls, Action<TlsHandshakeFailure>? failed)
+    {
+        var transport = new TlsTransport(tls);
+        if (failed is not null)
+        {
+            transport.HandshakeFailed += failed;
+        }
+
+        return transport;
+    }
+
+    protected override ITransportConnector CreateClientTransport(TetherTlsOptions tls) => new TlsTransport(tls);
+}
+
+public sealed class QuicHandshakeTests : SecuredHandshakeTests
+{
+    protected override string TransportName => QuicTransport.Name;
+
+    protected override ITransportListenerFactory CreateServerTransport(TetherTlsOptions tls, Action<TlsHandshakeFailure>? failed)
+    {
+        var transport = new QuicTransport(tls);
+        if (failed is not null)
+        {
+            transport.HandshakeFailed += failed;
+        }
+
+        return transport;
+    }
+
+    protected override ITransportConnector CreateClientTransport(TetherTlsOptions tls) => new QuicTransport(tls);
 }

@@ -1,0 +1,188 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using Tether.Client;
+using Tether.Conformance.Tests.Support;
+using Tether.Quic;
+using Tether.Quic.Connections;
+using Tether.Server;
+using Tether.Transport;
+
+namespace Tether.Conformance.Tests.Quic;
+
+/// <summary>
+/// What only QUIC has (SPEC R3.2): address validation with Retry, stateless reset, recovery from loss and reordering,
+/// many connections on one server socket, and a fast, typed failure when nobody listens.
+/// </summary>
+public sealed class QuicTransportTests
+{
+    private static readonly IPEndPoint s_loopback = new(IPAddress.Loopback, 0);
+
+    [Fact]
+    public async Task With_address_validation_every_client_is_sent_a_retry_first_and_still_connects()
+    {
+        var options = new QuicTransportOptions { ValidateAddresses = true, InitialRtt = TimeSpan.FromMilliseconds(1) };
+        await using var pair = await LinkPair.OpenAsync(options);
+
+        await pair.AssertEchoAsync(64 * 1024);
+        Assert.Equal(1, pair.Listener.Endpoint.RetriesSent);
+        Assert.Equal(0, pair.Listener.Endpoint.Refused);
+    }
+
+    [Fact]
+    public async Task A_server_that_forgot_the_connection_resets_it_statelessly()
+    {
+        await using var pair = await LinkPair.OpenAsync();
+        await pair.AssertEchoAsync(100);
+
+        // What a crashed or restarted process does: the state is gone, the socket (port) answers on.
+        pair.Server.TerminateSilently(new TetherException(TetherErrorCode.ConnectionClosed, "forgotten"));
+        await pair.Client.Output.WriteAsync(new byte[200]);
+
+        var error = await Assert.ThrowsAsync<TetherException>(async () =>
+        {
+            while (true)
+            {
+                ReadResult result = await pair.Client.Input.ReadAsync().AsTask().Within();
+                pair.Client.Input.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted)
+                {
+                    return;
+                }
+            }
+        });
+        Assert.Equal(TetherErrorCode.ConnectionClosed, error.Code);
+        Assert.Contains("stateless reset", error.Message);
+        Assert.True(pair.Listener.Endpoint.StatelessResetsSent >= 1);
+    }
+
+    [Fact]
+    public async Task Connecting_where_nobody_listens_fails_fast_with_connect_failed()
+    {
+        using var placeholder = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        placeholder.Bind(s_loopback);
+        EndPoint silent = placeholder.LocalEndPoint!;
+        placeholder.Close(); // the port is now closed: the kernel answers with ICMP port unreachable
+
+        var transport = new QuicTransport(TransportUnderTest.ClientTls());
+        var error = await Assert.ThrowsAsync<TetherException>(() => transport.ConnectAsync(silent, new TransportConnectionOptions()).AsTask().Within());
+        Assert.Equal(TetherErrorCode.ConnectFailed, error.Code);
+    }
+
+    [Fact]
+    public async Task A_server_at_its_connection_limit_refuses_more_with_a_typed_error()
+    {
+        var options = new QuicTransportOptions { MaxConnections = 1, InitialRtt = TimeSpan.FromMilliseconds(1) };
+        await using var pair = await LinkPair.OpenAsync(options);
+
+        var second = new QuicTransport(TransportUnderTest.ClientTls(), options);
+        var error = await Assert.ThrowsAsync<TetherException>(() =>
+            second.ConnectAsync(pair.Listener.EndPoint, new TransportConnectionOptions()).AsTask().Within());
+        Assert.Equal(TetherErrorCode.ConnectFailed, error.Code);
+        Assert.Contains("maximum of 1", error.Message);
+        Assert.Equal(1, pair.Listener.Endpoint.Refused);
+    }
+
+    [Fact]
+    public async Task Ten_thousand_messages_arrive_once_and_in_order_through_loss_and_reordering()
+    {
+        const int Messages = 10_000;
+        await using Harness harness = await Harness.StartAsync(TransportUnderTest.Quic());
+        await using var proxy = new LossyUdpProxy(harness.Server.LocalEndPoint!, dropRate: 0.05, reorderRate: 0.05, seed: 20261124);
+        await using var client = new TetherClient(new TetherClientOptions { Transport = harness.Transport.Connector });
+        await client.ConnectAsync(proxy.EndPoint).Within();
+
+        string text = new('q', 200); // ~1,600 full packets in all, so the 5 % loss hits dozens of them
+        Task sending = Task.Run(async () =>
+        {
+            for (int i = 0; i < Messages; i++)
+            {
+                await client.SendAsync(new Notice(i, text)).Within();
+            }
+        });
+
+        List<Notice> received = await harness.Probe.Notices.TakeAsync(Messages);
+        await sending.Within();
+        Assert.Equal(Enumerable.Range(0, Messages).Select(static i => (long)i), received.Select(static n => n.Sequence));
+        EchoReply reply = await client.RequestAsync<EchoRequest, EchoReply>(new EchoRequest(1, "after")).Within();
+        Assert.Equal("after", reply.Text);
+        Assert.True(proxy.Dropped > 0 && proxy.Reordered > 0, $"dropped {proxy.Dropped}, reordered {proxy.Reordered}");
+        Assert.False(harness.Probe.Notices.Reader.TryRead(out _)); // nothing twice
+    }
+
+    [Fact]
+    public async Task Two_hundred_clients_share_one_server_socket()
+    {
+        const int Clients = 200;
+        await using Harness harness = await Harness.StartAsync(TransportUnderTest.Quic());
+        TetherClient[] clients = await Task.WhenAll(Enumerable.Range(0, Clients).Select(_ => harness.ConnectAsync()));
+        EchoReply[] replies = await Task.WhenAll(clients.Select((c, i) => c.RequestAsync<EchoRequest, EchoReply>(new EchoRequest(i, "many")).AsTask())).Within();
+
+        Assert.Equal(Enumerable.Range(0, Clients).Select(static i => (long)i), replies.Select(static r => r.Id));
+        await harness.WaitForSessionsAsync(Clients).Within();
+        Assert.All(harness.Server.Sessions, static s => Assert.Equal("quic", s.GetInfo().Transport));
+    }
+
+    /// <summary>A client and a server QUIC connection made straight through the transport (no Tether protocol).</summary>
+    private sealed class LinkPair : IAsyncDisposable
+    {
+        private LinkPair(QuicTransport.QuicListener listener, QuicConnection client, QuicConnection server)
+        {
+            Listener = listener;
+            Client = client;
+            Server = server;
+        }
+
+        public QuicTransport.QuicListener Listener { get; }
+
+        public QuicConnection Client { get; }
+
+        public QuicConnection Server { get; }
+
+        public static async Task<LinkPair> OpenAsync(QuicTransportOptions? options = null)
+        {
+            options ??= new QuicTransportOptions { InitialRtt = TimeSpan.FromMilliseconds(1) };
+            var pipes = new TransportConnectionOptions();
+            var listener = (QuicTransport.QuicListener)await new QuicTransport(TransportUnderTest.ServerTls(), options).BindAsync(s_loopback, pipes);
+            var client = (QuicConnection)await new QuicTransport(TransportUnderTest.ClientTls(), options).ConnectAsync(listener.EndPoint, pipes).AsTask().Within();
+            var server = (QuicConnection)(await listener.AcceptAsync().AsTask().Within())!;
+            return new LinkPair(listener, client, server);
+        }
+
+        /// <summary>Sends <paramref name="size"/> bytes each way and checks they arrive intact.</summary>
+        public async Task AssertEchoAsync(int size)
+        {
+            byte[] data = new byte[size];
+            Random.Shared.NextBytes(data);
+            await Client.Output.WriteAsync(data).AsTask().Within();
+            Assert.Equal(data, await ReadExactlyAsync(Server.Input, size));
+            await Server.Output.WriteAsync(data).AsTask().Within();
+            Assert.Equal(data, await ReadExactlyAsync(Client.Input, size));
+        }
+
+        private static async Task<byte[]> ReadExactlyAsync(PipeReader reader, int size)
+        {
+            while (true)
+            {
+                ReadResult result = await reader.ReadAsync().AsTask().Within();
+                if (result.Buffer.Length >= size)
+                {
+                    byte[] bytes = result.Buffer.Slice(0, size).ToArray();
+                    reader.AdvanceTo(result.Buffer.GetPosition(size));
+                    return bytes;
+                }
+
+                Assert.False(result.IsCompleted, "the link ended early");
+                reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Client.DisposeAsync();
+            await Server.DisposeAsync();
+            await Listener.DisposeAsync();
+        }
+    }
+}
