@@ -13,7 +13,8 @@ public sealed class QuicTransportOptions
     public TimeSpan InitialRtt { get; set; } = TimeSpan.FromMilliseconds(10);
 
     /// <summary>Largest UDP payload sent. Above 1452 path-MTU discovery is switched off and the size is used as is.</summary>
-    /// <remarks>Defaults to 1452 (safe on Ethernet paths). Loopback can carry up to 65527.</remarks>
+    /// <remarks>Defaults to 1452 (safe on Ethernet paths). Loopback can carry up to 65507 over IPv4 (65487 over IPv6);
+    /// a datagram the path refuses ends the connection with a message naming this setting.</remarks>
     public int MaxUdpPayloadSize { get; set; } = 1452;
 
     /// <summary>Bytes a peer may send on the link's stream before this side reads them (per-stream flow control).</summary>
@@ -69,9 +70,9 @@ public sealed class QuicTransportOptions
             yield return $"{nameof(InitialRtt)} must be between 0 and 10 seconds.";
         }
 
-        if (MaxUdpPayloadSize is < 1200 or > 65527)
+        if (MaxUdpPayloadSize is < 1200 or > 65507)
         {
-            yield return $"{nameof(MaxUdpPayloadSize)} must be between 1200 and 65527 (QUIC's minimum and UDP's maximum).";
+            yield return $"{nameof(MaxUdpPayloadSize)} must be between 1200 and 65507 (QUIC's minimum and UDP's maximum over IPv4).";
         }
 
         if (StreamReceiveWindow < 16 * 1024 || MaxStreamReceiveWindow < StreamReceiveWindow)

@@ -115,4 +115,57 @@ public sealed class HostingTests
         Assert.Contains(error.Failures, f => f.Contains(nameof(TetherTlsOptions.Certificate), StringComparison.Ordinal));
         Assert.Contains(error.Failures, f => f.Contains(nameof(TetherTlsOptions.ApplicationProtocols), StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task UseQuic_serves_and_connects_over_quic_with_mtls()
+    {
+        var probe = new Probe();
+        HostApplicationBuilder builder = Host.CreateApplicationBuilder();
+        builder.Services.AddSingleton(probe);
+        builder.Services.AddTetherServer(o => o.EndPoint = new IPEndPoint(IPAddress.Loopback, 0))
+            .AddHandler<ConformanceHandler>()
+            .UseQuic(tls =>
+            {
+                tls.Certificate = TestCertificates.Server;
+                tls.TrustedAuthorities.Add(TestCertificates.Authority);
+                tls.ClientCertificates = ClientCertificateMode.Required;
+            }, quic => quic.InitialRtt = TimeSpan.FromMilliseconds(1));
+
+        using IHost host = builder.Build();
+        await host.StartAsync().Within();
+        TetherServer server = host.Services.GetRequiredService<TetherServer>();
+        var started = new TaskCompletionSource<TetherSession>(TaskCreationOptions.RunContinuationsAsynchronously);
+        server.SessionStarted += s => started.TrySetResult(s);
+
+        HostApplicationBuilder clientBuilder = Host.CreateApplicationBuilder();
+        clientBuilder.Services.AddTetherClient(o => o.EndPoint = server.LocalEndPoint)
+            .UseQuic(tls =>
+            {
+                tls.Certificate = TestCertificates.Client;
+                tls.TrustedAuthorities.Add(TestCertificates.Authority);
+            });
+        using IHost clientHost = clientBuilder.Build();
+        await clientHost.StartAsync().Within();
+        TetherClient client = clientHost.Services.GetRequiredService<TetherClient>();
+
+        Assert.Equal(new EchoReply(3, "quic"), await client.RequestAsync<EchoRequest, EchoReply>(new EchoRequest(3, "quic")).Within());
+        Assert.Equal(Tether.Quic.QuicTransport.Name, client.TransportName);
+        Assert.Equal("tether-test-client", (await started.Task.Within()).Principal.Identity!.Name);
+
+        await clientHost.StopAsync().Within();
+        await host.StopAsync().Within();
+    }
+
+    [Fact]
+    public async Task Unusable_quic_settings_fail_the_host_at_start()
+    {
+        HostApplicationBuilder builder = Host.CreateApplicationBuilder();
+        builder.Services.AddTetherServer(o => o.EndPoint = new IPEndPoint(IPAddress.Loopback, 0))
+            .UseQuic(tls => tls.Certificate = TestCertificates.Server, quic => quic.MaxUdpPayloadSize = 100);
+
+        using IHost host = builder.Build();
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains(error.Failures, f => f.Contains(nameof(Tether.Quic.QuicTransportOptions.MaxUdpPayloadSize), StringComparison.Ordinal));
+    }
 }

@@ -133,7 +133,13 @@ internal sealed unsafe partial class QuicConnection
 
             packets++;
             _bytesSent += written;
-            _endpoint.Send(_transmit, (int)written, _remoteAddress);
+            if (!_endpoint.Send(_transmit, (int)written, _remoteAddress))
+            {
+                // Retransmitting cannot help: every packet this size would be refused again.
+                TerminateLocked(new TetherException(TetherErrorCode.ConnectionClosed,
+                    $"A {written}-byte UDP datagram is larger than the path to {RemoteEndPoint} allows; lower {nameof(QuicTransportOptions.MaxUdpPayloadSize)}."));
+                return accepted;
+            }
         }
 
         burstEnded = packets == MaxBurst;

@@ -34,7 +34,10 @@ internal sealed partial class QuicConnection
         {
             if (_conn is null)
             {
-                throw new TetherException(TetherErrorCode.ConnectionClosed, "The QUIC connection closed before its stream opened.", _closeError);
+                // Closed right after the handshake (a TLS 1.3 server may refuse the client's certificate after the
+                // client considers the handshake done): the peer's typed reason, not a generic one.
+                throw _closeError as TetherException
+                    ?? new TetherException(TetherErrorCode.ConnectionClosed, "The QUIC connection closed before its stream opened.", _closeError);
             }
 
             long streamId;

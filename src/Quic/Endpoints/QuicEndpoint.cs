@@ -134,11 +134,16 @@ internal sealed class QuicEndpoint : IAsyncDisposable
     public void Unroute(ConnectionId id, QuicConnection connection) => _routes.TryRemove(KeyValuePair.Create(id, connection));
 
     /// <summary>Sends one packet; a full or failing socket drops it (QUIC recovers from loss).</summary>
-    public unsafe void Send(byte* packet, int length, SocketAddress destination)
+    /// <returns>False only when the packet can never be sent (larger than the path allows): a configuration error.</returns>
+    public unsafe bool Send(byte* packet, int length, SocketAddress destination)
     {
         try
         {
             _socket.SendTo(new ReadOnlySpan<byte>(packet, length), SocketFlags.None, destination);
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.MessageSize)
+        {
+            return false;
         }
         catch (SocketException)
         {
@@ -146,6 +151,8 @@ internal sealed class QuicEndpoint : IAsyncDisposable
         catch (ObjectDisposedException)
         {
         }
+
+        return true;
     }
 
     /// <summary>The stateless reset token of a connection ID this endpoint issued (derived, so it survives the connection).</summary>

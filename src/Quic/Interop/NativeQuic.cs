@@ -12,6 +12,9 @@ internal static unsafe class NativeQuic
     /// <summary>The loaded ngtcp2 version (for example <c>0.12.1</c>), or null when it cannot be loaded.</summary>
     public static string? Version { get; private set; }
 
+    /// <summary>Why QUIC cannot run here (3008), or null when it can.</summary>
+    public static string? Problem => s_problem.Value is { } problem ? $"3008 protocol.transport_unavailable: {problem}" : null;
+
     /// <summary>Whether QUIC can run on this machine.</summary>
     public static bool IsSupported => s_problem.Value is null;
 
