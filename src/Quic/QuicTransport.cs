@@ -89,8 +89,9 @@ public sealed class QuicTransport : ITransportListenerFactory, ITransportConnect
             connection.OpenStream();
             return connection;
         }
-        catch (TetherException e) when (connection.BytesReceived == 0 && TetherErrors.Get(e.Code).Category != TetherErrorCategory.Security)
+        catch (TetherException e) when (connection.BytesReceived == 0 && e.Code != TetherErrorCode.ConnectFailed)
         {
+            // Not one datagram came back (the handshake timed out, or the port is unreachable): nobody answered.
             throw new TetherException(TetherErrorCode.ConnectFailed, $"No QUIC server answered at {endPoint}: {e.Message}", e);
         }
         catch (OperationCanceledException)

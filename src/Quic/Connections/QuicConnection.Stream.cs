@@ -200,7 +200,8 @@ internal sealed partial class QuicConnection
 
                     consumed = buffer.GetPosition(acknowledged - bufferStart);
                     bufferStart = acknowledged;
-                    finished = _writerDone && _finSent && _ackedOffset >= _sentOffset;
+                    // Done when everything reached the peer, or (server) when the client never opened the stream.
+                    finished = _writerDone && ((_finSent && _ackedOffset >= _sentOffset) || (_streamId < 0 && IsServer));
                     if (burstEnded && !_terminated)
                     {
                         WakeSenderLocked(); // more may fit at once: come straight back
@@ -300,6 +301,6 @@ internal sealed partial class QuicConnection
 
         await _sending.ConfigureAwait(false);
         await _inputReader.CompleteAsync().ConfigureAwait(false);
-        _peerCertificate?.Dispose();
+        // RemoteCertificate is not disposed here: the session it identifies outlives this link (resume compares it).
     }
 }
