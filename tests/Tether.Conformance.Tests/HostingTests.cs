@@ -62,20 +62,24 @@ public sealed class HostingTests
         Assert.Contains(error.Failures, f => f.Contains(nameof(TetherServerOptions.HandshakeTimeout), StringComparison.Ordinal));
     }
 
-    [Fact]
-    public async Task UseTls_serves_and_connects_over_mtls_with_the_certificate_as_principal()
+    [Theory]
+    [InlineData("tls")]
+    [InlineData("quic")]
+    public async Task UseTls_and_UseQuic_serve_and_connect_over_mtls_with_the_certificate_as_principal(string transport)
     {
+        bool quic = transport == Tether.Quic.QuicTransport.Name;
         var probe = new Probe();
         HostApplicationBuilder builder = Host.CreateApplicationBuilder();
         builder.Services.AddSingleton(probe);
-        builder.Services.AddTetherServer(o => o.EndPoint = new IPEndPoint(IPAddress.Loopback, 0))
-            .AddHandler<ConformanceHandler>()
-            .UseTls(tls =>
-            {
-                tls.Certificate = TestCertificates.Server;
-                tls.TrustedAuthorities.Add(TestCertificates.Authority);
-                tls.ClientCertificates = ClientCertificateMode.Required;
-            });
+        TetherServerBuilder serverBuilder = builder.Services.AddTetherServer(o => o.EndPoint = new IPEndPoint(IPAddress.Loopback, 0))
+            .AddHandler<ConformanceHandler>();
+        Action<TetherTlsOptions> serverTls = tls =>
+        {
+            tls.Certificate = TestCertificates.Server;
+            tls.TrustedAuthorities.Add(TestCertificates.Authority);
+            tls.ClientCertificates = ClientCertificateMode.Required;
+        };
+        _ = quic ? serverBuilder.UseQuic(serverTls, q => q.InitialRtt = TimeSpan.FromMilliseconds(1)) : serverBuilder.UseTls(serverTls);
 
         using IHost host = builder.Build();
         await host.StartAsync().Within();
@@ -84,18 +88,19 @@ public sealed class HostingTests
         server.SessionStarted += s => started.TrySetResult(s);
 
         HostApplicationBuilder clientBuilder = Host.CreateApplicationBuilder();
-        clientBuilder.Services.AddTetherClient(o => o.EndPoint = server.LocalEndPoint)
-            .UseTls(tls =>
-            {
-                tls.Certificate = TestCertificates.Client;
-                tls.TrustedAuthorities.Add(TestCertificates.Authority);
-            });
+        TetherClientBuilder tetherClient = clientBuilder.Services.AddTetherClient(o => o.EndPoint = server.LocalEndPoint);
+        Action<TetherTlsOptions> clientTls = tls =>
+        {
+            tls.Certificate = TestCertificates.Client;
+            tls.TrustedAuthorities.Add(TestCertificates.Authority);
+        };
+        _ = quic ? tetherClient.UseQuic(clientTls) : tetherClient.UseTls(clientTls);
         using IHost clientHost = clientBuilder.Build();
         await clientHost.StartAsync().Within();
         TetherClient client = clientHost.Services.GetRequiredService<TetherClient>();
 
-        Assert.Equal(new EchoReply(2, "tls"), await client.RequestAsync<EchoRequest, EchoReply>(new EchoRequest(2, "tls")).Within());
-        Assert.Equal(TlsTransport.Name, client.TransportName);
+        Assert.Equal(new EchoReply(2, transport), await client.RequestAsync<EchoRequest, EchoReply>(new EchoRequest(2, transport)).Within());
+        Assert.Equal(transport, client.TransportName);
         Assert.Equal("tether-test-client", (await started.Task.Within()).Principal.Identity!.Name);
 
         await clientHost.StopAsync().Within();
@@ -114,46 +119,6 @@ public sealed class HostingTests
 
         Assert.Contains(error.Failures, f => f.Contains(nameof(TetherTlsOptions.Certificate), StringComparison.Ordinal));
         Assert.Contains(error.Failures, f => f.Contains(nameof(TetherTlsOptions.ApplicationProtocols), StringComparison.Ordinal));
-    }
-
-    [Fact]
-    public async Task UseQuic_serves_and_connects_over_quic_with_mtls()
-    {
-        var probe = new Probe();
-        HostApplicationBuilder builder = Host.CreateApplicationBuilder();
-        builder.Services.AddSingleton(probe);
-        builder.Services.AddTetherServer(o => o.EndPoint = new IPEndPoint(IPAddress.Loopback, 0))
-            .AddHandler<ConformanceHandler>()
-            .UseQuic(tls =>
-            {
-                tls.Certificate = TestCertificates.Server;
-                tls.TrustedAuthorities.Add(TestCertificates.Authority);
-                tls.ClientCertificates = ClientCertificateMode.Required;
-            }, quic => quic.InitialRtt = TimeSpan.FromMilliseconds(1));
-
-        using IHost host = builder.Build();
-        await host.StartAsync().Within();
-        TetherServer server = host.Services.GetRequiredService<TetherServer>();
-        var started = new TaskCompletionSource<TetherSession>(TaskCreationOptions.RunContinuationsAsynchronously);
-        server.SessionStarted += s => started.TrySetResult(s);
-
-        HostApplicationBuilder clientBuilder = Host.CreateApplicationBuilder();
-        clientBuilder.Services.AddTetherClient(o => o.EndPoint = server.LocalEndPoint)
-            .UseQuic(tls =>
-            {
-                tls.Certificate = TestCertificates.Client;
-                tls.TrustedAuthorities.Add(TestCertificates.Authority);
-            });
-        using IHost clientHost = clientBuilder.Build();
-        await clientHost.StartAsync().Within();
-        TetherClient client = clientHost.Services.GetRequiredService<TetherClient>();
-
-        Assert.Equal(new EchoReply(3, "quic"), await client.RequestAsync<EchoRequest, EchoReply>(new EchoRequest(3, "quic")).Within());
-        Assert.Equal(Tether.Quic.QuicTransport.Name, client.TransportName);
-        Assert.Equal("tether-test-client", (await started.Task.Within()).Principal.Identity!.Name);
-
-        await clientHost.StopAsync().Within();
-        await host.StopAsync().Within();
     }
 
     [Fact]

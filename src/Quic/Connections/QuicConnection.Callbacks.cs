@@ -14,47 +14,37 @@ namespace Tether.Quic.Connections;
 /// </summary>
 internal sealed unsafe partial class QuicConnection
 {
-    private static readonly Lazy<nint[]> s_cryptoCallbacks = new(static () =>
-    [
-        (nint)Ngtcp2Crypto.Export("ngtcp2_crypto_client_initial_cb"),
-        (nint)Ngtcp2Crypto.Export("ngtcp2_crypto_recv_retry_cb"),
-        (nint)Ngtcp2Crypto.Export("ngtcp2_crypto_recv_client_initial_cb"),
-        (nint)Ngtcp2Crypto.Export("ngtcp2_crypto_recv_crypto_data_cb"),
-        (nint)Ngtcp2Crypto.Export("ngtcp2_crypto_encrypt_cb"),
-        (nint)Ngtcp2Crypto.Export("ngtcp2_crypto_decrypt_cb"),
-        (nint)Ngtcp2Crypto.Export("ngtcp2_crypto_hp_mask_cb"),
-        (nint)Ngtcp2Crypto.Export("ngtcp2_crypto_update_key_cb"),
-        (nint)Ngtcp2Crypto.Export("ngtcp2_crypto_delete_crypto_aead_ctx_cb"),
-        (nint)Ngtcp2Crypto.Export("ngtcp2_crypto_delete_crypto_cipher_ctx_cb"),
-        (nint)Ngtcp2Crypto.Export("ngtcp2_crypto_get_path_challenge_data_cb"),
-        (nint)Ngtcp2Crypto.Export("ngtcp2_crypto_version_negotiation_cb"),
-    ]);
+    /// <summary>The crypto helper's ready-made callbacks, looked up once (both sides' table; each side clears what it must not have).</summary>
+    private static readonly Lazy<ngtcp2_callbacks> s_cryptoCallbacks = new(static () => new ngtcp2_callbacks
+    {
+        client_initial = Ngtcp2Crypto.Export("ngtcp2_crypto_client_initial_cb"),
+        recv_retry = Ngtcp2Crypto.Export("ngtcp2_crypto_recv_retry_cb"),
+        recv_client_initial = Ngtcp2Crypto.Export("ngtcp2_crypto_recv_client_initial_cb"),
+        recv_crypto_data = Ngtcp2Crypto.Export("ngtcp2_crypto_recv_crypto_data_cb"),
+        encrypt = Ngtcp2Crypto.Export("ngtcp2_crypto_encrypt_cb"),
+        decrypt = Ngtcp2Crypto.Export("ngtcp2_crypto_decrypt_cb"),
+        hp_mask = Ngtcp2Crypto.Export("ngtcp2_crypto_hp_mask_cb"),
+        update_key = Ngtcp2Crypto.Export("ngtcp2_crypto_update_key_cb"),
+        delete_crypto_aead_ctx = Ngtcp2Crypto.Export("ngtcp2_crypto_delete_crypto_aead_ctx_cb"),
+        delete_crypto_cipher_ctx = Ngtcp2Crypto.Export("ngtcp2_crypto_delete_crypto_cipher_ctx_cb"),
+        get_path_challenge_data = Ngtcp2Crypto.Export("ngtcp2_crypto_get_path_challenge_data_cb"),
+        version_negotiation = Ngtcp2Crypto.Export("ngtcp2_crypto_version_negotiation_cb"),
+    });
 
     private bool _statelessReset;
 
     private static ngtcp2_callbacks CreateCallbacks(bool server)
     {
-        nint[] crypto = s_cryptoCallbacks.Value;
-        ngtcp2_callbacks callbacks = default;
+        ngtcp2_callbacks callbacks = s_cryptoCallbacks.Value;
         if (server)
         {
-            callbacks.recv_client_initial = (void*)crypto[2];
+            callbacks.client_initial = null;
+            callbacks.recv_retry = null;
         }
         else
         {
-            callbacks.client_initial = (void*)crypto[0];
-            callbacks.recv_retry = (void*)crypto[1];
+            callbacks.recv_client_initial = null;
         }
-
-        callbacks.recv_crypto_data = (void*)crypto[3];
-        callbacks.encrypt = (void*)crypto[4];
-        callbacks.decrypt = (void*)crypto[5];
-        callbacks.hp_mask = (void*)crypto[6];
-        callbacks.update_key = (void*)crypto[7];
-        callbacks.delete_crypto_aead_ctx = (void*)crypto[8];
-        callbacks.delete_crypto_cipher_ctx = (void*)crypto[9];
-        callbacks.get_path_challenge_data = (void*)crypto[10];
-        callbacks.version_negotiation = (void*)crypto[11];
 
         callbacks.rand = (delegate* unmanaged<byte*, nuint, ngtcp2_rand_ctx*, void>)&Rand;
         callbacks.get_new_connection_id = (delegate* unmanaged<void*, ngtcp2_cid*, byte*, nuint, void*, int>)&GetNewConnectionId;

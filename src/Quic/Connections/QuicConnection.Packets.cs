@@ -32,9 +32,8 @@ internal sealed unsafe partial class QuicConnection
                 return false;
             }
 
-            if (!_handshakeReported && Ngtcp2.conn_get_handshake_completed(_conn) != 0)
+            if (!_handshake.Task.IsCompleted && Ngtcp2.conn_get_handshake_completed(_conn) != 0)
             {
-                _handshakeReported = true;
                 ApplicationProtocol = Tls.QuicTlsContext.SelectedProtocol(_session);
                 _handshake.TrySetResult();
                 return true;

@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Tether.Quic.Interop;
 
 namespace Tether.Quic.Connections;
@@ -155,14 +157,9 @@ internal sealed partial class QuicConnection
         {
             while (true)
             {
-                bool waitForWake;
-                lock (_lock)
-                {
-                    waitForWake = _writerDone || _terminated;
-                }
-
+                // Only this loop sets _writerDone; a stale _terminated costs one extra pass (termination also cancels the read).
                 ReadResult result;
-                if (waitForWake)
+                if (_writerDone || Volatile.Read(ref _terminated))
                 {
                     // The application finished writing: only acknowledgements (or the end) can change anything now.
                     await _wake.WaitAsync().ConfigureAwait(false);
@@ -227,18 +224,16 @@ internal sealed partial class QuicConnection
     private unsafe byte* PinUntilAcknowledged(ReadOnlyMemory<byte> segment, long streamOffset)
     {
         long end = streamOffset + segment.Length;
-        MemoryHandle pin = segment.Pin();
-        if (end > _pinnedUpTo)
+        if (end <= _pinnedUpTo)
         {
-            _pins.Enqueue((end, pin));
-            _pinnedUpTo = end;
-            return (byte*)pin.Pointer;
+            // Offered before (ngtcp2 took less than all): still pinned by the handle taken then.
+            return (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(segment.Span));
         }
 
-        // Already pinned by an earlier offer of the same bytes: this handle only served to find the address.
-        byte* pointer = (byte*)pin.Pointer;
-        pin.Dispose();
-        return pointer;
+        MemoryHandle pin = segment.Pin();
+        _pins.Enqueue((end, pin));
+        _pinnedUpTo = end;
+        return (byte*)pin.Pointer;
     }
 
     private void ReleasePinsLocked(long acknowledged)

@@ -43,7 +43,6 @@ internal sealed unsafe partial class QuicConnection : TransportConnection
     private void* _conn;
     private void* _session;
     private ulong _armedExpiry = ulong.MaxValue;
-    private bool _handshakeReported;
     private TetherException? _verifyFailure;
     private X509Certificate2? _peerCertificate;
     private Exception? _closeError;

@@ -48,8 +48,8 @@ public static class QuicHostingExtensions
     {
         services.AddOptions<TetherTlsOptions>(name).Configure(tls).ValidateOnStart();
         services.AddOptions<QuicTransportOptions>(name).Configure(quic ?? (static _ => { })).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<TetherTlsOptions>>(new Validator<TetherTlsOptions>(name, options => options.Problems(server)));
-        services.AddSingleton<IValidateOptions<QuicTransportOptions>>(new Validator<QuicTransportOptions>(name, static options =>
+        services.AddSingleton<IValidateOptions<TetherTlsOptions>>(new NamedOptionsValidator<TetherTlsOptions>(name, options => options.Problems(server)));
+        services.AddSingleton<IValidateOptions<QuicTransportOptions>>(new NamedOptionsValidator<QuicTransportOptions>(name, static options =>
             QuicTransport.IsSupported ? options.Problems() : options.Problems().Append(Tether.Quic.Interop.NativeQuic.Problem!)));
     }
 
@@ -57,19 +57,4 @@ public static class QuicHostingExtensions
         new(provider.GetRequiredService<IOptionsMonitor<TetherTlsOptions>>().Get(name),
             provider.GetRequiredService<IOptionsMonitor<QuicTransportOptions>>().Get(name),
             provider.GetService<ILogger<QuicTransport>>());
-
-    private sealed class Validator<T>(string name, Func<T, IEnumerable<string>> problems) : IValidateOptions<T>
-        where T : class
-    {
-        public ValidateOptionsResult Validate(string? optionsName, T options)
-        {
-            if (optionsName != name)
-            {
-                return ValidateOptionsResult.Skip;
-            }
-
-            List<string> found = problems(options).ToList();
-            return found.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(found);
-        }
-    }
 }

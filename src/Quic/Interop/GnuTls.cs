@@ -17,7 +17,6 @@ internal static unsafe partial class GnuTls
     public const int X509FormatDer = 0;
     public const int X509FormatPem = 1;
     public const int ErrorCertificateError = -43;
-    public const int ErrorNoApplicationProtocol = -344;
     public const int NameDns = 1;
     public const uint AlpnMandatory = 1;
     public const uint AlpnServerPrecedence = 1u << 1;

@@ -50,12 +50,9 @@ internal static unsafe partial class Ngtcp2
     /// <summary>A CONNECTION_CLOSE transport error code for a TLS alert is this plus the alert.</summary>
     public const ulong CryptoError = 0x100;
 
-    public const int CloseErrorTypeTransport = 0;
     public const int CloseErrorTypeApplication = 1;
-    public const int CloseErrorTypeIdle = 3;
 
     public const byte PacketInitial = 0x10;
-    public const byte PacketZeroRtt = 0x11;
 
     /// <summary>ngtcp2 time is in nanoseconds.</summary>
     public const ulong Millisecond = 1_000_000UL;

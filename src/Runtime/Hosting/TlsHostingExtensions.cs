@@ -48,23 +48,9 @@ public static class TlsHostingExtensions
     private static void AddTlsOptions(IServiceCollection services, string name, Action<TetherTlsOptions> configure, bool server)
     {
         services.AddOptions<TetherTlsOptions>(name).Configure(configure).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<TetherTlsOptions>>(new TlsOptionsValidator(name, server));
+        services.AddSingleton<IValidateOptions<TetherTlsOptions>>(new NamedOptionsValidator<TetherTlsOptions>(name, options => options.Problems(server)));
     }
 
     private static TlsTransport Create(IServiceProvider provider, string name) =>
         new(provider.GetRequiredService<IOptionsMonitor<TetherTlsOptions>>().Get(name), logger: provider.GetService<ILogger<TlsTransport>>());
-
-    private sealed class TlsOptionsValidator(string name, bool server) : IValidateOptions<TetherTlsOptions>
-    {
-        public ValidateOptionsResult Validate(string? optionsName, TetherTlsOptions options)
-        {
-            if (optionsName != name)
-            {
-                return ValidateOptionsResult.Skip;
-            }
-
-            List<string> problems = options.Problems(server).ToList();
-            return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
-        }
-    }
 }

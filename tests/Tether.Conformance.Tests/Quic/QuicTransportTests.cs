@@ -26,6 +26,8 @@ public sealed class QuicTransportTests
         await using var pair = await LinkPair.OpenAsync(options);
 
         await pair.AssertEchoAsync(64 * 1024);
+        Assert.Equal("tether/1", pair.Client.ApplicationProtocol);
+        Assert.Equal("tether/1", pair.Server.ApplicationProtocol);
         Assert.InRange(pair.Listener.Endpoint.RetriesSent, 1, 10); // each token-less Initial (retransmissions too) gets one
         Assert.Equal(0, pair.Listener.Endpoint.Refused);
     }
