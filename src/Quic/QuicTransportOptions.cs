@@ -17,13 +17,27 @@ public sealed class QuicTransportOptions
     /// a datagram the path refuses ends the connection with a message naming this setting.</remarks>
     public int MaxUdpPayloadSize { get; set; } = 1452;
 
-    /// <summary>Bytes a peer may send on the link's stream before this side reads them (per-stream flow control).</summary>
+    /// <summary>Bytes a peer may send on one stream (the link's, or a call's) before this side reads them (per-stream flow control).</summary>
     /// <remarks>Defaults to 1 MiB; ngtcp2 grows it up to <see cref="MaxStreamReceiveWindow"/> when the reader keeps up.</remarks>
     public int StreamReceiveWindow { get; set; } = 1024 * 1024;
 
     /// <summary>Upper bound of the auto-tuned per-stream receive window.</summary>
     /// <remarks>Defaults to 16 MiB.</remarks>
     public int MaxStreamReceiveWindow { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>Bytes a peer may send on all streams together before this side reads them (connection flow control).</summary>
+    /// <remarks>
+    /// Defaults to 16 MiB. A call whose reader stalls holds at most its stream window of it; the other calls keep
+    /// flowing while the stalled ones hold less than this.
+    /// </remarks>
+    public int ConnectionReceiveWindow { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>Calls in flight that each get a QUIC stream of their own, per direction (the peer may open this many at once).</summary>
+    /// <remarks>
+    /// Defaults to 1,000 (the default in-flight call limit of a session). Past it, calls travel on the link's stream
+    /// until streams free up (nothing waits). 0 puts every call on the link's stream.
+    /// </remarks>
+    public int MaxCallStreams { get; set; } = 1000;
 
     /// <summary>Server: connections (including handshakes in progress) one listener holds at once; further clients
     /// are refused with CONNECTION_REFUSED.</summary>
@@ -78,6 +92,16 @@ public sealed class QuicTransportOptions
         if (StreamReceiveWindow < 16 * 1024 || MaxStreamReceiveWindow < StreamReceiveWindow)
         {
             yield return $"{nameof(StreamReceiveWindow)} must be at least 16 KiB and at most {nameof(MaxStreamReceiveWindow)}.";
+        }
+
+        if (ConnectionReceiveWindow < StreamReceiveWindow)
+        {
+            yield return $"{nameof(ConnectionReceiveWindow)} must be at least {nameof(StreamReceiveWindow)}.";
+        }
+
+        if (MaxCallStreams is < 0 or > 100_000)
+        {
+            yield return $"{nameof(MaxCallStreams)} must be between 0 and 100,000.";
         }
 
         if (MaxConnections <= 0)

@@ -124,12 +124,9 @@ internal sealed unsafe partial class QuicConnection
     {
         try
         {
-            QuicConnection connection = FromUserData(userData);
-            long end = (long)(offset + length);
-            if (streamId == connection._streamId && end > connection._ackedOffset)
+            if (FromUserData(userData)._streams.TryGetValue(streamId, out QuicStream? stream))
             {
-                connection._ackedOffset = end;
-                connection.WakeSenderLocked();
+                stream.OnAcknowledged((long)(offset + length));
             }
 
             return 0;
@@ -159,11 +156,7 @@ internal sealed unsafe partial class QuicConnection
     {
         try
         {
-            QuicConnection connection = FromUserData(userData);
-            if (streamId == connection._streamId)
-            {
-                connection.OnStreamClosedLocked(applicationError);
-            }
+            FromUserData(userData).OnStreamClosedLocked(streamId, applicationError);
 
             return 0;
         }
@@ -178,11 +171,9 @@ internal sealed unsafe partial class QuicConnection
     {
         try
         {
-            QuicConnection connection = FromUserData(userData);
-            if (streamId == connection._streamId)
+            if (FromUserData(userData)._streams.TryGetValue(streamId, out QuicStream? stream))
             {
-                connection._input.Writer.Complete(new TetherException(TetherErrorCode.ConnectionClosed,
-                    $"The peer reset the link's QUIC stream (application error {applicationError})."));
+                stream.OnReset(applicationError);
             }
 
             return 0;
@@ -198,7 +189,11 @@ internal sealed unsafe partial class QuicConnection
     {
         try
         {
-            FromUserData(userData).WakeSenderLocked();
+            if (FromUserData(userData)._streams.TryGetValue(streamId, out QuicStream? stream))
+            {
+                stream.WakeLocked();
+            }
+
             return 0;
         }
         catch

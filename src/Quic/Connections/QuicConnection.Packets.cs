@@ -43,7 +43,7 @@ internal sealed unsafe partial class QuicConnection
         }
     }
 
-    /// <summary>Sends what the packets just read call for (acknowledgements, retransmissions) and re-arms the timer.</summary>
+    /// <summary>Sends what the packets just read call for (acknowledgements, retransmissions), wakes streams waiting for room, and re-arms the timer.</summary>
     public void Flush()
     {
         lock (_lock)
@@ -51,24 +51,29 @@ internal sealed unsafe partial class QuicConnection
             if (_conn is not null)
             {
                 WriteLocked();
+                WakeWaitingLocked(); // acknowledgements and MAX_DATA/MAX_STREAM_DATA may have opened room
                 ArmTimerLocked();
             }
         }
     }
 
     /// <summary>Writes control packets only (no new stream data).</summary>
-    private void WriteLocked() => WriteLocked(ReadOnlySequence<byte>.Empty, _sentOffset, offerFin: false, out _);
+    private void WriteLocked() => WriteStreamLocked(null, ReadOnlySequence<byte>.Empty, 0, offerFin: false, out _);
+
+    /// <summary>Writes control packets, and announces <paramref name="stream"/> with an empty STREAM frame if it has sent nothing yet.</summary>
+    private void WriteLocked(QuicStream stream) => WriteStreamLocked(stream, ReadOnlySequence<byte>.Empty, stream.SentOffset, offerFin: false, out _);
 
     /// <summary>
     /// Writes packets until ngtcp2 has nothing more to send (or <see cref="MaxBurst"/> packets), offering
-    /// <paramref name="data"/> (and FIN after it when <paramref name="offerFin"/>) on the link's stream.
+    /// <paramref name="data"/> (and FIN after it when <paramref name="offerFin"/>) on <paramref name="stream"/>.
     /// </summary>
+    /// <param name="stream">The stream whose data is offered; null for control packets only.</param>
     /// <param name="data">Stream bytes not yet handed to ngtcp2.</param>
     /// <param name="dataOffset">The stream offset of <paramref name="data"/>'s first byte.</param>
     /// <param name="offerFin">Whether the stream ends after <paramref name="data"/>.</param>
     /// <param name="burstEnded">Whether it stopped at <see cref="MaxBurst"/> with more possibly to send.</param>
     /// <returns>Stream bytes ngtcp2 accepted; it keeps pointing at them until they are acknowledged.</returns>
-    private long WriteLocked(in ReadOnlySequence<byte> data, long dataOffset, bool offerFin, out bool burstEnded)
+    internal long WriteStreamLocked(QuicStream? stream, in ReadOnlySequence<byte> data, long dataOffset, bool offerFin, out bool burstEnded)
     {
         burstEnded = false;
         long accepted = 0;
@@ -77,7 +82,7 @@ internal sealed unsafe partial class QuicConnection
         storage.path.remote.addr = storage.remote_addrbuf;
         ngtcp2_pkt_info info = default;
         ngtcp2_vec* vectors = stackalloc ngtcp2_vec[MaxVectors];
-        bool streamBlocked = _streamId < 0;
+        bool streamBlocked = stream is null || stream.StreamId < 0 || stream.Closed;
         ulong now = QuicClock.Now;
         int packets = 0;
         while (packets < MaxBurst)
@@ -89,10 +94,10 @@ internal sealed unsafe partial class QuicConnection
             if (!streamBlocked)
             {
                 ReadOnlySequence<byte> rest = data.Slice(accepted);
-                if (!rest.IsEmpty || (offerFin && !_finSent) || !_streamAnnounced)
+                if (!rest.IsEmpty || (offerFin && !stream!.FinSent) || !stream!.Announced)
                 {
-                    streamId = _streamId;
-                    count = FillVectors(rest, dataOffset + accepted, vectors, out offered, out bool everything);
+                    streamId = stream!.StreamId;
+                    count = FillVectors(stream, rest, dataOffset + accepted, vectors, out offered, out bool everything);
                     if (offerFin && everything)
                     {
                         flags |= Ngtcp2.WriteStreamFlagFin;
@@ -117,11 +122,11 @@ internal sealed unsafe partial class QuicConnection
 
             if (streamId >= 0 && streamBytes >= 0)
             {
-                _streamAnnounced = true;
+                stream!.Announced = true;
                 accepted += streamBytes;
                 if ((flags & Ngtcp2.WriteStreamFlagFin) != 0 && streamBytes == offered)
                 {
-                    _finSent = true;
+                    stream.FinSent = true;
                 }
             }
 
@@ -147,7 +152,7 @@ internal sealed unsafe partial class QuicConnection
     }
 
     /// <summary>Points <paramref name="vectors"/> at the start of <paramref name="data"/>, pinning each block on first use.</summary>
-    private nuint FillVectors(in ReadOnlySequence<byte> data, long dataOffset, ngtcp2_vec* vectors, out long offered, out bool everything)
+    private static nuint FillVectors(QuicStream stream, in ReadOnlySequence<byte> data, long dataOffset, ngtcp2_vec* vectors, out long offered, out bool everything)
     {
         nuint count = 0;
         offered = 0;
@@ -163,7 +168,7 @@ internal sealed unsafe partial class QuicConnection
                 continue;
             }
 
-            vectors[count].@base = PinUntilAcknowledged(segment, dataOffset + offered);
+            vectors[count].@base = stream.PinUntilAcknowledged(segment, dataOffset + offered);
             vectors[count].len = (nuint)segment.Length;
             offered += segment.Length;
             count++;
@@ -200,12 +205,12 @@ internal sealed unsafe partial class QuicConnection
             }
 
             WriteLocked();
-            WakeSenderLocked(); // pacing may have held stream data back until now
+            WakeWaitingLocked(); // pacing or loss recovery may have held stream data back until now
             ArmTimerLocked();
         }
     }
 
-    private void ArmTimerLocked()
+    internal void ArmTimerLocked()
     {
         if (_conn is null)
         {
@@ -348,7 +353,7 @@ internal sealed unsafe partial class QuicConnection
             _session = null;
         }
 
-        ReleaseAllPinsLocked();
+        EndStreamsLocked(error);
         NativeMemory.Free(_anchor);
         _anchor = null;
         NativeMemory.Free(_remoteNative);
@@ -357,10 +362,8 @@ internal sealed unsafe partial class QuicConnection
         _transmit = null;
         _self.Free();
 
-        _input.Writer.Complete(error);
         _handshake.TrySetException(error ?? new TetherException(TetherErrorCode.ConnectionClosed, "The QUIC connection closed during its handshake."));
         _ = _handshake.Task.Exception; // observed: a server connection may end before anyone awaits it
-        WakeSenderLocked();
         ThreadPool.UnsafeQueueUserWorkItem(static connection => connection.AfterTermination(), this, preferLocal: false);
     }
 

@@ -1,33 +1,37 @@
-using System.Buffers;
-using System.Diagnostics;
 using System.IO.Pipelines;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
+using System.Threading.Channels;
 using Tether.Quic.Interop;
+using Tether.Transport;
 
 namespace Tether.Quic.Connections;
 
 /// <summary>
-/// The link's stream: received bytes go into <see cref="Input"/>; the send loop hands <see cref="Output"/>'s bytes to
-/// ngtcp2 without copying and releases them only once the peer acknowledged them (ngtcp2 keeps pointing at them).
+/// The connection's streams: the link's own (the client's first bidirectional stream, id 0) behind
+/// <see cref="Input"/>/<see cref="Output"/>, and the call streams either side opens (<see cref="TryOpenStream"/>,
+/// <see cref="AcceptStreamAsync"/>), each with its own pipes, send loop and flow control.
 /// </summary>
 internal sealed partial class QuicConnection
 {
-    private readonly Pipe _input;
-    private readonly Pipe _output;
-    private readonly QuicInputReader _inputReader;
-    private readonly int _creditThreshold;
-    private readonly Queue<(long End, MemoryHandle Pin)> _pins = new();
-    private readonly SemaphoreSlim _wake = new(0, 1);
-    private Task _sending = Task.CompletedTask;
-    private long _streamId = -1;
-    private long _sentOffset;
-    private long _ackedOffset;
-    private long _pinnedUpTo;
-    private bool _finSent;
-    private bool _streamAnnounced; // a client's first (possibly empty) STREAM frame tells the server the link exists
-    private bool _writerDone;
-    private long _unreportedCredit;
+    private readonly QuicStream _link;
+    private readonly Dictionary<long, QuicStream> _streams = [];
+    private readonly List<QuicStream> _waiting = [];
+    private readonly Channel<QuicStream> _accepted = Channel.CreateUnbounded<QuicStream>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly TransportConnectionOptions _pipes;
+
+    /// <summary>Consumed bytes a stream collects before it returns them as credit (an eighth of the window, at most 64 KiB).</summary>
+    internal int CreditThreshold { get; }
+
+    /// <summary>The lock every native call for this connection holds.</summary>
+    internal Lock SyncRoot => _lock;
+
+    /// <summary>Whether the connection has ended here.</summary>
+    internal bool IsTerminated => Volatile.Read(ref _terminated);
+
+    /// <summary>Why it ended (null for a graceful close).</summary>
+    internal Exception? CloseError => _closeError;
+
+    /// <inheritdoc />
+    public override bool SupportsStreams => true;
 
     /// <summary>Client: opens the link's stream once the handshake is done, and starts sending.</summary>
     public unsafe void OpenStream()
@@ -44,83 +48,118 @@ internal sealed partial class QuicConnection
 
             long streamId;
             ThrowIfFailed(Ngtcp2.conn_open_bidi_stream(_conn, &streamId, null), "opening the link's stream");
-            _streamId = streamId;
-            WriteLocked(); // announces the stream even before the application writes, so the server can answer on it
+            _link.StreamId = streamId;
+            _streams[streamId] = _link;
+            WriteLocked(_link); // announces the stream even before the application writes, so the server can answer on it
             ArmTimerLocked();
         }
 
         StartSending();
     }
 
-    /// <summary>Starts the send loop (a server's stream is the one the client opens; until then nothing is offered).</summary>
-    public void StartSending() => _sending = Task.Run(SendLoopAsync);
+    /// <summary>Starts the link stream's send loop (a server's link stream is the one the client opens; until then nothing is offered).</summary>
+    public void StartSending() => _link.StartSending();
 
-    /// <summary>Server: the client opened the link's stream (the stream limit of 1 means there is no other).</summary>
+    /// <inheritdoc />
+    public override unsafe TransportSubstream? TryOpenStream()
+    {
+        QuicStream stream;
+        lock (_lock)
+        {
+            if (_conn is null || _link.StreamId < 0 || !_handshake.Task.IsCompletedSuccessfully)
+            {
+                return null;
+            }
+
+            long streamId;
+            if (Ngtcp2.conn_open_bidi_stream(_conn, &streamId, null) != 0)
+            {
+                return null; // the peer's stream limit (STREAM_ID_BLOCKED): the caller uses the link's stream
+            }
+
+            stream = new QuicStream(this, streamId, _pipes);
+            _streams[streamId] = stream;
+        }
+
+        stream.StartSending();
+        return stream;
+    }
+
+    /// <inheritdoc />
+    public override async ValueTask<TransportSubstream?> AcceptStreamAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await _accepted.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The peer opened a stream: the client's first is the link's; every other one is a call's.</summary>
     private void OnStreamOpenedLocked(long streamId)
     {
-        if (_streamId < 0 && IsServer)
+        if (_streams.ContainsKey(streamId))
         {
-            _streamId = streamId;
-            _streamAnnounced = true;
-            WakeSenderLocked();
+            return;
         }
+
+        if (streamId == 0 && IsServer && _link.StreamId < 0)
+        {
+            _link.StreamId = streamId;
+            _link.Announced = true;
+            _streams[streamId] = _link;
+            _link.WakeLocked();
+            return;
+        }
+
+        var stream = new QuicStream(this, streamId, _pipes) { Announced = true };
+        _streams[streamId] = stream;
+        stream.StartSending();
+        _accepted.Writer.TryWrite(stream);
     }
 
     private unsafe int OnStreamData(uint flags, long streamId, byte* data, int length)
     {
         OnStreamOpenedLocked(streamId);
-
-        if (streamId != _streamId)
+        if (!_streams.TryGetValue(streamId, out QuicStream? stream))
         {
             return Ngtcp2.ErrCallbackFailure;
         }
 
-        PipeWriter writer = _input.Writer;
-        if (length > 0)
-        {
-            writer.Write(new ReadOnlySpan<byte>(data, length));
-            // No pause threshold and an inline writer scheduler: this completes at once; the reader wakes on the pool.
-            ValueTask<FlushResult> flushed = writer.FlushAsync();
-            Debug.Assert(flushed.IsCompleted, "An input flush without a pause threshold never waits.");
-            flushed.GetAwaiter().GetResult();
-        }
-
-        if ((flags & Ngtcp2.StreamDataFlagFin) != 0)
-        {
-            writer.Complete();
-        }
-
+        stream.OnData(flags, data, length);
         return 0;
     }
 
-    private void OnStreamClosedLocked(ulong applicationError)
+    private unsafe void OnStreamClosedLocked(long streamId, ulong applicationError)
     {
-        if (applicationError != 0)
-        {
-            _input.Writer.Complete(new TetherException(TetherErrorCode.ConnectionClosed,
-                $"The link's QUIC stream closed with application error {applicationError}."));
-        }
-
-        WakeSenderLocked();
-    }
-
-    /// <summary>The reader consumed <paramref name="bytes"/>: give the peer that much more room (flow control).</summary>
-    internal unsafe void OnConsumed(long bytes)
-    {
-        if (bytes <= 0 || Interlocked.Add(ref _unreportedCredit, bytes) < _creditThreshold)
+        if (!_streams.Remove(streamId, out QuicStream? stream))
         {
             return;
         }
 
+        stream.OnClosedLocked(applicationError, connectionError: null);
+        bool remote = (streamId & 1) == (IsServer ? 0 : 1);
+        if (remote && stream != _link && _conn is not null)
+        {
+            // ngtcp2 does not raise the peer's stream limit by itself: one closed, one more allowed.
+            Ngtcp2.conn_extend_max_streams_bidi(_conn, 1);
+        }
+    }
+
+    /// <summary>Gives the peer <paramref name="credit"/> more bytes on <paramref name="stream"/> and on the connection.</summary>
+    internal unsafe void ReturnCredit(QuicStream stream, long credit)
+    {
         lock (_lock)
         {
-            long credit = Interlocked.Exchange(ref _unreportedCredit, 0);
-            if (_conn is null || _streamId < 0 || credit <= 0)
+            if (_conn is null || stream.StreamId < 0 || credit <= 0 || stream.Closed)
             {
                 return;
             }
 
-            if (Ngtcp2.conn_extend_max_stream_offset(_conn, _streamId, (ulong)credit) != 0)
+            if (Ngtcp2.conn_extend_max_stream_offset(_conn, stream.StreamId, (ulong)credit) != 0)
             {
                 return; // the stream is gone; nothing to extend
             }
@@ -131,125 +170,66 @@ internal sealed partial class QuicConnection
         }
     }
 
-    /// <summary>Makes the send loop look again (acknowledgements, more credit, a stream to send on, the end).</summary>
-    private void WakeSenderLocked()
+    /// <summary>Resets a call's stream in both directions (RESET_STREAM and STOP_SENDING).</summary>
+    internal unsafe void AbortStream(QuicStream stream)
     {
-        if (_writerDone || _terminated)
+        lock (_lock)
         {
-            if (_wake.CurrentCount == 0)
+            if (_conn is null || stream.Closed || stream.StreamId < 0)
             {
-                _wake.Release();
+                return;
             }
-        }
 
-        if (!_writerDone)
-        {
-            _output.Reader.CancelPendingRead();
-        }
-    }
-
-    private async Task SendLoopAsync()
-    {
-        PipeReader reader = _output.Reader;
-        long bufferStart = 0; // stream offset of the first byte still in the pipe (everything before is acknowledged)
-        Exception? failure = null;
-        try
-        {
-            while (true)
+            if (Ngtcp2.conn_shutdown_stream(_conn, stream.StreamId, QuicErrors.AbortCode) != 0)
             {
-                // Only this loop sets _writerDone; a stale _terminated costs one extra pass (termination also cancels the read).
-                ReadResult result;
-                if (_writerDone || Volatile.Read(ref _terminated))
-                {
-                    // The application finished writing: only acknowledgements (or the end) can change anything now.
-                    await _wake.WaitAsync().ConfigureAwait(false);
-                    if (!reader.TryRead(out result))
-                    {
-                        break;
-                    }
-                }
-                else
-                {
-                    result = await reader.ReadAsync().ConfigureAwait(false);
-                }
-
-                ReadOnlySequence<byte> buffer = result.Buffer;
-                SequencePosition consumed;
-                bool finished;
-                lock (_lock)
-                {
-                    if (_terminated)
-                    {
-                        reader.AdvanceTo(buffer.Start, buffer.End);
-                        break;
-                    }
-
-                    long acknowledged = Math.Min(_ackedOffset, bufferStart + buffer.Length);
-                    ReleasePinsLocked(acknowledged);
-                    _writerDone |= result.IsCompleted;
-                    ReadOnlySequence<byte> unsent = buffer.Slice(_sentOffset - bufferStart);
-                    bool burstEnded = false;
-                    if (_streamId >= 0 && (!unsent.IsEmpty || (_writerDone && !_finSent)))
-                    {
-                        _sentOffset += WriteLocked(unsent, _sentOffset, _writerDone, out burstEnded);
-                        ArmTimerLocked();
-                    }
-
-                    consumed = buffer.GetPosition(acknowledged - bufferStart);
-                    bufferStart = acknowledged;
-                    // Done when everything reached the peer, or (server) when the client never opened the stream.
-                    finished = _writerDone && ((_finSent && _ackedOffset >= _sentOffset) || (_streamId < 0 && IsServer));
-                    if (burstEnded && !_terminated)
-                    {
-                        WakeSenderLocked(); // more may fit at once: come straight back
-                    }
-                }
-
-                reader.AdvanceTo(consumed, buffer.End);
-                if (finished)
-                {
-                    break;
-                }
+                return; // ngtcp2 no longer knows the stream: it closed meanwhile
             }
-        }
-        catch (Exception e)
-        {
-            failure = e;
-        }
 
-        reader.Complete(failure ?? _closeError);
-    }
-
-    /// <summary>Pins the block under <paramref name="segment"/> the first time ngtcp2 is offered it.</summary>
-    private unsafe byte* PinUntilAcknowledged(ReadOnlyMemory<byte> segment, long streamOffset)
-    {
-        long end = streamOffset + segment.Length;
-        if (end <= _pinnedUpTo)
-        {
-            // Offered before (ngtcp2 took less than all): still pinned by the handle taken then.
-            return (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(segment.Span));
-        }
-
-        MemoryHandle pin = segment.Pin();
-        _pins.Enqueue((end, pin));
-        _pinnedUpTo = end;
-        return (byte*)pin.Pointer;
-    }
-
-    private void ReleasePinsLocked(long acknowledged)
-    {
-        while (_pins.TryPeek(out var pin) && pin.End <= acknowledged)
-        {
-            _pins.Dequeue().Pin.Dispose();
+            stream.OnAbortedLocked();
+            WriteLocked();
+            ArmTimerLocked();
         }
     }
 
-    private void ReleaseAllPinsLocked()
+    /// <summary>Wakes every stream whose send loop waits for flow or congestion control (something may have opened).</summary>
+    private void WakeWaitingLocked()
     {
-        while (_pins.TryDequeue(out var pin))
+        if (_waiting.Count == 0)
         {
-            pin.Pin.Dispose();
+            return;
         }
+
+        foreach (QuicStream stream in _waiting)
+        {
+            stream.WaitingForRoom = false;
+            stream.WakeLocked();
+        }
+
+        _waiting.Clear();
+    }
+
+    /// <summary>A stream's send loop parks until room opens (called by the stream under the lock).</summary>
+    internal void ParkLocked(QuicStream stream)
+    {
+        if (!stream.WaitingForRoom)
+        {
+            stream.WaitingForRoom = true;
+            _waiting.Add(stream);
+        }
+    }
+
+    /// <summary>Ends every stream (the connection has ended here).</summary>
+    private void EndStreamsLocked(Exception? error)
+    {
+        _link.OnConnectionEndedLocked(error);
+        foreach (QuicStream stream in _streams.Values)
+        {
+            stream.OnConnectionEndedLocked(error ?? new TetherException(TetherErrorCode.ConnectionClosed, "The QUIC connection closed."));
+        }
+
+        _streams.Clear();
+        _waiting.Clear();
+        _accepted.Writer.TryComplete();
     }
 
     /// <inheritdoc />
@@ -274,28 +254,14 @@ internal sealed partial class QuicConnection
     /// <inheritdoc />
     public override async ValueTask DisposeAsync()
     {
-        await _output.Writer.CompleteAsync().ConfigureAwait(false);
-        lock (_lock)
-        {
-            WakeSenderLocked();
-        }
-
-        try
-        {
-            // Graceful: what was written reaches the peer (acknowledged) before CONNECTION_CLOSE.
-            await _sending.WaitAsync(_options.CloseTimeout).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-        }
-
+        // Graceful: what was written on the link's stream reaches the peer (acknowledged) before CONNECTION_CLOSE.
+        await _link.DrainAsync(_options.CloseTimeout).ConfigureAwait(false);
         lock (_lock)
         {
             CloseLocked(null, 0);
         }
 
-        await _sending.ConfigureAwait(false);
-        await _inputReader.CompleteAsync().ConfigureAwait(false);
+        await _link.CompleteAsync().ConfigureAwait(false);
         // RemoteCertificate is not disposed here: the session it identifies outlives this link (resume compares it).
     }
 }

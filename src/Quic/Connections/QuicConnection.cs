@@ -11,13 +11,13 @@ using Tether.Transport;
 namespace Tether.Quic.Connections;
 
 /// <summary>
-/// One QUIC connection (ngtcp2 + GnuTLS) carrying one Tether link on one bidirectional stream, exposed as a
-/// <see cref="TransportConnection"/>.
+/// One QUIC connection (ngtcp2 + GnuTLS) carrying one Tether link, exposed as a <see cref="TransportConnection"/>:
+/// the link's own bidirectional stream plus one stream per call (<see cref="QuicStream"/>).
 /// </summary>
 /// <remarks>
 /// An <c>ngtcp2_conn</c> is not thread-safe, so every native call for it happens under <see cref="_lock"/>: the
-/// endpoint's receive loop (packets in), the send loop (stream data out), the timer (loss recovery, idle) and the
-/// input reader (flow-control credit) each take it briefly. Callbacks run inside those calls and only record state;
+/// endpoint's receive loop (packets in), the streams' send loops (stream data out), the timer (loss recovery, idle)
+/// and the input readers (flow-control credit) each take it briefly. Callbacks run inside those calls and only record state;
 /// pipe continuations run on the thread pool, never inside a native call.
 /// </remarks>
 internal sealed unsafe partial class QuicConnection : TransportConnection
@@ -68,20 +68,16 @@ internal sealed unsafe partial class QuicConnection : TransportConnection
         remote.Buffer.Span[..Math.Min(remote.Size, SockAddr.StorageSize)].CopyTo(new Span<byte>(_remoteNative, SockAddr.StorageSize));
         _transmit = (byte*)NativeMemory.Alloc((nuint)options.MaxUdpPayloadSize);
         _timer = TimeProvider.System.CreateTimer(static state => ((QuicConnection)state!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        _input = new Pipe(new PipeOptions(pipes.MemoryPool, PipeScheduler.ThreadPool, PipeScheduler.Inline,
-            pauseWriterThreshold: 0, resumeWriterThreshold: 0, minimumSegmentSize: pipes.MinimumSegmentSize, useSynchronizationContext: false));
-        _output = new Pipe(new PipeOptions(pipes.MemoryPool, PipeScheduler.ThreadPool, PipeScheduler.ThreadPool,
-            pauseWriterThreshold: pipes.SendBufferLimit, resumeWriterThreshold: pipes.SendBufferLimit / 2,
-            minimumSegmentSize: pipes.MinimumSegmentSize, useSynchronizationContext: false));
-        _inputReader = new QuicInputReader(this, _input.Reader);
-        _creditThreshold = Math.Max(4096, Math.Min(options.StreamReceiveWindow / 8, 64 * 1024));
+        _pipes = pipes;
+        _link = new QuicStream(this, -1, pipes);
+        CreditThreshold = Math.Max(4096, Math.Min(options.StreamReceiveWindow / 8, 64 * 1024));
     }
 
     /// <inheritdoc />
-    public override PipeReader Input => _inputReader;
+    public override PipeReader Input => _link.Input;
 
     /// <inheritdoc />
-    public override PipeWriter Output => _output.Writer;
+    public override PipeWriter Output => _link.Output;
 
     /// <inheritdoc />
     public override string TransportName => Name;
@@ -215,17 +211,17 @@ internal sealed unsafe partial class QuicConnection : TransportConnection
         }
 
         settings->max_stream_window = (ulong)_options.MaxStreamReceiveWindow;
-        settings->max_window = (ulong)_options.MaxStreamReceiveWindow * 2;
+        settings->max_window = (ulong)Math.Max((long)_options.ConnectionReceiveWindow, (long)_options.MaxStreamReceiveWindow * 2);
         settings->handshake_timeout = QuicClock.ToDuration(_tls.Options.HandshakeTimeout);
 
         Ngtcp2.transport_params_default(Ngtcp2.TransportParamsVersion, parameters);
         parameters->initial_max_stream_data_bidi_local = (ulong)_options.StreamReceiveWindow;
         parameters->initial_max_stream_data_bidi_remote = (ulong)_options.StreamReceiveWindow;
         parameters->initial_max_stream_data_uni = 0;
-        parameters->initial_max_data = (ulong)_options.StreamReceiveWindow * 2;
+        parameters->initial_max_data = (ulong)_options.ConnectionReceiveWindow;
 
-        // One link, one stream: the client opens it; neither side accepts more.
-        parameters->initial_max_streams_bidi = server ? 1UL : 0UL;
+        // The link's stream (the client opens it) plus one stream per call in flight, opened by either side.
+        parameters->initial_max_streams_bidi = (ulong)_options.MaxCallStreams + (server ? 1UL : 0UL);
         parameters->initial_max_streams_uni = 0;
         parameters->max_idle_timeout = QuicClock.ToDuration(_options.IdleTimeout);
         parameters->active_connection_id_limit = 4;

@@ -5,11 +5,11 @@ using System.Runtime.CompilerServices;
 namespace Tether.Quic.Connections;
 
 /// <summary>
-/// The link's <see cref="PipeReader"/>: the input pipe's reader, reporting every byte the application consumes so
-/// the connection can extend QUIC flow control by exactly that much. A reader that stops reading therefore stops its
+/// A stream's <see cref="PipeReader"/>: the input pipe's reader, reporting every byte the application consumes so
+/// the stream can extend QUIC flow control by exactly that much. A reader that stops reading therefore stops its
 /// peer at the stream window, and memory stays bounded by it.
 /// </summary>
-internal sealed class QuicInputReader(QuicConnection connection, PipeReader inner) : PipeReader
+internal sealed class QuicInputReader(QuicStream stream, PipeReader inner) : PipeReader
 {
     private ReadOnlySequence<byte> _lastBuffer;
 
@@ -56,7 +56,7 @@ internal sealed class QuicInputReader(QuicConnection connection, PipeReader inne
         long bytes = _lastBuffer.Slice(_lastBuffer.Start, consumed).Length;
         _lastBuffer = default;
         inner.AdvanceTo(consumed, examined);
-        connection.OnConsumed(bytes);
+        stream.OnConsumed(bytes);
     }
 
     /// <inheritdoc />

@@ -37,6 +37,22 @@ public abstract class TransportConnection : IDuplexPipe, IAsyncDisposable
     /// <summary>Cancelled once the link is closed or aborted.</summary>
     public abstract CancellationToken ConnectionClosed { get; }
 
+    /// <summary>
+    /// Whether the link can carry more ordered byte streams beside its own (QUIC): then every call travels on a
+    /// stream of its own (<see cref="TryOpenStream"/>, <see cref="AcceptStreamAsync"/>). False for TCP, TLS and
+    /// the in-memory transport, whose calls share the link's one stream.
+    /// </summary>
+    public virtual bool SupportsStreams => false;
+
+    /// <summary>
+    /// Opens a new bidirectional stream at once, or returns null when the transport has none, the link is closing, or
+    /// the peer's stream limit is reached (the caller then uses the link's own stream; nothing waits).
+    /// </summary>
+    public virtual TransportSubstream? TryOpenStream() => null;
+
+    /// <summary>Waits for the next stream the peer opened; null once the link has ended (or never carries streams).</summary>
+    public virtual ValueTask<TransportSubstream?> AcceptStreamAsync(CancellationToken cancellationToken = default) => new((TransportSubstream?)null);
+
     /// <summary>Closes the link at once, discarding unsent data; both pipes complete with <paramref name="reason"/>.</summary>
     public abstract void Abort(Exception? reason = null);
 
