@@ -69,6 +69,13 @@ internal sealed partial class FrameOutput
                     return;
                 }
 
+                if (_finishing && !_dirty)
+                {
+                    _flushing = false;
+                    CompleteWriterLocked();
+                    return;
+                }
+
                 _dirty = false;
                 _unflushed = 0;
                 link = _linkGeneration;
@@ -134,6 +141,10 @@ internal sealed partial class FrameOutput
             if (!again)
             {
                 _flushing = false;
+                if (_finishing && !_closed)
+                {
+                    CompleteWriterLocked();
+                }
             }
 
             if (peerGone && _replay is null)
@@ -172,6 +183,11 @@ internal sealed partial class FrameOutput
     /// <param name="cancellationToken">Stops the wait.</param>
     public ValueTask WaitForSpaceAsync(bool includeReplay, CancellationToken cancellationToken)
     {
+        if (Volatile.Read(ref _redirect) is { } target)
+        {
+            return target.WaitForSpaceAsync(includeReplay, cancellationToken);
+        }
+
         Task wait;
         lock (_lock)
         {

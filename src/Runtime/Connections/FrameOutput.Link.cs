@@ -27,7 +27,7 @@ internal sealed partial class FrameOutput
     public bool IsSequenced => Volatile.Read(ref _replay) is not null;
 
     /// <summary>True when the replay buffer is at its bound while a link is up: one-way sends wait for acknowledgements.</summary>
-    public bool IsReplayFull => Volatile.Read(ref _replay) is { } replay && replay.IsFull;
+    public bool IsReplayFull => Volatile.Read(ref _redirect) is { } target ? target.IsReplayFull : Volatile.Read(ref _replay) is { } replay && replay.IsFull;
 
     private bool ReplayFullLocked => _replay is { IsFull: true };
 
@@ -47,11 +47,11 @@ internal sealed partial class FrameOutput
     }
 
     /// <summary>Numbers sequenced frames from now on and keeps them until acknowledged.</summary>
-    public void EnableSequencing(MemoryPool<byte> pool, long maxBytes, int maxFrames)
+    public void EnableSequencing(MemoryPool<byte> pool, long maxBytes, int maxFrames, int chunkSize = ReplayBuffer.DefaultChunkSize)
     {
         lock (_lock)
         {
-            _replay ??= new ReplayBuffer(pool, maxBytes, maxFrames);
+            _replay ??= new ReplayBuffer(pool, maxBytes, maxFrames, chunkSize);
         }
     }
 

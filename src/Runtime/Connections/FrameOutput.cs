@@ -58,13 +58,13 @@ internal sealed partial class FrameOutput
     public long FramesWritten { get; private set; }
 
     /// <summary>True while the pipe refuses more (a flush did not complete): writers that can wait, wait.</summary>
-    public bool IsBlocked => Volatile.Read(ref _blocked);
+    public bool IsBlocked => Volatile.Read(ref _redirect) is { } target ? target.IsBlocked : Volatile.Read(ref _blocked);
 
     /// <summary>
     /// True when the send queue (written and not yet handed to the network) is at its bound, or on a resumable session
     /// the replay buffer is: pushes are refused.
     /// </summary>
-    public bool IsFull => IsBlocked || IsReplayFull || QueuedBytes >= _sendQueueLimit;
+    public bool IsFull => Volatile.Read(ref _redirect) is { } target ? target.IsFull : IsBlocked || IsReplayFull || QueuedBytes >= _sendQueueLimit;
 
     public bool IsClosed => Volatile.Read(ref _closed);
 
@@ -82,6 +82,11 @@ internal sealed partial class FrameOutput
         {
             throw new TetherException(TetherErrorCode.MessageTooLarge,
                 $"A {payloadLength:N0}-byte message exceeds the peer's maximum frame size of {PeerMaxFrameSize:N0} bytes.");
+        }
+
+        if (_redirect is { } target)
+        {
+            return target.BeginFrameCore(type, flags, callId, messageId, payloadLength, requireRoom); // a call moved to the link's stream (see FoldInto)
         }
 
         Span<byte> span = BeginRaw(FrameHeader.Size + payloadLength, FrameParser.IsSequenced(type, callId), requireRoom);
@@ -109,7 +114,14 @@ internal sealed partial class FrameOutput
     private Span<byte> BeginRaw(int totalLength, bool sequenced, bool requireRoom)
     {
         _lock.Enter();
-        if (_closed)
+        if (_redirect is { } target)
+        {
+            // The call moved to the link's output while this writer was on its way in (FoldInto).
+            _lock.Exit();
+            return target.BeginRaw(totalLength, sequenced, requireRoom);
+        }
+
+        if (_closed || _finishing)
         {
             _lock.Exit();
             throw new TetherException(TetherErrorCode.ConnectionClosed);
@@ -146,6 +158,13 @@ internal sealed partial class FrameOutput
     /// <summary>Commits the frame opened by <see cref="BeginFrame"/>, releases the lock and flushes unless a flush or batch will.</summary>
     public void EndFrame(int payloadLength)
     {
+        // Set only under this lock while no frame is open here: a frame begun after it was set was begun there.
+        if (_redirect is { } target)
+        {
+            target.EndFrame(payloadLength);
+            return;
+        }
+
         int total = FrameHeader.Size + payloadLength;
         FramesWritten++;
         if (_pendingSequenced)
@@ -198,6 +217,12 @@ internal sealed partial class FrameOutput
     /// <summary>Releases the lock without committing the frame (nothing was advanced, so nothing is sent).</summary>
     public void AbortFrame()
     {
+        if (_redirect is { } target)
+        {
+            target.AbortFrame();
+            return;
+        }
+
         _pendingSequenced = false;
         _lock.Exit();
     }

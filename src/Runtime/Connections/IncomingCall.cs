@@ -42,11 +42,15 @@ internal sealed class IncomingCall : CallContext
 
     public override TetherPeer? Peer => _connection!.Peer;
 
-    private FrameOutput Output => _connection!.Output;
+    /// <summary>The call's own stream, or null when it came on the link's.</summary>
+    public CallLane? Lane { get; private set; }
 
-    public void Start(TetherConnection connection, uint callId, int messageId, bool expectsReply, bool stream)
+    private FrameOutput Output => Lane?.Output ?? _connection!.Output;
+
+    public void Start(TetherConnection connection, uint callId, int messageId, bool expectsReply, bool stream, CallLane? lane = null)
     {
         _connection = connection;
+        Lane = lane;
         CallId = callId;
         MessageId = messageId;
         ExpectsReply = expectsReply;
@@ -92,6 +96,7 @@ internal sealed class IncomingCall : CallContext
         }
 
         _connection = null;
+        Lane = null;
         CallId = 0;
     }
 

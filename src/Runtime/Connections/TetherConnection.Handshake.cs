@@ -161,6 +161,7 @@ internal sealed partial class TetherConnection
         PeerCertificate ??= link.Transport.RemoteCertificate; // the identity the session was opened with
         link.Negotiated = true;
         Machine.MoveTo(SessionState.Active);
+        StartAcceptingLanes(link);
         _handshake.TrySetResult();
         link.Ready.TrySetResult();
         return default;

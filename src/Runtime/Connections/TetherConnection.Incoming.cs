@@ -30,7 +30,11 @@ internal sealed partial class TetherConnection
     /// dispatch returns, so the pipe can advance past it at once. A handler that completes synchronously is
     /// answered here, in the same batch; otherwise its completion answers it later.
     /// </summary>
-    private ValueTask OnIncomingCall(in FrameHeader header, in ReadOnlySequence<byte> payload, bool expectsReply)
+    /// <param name="header">The frame.</param>
+    /// <param name="payload">Its payload.</param>
+    /// <param name="expectsReply">A request, not a one-way message.</param>
+    /// <param name="lane">The call's own stream, or null when it came on the link's.</param>
+    private ValueTask OnIncomingCall(in FrameHeader header, in ReadOnlySequence<byte> payload, bool expectsReply, CallLane? lane = null)
     {
         bool stream = (header.Flags & FrameFlags.Stream) != 0;
         if (expectsReply && header.CallId == 0)
@@ -41,20 +45,20 @@ internal sealed partial class TetherConnection
 
         if (Volatile.Read(ref _draining))
         {
-            RefuseCall(header, expectsReply, TetherErrorCode.GoingAway, "The server is shutting down and takes no new calls.");
+            RefuseCall(header, expectsReply, TetherErrorCode.GoingAway, "The server is shutting down and takes no new calls.", lane);
             return default;
         }
 
         if (!_settings.Handlers.TryGetRoute(header.MessageId, out HandlerRoute route))
         {
-            RefuseCall(header, expectsReply, TetherErrorCode.UnknownMessage, $"No handler takes message id {header.MessageId}.");
+            RefuseCall(header, expectsReply, TetherErrorCode.UnknownMessage, $"No handler takes message id {header.MessageId}.", lane);
             return default;
         }
 
         if (expectsReply && stream != (route.Kind == MethodKind.ServerStreaming))
         {
             RefuseCall(header, expectsReply, TetherErrorCode.UnexpectedReply,
-                stream ? $"Message id {header.MessageId} starts a {route.Kind} method, not a stream." : $"Message id {header.MessageId} starts a stream; call it as one.");
+                stream ? $"Message id {header.MessageId} starts a {route.Kind} method, not a stream." : $"Message id {header.MessageId} starts a stream; call it as one.", lane);
             return default;
         }
 
@@ -63,7 +67,7 @@ internal sealed partial class TetherConnection
             if (expectsReply)
             {
                 RefuseCall(header, expectsReply, TetherErrorCode.InFlightCallsExceeded,
-                    $"The session already runs {_settings.MaxInFlightCalls} calls.");
+                    $"The session already runs {_settings.MaxInFlightCalls} calls.", lane);
                 return default;
             }
 
@@ -71,13 +75,25 @@ internal sealed partial class TetherConnection
             return WaitForInFlightBelowLimitThenDispatchAsync(header, payload.ToArray());
         }
 
-        Dispatch(header, payload, expectsReply, stream, route);
+        Dispatch(header, payload, expectsReply, stream, route, lane);
         return default;
     }
 
-    private void RefuseCall(in FrameHeader header, bool expectsReply, TetherErrorCode code, string message)
+    private void RefuseCall(in FrameHeader header, bool expectsReply, TetherErrorCode code, string message, CallLane? lane = null)
     {
-        if (expectsReply)
+        if (lane is not null)
+        {
+            try
+            {
+                lane.Output.WriteError(FrameType.Error, header.CallId, code, message);
+            }
+            catch (TetherException)
+            {
+            }
+
+            EndLaneOutput(lane);
+        }
+        else if (expectsReply)
         {
             TryWriteCallError(header.CallId, code, message);
         }
@@ -131,12 +147,18 @@ internal sealed partial class TetherConnection
         }
     }
 
-    private void Dispatch(in FrameHeader header, in ReadOnlySequence<byte> payload, bool expectsReply, bool stream, HandlerRoute route)
+    private void Dispatch(in FrameHeader header, in ReadOnlySequence<byte> payload, bool expectsReply, bool stream, HandlerRoute route, CallLane? lane = null)
     {
         // The receive loop keeps one call object for itself: a handler that completes synchronously hands it back at
         // once, so the common path takes no lock. A call that goes asynchronous keeps its object until it completes.
-        IncomingCall? call = _receiveLoopCall;
-        _receiveLoopCall = null;
+        // Call streams have loops of their own, which share the pool instead.
+        bool onReceiveLoop = lane is null;
+        IncomingCall? call = onReceiveLoop ? _receiveLoopCall : null;
+        if (onReceiveLoop)
+        {
+            _receiveLoopCall = null;
+        }
+
         if (call is null)
         {
             lock (_callsLock)
@@ -147,7 +169,7 @@ internal sealed partial class TetherConnection
 
         Interlocked.Increment(ref _inFlight);
         Counters.CallStarted();
-        call.Start(this, header.CallId, header.MessageId, expectsReply, stream);
+        call.Start(this, header.CallId, header.MessageId, expectsReply, stream, lane);
         ValueTask completion;
         try
         {
@@ -158,13 +180,13 @@ internal sealed partial class TetherConnection
         }
         catch (Exception e)
         {
-            Complete(call, e, onReceiveLoop: true);
+            Complete(call, e, onReceiveLoop);
             return;
         }
 
         if (completion.IsCompleted)
         {
-            Complete(call, Observe(completion), onReceiveLoop: true);
+            Complete(call, Observe(completion), onReceiveLoop);
             return;
         }
 
@@ -231,6 +253,11 @@ internal sealed partial class TetherConnection
         catch (TetherException)
         {
             // The connection closed while answering; the caller learns that from the closed connection.
+        }
+
+        if (call.Lane is { } lane)
+        {
+            EndLaneOutput(lane); // answered: this side's direction of the call's stream ends
         }
 
         call.Reset();

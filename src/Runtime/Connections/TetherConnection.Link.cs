@@ -134,6 +134,8 @@ internal sealed partial class TetherConnection
             Output.Close();
         }
 
+        DetachLanes(resumable, link.Transport.SupportsStreams);
+
         try
         {
             if (!SessionClosing)

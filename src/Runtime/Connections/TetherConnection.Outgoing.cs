@@ -43,7 +43,7 @@ internal sealed partial class TetherConnection
         call.RegisterCancellation(cancellationToken);
         try
         {
-            Output.WriteMessage(FrameType.Request, FrameFlags.None, call.CallId, in request);
+            (TryOpenLane(call.CallId) ?? Output).WriteMessage(FrameType.Request, FrameFlags.None, call.CallId, in request);
             return null;
         }
         catch (Exception e)
@@ -74,7 +74,7 @@ internal sealed partial class TetherConnection
 
         try
         {
-            Output.WriteMessage(FrameType.Request, FrameFlags.Stream, call.CallId, in request);
+            (TryOpenLane(call.CallId) ?? Output).WriteMessage(FrameType.Request, FrameFlags.Stream, call.CallId, in request);
         }
         catch
         {
@@ -204,7 +204,7 @@ internal sealed partial class TetherConnection
             return;
         }
 
-        TrySendCancel(callId);
+        SendCancel(callId);
         var reason = new TetherException(timedOut ? TetherErrorCode.CallTimedOut : TetherErrorCode.CallCanceled);
         call.Fail(timedOut ? reason : new OperationCanceledException("The call was cancelled.", reason, call.CancellationToken));
     }

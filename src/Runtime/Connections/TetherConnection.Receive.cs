@@ -132,6 +132,11 @@ internal sealed partial class TetherConnection
             ConfirmResume(link);
         }
 
+        if (IsRepeatOfMovedFrame(header))
+        {
+            return default; // already handled when it arrived on the call's own stream, before the link was lost
+        }
+
         switch (header.Type)
         {
             case FrameType.Request:
@@ -164,6 +169,9 @@ internal sealed partial class TetherConnection
             case FrameType.GoAway:
                 OnGoAway(header, payload);
                 return default;
+            case FrameType.Moved:
+                OnMoved(header, payload);
+                return default;
             default:
                 ProtocolError(TetherErrorCode.ProtocolViolation, $"Unexpected {header.Type} frame after the handshake.");
                 return default;
@@ -185,7 +193,7 @@ internal sealed partial class TetherConnection
         {
             if (_pending.TryRemove(header.CallId) is { } removed)
             {
-                TrySendCancel(header.CallId);
+                SendCancel(header.CallId);
                 removed.Fail(e);
             }
 

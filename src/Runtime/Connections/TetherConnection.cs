@@ -207,6 +207,7 @@ internal sealed partial class TetherConnection
         Machine.TryMoveTo(SessionState.Closed, _closeReason?.Message);
         Output.Close();
         Output.DisposeReplay();
+        CloseLanes();
         var closedError = _closeReason as TetherException is { } typed && IsSessionEnding(typed.Code)
             ? new TetherException(typed.Code, typed.Message, typed)
             : new TetherException(TetherErrorCode.ConnectionClosed,

@@ -83,7 +83,7 @@ public static class FrameParser
     /// </summary>
     public static bool IsSequenced(FrameType type, uint callId) => type switch
     {
-        FrameType.Request or FrameType.Response or FrameType.Message or FrameType.StreamItem or FrameType.End or FrameType.Cancel => true,
+        FrameType.Request or FrameType.Response or FrameType.Message or FrameType.StreamItem or FrameType.End or FrameType.Cancel or FrameType.Moved => true,
         FrameType.Error => callId != 0,
         _ => false,
     };
@@ -93,7 +93,7 @@ public static class FrameParser
     {
         FrameType.Response => (flags & ~FrameFlags.Empty) == 0,
         FrameType.Request => (flags & ~FrameFlags.Stream) == 0,
-        >= FrameType.Hello and <= FrameType.GoAway => flags == FrameFlags.None,
+        >= FrameType.Hello and <= FrameType.Moved => flags == FrameFlags.None,
         _ => false,
     };
 }

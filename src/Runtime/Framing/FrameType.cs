@@ -38,4 +38,11 @@ public enum FrameType : byte
 
     /// <summary>The sender takes no new calls: code in the message-id field, last call id it will process in the call-id field.</summary>
     GoAway = 0x0C,
+
+    /// <summary>
+    /// After a resume: the frames of a call that had its own QUIC stream continue on the link's stream. Call id = the
+    /// call; message-id field 0 when it is the sender's call, 1 when it is the receiver's; payload <c>u64</c> = the number,
+    /// on the call's stream, of the first of its frames that follow (the receiver drops those it already has).
+    /// </summary>
+    Moved = 0x0D,
 }

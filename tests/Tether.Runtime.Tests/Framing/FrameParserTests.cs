@@ -80,7 +80,7 @@ public sealed class FrameParserTests
 
     [Theory]
     [InlineData(0x00, 0x00, 0)]
-    [InlineData(0x0D, 0x00, 0)]
+    [InlineData(0x0E, 0x00, 0)]
     [InlineData(0xFF, 0x00, 0)]
     [InlineData(0x04, 0x01, 0)] // message frames have no flags
     [InlineData(0x03, 0x02, 0)] // response: only "empty"

@@ -21,7 +21,10 @@ namespace Tether.Sessions;
 /// </remarks>
 internal sealed class ReplayBuffer : IDisposable
 {
-    private const int ChunkSize = 64 * 1024;
+    /// <summary>Chunk size of a link's buffer: the pool's largest blocks, as its pipes use.</summary>
+    public const int DefaultChunkSize = 64 * 1024;
+
+    private readonly int _chunkSize;
 
     private readonly Queue<Chunk> _chunks = new();
     private readonly MemoryPool<byte> _pool;
@@ -32,9 +35,10 @@ internal sealed class ReplayBuffer : IDisposable
     private long _bytesSinceAckRequest;
     private int _framesSinceAckRequest;
 
-    public ReplayBuffer(MemoryPool<byte> pool, long maxBytes, int maxFrames)
+    public ReplayBuffer(MemoryPool<byte> pool, long maxBytes, int maxFrames, int chunkSize = DefaultChunkSize)
     {
         _pool = pool;
+        _chunkSize = chunkSize;
         MaxBytes = maxBytes;
         MaxFrames = maxFrames;
         _ackRequestBytes = Math.Max(1, maxBytes / 8);
@@ -72,7 +76,7 @@ internal sealed class ReplayBuffer : IDisposable
     {
         if (_tail is null || _tail.Array.Length - _tail.End < size)
         {
-            _tail = Chunk.Rent(_pool, Math.Max(ChunkSize, size), NextSequence);
+            _tail = Chunk.Rent(_pool, Math.Max(_chunkSize, size), NextSequence);
             _chunks.Enqueue(_tail);
         }
 

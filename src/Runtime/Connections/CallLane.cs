@@ -1,0 +1,108 @@
+using System.IO.Pipelines;
+using System.Net;
+using Tether.Transport;
+
+namespace Tether.Connections;
+
+/// <summary>
+/// One call on a QUIC stream of its own (wire format §8.1): the caller opens the stream with its request; the callee
+/// answers on it. Each direction is ended (FIN) once its side is done with the call: the callee after its final frame,
+/// the caller once the call is over for it (answered, cancelled or timed out). A side's frames of the call need no
+/// replay once it has read the peer's FIN (the peer has finished with the call).
+/// </summary>
+/// <remarks>
+/// On a resumable session each direction numbers its frames from 1 (the header's sequence field) and keeps them until
+/// the peer acknowledges them (an <see cref="Framing.FrameType.Ack"/> on the stream) or ends its direction. When the link
+/// breaks, the call's output keeps what it holds; after the resume it moves onto the link's stream
+/// (<see cref="FrameOutput.FoldInto"/>), and the receiver drops the frames it already had.
+/// </remarks>
+internal sealed class CallLane
+{
+    private int _outputEnded;
+
+    public CallLane(TransportSubstream stream, TransportConnection link, bool outgoing, uint callId, int peerMaxFrameSize, long sendQueueLimit)
+    {
+        Stream = stream;
+        Transport = new SubstreamConnection(stream, link);
+        Outgoing = outgoing;
+        CallId = callId;
+        Output = new FrameOutput(Transport, peerMaxFrameSize, sendQueueLimit);
+    }
+
+    /// <summary>Guards <see cref="Received"/> against <see cref="Detached"/>: once the link is lost no further frame of the stream counts.</summary>
+    public Lock Gate { get; } = new();
+
+    /// <summary>The link was lost: frames still buffered on the stream are not handled (the peer sends them again after the resume).</summary>
+    public bool Detached { get; set; }
+
+    /// <summary>After a resume: this side's frames of the call moved to the link's stream; the record stays until the peer's move is known.</summary>
+    public int MovedAtLoss { get; set; } = -1;
+
+    /// <summary>Frames the peer moves to the link's stream that this side already had (the receive loop drops them).</summary>
+    public ulong Skip { get; set; }
+
+    /// <summary>The peer ended its direction (FIN read).</summary>
+    public bool InputEnded { get; set; }
+
+    /// <summary>The stream.</summary>
+    public TransportSubstream Stream { get; }
+
+    /// <summary>The stream as the shape <see cref="FrameOutput"/> writes to.</summary>
+    public TransportConnection Transport { get; }
+
+    /// <summary>True when this side started the call (sent the request).</summary>
+    public bool Outgoing { get; }
+
+    /// <summary>The call (an incoming lane learns it from its first frame).</summary>
+    public uint CallId { get; set; }
+
+    /// <summary>Where this side writes the call's frames (redirected to the link's output after a resume).</summary>
+    public FrameOutput Output { get; }
+
+    /// <summary>The receive loop (the link's end waits for it only briefly).</summary>
+    public Task? Loop { get; set; }
+
+    /// <summary>Frames of the call received on the stream (receive loop only).</summary>
+    public ulong Received;
+
+    /// <summary>The peer asked for an acknowledgement in the current batch (receive loop only).</summary>
+    public bool AckRequested;
+
+    /// <summary>Whether this side ended its direction.</summary>
+    public bool OutputEnded => Volatile.Read(ref _outputEnded) != 0;
+
+    /// <summary>Ends this side's direction once (FIN after what was written). A call moved to the link's stream has no direction of its own.</summary>
+    public void EndOutput()
+    {
+        if (Interlocked.Exchange(ref _outputEnded, 1) != 0 || Output.IsRedirected)
+        {
+            return;
+        }
+
+        Output.Finish();
+    }
+
+    /// <summary>The call's stream, as a link-shaped object for <see cref="FrameOutput"/> (only its output pipe is used).</summary>
+    private sealed class SubstreamConnection(TransportSubstream stream, TransportConnection link) : TransportConnection
+    {
+        public override PipeReader Input => stream.Input;
+
+        public override PipeWriter Output => stream.Output;
+
+        public override string TransportName => link.TransportName;
+
+        public override EndPoint? LocalEndPoint => link.LocalEndPoint;
+
+        public override EndPoint? RemoteEndPoint => link.RemoteEndPoint;
+
+        public override long BytesSent => long.MaxValue; // no send-queue accounting per call: the pipe's own bound applies
+
+        public override long BytesReceived => 0;
+
+        public override CancellationToken ConnectionClosed => link.ConnectionClosed;
+
+        public override void Abort(Exception? reason = null) => stream.Abort();
+
+        public override ValueTask DisposeAsync() => default;
+    }
+}

@@ -1,0 +1,531 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Pipelines;
+using Tether.Framing;
+using Tether.Transport;
+
+namespace Tether.Connections;
+
+/// <summary>
+/// Calls on streams of their own (QUIC; wire format §8.1): the caller opens a stream per call, the callee accepts it.
+/// Each stream has its own receive loop, output and flow control, so a call whose consumer is behind, or whose packet
+/// was lost, holds up no other. After a resume, calls that were on streams continue on the link's stream.
+/// </summary>
+internal sealed partial class TetherConnection
+{
+    // Kept per call stream on a resumable session: small chunks, since most calls keep one or two small frames.
+    private const int LaneReplayChunkSize = 1024;
+
+    private readonly Lock _lanesLock = new();
+    private readonly Dictionary<(uint CallId, bool Outgoing), CallLane> _lanes = [];
+    private int _linkLosses;
+    private bool _movesToAnnounce;
+
+    /// <summary>Calls on streams of their own right now (and records of moved ones).</summary>
+    internal int LaneCount
+    {
+        get
+        {
+            lock (_lanesLock)
+            {
+                return _lanes.Count;
+            }
+        }
+    }
+
+    /// <summary>Caller: a stream of its own for call <paramref name="callId"/>, or null to use the link's (no streams, none free, no link).</summary>
+    private FrameOutput? TryOpenLane(uint callId)
+    {
+        if (_link is not { Negotiated: true } link || !link.Transport.SupportsStreams || State != SessionState.Active
+            || link.Transport.TryOpenStream() is not { } stream)
+        {
+            return null;
+        }
+
+        CallLane lane = CreateLane(link, stream, outgoing: true, callId);
+        lock (_lanesLock)
+        {
+            _lanes[(callId, true)] = lane;
+        }
+
+        lane.Loop = RunLaneAsync(link, lane);
+        return lane.Output;
+    }
+
+    private CallLane CreateLane(Link link, TransportSubstream stream, bool outgoing, uint callId)
+    {
+        var lane = new CallLane(stream, link.Transport, outgoing, callId, Output.PeerMaxFrameSize, _settings.SendQueueLimit);
+        if (Output.IsSequenced)
+        {
+            lane.Output.EnableSequencing(_settings.MemoryPool, _settings.ReplayBufferBytes, _settings.ReplayBufferFrames, LaneReplayChunkSize);
+        }
+
+        return lane;
+    }
+
+    /// <summary>Callee: takes the streams the peer opens for its calls until the link ends.</summary>
+    private void StartAcceptingLanes(Link link)
+    {
+        if (link.Transport.SupportsStreams)
+        {
+            _ = AcceptLanesAsync(link);
+        }
+    }
+
+    private async Task AcceptLanesAsync(Link link)
+    {
+        try
+        {
+            while (!link.StopRequested)
+            {
+                TransportSubstream? stream = await link.Transport.AcceptStreamAsync(link.Stop.Token).ConfigureAwait(false);
+                if (stream is null)
+                {
+                    return;
+                }
+
+                CallLane lane = CreateLane(link, stream, outgoing: false, callId: 0);
+                lane.Loop = RunLaneAsync(link, lane);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>One call stream's receive loop: like the link's, but every frame must belong to the stream's call.</summary>
+    private async Task RunLaneAsync(Link link, CallLane lane)
+    {
+        PipeReader input = lane.Stream.Input;
+        int maxFrame = _settings.MaxFrameSize;
+        bool graceful = false;
+        try
+        {
+            while (true)
+            {
+                ReadResult result = await input.ReadAsync().ConfigureAwait(false);
+                ReadOnlySequence<byte> buffer = result.Buffer;
+                SequencePosition consumed = buffer.Start;
+                SequencePosition examined = buffer.End;
+                ValueTask wait = default;
+                bool stop = false;
+                bool parsedAll = false;
+                lane.Output.BeginBatch();
+                try
+                {
+                    while (true)
+                    {
+                        FrameParseStatus status = FrameParser.TryRead(buffer.Slice(consumed), maxFrame, _sequencedIn, ref consumed, ref examined, out FrameHeader header, out ReadOnlySequence<byte> payload);
+                        if (status == FrameParseStatus.NeedMoreData)
+                        {
+                            parsedAll = true;
+                            break;
+                        }
+
+                        if (status != FrameParseStatus.Complete)
+                        {
+                            RejectHeader(status, header, maxFrame);
+                            stop = true;
+                            break;
+                        }
+
+                        Counters.FrameReceived();
+                        if (!TryHandleLaneFrame(link, lane, header, payload, out wait))
+                        {
+                            stop = true;
+                            break;
+                        }
+
+                        if (!wait.IsCompletedSuccessfully)
+                        {
+                            break;
+                        }
+                    }
+
+                    if (lane.AckRequested)
+                    {
+                        AckLane(lane);
+                    }
+                }
+                finally
+                {
+                    lane.Output.EndBatch();
+                }
+
+                Volatile.Write(ref link.LastHeard, _settings.TimeProvider.GetTimestamp());
+                input.AdvanceTo(consumed, examined);
+                if (!wait.IsCompletedSuccessfully)
+                {
+                    await wait.ConfigureAwait(false);
+                }
+
+                if (stop)
+                {
+                    break;
+                }
+
+                if (result.IsCompleted && parsedAll)
+                {
+                    if (!buffer.Slice(consumed).IsEmpty)
+                    {
+                        ProtocolError(TetherErrorCode.ProtocolViolation, "A call's stream ended in the middle of a frame.");
+                        break;
+                    }
+
+                    graceful = true;
+                    break;
+                }
+
+                if (lane.Output.IsBlocked && !lane.Outgoing)
+                {
+                    // This call's replies cannot leave: reading more of its frames would only queue more (this call only).
+                    await lane.Output.WaitForSpaceAsync(includeReplay: false, link.Stop.Token).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (Exception)
+        {
+            // The stream failed with the link (or was reset): a resumable session moves the call to the next link.
+        }
+        if (graceful)
+        {
+            lane.InputEnded = true;
+            TryRetireLane(lane);
+        }
+    }
+
+    /// <summary>The peer asked: acknowledge the frames of the call received on its stream (the peer frees them).</summary>
+    private static void AckLane(CallLane lane)
+    {
+        lane.AckRequested = false;
+        Span<byte> count = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(count, lane.Received);
+        TryWriteOn(lane.Output, FrameType.Ack, 0, 0, count);
+    }
+
+    /// <summary>Handles one frame of a call stream; false when it broke the protocol (the session is ending).</summary>
+    private bool TryHandleLaneFrame(Link link, CallLane lane, in FrameHeader header, in ReadOnlySequence<byte> payload, out ValueTask wait)
+    {
+        wait = default;
+        if (!link.Negotiated)
+        {
+            ProtocolError(TetherErrorCode.ProtocolViolation, "A call's stream opened before the hello exchange finished.");
+            return false;
+        }
+
+        bool sequenced = FrameParser.IsSequenced(header.Type, header.CallId);
+        lock (lane.Gate)
+        {
+            if (lane.Detached)
+            {
+                return false; // the link is gone: the peer sends this frame again after the resume
+            }
+
+            if (_sequencedIn && sequenced)
+            {
+                ulong expected = lane.Received + 1;
+                if (header.Sequence != (ushort)expected)
+                {
+                    ProtocolError(TetherErrorCode.ProtocolViolation, $"A {header.Type} frame on a call's stream carries sequence {header.Sequence} where {(ushort)expected} was due.");
+                    return false;
+                }
+
+                lane.AckRequested |= (header.Flags & FrameFlags.AckRequested) != 0;
+            }
+            else if (header.Sequence != 0 || (header.Flags & FrameFlags.AckRequested) != 0)
+            {
+                ProtocolError(TetherErrorCode.ProtocolViolation, $"A {header.Type} frame is not sequenced but carries a sequence number or an acknowledgement request.");
+                return false;
+            }
+
+            if (sequenced)
+            {
+                lane.Received++;
+            }
+        }
+
+        if (header.Type == FrameType.Ack)
+        {
+            if (payload.Length != 8 || !lane.Output.Acknowledge(ReadUInt64(payload)))
+            {
+                ProtocolError(TetherErrorCode.ProtocolViolation, "A call stream's ack is malformed or acknowledges frames never sent.");
+                return false;
+            }
+
+            return true;
+        }
+
+        bool first = !lane.Outgoing && lane.CallId == 0;
+        if (first ? header.Type != FrameType.Request || header.CallId == 0 : header.CallId != lane.CallId)
+        {
+            ProtocolError(TetherErrorCode.ProtocolViolation, $"A {header.Type} frame for call {header.CallId} arrived on the stream of call {lane.CallId}.");
+            return false;
+        }
+
+        switch (header.Type)
+        {
+            case FrameType.Request when first:
+                lane.CallId = header.CallId;
+                lock (_lanesLock)
+                {
+                    _lanes[(header.CallId, false)] = lane;
+                }
+
+                wait = OnIncomingCall(header, payload, expectsReply: true, lane);
+                return true;
+            case FrameType.Cancel when !lane.Outgoing:
+                CancelActiveCall(header.CallId);
+                return true;
+            case FrameType.Response when lane.Outgoing:
+                _pending.TryRemove(header.CallId)?.OnResponse(header, payload, _settings.DecodeOptions);
+                EndLaneOutput(lane);
+                return true;
+            case FrameType.StreamItem when lane.Outgoing:
+                wait = OnStreamItem(header, payload);
+                return true;
+            case FrameType.End when lane.Outgoing:
+                _pending.TryRemove(header.CallId)?.OnEnd();
+                EndLaneOutput(lane);
+                return true;
+            case FrameType.Error when lane.Outgoing:
+                OnError(header, payload);
+                EndLaneOutput(lane);
+                return true;
+            default:
+                ProtocolError(TetherErrorCode.ProtocolViolation, $"A {header.Type} frame does not belong on a call's stream.");
+                return false;
+        }
+    }
+
+    /// <summary>This side is done with the call on <paramref name="lane"/>: its direction ends (FIN).</summary>
+    private void EndLaneOutput(CallLane lane)
+    {
+        if (lane.Outgoing)
+        {
+            // The call is over for its caller: nothing it sent is worth sending again (a cancel that a lost link swallowed
+            // only lets a finished handler finish).
+            lane.Output.DisposeReplay();
+        }
+
+        lane.EndOutput();
+        TryRetireLane(lane);
+    }
+
+    /// <summary>Both directions ended: the call's stream is finished and its record goes.</summary>
+    private void TryRetireLane(CallLane lane)
+    {
+        if (!lane.InputEnded || !lane.OutputEnded)
+        {
+            return;
+        }
+
+        lock (_lanesLock)
+        {
+            if (_lanes.TryGetValue((lane.CallId, lane.Outgoing), out CallLane? current) && current == lane)
+            {
+                _lanes.Remove((lane.CallId, lane.Outgoing));
+            }
+        }
+
+        lane.Output.DisposeReplay();
+        lane.Stream.Input.Complete();
+    }
+
+    /// <summary>The link was lost on a resumable session: every call stream keeps what it holds until the resume moves it.</summary>
+    private void DetachLanes(bool resumable, bool linkHadStreams)
+    {
+        List<CallLane> lanes;
+        lock (_lanesLock)
+        {
+            _linkLosses++;
+            _movesToAnnounce |= linkHadStreams;
+            lanes = [.. _lanes.Values];
+            if (!resumable)
+            {
+                _lanes.Clear();
+            }
+        }
+
+        foreach (CallLane lane in lanes)
+        {
+            lock (lane.Gate)
+            {
+                lane.Detached = true;
+            }
+
+            if (resumable)
+            {
+                lane.Output.Detach();
+            }
+            else
+            {
+                lane.Output.Close();
+                lane.Output.DisposeReplay();
+            }
+        }
+    }
+
+    /// <summary>
+    /// After a resume (the link's own frames already replayed): each call that was on a stream of its own continues on
+    /// the link's stream, its kept frames first; then a marker that this side's moves are complete.
+    /// </summary>
+    private void MoveLanesToLink()
+    {
+        List<CallLane> lanes;
+        int loss;
+        lock (_lanesLock)
+        {
+            lanes = [.. _lanes.Values];
+            loss = _linkLosses;
+        }
+
+        try
+        {
+            foreach (CallLane lane in lanes)
+            {
+                if (lane.MovedAtLoss < 0)
+                {
+                    lane.MovedAtLoss = loss;
+                    lane.Output.FoldInto(Output, lane.CallId, senderIsCaller: lane.Outgoing);
+                }
+            }
+
+            if (_movesToAnnounce)
+            {
+                // Only after a link that had call streams: the peer may hold records of them until it hears this.
+                _movesToAnnounce = false;
+                Output.WriteControl(FrameType.Moved, 0, 0, stackalloc byte[8]);
+            }
+        }
+        catch (TetherException)
+        {
+            // The new link failed already: the frames are kept in the session's replay buffer for the next one.
+        }
+    }
+
+    /// <summary>
+    /// A <see cref="FrameType.Moved"/> marker on the link's stream: the peer's frames of a call continue here, starting
+    /// with its frame number <c>first</c>; the ones this side already had are dropped. Call id 0: the peer's moves are
+    /// complete, so records of calls moved before this side's latest link loss are no longer needed.
+    /// </summary>
+    private void OnMoved(in FrameHeader header, in ReadOnlySequence<byte> payload)
+    {
+        if (payload.Length != 8 || header.MessageId is not (0 or 1))
+        {
+            ProtocolError(TetherErrorCode.ProtocolViolation, "A moved marker must carry 8 bytes and say whose call it is.");
+            return;
+        }
+
+        if (header.CallId == 0)
+        {
+            lock (_lanesLock)
+            {
+                foreach (var (key, lane) in _lanes)
+                {
+                    if (lane.MovedAtLoss >= 0 && lane.MovedAtLoss < _linkLosses && lane.Skip == 0)
+                    {
+                        _lanes.Remove(key);
+                    }
+                }
+            }
+
+            return;
+        }
+
+        ulong first = ReadUInt64(payload);
+        bool receiversCall = header.MessageId == 1; // the peer says: this is your call
+        CallLane? moved;
+        lock (_lanesLock)
+        {
+            _lanes.TryGetValue((header.CallId, receiversCall), out moved);
+        }
+
+        if (moved is null)
+        {
+            return; // nothing of it arrived on its stream: every frame that follows is new
+        }
+
+        ulong received;
+        lock (moved.Gate)
+        {
+            received = moved.Received;
+        }
+
+        if (first == 0 || first > received + 1)
+        {
+            ProtocolError(TetherErrorCode.ProtocolViolation, $"Call {header.CallId} moved from frame {first}, but only {received} of its frames arrived.");
+            return;
+        }
+
+        moved.Skip = received + 1 - first;
+    }
+
+    /// <summary>Whether a call frame on the link's stream repeats one that already arrived on the call's own stream before a resume.</summary>
+    private bool IsRepeatOfMovedFrame(in FrameHeader header)
+    {
+        if (header.CallId == 0 || Volatile.Read(ref _linkLosses) == 0)
+        {
+            return false;
+        }
+
+        bool receiversCall = header.Type is FrameType.Response or FrameType.StreamItem or FrameType.End or FrameType.Error;
+        lock (_lanesLock)
+        {
+            if (!_lanes.TryGetValue((header.CallId, receiversCall), out CallLane? lane) || lane.Skip == 0)
+            {
+                return false;
+            }
+
+            lane.Skip--;
+            return true;
+        }
+    }
+
+    /// <summary>Tells the callee this side gave up on call <paramref name="callId"/>, on the call's stream when it has one (which then ends).</summary>
+    private void SendCancel(uint callId)
+    {
+        CallLane? lane;
+        lock (_lanesLock)
+        {
+            _lanes.TryGetValue((callId, true), out lane);
+        }
+
+        if (lane is null)
+        {
+            TrySendCancel(callId);
+            return;
+        }
+
+        TryWriteOn(lane.Output, FrameType.Cancel, callId, 0, default);
+        EndLaneOutput(lane);
+    }
+
+    /// <summary>The session ended: every call stream stops and returns what it kept.</summary>
+    private void CloseLanes()
+    {
+        List<CallLane> lanes;
+        lock (_lanesLock)
+        {
+            lanes = [.. _lanes.Values];
+            _lanes.Clear();
+        }
+
+        foreach (CallLane lane in lanes)
+        {
+            lane.Output.Close();
+            lane.Output.DisposeReplay();
+        }
+    }
+
+    private static void TryWriteOn(FrameOutput output, FrameType type, uint callId, int code, ReadOnlySpan<byte> payload)
+    {
+        try
+        {
+            output.WriteControl(type, callId, code, payload);
+        }
+        catch (TetherException)
+        {
+            // The call's stream (or the link) is closing; there is no one left to tell.
+        }
+    }
+}
