@@ -52,6 +52,7 @@ public sealed partial class ConformanceHandler(Probe probe)
         }
         finally
         {
+            probe.Log.Enqueue($"count {request.Count} ended{(cancellationToken.IsCancellationRequested ? " (cancelled)" : "")}");
             // Also reached when the cancellation surfaces inside the runtime's backpressure wait.
             if (cancellationToken.IsCancellationRequested)
             {
