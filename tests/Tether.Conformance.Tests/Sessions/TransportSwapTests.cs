@@ -159,12 +159,15 @@ public sealed class TransportSwapTests
             await SendAsync(0, Messages / 2);
             Assert.Equal(new NumberedReply(2), await Client.RequestAsync<NumberedCall, NumberedReply>(new NumberedCall(1)).Within());
 
+            // In flight as the link is cut: over QUIC it is on a stream of its own, which moves to the next link.
+            Task<NumberedReply> cut = Client.RequestAsync<NumberedCall, NumberedReply>(new NumberedCall(11)).AsTask();
             PrimaryChaos.Cut();
             Task<NumberedReply> during = Client.RequestAsync<NumberedCall, NumberedReply>(new NumberedCall(21)).AsTask();
             await SendAsync(Messages / 2, Messages);
 
             ReconnectAttempt attempt = await resumed.Task.Within();
             await Task.WhenAll(_serverReceived.Done, _clientReceived.Done).Within();
+            Assert.Equal(new NumberedReply(22), await cut.Within());
             Assert.Equal(new NumberedReply(42), await during.Within());
             Assert.Equal(new NumberedReply(6), await Client.RequestAsync<NumberedCall, NumberedReply>(new NumberedCall(3)).Within());
             Assert.Null(_serverReceived.Error);
