@@ -37,7 +37,7 @@ public class TransportBenchmarks
     private TaskCompletionSource<long> _bulkDone = new();
     private long _bulkTarget;
 
-    [Params("tcp", "tls", "quic", "quic-64k")]
+    [Params("tcp", "tls", "quic", "quic-shared", "quic-64k")]
     public string Transport { get; set; } = "quic";
 
     [GlobalSetup]
@@ -137,11 +137,14 @@ public class TransportBenchmarks
             "tls" => (new TlsTransport(server), new TlsTransport(client)),
             "quic" => (new QuicTransport(server, Quic()), new QuicTransport(client, Quic())),
             "quic-64k" => (new QuicTransport(server, Quic(65000)), new QuicTransport(client, Quic(65000))),
+            // Every call on the link's stream (MaxCallStreams = 0): what a stream per call costs, and saves.
+            "quic-shared" => (new QuicTransport(server, Quic(callStreams: 0)), new QuicTransport(client, Quic(callStreams: 0))),
             _ => throw new ArgumentOutOfRangeException(nameof(transport), transport, null),
         };
     }
 
-    private static QuicTransportOptions Quic(int payload = 1452) => new() { InitialRtt = TimeSpan.FromMilliseconds(1), MaxUdpPayloadSize = payload };
+    private static QuicTransportOptions Quic(int payload = 1452, int callStreams = 1000) =>
+        new() { InitialRtt = TimeSpan.FromMilliseconds(1), MaxUdpPayloadSize = payload, MaxCallStreams = callStreams };
 }
 
 /// <summary>A throwaway root and a loopback server certificate for the secured transports.</summary>
