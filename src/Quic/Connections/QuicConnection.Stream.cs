@@ -140,7 +140,7 @@ internal sealed partial class QuicConnection
             return;
         }
 
-        stream.OnClosedLocked(applicationError, connectionError: null);
+        stream.OnClosedLocked(applicationError);
         bool remote = (streamId & 1) == (IsServer ? 0 : 1);
         if (remote && stream != _link && _conn is not null)
         {

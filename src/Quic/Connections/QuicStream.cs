@@ -110,12 +110,12 @@ internal sealed class QuicStream : TransportSubstream
             $"The peer reset QUIC stream {StreamId} (application error {applicationError})."));
 
     /// <summary>ngtcp2 closed the stream (under the lock): an abnormal close fails the input; the send loop ends.</summary>
-    public void OnClosedLocked(ulong applicationError, Exception? connectionError)
+    public void OnClosedLocked(ulong applicationError)
     {
         Closed = true;
-        if (applicationError != 0 || connectionError is not null)
+        if (applicationError != 0)
         {
-            _input.Writer.Complete(connectionError ?? new TetherException(TetherErrorCode.ConnectionClosed,
+            _input.Writer.Complete(new TetherException(TetherErrorCode.ConnectionClosed,
                 $"QUIC stream {StreamId} closed with application error {applicationError}."));
         }
         else

@@ -59,9 +59,6 @@ internal sealed class CallLane
     /// <summary>Where this side writes the call's frames (redirected to the link's output after a resume).</summary>
     public FrameOutput Output { get; }
 
-    /// <summary>The receive loop (the link's end waits for it only briefly).</summary>
-    public Task? Loop { get; set; }
-
     /// <summary>Frames of the call received on the stream (receive loop only).</summary>
     public ulong Received;
 

@@ -53,12 +53,15 @@ internal sealed partial class TetherConnection
         }
     }
 
-    /// <summary>Counts a sequenced frame, or refuses one out of order. False means the link broke the protocol (already handled).</summary>
-    private bool AcceptSequence(in FrameHeader header)
+    /// <summary>Counts a sequenced frame of the link, or refuses one out of order. False means the link broke the protocol (already handled).</summary>
+    private bool AcceptSequence(in FrameHeader header) => AcceptSequence(header, ref _received, ref _ackRequested);
+
+    /// <summary>Counts a sequenced frame against <paramref name="received"/> (the link's count, or a call stream's), or refuses one out of order.</summary>
+    private bool AcceptSequence(in FrameHeader header, ref ulong received, ref bool ackRequested)
     {
         if (FrameParser.IsSequenced(header.Type, header.CallId))
         {
-            ulong expected = _received + 1;
+            ulong expected = received + 1;
             if (header.Sequence != (ushort)expected)
             {
                 ProtocolError(TetherErrorCode.ProtocolViolation,
@@ -66,8 +69,8 @@ internal sealed partial class TetherConnection
                 return false;
             }
 
-            Volatile.Write(ref _received, expected);
-            _ackRequested |= (header.Flags & FrameFlags.AckRequested) != 0;
+            Volatile.Write(ref received, expected);
+            ackRequested |= (header.Flags & FrameFlags.AckRequested) != 0;
             return true;
         }
 

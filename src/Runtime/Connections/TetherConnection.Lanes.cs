@@ -20,18 +20,7 @@ internal sealed partial class TetherConnection
     private readonly Dictionary<(uint CallId, bool Outgoing), CallLane> _lanes = [];
     private int _linkLosses;
     private bool _movesToAnnounce;
-
-    /// <summary>Calls on streams of their own right now (and records of moved ones).</summary>
-    internal int LaneCount
-    {
-        get
-        {
-            lock (_lanesLock)
-            {
-                return _lanes.Count;
-            }
-        }
-    }
+    private int _movedFramesToDrop; // moved calls whose repeated frames are still to come (guarded by _lanesLock)
 
     /// <summary>Caller: a stream of its own for call <paramref name="callId"/>, or null to use the link's (no streams, none free, no link).</summary>
     private FrameOutput? TryOpenLane(uint callId)
@@ -48,7 +37,7 @@ internal sealed partial class TetherConnection
             _lanes[(callId, true)] = lane;
         }
 
-        lane.Loop = RunLaneAsync(link, lane);
+        _ = RunLaneAsync(link, lane);
         return lane.Output;
     }
 
@@ -85,7 +74,7 @@ internal sealed partial class TetherConnection
                 }
 
                 CallLane lane = CreateLane(link, stream, outgoing: false, callId: 0);
-                lane.Loop = RunLaneAsync(link, lane);
+                _ = RunLaneAsync(link, lane);
             }
         }
         catch (OperationCanceledException)
@@ -213,7 +202,6 @@ internal sealed partial class TetherConnection
             return false;
         }
 
-        bool sequenced = FrameParser.IsSequenced(header.Type, header.CallId);
         lock (lane.Gate)
         {
             if (lane.Detached)
@@ -221,26 +209,11 @@ internal sealed partial class TetherConnection
                 return false; // the link is gone: the peer sends this frame again after the resume
             }
 
-            if (_sequencedIn && sequenced)
+            // The call's stream has its own numbering; the link's checks apply unchanged (the parser already refused
+            // sequence numbers and acknowledgement requests on a session that is not sequenced).
+            if (_sequencedIn && !AcceptSequence(header, ref lane.Received, ref lane.AckRequested))
             {
-                ulong expected = lane.Received + 1;
-                if (header.Sequence != (ushort)expected)
-                {
-                    ProtocolError(TetherErrorCode.ProtocolViolation, $"A {header.Type} frame on a call's stream carries sequence {header.Sequence} where {(ushort)expected} was due.");
-                    return false;
-                }
-
-                lane.AckRequested |= (header.Flags & FrameFlags.AckRequested) != 0;
-            }
-            else if (header.Sequence != 0 || (header.Flags & FrameFlags.AckRequested) != 0)
-            {
-                ProtocolError(TetherErrorCode.ProtocolViolation, $"A {header.Type} frame is not sequenced but carries a sequence number or an acknowledgement request.");
                 return false;
-            }
-
-            if (sequenced)
-            {
-                lane.Received++;
             }
         }
 
@@ -457,15 +430,24 @@ internal sealed partial class TetherConnection
             return;
         }
 
-        moved.Skip = received + 1 - first;
+        lock (_lanesLock)
+        {
+            ulong skip = received + 1 - first;
+            if ((moved.Skip == 0) != (skip == 0))
+            {
+                _movedFramesToDrop += skip == 0 ? -1 : 1;
+            }
+
+            moved.Skip = skip;
+        }
     }
 
     /// <summary>Whether a call frame on the link's stream repeats one that already arrived on the call's own stream before a resume.</summary>
     private bool IsRepeatOfMovedFrame(in FrameHeader header)
     {
-        if (header.CallId == 0 || Volatile.Read(ref _linkLosses) == 0)
+        if (header.CallId == 0 || Volatile.Read(ref _movedFramesToDrop) == 0)
         {
-            return false;
+            return false; // the common case, also after resumes: no lock
         }
 
         bool receiversCall = header.Type is FrameType.Response or FrameType.StreamItem or FrameType.End or FrameType.Error;
@@ -476,7 +458,11 @@ internal sealed partial class TetherConnection
                 return false;
             }
 
-            lane.Skip--;
+            if (--lane.Skip == 0)
+            {
+                _movedFramesToDrop--;
+            }
+
             return true;
         }
     }
