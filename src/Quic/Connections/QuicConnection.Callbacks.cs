@@ -189,9 +189,10 @@ internal sealed unsafe partial class QuicConnection
     {
         try
         {
-            if (FromUserData(userData)._streams.TryGetValue(streamId, out QuicStream? stream))
+            QuicConnection connection = FromUserData(userData);
+            if (connection._streams.TryGetValue(streamId, out QuicStream? stream))
             {
-                stream.WakeLocked();
+                connection.QueueLocked(stream); // the stream may send more now
             }
 
             return 0;

@@ -7,10 +7,6 @@ namespace Tether.Quic.Connections;
 /// <summary>Packets in and out, timers, and the end of the connection.</summary>
 internal sealed unsafe partial class QuicConnection
 {
-    // Packets written per call before the caller gets the lock back: bounds how long one connection holds it.
-    private const int MaxBurst = 64;
-    private const int MaxVectors = 16;
-
     /// <summary>Feeds one received datagram to ngtcp2 (the endpoint calls <see cref="Flush"/> after a batch).</summary>
     /// <returns>True when the handshake completed with this packet (a server hands the connection to its listener).</returns>
     public bool OnDatagram(byte* packet, int length, byte* from, uint fromLength)
@@ -23,6 +19,7 @@ internal sealed unsafe partial class QuicConnection
             }
 
             _bytesReceived += length;
+            _packetsReceived++;
             ngtcp2_path path = Path(from, fromLength);
             ngtcp2_pkt_info info = default;
             int result = Ngtcp2.conn_read_pkt(_conn, &path, Ngtcp2.PacketInfoVersion, &info, packet, (nuint)length, QuicClock.Now);
@@ -50,132 +47,11 @@ internal sealed unsafe partial class QuicConnection
         {
             if (_conn is not null)
             {
-                WriteLocked();
                 WakeWaitingLocked(); // acknowledgements and MAX_DATA/MAX_STREAM_DATA may have opened room
+                WriteLocked();
                 ArmTimerLocked();
             }
         }
-    }
-
-    /// <summary>Writes control packets only (no new stream data).</summary>
-    private void WriteLocked() => WriteStreamLocked(null, ReadOnlySequence<byte>.Empty, 0, offerFin: false, out _);
-
-    /// <summary>Writes control packets, and announces <paramref name="stream"/> with an empty STREAM frame if it has sent nothing yet.</summary>
-    private void WriteLocked(QuicStream stream) => WriteStreamLocked(stream, ReadOnlySequence<byte>.Empty, stream.SentOffset, offerFin: false, out _);
-
-    /// <summary>
-    /// Writes packets until ngtcp2 has nothing more to send (or <see cref="MaxBurst"/> packets), offering
-    /// <paramref name="data"/> (and FIN after it when <paramref name="offerFin"/>) on <paramref name="stream"/>.
-    /// </summary>
-    /// <param name="stream">The stream whose data is offered; null for control packets only.</param>
-    /// <param name="data">Stream bytes not yet handed to ngtcp2.</param>
-    /// <param name="dataOffset">The stream offset of <paramref name="data"/>'s first byte.</param>
-    /// <param name="offerFin">Whether the stream ends after <paramref name="data"/>.</param>
-    /// <param name="burstEnded">Whether it stopped at <see cref="MaxBurst"/> with more possibly to send.</param>
-    /// <returns>Stream bytes ngtcp2 accepted; it keeps pointing at them until they are acknowledged.</returns>
-    internal long WriteStreamLocked(QuicStream? stream, in ReadOnlySequence<byte> data, long dataOffset, bool offerFin, out bool burstEnded)
-    {
-        burstEnded = false;
-        long accepted = 0;
-        ngtcp2_path_storage storage = default;
-        storage.path.local.addr = storage.local_addrbuf;
-        storage.path.remote.addr = storage.remote_addrbuf;
-        ngtcp2_pkt_info info = default;
-        ngtcp2_vec* vectors = stackalloc ngtcp2_vec[MaxVectors];
-        bool streamBlocked = stream is null || stream.StreamId < 0 || stream.Closed;
-        ulong now = QuicClock.Now;
-        int packets = 0;
-        while (packets < MaxBurst)
-        {
-            long streamId = -1;
-            uint flags = Ngtcp2.WriteStreamFlagNone;
-            nuint count = 0;
-            long offered = 0;
-            if (!streamBlocked)
-            {
-                ReadOnlySequence<byte> rest = data.Slice(accepted);
-                if (!rest.IsEmpty || (offerFin && !stream!.FinSent) || !stream!.Announced)
-                {
-                    streamId = stream!.StreamId;
-                    count = FillVectors(stream, rest, dataOffset + accepted, vectors, out offered, out bool everything);
-                    if (offerFin && everything)
-                    {
-                        flags |= Ngtcp2.WriteStreamFlagFin;
-                    }
-                }
-            }
-
-            nint streamBytes = -1;
-            nint written = Ngtcp2.conn_writev_stream(_conn, &storage.path, Ngtcp2.PacketInfoVersion, &info, _transmit,
-                (nuint)_options.MaxUdpPayloadSize, &streamBytes, flags, streamId, vectors, count, now);
-            if (written < 0)
-            {
-                if (written is Ngtcp2.ErrStreamDataBlocked or Ngtcp2.ErrStreamShutWrite or Ngtcp2.ErrStreamNotFound)
-                {
-                    streamBlocked = true; // still write, so acknowledgements leave
-                    continue;
-                }
-
-                CloseLocked(QuicErrors.FromLibrary((int)written, "writing packets"), (int)written);
-                return accepted;
-            }
-
-            if (streamId >= 0 && streamBytes >= 0)
-            {
-                stream!.Announced = true;
-                accepted += streamBytes;
-                if ((flags & Ngtcp2.WriteStreamFlagFin) != 0 && streamBytes == offered)
-                {
-                    stream.FinSent = true;
-                }
-            }
-
-            if (written == 0)
-            {
-                break;
-            }
-
-            packets++;
-            _bytesSent += written;
-            if (!_endpoint.Send(_transmit, (int)written, _remoteAddress))
-            {
-                // Retransmitting cannot help: every packet this size would be refused again.
-                TerminateLocked(new TetherException(TetherErrorCode.ConnectionClosed,
-                    $"A {written}-byte UDP datagram is larger than the path to {RemoteEndPoint} allows; lower {nameof(QuicTransportOptions.MaxUdpPayloadSize)}."));
-                return accepted;
-            }
-        }
-
-        burstEnded = packets == MaxBurst;
-        Ngtcp2.conn_update_pkt_tx_time(_conn, now);
-        return accepted;
-    }
-
-    /// <summary>Points <paramref name="vectors"/> at the start of <paramref name="data"/>, pinning each block on first use.</summary>
-    private static nuint FillVectors(QuicStream stream, in ReadOnlySequence<byte> data, long dataOffset, ngtcp2_vec* vectors, out long offered, out bool everything)
-    {
-        nuint count = 0;
-        offered = 0;
-        foreach (ReadOnlyMemory<byte> segment in data)
-        {
-            if (count == MaxVectors)
-            {
-                break;
-            }
-
-            if (segment.IsEmpty)
-            {
-                continue;
-            }
-
-            vectors[count].@base = stream.PinUntilAcknowledged(segment, dataOffset + offered);
-            vectors[count].len = (nuint)segment.Length;
-            offered += segment.Length;
-            count++;
-        }
-
-        everything = offered == data.Length;
-        return count;
     }
 
     private void OnTimer()
@@ -204,8 +80,8 @@ internal sealed unsafe partial class QuicConnection
                 return;
             }
 
+            WakeWaitingLocked(); // loss recovery may have held stream data back until now
             WriteLocked();
-            WakeWaitingLocked(); // pacing or loss recovery may have held stream data back until now
             ArmTimerLocked();
         }
     }

@@ -17,9 +17,13 @@ internal sealed partial class QuicConnection
     private readonly List<QuicStream> _waiting = [];
     private readonly Channel<QuicStream> _accepted = Channel.CreateUnbounded<QuicStream>(new UnboundedChannelOptions { SingleReader = true });
     private readonly TransportConnectionOptions _pipes;
+    private long _unreportedConnectionCredit;
 
     /// <summary>Consumed bytes a stream collects before it returns them as credit (an eighth of the window, at most 64 KiB).</summary>
     internal int CreditThreshold { get; }
+
+    /// <summary>Consumed bytes, over all streams, collected before the connection's window grows by them.</summary>
+    private long ConnectionCreditThreshold { get; }
 
     /// <summary>The lock every native call for this connection holds.</summary>
     internal Lock SyncRoot => _lock;
@@ -50,15 +54,11 @@ internal sealed partial class QuicConnection
             ThrowIfFailed(Ngtcp2.conn_open_bidi_stream(_conn, &streamId, null), "opening the link's stream");
             _link.StreamId = streamId;
             _streams[streamId] = _link;
-            WriteLocked(_link); // announces the stream even before the application writes, so the server can answer on it
+            QueueLocked(_link);
+            WriteLocked(); // announces the stream even before the application writes, so the server can answer on it
             ArmTimerLocked();
         }
-
-        StartSending();
     }
-
-    /// <summary>Starts the link stream's send loop (a server's link stream is the one the client opens; until then nothing is offered).</summary>
-    public void StartSending() => _link.StartSending();
 
     /// <inheritdoc />
     public override unsafe TransportSubstream? TryOpenStream()
@@ -81,7 +81,6 @@ internal sealed partial class QuicConnection
             _streams[streamId] = stream;
         }
 
-        stream.StartSending();
         return stream;
     }
 
@@ -111,13 +110,12 @@ internal sealed partial class QuicConnection
             _link.StreamId = streamId;
             _link.Announced = true;
             _streams[streamId] = _link;
-            _link.WakeLocked();
+            QueueLocked(_link); // whatever the application wrote before the client opened it
             return;
         }
 
         var stream = new QuicStream(this, streamId, _pipes) { Announced = true };
         _streams[streamId] = stream;
-        stream.StartSending();
         _accepted.Writer.TryWrite(stream);
     }
 
@@ -149,8 +147,8 @@ internal sealed partial class QuicConnection
         }
     }
 
-    /// <summary>Gives the peer <paramref name="credit"/> more bytes on <paramref name="stream"/> and on the connection.</summary>
-    internal unsafe void ReturnCredit(QuicStream stream, long credit)
+    /// <summary>Gives the peer <paramref name="credit"/> more bytes on <paramref name="stream"/> (its reader consumed them).</summary>
+    internal unsafe void ReturnStreamCredit(QuicStream stream, long credit)
     {
         lock (_lock)
         {
@@ -164,7 +162,41 @@ internal sealed partial class QuicConnection
                 return; // the stream is gone; nothing to extend
             }
 
-            Ngtcp2.conn_extend_max_offset(_conn, (ulong)credit);
+            WriteLocked(); // ngtcp2 decides whether the update is worth a MAX_STREAM_DATA now
+            ArmTimerLocked();
+        }
+    }
+
+    /// <summary>A stream's reader consumed <paramref name="bytes"/>: once enough collected, the connection's window grows by them.</summary>
+    /// <remarks>Counted per connection, not per stream: a call's few hundred bytes never reach a stream's threshold, and
+    /// the connection's window would shrink with every call that ended below it.</remarks>
+    internal void OnConsumed(long bytes)
+    {
+        if (Interlocked.Add(ref _unreportedConnectionCredit, bytes) < ConnectionCreditThreshold)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            ReturnConnectionCreditLocked(Interlocked.Exchange(ref _unreportedConnectionCredit, 0), send: true);
+        }
+    }
+
+    /// <summary>Gives the peer <paramref name="credit"/> more bytes on the connection (under the lock).</summary>
+    /// <param name="credit">Bytes the peer may send more.</param>
+    /// <param name="send">Whether to write packets now (false inside an ngtcp2 callback, which must not write; the
+    /// endpoint's flush after the received batch does).</param>
+    internal unsafe void ReturnConnectionCreditLocked(long credit, bool send)
+    {
+        if (_conn is null || credit <= 0)
+        {
+            return;
+        }
+
+        Ngtcp2.conn_extend_max_offset(_conn, (ulong)credit);
+        if (send)
+        {
             WriteLocked();
             ArmTimerLocked();
         }
@@ -186,12 +218,13 @@ internal sealed partial class QuicConnection
             }
 
             stream.OnAbortedLocked();
+            QueueLocked(stream); // data written after the reset is dropped by the next pass
             WriteLocked();
             ArmTimerLocked();
         }
     }
 
-    /// <summary>Wakes every stream whose send loop waits for flow or congestion control (something may have opened).</summary>
+    /// <summary>Queues every stream that waits for flow-control room (acknowledgements or MAX_DATA may have opened some).</summary>
     private void WakeWaitingLocked()
     {
         if (_waiting.Count == 0)
@@ -202,13 +235,13 @@ internal sealed partial class QuicConnection
         foreach (QuicStream stream in _waiting)
         {
             stream.WaitingForRoom = false;
-            stream.WakeLocked();
+            QueueLocked(stream);
         }
 
         _waiting.Clear();
     }
 
-    /// <summary>A stream's send loop parks until room opens (called by the stream under the lock).</summary>
+    /// <summary>A stream that flow control stopped waits until room opens (under the lock).</summary>
     internal void ParkLocked(QuicStream stream)
     {
         if (!stream.WaitingForRoom)
@@ -229,6 +262,7 @@ internal sealed partial class QuicConnection
 
         _streams.Clear();
         _waiting.Clear();
+        _sendQueue.Clear();
         _accepted.Writer.TryComplete();
     }
 

@@ -49,6 +49,8 @@ internal sealed unsafe partial class QuicConnection : TransportConnection
     private bool _terminated;
     private long _bytesSent;
     private long _bytesReceived;
+    private long _packetsSent;
+    private long _packetsReceived;
 
     private QuicConnection(QuicEndpoint endpoint, QuicTlsContext tls, QuicTransportOptions options, TransportConnectionOptions pipes,
         SocketAddress remote, string? host)
@@ -71,6 +73,7 @@ internal sealed unsafe partial class QuicConnection : TransportConnection
         _pipes = pipes;
         _link = new QuicStream(this, -1, pipes);
         CreditThreshold = Math.Max(4096, Math.Min(options.StreamReceiveWindow / 8, 64 * 1024));
+        ConnectionCreditThreshold = Math.Max(4096, Math.Min(options.ConnectionReceiveWindow / 8, 256 * 1024));
     }
 
     /// <inheritdoc />
@@ -96,6 +99,12 @@ internal sealed unsafe partial class QuicConnection : TransportConnection
 
     /// <inheritdoc />
     public override long BytesReceived => Volatile.Read(ref _bytesReceived);
+
+    /// <summary>UDP datagrams sent for this connection (diagnostics).</summary>
+    public long PacketsSent => Volatile.Read(ref _packetsSent);
+
+    /// <summary>UDP datagrams received for this connection (diagnostics).</summary>
+    public long PacketsReceived => Volatile.Read(ref _packetsReceived);
 
     /// <inheritdoc />
     public override CancellationToken ConnectionClosed => _closed.Token;

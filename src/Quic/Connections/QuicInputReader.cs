@@ -63,5 +63,9 @@ internal sealed class QuicInputReader(QuicStream stream, PipeReader inner) : Pip
     public override void CancelPendingRead() => inner.CancelPendingRead();
 
     /// <inheritdoc />
-    public override void Complete(Exception? exception = null) => inner.Complete(exception);
+    public override void Complete(Exception? exception = null)
+    {
+        inner.Complete(exception);
+        stream.OnInputAbandoned();
+    }
 }

@@ -9,29 +9,37 @@ using Tether.Transport;
 namespace Tether.Quic.Connections;
 
 /// <summary>
-/// One bidirectional QUIC stream: received bytes go into <see cref="Input"/>; its send loop hands <see cref="Output"/>'s
-/// bytes to ngtcp2 without copying and releases them only once the peer acknowledged them (ngtcp2 keeps pointing at
-/// them). The link's own stream (id 0) and every call's stream are this class.
+/// One bidirectional QUIC stream: received bytes go into <see cref="Input"/>; what the application writes to
+/// <see cref="Output"/> waits in a pipe until the connection's send pass (<see cref="QuicConnection"/>) hands it to
+/// ngtcp2 without copying, packed with other streams' data into shared packets, and is released only once the peer
+/// acknowledged it (ngtcp2 keeps pointing at it). The link's own stream (id 0) and every call's stream are this class.
 /// </summary>
 /// <remarks>
-/// All state below is guarded by the connection's lock (ngtcp2 calls back into it under that lock), except the pipes'
-/// own ends and <see cref="_unreportedCredit"/>.
+/// The output pipe's reader side, the pins and the offsets are touched only under the connection's lock (ngtcp2
+/// calls back into it under that lock); the pipes' application ends and the credit counters are not.
 /// </remarks>
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The SemaphoreSlim never creates its wait handle (only WaitAsync), so there is nothing to dispose.")]
 internal sealed class QuicStream : TransportSubstream
 {
     private readonly QuicConnection _connection;
     private readonly Pipe _input;
     private readonly Pipe _output;
     private readonly QuicInputReader _inputReader;
+    private readonly QuicStreamWriter _outputWriter;
     private readonly Queue<(long End, MemoryHandle Pin)> _pins = new();
-    private readonly SemaphoreSlim _wake = new(0, 1);
-    private Task _sending = Task.CompletedTask;
+    private ReadOnlySequence<byte> _offering;
+    private TaskCompletionSource? _drained;
+    private long _bufferStart; // stream offset of the first byte still in the output pipe (everything before is acknowledged)
     private long _sentOffset;
     private long _ackedOffset;
     private long _pinnedUpTo;
+    private long _received;
     private bool _writerDone;
+    private bool _outputEnded;
+    private bool _reading;
+    private bool _inputAbandoned;
+    private long _consumed;
     private long _unreportedCredit;
+    private int _flushQueued;
 
     public QuicStream(QuicConnection connection, long id, TransportConnectionOptions pipes)
     {
@@ -39,10 +47,12 @@ internal sealed class QuicStream : TransportSubstream
         StreamId = id;
         _input = new Pipe(new PipeOptions(pipes.MemoryPool, PipeScheduler.ThreadPool, PipeScheduler.Inline,
             pauseWriterThreshold: 0, resumeWriterThreshold: 0, minimumSegmentSize: pipes.MinimumSegmentSize, useSynchronizationContext: false));
-        _output = new Pipe(new PipeOptions(pipes.MemoryPool, PipeScheduler.ThreadPool, PipeScheduler.ThreadPool,
+        // The reader side is driven by the connection's send pass, never awaited, so its scheduler is never used.
+        _output = new Pipe(new PipeOptions(pipes.MemoryPool, PipeScheduler.Inline, PipeScheduler.ThreadPool,
             pauseWriterThreshold: pipes.SendBufferLimit, resumeWriterThreshold: pipes.SendBufferLimit / 2,
             minimumSegmentSize: pipes.MinimumSegmentSize, useSynchronizationContext: false));
         _inputReader = new QuicInputReader(this, _input.Reader);
+        _outputWriter = new QuicStreamWriter(this, _output.Writer);
     }
 
     /// <summary>The QUIC stream id, or -1 while a server's link stream has not been opened by the client yet.</summary>
@@ -55,25 +65,25 @@ internal sealed class QuicStream : TransportSubstream
     public override PipeReader Input => _inputReader;
 
     /// <inheritdoc />
-    public override PipeWriter Output => _output.Writer;
+    public override PipeWriter Output => _outputWriter;
 
     /// <summary>Whether a first (possibly empty) STREAM frame went out: a client's link stream announces the link with it.</summary>
     public bool Announced { get; set; }
 
     /// <summary>Whether the FIN went out.</summary>
-    public bool FinSent { get; set; }
-
-    /// <summary>Stream offset of the next byte not yet handed to ngtcp2.</summary>
-    public long SentOffset => _sentOffset;
+    public bool FinSent { get; private set; }
 
     /// <summary>Whether ngtcp2 closed the stream (both directions done, or reset); nothing more is sent on it.</summary>
     public bool Closed { get; private set; }
 
-    /// <summary>Whether the send loop is parked on flow or congestion control and wants a wake-up when either opens.</summary>
+    /// <summary>Whether the stream is in the connection's send queue (under the lock).</summary>
+    public bool Queued { get; set; }
+
+    /// <summary>Whether the stream waits for flow-control room (under the lock).</summary>
     public bool WaitingForRoom { get; set; }
 
-    /// <summary>Starts the send loop.</summary>
-    public void StartSending() => _sending = Task.Run(SendLoopAsync);
+    /// <summary>Stream offset of the next byte not yet handed to ngtcp2.</summary>
+    public long SentOffset => _sentOffset;
 
     /// <summary>Bytes received (ngtcp2 callback, under the lock).</summary>
     public unsafe void OnData(uint flags, byte* data, int length)
@@ -81,11 +91,20 @@ internal sealed class QuicStream : TransportSubstream
         PipeWriter writer = _input.Writer;
         if (length > 0)
         {
-            writer.Write(new ReadOnlySpan<byte>(data, length));
-            // No pause threshold and an inline writer scheduler: this completes at once; the reader wakes on the pool.
-            ValueTask<FlushResult> flushed = writer.FlushAsync();
-            Debug.Assert(flushed.IsCompleted, "An input flush without a pause threshold never waits.");
-            flushed.GetAwaiter().GetResult();
+            if (_inputAbandoned)
+            {
+                // Nobody will read it: the connection's window gets it back at once.
+                _connection.ReturnConnectionCreditLocked(length, send: false);
+            }
+            else
+            {
+                _received += length;
+                writer.Write(new ReadOnlySpan<byte>(data, length));
+                // No pause threshold and an inline writer scheduler: this completes at once; the reader wakes on the pool.
+                ValueTask<FlushResult> flushed = writer.FlushAsync();
+                Debug.Assert(flushed.IsCompleted, "An input flush without a pause threshold never waits.");
+                flushed.GetAwaiter().GetResult();
+            }
         }
 
         if ((flags & Ngtcp2.StreamDataFlagFin) != 0)
@@ -94,13 +113,13 @@ internal sealed class QuicStream : TransportSubstream
         }
     }
 
-    /// <summary>The peer acknowledged bytes up to <paramref name="end"/> (under the lock).</summary>
+    /// <summary>The peer acknowledged bytes up to <paramref name="end"/> (under the lock); the next send pass frees them.</summary>
     public void OnAcknowledged(long end)
     {
         if (end > _ackedOffset)
         {
             _ackedOffset = end;
-            WakeLocked();
+            _connection.QueueLocked(this);
         }
     }
 
@@ -109,7 +128,7 @@ internal sealed class QuicStream : TransportSubstream
         _input.Writer.Complete(new TetherException(TetherErrorCode.ConnectionClosed,
             $"The peer reset QUIC stream {StreamId} (application error {applicationError})."));
 
-    /// <summary>ngtcp2 closed the stream (under the lock): an abnormal close fails the input; the send loop ends.</summary>
+    /// <summary>ngtcp2 closed the stream (under the lock): an abnormal close fails the input; the output ends.</summary>
     public void OnClosedLocked(ulong applicationError)
     {
         Closed = true;
@@ -123,159 +142,158 @@ internal sealed class QuicStream : TransportSubstream
             _input.Writer.Complete();
         }
 
-        ReleaseAllPinsLocked();
-        WakeLocked();
+        EndOutputLocked(null);
     }
 
     /// <summary>The reader consumed <paramref name="bytes"/>: give the peer that much more room (flow control).</summary>
     internal void OnConsumed(long bytes)
     {
-        if (bytes <= 0 || Interlocked.Add(ref _unreportedCredit, bytes) < _connection.CreditThreshold)
+        if (bytes <= 0)
         {
             return;
         }
 
-        _connection.ReturnCredit(this, Interlocked.Exchange(ref _unreportedCredit, 0));
+        Interlocked.Add(ref _consumed, bytes);
+        _connection.OnConsumed(bytes);
+        if (Interlocked.Add(ref _unreportedCredit, bytes) >= _connection.CreditThreshold)
+        {
+            _connection.ReturnStreamCredit(this, Interlocked.Exchange(ref _unreportedCredit, 0));
+        }
     }
 
-    /// <summary>Makes the send loop look again (acknowledgements, more credit, the end) (under the lock).</summary>
-    public void WakeLocked()
+    /// <summary>The application stopped reading: what it never consumed, and whatever still arrives, goes back to the connection's window.</summary>
+    internal void OnInputAbandoned()
     {
-        if (_writerDone || _connection.IsTerminated || Closed)
+        lock (_connection.SyncRoot)
         {
-            if (_wake.CurrentCount == 0)
+            if (_inputAbandoned)
             {
-                _wake.Release();
+                return;
             }
-        }
 
-        if (!_writerDone)
-        {
-            _output.Reader.CancelPendingRead();
+            _inputAbandoned = true;
+            long unconsumed = _received - Interlocked.Read(ref _consumed);
+            _connection.ReturnConnectionCreditLocked(unconsumed, send: true);
         }
     }
+
+    /// <summary>The application flushed or completed <see cref="Output"/>: the connection's next send pass looks at it.</summary>
+    internal void OnFlushed()
+    {
+        if (Interlocked.Exchange(ref _flushQueued, 1) == 0)
+        {
+            _connection.OnFlushed(this);
+        }
+    }
+
+    /// <summary>The send pass picked the stream up from the flushed queue; a later flush queues it again.</summary>
+    internal void ClearFlushQueued() => Volatile.Write(ref _flushQueued, 0);
 
     /// <inheritdoc />
     public override void Abort() => _connection.AbortStream(this);
 
-    /// <summary>The connection ended (ngtcp2's state is freed, so nothing points at our blocks any more): the input fails, the send loop ends.</summary>
+    /// <summary>The connection ended (ngtcp2's state is freed, so nothing points at our blocks any more): the input fails, the output ends.</summary>
     public void OnConnectionEndedLocked(Exception? error)
     {
         Closed = true;
         _input.Writer.Complete(error);
-        ReleaseAllPinsLocked();
-        WakeLocked();
+        EndOutputLocked(_connection.CloseError);
     }
 
-    /// <summary>This side reset the stream: the input fails at once; the send loop ends when ngtcp2 closes the stream (until then it may still point at sent blocks).</summary>
-    public void OnAbortedLocked()
-    {
+    /// <summary>This side reset the stream: the input fails at once; the output ends when ngtcp2 closes the stream (until then it may still point at sent blocks).</summary>
+    public void OnAbortedLocked() =>
         _input.Writer.Complete(new TetherException(TetherErrorCode.ConnectionClosed, $"QUIC stream {StreamId} was reset by this side."));
-        WakeLocked();
+
+    /// <summary>
+    /// Starts a send pass's turn (under the lock): returns the bytes not yet handed to ngtcp2 and whether the FIN is
+    /// still to go. <see cref="EndOffer"/> ends the turn, whatever this returned.
+    /// </summary>
+    /// <returns>Whether there is anything to offer (data, the FIN, or the announcement of a new stream).</returns>
+    public bool BeginOffer(out ReadOnlySequence<byte> unsent, out bool offerFin)
+    {
+        unsent = default;
+        offerFin = false;
+        if (_outputEnded)
+        {
+            return false;
+        }
+
+        if (_output.Reader.TryRead(out ReadResult result))
+        {
+            _reading = true;
+            _offering = result.Buffer;
+            _writerDone |= result.IsCompleted;
+            unsent = _offering.Slice(_sentOffset - _bufferStart);
+            offerFin = _writerDone && !FinSent;
+        }
+
+        return StreamId >= 0 && !Closed && (!unsent.IsEmpty || offerFin || !Announced);
     }
 
-    private async Task SendLoopAsync()
+    /// <summary>ngtcp2 took <paramref name="bytes"/> more (and the FIN when <paramref name="fin"/>) during this turn.</summary>
+    public void OnOffered(long bytes, bool fin)
     {
-        PipeReader reader = _output.Reader;
-        long bufferStart = 0; // stream offset of the first byte still in the pipe (everything before is acknowledged)
-        Exception? failure = null;
-        try
+        Announced = true;
+        _sentOffset += bytes;
+        FinSent |= fin;
+    }
+
+    /// <summary>Ends the turn (under the lock): returns acknowledged bytes to the pipe, and ends the output once everything reached the peer.</summary>
+    public void EndOffer()
+    {
+        if (!_reading)
         {
-            while (true)
-            {
-                // Only this loop sets _writerDone; a stale termination flag costs one extra pass (termination also cancels the read).
-                ReadResult result;
-                if (_writerDone || _connection.IsTerminated || Closed)
-                {
-                    // The application finished writing: only acknowledgements (or the end) can change anything now.
-                    await _wake.WaitAsync().ConfigureAwait(false);
-                    if (!reader.TryRead(out result))
-                    {
-                        break;
-                    }
-                }
-                else
-                {
-                    result = await reader.ReadAsync().ConfigureAwait(false);
-                }
-
-                ReadOnlySequence<byte> buffer = result.Buffer;
-                SequencePosition consumed;
-                bool finished;
-                lock (_connection.SyncRoot)
-                {
-                    if (_connection.IsTerminated || Closed)
-                    {
-                        reader.AdvanceTo(buffer.Start, buffer.End);
-                        break;
-                    }
-
-                    long acknowledged = Math.Min(_ackedOffset, bufferStart + buffer.Length);
-                    ReleasePinsLocked(acknowledged);
-                    _writerDone |= result.IsCompleted;
-                    ReadOnlySequence<byte> unsent = buffer.Slice(_sentOffset - bufferStart);
-                    bool burstEnded = false;
-                    if (StreamId >= 0 && (!unsent.IsEmpty || (_writerDone && !FinSent)))
-                    {
-                        long accepted = _connection.WriteStreamLocked(this, unsent, _sentOffset, _writerDone, out burstEnded);
-                        _sentOffset += accepted;
-                        if (!burstEnded && (accepted < unsent.Length || (_writerDone && !FinSent)))
-                        {
-                            _connection.ParkLocked(this); // flow or congestion control took less than offered: look again when either opens
-                        }
-
-                        _connection.ArmTimerLocked();
-                    }
-
-                    consumed = buffer.GetPosition(acknowledged - bufferStart);
-                    bufferStart = acknowledged;
-                    // Done when everything reached the peer, or (server) when the client never opened the link's stream.
-                    finished = _writerDone && ((FinSent && _ackedOffset >= _sentOffset) || (StreamId < 0 && _connection.IsServer));
-                    if (burstEnded && !_connection.IsTerminated)
-                    {
-                        WakeLocked(); // more may fit at once: come straight back
-                    }
-                }
-
-                reader.AdvanceTo(consumed, buffer.End);
-                if (finished)
-                {
-                    break;
-                }
-            }
-        }
-        catch (Exception e)
-        {
-            failure = e;
+            return;
         }
 
-        reader.Complete(failure ?? _connection.CloseError);
+        _reading = false;
+        ReadOnlySequence<byte> buffer = _offering;
+        _offering = default;
+        if (_outputEnded)
+        {
+            return; // the connection ended during the turn: the reader is already complete
+        }
+
+        long acknowledged = Math.Min(_ackedOffset, _bufferStart + buffer.Length);
+        ReleasePinsLocked(acknowledged);
+        // Examined only up to what is consumed: the pipe's TryRead reports nothing while every byte is examined, and
+        // the next turn must see the unsent and unacknowledged bytes again. The writer's backpressure thereby counts
+        // every byte the stream still holds (unsent or unacknowledged), which is the memory it really keeps.
+        _output.Reader.AdvanceTo(buffer.GetPosition(acknowledged - _bufferStart));
+        _bufferStart = acknowledged;
+        if (_writerDone && FinSent && _ackedOffset >= _sentOffset)
+        {
+            EndOutputLocked(null);
+        }
     }
 
     /// <summary>Completes the output and waits until what was written is acknowledged (or the connection ends), at most <paramref name="timeout"/>.</summary>
     public async Task DrainAsync(TimeSpan timeout)
     {
-        await _output.Writer.CompleteAsync().ConfigureAwait(false);
+        await _outputWriter.CompleteAsync().ConfigureAwait(false);
+        Task drained;
         lock (_connection.SyncRoot)
         {
-            WakeLocked();
+            if (_outputEnded || (StreamId < 0 && _connection.IsServer))
+            {
+                return; // done, or (server) the client never opened the link's stream
+            }
+
+            _drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            drained = _drained.Task;
         }
 
         try
         {
-            await _sending.WaitAsync(timeout).ConfigureAwait(false);
+            await drained.WaitAsync(timeout).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
         }
     }
 
-    /// <summary>Waits for the send loop (after the connection ended) and completes the input reader.</summary>
-    public async Task CompleteAsync()
-    {
-        await _sending.ConfigureAwait(false);
-        await _inputReader.CompleteAsync().ConfigureAwait(false);
-    }
+    /// <summary>Completes the input reader (after the connection ended).</summary>
+    public ValueTask CompleteAsync() => _inputReader.CompleteAsync();
 
     /// <summary>Pins the block under <paramref name="segment"/> the first time ngtcp2 is offered it.</summary>
     public unsafe byte* PinUntilAcknowledged(ReadOnlyMemory<byte> segment, long streamOffset)
@@ -293,19 +311,30 @@ internal sealed class QuicStream : TransportSubstream
         return (byte*)pin.Pointer;
     }
 
+    /// <summary>Nothing more will be sent (under the lock): unpins, hands the blocks back and lets writers see the end.</summary>
+    private void EndOutputLocked(Exception? error)
+    {
+        if (_outputEnded)
+        {
+            return;
+        }
+
+        _outputEnded = true;
+        _offering = default;
+        while (_pins.TryDequeue(out var pin))
+        {
+            pin.Pin.Dispose();
+        }
+
+        _output.Reader.Complete(error);
+        _drained?.TrySetResult();
+    }
+
     private void ReleasePinsLocked(long acknowledged)
     {
         while (_pins.TryPeek(out var pin) && pin.End <= acknowledged)
         {
             _pins.Dequeue().Pin.Dispose();
-        }
-    }
-
-    private void ReleaseAllPinsLocked()
-    {
-        while (_pins.TryDequeue(out var pin))
-        {
-            pin.Pin.Dispose();
         }
     }
 }

@@ -312,7 +312,6 @@ internal sealed class QuicEndpoint : IAsyncDisposable
 
             if (accepted && _acceptor is not null)
             {
-                connection.StartSending();
                 _acceptor.OnAccepted(connection);
             }
         }

@@ -150,6 +150,32 @@ public sealed class QuicTransportTests
     }
 
     [Fact]
+    public async Task Calls_far_smaller_than_a_credit_update_do_not_use_up_the_connection_window()
+    {
+        // The smallest windows allowed: 16 KiB per stream and for the whole connection. Each call's own stream carries
+        // a few hundred bytes, below the point where a stream reports credit, and then closes; 300 calls carry several
+        // times the connection's window each way, so they complete only if what every stream's reader consumed is
+        // given back to the connection.
+        const int Calls = 300;
+        var quic = new QuicTransportOptions
+        {
+            InitialRtt = TimeSpan.FromMilliseconds(1),
+            StreamReceiveWindow = 16 * 1024,
+            MaxStreamReceiveWindow = 16 * 1024,
+            ConnectionReceiveWindow = 16 * 1024,
+        };
+        await using Harness harness = await Harness.StartAsync(TransportUnderTest.Quic(quic));
+        await using TetherClient client = await harness.ConnectAsync();
+
+        string text = new('w', 250);
+        for (int i = 0; i < Calls; i++)
+        {
+            EchoReply reply = await client.RequestAsync<EchoRequest, EchoReply>(new EchoRequest(i, text)).Within();
+            Assert.Equal(i, reply.Id);
+        }
+    }
+
+    [Fact]
     public async Task Two_hundred_clients_share_one_server_socket()
     {
         const int Clients = 200;

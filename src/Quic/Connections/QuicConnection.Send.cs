@@ -1,0 +1,229 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using Tether.Quic.Interop;
+
+namespace Tether.Quic.Connections;
+
+/// <summary>
+/// Sending: streams with something to send (flushed by the application, acknowledged by the peer, given credit) queue
+/// up, and one send pass per connection at a time turns them into packets. Application flushes only queue the stream
+/// and schedule a pass on the thread pool, so streams flushed together (many calls at once) share packets and the
+/// flushing threads never wait for the connection's lock.
+/// </summary>
+internal sealed unsafe partial class QuicConnection : IThreadPoolWorkItem
+{
+    // Packets written per pass before the lock is let go: bounds how long one connection holds it.
+    private const int MaxBurst = 64;
+    private const int MaxVectors = 16;
+
+    private readonly ConcurrentQueue<QuicStream> _flushed = new();
+    private readonly Queue<QuicStream> _sendQueue = new();
+    private int _sendScheduled;
+
+    /// <summary>A stream's application flushed it (any thread): queue it and make sure a send pass comes.</summary>
+    internal void OnFlushed(QuicStream stream)
+    {
+        _flushed.Enqueue(stream);
+        ScheduleSend();
+    }
+
+    /// <summary>Queues <paramref name="stream"/> for the next send pass (under the lock).</summary>
+    internal void QueueLocked(QuicStream stream)
+    {
+        if (!stream.Queued)
+        {
+            stream.Queued = true;
+            _sendQueue.Enqueue(stream);
+        }
+    }
+
+    private void ScheduleSend()
+    {
+        if (Interlocked.Exchange(ref _sendScheduled, 1) == 0)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+    }
+
+    /// <summary>The scheduled send pass.</summary>
+    void IThreadPoolWorkItem.Execute()
+    {
+        lock (_lock)
+        {
+            Volatile.Write(ref _sendScheduled, 0); // a flush from now on schedules another pass
+            WriteLocked();
+            ArmTimerLocked();
+        }
+    }
+
+    private void TakeFlushedLocked()
+    {
+        while (_flushed.TryDequeue(out QuicStream? stream))
+        {
+            stream.ClearFlushQueued();
+            QueueLocked(stream);
+        }
+    }
+
+    /// <summary>Ends <paramref name="stream"/>'s turn and takes it off the queue (it is the queue's head).</summary>
+    private void EndTurnLocked(QuicStream stream, bool park)
+    {
+        stream.EndOffer();
+        _sendQueue.Dequeue();
+        stream.Queued = false;
+        if (park)
+        {
+            ParkLocked(stream);
+        }
+    }
+
+    /// <summary>
+    /// The send pass: writes packets until ngtcp2 has nothing more to send, congestion control says stop, or
+    /// <see cref="MaxBurst"/> packets went out (then another pass is scheduled, so one connection does not hold the
+    /// lock for long). Every queued stream gets a turn in order; their data is packed into shared packets
+    /// (<c>WRITE_STREAM_FLAG_MORE</c>), a stream's FIN rides with its last bytes, and acknowledgements, flow-control
+    /// updates and retransmissions fill the rest.
+    /// </summary>
+    private void WriteLocked()
+    {
+        if (_conn is null)
+        {
+            return;
+        }
+
+        TakeFlushedLocked();
+        ngtcp2_path_storage storage = default;
+        storage.path.local.addr = storage.local_addrbuf;
+        storage.path.remote.addr = storage.remote_addrbuf;
+        ngtcp2_pkt_info info = default;
+        ngtcp2_vec* vectors = stackalloc ngtcp2_vec[MaxVectors];
+        ulong now = QuicClock.Now;
+        int packets = 0;
+        QuicStream? stream = null; // the stream whose turn it is
+        ReadOnlySequence<byte> unsent = default;
+        bool offerFin = false;
+        long accepted = 0;
+        while (true)
+        {
+            if (stream is null && _sendQueue.TryPeek(out QuicStream? next))
+            {
+                if (!next.BeginOffer(out unsent, out offerFin))
+                {
+                    EndTurnLocked(next, park: false); // nothing to send; acknowledged bytes were returned to its pipe
+                    continue;
+                }
+
+                stream = next;
+                accepted = 0;
+            }
+
+            long streamId = -1;
+            uint flags = Ngtcp2.WriteStreamFlagNone;
+            nuint count = 0;
+            long offered = 0;
+            bool everything = true;
+            if (stream is not null)
+            {
+                streamId = stream.StreamId;
+                count = FillVectors(stream, unsent.Slice(accepted), stream.SentOffset, vectors, out offered, out everything);
+                flags = Ngtcp2.WriteStreamFlagMore | (offerFin && everything ? Ngtcp2.WriteStreamFlagFin : 0);
+            }
+
+            nint streamBytes = -1;
+            nint written = Ngtcp2.conn_writev_stream(_conn, &storage.path, Ngtcp2.PacketInfoVersion, &info, _transmit,
+                (nuint)_options.MaxUdpPayloadSize, &streamBytes, flags, streamId, vectors, count, now);
+            if (stream is not null && streamBytes >= 0)
+            {
+                stream.OnOffered(streamBytes, fin: (flags & Ngtcp2.WriteStreamFlagFin) != 0 && streamBytes == offered);
+                accepted += streamBytes;
+            }
+
+            if (written == Ngtcp2.ErrWriteMore)
+            {
+                // The packet has room for more. The stream took all it was offered (then its turn ends, unless more
+                // bytes lie past the vectors), or flow control stopped it (then it waits for more credit).
+                if (stream is not null && (streamBytes < offered || everything))
+                {
+                    EndTurnLocked(stream, park: streamBytes < offered);
+                    stream = null;
+                }
+
+                continue;
+            }
+
+            if (written < 0)
+            {
+                if (stream is not null && written is Ngtcp2.ErrStreamDataBlocked or Ngtcp2.ErrStreamShutWrite or Ngtcp2.ErrStreamNotFound)
+                {
+                    // This stream cannot send now (flow control) or ever (reset, closed); the packet goes on without it.
+                    EndTurnLocked(stream, park: written == Ngtcp2.ErrStreamDataBlocked);
+                    stream = null;
+                    continue;
+                }
+
+                CloseLocked(QuicErrors.FromLibrary((int)written, "writing packets"), (int)written);
+                return;
+            }
+
+            if (written == 0)
+            {
+                // Congestion control or pacing (the timer and the next acknowledgements bring another pass), or nothing left.
+                stream?.EndOffer(); // stays queued
+                break;
+            }
+
+            packets++;
+            _packetsSent++;
+            _bytesSent += written;
+            if (!_endpoint.Send(_transmit, (int)written, _remoteAddress))
+            {
+                // Retransmitting cannot help: every packet this size would be refused again.
+                TerminateLocked(new TetherException(TetherErrorCode.ConnectionClosed,
+                    $"A {written}-byte UDP datagram is larger than the path to {RemoteEndPoint} allows; lower {nameof(QuicTransportOptions.MaxUdpPayloadSize)}."));
+                return;
+            }
+
+            if (stream is not null && accepted == unsent.Length && (!offerFin || stream.FinSent))
+            {
+                EndTurnLocked(stream, park: false);
+                stream = null;
+            }
+
+            if (packets == MaxBurst)
+            {
+                stream?.EndOffer(); // stays queued for the next pass
+                ScheduleSend();
+                break;
+            }
+        }
+
+        Ngtcp2.conn_update_pkt_tx_time(_conn, now);
+    }
+
+    /// <summary>Points <paramref name="vectors"/> at the start of <paramref name="data"/>, pinning each block on first use.</summary>
+    private static nuint FillVectors(QuicStream stream, in ReadOnlySequence<byte> data, long dataOffset, ngtcp2_vec* vectors, out long offered, out bool everything)
+    {
+        nuint count = 0;
+        offered = 0;
+        foreach (ReadOnlyMemory<byte> segment in data)
+        {
+            if (count == MaxVectors)
+            {
+                break;
+            }
+
+            if (segment.IsEmpty)
+            {
+                continue;
+            }
+
+            vectors[count].@base = stream.PinUntilAcknowledged(segment, dataOffset + offered);
+            vectors[count].len = (nuint)segment.Length;
+            offered += segment.Length;
+            count++;
+        }
+
+        everything = offered == data.Length;
+        return count;
+    }
+}
