@@ -61,6 +61,14 @@ public sealed class QuicTransportOptions
     /// <remarks>Defaults to 4 MiB; the kernel may cap it (net.core.rmem_max).</remarks>
     public int SocketBufferSize { get; set; } = 4 * 1024 * 1024;
 
+    /// <summary>Whether to batch datagrams in the kernel: a run of packets leaves in one send (Linux GSO,
+    /// <c>UDP_SEGMENT</c>) and a sender's datagrams arrive in one receive (GRO, <c>UDP_GRO</c>).</summary>
+    /// <remarks>
+    /// Defaults to true; the socket falls back to one datagram per call by itself where the kernel refuses. Turn it
+    /// off only for a network device known to mishandle UDP segmentation offload.
+    /// </remarks>
+    public bool SegmentationOffload { get; set; } = true;
+
     /// <summary>Throws when a value cannot work.</summary>
     /// <exception cref="InvalidOperationException">The first problem found.</exception>
     public void Validate()

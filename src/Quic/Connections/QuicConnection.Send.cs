@@ -16,6 +16,7 @@ internal sealed unsafe partial class QuicConnection : IThreadPoolWorkItem
     private const int MaxBurst = 64;
     private const int MaxVectors = 16;
 
+    private readonly int _maxSegments;
     private readonly ConcurrentQueue<QuicStream> _flushed = new();
     private readonly Queue<QuicStream> _sendQueue = new();
     private int _sendScheduled;
@@ -82,7 +83,8 @@ internal sealed unsafe partial class QuicConnection : IThreadPoolWorkItem
     /// <see cref="MaxBurst"/> packets went out (then another pass is scheduled, so one connection does not hold the
     /// lock for long). Every queued stream gets a turn in order; their data is packed into shared packets
     /// (<c>WRITE_STREAM_FLAG_MORE</c>), a stream's FIN rides with its last bytes, and acknowledgements, flow-control
-    /// updates and retransmissions fill the rest.
+    /// updates and retransmissions fill the rest. Packets collect in a batch that leaves in one system call (GSO):
+    /// a run of full-sized packets, ended by a shorter one.
     /// </summary>
     private void WriteLocked()
     {
@@ -92,6 +94,16 @@ internal sealed unsafe partial class QuicConnection : IThreadPoolWorkItem
         }
 
         TakeFlushedLocked();
+        var batch = new PacketBatch(_transmit, _maxSegments);
+        if (WritePacketsLocked(ref batch))
+        {
+            FlushBatchLocked(ref batch);
+        }
+    }
+
+    /// <returns>False when the connection ended meanwhile (the batch is then dropped).</returns>
+    private bool WritePacketsLocked(ref PacketBatch batch)
+    {
         ngtcp2_path_storage storage = default;
         storage.path.local.addr = storage.local_addrbuf;
         storage.path.remote.addr = storage.remote_addrbuf;
@@ -130,7 +142,7 @@ internal sealed unsafe partial class QuicConnection : IThreadPoolWorkItem
             }
 
             nint streamBytes = -1;
-            nint written = Ngtcp2.conn_writev_stream(_conn, &storage.path, Ngtcp2.PacketInfoVersion, &info, _transmit,
+            nint written = Ngtcp2.conn_writev_stream(_conn, &storage.path, Ngtcp2.PacketInfoVersion, &info, batch.Next,
                 (nuint)_options.MaxUdpPayloadSize, &streamBytes, flags, streamId, vectors, count, now);
             if (stream is not null && streamBytes >= 0)
             {
@@ -162,7 +174,7 @@ internal sealed unsafe partial class QuicConnection : IThreadPoolWorkItem
                 }
 
                 CloseLocked(QuicErrors.FromLibrary((int)written, "writing packets"), (int)written);
-                return;
+                return false;
             }
 
             if (written == 0)
@@ -175,12 +187,9 @@ internal sealed unsafe partial class QuicConnection : IThreadPoolWorkItem
             packets++;
             _packetsSent++;
             _bytesSent += written;
-            if (!_endpoint.Send(_transmit, (int)written, _remoteAddress))
+            if (!AddToBatchLocked(ref batch, (int)written))
             {
-                // Retransmitting cannot help: every packet this size would be refused again.
-                TerminateLocked(new TetherException(TetherErrorCode.ConnectionClosed,
-                    $"A {written}-byte UDP datagram is larger than the path to {RemoteEndPoint} allows; lower {nameof(QuicTransportOptions.MaxUdpPayloadSize)}."));
-                return;
+                return false;
             }
 
             if (stream is not null && accepted == unsent.Length && (!offerFin || stream.FinSent))
@@ -198,6 +207,78 @@ internal sealed unsafe partial class QuicConnection : IThreadPoolWorkItem
         }
 
         Ngtcp2.conn_update_pkt_tx_time(_conn, now);
+        return true;
+    }
+
+    /// <summary>Takes the packet just written at <see cref="PacketBatch.Next"/> into the batch, sending the batch when it cannot grow.</summary>
+    /// <returns>False when the connection ended (a packet can never be sent).</returns>
+    private bool AddToBatchLocked(ref PacketBatch batch, int length)
+    {
+        if (batch.Count > 0 && length > batch.SegmentSize)
+        {
+            // Larger than the batch's packets: those leave first, and this one starts the next batch.
+            byte* packet = batch.Next;
+            int pending = batch.Length;
+            batch.Length = 0;
+            if (!SendLocked(batch.Start, pending, batch.SegmentSize))
+            {
+                return false;
+            }
+
+            Buffer.MemoryCopy(packet, batch.Start, length, length);
+            batch.Count = 0;
+        }
+
+        if (batch.Count == 0)
+        {
+            batch.SegmentSize = length;
+        }
+
+        batch.Length += length;
+        batch.Count++;
+        // A shorter packet can only end a batch (every GSO segment but the last has the same size).
+        return length < batch.SegmentSize || batch.Count == batch.Capacity ? FlushBatchLocked(ref batch) : true;
+    }
+
+    /// <summary>Sends the packets collected in <paramref name="batch"/>.</summary>
+    /// <returns>False when the connection ended (a packet can never be sent).</returns>
+    private bool FlushBatchLocked(ref PacketBatch batch)
+    {
+        if (batch.Count == 0)
+        {
+            return true;
+        }
+
+        int length = batch.Length;
+        batch.Length = 0;
+        batch.Count = 0;
+        return SendLocked(batch.Start, length, batch.SegmentSize);
+    }
+
+    private bool SendLocked(byte* packets, int length, int segmentSize)
+    {
+        if (_endpoint.Send(packets, length, segmentSize, _remoteAddress))
+        {
+            return true;
+        }
+
+        // Retransmitting cannot help: every packet this size would be refused again.
+        TerminateLocked(new TetherException(TetherErrorCode.ConnectionClosed,
+            $"A {segmentSize}-byte UDP datagram is larger than the path to {RemoteEndPoint} allows; lower {nameof(QuicTransportOptions.MaxUdpPayloadSize)}."));
+        return false;
+    }
+
+    /// <summary>Packets written but not yet sent: <see cref="Count"/> of them from <see cref="Start"/>, all <see cref="SegmentSize"/> bytes but the last.</summary>
+    private struct PacketBatch(byte* start, int capacity)
+    {
+        public readonly byte* Start = start;
+        public readonly int Capacity = capacity;
+        public int Length;
+        public int Count;
+        public int SegmentSize;
+
+        /// <summary>Where the next packet is written.</summary>
+        public readonly byte* Next => Start + Length;
     }
 
     /// <summary>Points <paramref name="vectors"/> at the start of <paramref name="data"/>, pinning each block on first use.</summary>

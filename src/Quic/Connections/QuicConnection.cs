@@ -39,7 +39,7 @@ internal sealed unsafe partial class QuicConnection : TransportConnection
     private GCHandle _self;
     private ConnectionAnchor* _anchor;
     private byte* _remoteNative;
-    private byte* _transmit;
+    private byte* _transmit; // room for one batch of packets (_maxSegments of them)
     private void* _conn;
     private void* _session;
     private ulong _armedExpiry = ulong.MaxValue;
@@ -68,7 +68,8 @@ internal sealed unsafe partial class QuicConnection : TransportConnection
         _anchor->Self = GCHandle.ToIntPtr(_self);
         _remoteNative = (byte*)NativeMemory.AllocZeroed(SockAddr.StorageSize);
         remote.Buffer.Span[..Math.Min(remote.Size, SockAddr.StorageSize)].CopyTo(new Span<byte>(_remoteNative, SockAddr.StorageSize));
-        _transmit = (byte*)NativeMemory.Alloc((nuint)options.MaxUdpPayloadSize);
+        _maxSegments = DatagramSocket.MaxSegments(options.MaxUdpPayloadSize);
+        _transmit = (byte*)NativeMemory.Alloc((nuint)(_maxSegments * options.MaxUdpPayloadSize));
         _timer = TimeProvider.System.CreateTimer(static state => ((QuicConnection)state!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _pipes = pipes;
         _link = new QuicStream(this, -1, pipes);
@@ -99,6 +100,9 @@ internal sealed unsafe partial class QuicConnection : TransportConnection
 
     /// <inheritdoc />
     public override long BytesReceived => Volatile.Read(ref _bytesReceived);
+
+    /// <summary>The endpoint (UDP socket) the connection runs on.</summary>
+    internal QuicEndpoint Endpoint => _endpoint;
 
     /// <summary>UDP datagrams sent for this connection (diagnostics).</summary>
     public long PacketsSent => Volatile.Read(ref _packetsSent);

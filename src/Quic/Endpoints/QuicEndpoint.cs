@@ -14,14 +14,17 @@ namespace Tether.Quic.Endpoints;
 /// many connections, accepts new ones (optionally after a Retry), refuses them past its limit, and answers packets
 /// for connections it no longer knows with a stateless reset. A client endpoint carries one connection.
 /// </summary>
-/// <remarks>One receive loop per endpoint reads datagrams and feeds them to their connections, then lets each
-/// connection that received something answer once per batch (acknowledgements are not sent per datagram).</remarks>
+/// <remarks>One receive loop per endpoint waits until the socket is readable, takes every waiting datagram (several
+/// per system call where the kernel coalesces them, see <see cref="DatagramSocket"/>) and feeds them to their
+/// connections, then lets each connection that received something answer once per batch (acknowledgements are not
+/// sent per datagram).</remarks>
 internal sealed class QuicEndpoint : IAsyncDisposable
 {
     private const int SecretLength = 32;
     private const int MaxStatelessResetsPerSecond = 256;
+    private const int ReceiveBufferSize = 64 * 1024; // the largest UDP payload, and the largest coalesced (GRO) receive
 
-    private readonly Socket _socket;
+    private readonly DatagramSocket _socket;
     private readonly QuicTransportOptions _options;
     private readonly IQuicAcceptor? _acceptor;
     private readonly ConcurrentDictionary<ConnectionId, QuicConnection> _routes = new();
@@ -40,7 +43,7 @@ internal sealed class QuicEndpoint : IAsyncDisposable
 
     private QuicEndpoint(Socket socket, QuicTransportOptions options, IQuicAcceptor? acceptor)
     {
-        _socket = socket;
+        _socket = new DatagramSocket(socket, options.SegmentationOffload);
         _options = options;
         _acceptor = acceptor;
         LocalEndPoint = socket.LocalEndPoint!;
@@ -60,6 +63,9 @@ internal sealed class QuicEndpoint : IAsyncDisposable
 
     /// <summary>Connections alive on this endpoint (handshakes included).</summary>
     public int ConnectionCount => Volatile.Read(ref _connections);
+
+    /// <summary>The endpoint's socket (its batching counters are diagnostics).</summary>
+    public DatagramSocket Socket => _socket;
 
     /// <summary>Counters for tests and metrics: Retry packets sent, stateless resets sent, clients refused.</summary>
     public long RetriesSent { get; private set; }
@@ -135,25 +141,15 @@ internal sealed class QuicEndpoint : IAsyncDisposable
 
     /// <summary>Sends one packet; a full or failing socket drops it (QUIC recovers from loss).</summary>
     /// <returns>False only when the packet can never be sent (larger than the path allows): a configuration error.</returns>
-    public unsafe bool Send(byte* packet, int length, SocketAddress destination)
-    {
-        try
-        {
-            _socket.SendTo(new ReadOnlySpan<byte>(packet, length), SocketFlags.None, destination);
-        }
-        catch (SocketException e) when (e.SocketErrorCode == SocketError.MessageSize)
-        {
-            return false;
-        }
-        catch (SocketException)
-        {
-        }
-        catch (ObjectDisposedException)
-        {
-        }
+    public unsafe bool Send(byte* packet, int length, SocketAddress destination) => Send(packet, length, length, destination);
 
-        return true;
-    }
+    /// <summary>
+    /// Sends <paramref name="length"/> bytes of packets, each <paramref name="segmentSize"/> bytes but the last, in
+    /// one system call where the kernel allows (GSO); a full or failing socket drops them (QUIC recovers from loss).
+    /// </summary>
+    /// <returns>False only when a packet can never be sent (larger than the path allows): a configuration error.</returns>
+    public unsafe bool Send(byte* packets, int length, int segmentSize, SocketAddress destination) =>
+        _socket.Send(packets, length, segmentSize, destination) == DatagramSocket.SendStatus.Sent;
 
     /// <summary>The stateless reset token of a connection ID this endpoint issued (derived, so it survives the connection).</summary>
     public unsafe void WriteStatelessResetToken(ngtcp2_cid* cid, byte* token)
@@ -193,33 +189,21 @@ internal sealed class QuicEndpoint : IAsyncDisposable
 
     private async Task ReceiveLoopAsync()
     {
-        byte[] buffer = GC.AllocateUninitializedArray<byte>(65536, pinned: true);
-        var from = new SocketAddress(_socket.AddressFamily);
-        int batch = 0;
+        byte[] buffer = GC.AllocateUninitializedArray<byte>(ReceiveBufferSize, pinned: true);
+        var from = new SocketAddress(_socket.Socket.AddressFamily);
         while (true)
         {
-            int received;
             try
             {
-                received = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, from, _stop.Token).ConfigureAwait(false);
+                await _socket.WaitReadableAsync(_stop.Token).ConfigureAwait(false);
             }
             catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
             {
                 break;
             }
-            catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionRefused)
+            catch (SocketException e) when (IsTransient(e))
             {
-                // ICMP port unreachable on a client's connected socket: nobody listens there. Before any answer that
-                // ends the attempt at once rather than after the handshake timeout.
-                if (_client is { BytesReceived: 0 } client)
-                {
-                    client.Abort(new TetherException(TetherErrorCode.ConnectFailed, $"No QUIC server listens at {client.RemoteEndPoint} (port unreachable)."));
-                }
-
-                continue;
-            }
-            catch (SocketException e) when (e.SocketErrorCode is SocketError.MessageSize)
-            {
+                OnTransientError(e);
                 continue;
             }
             catch (SocketException)
@@ -227,34 +211,93 @@ internal sealed class QuicEndpoint : IAsyncDisposable
                 break;
             }
 
-            try
+            if (!ReceiveWaiting(buffer, from))
             {
-                Dispatch(buffer, received, from);
-            }
-            catch (Exception e) when (e is TetherException or InvalidOperationException or CryptographicException)
-            {
-                // A connection that could not be created (or a hostile packet) costs that packet only.
-            }
-
-            if (++batch >= 64 || !MoreWaiting())
-            {
-                batch = 0;
-                AnswerBatch();
+                break;
             }
         }
 
         AnswerBatch();
     }
 
-    private bool MoreWaiting()
+    /// <summary>
+    /// Takes every datagram waiting (each connection answers once per 64, so acknowledgements are not sent per
+    /// datagram yet none waits long), then lets the connections that received something answer.
+    /// </summary>
+    /// <returns>False when the socket failed for good.</returns>
+    private unsafe bool ReceiveWaiting(byte[] buffer, SocketAddress from)
+    {
+        int batch = 0;
+        fixed (byte* data = buffer)
+        {
+            while (true)
+            {
+                int received;
+                int segmentSize;
+                try
+                {
+                    received = _socket.Receive(data, buffer.Length, from, out segmentSize);
+                }
+                catch (SocketException e) when (IsTransient(e))
+                {
+                    OnTransientError(e);
+                    continue;
+                }
+                catch (SocketException)
+                {
+                    AnswerBatch();
+                    return false;
+                }
+
+                if (received < 0)
+                {
+                    break; // nothing more waiting
+                }
+
+                // A coalesced (GRO) receive holds several datagrams of one sender, each segmentSize bytes but the last.
+                fixed (byte* fromNative = from.Buffer.Span)
+                {
+                    for (int offset = 0; offset < received; offset += Math.Max(segmentSize, 1))
+                    {
+                        DispatchSafely(data + offset, Math.Min(segmentSize, received - offset), from, fromNative);
+                        if (++batch >= 64)
+                        {
+                            batch = 0;
+                            AnswerBatch();
+                        }
+                    }
+                }
+            }
+        }
+
+        AnswerBatch();
+        return true;
+    }
+
+    private unsafe void DispatchSafely(byte* packet, int length, SocketAddress from, byte* fromNative)
     {
         try
         {
-            return _socket.Available > 0;
+            Dispatch(packet, length, from, fromNative);
         }
-        catch (ObjectDisposedException)
+        catch (Exception e) when (e is TetherException or InvalidOperationException or CryptographicException)
         {
-            return false;
+            // A connection that could not be created (or a hostile packet) costs that packet only.
+        }
+    }
+
+    private static bool IsTransient(SocketException e) =>
+        e.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionRefused or SocketError.MessageSize;
+
+    /// <summary>
+    /// ICMP port unreachable on a client's connected socket: nobody listens there. Before any answer that ends the
+    /// attempt at once rather than after the handshake timeout. (Other transient errors cost the datagram only.)
+    /// </summary>
+    private void OnTransientError(SocketException e)
+    {
+        if (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionRefused && _client is { BytesReceived: 0 } client)
+        {
+            client.Abort(new TetherException(TetherErrorCode.ConnectFailed, $"No QUIC server listens at {client.RemoteEndPoint} (port unreachable)."));
         }
     }
 
@@ -269,51 +312,46 @@ internal sealed class QuicEndpoint : IAsyncDisposable
         _answering.Clear();
     }
 
-    private unsafe void Dispatch(byte[] buffer, int length, SocketAddress from)
+    private unsafe void Dispatch(byte* packet, int length, SocketAddress from, byte* fromNative)
     {
-        fixed (byte* packet = buffer)
-        fixed (byte* fromNative = from.Buffer.Span)
+        QuicConnection? connection = _client;
+        if (connection is null)
         {
-            QuicConnection? connection = _client;
-            bool accepted = false;
-            if (connection is null)
+            ngtcp2_version_cid ids;
+            if (Ngtcp2.pkt_decode_version_cid(&ids, packet, (nuint)length, ConnectionId.IssuedLength) != 0 || ids.dcidlen > Ngtcp2.MaxCidLength)
             {
-                ngtcp2_version_cid ids;
-                if (Ngtcp2.pkt_decode_version_cid(&ids, packet, (nuint)length, ConnectionId.IssuedLength) != 0 || ids.dcidlen > Ngtcp2.MaxCidLength)
+                return; // not QUIC v1, or malformed: dropped (no version negotiation: Tether speaks v1 only)
+            }
+
+            var destination = ConnectionId.From(new ReadOnlySpan<byte>(ids.dcid, (int)ids.dcidlen));
+            if (!_routes.TryGetValue(destination, out connection))
+            {
+                if ((packet[0] & 0x80) != 0)
                 {
-                    return; // not QUIC v1, or malformed: dropped (no version negotiation: Tether speaks v1 only)
+                    connection = Accept(packet, length, from, fromNative);
+                }
+                else
+                {
+                    SendStatelessReset(&ids, length, from);
                 }
 
-                var destination = ConnectionId.From(new ReadOnlySpan<byte>(ids.dcid, (int)ids.dcidlen));
-                if (!_routes.TryGetValue(destination, out connection))
+                if (connection is null)
                 {
-                    if ((packet[0] & 0x80) != 0)
-                    {
-                        connection = Accept(packet, length, from, fromNative);
-                    }
-                    else
-                    {
-                        SendStatelessReset(&ids, length, from);
-                    }
-
-                    if (connection is null)
-                    {
-                        return;
-                    }
+                    return;
                 }
             }
+        }
 
-            accepted = connection.OnDatagram(packet, length, fromNative, (uint)from.Size);
-            if (!connection.AwaitingFlush)
-            {
-                connection.AwaitingFlush = true;
-                _answering.Add(connection);
-            }
+        bool accepted = connection.OnDatagram(packet, length, fromNative, (uint)from.Size);
+        if (!connection.AwaitingFlush)
+        {
+            connection.AwaitingFlush = true;
+            _answering.Add(connection);
+        }
 
-            if (accepted && _acceptor is not null)
-            {
-                _acceptor.OnAccepted(connection);
-            }
+        if (accepted && _acceptor is not null)
+        {
+            _acceptor.OnAccepted(connection);
         }
     }
 

@@ -6,6 +6,7 @@ using Tether.Client;
 using Tether.Conformance.Tests.Support;
 using Tether.Quic;
 using Tether.Quic.Connections;
+using Tether.Quic.Endpoints;
 using Tether.Server;
 using Tether.Transport;
 
@@ -30,6 +31,40 @@ public sealed class QuicTransportTests
         Assert.Equal("tether/1", pair.Server.ApplicationProtocol);
         Assert.InRange(pair.Listener.Endpoint.RetriesSent, 1, 10); // each token-less Initial (retransmissions too) gets one
         Assert.Equal(0, pair.Listener.Endpoint.Refused);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_bulk_transfer_arrives_intact_with_and_without_segmentation_offload(bool offload)
+    {
+        var options = new QuicTransportOptions { InitialRtt = TimeSpan.FromMilliseconds(1), SegmentationOffload = offload };
+        await using var pair = await LinkPair.OpenAsync(options);
+        byte[] data = new byte[8 * 1024 * 1024];
+        new Random(20261124).NextBytes(data);
+
+        Task<byte[]> received = LinkPair.ReadAllAsync(pair.Server.Input, data.Length);
+        for (int offset = 0; offset < data.Length; offset += 64 * 1024)
+        {
+            await pair.Client.Output.WriteAsync(data.AsMemory(offset, 64 * 1024)).AsTask().Within();
+        }
+
+        byte[] arrived = await received.Within();
+        Assert.True(data.AsSpan().SequenceEqual(arrived), "the bytes arrived changed");
+        DatagramSocket sender = pair.Client.Endpoint.Socket;
+        DatagramSocket receiver = pair.Listener.Endpoint.Socket;
+        if (offload)
+        {
+            // The first flight alone is ten full packets in a row: one send. On loopback such a send arrives as one
+            // coalesced receive at a socket with GRO on.
+            Assert.True(sender.BatchesSent > 0, "no send carried more than one packet");
+            Assert.True(receiver.CoalescedReceives > 0, "no receive carried more than one datagram");
+        }
+        else
+        {
+            Assert.Equal(0, sender.BatchesSent);
+            Assert.Equal(0, receiver.CoalescedReceives);
+        }
     }
 
     [Fact]
@@ -223,6 +258,24 @@ public sealed class QuicTransportTests
             Assert.Equal(data, await ReadExactlyAsync(Server.Input, size));
             await Server.Output.WriteAsync(data).AsTask().Within();
             Assert.Equal(data, await ReadExactlyAsync(Client.Input, size));
+        }
+
+        /// <summary>Reads <paramref name="size"/> bytes, consuming as they come (so flow control keeps opening).</summary>
+        public static async Task<byte[]> ReadAllAsync(PipeReader reader, int size)
+        {
+            byte[] bytes = new byte[size];
+            int filled = 0;
+            while (filled < size)
+            {
+                ReadResult result = await reader.ReadAsync().AsTask().Within();
+                ReadOnlySequence<byte> buffer = result.Buffer.Slice(0, Math.Min(result.Buffer.Length, size - filled));
+                buffer.CopyTo(bytes.AsSpan(filled));
+                filled += (int)buffer.Length;
+                reader.AdvanceTo(buffer.End);
+                Assert.False(result.IsCompleted && filled < size, "the link ended early");
+            }
+
+            return bytes;
         }
 
         private static async Task<byte[]> ReadExactlyAsync(PipeReader reader, int size)

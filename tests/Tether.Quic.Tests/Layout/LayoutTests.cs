@@ -8,7 +8,7 @@ using Tether.Quic.Interop;
 namespace Tether.Quic.Tests.Layout;
 
 /// <summary>
-/// The C# mirrors of ngtcp2's and GnuTLS's structs have exactly the size, alignment and field offsets gcc gives
+/// The C# mirrors of ngtcp2's, GnuTLS's and the socket calls' structs have exactly the size, alignment and field offsets gcc gives
 /// the C structs on this machine (layout.c, compiled against the installed headers).
 /// </summary>
 public sealed class LayoutTests
@@ -19,7 +19,7 @@ public sealed class LayoutTests
         typeof(ngtcp2_path_storage), typeof(ngtcp2_preferred_addr), typeof(ngtcp2_version_info), typeof(ngtcp2_transport_params),
         typeof(ngtcp2_qlog_settings), typeof(ngtcp2_rand_ctx), typeof(ngtcp2_settings), typeof(ngtcp2_callbacks), typeof(ngtcp2_pkt_hd),
         typeof(ngtcp2_version_cid), typeof(ngtcp2_connection_close_error), typeof(ngtcp2_crypto_conn_ref), typeof(gnutls_datum_t),
-        typeof(ngtcp2_conn_stat), typeof(ngtcp2_info), typeof(sockaddr_in), typeof(sockaddr_in6),
+        typeof(ngtcp2_conn_stat), typeof(ngtcp2_info), typeof(sockaddr_in), typeof(sockaddr_in6), typeof(iovec), typeof(msghdr), typeof(cmsghdr),
     ];
 
     [Fact]

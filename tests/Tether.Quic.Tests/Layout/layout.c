@@ -4,12 +4,17 @@
 #include <stddef.h>
 #include <stdalign.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <ngtcp2/ngtcp2.h>
 #include <ngtcp2/ngtcp2_crypto.h>
 #include <gnutls/gnutls.h>
 
 typedef struct sockaddr_in sockaddr_in;
 typedef struct sockaddr_in6 sockaddr_in6;
+typedef struct iovec iovec;
+typedef struct msghdr msghdr;
+typedef struct cmsghdr cmsghdr;
 
 #define SIZE(T) printf("%s size=%zu align=%zu\n", #T, sizeof(T), alignof(T))
 #define FIELD(T, f) printf("%s.%s @%zu\n", #T, #f, offsetof(T, f))
@@ -98,5 +103,12 @@ int main(void) {
   SIZE(sockaddr_in6);
   FIELD(sockaddr_in6, sin6_family); FIELD(sockaddr_in6, sin6_port); FIELD(sockaddr_in6, sin6_flowinfo);
   FIELD(sockaddr_in6, sin6_addr); FIELD(sockaddr_in6, sin6_scope_id);
+  SIZE(iovec);
+  FIELD(iovec, iov_base); FIELD(iovec, iov_len);
+  SIZE(msghdr);
+  FIELD(msghdr, msg_name); FIELD(msghdr, msg_namelen); FIELD(msghdr, msg_iov); FIELD(msghdr, msg_iovlen);
+  FIELD(msghdr, msg_control); FIELD(msghdr, msg_controllen); FIELD(msghdr, msg_flags);
+  SIZE(cmsghdr);
+  FIELD(cmsghdr, cmsg_len); FIELD(cmsghdr, cmsg_level); FIELD(cmsghdr, cmsg_type);
   return 0;
 }
