@@ -218,7 +218,17 @@ internal sealed class QuicStream : TransportSubstream
             return false;
         }
 
-        if (_output.Reader.TryRead(out ReadResult result))
+        PipeReader reader = _output.Reader;
+        bool read = reader.TryRead(out ReadResult result);
+        if (!read && _ackedOffset > _bufferStart)
+        {
+            // Everything was sent (so examined) and some of it is now acknowledged: TryRead reports nothing until the
+            // next flush, so cancel the (never awaited) read to get the buffer and hand the acknowledged blocks back.
+            reader.CancelPendingRead();
+            read = reader.TryRead(out result);
+        }
+
+        if (read)
         {
             _reading = true;
             _offering = result.Buffer;
@@ -256,10 +266,11 @@ internal sealed class QuicStream : TransportSubstream
 
         long acknowledged = Math.Min(_ackedOffset, _bufferStart + buffer.Length);
         ReleasePinsLocked(acknowledged);
-        // Examined only up to what is consumed: the pipe's TryRead reports nothing while every byte is examined, and
-        // the next turn must see the unsent and unacknowledged bytes again. The writer's backpressure thereby counts
-        // every byte the stream still holds (unsent or unacknowledged), which is the memory it really keeps.
-        _output.Reader.AdvanceTo(buffer.GetPosition(acknowledged - _bufferStart));
+        // Consumed up to what the peer acknowledged, examined up to what ngtcp2 took. The writer's backpressure
+        // counts unexamined bytes, so bytes in flight do not count against SendBufferLimit (as with TCP, where they
+        // sit in the kernel's buffer; flow control bounds them), and the next turn's TryRead still sees unsent bytes.
+        long sent = Math.Min(_sentOffset, _bufferStart + buffer.Length);
+        _output.Reader.AdvanceTo(buffer.GetPosition(acknowledged - _bufferStart), buffer.GetPosition(sent - _bufferStart));
         _bufferStart = acknowledged;
         if (_writerDone && FinSent && _ackedOffset >= _sentOffset)
         {

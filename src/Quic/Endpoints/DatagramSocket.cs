@@ -143,7 +143,7 @@ internal sealed unsafe class DatagramSocket : IDisposable
             if (received < 0)
             {
                 segmentSize = 0;
-                return error == Libc.EAgain ? -1 : throw new SocketException(error);
+                return error == Libc.EAgain ? -1 : throw new SocketException((int)ToSocketError(error));
             }
 
             from.Size = (int)message.msg_namelen;
@@ -167,6 +167,17 @@ internal sealed unsafe class DatagramSocket : IDisposable
 
     /// <inheritdoc />
     public void Dispose() => _socket.Dispose();
+
+    /// <summary>The errors a UDP receive reports (ICMP answers to earlier sends among them) as .NET names them.</summary>
+    private static SocketError ToSocketError(int error) => error switch
+    {
+        Libc.EConnRefused => SocketError.ConnectionRefused,
+        Libc.EConnReset => SocketError.ConnectionReset,
+        Libc.EMsgSize => SocketError.MessageSize,
+        Libc.ENetUnreach => SocketError.NetworkUnreachable,
+        Libc.EHostUnreach => SocketError.HostUnreachable,
+        _ => SocketError.SocketError,
+    };
 
     private SendStatus SendEach(byte* data, int length, int segmentSize, SocketAddress destination)
     {

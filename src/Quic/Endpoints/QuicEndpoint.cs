@@ -286,8 +286,10 @@ internal sealed class QuicEndpoint : IAsyncDisposable
         }
     }
 
+    /// <summary>Errors that cost one datagram (or report an ICMP answer to an earlier send); the socket goes on.</summary>
     private static bool IsTransient(SocketException e) =>
-        e.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionRefused or SocketError.MessageSize;
+        e.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionRefused or SocketError.MessageSize
+            or SocketError.NetworkUnreachable or SocketError.HostUnreachable;
 
     /// <summary>
     /// ICMP port unreachable on a client's connected socket: nobody listens there. Before any answer that ends the

@@ -25,7 +25,10 @@ internal static unsafe partial class Libc
     public const int EMsgSize = 90;
     public const int ENoProtoOpt = 92;
     public const int EOpNotSupp = 95;
+    public const int ENetUnreach = 101;
+    public const int EConnReset = 104;
     public const int EConnRefused = 111;
+    public const int EHostUnreach = 113;
 
     /// <summary>Linux's limit on the datagrams one GSO send may carry (<c>UDP_MAX_SEGMENTS</c>).</summary>
     public const int MaxGsoSegments = 64;
