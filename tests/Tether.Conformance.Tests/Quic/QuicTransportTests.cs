@@ -211,6 +211,43 @@ public sealed class QuicTransportTests
     }
 
     [Fact]
+    public async Task Streams_whose_reader_stopped_early_give_their_unread_bytes_back_to_the_connection()
+    {
+        // 30 streams each bring 12 KiB the client never consumes: together 22 times the 16 KiB connection window. The
+        // client reads each stream's first bytes, then completes its input; the rest (and anything still arriving)
+        // must go back to the connection's window, or the third stream could no longer receive anything.
+        const int Streams = 30;
+        const int Size = 12 * 1024;
+        var options = new QuicTransportOptions
+        {
+            InitialRtt = TimeSpan.FromMilliseconds(1),
+            StreamReceiveWindow = 16 * 1024,
+            MaxStreamReceiveWindow = 16 * 1024,
+            ConnectionReceiveWindow = 16 * 1024,
+        };
+        await using var pair = await LinkPair.OpenAsync(options);
+        byte[] payload = new byte[Size];
+        for (int i = 0; i < Streams; i++)
+        {
+            TransportSubstream? opened = pair.Client.TryOpenStream();
+            Assert.NotNull(opened);
+            await opened.Output.WriteAsync(new byte[] { (byte)i }).AsTask().Within();
+            TransportSubstream accepted = (await pair.Server.AcceptStreamAsync().AsTask().Within())!;
+            ReadResult request = await accepted.Input.ReadAsync().AsTask().Within();
+            Assert.Equal((byte)i, request.Buffer.FirstSpan[0]);
+            accepted.Input.AdvanceTo(request.Buffer.End);
+            await accepted.Output.WriteAsync(payload).AsTask().Within();
+            await accepted.Output.CompleteAsync();
+
+            ReadResult first = await opened.Input.ReadAsync().AsTask().Within();
+            Assert.False(first.Buffer.IsEmpty, $"stream {i} brought nothing");
+            opened.Input.AdvanceTo(first.Buffer.Start); // nothing consumed
+            await opened.Input.CompleteAsync();
+            await opened.Output.CompleteAsync();
+        }
+    }
+
+    [Fact]
     public async Task Two_hundred_clients_share_one_server_socket()
     {
         const int Clients = 200;
