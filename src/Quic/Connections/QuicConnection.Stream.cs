@@ -8,7 +8,8 @@ namespace Tether.Quic.Connections;
 /// <summary>
 /// The connection's streams: the link's own (the client's first bidirectional stream, id 0) behind
 /// <see cref="Input"/>/<see cref="Output"/>, and the call streams either side opens (<see cref="TryOpenStream"/>,
-/// <see cref="AcceptStreamAsync"/>), each with its own pipes, send loop and flow control.
+/// <see cref="AcceptStreamAsync"/>), each with its own pipes and flow control. One send pass (QuicConnection.Send.cs)
+/// sends for all of them.
 /// </summary>
 internal sealed partial class QuicConnection
 {

@@ -16,7 +16,7 @@ namespace Tether.Quic.Connections;
 /// </summary>
 /// <remarks>
 /// An <c>ngtcp2_conn</c> is not thread-safe, so every native call for it happens under <see cref="_lock"/>: the
-/// endpoint's receive loop (packets in), the streams' send loops (stream data out), the timer (loss recovery, idle)
+/// endpoint's receive loop (packets in), the send pass (every stream's data out), the timer (loss recovery, idle)
 /// and the input readers (flow-control credit) each take it briefly. Callbacks run inside those calls and only record state;
 /// pipe continuations run on the thread pool, never inside a native call.
 /// </remarks>
