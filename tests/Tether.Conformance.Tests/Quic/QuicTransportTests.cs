@@ -34,12 +34,13 @@ public sealed class QuicTransportTests
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task A_bulk_transfer_arrives_intact_with_and_without_segmentation_offload(bool offload)
+    [InlineData("127.0.0.1", true)]
+    [InlineData("127.0.0.1", false)]
+    [InlineData("::1", true)]
+    public async Task A_bulk_transfer_arrives_intact_with_and_without_segmentation_offload(string address, bool offload)
     {
         var options = new QuicTransportOptions { InitialRtt = TimeSpan.FromMilliseconds(1), SegmentationOffload = offload };
-        await using var pair = await LinkPair.OpenAsync(options);
+        await using var pair = await LinkPair.OpenAsync(options, new IPEndPoint(IPAddress.Parse(address), 0));
         byte[] data = new byte[8 * 1024 * 1024];
         new Random(20261124).NextBytes(data);
 
@@ -276,11 +277,11 @@ public sealed class QuicTransportTests
 
         public QuicConnection Server { get; }
 
-        public static async Task<LinkPair> OpenAsync(QuicTransportOptions? options = null)
+        public static async Task<LinkPair> OpenAsync(QuicTransportOptions? options = null, IPEndPoint? bindTo = null)
         {
             options ??= new QuicTransportOptions { InitialRtt = TimeSpan.FromMilliseconds(1) };
             var pipes = new TransportConnectionOptions();
-            var listener = (QuicTransport.QuicListener)await new QuicTransport(TransportUnderTest.ServerTls(), options).BindAsync(s_loopback, pipes);
+            var listener = (QuicTransport.QuicListener)await new QuicTransport(TransportUnderTest.ServerTls(), options).BindAsync(bindTo ?? s_loopback, pipes);
             var client = (QuicConnection)await new QuicTransport(TransportUnderTest.ClientTls(), options).ConnectAsync(listener.EndPoint, pipes).AsTask().Within();
             var server = (QuicConnection)(await listener.AcceptAsync().AsTask().Within())!;
             return new LinkPair(listener, client, server);
