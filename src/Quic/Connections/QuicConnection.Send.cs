@@ -192,7 +192,9 @@ internal sealed unsafe partial class QuicConnection : IThreadPoolWorkItem
                 return false;
             }
 
-            if (stream is not null && accepted == unsent.Length && (!offerFin || stream.FinSent))
+            // Done only when everything it offered went out: a full packet of other frames (handshake, acknowledgements)
+            // may have carried none of it (streamBytes -1), and a new stream's announcement is an empty frame.
+            if (stream is not null && accepted == unsent.Length && (!offerFin || stream.FinSent) && stream.Announced)
             {
                 EndTurnLocked(stream, park: false);
                 stream = null;

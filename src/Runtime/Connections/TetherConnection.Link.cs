@@ -197,7 +197,9 @@ internal sealed partial class TetherConnection
     {
         if (!link.Negotiated)
         {
-            if (now >= link.HandshakeDeadline)
+            // Once the session is ending (a hello that never came already got its goaway), the link is on its way
+            // out: a later tick must not abort it and cut off that goaway before it is delivered.
+            if (now >= link.HandshakeDeadline && !SessionClosing)
             {
                 if (_handshake.Task.IsCompleted)
                 {
