@@ -19,7 +19,6 @@ internal sealed unsafe partial class QuicConnection
             }
 
             _bytesReceived += length;
-            _packetsReceived++;
             ngtcp2_path path = Path(from, fromLength);
             ngtcp2_pkt_info info = default;
             int result = Ngtcp2.conn_read_pkt(_conn, &path, Ngtcp2.PacketInfoVersion, &info, packet, (nuint)length, QuicClock.Now);

@@ -185,7 +185,6 @@ internal sealed unsafe partial class QuicConnection : IThreadPoolWorkItem
             }
 
             packets++;
-            _packetsSent++;
             _bytesSent += written;
             if (!AddToBatchLocked(ref batch, (int)written))
             {

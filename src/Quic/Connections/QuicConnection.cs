@@ -49,8 +49,6 @@ internal sealed unsafe partial class QuicConnection : TransportConnection
     private bool _terminated;
     private long _bytesSent;
     private long _bytesReceived;
-    private long _packetsSent;
-    private long _packetsReceived;
 
     private QuicConnection(QuicEndpoint endpoint, QuicTlsContext tls, QuicTransportOptions options, TransportConnectionOptions pipes,
         SocketAddress remote, string? host)
@@ -103,12 +101,6 @@ internal sealed unsafe partial class QuicConnection : TransportConnection
 
     /// <summary>The endpoint (UDP socket) the connection runs on.</summary>
     internal QuicEndpoint Endpoint => _endpoint;
-
-    /// <summary>UDP datagrams sent for this connection (diagnostics).</summary>
-    public long PacketsSent => Volatile.Read(ref _packetsSent);
-
-    /// <summary>UDP datagrams received for this connection (diagnostics).</summary>
-    public long PacketsReceived => Volatile.Read(ref _packetsReceived);
 
     /// <inheritdoc />
     public override CancellationToken ConnectionClosed => _closed.Token;

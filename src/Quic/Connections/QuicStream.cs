@@ -37,6 +37,7 @@ internal sealed class QuicStream : TransportSubstream
     private bool _outputEnded;
     private bool _reading;
     private bool _inputAbandoned;
+    private bool _finReceived;
     private long _consumed;
     private long _unreportedCredit;
     private int _flushQueued;
@@ -110,6 +111,7 @@ internal sealed class QuicStream : TransportSubstream
         if ((flags & Ngtcp2.StreamDataFlagFin) != 0)
         {
             writer.Complete();
+            Volatile.Write(ref _finReceived, true); // after the last _received update: nothing more arrives
         }
     }
 
@@ -164,6 +166,11 @@ internal sealed class QuicStream : TransportSubstream
     /// <summary>The application stopped reading: what it never consumed, and whatever still arrives, goes back to the connection's window.</summary>
     internal void OnInputAbandoned()
     {
+        if (Volatile.Read(ref _finReceived) && _received == Interlocked.Read(ref _consumed))
+        {
+            return; // the usual end of a call's stream: everything arrived and was read; no lock needed
+        }
+
         lock (_connection.SyncRoot)
         {
             if (_inputAbandoned)

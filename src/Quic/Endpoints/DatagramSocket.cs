@@ -38,7 +38,6 @@ internal sealed unsafe class DatagramSocket : IDisposable
         try
         {
             socket.SetRawSocketOption(Libc.SolUdp, Libc.UdpGro, BitConverter.GetBytes(1));
-            Gro = true;
         }
         catch (SocketException)
         {
@@ -55,9 +54,6 @@ internal sealed unsafe class DatagramSocket : IDisposable
         /// <summary>A datagram is larger than the path allows; every retry would be refused the same way.</summary>
         TooLarge,
     }
-
-    /// <summary>Whether receives may coalesce datagrams (<see cref="Receive"/> then reports their size).</summary>
-    public bool Gro { get; }
 
     /// <summary>Sends that carried more than one packet (diagnostics).</summary>
     public long BatchesSent => Interlocked.Read(ref _batchesSent);
