@@ -39,6 +39,18 @@ internal sealed unsafe partial class QuicConnection
         }
     }
 
+    /// <summary>
+    /// The receive loop is done with a batch of this connection's packets: the turn runs what they woke and answers
+    /// them; when they woke nothing, this sends what they call for (acknowledgements, retransmissions, credit).
+    /// </summary>
+    public void EndReceiveBatch()
+    {
+        if (!_turn.EndReceiveBatch())
+        {
+            Flush();
+        }
+    }
+
     /// <summary>Sends what the packets just read call for (acknowledgements, retransmissions), wakes streams waiting for room, and re-arms the timer.</summary>
     public void Flush()
     {
@@ -62,7 +74,7 @@ internal sealed unsafe partial class QuicConnection
                 return;
             }
 
-            _armedExpiry = ulong.MaxValue;
+            _armedDeadline = ulong.MaxValue;
             int result = Ngtcp2.conn_handle_expiry(_conn, QuicClock.Now);
             if (result != 0)
             {
@@ -85,6 +97,11 @@ internal sealed unsafe partial class QuicConnection
         }
     }
 
+    /// <summary>
+    /// Makes sure the timer fires by ngtcp2's next expiry. It is moved only to fire earlier: ngtcp2's expiry moves
+    /// with every packet (most often later, as the loss timer restarts), and moving a .NET timer earlier wakes the
+    /// timer thread. A timer left to fire before the expiry finds nothing due and arms again.
+    /// </summary>
     internal void ArmTimerLocked()
     {
         if (_conn is null)
@@ -93,22 +110,25 @@ internal sealed unsafe partial class QuicConnection
         }
 
         ulong expiry = Ngtcp2.conn_get_expiry(_conn);
-        if (expiry == _armedExpiry)
-        {
-            return;
-        }
-
-        _armedExpiry = expiry;
         if (expiry == ulong.MaxValue)
         {
-            _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            return;
+            return; // nothing to wait for (an armed timer fires once, finds nothing, and stays off)
         }
 
         ulong now = QuicClock.Now;
-        // Whole milliseconds (the timer's resolution), rounded up: a timer that fires early finds nothing expired.
-        ulong dueMilliseconds = expiry <= now ? 0 : (expiry - now + Ngtcp2.Millisecond - 1) / Ngtcp2.Millisecond;
-        _timer.Change(TimeSpan.FromMilliseconds(dueMilliseconds), Timeout.InfiniteTimeSpan);
+        // An expiry already passed waits a millisecond (the timer's resolution) too. On loopback the pacing gap and
+        // the acknowledgement delay (an eighth of the round trip) are microseconds, so they have nearly always passed
+        // by the end of a send pass: firing at once cost two thread switches (timer thread, then pool thread) per
+        // pass, and sent an acknowledgement on its own that the next data packet, microseconds later, would carry.
+        ulong deadline = Math.Max(expiry, now + Ngtcp2.Millisecond);
+        if (_armedDeadline <= deadline)
+        {
+            return; // fires first (or is firing now): arms again then
+        }
+
+        _armedDeadline = deadline;
+        // Whole milliseconds, rounded up: a timer that fires early finds nothing expired.
+        _timer.Change(TimeSpan.FromMilliseconds((deadline - now + Ngtcp2.Millisecond - 1) / Ngtcp2.Millisecond), Timeout.InfiniteTimeSpan);
     }
 
     private void OnReadFailedLocked(int result)

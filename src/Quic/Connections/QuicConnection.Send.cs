@@ -22,10 +22,15 @@ internal sealed unsafe partial class QuicConnection : IThreadPoolWorkItem
     private int _sendScheduled;
 
     /// <summary>A stream's application flushed it (any thread): queue it and make sure a send pass comes.</summary>
+    /// <remarks>A flush made in the connection's turn (a handler answering a call that just arrived) needs none: the
+    /// turn ends with a send pass, which takes every reply of the batch at once.</remarks>
     internal void OnFlushed(QuicStream stream)
     {
         _flushed.Enqueue(stream);
-        ScheduleSend();
+        if (!_turn.IsRunningHere)
+        {
+            ScheduleSend();
+        }
     }
 
     /// <summary>Queues <paramref name="stream"/> for the next send pass (under the lock).</summary>

@@ -16,7 +16,12 @@ internal sealed partial class QuicConnection
     private readonly QuicStream _link;
     private readonly Dictionary<long, QuicStream> _streams = [];
     private readonly List<QuicStream> _waiting = [];
-    private readonly Channel<QuicStream> _accepted = Channel.CreateUnbounded<QuicStream>(new UnboundedChannelOptions { SingleReader = true });
+    // Written only in the connection's turn, whose thread then runs the acceptor (the runtime starts the call's reader,
+    // which finds the request already there) rather than waking it on another.
+    private readonly Channel<QuicStream> _accepted = Channel.CreateUnbounded<QuicStream>(
+        new UnboundedChannelOptions { SingleReader = true, SingleWriter = true, AllowSynchronousContinuations = true });
+    private static readonly Action<object?> s_accept = static state => ((QuicStream)state!).Connection._accepted.Writer.TryWrite((QuicStream)state);
+    private static readonly Action<object?> s_endAccepting = static state => ((QuicConnection)state!)._accepted.Writer.TryComplete();
     private readonly TransportConnectionOptions _pipes;
     private long _unreportedConnectionCredit;
 
@@ -117,7 +122,7 @@ internal sealed partial class QuicConnection
 
         var stream = new QuicStream(this, streamId, _pipes) { Announced = true };
         _streams[streamId] = stream;
-        _accepted.Writer.TryWrite(stream);
+        _turn.Schedule(s_accept, stream);
     }
 
     private unsafe int OnStreamData(uint flags, long streamId, byte* data, int length)
@@ -264,7 +269,7 @@ internal sealed partial class QuicConnection
         _streams.Clear();
         _waiting.Clear();
         _sendQueue.Clear();
-        _accepted.Writer.TryComplete();
+        _turn.Schedule(s_endAccepting, this); // after the acceptances already scheduled
     }
 
     /// <inheritdoc />

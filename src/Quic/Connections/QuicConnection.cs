@@ -18,7 +18,7 @@ namespace Tether.Quic.Connections;
 /// An <c>ngtcp2_conn</c> is not thread-safe, so every native call for it happens under <see cref="_lock"/>: the
 /// endpoint's receive loop (packets in), the send pass (every stream's data out), the timer (loss recovery, idle)
 /// and the input readers (flow-control credit) each take it briefly. Callbacks run inside those calls and only record state;
-/// pipe continuations run on the thread pool, never inside a native call.
+/// pipe continuations run in the connection's turn (<see cref="QuicConnectionTurn"/>), never inside a native call.
 /// </remarks>
 internal sealed unsafe partial class QuicConnection : TransportConnection
 {
@@ -32,6 +32,7 @@ internal sealed unsafe partial class QuicConnection : TransportConnection
     private readonly SocketAddress _remoteAddress;
     private readonly List<ConnectionId> _routes = [];
     private readonly ITimer _timer;
+    private readonly QuicConnectionTurn _turn;
     private readonly CancellationTokenSource _closed = new();
     private readonly TaskCompletionSource _handshake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly string? _serverName;
@@ -42,7 +43,7 @@ internal sealed unsafe partial class QuicConnection : TransportConnection
     private byte* _transmit; // room for one batch of packets (_maxSegments of them)
     private void* _conn;
     private void* _session;
-    private ulong _armedExpiry = ulong.MaxValue;
+    private ulong _armedDeadline = ulong.MaxValue; // when the timer fires (ngtcp2 clock), MaxValue when not armed
     private TetherException? _verifyFailure;
     private X509Certificate2? _peerCertificate;
     private Exception? _closeError;
@@ -70,6 +71,7 @@ internal sealed unsafe partial class QuicConnection : TransportConnection
         _transmit = (byte*)NativeMemory.Alloc((nuint)(_maxSegments * options.MaxUdpPayloadSize));
         _timer = TimeProvider.System.CreateTimer(static state => ((QuicConnection)state!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _pipes = pipes;
+        _turn = new QuicConnectionTurn(this);
         _link = new QuicStream(this, -1, pipes);
         CreditThreshold = Math.Max(4096, Math.Min(options.StreamReceiveWindow / 8, 64 * 1024));
         ConnectionCreditThreshold = Math.Max(4096, Math.Min(options.ConnectionReceiveWindow / 8, 256 * 1024));
@@ -113,6 +115,9 @@ internal sealed unsafe partial class QuicConnection : TransportConnection
 
     /// <summary>Whether the endpoint's receive loop has this connection in its batch to answer (only that loop touches it).</summary>
     public bool AwaitingFlush { get; set; }
+
+    /// <summary>Runs the stream readers and stream acceptances that received packets wake (see <see cref="QuicConnectionTurn"/>).</summary>
+    internal QuicConnectionTurn Turn => _turn;
 
     /// <summary>Whether this side is the server.</summary>
     public bool IsServer => _tls.IsServer;

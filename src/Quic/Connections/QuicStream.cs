@@ -46,7 +46,8 @@ internal sealed class QuicStream : TransportSubstream
     {
         _connection = connection;
         StreamId = id;
-        _input = new Pipe(new PipeOptions(pipes.MemoryPool, PipeScheduler.ThreadPool, PipeScheduler.Inline,
+        // The reader wakes in the connection's turn: after the received batch, outside every lock and native call.
+        _input = new Pipe(new PipeOptions(pipes.MemoryPool, connection.Turn, PipeScheduler.Inline,
             pauseWriterThreshold: 0, resumeWriterThreshold: 0, minimumSegmentSize: pipes.MinimumSegmentSize, useSynchronizationContext: false));
         // The reader side is driven by the connection's send pass, never awaited, so its scheduler is never used.
         _output = new Pipe(new PipeOptions(pipes.MemoryPool, PipeScheduler.Inline, PipeScheduler.ThreadPool,
@@ -55,6 +56,9 @@ internal sealed class QuicStream : TransportSubstream
         _inputReader = new QuicInputReader(this, _input.Reader);
         _outputWriter = new QuicStreamWriter(this, _output.Writer);
     }
+
+    /// <summary>The connection the stream belongs to.</summary>
+    public QuicConnection Connection => _connection;
 
     /// <summary>The QUIC stream id, or -1 while a server's link stream has not been opened by the client yet.</summary>
     public long StreamId { get; set; }
@@ -101,7 +105,7 @@ internal sealed class QuicStream : TransportSubstream
             {
                 _received += length;
                 writer.Write(new ReadOnlySpan<byte>(data, length));
-                // No pause threshold and an inline writer scheduler: this completes at once; the reader wakes on the pool.
+                // No pause threshold and an inline writer scheduler: this completes at once; the reader wakes in the turn.
                 ValueTask<FlushResult> flushed = writer.FlushAsync();
                 Debug.Assert(flushed.IsCompleted, "An input flush without a pause threshold never waits.");
                 flushed.GetAwaiter().GetResult();

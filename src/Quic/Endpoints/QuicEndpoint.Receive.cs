@@ -130,7 +130,7 @@ internal sealed partial class QuicEndpoint
         foreach (QuicConnection connection in _answering)
         {
             connection.AwaitingFlush = false;
-            connection.Flush();
+            connection.EndReceiveBatch();
         }
 
         _answering.Clear();
@@ -166,11 +166,22 @@ internal sealed partial class QuicEndpoint
             }
         }
 
-        bool accepted = connection.OnDatagram(packet, length, fromNative, (uint)from.Size);
+        // In the batch before the packet is read: what it wakes waits for the batch's end, which then surely comes.
         if (!connection.AwaitingFlush)
         {
             connection.AwaitingFlush = true;
             _answering.Add(connection);
+        }
+
+        bool accepted;
+        QuicConnectionTurn.SetReceiving(connection);
+        try
+        {
+            accepted = connection.OnDatagram(packet, length, fromNative, (uint)from.Size);
+        }
+        finally
+        {
+            QuicConnectionTurn.SetReceiving(null);
         }
 
         if (accepted && _acceptor is not null)

@@ -1,0 +1,104 @@
+using System.Collections.Concurrent;
+using System.IO.Pipelines;
+
+namespace Tether.Quic.Connections;
+
+/// <summary>
+/// The scheduler of a connection's stream readers (every stream's input pipe reports to it) and of the acceptance of
+/// the streams its peer opens. What a received batch of packets wakes runs in one turn after the batch, not in a
+/// pool work item per stream: the readers of all the calls that arrived together, their handlers, and then one send
+/// pass that carries every reply they flushed together with the acknowledgements.
+/// </summary>
+/// <remarks>
+/// A server's turns run on the thread pool, one connection at a time each, so a slow handler holds up its own
+/// connection and never the endpoint's receive loop (which serves every connection). A client's endpoint serves its
+/// one connection, so its turn runs on the receive loop itself, as a TCP link's reader runs on its socket's. Work
+/// scheduled from anywhere but the receive loop's batch (a timer, a closing connection) starts a turn at once.
+/// </remarks>
+internal sealed class QuicConnectionTurn(QuicConnection connection) : PipeScheduler, IThreadPoolWorkItem
+{
+    [ThreadStatic]
+    private static QuicConnectionTurn? t_running;
+
+    [ThreadStatic]
+    private static QuicConnection? t_receiving;
+
+    private readonly ConcurrentQueue<Work> _work = new();
+    private int _scheduled; // 1 while a turn is queued or running
+
+    /// <summary>Whether the calling thread is running this turn (a flush made here leaves in the turn's send pass).</summary>
+    public bool IsRunningHere => t_running == this;
+
+    /// <summary>Marks the calling thread as the receive loop feeding <paramref name="receiving"/> a packet (null when done).</summary>
+    /// <remarks>Work scheduled meanwhile waits for <see cref="EndReceiveBatch"/>, which the same thread calls after the batch.</remarks>
+    public static void SetReceiving(QuicConnection? receiving) => t_receiving = receiving;
+
+    /// <inheritdoc />
+    public override void Schedule(Action<object?> action, object? state)
+    {
+        _work.Enqueue(new Work(action, state));
+        if (t_receiving != connection)
+        {
+            Start();
+        }
+    }
+
+    /// <summary>The receive loop finished a batch for this connection.</summary>
+    /// <returns>False when the batch woke nothing (the caller then sends what the packets call for itself).</returns>
+    public bool EndReceiveBatch()
+    {
+        if (_work.IsEmpty)
+        {
+            return false;
+        }
+
+        Start();
+        return true; // a turn is queued (or running, and looks again before it ends) and sends at its end
+    }
+
+    private void Start()
+    {
+        if (Interlocked.CompareExchange(ref _scheduled, 1, 0) == 0)
+        {
+            System.Threading.ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+    }
+
+    void IThreadPoolWorkItem.Execute() => Run();
+
+    private void Run()
+    {
+        QuicConnectionTurn? outer = t_running;
+        QuicConnection? receiving = t_receiving;
+        t_running = this;
+        t_receiving = null;
+        try
+        {
+            while (true)
+            {
+                while (_work.TryDequeue(out Work item))
+                {
+                    item.Callback(item.State);
+                }
+
+                // Clear the flag, then look again: work queued between the last dequeue and the clear would otherwise
+                // wait for the next Schedule.
+                Volatile.Write(ref _scheduled, 0);
+                Interlocked.MemoryBarrier();
+                if (_work.IsEmpty || Interlocked.Exchange(ref _scheduled, 1) == 1)
+                {
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            t_running = outer;
+            t_receiving = receiving;
+        }
+
+        connection.Flush(); // the replies flushed in this turn and the acknowledgements leave in one pass
+    }
+
+    private readonly record struct Work(Action<object?> Callback, object? State);
+}
