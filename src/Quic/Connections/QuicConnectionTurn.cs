@@ -10,10 +10,11 @@ namespace Tether.Quic.Connections;
 /// pass that carries every reply they flushed together with the acknowledgements.
 /// </summary>
 /// <remarks>
-/// A server's turns run on the thread pool, one connection at a time each, so a slow handler holds up its own
-/// connection and never the endpoint's receive loop (which serves every connection). A client's endpoint serves its
-/// one connection, so its turn runs on the receive loop itself, as a TCP link's reader runs on its socket's. Work
-/// scheduled from anywhere but the receive loop's batch (a timer, a closing connection) starts a turn at once.
+/// Turns run on the thread pool, at most one per connection at a time, so a handler that holds its thread holds up its
+/// own connection's later turns (as it holds up a TCP link's receive loop) and never the endpoint's receive loop,
+/// which serves every connection of a server. (A client's turn run inline on its receive loop was measured slower:
+/// the loop then waits for the callers it wakes.) Work scheduled from anywhere but the receive loop's batch (a timer,
+/// a closing connection, a cancelled read) starts a turn at once.
 /// </remarks>
 internal sealed class QuicConnectionTurn(QuicConnection connection) : PipeScheduler, IThreadPoolWorkItem
 {
@@ -64,14 +65,9 @@ internal sealed class QuicConnectionTurn(QuicConnection connection) : PipeSchedu
         }
     }
 
-    void IThreadPoolWorkItem.Execute() => Run();
-
-    private void Run()
+    void IThreadPoolWorkItem.Execute()
     {
-        QuicConnectionTurn? outer = t_running;
-        QuicConnection? receiving = t_receiving;
         t_running = this;
-        t_receiving = null;
         try
         {
             while (true)
@@ -93,8 +89,7 @@ internal sealed class QuicConnectionTurn(QuicConnection connection) : PipeSchedu
         }
         finally
         {
-            t_running = outer;
-            t_receiving = receiving;
+            t_running = null;
         }
 
         connection.Flush(); // the replies flushed in this turn and the acknowledgements leave in one pass
