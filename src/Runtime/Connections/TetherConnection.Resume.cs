@@ -176,7 +176,7 @@ internal sealed partial class TetherConnection
         link.Handover = transport => grant.Target.AttachResumedLink(transport, hello, grant);
     }
 
-    /// <summary>Server: the first frame on a resumed link proves the client holds the new token; the old one can go.</summary>
+    /// <summary>Server: the client's first acknowledgement on a resumed link proves it holds the new token; the old one can go.</summary>
     private void ConfirmResume(Link link)
     {
         link.ConfirmPending = false;

@@ -59,7 +59,12 @@ public sealed class ResumeSecurityTests : IAsyncDisposable
         Assert.True(resumed.Resumed);
         Assert.NotEqual(tokenA, resumed.Token);
 
-        // ...and once a frame on the new link shows the client has the new token, the old one is spent.
+        // ...and a ping on the new link (which the client may have queued before the hello came back) does not spend
+        // the old token; the client's acknowledgement, sent once it took the new one, does.
+        await peer.SendFrameAsync(FrameType.Ping, 0, 0, new byte[8]);
+        Assert.Equal(FrameType.Pong, (await peer.ReadFrameAsync().Within())?.Header.Type);
+        Assert.False(_store.IsConfirmed(a));
+        await peer.SendFrameAsync(FrameType.Ack, 0, 0, new byte[8]);
         await peer.SendFrameAsync(FrameType.Ping, 0, 0, new byte[8]);
         Assert.Equal(FrameType.Pong, (await peer.ReadFrameAsync().Within())?.Header.Type);
         await _store.WaitForConfirmationAsync(a).Within();
@@ -208,6 +213,9 @@ public sealed class ResumeSecurityTests : IAsyncDisposable
 
         /// <summary>Completes once the session's last rotation was confirmed (its ticket saved again without the previous hash).</summary>
         public Task WaitForConfirmationAsync(Guid id) => Confirmation(id).Task;
+
+        /// <summary>Whether the session's last rotation has been confirmed already.</summary>
+        public bool IsConfirmed(Guid id) => _confirmed.TryGetValue(id, out TaskCompletionSource? done) && done.Task.IsCompleted;
 
         private TaskCompletionSource Confirmation(Guid id) =>
             _confirmed.GetOrAdd(id, static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
