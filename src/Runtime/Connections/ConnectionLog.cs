@@ -50,6 +50,9 @@ internal static partial class ConnectionLog
     [LoggerMessage(114, LogLevel.Information, "Session {ConnectionId}: resume refused ({Code}): {Reason}")]
     public static partial void ResumeRefused(ILogger logger, long connectionId, TetherErrorCode code, string reason);
 
+    [LoggerMessage(115, LogLevel.Debug, "Session {ConnectionId}: a resume waits for the previous link to finish ending")]
+    public static partial void ResumeWaitsForLinkEnd(ILogger logger, long connectionId);
+
     [LoggerMessage(200, LogLevel.Information, "Tether server listening on {EndPoint}")]
     public static partial void Listening(ILogger logger, string endPoint);
 

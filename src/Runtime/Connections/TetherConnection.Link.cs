@@ -6,6 +6,10 @@ namespace Tether.Connections;
 internal sealed partial class TetherConnection
 {
     private Link? _link;
+
+    // The last link begun. _link is cleared as soon as a link starts ending; this one stays, so waiting for a link's
+    // end also covers one that is still deciding what follows (Resuming or closed).
+    private Link? _latestLink;
     private string _lastTransportName = "";
     private System.Net.EndPoint? _lastRemoteEndPoint;
     private long _bytesSentBefore;
@@ -33,8 +37,8 @@ internal sealed partial class TetherConnection
         /// <summary>The hello exchange on this link is done; frames are calls.</summary>
         public bool Negotiated { get; set; }
 
-        /// <summary>Server, resumed link: the client has not yet shown it received the rotated token.</summary>
-        public bool ConfirmPending { get; set; }
+        /// <summary>Server, resumed link: the rotated token the client has not yet shown it received; null once it did.</summary>
+        public byte[]? UnconfirmedToken { get; set; }
 
         public long PartialFrameSince = -1;
 
@@ -69,14 +73,15 @@ internal sealed partial class TetherConnection
         }
     }
 
-    /// <summary>Completes when the current link (if any) has ended and the session has decided what follows.</summary>
-    public Task WaitForLinkEndAsync() => _link?.Ended.Task ?? Task.CompletedTask;
+    /// <summary>Completes when the latest link (if any) has ended and the session has decided what follows.</summary>
+    public Task WaitForLinkEndAsync() => Volatile.Read(ref _latestLink)?.Ended.Task ?? Task.CompletedTask;
 
     private Link BeginLink(TransportConnection transport)
     {
         long now = _settings.TimeProvider.GetTimestamp();
         var link = new Link(transport, now + ToTimestampTicks(_settings.HandshakeTimeout)) { LastHeard = now, LastPingSent = now };
         _link = link;
+        Volatile.Write(ref _latestLink, link);
         return link;
     }
 

@@ -127,12 +127,12 @@ internal sealed partial class TetherConnection
             return default;
         }
 
-        if (link.ConfirmPending && header.Type == FrameType.Ack)
+        if (link.UnconfirmedToken is { } token && header.Type == FrameType.Ack)
         {
             // The client acknowledges right after taking the new token from the server's hello. Any other frame may have
             // been written before that hello arrived (queued while the link was down): forgetting the old token on it
             // rejected the next resume when this link was cut before the hello reached the client.
-            ConfirmResume(link);
+            ConfirmResume(link, token);
         }
 
         if (IsRepeatOfMovedFrame(header))

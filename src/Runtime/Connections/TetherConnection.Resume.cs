@@ -101,7 +101,7 @@ internal sealed partial class TetherConnection
 
             Link link = BeginLink(transport);
             link.Negotiated = true;
-            link.ConfirmPending = true;
+            link.UnconfirmedToken = grant.Token;
             Output.Attach(transport);
             Output.PeerMaxFrameSize = hello.MaxFrameSize;
             Contract = grant.Contract;
@@ -128,13 +128,21 @@ internal sealed partial class TetherConnection
     }
 
     /// <summary>Server: drops a link the server still holds for this session (a half-open one the client has given up on) and waits until the session is resumable.</summary>
+    /// <remarks>
+    /// Waits for the latest link's end even when it is no longer the current one: a link that already started ending
+    /// (the server noticed the loss just before the resume hello arrived) is still Active until it has decided to
+    /// resume, and a resume checked in between was refused as if the session were in use.
+    /// </remarks>
     public async Task DetachForResumeAsync()
     {
-        if (_link is { } old)
+        AbortLink(new TetherException(TetherErrorCode.ConnectionClosed, "Superseded by a resumed link."));
+        Task ended = WaitForLinkEndAsync();
+        if (!ended.IsCompleted)
         {
-            AbortLink(new TetherException(TetherErrorCode.ConnectionClosed, "Superseded by a resumed link."));
-            await old.Ended.Task.ConfigureAwait(false);
+            ConnectionLog.ResumeWaitsForLinkEnd(Logger, Id);
         }
+
+        await ended.ConfigureAwait(false);
     }
 
     /// <summary>Server: expires a session whose link stayed down longer than the resume window.</summary>
@@ -177,10 +185,10 @@ internal sealed partial class TetherConnection
     }
 
     /// <summary>Server: the client's first acknowledgement on a resumed link proves it holds the new token; the old one can go.</summary>
-    private void ConfirmResume(Link link)
+    private void ConfirmResume(Link link, byte[] token)
     {
-        link.ConfirmPending = false;
-        _settings.Registry!.Confirm(this);
+        link.UnconfirmedToken = null;
+        _settings.Registry!.Confirm(this, token);
     }
 
     private void OnReplayOverflowed() => ConnectionLog.ReplayOverflowed(Logger, Id, _settings.ReplayBufferFrames, _settings.ReplayBufferBytes);

@@ -117,14 +117,20 @@ public sealed partial class TetherServer
         || (link is not null && session.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256)
             == link.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256));
 
-    void ISessionRegistry.Confirm(TetherConnection session) => _ = ConfirmAsync(session);
+    void ISessionRegistry.Confirm(TetherConnection session, byte[] token) => _ = ConfirmAsync(session, token);
 
-    private async Task ConfirmAsync(TetherConnection session)
+    /// <summary>
+    /// Forgets the previous token, unless another resume rotated the token again since <paramref name="token"/> was
+    /// granted (an acknowledgement from a link that was superseded meanwhile): the previous hash is then the one the
+    /// client may still hold.
+    /// </summary>
+    private async Task ConfirmAsync(TetherConnection session, byte[] token)
     {
+        await session.ResumeGate.WaitAsync().ConfigureAwait(false);
         try
         {
             Guid id = session.Contract!.SessionId;
-            if (await _store.FindAsync(id).ConfigureAwait(false) is { PreviousTokenHash: not null } ticket)
+            if (await _store.FindAsync(id).ConfigureAwait(false) is { PreviousTokenHash: not null } ticket && ResumeTokens.Matches(token, ticket.TokenHash))
             {
                 await _store.SaveAsync(ticket with { PreviousTokenHash = null }).ConfigureAwait(false);
             }
@@ -132,6 +138,10 @@ public sealed partial class TetherServer
         catch (Exception e)
         {
             ConnectionLog.SessionStoreFailed(_logger, session.Id, e);
+        }
+        finally
+        {
+            session.ResumeGate.Release();
         }
     }
 
@@ -160,11 +170,19 @@ public sealed partial class TetherServer
     }
 
     /// <summary>The ticket now expires a resume window after the link was lost.</summary>
+    /// <remarks>
+    /// Every read-modify-write of a ticket holds the session's resume gate. A server that notices a half-open link only
+    /// when the client resumes over a new one loses the old link while that resume holds the gate: unserialized, this
+    /// update read the ticket before the rotation and wrote it back after, bringing back the old token (the client's
+    /// next resume was refused) and an expiry on a session that was active again.
+    /// </remarks>
     private async Task SuspendAsync(TetherSession session)
     {
+        TetherConnection engine = session.Connection;
+        await engine.ResumeGate.WaitAsync().ConfigureAwait(false);
         try
         {
-            if (await _store.FindAsync(session.SessionId).ConfigureAwait(false) is { } ticket)
+            if (engine.State == SessionState.Resuming && await _store.FindAsync(session.SessionId).ConfigureAwait(false) is { } ticket)
             {
                 await _store.SaveAsync(ticket with { ExpiresAt = _options.TimeProvider.GetUtcNow() + _options.ResumeWindow }).ConfigureAwait(false);
             }
@@ -172,6 +190,10 @@ public sealed partial class TetherServer
         catch (Exception e)
         {
             ConnectionLog.SessionStoreFailed(_logger, session.Id, e);
+        }
+        finally
+        {
+            engine.ResumeGate.Release();
         }
     }
 

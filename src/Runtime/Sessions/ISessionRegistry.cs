@@ -21,8 +21,8 @@ internal interface ISessionRegistry
     /// <param name="transport">The new link: its transport name is negotiated again, its client certificate must be the session's.</param>
     ValueTask<ResumeGrant> ResumeAsync(ClientHello hello, Transport.TransportConnection transport);
 
-    /// <summary>The client showed it has the rotated token: the previous one stops working.</summary>
-    void Confirm(TetherConnection session);
+    /// <summary>The client showed it has the rotated <paramref name="token"/>: the previous one stops working (unless the token was rotated again since).</summary>
+    void Confirm(TetherConnection session, byte[] token);
 }
 
 /// <summary>A resume the server accepted: the session, its rotated token, the renewed contract.</summary>

@@ -26,11 +26,11 @@ public sealed class ResumeSecurityTests : IAsyncDisposable
         _loggerFactory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(_logs));
     }
 
-    private async Task<TetherServer> ServerAsync()
+    private async Task<TetherServer> ServerAsync(Transport.ITransportListenerFactory? listener = null)
     {
         var options = new TetherServerOptions
         {
-            Transport = _transport,
+            Transport = listener ?? _transport,
             EndPoint = new InMemoryEndPoint(Guid.NewGuid().ToString("N")),
             SessionStore = _store,
             TimeProvider = _clock,
@@ -75,6 +75,68 @@ public sealed class ResumeSecurityTests : IAsyncDisposable
         await using RawPeer again = await RawPeer.ConnectAsync(_transport, server.LocalEndPoint!);
         Assert.True((await ResumeAsync(again, a, resumed.Token!)).Resumed);
         Assert.NotEqual(Guid.Empty, b);
+    }
+
+    /// <summary>
+    /// The server still holds the session's link (half-open: the client gave up on it) when the client resumes over a
+    /// new one, so the old link is lost while the resume rotates the token. The store writes that loss's expiry only
+    /// after the rotation (the order in which an unserialized update brought back the old token and put an expiry on
+    /// the active session, so the client's next resume was refused).
+    /// </summary>
+    [Fact]
+    public async Task A_half_open_link_lost_during_a_resume_does_not_undo_the_rotation()
+    {
+        TetherServer server = await ServerAsync();
+        await using RawPeer halfOpen = await RawPeer.ConnectAsync(_transport, server.LocalEndPoint!);
+        var offer = new NegotiationOffer([1, 2], ["inmemory"], [], [], WantsResume: true);
+        await halfOpen.SendFrameAsync(FrameType.Hello, 0, ProtocolConstants.Version, new ClientHello(1 << 20, offer, null).Encode());
+        ServerHello first = await ReadHelloAsync(halfOpen);
+        Guid id = first.Contract.SessionId;
+        _store.DelayExpiriesUntilRotation();
+
+        await using RawPeer peer = await RawPeer.ConnectAsync(_transport, server.LocalEndPoint!);
+        ServerHello resumed = await ResumeAsync(peer, id, first.Token!);
+        Assert.True(resumed.Resumed);
+        await peer.SendFrameAsync(FrameType.Ack, 0, 0, new byte[8]);
+        await _store.WaitForConfirmationAsync(id).Within();
+
+        SessionTicket ticket = (await _store.FindAsync(id))!;
+        Assert.Equal(DateTimeOffset.MaxValue, ticket.ExpiresAt); // the session is active again
+        Assert.True(ticket.TokenHash.AsSpan().SequenceEqual(SHA256.HashData(resumed.Token!)));
+        Assert.Null(ticket.PreviousTokenHash);
+
+        peer.Abort();
+        await WaitForStateAsync(server, id, SessionState.Resuming);
+        await using RawPeer again = await RawPeer.ConnectAsync(_transport, server.LocalEndPoint!);
+        Assert.True((await ResumeAsync(again, id, resumed.Token!)).Resumed);
+    }
+
+    /// <summary>
+    /// The resume hello arrives while the server is still ending the lost link (here: its transport's dispose is held),
+    /// so the session is not yet Resuming. The resume waits for that link's end instead of refusing a session that
+    /// looked in use (which made the client give the session up and start a new one).
+    /// </summary>
+    [Fact]
+    public async Task A_resume_that_arrives_while_the_lost_link_is_still_ending_waits_for_it()
+    {
+        var listener = new DisposeHoldingListenerFactory(_transport);
+        TetherServer server = await ServerAsync(listener);
+        await using RawPeer lost = await RawPeer.ConnectAsync(_transport, server.LocalEndPoint!);
+        var offer = new NegotiationOffer([1, 2], ["inmemory"], [], [], WantsResume: true);
+        await lost.SendFrameAsync(FrameType.Hello, 0, ProtocolConstants.Version, new ClientHello(1 << 20, offer, null).Encode());
+        ServerHello first = await ReadHelloAsync(lost);
+        lost.Abort();
+        await listener.DisposeStarted.Within(); // the server is ending the link: still Active, no longer attached
+
+        await using RawPeer peer = await RawPeer.ConnectAsync(_transport, server.LocalEndPoint!);
+        var resume = new ClientHello(1 << 20, offer, new ResumeRequest(first.Contract.SessionId, first.Token!, 0));
+        await peer.SendFrameAsync(FrameType.Hello, 0, ProtocolConstants.Version, resume.Encode());
+        await _logs.WaitForAsync("waits for the previous link to finish ending").Within();
+        listener.ReleaseDispose();
+
+        ServerHello resumed = await ReadHelloAsync(peer);
+        Assert.True(resumed.Resumed);
+        Assert.Equal(first.Contract.SessionId, resumed.Contract.SessionId);
     }
 
     [Fact]
@@ -183,15 +245,62 @@ public sealed class ResumeSecurityTests : IAsyncDisposable
         _loggerFactory.Dispose();
     }
 
-    /// <summary>An in-memory store that remembers every ticket it was given.</summary>
+    /// <summary>An in-memory store that remembers every ticket it was given, and can hold expiry updates back.</summary>
     private sealed class RecordingStore(TimeProvider clock) : ISessionStore
     {
         private readonly InMemorySessionStore _inner = new(clock);
         private readonly ConcurrentDictionary<Guid, TaskCompletionSource> _confirmed = new();
+        private readonly Lock _lock = new();
+        private bool _delayExpiries;
+        private (SessionTicket Ticket, TaskCompletionSource Written)? _delayed;
 
         public ConcurrentQueue<SessionTicket> Saved { get; } = new();
 
-        public ValueTask SaveAsync(SessionTicket ticket, CancellationToken cancellationToken = default)
+        /// <summary>The next expiry saved is written only right after the next rotation (or at once if one came first).</summary>
+        public void DelayExpiriesUntilRotation()
+        {
+            lock (_lock)
+            {
+                _delayExpiries = true;
+            }
+        }
+
+        public async ValueTask SaveAsync(SessionTicket ticket, CancellationToken cancellationToken = default)
+        {
+            (SessionTicket Ticket, TaskCompletionSource Written)? release = null;
+            Task? held = null;
+            lock (_lock)
+            {
+                if (_delayExpiries && ticket.ExpiresAt != DateTimeOffset.MaxValue)
+                {
+                    _delayExpiries = false;
+                    var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    _delayed = (ticket, written);
+                    held = written.Task;
+                }
+                else if (ticket.PreviousTokenHash is not null)
+                {
+                    _delayExpiries = false;
+                    release = _delayed;
+                    _delayed = null;
+                }
+            }
+
+            if (held is not null)
+            {
+                await held;
+                return;
+            }
+
+            await Record(ticket, cancellationToken);
+            if (release is { } late)
+            {
+                await Record(late.Ticket, cancellationToken); // the held expiry lands right after the rotation
+                late.Written.TrySetResult();
+            }
+        }
+
+        private ValueTask Record(SessionTicket ticket, CancellationToken cancellationToken)
         {
             Saved.Enqueue(ticket);
             ValueTask saved = _inner.SaveAsync(ticket, cancellationToken);
@@ -221,9 +330,102 @@ public sealed class ResumeSecurityTests : IAsyncDisposable
             _confirmed.GetOrAdd(id, static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
     }
 
+    /// <summary>Accepts through <paramref name="inner"/>; the first connection's dispose waits until <see cref="ReleaseDispose"/>.</summary>
+    private sealed class DisposeHoldingListenerFactory(Transport.ITransportListenerFactory inner) : Transport.ITransportListenerFactory
+    {
+        private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _accepted;
+
+        public Task DisposeStarted => _started.Task;
+
+        public void ReleaseDispose() => _release.TrySetResult();
+
+        public async ValueTask<Transport.ITransportListener> BindAsync(System.Net.EndPoint endPoint, Transport.TransportConnectionOptions options, CancellationToken cancellationToken = default) =>
+            new Listener(await inner.BindAsync(endPoint, options, cancellationToken), this);
+
+        private sealed class Listener(Transport.ITransportListener inner, DisposeHoldingListenerFactory owner) : Transport.ITransportListener
+        {
+            public System.Net.EndPoint EndPoint => inner.EndPoint;
+
+            public string TransportName => inner.TransportName;
+
+            public async ValueTask<Transport.TransportConnection?> AcceptAsync(CancellationToken cancellationToken = default)
+            {
+                Transport.TransportConnection? accepted = await inner.AcceptAsync(cancellationToken);
+                return accepted is not null && Interlocked.Increment(ref owner._accepted) == 1 ? new HeldConnection(accepted, owner) : accepted;
+            }
+
+            public ValueTask DisposeAsync() => inner.DisposeAsync();
+        }
+
+        private sealed class HeldConnection(Transport.TransportConnection inner, DisposeHoldingListenerFactory owner) : Transport.TransportConnection
+        {
+            public override System.IO.Pipelines.PipeReader Input => inner.Input;
+
+            public override System.IO.Pipelines.PipeWriter Output => inner.Output;
+
+            public override string TransportName => inner.TransportName;
+
+            public override System.Net.EndPoint? LocalEndPoint => inner.LocalEndPoint;
+
+            public override System.Net.EndPoint? RemoteEndPoint => inner.RemoteEndPoint;
+
+            public override long BytesSent => inner.BytesSent;
+
+            public override long BytesReceived => inner.BytesReceived;
+
+            public override CancellationToken ConnectionClosed => inner.ConnectionClosed;
+
+            public override void Abort(Exception? reason = null) => inner.Abort(reason);
+
+            public override async ValueTask DisposeAsync()
+            {
+                owner._started.TrySetResult();
+                await owner._release.Task;
+                await inner.DisposeAsync();
+            }
+        }
+    }
+
     private sealed class LogCapture : ILoggerProvider
     {
+        private readonly Lock _lock = new();
+        private readonly List<(string Fragment, TaskCompletionSource Seen)> _waiters = [];
+
         public ConcurrentQueue<string> Messages { get; } = new();
+
+        /// <summary>Completes once a message containing <paramref name="fragment"/> was logged (already or later).</summary>
+        public Task WaitForAsync(string fragment)
+        {
+            var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            lock (_lock)
+            {
+                if (Messages.Any(m => m.Contains(fragment, StringComparison.Ordinal)))
+                {
+                    return Task.CompletedTask;
+                }
+
+                _waiters.Add((fragment, seen));
+            }
+
+            return seen.Task;
+        }
+
+        private void Add(string message)
+        {
+            lock (_lock)
+            {
+                Messages.Enqueue(message);
+                foreach (var (fragment, seen) in _waiters)
+                {
+                    if (message.Contains(fragment, StringComparison.Ordinal))
+                    {
+                        seen.TrySetResult();
+                    }
+                }
+            }
+        }
 
         public ILogger CreateLogger(string categoryName) => new Logger(this);
 
@@ -239,7 +441,7 @@ public sealed class ResumeSecurityTests : IAsyncDisposable
             public bool IsEnabled(LogLevel logLevel) => true;
 
             public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                owner.Messages.Enqueue(formatter(state, exception) + exception);
+                owner.Add(formatter(state, exception) + exception);
         }
     }
 }

@@ -21,8 +21,8 @@ public interface ISessionStore
 /// <param name="SessionId">The session.</param>
 /// <param name="TokenHash">SHA-256 of the current resume token.</param>
 /// <param name="PreviousTokenHash">
-/// SHA-256 of the token before the last rotation, kept until the client shows (by any frame on the new link) that it
-/// received the new one, so a link that fails mid-resume leaves the session resumable. Null once confirmed.
+/// SHA-256 of the token before the last rotation, kept until the client shows (by its acknowledgement on the new link)
+/// that it received the new one, so a link that fails mid-resume leaves the session resumable. Null once confirmed.
 /// </param>
 /// <param name="ExpiresAt">When the ticket stops being accepted: the resume window after the link was lost (<see cref="DateTimeOffset.MaxValue"/> while attached).</param>
 public sealed record SessionTicket(Guid SessionId, byte[] TokenHash, byte[]? PreviousTokenHash, DateTimeOffset ExpiresAt);
