@@ -22,8 +22,9 @@ internal sealed partial class QuicConnection
         new UnboundedChannelOptions { SingleReader = true, SingleWriter = true, AllowSynchronousContinuations = true });
     private static readonly Action<object?> s_accept = static state => ((QuicStream)state!).Connection._accepted.Writer.TryWrite((QuicStream)state);
     private static readonly Action<object?> s_endAccepting = static state => ((QuicConnection)state!)._accepted.Writer.TryComplete();
-    private readonly TransportConnectionOptions _pipes;
     private long _unreportedConnectionCredit;
+
+    private const int MaxPooledPipePairs = 128;
 
     /// <summary>Consumed bytes a stream collects before it returns them as credit (an eighth of the window, at most 64 KiB).</summary>
     internal int CreditThreshold { get; }
@@ -83,7 +84,7 @@ internal sealed partial class QuicConnection
                 return null; // the peer's stream limit (STREAM_ID_BLOCKED): the caller uses the link's stream
             }
 
-            stream = new QuicStream(this, streamId, _pipes);
+            stream = new QuicStream(this, streamId);
             _streams[streamId] = stream;
         }
 
@@ -120,7 +121,7 @@ internal sealed partial class QuicConnection
             return;
         }
 
-        var stream = new QuicStream(this, streamId, _pipes) { Announced = true };
+        var stream = new QuicStream(this, streamId) { Announced = true };
         _streams[streamId] = stream;
         _turn.Schedule(s_accept, stream);
     }

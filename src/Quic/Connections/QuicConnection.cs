@@ -70,9 +70,10 @@ internal sealed unsafe partial class QuicConnection : TransportConnection
         _maxSegments = DatagramSocket.MaxSegments(options.MaxUdpPayloadSize);
         _transmit = (byte*)NativeMemory.Alloc((nuint)(_maxSegments * options.MaxUdpPayloadSize));
         _timer = TimeProvider.System.CreateTimer(static state => ((QuicConnection)state!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        _pipes = pipes;
         _turn = new QuicConnectionTurn(this);
-        _link = new QuicStream(this, -1, pipes);
+        // Kept for reuse: as many as the calls that can be open at once, up to a bound on idle memory.
+        PipePool = new QuicPipePool(pipes, _turn, Math.Min(options.MaxCallStreams, MaxPooledPipePairs));
+        _link = new QuicStream(this, -1);
         CreditThreshold = Math.Max(4096, Math.Min(options.StreamReceiveWindow / 8, 64 * 1024));
         ConnectionCreditThreshold = Math.Max(4096, Math.Min(options.ConnectionReceiveWindow / 8, 256 * 1024));
     }
@@ -118,6 +119,9 @@ internal sealed unsafe partial class QuicConnection : TransportConnection
 
     /// <summary>Runs the stream readers and stream acceptances that received packets wake (see <see cref="QuicConnectionTurn"/>).</summary>
     internal QuicConnectionTurn Turn => _turn;
+
+    /// <summary>The pipes of ended streams, for the next ones.</summary>
+    internal QuicPipePool PipePool { get; }
 
     /// <summary>Whether this side is the server.</summary>
     public bool IsServer => _tls.IsServer;

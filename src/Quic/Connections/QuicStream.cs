@@ -21,11 +21,12 @@ namespace Tether.Quic.Connections;
 internal sealed class QuicStream : TransportSubstream
 {
     private readonly QuicConnection _connection;
+    private readonly StreamPipes _pipes;
     private readonly Pipe _input;
     private readonly Pipe _output;
     private readonly QuicInputReader _inputReader;
     private readonly QuicStreamWriter _outputWriter;
-    private readonly Queue<(long End, MemoryHandle Pin)> _pins = new();
+    private readonly Queue<(long End, MemoryHandle Pin)> _pins;
     private ReadOnlySequence<byte> _offering;
     private TaskCompletionSource? _drained;
     private long _bufferStart; // stream offset of the first byte still in the output pipe (everything before is acknowledged)
@@ -41,18 +42,19 @@ internal sealed class QuicStream : TransportSubstream
     private long _consumed;
     private long _unreportedCredit;
     private int _flushQueued;
+    // Who still uses the pipes: the application's reader, its writer, and the transport (until ngtcp2 closed the
+    // stream or the connection ended). The last to let go hands them back to the connection's pool.
+    private int _pipeOwners = 3;
+    private bool _transportDone;
 
-    public QuicStream(QuicConnection connection, long id, TransportConnectionOptions pipes)
+    public QuicStream(QuicConnection connection, long id)
     {
         _connection = connection;
         StreamId = id;
-        // The reader wakes in the connection's turn: after the received batch, outside every lock and native call.
-        _input = new Pipe(new PipeOptions(pipes.MemoryPool, connection.Turn, PipeScheduler.Inline,
-            pauseWriterThreshold: 0, resumeWriterThreshold: 0, minimumSegmentSize: pipes.MinimumSegmentSize, useSynchronizationContext: false));
-        // The reader side is driven by the connection's send pass, never awaited, so its scheduler is never used.
-        _output = new Pipe(new PipeOptions(pipes.MemoryPool, PipeScheduler.Inline, PipeScheduler.ThreadPool,
-            pauseWriterThreshold: pipes.SendBufferLimit, resumeWriterThreshold: pipes.SendBufferLimit / 2,
-            minimumSegmentSize: pipes.MinimumSegmentSize, useSynchronizationContext: false));
+        _pipes = connection.PipePool.Rent();
+        _input = _pipes.Input;
+        _output = _pipes.Output;
+        _pins = _pipes.Pins;
         _inputReader = new QuicInputReader(this, _input.Reader);
         _outputWriter = new QuicStreamWriter(this, _output.Writer);
     }
@@ -71,6 +73,10 @@ internal sealed class QuicStream : TransportSubstream
 
     /// <inheritdoc />
     public override PipeWriter Output => _outputWriter;
+
+    /// <inheritdoc />
+    /// <remarks>A flush queues the stream for the connection's send pass, which one pool work item runs for all streams.</remarks>
+    public override bool GathersFlushes => true;
 
     /// <summary>Whether a first (possibly empty) STREAM frame went out: a client's link stream announces the link with it.</summary>
     public bool Announced { get; set; }
@@ -137,6 +143,11 @@ internal sealed class QuicStream : TransportSubstream
     /// <summary>ngtcp2 closed the stream (under the lock): an abnormal close fails the input; the output ends.</summary>
     public void OnClosedLocked(ulong applicationError)
     {
+        if (_transportDone)
+        {
+            return; // the pipes may already serve another stream
+        }
+
         Closed = true;
         if (applicationError != 0)
         {
@@ -149,6 +160,7 @@ internal sealed class QuicStream : TransportSubstream
         }
 
         EndOutputLocked(null);
+        ReleaseTransportLocked();
     }
 
     /// <summary>The reader consumed <paramref name="bytes"/>: give the peer that much more room (flow control).</summary>
@@ -206,9 +218,37 @@ internal sealed class QuicStream : TransportSubstream
     /// <summary>The connection ended (ngtcp2's state is freed, so nothing points at our blocks any more): the input fails, the output ends.</summary>
     public void OnConnectionEndedLocked(Exception? error)
     {
+        if (_transportDone)
+        {
+            return; // ended already (the link's stream is ended first, then again among the streams)
+        }
+
         Closed = true;
         _input.Writer.Complete(error);
         EndOutputLocked(_connection.CloseError);
+        ReleaseTransportLocked();
+    }
+
+    /// <summary>The application completed its reader or its writer (each once): one owner of the pipes fewer.</summary>
+    internal void ReleasePipes()
+    {
+        if (Interlocked.Decrement(ref _pipeOwners) == 0)
+        {
+            _connection.PipePool.Return(_pipes);
+        }
+    }
+
+    /// <summary>
+    /// The transport is done with the pipes (under the lock): the input's writer and the output's reader are complete,
+    /// and ngtcp2 no longer knows the stream, so no callback, send pass or credit update reaches them again.
+    /// </summary>
+    private void ReleaseTransportLocked()
+    {
+        if (!_transportDone)
+        {
+            _transportDone = true;
+            ReleasePipes();
+        }
     }
 
     /// <summary>This side reset the stream: the input fails at once; the output ends when ngtcp2 closes the stream (until then it may still point at sent blocks).</summary>

@@ -9,6 +9,8 @@ namespace Tether.Quic.Connections;
 /// </summary>
 internal sealed class QuicStreamWriter(QuicStream stream, PipeWriter inner) : PipeWriter
 {
+    private bool _completed;
+
     /// <inheritdoc />
     public override bool CanGetUnflushedBytes => inner.CanGetUnflushedBytes;
 
@@ -16,17 +18,30 @@ internal sealed class QuicStreamWriter(QuicStream stream, PipeWriter inner) : Pi
     public override long UnflushedBytes => inner.UnflushedBytes;
 
     /// <inheritdoc />
-    public override void Advance(int bytes) => inner.Advance(bytes);
+    public override void Advance(int bytes)
+    {
+        ThrowIfCompleted();
+        inner.Advance(bytes);
+    }
 
     /// <inheritdoc />
-    public override Memory<byte> GetMemory(int sizeHint = 0) => inner.GetMemory(sizeHint);
+    public override Memory<byte> GetMemory(int sizeHint = 0)
+    {
+        ThrowIfCompleted();
+        return inner.GetMemory(sizeHint);
+    }
 
     /// <inheritdoc />
-    public override Span<byte> GetSpan(int sizeHint = 0) => inner.GetSpan(sizeHint);
+    public override Span<byte> GetSpan(int sizeHint = 0)
+    {
+        ThrowIfCompleted();
+        return inner.GetSpan(sizeHint);
+    }
 
     /// <inheritdoc />
     public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
     {
+        ThrowIfCompleted();
         // The pipe commits the bytes before it may wait for room, so the send pass can take them at once.
         ValueTask<FlushResult> flushed = inner.FlushAsync(cancellationToken);
         stream.OnFlushed();
@@ -34,12 +49,33 @@ internal sealed class QuicStreamWriter(QuicStream stream, PipeWriter inner) : Pi
     }
 
     /// <inheritdoc />
-    public override void CancelPendingFlush() => inner.CancelPendingFlush();
+    public override void CancelPendingFlush()
+    {
+        if (!_completed)
+        {
+            inner.CancelPendingFlush();
+        }
+    }
 
     /// <inheritdoc />
     public override void Complete(Exception? exception = null)
     {
+        if (_completed)
+        {
+            return;
+        }
+
+        _completed = true;
         inner.Complete(exception);
         stream.OnFlushed(); // the FIN (or the end of a drained stream) is the send pass's to write
+        stream.ReleasePipes(); // the pipe may serve another stream from now on: this writer never touches it again
+    }
+
+    private void ThrowIfCompleted()
+    {
+        if (_completed)
+        {
+            throw new InvalidOperationException("Writing is not allowed after the writer was completed.");
+        }
     }
 }

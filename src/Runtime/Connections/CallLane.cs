@@ -26,7 +26,8 @@ internal sealed class CallLane
         Transport = new SubstreamConnection(stream, link);
         Outgoing = outgoing;
         CallId = callId;
-        Output = new FrameOutput(Transport, peerMaxFrameSize, sendQueueLimit);
+        // A stream that gathers flushes itself (QUIC: the connection's send pass) is flushed at once, not after a hop.
+        Output = new FrameOutput(Transport, peerMaxFrameSize, sendQueueLimit, stream.GathersFlushes ? PipeScheduler.Inline : null);
     }
 
     /// <summary>Guards <see cref="Received"/> against <see cref="Detached"/>: once the link is lost no further frame of the stream counts.</summary>

@@ -40,11 +40,15 @@ internal sealed partial class FrameOutput
     private const int InlineFlushBytes = 32 * 1024;
 
     /// <summary>Creates the output of a link that is already open (the session's first).</summary>
-    public FrameOutput(TransportConnection transport, int peerMaxFrameSize, long sendQueueLimit)
+    /// <param name="transport">The link (or a call's stream, shaped as one).</param>
+    /// <param name="peerMaxFrameSize">Largest payload the peer accepts.</param>
+    /// <param name="sendQueueLimit">Bytes written but not yet sent at which pushes are refused.</param>
+    /// <param name="flushScheduler">Where a deferred flush runs; null: an IOQueue (or the transport's own queue).</param>
+    public FrameOutput(TransportConnection transport, int peerMaxFrameSize, long sendQueueLimit, PipeScheduler? flushScheduler = null)
     {
         _sendQueueLimit = sendQueueLimit;
         PeerMaxFrameSize = peerMaxFrameSize;
-        _flushScheduler = Internal.IOQueue.Next();
+        _flushScheduler = flushScheduler ?? Internal.IOQueue.Next();
         AttachLocked(transport, sequencedFlowing: true);
     }
 

@@ -24,4 +24,11 @@ public abstract class TransportSubstream : IDuplexPipe
 
     /// <summary>Ends both directions at once, discarding unsent data (QUIC RESET_STREAM and STOP_SENDING).</summary>
     public abstract void Abort();
+
+    /// <summary>
+    /// Whether a flush of <see cref="Output"/> only hands the bytes to the connection's own send pass, which gathers
+    /// every stream's flushes into shared packets. Writers then flush at once: deferring the flush to gather more
+    /// frames would only add a thread hop, since one stream carries one call's frames.
+    /// </summary>
+    public virtual bool GathersFlushes => false;
 }

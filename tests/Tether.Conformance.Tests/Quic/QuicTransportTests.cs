@@ -277,7 +277,7 @@ public sealed class QuicTransportTests
     }
 
     /// <summary>A client and a server QUIC connection made straight through the transport (no Tether protocol).</summary>
-    private sealed class LinkPair : IAsyncDisposable
+    internal sealed class LinkPair : IAsyncDisposable
     {
         private LinkPair(QuicTransport.QuicListener listener, QuicConnection client, QuicConnection server)
         {
