@@ -108,6 +108,9 @@ internal sealed unsafe partial class QuicConnection : TransportConnection
     /// <inheritdoc />
     public override CancellationToken ConnectionClosed => _closed.Token;
 
+    /// <summary>The connection's turn: an answer's caller resumes in the turn that read it, and its next request leaves in that turn's send pass.</summary>
+    public override PipeScheduler? CompletionScheduler => _turn;
+
     /// <summary>The ALPN protocol agreed on (after the handshake).</summary>
     public string? ApplicationProtocol { get; private set; }
 

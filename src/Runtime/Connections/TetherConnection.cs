@@ -31,6 +31,9 @@ internal sealed partial class TetherConnection
     /// <summary>Cancelled when the session (not just a link) ends: waits that must outlive a link use it.</summary>
     private readonly CancellationTokenSource _sessionStop = new();
 
+    /// <summary>Publishes completed calls while no link offers a scheduler of its own (see <see cref="CompletionScheduler"/>).</summary>
+    private readonly System.IO.Pipelines.PipeScheduler _sharedCompletionScheduler;
+
     public TetherConnection(TransportConnection transport, ConnectionSettings settings)
     {
         _settings = settings;
@@ -38,7 +41,7 @@ internal sealed partial class TetherConnection
         // Until the peer's hello says otherwise, assume it accepts what we accept.
         Output = new FrameOutput(transport, settings.MaxFrameSize, settings.SendQueueLimit);
         Output.ReplayOverflowed += OnReplayOverflowed;
-        CompletionScheduler = (transport as PipeTransportConnection)?.Scheduler ?? Internal.IOQueue.Next();
+        _sharedCompletionScheduler = Internal.IOQueue.Next();
         Id = Interlocked.Increment(ref s_nextId);
         ConnectedAt = settings.TimeProvider.GetUtcNow();
         Machine.Changed += OnStateChanged;
@@ -72,8 +75,8 @@ internal sealed partial class TetherConnection
 
     public EndPoint? LocalEndPoint => _link?.Transport.LocalEndPoint;
 
-    /// <summary>Where completed calls are published (the first transport's queue when it has one).</summary>
-    public System.IO.Pipelines.PipeScheduler CompletionScheduler { get; }
+    /// <summary>Where completed calls are published: the current link's own scheduler when it has one.</summary>
+    public System.IO.Pipelines.PipeScheduler CompletionScheduler => _link?.Transport.CompletionScheduler ?? _sharedCompletionScheduler;
 
     public long BytesSent => _bytesSentBefore + (_link?.Transport.BytesSent ?? 0);
 

@@ -31,6 +31,9 @@ public abstract class PipeTransportConnection : TransportConnection
     /// <summary>Runs this connection's pipe continuations (and the runtime's deferred flushes, so they share a pass).</summary>
     internal Internal.IOQueue Scheduler { get; }
 
+    /// <inheritdoc />
+    public override PipeScheduler? CompletionScheduler => Scheduler;
+
     /// <summary>The options the pipes were built from.</summary>
     protected TransportConnectionOptions Options { get; }
 

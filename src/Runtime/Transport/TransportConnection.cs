@@ -38,6 +38,13 @@ public abstract class TransportConnection : IDuplexPipe, IAsyncDisposable
     public abstract CancellationToken ConnectionClosed { get; }
 
     /// <summary>
+    /// Where the runtime publishes the calls this link answers (their awaiters resume there), or null for a shared
+    /// queue. A transport that runs its receive work in batches returns the scheduler of those batches, so callers
+    /// resume, and their next requests are flushed, in the same pass as the answers that woke them.
+    /// </summary>
+    public virtual PipeScheduler? CompletionScheduler => null;
+
+    /// <summary>
     /// Whether the link can carry more ordered byte streams beside its own (QUIC): then every call travels on a
     /// stream of its own (<see cref="TryOpenStream"/>, <see cref="AcceptStreamAsync"/>). False for TCP, TLS and
     /// the in-memory transport, whose calls share the link's one stream.
