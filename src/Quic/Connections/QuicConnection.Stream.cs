@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Tether.Quic.Interop;
 using Tether.Transport;
@@ -92,6 +93,8 @@ internal sealed partial class QuicConnection
     }
 
     /// <inheritdoc />
+    /// <remarks>Its state machine is pooled: the runtime awaits each acceptance once, so a box serves call after call.</remarks>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<TransportSubstream?> AcceptStreamAsync(CancellationToken cancellationToken = default)
     {
         try
