@@ -1,14 +1,18 @@
+using System.Net;
 using Tether.Client;
 using Tether.Conformance.Tests.Support;
 using Tether.Dispatch;
+using Tether.Quic.Connections;
 using Tether.Server;
+using Tether.Transport;
 
 namespace Tether.Conformance.Tests.Quic;
 
 /// <summary>
 /// A QUIC connection runs what a received batch wakes (its call streams' readers, hence its handlers) in one turn on
 /// the thread pool. A server's endpoint serves every connection from one receive loop, so a handler that holds its
-/// thread must hold up its own connection's turn only, never the endpoint or another connection.
+/// thread must hold up its own connection's turn only, never the endpoint or another connection. A caller resumes in
+/// the turn that read its answer, so its next request leaves in that turn's send pass.
 /// </summary>
 public sealed class QuicTurnTests
 {
@@ -36,6 +40,45 @@ public sealed class QuicTurnTests
         Assert.False(blocked.IsCompleted);
         release.Set();
         Assert.Equal(7, (await blocked.Within()).Id);
+    }
+
+    [Fact]
+    public async Task A_caller_resumes_in_the_turn_that_read_its_answer()
+    {
+        // Then the caller's next request is flushed in that turn and leaves in its send pass, not after two more hops.
+        TransportUnderTest quic = TransportUnderTest.Quic();
+        var connector = new RecordingConnector(quic.Connector);
+        await using var server = new TetherServer(new TetherServerOptions { EndPoint = quic.NewEndPoint(), Transport = quic.Listener });
+        server.AddHandler(new ConformanceHandler(new Probe()));
+        await server.StartAsync();
+        await using var client = await TetherClient.ConnectAsync(server.LocalEndPoint!, new TetherClientOptions { Transport = connector }).Within();
+        var link = Assert.IsType<QuicConnection>(connector.Connected);
+        Assert.Same(link.Turn, link.CompletionScheduler);
+
+        Assert.Equal(20, await CallsResumedInTurnAsync(client, link, 20));
+    }
+
+    /// <returns>How many of <paramref name="calls"/> calls resumed in <paramref name="link"/>'s turn.</returns>
+    private static async Task<int> CallsResumedInTurnAsync(TetherClient client, QuicConnection link, int calls)
+    {
+        int inTurn = 0;
+        for (int i = 0; i < calls; i++)
+        {
+            // Not through Within(): its wait would move the continuation. The call's own timeout catches a hang.
+            EchoReply reply = await client.RequestAsync<EchoRequest, EchoReply>(new EchoRequest(i, "turn"), Harness.Patience).ConfigureAwait(false);
+            Assert.Equal(i, reply.Id);
+            inTurn += link.Turn.IsRunningHere ? 1 : 0;
+        }
+
+        return inTurn;
+    }
+
+    private sealed class RecordingConnector(ITransportConnector inner) : ITransportConnector
+    {
+        public TransportConnection? Connected { get; private set; }
+
+        public async ValueTask<TransportConnection> ConnectAsync(EndPoint endPoint, TransportConnectionOptions options, CancellationToken cancellationToken = default) =>
+            Connected = await inner.ConnectAsync(endPoint, options, cancellationToken);
     }
 }
 
