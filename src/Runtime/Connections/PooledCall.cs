@@ -5,9 +5,10 @@ namespace Tether.Connections;
 
 /// <summary>
 /// A pending call whose awaitable is the call object itself (<see cref="ManualResetValueTaskSourceCore{TResult}"/>),
-/// pooled per call type: awaiting a call allocates nothing. Completions are published from an IOQueue, not inline
-/// on the receive loop (user code after an await must not stall the connection) and not through
-/// <c>ThreadPool.UnsafeQueueUserWorkItem</c> (which allocates per call).
+/// pooled per call type: awaiting a call allocates nothing. Completions are published through the link's
+/// <see cref="Transport.TransportConnection.CompletionScheduler"/> (a TCP link's IOQueue, a QUIC connection's turn) or
+/// a shared IOQueue: not inline on a TCP receive loop (user code after an await must not stall reading) and not
+/// through <c>ThreadPool.UnsafeQueueUserWorkItem</c> (which allocates per call).
 /// </summary>
 internal abstract class PooledCall<TSelf, TResult> : PendingCall
     where TSelf : PooledCall<TSelf, TResult>, new()
