@@ -118,6 +118,8 @@ public abstract class TetherPeer
             {
                 connection.CancelPendingCall(call, timedOut: false);
             }
+
+            call.Abandon();
         }
     }
 

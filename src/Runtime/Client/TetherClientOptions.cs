@@ -47,10 +47,6 @@ public sealed class TetherClientOptions : TetherConnectionOptions
     [Range(1, 1_000_000)]
     public int StreamBufferItems { get; set; } = 256;
 
-
-
-
-
     /// <summary>Ask the server for a resumable session (sequenced frames, replay, resume after a lost link).</summary>
     /// <remarks>Defaults to true. The server's <see cref="Sessions.NegotiationPolicy.AllowResume"/> decides.</remarks>
     public bool Resumable { get; set; } = true;

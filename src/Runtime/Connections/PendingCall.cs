@@ -39,6 +39,9 @@ internal abstract class PendingCall
     /// <summary>Fails the call.</summary>
     public abstract void Fail(Exception error);
 
+    /// <summary>The peer answered the call with an <see cref="FrameType.Error"/> frame.</summary>
+    public virtual void OnRemoteError(Exception error) => Fail(error);
+
     /// <summary>The stream ended normally (<see cref="FrameType.End"/>).</summary>
     public virtual void OnEnd() => Fail(new TetherException(TetherErrorCode.UnexpectedReply, "A stream end arrived for a unary call."));
 

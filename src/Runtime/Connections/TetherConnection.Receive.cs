@@ -215,7 +215,7 @@ internal sealed partial class TetherConnection
             return;
         }
 
-        _pending.TryRemove(header.CallId)?.Fail(error);
+        _pending.TryRemove(header.CallId)?.OnRemoteError(error);
     }
 
     private void OnGoAway(in FrameHeader header, in ReadOnlySequence<byte> payload)

@@ -1,3 +1,4 @@
+using System.Reflection;
 using Tether.Client;
 using Tether.Conformance.Tests.Support;
 using Tether.Server;
@@ -152,6 +153,50 @@ public abstract partial class ConformanceSuite
 
         Assert.Equal(-1, await harness.Probe.Cancellations.NextAsync());
         Assert.Equal(0, client.PendingCalls);
+    }
+
+    [Fact]
+    public async Task Stopping_a_stream_whose_items_wait_for_the_consumer_keeps_the_connection()
+    {
+        await using Harness harness = await StartAsync();
+        // One buffered item and no resume: a link lost to the stop would end the connection, not be repaired unseen.
+        TetherClient client = await harness.ConnectAsync(o =>
+        {
+            o.StreamBufferItems = 1;
+            o.Resumable = false;
+        });
+
+        for (int round = 0; round < 3; round++)
+        {
+            long before = FramesReceived(client); // only the stream's items arrive meanwhile (no acknowledgements: not resumable)
+            await using (IAsyncEnumerator<Tick> items = client.StreamAsync<CountRequest, Tick>(new CountRequest(0, Endless: true)).GetAsyncEnumerator())
+            {
+                Assert.True(await items.MoveNextAsync().Within());
+                // Items 0 to 2 read: 0 was taken, 1 fills the buffer, 2 waits for room (its receive loop with it).
+                await WaitForFramesAsync(client, before + 3);
+            }
+
+            Assert.Equal(-1, await harness.Probe.Cancellations.NextAsync());
+            Assert.Equal(new EchoReply(round, "still here"), await client.RequestAsync<EchoRequest, EchoReply>(new EchoRequest(round, "still here")).Within());
+        }
+
+        Assert.Null(client.CloseReason);
+        Assert.Equal(0, client.PendingCalls);
+    }
+
+    private static long FramesReceived(TetherClient client) =>
+        ((Connections.TetherConnection)typeof(TetherPeer).GetProperty("CurrentConnection", BindingFlags.NonPublic | BindingFlags.Instance)!
+            .GetValue(client)!).Counters.FramesReceived;
+
+    /// <summary>Waits (yielding, bounded by the harness's patience) until the client's connection has read <paramref name="count"/> frames.</summary>
+    private static async Task WaitForFramesAsync(TetherClient client, long count)
+    {
+        using var timeout = new CancellationTokenSource(Harness.Patience);
+        while (FramesReceived(client) < count)
+        {
+            timeout.Token.ThrowIfCancellationRequested();
+            await Task.Yield();
+        }
     }
 
     [Fact]
