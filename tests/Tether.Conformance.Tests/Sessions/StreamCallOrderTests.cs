@@ -17,10 +17,7 @@ public sealed class StreamCallOrderTests
     [Fact]
     public async Task Items_and_the_end_that_arrive_while_an_item_waits_for_room_follow_it_in_order()
     {
-        var call = new StreamCall<Tick>(capacity: 1);
-        Assert.True(Deliver(call, 0).IsCompletedSuccessfully);
-        Task waitingOnStream = Deliver(call, 1); // buffer full: this loop waits
-        Assert.False(waitingOnStream.IsCompleted);
+        (StreamCall<Tick> call, Task waitingOnStream) = CallWithAnItemWaiting(); // the call's stream's loop waits
 
         // The link's loop carries on with the next items and the end.
         Task waitingOnLink = Deliver(call, 2);
@@ -35,9 +32,7 @@ public sealed class StreamCallOrderTests
     [Fact]
     public async Task A_peer_error_reaches_the_caller_after_the_items_before_it()
     {
-        var call = new StreamCall<Tick>(capacity: 1);
-        Assert.True(Deliver(call, 0).IsCompletedSuccessfully);
-        Task waiting = Deliver(call, 1);
+        (StreamCall<Tick> call, Task waiting) = CallWithAnItemWaiting();
         call.OnRemoteError(new TetherException(TetherErrorCode.UnexpectedReply, "handler failed"));
 
         var items = new List<int>();
@@ -57,9 +52,7 @@ public sealed class StreamCallOrderTests
     [Fact]
     public async Task Ending_the_call_here_releases_a_receive_loop_waiting_for_room_without_failing_it()
     {
-        var call = new StreamCall<Tick>(capacity: 1);
-        Assert.True(Deliver(call, 0).IsCompletedSuccessfully);
-        Task waiting = Deliver(call, 1);
+        (StreamCall<Tick> call, Task waiting) = CallWithAnItemWaiting();
         Task queued = Deliver(call, 2);
 
         call.Fail(new OperationCanceledException("the caller stopped reading"));
@@ -73,15 +66,23 @@ public sealed class StreamCallOrderTests
     [Fact]
     public async Task A_caller_that_stops_reading_after_the_end_arrived_releases_the_waiting_loop()
     {
-        var call = new StreamCall<Tick>(capacity: 1);
-        Assert.True(Deliver(call, 0).IsCompletedSuccessfully);
-        Task waiting = Deliver(call, 1);
+        (StreamCall<Tick> call, Task waiting) = CallWithAnItemWaiting();
         call.OnEnd(); // queued behind item 1, which waits for room
 
         call.Abandon();
 
         await waiting.Within();
         Assert.Equal(0, (await call.Reader.ReadAsync().AsTask().Within()).Sequence);
+    }
+
+    /// <summary>A stream call with a one-item buffer holding item 0; item 1 waits for room (the returned wait).</summary>
+    private static (StreamCall<Tick> Call, Task Waiting) CallWithAnItemWaiting()
+    {
+        var call = new StreamCall<Tick>(capacity: 1);
+        Assert.True(Deliver(call, 0).IsCompletedSuccessfully);
+        Task waiting = Deliver(call, 1);
+        Assert.False(waiting.IsCompleted);
+        return (call, waiting);
     }
 
     /// <summary>Hands the call an item as a receive loop does; the task is the loop's wait (completed when none).</summary>
