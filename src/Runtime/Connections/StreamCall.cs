@@ -40,8 +40,6 @@ internal sealed class StreamCall<TItem> : PendingCall
     /// <summary>Set once the stream ended, failed or was cancelled.</summary>
     public bool Finished { get; private set; }
 
-    private bool Backlogged => _backlog is { IsCompleted: false };
-
     public override void OnResponse(in FrameHeader header, in ReadOnlySequence<byte> payload, DecodeOptions options) =>
         Fail(new TetherException(TetherErrorCode.UnexpectedReply, "The method answered with a unary reply, not a stream."));
 
@@ -55,7 +53,7 @@ internal sealed class StreamCall<TItem> : PendingCall
 
         TItem item = TetherCodec.Decode<TItem>(in payload, options);
         Task? backlog = Volatile.Read(ref _backlog);
-        if (!Backlogged && _items.Writer.TryWrite(item))
+        if ((backlog is null || backlog.IsCompleted) && _items.Writer.TryWrite(item))
         {
             return default;
         }
@@ -84,13 +82,13 @@ internal sealed class StreamCall<TItem> : PendingCall
     private void EndAfterBacklog(Exception? error)
     {
         Finished = true;
-        if (!Backlogged)
+        if (Volatile.Read(ref _backlog) is not { IsCompleted: false } backlog)
         {
             _items.Writer.TryComplete(error);
             return;
         }
 
-        Volatile.Write(ref _backlog, CompleteAfterAsync(_backlog!, error));
+        Volatile.Write(ref _backlog, CompleteAfterAsync(backlog, error));
     }
 
     private async Task WriteAfterAsync(Task? backlog, TItem item)
