@@ -5,24 +5,28 @@ using Tether.Transport;
 namespace Tether.Connections;
 
 /// <summary>
-/// One call on a QUIC stream of its own (wire format §8.1): the caller opens the stream with its request; the callee
-/// answers on it. Each direction is ended (FIN) once its side is done with the call: the callee after its final frame,
-/// the caller once the call is over for it (answered, cancelled or timed out). A side's frames of the call need no
-/// replay once it has read the peer's FIN (the peer has finished with the call).
+/// A QUIC stream that carries one call at a time (wire format §8.1): the caller opens it with a request; the callee
+/// answers on it. A caller whose call was answered keeps the stream for its next call (idle lanes, at most
+/// <c>MaxIdleLanes</c>); a stream whose call was cancelled or timed out, or that is not kept, ends (FIN) from the
+/// caller, and the callee then ends its direction too. A side's frames need no replay once it has read the peer's FIN.
 /// </summary>
 /// <remarks>
 /// On a resumable session each direction numbers its frames from 1 (the header's sequence field) and keeps them until
-/// the peer acknowledges them (an <see cref="Framing.FrameType.Ack"/> on the stream) or ends its direction. When the link
+/// the peer acknowledges them (an <see cref="Framing.FrameType.Ack"/> on the stream) or ends its direction; a caller
+/// drops its frames of a call once the call is answered, and a callee drops its answer when the next request arrives
+/// (the caller sends it only after the answer). When the link
 /// breaks, the call's output keeps what it holds; after the resume it moves onto the link's stream
 /// (<see cref="FrameOutput.FoldInto"/>), and the receiver drops the frames it already had.
 /// </remarks>
 internal sealed class CallLane
 {
     private int _outputEnded;
+    private bool _loopEnded;
 
     public CallLane(TransportSubstream stream, TransportConnection link, bool outgoing, uint callId, int peerMaxFrameSize, long sendQueueLimit)
     {
         Stream = stream;
+        LinkTransport = link;
         Transport = new SubstreamConnection(stream, link);
         Outgoing = outgoing;
         CallId = callId;
@@ -41,6 +45,22 @@ internal sealed class CallLane
 
     /// <summary>Frames the peer moves to the link's stream that this side already had (the receive loop drops them).</summary>
     public ulong Skip { get; set; }
+
+    /// <summary>The transport of the link whose connection carries the stream: only lanes of the current link are reused.</summary>
+    public TransportConnection LinkTransport { get; }
+
+    /// <summary>
+    /// Caller: the call the lane carried before the current one, also a key of the lane until the current call is
+    /// answered. The callee may still keep that call's answer (it drops it when the next request arrives), so after
+    /// a resume the answer it moves must find this lane and be dropped as a repeat.
+    /// </summary>
+    public uint PreviousCallId { get; set; }
+
+    /// <summary>Callee: calls started on the lane and not yet finished (guarded by <see cref="Gate"/>).</summary>
+    public int ActiveCalls { get; set; }
+
+    /// <summary>The lane's receive loop ended: an idle lane so marked is not reused.</summary>
+    public bool LoopEnded { get => Volatile.Read(ref _loopEnded); set => Volatile.Write(ref _loopEnded, value); }
 
     /// <summary>The peer ended its direction (FIN read).</summary>
     public bool InputEnded { get; set; }

@@ -146,6 +146,17 @@ internal sealed partial class FrameOutput
         }
     }
 
+    public void AcknowledgeAllSent()
+    {
+        lock (_lock)
+        {
+            if (_replay is { NextSequence: > 1 } replay)
+            {
+                replay.Acknowledge(replay.NextSequence - 1);
+            }
+        }
+    }
+
     /// <summary>Returns the replay buffer's memory (the session ended).</summary>
     public void DisposeReplay()
     {

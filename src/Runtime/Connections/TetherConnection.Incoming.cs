@@ -257,7 +257,7 @@ internal sealed partial class TetherConnection
 
         if (call.Lane is { } lane)
         {
-            EndLaneOutput(lane); // answered: this side's direction of the call's stream ends
+            FinishLaneCall(lane);
         }
 
         call.Reset();

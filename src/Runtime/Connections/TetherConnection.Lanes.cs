@@ -16,15 +16,35 @@ internal sealed partial class TetherConnection
     // Kept per call stream on a resumable session: small chunks, since most calls keep one or two small frames.
     private const int LaneReplayChunkSize = 1024;
 
+    // Lanes kept open for later calls once their call was answered: enough for the callers a connection usually has at
+    // once, few enough that a burst of thousands of calls does not keep thousands of streams (and their loops) open.
+    private const int MaxIdleLanes = 64;
+
     private readonly Lock _lanesLock = new();
     private readonly Dictionary<(uint CallId, bool Outgoing), CallLane> _lanes = [];
     private int _linkLosses;
     private bool _movesToAnnounce;
     private int _movedFramesToDrop; // moved calls whose repeated frames are still to come (guarded by _lanesLock)
+    private readonly Stack<CallLane> _idleLanes = new(); // answered callers' lanes of the current link (guarded by _lanesLock)
 
     /// <summary>Caller: a stream of its own for call <paramref name="callId"/>, or null to use the link's (no streams, none free, no link).</summary>
     private FrameOutput? TryOpenLane(uint callId)
     {
+        lock (_lanesLock)
+        {
+            if (_lanes.ContainsKey((callId, true)))
+            {
+                // The id (a recycled slot, generations later) is still the record of an idle lane whose callee may move
+                // that old call's answer after a link loss; keyed twice, the answer could not be told from this call's.
+                return null;
+            }
+
+            if (TryReuseLaneLocked(callId) is { } idle)
+            {
+                return idle.Output;
+            }
+        }
+
         if (_link is not { Negotiated: true } link || !link.Transport.SupportsStreams || State != SessionState.Active
             || link.Transport.TryOpenStream() is not { } stream)
         {
@@ -39,6 +59,26 @@ internal sealed partial class TetherConnection
 
         _ = RunLaneAsync(link, lane);
         return lane.Output;
+    }
+
+    /// <summary>Caller: an idle lane of the current link, now carrying call <paramref name="callId"/>; null when none is left. Holds <c>_lanesLock</c>.</summary>
+    private CallLane? TryReuseLaneLocked(uint callId)
+    {
+        while (_idleLanes.TryPop(out CallLane? lane))
+        {
+            if (lane.LoopEnded || lane.OutputEnded || _link?.Transport != lane.LinkTransport)
+            {
+                continue; // its stream ended while it waited (its loop retired it), or its link did
+            }
+
+            // The previous call stays a key until this one is answered: the callee may still keep its answer.
+            lane.PreviousCallId = lane.CallId;
+            lane.CallId = callId;
+            _lanes[(callId, true)] = lane;
+            return lane;
+        }
+
+        return null;
     }
 
     private CallLane CreateLane(Link link, TransportSubstream stream, bool outgoing, uint callId)
@@ -176,10 +216,25 @@ internal sealed partial class TetherConnection
         {
             // The stream failed with the link (or was reset): a resumable session moves the call to the next link.
         }
+        lane.LoopEnded = true;
         if (graceful)
         {
-            lane.InputEnded = true;
-            TryRetireLane(lane);
+            // The peer ended its direction: so does this side, unless (callee) a call on the lane is still running.
+            bool endOutput;
+            lock (lane.Gate)
+            {
+                lane.InputEnded = true;
+                endOutput = lane.Outgoing || lane.ActiveCalls == 0;
+            }
+
+            if (endOutput)
+            {
+                EndLaneOutput(lane);
+            }
+            else
+            {
+                TryRetireLane(lane);
+            }
         }
     }
 
@@ -228,8 +283,9 @@ internal sealed partial class TetherConnection
             return true;
         }
 
-        bool first = !lane.Outgoing && lane.CallId == 0;
-        if (first ? header.Type != FrameType.Request || header.CallId == 0 : header.CallId != lane.CallId)
+        // A request starts the lane's next call (the first, or one after an answered call); any other frame is the current call's.
+        bool first = !lane.Outgoing && header.Type == FrameType.Request;
+        if (first ? header.CallId == 0 : header.CallId != lane.CallId)
         {
             ProtocolError(TetherErrorCode.ProtocolViolation, $"A {header.Type} frame for call {header.CallId} arrived on the stream of call {lane.CallId}.");
             return false;
@@ -238,11 +294,20 @@ internal sealed partial class TetherConnection
         switch (header.Type)
         {
             case FrameType.Request when first:
-                lane.CallId = header.CallId;
                 lock (_lanesLock)
                 {
+                    RemoveLaneKey(lane.CallId, lane);
+                    lane.CallId = header.CallId;
                     _lanes[(header.CallId, false)] = lane;
                 }
+
+                lock (lane.Gate)
+                {
+                    lane.ActiveCalls++;
+                }
+
+                // The caller sends a lane's next request only after the previous answer arrived: nothing sent before is needed again.
+                lane.Output.AcknowledgeAllSent();
 
                 wait = OnIncomingCall(header, payload, expectsReply: true, lane);
                 return true;
@@ -250,8 +315,17 @@ internal sealed partial class TetherConnection
                 CancelActiveCall(header.CallId);
                 return true;
             case FrameType.Response when lane.Outgoing:
-                _pending.TryRemove(header.CallId)?.OnResponse(header, payload, _settings.DecodeOptions);
-                EndLaneOutput(lane);
+                if (_pending.TryRemove(header.CallId) is { } answered)
+                {
+                    // Kept before the caller resumes, so its next call can take this lane.
+                    KeepLaneForNextCall(lane);
+                    answered.OnResponse(header, payload, _settings.DecodeOptions);
+                }
+                else
+                {
+                    EndLaneOutput(lane); // cancelled or timed out: the lane ends with the call
+                }
+
                 return true;
             case FrameType.StreamItem when lane.Outgoing:
                 wait = OnStreamItem(header, payload);
@@ -267,6 +341,57 @@ internal sealed partial class TetherConnection
             default:
                 ProtocolError(TetherErrorCode.ProtocolViolation, $"A {header.Type} frame does not belong on a call's stream.");
                 return false;
+        }
+    }
+
+    /// <summary>
+    /// Caller: the call on <paramref name="lane"/> was answered, so the callee has every frame this side sent on it. The
+    /// lane waits for this side's next call (or ends, when it is not kept).
+    /// </summary>
+    private void KeepLaneForNextCall(CallLane lane)
+    {
+        lane.Output.AcknowledgeAllSent();
+        bool keep;
+        lock (_lanesLock)
+        {
+            // The callee had this call's request, so it dropped the previous call's answer: that key is done.
+            RemoveLaneKey(lane.PreviousCallId, lane);
+            lane.PreviousCallId = 0;
+            keep = _link is { StopRequested: false } link && link.Transport == lane.LinkTransport && State == SessionState.Active
+                && !lane.OutputEnded && !lane.LoopEnded && _idleLanes.Count < MaxIdleLanes;
+            if (keep)
+            {
+                _idleLanes.Push(lane); // keyed by its call still: the callee keeps the answer until the next request
+            }
+        }
+
+        if (!keep)
+        {
+            EndLaneOutput(lane);
+        }
+    }
+
+    /// <summary>Callee: a call on <paramref name="lane"/> finished; the lane ends once the caller ended its direction and no call is left.</summary>
+    private void FinishLaneCall(CallLane lane)
+    {
+        bool end;
+        lock (lane.Gate)
+        {
+            end = --lane.ActiveCalls == 0 && lane.InputEnded;
+        }
+
+        if (end)
+        {
+            EndLaneOutput(lane);
+        }
+    }
+
+    /// <summary>Removes <paramref name="lane"/>'s record under <paramref name="callId"/> (if it is still this lane's); caller holds <c>_lanesLock</c>.</summary>
+    private void RemoveLaneKey(uint callId, CallLane lane)
+    {
+        if (callId != 0 && _lanes.TryGetValue((callId, lane.Outgoing), out CallLane? current) && current == lane)
+        {
+            _lanes.Remove((callId, lane.Outgoing));
         }
     }
 
@@ -294,10 +419,8 @@ internal sealed partial class TetherConnection
 
         lock (_lanesLock)
         {
-            if (_lanes.TryGetValue((lane.CallId, lane.Outgoing), out CallLane? current) && current == lane)
-            {
-                _lanes.Remove((lane.CallId, lane.Outgoing));
-            }
+            RemoveLaneKey(lane.CallId, lane);
+            RemoveLaneKey(lane.PreviousCallId, lane);
         }
 
         lane.Output.DisposeReplay();
@@ -310,9 +433,10 @@ internal sealed partial class TetherConnection
         List<CallLane> lanes;
         lock (_lanesLock)
         {
+            _idleLanes.Clear();
             _linkLosses++;
             _movesToAnnounce |= linkHadStreams;
-            lanes = [.. _lanes.Values];
+            lanes = [.. _lanes.Values.Distinct()]; // a lane may be kept under two calls (see CallLane.PreviousCallId)
             if (!resumable)
             {
                 _lanes.Clear();
@@ -348,7 +472,7 @@ internal sealed partial class TetherConnection
         int loss;
         lock (_lanesLock)
         {
-            lanes = [.. _lanes.Values];
+            lanes = [.. _lanes.Values.Distinct()];
             loss = _linkLosses;
         }
 
@@ -492,8 +616,9 @@ internal sealed partial class TetherConnection
         List<CallLane> lanes;
         lock (_lanesLock)
         {
-            lanes = [.. _lanes.Values];
+            lanes = [.. _lanes.Values.Distinct()];
             _lanes.Clear();
+            _idleLanes.Clear();
         }
 
         foreach (CallLane lane in lanes)
