@@ -146,6 +146,7 @@ internal sealed partial class FrameOutput
         }
     }
 
+    /// <summary>The peer has every frame sent so far (it answered or asked after them): none is kept for replay.</summary>
     public void AcknowledgeAllSent()
     {
         lock (_lock)
