@@ -147,7 +147,7 @@ internal sealed partial class TetherConnection
             _pending.RemoveExpired(now, scratch);
             foreach (PendingCall call in scratch)
             {
-                TrySendCancel(call.CallId);
+                SendCancel(call.CallId); // on the call's own stream when it has one, which then ends
                 call.Fail(new TetherException(TetherErrorCode.CallTimedOut));
             }
 
