@@ -14,6 +14,9 @@ internal sealed partial class TetherConnection
     /// <summary>Serializes resumes of this session on the server (a token is good for one of them).</summary>
     public SemaphoreSlim ResumeGate { get; } = new(1, 1);
 
+    /// <summary>Client: how many resume hellos this session has sent (only the reconnect loop sends them, one at a time).</summary>
+    private ulong _resumeAttempts;
+
     /// <summary>The resume window the server announced (client) or applies (server).</summary>
     public TimeSpan ResumeWindow { get; private set; }
 
@@ -44,7 +47,7 @@ internal sealed partial class TetherConnection
 
         Link link = BeginLink(transport);
         Output.Attach(transport);
-        WriteClientHello(new ResumeRequest(Contract!.SessionId, _resumeToken!, LastReceivedSequence));
+        WriteClientHello(new ResumeRequest(Contract!.SessionId, _resumeToken!, LastReceivedSequence, ++_resumeAttempts));
         _ = RunLinkAsync(link);
         await link.Ready.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }

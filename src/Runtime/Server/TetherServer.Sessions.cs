@@ -63,6 +63,11 @@ public sealed partial class TetherServer
                 throw Rejected(request.SessionId, "the token does not match (wrong, already used, or another session's)");
             }
 
+            if (request.Attempt <= ticket.LastResumeAttempt)
+            {
+                throw Rejected(request.SessionId, $"a stale resume hello (attempt {request.Attempt}; attempt {ticket.LastResumeAttempt} was granted already)");
+            }
+
             if (!SamePeerIdentity(engine.PeerCertificate, transport.RemoteCertificate))
             {
                 throw Rejected(request.SessionId, "the new link does not carry the client certificate the session was authenticated with");
@@ -98,7 +103,10 @@ public sealed partial class TetherServer
 
             // Rotate: the new token replaces the old, which stays good only until the client shows it has the new one.
             byte[] token = ResumeTokens.Create();
-            await _store.SaveAsync(new SessionTicket(request.SessionId, ResumeTokens.Hash(token), ResumeTokens.Hash(request.Token), DateTimeOffset.MaxValue)).ConfigureAwait(false);
+            await _store.SaveAsync(new SessionTicket(request.SessionId, ResumeTokens.Hash(token), ResumeTokens.Hash(request.Token), DateTimeOffset.MaxValue)
+            {
+                LastResumeAttempt = request.Attempt,
+            }).ConfigureAwait(false);
             granted = true;
             return new ResumeGrant(engine, token, renewed);
         }

@@ -55,7 +55,7 @@ public sealed class ResumeSecurityTests : IAsyncDisposable
 
         // The right token resumes, and the server rotates it...
         await using RawPeer peer = await RawPeer.ConnectAsync(_transport, server.LocalEndPoint!);
-        ServerHello resumed = await ResumeAsync(peer, a, tokenA);
+        ServerHello resumed = await ResumeAsync(peer, a, tokenA, attempt: 1);
         Assert.True(resumed.Resumed);
         Assert.NotEqual(tokenA, resumed.Token);
 
@@ -73,7 +73,7 @@ public sealed class ResumeSecurityTests : IAsyncDisposable
         Assert.Equal(TetherErrorCode.ResumeRejected, await RefusalAsync(server, a, tokenA));
 
         await using RawPeer again = await RawPeer.ConnectAsync(_transport, server.LocalEndPoint!);
-        Assert.True((await ResumeAsync(again, a, resumed.Token!)).Resumed);
+        Assert.True((await ResumeAsync(again, a, resumed.Token!, attempt: 2)).Resumed);
         Assert.NotEqual(Guid.Empty, b);
     }
 
@@ -95,7 +95,7 @@ public sealed class ResumeSecurityTests : IAsyncDisposable
         _store.DelayExpiriesUntilRotation();
 
         await using RawPeer peer = await RawPeer.ConnectAsync(_transport, server.LocalEndPoint!);
-        ServerHello resumed = await ResumeAsync(peer, id, first.Token!);
+        ServerHello resumed = await ResumeAsync(peer, id, first.Token!, attempt: 1);
         Assert.True(resumed.Resumed);
         await peer.SendFrameAsync(FrameType.Ack, 0, 0, new byte[8]);
         await _store.WaitForConfirmationAsync(id).Within();
@@ -108,7 +108,7 @@ public sealed class ResumeSecurityTests : IAsyncDisposable
         peer.Abort();
         await WaitForStateAsync(server, id, SessionState.Resuming);
         await using RawPeer again = await RawPeer.ConnectAsync(_transport, server.LocalEndPoint!);
-        Assert.True((await ResumeAsync(again, id, resumed.Token!)).Resumed);
+        Assert.True((await ResumeAsync(again, id, resumed.Token!, attempt: 2)).Resumed);
     }
 
     /// <summary>
@@ -129,7 +129,7 @@ public sealed class ResumeSecurityTests : IAsyncDisposable
         await listener.DisposeStarted.Within(); // the server is ending the link: still Active, no longer attached
 
         await using RawPeer peer = await RawPeer.ConnectAsync(_transport, server.LocalEndPoint!);
-        var resume = new ClientHello(1 << 20, offer, new ResumeRequest(first.Contract.SessionId, first.Token!, 0));
+        var resume = new ClientHello(1 << 20, offer, new ResumeRequest(first.Contract.SessionId, first.Token!, 0, Attempt: 1));
         await peer.SendFrameAsync(FrameType.Hello, 0, ProtocolConstants.Version, resume.Encode());
         await _logs.WaitForAsync("waits for the previous link to finish ending").Within();
         listener.ReleaseDispose();
@@ -137,6 +137,42 @@ public sealed class ResumeSecurityTests : IAsyncDisposable
         ServerHello resumed = await ReadHelloAsync(peer);
         Assert.True(resumed.Resumed);
         Assert.Equal(first.Contract.SessionId, resumed.Contract.SessionId);
+    }
+
+    /// <summary>
+    /// A client sent a resume hello (attempt 1) on a link it then gave up on, and resumed over another (attempt 2) with
+    /// the same token. The first hello reaches the server after the second was granted and before the client's
+    /// acknowledgement confirmed the new token, so the token it carries is still good. It is refused as stale; before
+    /// attempt numbers it superseded the live link and rotated the token to one the client never saw, so the client's
+    /// next resume was refused and its session restarted.
+    /// </summary>
+    [Fact]
+    public async Task A_stale_resume_hello_does_not_supersede_a_later_resume()
+    {
+        TetherServer server = await ServerAsync();
+        (Guid id, byte[] token) = await OpenAndDropAsync(server);
+        await using RawPeer live = await RawPeer.ConnectAsync(_transport, server.LocalEndPoint!);
+        ServerHello resumed = await ResumeAsync(live, id, token, attempt: 2);
+        Assert.True(resumed.Resumed);
+
+        Assert.Equal(TetherErrorCode.ResumeRejected, await RefusalAsync(server, id, token, attempt: 1));
+        await _logs.WaitForAsync("stale resume hello").Within();
+
+        // The live link is still the session's: it is answered, and its acknowledgement confirms the token it got.
+        await live.SendFrameAsync(FrameType.Ping, 0, 0, new byte[8]);
+        Assert.Equal(FrameType.Pong, (await live.ReadFrameAsync().Within())?.Header.Type);
+        Assert.Equal(SessionState.Active, server.Sessions.Single(s => s.SessionId == id).State);
+        await live.SendFrameAsync(FrameType.Ack, 0, 0, new byte[8]);
+        await _store.WaitForConfirmationAsync(id).Within();
+        SessionTicket ticket = (await _store.FindAsync(id))!;
+        Assert.True(ticket.TokenHash.AsSpan().SequenceEqual(SHA256.HashData(resumed.Token!)));
+        Assert.Equal(2UL, ticket.LastResumeAttempt);
+
+        live.Abort();
+        await WaitForStateAsync(server, id, SessionState.Resuming);
+        Assert.Equal(TetherErrorCode.ResumeRejected, await RefusalAsync(server, id, resumed.Token!, attempt: 2)); // a replayed number
+        await using RawPeer again = await RawPeer.ConnectAsync(_transport, server.LocalEndPoint!);
+        Assert.True((await ResumeAsync(again, id, resumed.Token!, attempt: 3)).Resumed);
     }
 
     [Fact]
@@ -160,7 +196,7 @@ public sealed class ResumeSecurityTests : IAsyncDisposable
         TetherServer server = await ServerAsync();
         (Guid id, byte[] token) = await OpenAndDropAsync(server);
         await using RawPeer peer = await RawPeer.ConnectAsync(_transport, server.LocalEndPoint!);
-        byte[] rotated = (await ResumeAsync(peer, id, token)).Token!;
+        byte[] rotated = (await ResumeAsync(peer, id, token, attempt: 1)).Token!;
 
         Assert.NotEmpty(_store.Saved);
         foreach (SessionTicket ticket in _store.Saved)
@@ -194,18 +230,20 @@ public sealed class ResumeSecurityTests : IAsyncDisposable
         return (hello.Contract.SessionId, hello.Token!);
     }
 
-    private async Task<ServerHello> ResumeAsync(RawPeer peer, Guid id, byte[] token)
+    /// <summary>Sends a resume hello; <paramref name="attempt"/> must exceed the session's last granted one (as a client's counter does).</summary>
+    private async Task<ServerHello> ResumeAsync(RawPeer peer, Guid id, byte[] token, ulong attempt)
     {
         var offer = new NegotiationOffer([1, 2], ["inmemory"], [], [], WantsResume: true);
-        await peer.SendFrameAsync(FrameType.Hello, 0, ProtocolConstants.Version, new ClientHello(1 << 20, offer, new ResumeRequest(id, token, 0)).Encode());
+        await peer.SendFrameAsync(FrameType.Hello, 0, ProtocolConstants.Version, new ClientHello(1 << 20, offer, new ResumeRequest(id, token, 0, attempt)).Encode());
         return await ReadHelloAsync(peer);
     }
 
-    private async Task<TetherErrorCode> RefusalAsync(TetherServer server, Guid id, byte[] token)
+    /// <summary>A resume hello the server refuses; by default its attempt number is above any granted, so only the token can be the reason.</summary>
+    private async Task<TetherErrorCode> RefusalAsync(TetherServer server, Guid id, byte[] token, ulong attempt = 1_000)
     {
         await using RawPeer peer = await RawPeer.ConnectAsync(_transport, server.LocalEndPoint!);
         var offer = new NegotiationOffer([1, 2], ["inmemory"], [], [], WantsResume: true);
-        await peer.SendFrameAsync(FrameType.Hello, 0, ProtocolConstants.Version, new ClientHello(1 << 20, offer, new ResumeRequest(id, token, 0)).Encode());
+        await peer.SendFrameAsync(FrameType.Hello, 0, ProtocolConstants.Version, new ClientHello(1 << 20, offer, new ResumeRequest(id, token, 0, attempt)).Encode());
         var frame = await peer.ReadFrameAsync().Within();
         Assert.Equal(FrameType.GoAway, frame?.Header.Type);
         return (TetherErrorCode)frame!.Value.Header.MessageId;

@@ -4,8 +4,15 @@ using Tether.Serialization;
 
 namespace Tether.Sessions;
 
-/// <summary>The resume part of a client hello: which session, the proof, and what the client already has.</summary>
-internal sealed record ResumeRequest(Guid SessionId, byte[] Token, ulong LastReceived);
+/// <summary>The resume part of a client hello: which session, the proof, what the client already has, and which of its resume hellos this is.</summary>
+/// <param name="SessionId">The session to resume.</param>
+/// <param name="Token">The resume token the server last issued to the client (32 bytes).</param>
+/// <param name="LastReceived">The last sequence number the client received in order.</param>
+/// <param name="Attempt">
+/// Counts the client's resume hellos for the session from 1. The server grants only a number above the last it granted,
+/// so a hello from a link the client gave up on cannot supersede a later resume that holds the same (still unconfirmed) token.
+/// </param>
+internal sealed record ResumeRequest(Guid SessionId, byte[] Token, ulong LastReceived, ulong Attempt);
 
 /// <summary>A client's hello: the version-1 fields and, from version 2, its offer (<c>docs/wire-format.md</c> §7.1).</summary>
 internal sealed record ClientHello(int MaxFrameSize, NegotiationOffer Offer, ResumeRequest? Resume)
@@ -31,6 +38,7 @@ internal sealed record ClientHello(int MaxFrameSize, NegotiationOffer Offer, Res
             HelloCodec.WriteGuid(ref writer, resume.SessionId);
             writer.WriteBytes(resume.Token.AsSpan());
             writer.WriteVarUInt64(resume.LastReceived);
+            writer.WriteVarUInt64(resume.Attempt);
         }
 
         writer.Flush();
@@ -66,7 +74,8 @@ internal sealed record ClientHello(int MaxFrameSize, NegotiationOffer Offer, Res
                     throw HelloCodec.Malformed("the resume token is not 32 bytes");
                 }
 
-                resume = new ResumeRequest(sessionId, token, reader.ReadVarUInt64());
+                ulong lastReceived = reader.ReadVarUInt64();
+                resume = new ResumeRequest(sessionId, token, lastReceived, reader.ReadVarUInt64());
             }
 
             return new ClientHello(maxFrameSize, new NegotiationOffer(versions, transports, requested, services, wantsResume), resume);

@@ -25,4 +25,12 @@ public interface ISessionStore
 /// that it received the new one, so a link that fails mid-resume leaves the session resumable. Null once confirmed.
 /// </param>
 /// <param name="ExpiresAt">When the ticket stops being accepted: the resume window after the link was lost (<see cref="DateTimeOffset.MaxValue"/> while attached).</param>
-public sealed record SessionTicket(Guid SessionId, byte[] TokenHash, byte[]? PreviousTokenHash, DateTimeOffset ExpiresAt);
+public sealed record SessionTicket(Guid SessionId, byte[] TokenHash, byte[]? PreviousTokenHash, DateTimeOffset ExpiresAt)
+{
+    /// <summary>
+    /// The number of the client's last granted resume hello (0 before the first resume). A resume hello must carry a
+    /// higher number: one from a link the client gave up on, arriving after a later resume was granted, is refused
+    /// even while the previous token is still good, instead of superseding the live link.
+    /// </summary>
+    public ulong LastResumeAttempt { get; init; }
+}
