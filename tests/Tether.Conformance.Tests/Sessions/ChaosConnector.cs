@@ -8,7 +8,8 @@ namespace Tether.Conformance.Tests.Sessions;
 /// <summary>
 /// Wraps a client's transport so a test can cut links (for transports a socket proxy cannot sit in front of, such
 /// as the in-memory one) and hold reconnects back. A cut happens after a random number of bytes, so usually in the
-/// middle of a frame: the bytes before it are delivered, the rest never are.
+/// middle of a frame: the bytes before it are delivered, the rest never are. A QUIC link's call streams are passed
+/// through uncounted.
 /// </summary>
 public sealed class ChaosConnector(ITransportConnector inner) : ITransportConnector
 {
@@ -18,7 +19,11 @@ public sealed class ChaosConnector(ITransportConnector inner) : ITransportConnec
 
     public int Cuts => Volatile.Read(ref _cuts);
 
+    /// <summary>Call streams the client opened on links of this connector (QUIC only).</summary>
+    public int StreamsOpened => Volatile.Read(ref _streamsOpened);
+
     private int _cuts;
+    private int _streamsOpened;
 
     /// <summary>When set, each new link is cut after a byte budget drawn from it (null: never).</summary>
     public Func<long>? Budget { get; set; }
@@ -139,6 +144,23 @@ public sealed class ChaosConnector(ITransportConnector inner) : ITransportConnec
         public override long BytesReceived => _inner.BytesReceived;
 
         public override CancellationToken ConnectionClosed => _closed.Token;
+
+        // A QUIC link's call streams are the real transport's: only stream 0 is relayed and counted against the budget,
+        // and a cut (which aborts the real connection) ends the streams with it.
+        public override bool SupportsStreams => _inner.SupportsStreams;
+
+        public override TransportSubstream? TryOpenStream()
+        {
+            TransportSubstream? stream = Volatile.Read(ref _cut) == 0 ? _inner.TryOpenStream() : null;
+            if (stream is not null)
+            {
+                Interlocked.Increment(ref _owner._streamsOpened);
+            }
+
+            return stream;
+        }
+
+        public override ValueTask<TransportSubstream?> AcceptStreamAsync(CancellationToken cancellationToken = default) => _inner.AcceptStreamAsync(cancellationToken);
 
         public void Cut() => Stop(counted: true);
 

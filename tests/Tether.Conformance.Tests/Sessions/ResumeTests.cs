@@ -1,5 +1,6 @@
 using System.Net;
 using Tether.Client;
+using Tether.Quic;
 using Tether.Conformance.Tests.Support;
 using Tether.Server;
 using Tether.Sessions;
@@ -46,18 +47,32 @@ public sealed class ResumeTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [Fact]
-    public Task Tcp_proxy_cutting_mid_frame_loses_and_repeats_nothing() => RunUnderFaultsAsync(useTcp: true);
+    public Task Tcp_proxy_cutting_mid_frame_loses_and_repeats_nothing() => RunUnderFaultsAsync("tcp");
 
     [Fact]
-    public Task In_memory_links_cut_mid_frame_lose_and_repeat_nothing() => RunUnderFaultsAsync(useTcp: false);
+    public Task In_memory_links_cut_mid_frame_lose_and_repeat_nothing() => RunUnderFaultsAsync("inmemory");
 
-    private async Task RunUnderFaultsAsync(bool useTcp)
+    /// <summary>
+    /// Over QUIC the calls travel on streams of their own, kept from one call to the next; each cut (of the link's stream
+    /// 0, mid-frame, aborting the QUIC connection) leaves calls and kept answers on streams that the resume moves.
+    /// </summary>
+    [Fact]
+    public Task Quic_links_cut_mid_frame_lose_and_repeat_nothing_with_calls_on_their_own_streams() => RunUnderFaultsAsync("quic");
+
+    /// <param name="route">"tcp": a cutting TCP proxy; "inmemory" or "quic": a <see cref="ChaosConnector"/> over that transport.</param>
+    private async Task RunUnderFaultsAsync(string route)
     {
+        bool useTcp = route == "tcp";
         var serverReceived = new SequenceRecorder(Messages);
         var clientReceived = new SequenceRecorder(Messages);
         var memory = new InMemoryTransport();
-        EndPoint bind = useTcp ? new IPEndPoint(IPAddress.Loopback, 0) : new InMemoryEndPoint(Guid.NewGuid().ToString("N"));
-        await using TetherServer server = await StartServerAsync(useTcp ? TcpTransport.Default : memory, bind, serverReceived);
+        (Transport.ITransportListenerFactory listener, Transport.ITransportConnector connector, EndPoint bind) = route switch
+        {
+            "tcp" => (TcpTransport.Default, TcpTransport.Default, new IPEndPoint(IPAddress.Loopback, 0)),
+            "quic" => ((Transport.ITransportListenerFactory)new QuicTransport(TransportUnderTest.ServerTls()), (Transport.ITransportConnector)new QuicTransport(TransportUnderTest.ClientTls()), (EndPoint)new IPEndPoint(IPAddress.Loopback, 0)),
+            _ => (memory, memory, new InMemoryEndPoint(Guid.NewGuid().ToString("N"))),
+        };
+        await using TetherServer server = await StartServerAsync(listener, bind, serverReceived);
         // The server's pushes start when its session does; the task is handed over through a completion source
         // because SessionStarted runs on the server's thread, possibly after the client has connected.
         var pushingStarted = new TaskCompletionSource<Task>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -72,9 +87,9 @@ public sealed class ResumeTests(Xunit.Abstractions.ITestOutputHelper output)
             }
         }));
 
-        var random = new Random(useTcp ? 4242 : 2424);
+        var random = new Random(route == "quic" ? 2442 : useTcp ? 4242 : 2424);
         await using var proxy = useTcp ? new CuttingTcpProxy(server.LocalEndPoint!, seed: 17, minBudget: 16 * 1024, maxBudget: 160 * 1024, maxCuts: MinCuts + 10) : null;
-        var chaos = new ChaosConnector(memory);
+        var chaos = new ChaosConnector(connector);
         var options = FastReconnect(new TetherClientOptions { Transport = useTcp ? TcpTransport.Default : chaos });
         await using var client = new TetherClient(options);
         client.AddHandler(new PushRecorder(clientReceived));
@@ -128,6 +143,7 @@ public sealed class ResumeTests(Xunit.Abstractions.ITestOutputHelper output)
 
         int cuts = useTcp ? proxy!.Cuts : chaos.Cuts;
         Assert.True(cuts >= MinCuts, $"only {cuts} cuts happened");
+        Assert.Equal(route == "quic", chaos.StreamsOpened > 0);
         Assert.Null(restarted);
         Assert.Null(serverReceived.Error);
         Assert.Null(clientReceived.Error);

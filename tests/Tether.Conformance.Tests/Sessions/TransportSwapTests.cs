@@ -44,6 +44,8 @@ public sealed class TransportSwapTests
         Assert.Equal(sessionId, client.Contract!.SessionId);
         Assert.Equal(1, setup.PrimaryChaos.Cuts);
         Assert.Null(setup.Restarted);
+        Assert.Equal(startOn == "quic", setup.PrimaryChaos.StreamsOpened > 0); // calls on QUIC streams before the cut...
+        Assert.Equal(swapTo == "quic", setup.AlternateChaos.StreamsOpened > 0); // ...and after the resume
     }
 
     /// <summary>
@@ -159,8 +161,7 @@ public sealed class TransportSwapTests
             await SendAsync(0, Messages / 2);
             Assert.Equal(new NumberedReply(2), await Client.RequestAsync<NumberedCall, NumberedReply>(new NumberedCall(1)).Within());
 
-            // In flight as the link is cut. (The chaos connector forwards no streams, so over QUIC it is on stream 0 here;
-            // calls on streams of their own across a cut: QuicLaneReuseTests.)
+            // In flight as the link is cut (over QUIC on a call stream of its own, which the resume moves to the new link).
             Task<NumberedReply> cut = Client.RequestAsync<NumberedCall, NumberedReply>(new NumberedCall(11)).AsTask();
             PrimaryChaos.Cut();
             Task<NumberedReply> during = Client.RequestAsync<NumberedCall, NumberedReply>(new NumberedCall(21)).AsTask();
