@@ -264,7 +264,8 @@ internal sealed unsafe partial class QuicConnection
 
     private void AfterTermination()
     {
-        _closed.Cancel();
+        // The endpoint forgets the connection first: whoever watches ConnectionClosed sees its count without it.
         _endpoint.OnConnectionTerminated(this);
+        _closed.Cancel();
     }
 }

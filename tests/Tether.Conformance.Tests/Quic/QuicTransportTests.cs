@@ -292,12 +292,13 @@ public sealed class QuicTransportTests
 
         public QuicConnection Server { get; }
 
-        public static async Task<LinkPair> OpenAsync(QuicTransportOptions? options = null, IPEndPoint? bindTo = null)
+        /// <summary>A connected pair; <paramref name="clientOptions"/> (default: <paramref name="options"/>) for the client's side.</summary>
+        public static async Task<LinkPair> OpenAsync(QuicTransportOptions? options = null, IPEndPoint? bindTo = null, QuicTransportOptions? clientOptions = null)
         {
             options ??= new QuicTransportOptions { InitialRtt = TimeSpan.FromMilliseconds(1) };
             var pipes = new TransportConnectionOptions();
             var listener = (QuicTransport.QuicListener)await new QuicTransport(TransportUnderTest.ServerTls(), options).BindAsync(bindTo ?? s_loopback, pipes);
-            var client = (QuicConnection)await new QuicTransport(TransportUnderTest.ClientTls(), options).ConnectAsync(listener.EndPoint, pipes).AsTask().Within();
+            var client = (QuicConnection)await new QuicTransport(TransportUnderTest.ClientTls(), clientOptions ?? options).ConnectAsync(listener.EndPoint, pipes).AsTask().Within();
             var server = (QuicConnection)(await listener.AcceptAsync().AsTask().Within())!;
             return new LinkPair(listener, client, server);
         }
