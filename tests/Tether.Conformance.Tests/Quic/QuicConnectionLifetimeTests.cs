@@ -2,13 +2,15 @@ using System.Diagnostics;
 using System.IO.Pipelines;
 using Tether.Conformance.Tests.Support;
 using Tether.Quic;
+using Tether.Transport;
 using LinkPair = Tether.Conformance.Tests.Quic.QuicTransportTests.LinkPair;
 
 namespace Tether.Conformance.Tests.Quic;
 
 /// <summary>
 /// How a QUIC connection ends (RFC 9000 §10): silently on both sides once it has been idle past its timeout, and at
-/// once at the peer when one side closes — after what it wrote was delivered. Either way the server's endpoint forgets it.
+/// once at the peer when one side closes — after what it wrote was delivered. Either way the server's endpoint forgets
+/// it. And how one stream ends abnormally (§3, reset) while the connection goes on.
 /// </summary>
 public sealed class QuicConnectionLifetimeTests
 {
@@ -65,6 +67,50 @@ public sealed class QuicConnectionLifetimeTests
         Assert.True(end.Buffer.IsEmpty);
         await serverClosed.Within();
         Assert.Equal(0, pair.Listener.Endpoint.ConnectionCount);
+    }
+
+    /// <summary>
+    /// One side resets a stream (RESET_STREAM and STOP_SENDING): the peer's read of it fails with a typed error, its
+    /// writes to it are dropped without blocking until it learns the stream is over, and the connection's other stream
+    /// and stream 0 carry on both ways.
+    /// </summary>
+    [Fact]
+    public async Task A_reset_stream_fails_at_the_peer_and_leaves_the_other_streams_alone()
+    {
+        await using var pair = await LinkPair.OpenAsync();
+        TransportSubstream doomed = pair.Client.TryOpenStream()!;
+        TransportSubstream kept = pair.Client.TryOpenStream()!;
+        await doomed.Output.WriteAsync(new byte[] { 1, 2, 3 }).AsTask().Within();
+        await kept.Output.WriteAsync(new byte[] { 4, 5, 6 }).AsTask().Within();
+        var accepted = new Dictionary<byte, TransportSubstream>();
+        for (int i = 0; i < 2; i++)
+        {
+            TransportSubstream stream = (await pair.Server.AcceptStreamAsync().AsTask().Within())!;
+            accepted[(await LinkPair.ReadAllAsync(stream.Input, 3))[0]] = stream; // streams may be accepted in either order
+        }
+
+        doomed.Abort();
+
+        var error = await Assert.ThrowsAsync<TetherException>(() => ReadToEndAsync(accepted[1].Input));
+        Assert.Equal(TetherErrorCode.ConnectionClosed, error.Code);
+        Assert.Contains("reset", error.Message);
+
+        // The peer's writes to it never block (4 MiB is past the stream's window), and once the reset is acknowledged
+        // (a round trip) the stream is closed and its writer is told so.
+        FlushResult written = await accepted[1].Output.WriteAsync(new byte[4 * 1024 * 1024]).AsTask().Within();
+        for (int writes = 0; !written.IsCompleted && writes < 100_000; writes++)
+        {
+            written = await accepted[1].Output.WriteAsync(new byte[1024]).AsTask().Within();
+        }
+
+        Assert.True(written.IsCompleted, "the writer of a reset stream was never told it is over");
+
+        await kept.Output.WriteAsync(new byte[] { 7 }).AsTask().Within();
+        Assert.Equal(new byte[] { 7 }, await LinkPair.ReadAllAsync(accepted[4].Input, 1));
+        await accepted[4].Output.WriteAsync(new byte[] { 8 }).AsTask().Within();
+        Assert.Equal(new byte[] { 8 }, await LinkPair.ReadAllAsync(kept.Input, 1));
+        await pair.AssertEchoAsync(1000);
+        Assert.Equal(1, pair.Listener.Endpoint.ConnectionCount);
     }
 
     private static async Task ReadToEndAsync(PipeReader reader)
