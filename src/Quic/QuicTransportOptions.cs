@@ -4,7 +4,11 @@ namespace Tether.Quic;
 public sealed class QuicTransportOptions
 {
     /// <summary>A connection with no traffic for this long is closed (both sides advertise it; the smaller wins).</summary>
-    /// <remarks>Defaults to 30 seconds. Tether's heartbeats keep a live session well inside it.</remarks>
+    /// <remarks>
+    /// Defaults to 30 seconds. Tether's heartbeats (every 15 s by default) keep a live session inside it; set it below
+    /// the heartbeat interval and a quiet session loses its link (and, when resumable, resumes). It also bounds a
+    /// connect: the handshake gives up after this long without an answer, even when the TLS handshake timeout is longer.
+    /// </remarks>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The round-trip time assumed before the first sample.</summary>
