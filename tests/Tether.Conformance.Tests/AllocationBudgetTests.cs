@@ -8,7 +8,7 @@ namespace Tether.Conformance.Tests;
 public sealed class AllocationBudget;
 
 /// <summary>
-/// Steady-state allocations of request/response over loopback TCP, client and server together
+/// Steady-state allocations of request/response over loopback TCP and QUIC, client and server together
 /// (<see cref="GC.GetTotalAllocatedBytes(bool)"/> counts every thread, so this collection runs alone).
 /// </summary>
 [Collection(nameof(AllocationBudget))]
@@ -19,10 +19,13 @@ public sealed class AllocationBudgetTests(ITestOutputHelper output)
     private const int WarmUp = 40_000;
     private const int RoundTrips = 10_000;
 
-    [Fact]
-    public async Task Round_trip_of_a_primitive_message_allocates_under_64_bytes_on_average()
+    /// <param name="transport">"tcp", or "quic": one caller's calls take turns on one kept QUIC stream (decision 0008).</param>
+    [Theory]
+    [InlineData("tcp")]
+    [InlineData("quic")]
+    public async Task Round_trip_of_a_primitive_message_allocates_under_64_bytes_on_average(string transport)
     {
-        await using Harness harness = await Harness.StartAsync(TransportUnderTest.Tcp());
+        await using Harness harness = await Harness.StartAsync(transport == "quic" ? TransportUnderTest.Quic() : TransportUnderTest.Tcp());
         TetherClient client = await harness.ConnectAsync();
         var sample = new Sample(1, 2, 3.5, true);
 

@@ -59,6 +59,43 @@ public sealed class ReplayBufferTests
         Assert.Equal([8, 16, 24, 32, 40], asking);
     }
 
+    /// <summary>
+    /// A kept call stream's buffer: 1 KiB chunks, emptied by every answer. Each refill reuses the returned chunk's
+    /// object (no allocation) with a fresh block, numbered on from where it was, a frame larger than a chunk included.
+    /// </summary>
+    [Fact]
+    public void A_buffer_emptied_and_refilled_reuses_its_chunk_without_allocating_and_keeps_numbering()
+    {
+        using var pool = new TieredMemoryPool();
+        using var replay = new ReplayBuffer(pool, maxBytes: 8 << 20, maxFrames: 1 << 20, chunkSize: 1024);
+        Append(replay, 1);
+        Assert.True(replay.Acknowledge(1)); // warm: the first chunk object exists now
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int call = 2; call <= 1_001; call++)
+        {
+            Append(replay, call);
+            Assert.True(replay.Acknowledge((ulong)call));
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, replay.Count);
+        Assert.Equal(1_002UL, replay.NextSequence);
+
+        // Two frames in the reused chunk, then one larger than a chunk (a block of its own), all kept and replayed.
+        Append(replay, 1_002);
+        Append(replay, 1_003);
+        Span<byte> large = replay.Reserve(FrameHeader.Size + 4_000);
+        new FrameHeader(4_000, FrameType.Message, FrameFlags.None, 0, 40).Write(large);
+        BitConverter.TryWriteBytes(large.Slice(FrameHeader.Size), 1_004L);
+        replay.Commit(FrameHeader.Size + 4_000);
+        var replayed = new List<long>();
+        Assert.Equal(3, replay.ReplayAfter(1_001UL, replayed, static (list, frame) => list.Add(BitConverter.ToInt64(frame.Slice(FrameHeader.Size, 8)))));
+        Assert.Equal([1_002L, 1_003L, 1_004L], replayed);
+        Assert.True(replay.Acknowledge(1_004));
+        Assert.Equal(0, replay.Bytes);
+    }
+
     /// <summary>Appends frame <paramref name="value"/> (its payload starts with the value) and returns the flags it went out with.</summary>
     private static FrameFlags Append(ReplayBuffer replay, long value)
     {

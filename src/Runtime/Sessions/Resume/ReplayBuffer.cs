@@ -29,6 +29,7 @@ internal sealed class ReplayBuffer : IDisposable
     private readonly Queue<Chunk> _chunks = new();
     private readonly MemoryPool<byte> _pool;
     private Chunk? _tail;
+    private Chunk? _spare; // a returned chunk's object (its memory went back to the pool), for the next rent
 
     private readonly long _ackRequestBytes;
     private readonly int _ackRequestFrames;
@@ -76,7 +77,8 @@ internal sealed class ReplayBuffer : IDisposable
     {
         if (_tail is null || _tail.Array.Length - _tail.End < size)
         {
-            _tail = Chunk.Rent(_pool, Math.Max(_chunkSize, size), NextSequence);
+            _tail = Chunk.Rent(_pool, Math.Max(_chunkSize, size), NextSequence, _spare);
+            _spare = null;
             _chunks.Enqueue(_tail);
         }
 
@@ -131,6 +133,7 @@ internal sealed class ReplayBuffer : IDisposable
             }
 
             head.Return();
+            _spare = head;
         }
 
         // Then the frames of the chunk the acknowledgement ends in.
@@ -194,34 +197,59 @@ internal sealed class ReplayBuffer : IDisposable
     private static int FrameLength(ReadOnlySpan<byte> chunk, int offset) =>
         FrameHeader.Size + (int)BinaryPrimitives.ReadUInt32LittleEndian(chunk.Slice(offset));
 
-    /// <summary>One rented block; its array is cached so the per-frame path indexes an array, not a <see cref="Memory{T}"/>.</summary>
+    /// <summary>
+    /// One rented block; its array is cached so the per-frame path indexes an array, not a <see cref="Memory{T}"/>.
+    /// The object outlives its block: a buffer that empties and fills again (a kept call stream's, once per call)
+    /// takes its last returned chunk object for the next block instead of allocating one.
+    /// </summary>
     private sealed class Chunk
     {
-        private readonly IMemoryOwner<byte>? _owner;
+        private IMemoryOwner<byte>? _owner;
 
-        private Chunk(IMemoryOwner<byte>? owner, byte[] array, ulong firstSequence)
+        /// <summary>
+        /// A block of the pool (the tiered pool's blocks are whole arrays); a plain array if the pool's blocks are not
+        /// arrays. <paramref name="reuse"/>, a returned chunk, is filled in instead of a new object.
+        /// </summary>
+        public static Chunk Rent(MemoryPool<byte> pool, int size, ulong firstSequence, Chunk? reuse)
+        {
+            IMemoryOwner<byte> owner = pool.Rent(size);
+            IMemoryOwner<byte>? kept = owner;
+            byte[] array;
+            if (MemoryMarshal.TryGetArray(owner.Memory, out ArraySegment<byte> segment) && segment.Offset == 0 && segment.Count >= size)
+            {
+                array = segment.Array!;
+            }
+            else
+            {
+                owner.Dispose();
+                kept = null;
+                array = new byte[size];
+            }
+
+            Chunk chunk = reuse ?? new Chunk();
+            chunk.Set(kept, array);
+            chunk.FirstSequence = firstSequence;
+            return chunk;
+        }
+
+        public byte[] Array { get; private set; } = [];
+
+        /// <summary>Gives the block back; the object may then be rented again.</summary>
+        public void Return()
+        {
+            _owner?.Dispose();
+            _owner = null;
+            Array = [];
+        }
+
+        private void Set(IMemoryOwner<byte>? owner, byte[] array)
         {
             _owner = owner;
             Array = array;
-            FirstSequence = firstSequence;
+            Start = 0;
+            End = 0;
+            Frames = 0;
         }
-
-        /// <summary>A block of the pool (the tiered pool's blocks are whole arrays); a plain array if the pool's blocks are not arrays.</summary>
-        public static Chunk Rent(MemoryPool<byte> pool, int size, ulong firstSequence)
-        {
-            IMemoryOwner<byte> owner = pool.Rent(size);
-            if (MemoryMarshal.TryGetArray(owner.Memory, out ArraySegment<byte> segment) && segment.Offset == 0 && segment.Count >= size)
-            {
-                return new Chunk(owner, segment.Array!, firstSequence);
-            }
-
-            owner.Dispose();
-            return new Chunk(null, new byte[size], firstSequence);
-        }
-
-        public byte[] Array { get; }
-
-        public void Return() => _owner?.Dispose();
 
         /// <summary>Offset of the oldest frame not acknowledged yet.</summary>
         public int Start { get; set; }
