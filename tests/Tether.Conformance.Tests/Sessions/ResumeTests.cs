@@ -1,9 +1,10 @@
 using System.Net;
 using Tether.Client;
-using Tether.Quic;
 using Tether.Conformance.Tests.Support;
+using Tether.Quic;
 using Tether.Server;
 using Tether.Sessions;
+using Tether.Transport;
 using Tether.Transport.InMemory;
 using Tether.Transport.Tcp;
 
@@ -66,10 +67,10 @@ public sealed class ResumeTests(Xunit.Abstractions.ITestOutputHelper output)
         var serverReceived = new SequenceRecorder(Messages);
         var clientReceived = new SequenceRecorder(Messages);
         var memory = new InMemoryTransport();
-        (Transport.ITransportListenerFactory listener, Transport.ITransportConnector connector, EndPoint bind) = route switch
+        (ITransportListenerFactory listener, ITransportConnector connector, EndPoint bind) = route switch
         {
             "tcp" => (TcpTransport.Default, TcpTransport.Default, new IPEndPoint(IPAddress.Loopback, 0)),
-            "quic" => ((Transport.ITransportListenerFactory)new QuicTransport(TransportUnderTest.ServerTls()), (Transport.ITransportConnector)new QuicTransport(TransportUnderTest.ClientTls()), (EndPoint)new IPEndPoint(IPAddress.Loopback, 0)),
+            "quic" => ((ITransportListenerFactory)new QuicTransport(TransportUnderTest.ServerTls()), (ITransportConnector)new QuicTransport(TransportUnderTest.ClientTls()), (EndPoint)new IPEndPoint(IPAddress.Loopback, 0)),
             _ => (memory, memory, new InMemoryEndPoint(Guid.NewGuid().ToString("N"))),
         };
         await using TetherServer server = await StartServerAsync(listener, bind, serverReceived);
@@ -160,7 +161,7 @@ public sealed class ResumeTests(Xunit.Abstractions.ITestOutputHelper output)
         return options;
     }
 
-    internal static async Task<TetherServer> StartServerAsync(Transport.ITransportListenerFactory transport, EndPoint endPoint, SequenceRecorder received, Action<TetherServerOptions>? configure = null)
+    internal static async Task<TetherServer> StartServerAsync(ITransportListenerFactory transport, EndPoint endPoint, SequenceRecorder received, Action<TetherServerOptions>? configure = null)
     {
         var options = new TetherServerOptions { Transport = transport, EndPoint = endPoint };
         configure?.Invoke(options);
