@@ -96,10 +96,13 @@ public sealed class QuicConnectionLifetimeTests
         Assert.Contains("reset", error.Message);
 
         // The peer's writes to it never block (4 MiB is past the stream's window), and once the reset is acknowledged
-        // (a round trip) the stream is closed and its writer is told so.
+        // (a round trip, plus the peer's acknowledgement delay) the stream is closed and its writer is told so. The
+        // writes go on until then, yielding between them, bounded in count and by the harness's patience.
+        var waited = Stopwatch.StartNew();
         FlushResult written = await accepted[1].Output.WriteAsync(new byte[4 * 1024 * 1024]).AsTask().Within();
-        for (int writes = 0; !written.IsCompleted && writes < 100_000; writes++)
+        for (int writes = 0; !written.IsCompleted && writes < 10_000_000 && waited.Elapsed < Harness.Patience; writes++)
         {
+            await Task.Yield();
             written = await accepted[1].Output.WriteAsync(new byte[1024]).AsTask().Within();
         }
 
