@@ -1,5 +1,5 @@
-using System.Collections.Concurrent;
 using System.IO.Pipelines;
+using Tether.Internal;
 
 namespace Tether.Quic.Connections;
 
@@ -24,8 +24,7 @@ internal sealed class QuicConnectionTurn(QuicConnection connection) : PipeSchedu
     [ThreadStatic]
     private static QuicConnection? t_receiving;
 
-    private readonly ConcurrentQueue<Work> _work = new();
-    private int _scheduled; // 1 while a turn is queued or running
+    private SerialWork _work = new();
 
     /// <summary>Whether the calling thread is running this turn (a flush made here leaves in the turn's send pass).</summary>
     public bool IsRunningHere => t_running == this;
@@ -37,7 +36,7 @@ internal sealed class QuicConnectionTurn(QuicConnection connection) : PipeSchedu
     /// <inheritdoc />
     public override void Schedule(Action<object?> action, object? state)
     {
-        _work.Enqueue(new Work(action, state));
+        _work.Enqueue(action, state);
         if (t_receiving != connection)
         {
             Start();
@@ -59,7 +58,7 @@ internal sealed class QuicConnectionTurn(QuicConnection connection) : PipeSchedu
 
     private void Start()
     {
-        if (Interlocked.CompareExchange(ref _scheduled, 1, 0) == 0)
+        if (_work.TryClaim())
         {
             System.Threading.ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
         }
@@ -70,22 +69,7 @@ internal sealed class QuicConnectionTurn(QuicConnection connection) : PipeSchedu
         t_running = this;
         try
         {
-            while (true)
-            {
-                while (_work.TryDequeue(out Work item))
-                {
-                    item.Callback(item.State);
-                }
-
-                // Clear the flag, then look again: work queued between the last dequeue and the clear would otherwise
-                // wait for the next Schedule.
-                Volatile.Write(ref _scheduled, 0);
-                Interlocked.MemoryBarrier();
-                if (_work.IsEmpty || Interlocked.Exchange(ref _scheduled, 1) == 1)
-                {
-                    break;
-                }
-            }
+            _work.RunAll();
         }
         finally
         {
@@ -94,6 +78,4 @@ internal sealed class QuicConnectionTurn(QuicConnection connection) : PipeSchedu
 
         connection.Flush(); // the replies flushed in this turn and the acknowledgements leave in one pass
     }
-
-    private readonly record struct Work(Action<object?> Callback, object? State);
 }

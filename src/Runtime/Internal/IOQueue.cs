@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.IO.Pipelines;
 
 namespace Tether.Internal;
@@ -13,42 +12,23 @@ internal sealed class IOQueue : PipeScheduler, IThreadPoolWorkItem
     private static readonly IOQueue[] s_queues = CreateQueues();
     private static int s_next;
 
-    private readonly ConcurrentQueue<Work> _work = new();
-    private int _doingWork;
+    private SerialWork _work = new();
 
     /// <summary>The next queue, round robin.</summary>
     public static IOQueue Next() => s_queues[(int)((uint)Interlocked.Increment(ref s_next) % (uint)s_queues.Length)];
 
     public override void Schedule(Action<object?> action, object? state)
     {
-        _work.Enqueue(new Work(action, state));
+        _work.Enqueue(action, state);
 
-        // Only one pass over the queue is in flight; whoever flips the flag schedules it.
-        if (Interlocked.CompareExchange(ref _doingWork, 1, 0) == 0)
+        // Only one pass over the queue is in flight; whoever claims it schedules it.
+        if (_work.TryClaim())
         {
             System.Threading.ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
         }
     }
 
-    void IThreadPoolWorkItem.Execute()
-    {
-        while (true)
-        {
-            while (_work.TryDequeue(out Work item))
-            {
-                item.Callback(item.State);
-            }
-
-            // Clear the flag, then look again: an item enqueued between the last dequeue and the clear would
-            // otherwise wait for the next Schedule call.
-            Volatile.Write(ref _doingWork, 0);
-            Interlocked.MemoryBarrier();
-            if (_work.IsEmpty || Interlocked.Exchange(ref _doingWork, 1) == 1)
-            {
-                break;
-            }
-        }
-    }
+    void IThreadPoolWorkItem.Execute() => _work.RunAll();
 
     private static IOQueue[] CreateQueues()
     {
@@ -60,6 +40,4 @@ internal sealed class IOQueue : PipeScheduler, IThreadPoolWorkItem
 
         return queues;
     }
-
-    private readonly record struct Work(Action<object?> Callback, object? State);
 }
