@@ -1,12 +1,8 @@
-using System.IO.Pipelines;
-using System.Net;
-using System.Security.Cryptography.X509Certificates;
 using Tether.Client;
 using Tether.Conformance.Tests.Sessions;
 using Tether.Conformance.Tests.Support;
 using Tether.Server;
 using Tether.Sessions;
-using Tether.Transport;
 
 namespace Tether.Conformance.Tests.Quic;
 
@@ -21,21 +17,21 @@ public sealed partial class QuicLaneReuseTests
     {
         TransportUnderTest quic = TransportUnderTest.Quic();
         await using TetherServer server = await ResumeTests.StartServerAsync(quic.Listener, quic.NewEndPoint(), new SequenceRecorder(1));
-        var counting = new StreamCountingConnector(quic.Connector);
-        await using var client = await TetherClient.ConnectAsync(server.LocalEndPoint!, new TetherClientOptions { Transport = counting }).Within();
+        var links = new ChaosConnector(quic.Connector);
+        await using var client = await TetherClient.ConnectAsync(server.LocalEndPoint!, new TetherClientOptions { Transport = links }).Within();
 
         for (int i = 0; i < 200; i++)
         {
             Assert.Equal(new NumberedReply(i * 2), await client.RequestAsync<NumberedCall, NumberedReply>(new NumberedCall(i)).Within());
         }
 
-        Assert.Equal(1, counting.StreamsOpened);
+        Assert.Equal(1, links.StreamsOpened);
 
         // Eight at once: the kept stream serves one of them, each of the others opens a stream of its own.
         NumberedReply[] replies = await Task.WhenAll(Enumerable.Range(0, 8)
             .Select(i => client.RequestAsync<NumberedCall, NumberedReply>(new NumberedCall(1000 + i)).AsTask())).Within();
         Assert.Equal(Enumerable.Range(0, 8).Select(i => new NumberedReply(2 * (1000 + i))), replies);
-        Assert.InRange(counting.StreamsOpened, 2, 8);
+        Assert.InRange(links.StreamsOpened, 2, 8);
     }
 
     /// <summary>
@@ -51,8 +47,8 @@ public sealed partial class QuicLaneReuseTests
         await using var server = new TetherServer(new TetherServerOptions { Transport = quic.Listener, EndPoint = quic.NewEndPoint() });
         server.AddHandler(new CountingCallHandler(handled));
         await server.StartAsync();
-        var counting = new StreamCountingConnector(quic.Connector);
-        await using var client = new TetherClient(ResumeTests.FastReconnect(new TetherClientOptions { Transport = counting }));
+        var links = new ChaosConnector(quic.Connector);
+        await using var client = new TetherClient(ResumeTests.FastReconnect(new TetherClientOptions { Transport = links }));
         var resumed = new TaskCompletionSource<ReconnectAttempt>(TaskCreationOptions.RunContinuationsAsynchronously);
         client.Reconnected += attempt => resumed.TrySetResult(attempt);
         await client.ConnectAsync(server.LocalEndPoint!).Within();
@@ -66,7 +62,7 @@ public sealed partial class QuicLaneReuseTests
         }
 
         Task<NumberedReply> inFlight = client.RequestAsync<NumberedCall, NumberedReply>(new NumberedCall(10)).AsTask();
-        counting.Latest!.Abort(new TetherException(TetherErrorCode.ConnectionClosed, "cut by the test"));
+        links.Cut();
 
         ReconnectAttempt attempt = await resumed.Task.Within();
         Assert.True(attempt.Resumed);
@@ -119,65 +115,6 @@ public sealed partial class QuicLaneReuseTests
         {
             counter.Record(call.Value);
             return new(new NumberedReply(call.Value * 2));
-        }
-    }
-
-    /// <summary>A connector whose connections forward everything, streams included, and count the streams this side opened.</summary>
-    private sealed class StreamCountingConnector(ITransportConnector inner) : ITransportConnector
-    {
-        private int _opened;
-
-        public int StreamsOpened => Volatile.Read(ref _opened);
-
-        public TransportConnection? Latest { get; private set; }
-
-        public async ValueTask<TransportConnection> ConnectAsync(EndPoint endPoint, TransportConnectionOptions options, CancellationToken cancellationToken = default)
-        {
-            var connection = new CountingConnection(await inner.ConnectAsync(endPoint, options, cancellationToken).ConfigureAwait(false), this);
-            Latest = connection;
-            return connection;
-        }
-
-        private sealed class CountingConnection(TransportConnection inner, StreamCountingConnector owner) : TransportConnection
-        {
-            public override PipeReader Input => inner.Input;
-
-            public override PipeWriter Output => inner.Output;
-
-            public override string TransportName => inner.TransportName;
-
-            public override EndPoint? LocalEndPoint => inner.LocalEndPoint;
-
-            public override EndPoint? RemoteEndPoint => inner.RemoteEndPoint;
-
-            public override X509Certificate2? RemoteCertificate => inner.RemoteCertificate;
-
-            public override long BytesSent => inner.BytesSent;
-
-            public override long BytesReceived => inner.BytesReceived;
-
-            public override CancellationToken ConnectionClosed => inner.ConnectionClosed;
-
-            public override PipeScheduler? CompletionScheduler => inner.CompletionScheduler;
-
-            public override bool SupportsStreams => inner.SupportsStreams;
-
-            public override TransportSubstream? TryOpenStream()
-            {
-                TransportSubstream? stream = inner.TryOpenStream();
-                if (stream is not null)
-                {
-                    Interlocked.Increment(ref owner._opened);
-                }
-
-                return stream;
-            }
-
-            public override ValueTask<TransportSubstream?> AcceptStreamAsync(CancellationToken cancellationToken = default) => inner.AcceptStreamAsync(cancellationToken);
-
-            public override void Abort(Exception? reason = null) => inner.Abort(reason);
-
-            public override ValueTask DisposeAsync() => inner.DisposeAsync();
         }
     }
 }
