@@ -18,13 +18,25 @@ public abstract class PipeTransportConnection : TransportConnection
 
     /// <summary>Creates the two pipes from <paramref name="options"/>.</summary>
     protected PipeTransportConnection(TransportConnectionOptions options)
+        : this(options, sendLoopQueued: false)
+    {
+    }
+
+    /// <param name="options">The pipes' limits and pool.</param>
+    /// <param name="sendLoopQueued">
+    /// Whether the loop that drains <see cref="Output"/> resumes on this connection's scheduler rather than inline in
+    /// the flush that wakes it. A send loop that runs other connections' code (the in-memory pump runs the peer's
+    /// receive loop) must not run inside a flush: the runtime flushes under its output lock, and two such flushes
+    /// crossing each other's receive loops deadlock.
+    /// </param>
+    private protected PipeTransportConnection(TransportConnectionOptions options, bool sendLoopQueued)
     {
         ArgumentNullException.ThrowIfNull(options);
         // One batching scheduler per connection (spread round robin): pipe continuations cost no allocation.
         Internal.IOQueue scheduler = Internal.IOQueue.Next();
         Scheduler = scheduler;
         _input = new Pipe(options.CreateInputPipeOptions(scheduler));
-        _output = new Pipe(options.CreateOutputPipeOptions(scheduler));
+        _output = new Pipe(sendLoopQueued ? options.CreateOutputPipeOptions(scheduler, readerScheduler: scheduler) : options.CreateOutputPipeOptions(scheduler));
         Options = options;
     }
 

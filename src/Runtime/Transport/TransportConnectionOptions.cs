@@ -32,6 +32,9 @@ public sealed class TransportConnectionOptions
     /// inline in the flush that wakes it: the thread that flushed performs the send, as a raw socket write would.</param>
     public PipeOptions CreateOutputPipeOptions(PipeScheduler scheduler) => Create(SendBufferLimit, PipeScheduler.Inline, scheduler);
 
+    /// <summary>Options for the pipe that carries the application's bytes on, with the send loop resumed by <paramref name="readerScheduler"/>.</summary>
+    internal PipeOptions CreateOutputPipeOptions(PipeScheduler scheduler, PipeScheduler readerScheduler) => Create(SendBufferLimit, readerScheduler, scheduler);
+
     // Kestrel builds these twice, once per direction; one helper keeps the two in step.
     private PipeOptions Create(long pauseAt, PipeScheduler readerScheduler, PipeScheduler writerScheduler) => new(
         pool: MemoryPool,

@@ -16,7 +16,7 @@ internal sealed class InMemoryConnection : PipeTransportConnection
     private int _disposed;
 
     private InMemoryConnection(TransportConnectionOptions options, EndPoint local, EndPoint remote)
-        : base(options)
+        : base(options, sendLoopQueued: true) // the pump runs the peer's receive loop: never inside this end's flush
     {
         LocalEndPoint = local;
         RemoteEndPoint = remote;
