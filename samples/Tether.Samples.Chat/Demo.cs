@@ -18,14 +18,14 @@ public static class Demo
         await server.StartAsync(token);
         output.WriteLine($"[server] chat server on {server.LocalEndPoint}");
 
-        var users = new Dictionary<string, (TetherClient Client, ChatView View, ChatHandler.Proxy Chat)>();
+        var users = new Dictionary<string, (TetherClient Client, ChatView View, ChatHandler.Client Chat)>();
         foreach (string name in new[] { "alice", "bob", "carol" })
         {
             var view = new ChatView();
             var client = new TetherClient();
             client.AddHandler(view);
             await client.ConnectAsync(server.LocalEndPoint!, token);
-            users[name] = (client, view, new ChatHandler.Proxy(client));
+            users[name] = (client, view, new ChatHandler.Client(client));
         }
 
         Joined joined = await users["alice"].Chat.Join(new Join("lobby", "alice"), token);

@@ -31,7 +31,7 @@ switch (args[0])
     case "--client" when args.Length >= 2 && IPEndPoint.TryParse(args[1], out IPEndPoint? endPoint):
         await using (TetherClient client = await TetherClient.ConnectAsync(endPoint, cancellationToken: stop.Token))
         {
-            var echo = new EchoHandler.Proxy(client);
+            var echo = new EchoHandler.Client(client);
             foreach (string text in args.Skip(2))
             {
                 Console.WriteLine((await echo.Echo(new EchoRequest(text), stop.Token)).Text);

@@ -36,7 +36,8 @@ public static class Demo
             output.WriteLine($"[errors] truncated input -> {(int)error.Code} {error.Descriptor.Name}: {error.Message}");
         }
 
-        // 4. Generated dispatch: a switch on message id calling the handler directly.
+        // 4. Generated dispatch: a switch on method id calling the handler directly. A caller names the method; here we
+        //    find each one by the message it takes (what the runtime does for RequestAsync and SendAsync).
         var handler = new TradingHandler();
         var context = new PrintingCallContext();
         await DispatchAsync(handler, order, context);
@@ -57,14 +58,14 @@ public static class Demo
 
         output.WriteLine($"[dispatch] one-way notes received: {string.Join(", ", handler.Audit)}");
         bool known = HandlerDispatch.CanDispatch<TradingHandler>(999);
-        output.WriteLine($"[dispatch] message id 999 handled: {known}");
+        output.WriteLine($"[dispatch] method id 999 handled: {known}");
 
         // 5. The capability declaration: static data a generic client can read.
         ServiceDescriptor service = HandlerDispatch.Describe<TradingHandler>();
         output.WriteLine($"[capabilities] service {service.Name} v{service.Version}");
         foreach (MethodDescriptor method in service.Methods)
         {
-            output.WriteLine($"[capabilities]   {method.Kind,-15} {method.Name}({method.RequestMessageId}) -> {method.ResponseMessageId}");
+            output.WriteLine($"[capabilities]   {method.Kind,-15} {method.Name}({method.RequestMessageId}) -> {method.ResponseMessageId}, method id {method.Id}");
         }
 
         foreach (MessageShape shape in service.Messages)
@@ -81,7 +82,8 @@ public static class Demo
         where T : IMessage<T>
     {
         var payload = new ReadOnlySequence<byte>(TetherCodec.ToArray(message));
-        if (!HandlerDispatch.TryDispatch(handler, T.MessageId, payload, context, out ValueTask completion))
+        int methodId = Enum.GetValues<MethodKind>().Select(kind => HandlerDispatch.FindMethod<TradingHandler>(T.MessageId, kind)).FirstOrDefault(id => id != 0);
+        if (!HandlerDispatch.TryDispatch(handler, methodId, payload, context, out ValueTask completion))
         {
             throw new InvalidOperationException($"No handler method for message {T.MessageId}.");
         }

@@ -46,7 +46,7 @@ public static class Demo
         Guid sessionId = client.Contract!.SessionId;
         output.WriteLine($"[client] session {sessionId} started over {client.TransportName}; streaming {readings:N0} readings");
 
-        var sensor = new ReadingsHandler.Proxy(client);
+        var sensor = new ReadingsHandler.Client(client);
         long cutEvery = readings / (cuts + 1);
         int cutsDone = 0;
         for (long sequence = 0; sequence < readings; sequence++)

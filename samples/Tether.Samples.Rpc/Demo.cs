@@ -20,7 +20,7 @@ public static class Demo
         await server.StartAsync(token);
         await using var client = new TetherClient(new TetherClientOptions { MaxPendingCalls = 4, DefaultCallTimeout = TimeSpan.FromSeconds(10) });
         await client.ConnectAsync(server.LocalEndPoint!, token);
-        var rpc = new CalculatorHandler.Proxy(client);
+        var rpc = new CalculatorHandler.Client(client);
         int checks = 0;
 
         Quotient quotient = await rpc.Divide(new Divide(10, 4), token);

@@ -12,13 +12,13 @@ using Microsoft.CodeAnalysis.Editing;
 
 namespace Tether.Analyzers.CodeFixes;
 
-/// <summary>TETH1001, TETH2001: declares the message or handler, and every type containing it, <c>partial</c>.</summary>
+/// <summary>TETH1001, TETH2001, TETH2009: declares the message, handler or service interface, and every type containing it, <c>partial</c>.</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(AddPartialCodeFix)), Shared]
 public sealed class AddPartialCodeFix : CodeFixProvider
 {
     /// <inheritdoc />
     public override ImmutableArray<string> FixableDiagnosticIds { get; } =
-        ImmutableArray.Create(Descriptors.MessageNotPartial.Id, Descriptors.HandlerNotPartial.Id);
+        ImmutableArray.Create(Descriptors.MessageNotPartial.Id, Descriptors.HandlerNotPartial.Id, Descriptors.ServiceNotPartial.Id);
 
     /// <inheritdoc />
     public override FixAllProvider GetFixAllProvider() => DocumentFixAll.Create(ApplyAsync);

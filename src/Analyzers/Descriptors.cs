@@ -33,11 +33,17 @@ internal static class Descriptors
 
     public static readonly DiagnosticDescriptor HandlerMethodNotDispatchable = Create("TETH2002", "Usage", DiagnosticSeverity.Error);
 
-    public static readonly DiagnosticDescriptor DuplicateHandlerMessage = Create("TETH2003", "Usage", DiagnosticSeverity.Error);
-
     public static readonly DiagnosticDescriptor HandlerParameterNotMessage = Create("TETH2004", "Usage", DiagnosticSeverity.Warning);
 
     public static readonly DiagnosticDescriptor HandlerHasNoMethods = Create("TETH2005", "Usage", DiagnosticSeverity.Warning);
+
+    public static readonly DiagnosticDescriptor DuplicateMethodId = Create("TETH2006", "Usage", DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor ServiceMemberNotCallable = Create("TETH2007", "Usage", DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor HandlerDiffersFromService = Create("TETH2008", "Usage", DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor ServiceNotPartial = Create("TETH2009", "Usage", DiagnosticSeverity.Error);
 
     public static readonly DiagnosticDescriptor BlockingCallInHandler = Create("TETH3001", "Reliability", DiagnosticSeverity.Warning);
 
@@ -55,7 +61,10 @@ internal static class Descriptors
         DiagnosticIds.MessageIdOutOfRange => MessageIdOutOfRange,
         DiagnosticIds.HandlerNotPartial => HandlerNotPartial,
         DiagnosticIds.HandlerMethodNotDispatchable => HandlerMethodNotDispatchable,
-        DiagnosticIds.DuplicateHandlerMessage => DuplicateHandlerMessage,
+        DiagnosticIds.DuplicateMethodId => DuplicateMethodId,
+        DiagnosticIds.ServiceMemberNotCallable => ServiceMemberNotCallable,
+        DiagnosticIds.HandlerDiffersFromService => HandlerDiffersFromService,
+        DiagnosticIds.ServiceNotPartial => ServiceNotPartial,
         _ => throw new System.ArgumentException("Unknown parser diagnostic " + id, nameof(id)),
     };
 

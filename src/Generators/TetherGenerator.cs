@@ -8,7 +8,7 @@ namespace Tether.Generators;
 
 /// <summary>
 /// The Tether source generator: codecs for <c>[Message]</c> types, dispatch tables and capability
-/// declarations for <c>[Handler]</c> types. This file is the pipeline only; parsing and emitting live
+/// declarations for <c>[Handler]</c> types, clients and capability declarations for <c>[Service]</c> interfaces. This file is the pipeline only; parsing and emitting live
 /// in their own folders.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
@@ -22,6 +22,9 @@ public sealed class TetherGenerator : IIncrementalGenerator
 
         /// <summary>Handler types parsed into models.</summary>
         public const string Handlers = "TetherHandlers";
+
+        /// <summary>Service interfaces parsed into models.</summary>
+        public const string Services = "TetherServices";
     }
 
     /// <inheritdoc />
@@ -41,6 +44,13 @@ public sealed class TetherGenerator : IIncrementalGenerator
                 HandlerParser.Parse)
             .WithTrackingName(Steps.Handlers);
 
+        IncrementalValuesProvider<ParseResult<ServiceModel>> services = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                KnownNames.ServiceAttribute,
+                static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.InterfaceDeclarationSyntax,
+                ServiceParser.Parse)
+            .WithTrackingName(Steps.Services);
+
         // Problems the parsers find are not reported here: Tether.Analyzers runs the same parsers and
         // reports them where a code fix can reach them (docs/decisions/0005-analyzers.md). The generator
         // only skips a type it cannot emit.
@@ -57,6 +67,14 @@ public sealed class TetherGenerator : IIncrementalGenerator
             if (result.Model is { } model)
             {
                 spc.AddSource(model.HintName, HandlerEmitter.Emit(model));
+            }
+        });
+
+        context.RegisterSourceOutput(services, static (spc, result) =>
+        {
+            if (result.Model is { } model)
+            {
+                spc.AddSource(model.HintName, ServiceEmitter.Emit(model));
             }
         });
     }

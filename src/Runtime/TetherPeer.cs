@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Net;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
@@ -60,47 +61,87 @@ public abstract class TetherPeer
         where TResponse : IMessage<TResponse>
     {
         TetherConnection connection = Connection;
-        return connection.RequestAsync<TRequest, TResponse>(in request, connection.DefaultCallTimeout, cancellationToken);
+        return connection.RequestAsync<TRequest, TResponse>(0, in request, connection.DefaultCallTimeout, cancellationToken);
     }
 
     /// <summary>Sends <paramref name="request"/> and returns the reply, failing with <see cref="TetherErrorCode.CallTimedOut"/> after <paramref name="timeout"/>.</summary>
     public ValueTask<TResponse> RequestAsync<TRequest, TResponse>(TRequest request, TimeSpan timeout, CancellationToken cancellationToken = default)
         where TRequest : IMessage<TRequest>
         where TResponse : IMessage<TResponse>
-        => Connection.RequestAsync<TRequest, TResponse>(in request, timeout, cancellationToken);
+        => Connection.RequestAsync<TRequest, TResponse>(0, in request, timeout, cancellationToken);
 
     /// <summary>Calls a method that returns no result and waits until it has completed.</summary>
     public ValueTask RequestAsync<TRequest>(TRequest request, CancellationToken cancellationToken = default)
         where TRequest : IMessage<TRequest>
     {
         TetherConnection connection = Connection;
-        return connection.RequestEmptyAsync(in request, connection.DefaultCallTimeout, cancellationToken);
+        return connection.RequestEmptyAsync(0, in request, connection.DefaultCallTimeout, cancellationToken);
     }
 
     /// <summary>Calls a method that returns no result, with a timeout.</summary>
     public ValueTask RequestAsync<TRequest>(TRequest request, TimeSpan timeout, CancellationToken cancellationToken = default)
         where TRequest : IMessage<TRequest>
-        => Connection.RequestEmptyAsync(in request, timeout, cancellationToken);
+        => Connection.RequestEmptyAsync(0, in request, timeout, cancellationToken);
 
     /// <summary>Sends a one-way message (no reply), waiting while the send queue is full.</summary>
     public ValueTask SendAsync<T>(T message, CancellationToken cancellationToken = default)
         where T : IMessage<T>
-        => Connection.SendAsync(in message, cancellationToken);
+        => Connection.SendAsync(0, in message, cancellationToken);
 
     /// <summary>Sends a one-way message unless the send queue is full; never waits.</summary>
     /// <returns>False when the peer is not reading fast enough (the message is not sent) or the link is closed.</returns>
     public bool TrySend<T>(in T message)
         where T : IMessage<T>
-        => CurrentConnection is { } connection && connection.TrySend(in message);
+        => CurrentConnection is { } connection && connection.TrySend(0, in message);
 
     /// <summary>Calls a server-streaming method and yields its items as they arrive.</summary>
     /// <remarks>Stopping the enumeration early, or cancelling, sends a cancel frame so the handler stops too.</remarks>
-    public async IAsyncEnumerable<TItem> StreamAsync<TRequest, TItem>(TRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<TItem> StreamAsync<TRequest, TItem>(TRequest request, CancellationToken cancellationToken = default)
+        where TRequest : IMessage<TRequest>
+        where TItem : IMessage<TItem>
+        => StreamCore<TRequest, TItem>(0, request, cancellationToken);
+
+    /// <summary>Generated clients: calls unary method <paramref name="methodId"/> and returns its reply.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public ValueTask<TResponse> InvokeUnaryAsync<TRequest, TResponse>(int methodId, TRequest request, CancellationToken cancellationToken)
+        where TRequest : IMessage<TRequest>
+        where TResponse : IMessage<TResponse>
+    {
+        TetherConnection connection = Connection;
+        return connection.RequestAsync<TRequest, TResponse>(MethodIdOf(methodId), in request, connection.DefaultCallTimeout, cancellationToken);
+    }
+
+    /// <summary>Generated clients: calls unary method <paramref name="methodId"/>, which returns no result, and waits for it.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public ValueTask InvokeEmptyAsync<TRequest>(int methodId, TRequest request, CancellationToken cancellationToken)
+        where TRequest : IMessage<TRequest>
+    {
+        TetherConnection connection = Connection;
+        return connection.RequestEmptyAsync(MethodIdOf(methodId), in request, connection.DefaultCallTimeout, cancellationToken);
+    }
+
+    /// <summary>Generated clients: calls server-streaming method <paramref name="methodId"/>.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public IAsyncEnumerable<TItem> InvokeStreamAsync<TRequest, TItem>(int methodId, TRequest request, CancellationToken cancellationToken)
+        where TRequest : IMessage<TRequest>
+        where TItem : IMessage<TItem>
+        => StreamCore<TRequest, TItem>(MethodIdOf(methodId), request, cancellationToken);
+
+    /// <summary>Generated clients: sends one-way method <paramref name="methodId"/>, waiting while the send queue is full.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public ValueTask InvokeOneWayAsync<T>(int methodId, T message, CancellationToken cancellationToken)
+        where T : IMessage<T>
+        => Connection.SendAsync(MethodIdOf(methodId), in message, cancellationToken);
+
+    // 0 on the connection means "by message type"; a generated client always names a method.
+    private static int MethodIdOf(int methodId) => methodId != 0 ? methodId : throw new ArgumentOutOfRangeException(nameof(methodId), "Method ids are never 0.");
+
+    private async IAsyncEnumerable<TItem> StreamCore<TRequest, TItem>(int methodId, TRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
         where TRequest : IMessage<TRequest>
         where TItem : IMessage<TItem>
     {
         TetherConnection connection = Connection;
-        StreamCall<TItem> call = connection.StartStream<TRequest, TItem>(in request, cancellationToken);
+        StreamCall<TItem> call = connection.StartStream<TRequest, TItem>(methodId, in request, cancellationToken);
         try
         {
             ChannelReader<TItem> reader = call.Reader;

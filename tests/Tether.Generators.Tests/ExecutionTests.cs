@@ -43,4 +43,33 @@ public sealed class ExecutionTests
         Type handler = assembly.GetType("Shop.ShopHandler")!;
         Assert.Contains(handler.GetInterfaces(), static i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(Tether.Dispatch.IMessageHandler<>));
     }
+
+    [Fact]
+    public void A_service_interface_gets_its_declaration_and_client_and_its_handler_the_same_contract()
+    {
+        var (output, _, _) = GeneratorHarness.Run(Sources.Valid);
+        Assert.Empty(GeneratorHarness.Errors(output));
+        Assembly assembly = GeneratorHarness.EmitAndLoad(output);
+        Type service = assembly.GetType("Shop.IDesk")!;
+        var declared = (Tether.Dispatch.ServiceDescriptor)service.GetProperty("Descriptor")!.GetValue(null)!;
+
+        Assert.Equal("Desk", declared.Name);
+        Assert.Equal(
+            [("Audit", Tether.Dispatch.MethodKind.OneWay), ("Clear", Tether.Dispatch.MethodKind.Unary), ("Drop", Tether.Dispatch.MethodKind.OneWay),
+             ("Quote", Tether.Dispatch.MethodKind.Unary), ("Watch", Tether.Dispatch.MethodKind.ServerStreaming)],
+            declared.Methods.OrderBy(static m => m.Name).Select(static m => (m.Name, m.Kind)));
+        Assert.Equal(40, declared.Methods.Single(static m => m.Name == "Clear").Id);
+        Assert.Equal(Tether.Dispatch.MethodIds.Derive("Desk", "Quote"), declared.Methods.Single(static m => m.Name == "Quote").Id);
+
+        Type handler = assembly.GetType("Shop.DeskHandler")!;
+        var implemented = (Tether.Dispatch.ServiceDescriptor)typeof(Tether.Dispatch.HandlerDispatch).GetMethod(nameof(Tether.Dispatch.HandlerDispatch.Describe))!
+            .MakeGenericMethod(handler).Invoke(null, null)!;
+        Assert.Equal(declared.Methods, implemented.Methods);
+
+        // The client: one method per contract method, each returning a task and taking a token, under the interface.
+        Type client = service.GetNestedType("Client")!;
+        Assert.Equal(["Audit", "Clear", "Drop", "Quote", "Watch"], client.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly).Select(static m => m.Name).Order());
+        Assert.All(client.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+            static m => Assert.Equal(typeof(CancellationToken), m.GetParameters().Last().ParameterType));
+    }
 }

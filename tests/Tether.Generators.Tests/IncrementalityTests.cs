@@ -12,7 +12,7 @@ namespace Tether.Generators.Tests;
 /// </summary>
 public sealed class IncrementalityTests
 {
-    private static readonly string[] s_trackedSteps = [TetherGenerator.Steps.Messages, TetherGenerator.Steps.Handlers];
+    private static readonly string[] s_trackedSteps = [TetherGenerator.Steps.Messages, TetherGenerator.Steps.Handlers, TetherGenerator.Steps.Services];
 
     [Fact]
     public void An_unrelated_edit_leaves_every_step_cached_or_unchanged()
@@ -41,6 +41,23 @@ public sealed class IncrementalityTests
         Assert.All(result.TrackedOutputSteps.SelectMany(static s => s.Value).SelectMany(static r => r.Outputs), output => Assert.True(
             output.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged,
             $"output: {output.Reason}"));
+    }
+
+    [Fact]
+    public void A_real_edit_to_a_service_interface_modifies_it_and_its_handler()
+    {
+        CSharpCompilation first = GeneratorHarness.Compile(Sources.Valid);
+        GeneratorDriver driver = GeneratorHarness.CreateDriver().RunGenerators(first);
+
+        SyntaxTree tree = first.SyntaxTrees.Single();
+        string edited = Sources.Valid.Replace("[Method(Id = 40)] Task Clear(Basket basket);", "[Method(Id = 41)] Task Clear(Basket basket);", StringComparison.Ordinal);
+        CSharpCompilation second = first.ReplaceSyntaxTree(tree, CSharpSyntaxTree.ParseText(edited, (CSharpParseOptions)tree.Options, tree.FilePath));
+        GeneratorRunResult result = driver.RunGenerators(second).GetRunResult().Results.Single();
+
+        Assert.Contains(IncrementalStepRunReason.Modified, result.TrackedSteps[TetherGenerator.Steps.Services].SelectMany(static r => r.Outputs).Select(static o => o.Reason));
+        Assert.Contains(IncrementalStepRunReason.Modified, result.TrackedSteps[TetherGenerator.Steps.Handlers].SelectMany(static r => r.Outputs).Select(static o => o.Reason));
+        Assert.Contains("case 41:", result.GeneratedSources.Single(static s => s.HintName == "Shop.DeskHandler.Dispatch.g.cs").SourceText.ToString(), StringComparison.Ordinal);
+        Assert.Contains("InvokeEmptyAsync(41,", result.GeneratedSources.Single(static s => s.HintName == "Shop.IDesk.Service.g.cs").SourceText.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

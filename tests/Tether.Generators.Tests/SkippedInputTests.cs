@@ -82,15 +82,31 @@ public sealed class SkippedInputTests
             """);
 
     [Fact]
-    public void TETH2003_two_methods_handle_the_same_message() =>
+    public void TETH2006_two_methods_with_one_id() =>
         AssertSkipped("Orders", """
             using Tether;
             [Message(1)] public partial record Order(int Id);
             [Handler] public partial class Orders
             {
-                public void Place(Order order) { }
-                public void Again(Order order) { }
+                [Method(Id = 3)] public void Place(Order order) { }
+                [Method(Id = 3)] public void Again(Order order) { }
             }
+            """);
+
+    [Fact]
+    public void TETH2007_a_service_member_no_kind_fits() =>
+        AssertSkipped("IOrders", """
+            using Tether;
+            [Message(1)] public partial record Order(int Id);
+            [Service] public partial interface IOrders { string Place(Order order); }
+            """);
+
+    [Fact]
+    public void TETH2009_service_not_partial() =>
+        AssertSkipped("IOrders", """
+            using Tether;
+            [Message(1)] public partial record Order(int Id);
+            [Service] public interface IOrders { void Place(Order order); }
             """);
 
     [Fact]

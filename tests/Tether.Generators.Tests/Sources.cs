@@ -42,6 +42,31 @@ internal static class Sources
             }
         }
 
+        // A service contract of every kind, three methods taking the same message.
+        [Service(Name = "Desk")]
+        public partial interface IDesk
+        {
+            ValueTask<Tick> Quote(Order order, CancellationToken cancellationToken);
+            IAsyncEnumerable<Tick> Watch(Order order, CancellationToken cancellationToken);
+            [OneWay] ValueTask Audit(Order order);
+            void Drop(Tick tick);
+            [Method(Id = 40)] Task Clear(Basket basket);
+        }
+
+        [Handler]
+        public sealed partial class DeskHandler : IDesk
+        {
+            public ValueTask<Tick> Quote(Order order, CancellationToken cancellationToken) => new(new Tick(1, Side.Sell, null, Guid.Empty));
+            public async IAsyncEnumerable<Tick> Watch(Order order, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+            {
+                await Task.Yield();
+                yield return new Tick(2, Side.Buy, null, Guid.Empty);
+            }
+            public ValueTask Audit(Order order) => default;
+            void IDesk.Drop(Tick tick) { }
+            public Task Clear(Basket basket) => Task.CompletedTask;
+        }
+
         public static class Probe
         {
             // Called by the execution test through reflection: a round trip through the generated codecs.

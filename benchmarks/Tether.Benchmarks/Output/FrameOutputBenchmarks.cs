@@ -44,7 +44,7 @@ public class FrameOutputBenchmarks
         var tick = new Tick(0, 101.25);
         for (int i = 0; i < FramesPerBatch; i++)
         {
-            _output.WriteMessage(FrameType.Message, FrameFlags.None, 0, in tick);
+            _output.WriteMessage(FrameType.Message, FrameFlags.None, 0, 1, in tick);
         }
 
         _output.EndBatch();

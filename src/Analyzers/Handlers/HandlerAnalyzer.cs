@@ -10,7 +10,8 @@ using Tether.Generators.Parsing;
 namespace Tether.Analyzers.Handlers;
 
 /// <summary>
-/// TETH2001–2003: a handler the generator cannot dispatch (found by the generator's own parser);
+/// TETH2001, 2002, 2006, 2008: a handler the generator cannot dispatch, and TETH2006, 2007, 2009: a <c>[Service]</c>
+/// interface it cannot emit a client for (both found by the generator's own parsers);
 /// TETH2004: a handler-shaped method whose first parameter is not a message; TETH2005: a handler with
 /// nothing to dispatch.
 /// </summary>
@@ -21,7 +22,10 @@ public sealed class HandlerAnalyzer : TetherAnalyzer
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
         Descriptors.HandlerNotPartial,
         Descriptors.HandlerMethodNotDispatchable,
-        Descriptors.DuplicateHandlerMessage,
+        Descriptors.DuplicateMethodId,
+        Descriptors.HandlerDiffersFromService,
+        Descriptors.ServiceMemberNotCallable,
+        Descriptors.ServiceNotPartial,
         Descriptors.HandlerParameterNotMessage,
         Descriptors.HandlerHasNoMethods,
         Descriptors.HandlerReturnsTask);
@@ -32,6 +36,12 @@ public sealed class HandlerAnalyzer : TetherAnalyzer
     private static void AnalyzeType(SymbolAnalysisContext context, TetherSymbols symbols)
     {
         var type = (INamedTypeSymbol)context.Symbol;
+        if (type.TypeKind == TypeKind.Interface)
+        {
+            AnalyzeService(context, type, symbols);
+            return;
+        }
+
         if (TetherSymbols.FindAttribute(type, symbols.Handler) is not { } attribute
             || ParserDiagnostics.AttributedDeclaration(attribute, context.CancellationToken) is not { } declaration)
         {
@@ -58,18 +68,31 @@ public sealed class HandlerAnalyzer : TetherAnalyzer
             return;
         }
 
-        if (model.Methods.Count == 0 && !anyNotMessage)
+        if (model.Contract.Methods.Count == 0 && !anyNotMessage && model.ContractInterface.Length == 0)
         {
             context.ReportDiagnostic(Diagnostic.Create(Descriptors.HandlerHasNoMethods, declaration.Identifier.GetLocation(), type.Name));
         }
 
-        foreach (HandlerMethodModel method in model.Methods)
+        foreach (HandlerMethodModel method in model.Contract.Methods)
         {
             if (method.Return is ReturnKind.Task or ReturnKind.TaskOfT)
             {
                 ReportTaskReturn(context, type, method.Name);
             }
         }
+    }
+
+    private static void AnalyzeService(SymbolAnalysisContext context, INamedTypeSymbol type, TetherSymbols symbols)
+    {
+        if (symbols.Service is not { } service
+            || TetherSymbols.FindAttribute(type, service) is not { } attribute
+            || ParserDiagnostics.AttributedDeclaration(attribute, context.CancellationToken) is not { } declaration)
+        {
+            return;
+        }
+
+        ParseResult<ServiceModel> result = ServiceParser.Parse(type, declaration, attribute, context.CancellationToken);
+        ParserDiagnostics.Report(context, result.Diagnostics, declaration.SyntaxTree);
     }
 
     // TETH3003 sits here because the parser already knows which methods are dispatched.

@@ -14,6 +14,7 @@ internal sealed class TetherSymbols
         Server = compilation.GetTypeByMetadataName("Tether.Server.TetherServer");
         Tasks = new TaskTypes(compilation);
         CancellationToken = compilation.GetTypeByMetadataName("System.Threading.CancellationToken");
+        Service = compilation.GetTypeByMetadataName("Tether.ServiceAttribute");
     }
 
     public INamedTypeSymbol Message { get; }
@@ -21,6 +22,9 @@ internal sealed class TetherSymbols
     public INamedTypeSymbol Handler { get; }
 
     public INamedTypeSymbol? CallContext { get; }
+
+    /// <summary><c>[Service]</c>; null when the referenced Tether predates service interfaces.</summary>
+    public INamedTypeSymbol? Service { get; }
 
     public INamedTypeSymbol? Peer { get; }
 

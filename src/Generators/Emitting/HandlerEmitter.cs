@@ -5,8 +5,8 @@ using Tether.Generators.Shared;
 namespace Tether.Generators.Emitting;
 
 /// <summary>
-/// Emits a handler's dispatch table (a switch on message id calling the method directly) and its
-/// capability declaration (static data), implementing <c>IMessageHandler&lt;T&gt;</c> explicitly.
+/// Emits a handler's dispatch table (a switch on method id calling the method directly) and its capability declaration
+/// (static data), implementing <c>IMessageHandler&lt;T&gt;</c> explicitly; and, for a handler that is its own contract, its client.
 /// </summary>
 internal static class HandlerEmitter
 {
@@ -19,63 +19,47 @@ internal static class HandlerEmitter
         SourceFile.Open(w, model.Namespace, model.ContainingTypes);
         w.Open($"partial {model.Type.Keyword} {model.Type.Name} : {contract}");
 
-        EmitCapabilities(w, model, contract);
+        w.Line(KnownNames.GeneratedCode);
+        CapabilityEmitter.Emit(w, $"private static readonly {KnownNames.ServiceDescriptor} __tetherService", model.Contract);
+        w.Line();
+        w.Line(KnownNames.GeneratedCode);
+        w.Line($"static {KnownNames.ServiceDescriptor} {contract}.Service => __tetherService;");
         w.Line();
         EmitCanDispatch(w, model, contract);
         w.Line();
         EmitSwitch(w, model, contract);
-        foreach (HandlerMethodModel method in model.Methods)
+
+        // A handler of a [Service] interface is called through it (its methods may be explicit implementations).
+        string target = model.ContractInterface.Length > 0 ? $"(({model.ContractInterface})handler)" : "handler";
+        foreach (HandlerMethodModel method in model.Contract.Methods)
         {
             w.Line();
-            EmitMethod(w, self, method);
+            EmitMethod(w, self, target, method);
         }
 
-        w.Line();
-        ProxyEmitter.Emit(w, model);
+        if (model.ContractInterface.Length == 0)
+        {
+            // The handler is its own contract, so it carries the client too; a [Service] interface carries its own.
+            w.Line();
+            ClientEmitter.Emit(w, model.Type.Name, model.Contract);
+        }
+
         w.Close();
         SourceFile.Close(w, model.Namespace, model.ContainingTypes);
         return w.ToString();
     }
 
-    private static void EmitCapabilities(SourceWriter w, HandlerModel model, string contract)
-    {
-        w.Line(KnownNames.GeneratedCode);
-        w.Line($"private static readonly {KnownNames.ServiceDescriptor} __tetherService = new(");
-        w.Line($"    {Literal(model.ServiceName)},");
-        w.Line($"    {model.Version},");
-        w.Line($"    new {KnownNames.MethodDescriptor}[]");
-        w.Line("    {");
-        foreach (HandlerMethodModel method in model.Methods)
-        {
-            w.Line($"        new({Literal(method.Name)}, {KnownNames.MethodKind}.{Kind(method.Return)}, {method.RequestId}, {method.ResponseId}),");
-        }
-
-        w.Line("    },");
-        w.Line($"    new {KnownNames.MessageShape}[]");
-        w.Line("    {");
-        foreach (MessageShapeModel message in model.Messages)
-        {
-            string members = string.Join(", ", message.Members.Select(static m => $"new({Literal(m.Name)}, {Literal(m.WireType)})"));
-            w.Line($"        new({message.Id}, {Literal(message.TypeName)}, new {KnownNames.MemberShape}[] {{ {members} }}),");
-        }
-
-        w.Line("    });");
-        w.Line();
-        w.Line(KnownNames.GeneratedCode);
-        w.Line($"static {KnownNames.ServiceDescriptor} {contract}.Service => __tetherService;");
-    }
-
     private static void EmitCanDispatch(SourceWriter w, HandlerModel model, string contract)
     {
         w.Line(KnownNames.GeneratedCode);
-        w.Open($"static bool {contract}.CanDispatch(int messageId)");
-        w.Open("switch (messageId)");
-        foreach (HandlerMethodModel method in model.Methods)
+        w.Open($"static bool {contract}.CanDispatch(int methodId)");
+        w.Open("switch (methodId)");
+        foreach (HandlerMethodModel method in model.Contract.Methods)
         {
-            w.Line($"case {method.RequestId}:");
+            w.Line($"case {method.MethodId}:");
         }
 
-        if (model.Methods.Count > 0)
+        if (model.Contract.Methods.Count > 0)
         {
             w.Line("    return true;");
         }
@@ -89,11 +73,11 @@ internal static class HandlerEmitter
     private static void EmitSwitch(SourceWriter w, HandlerModel model, string contract)
     {
         w.Line(KnownNames.GeneratedCode);
-        w.Open($"static bool {contract}.TryDispatch({model.FullyQualifiedName} handler, int messageId, in {KnownNames.Sequence} payload, {KnownNames.ContextType} context, out {KnownNames.ValueTask} completion)");
-        w.Open("switch (messageId)");
-        foreach (HandlerMethodModel method in model.Methods)
+        w.Open($"static bool {contract}.TryDispatch({model.FullyQualifiedName} handler, int methodId, in {KnownNames.Sequence} payload, {KnownNames.ContextType} context, out {KnownNames.ValueTask} completion)");
+        w.Open("switch (methodId)");
+        foreach (HandlerMethodModel method in model.Contract.Methods)
         {
-            w.Line($"case {method.RequestId}:");
+            w.Line($"case {method.MethodId}:");
             w.Line($"    completion = __TetherDispatch{method.Name}(handler, in payload, context);");
             w.Line("    return true;");
         }
@@ -105,14 +89,22 @@ internal static class HandlerEmitter
         w.Close();
     }
 
-    private static void EmitMethod(SourceWriter w, string self, HandlerMethodModel method)
+    private static void EmitMethod(SourceWriter w, string self, string target, HandlerMethodModel method)
     {
         string name = "__TetherDispatch" + method.Name;
         string args = string.Concat(method.Arguments.Select(static a => ", " + a));
-        string call = $"handler.{method.Name}(request{args})";
+        string call = $"{target}.{method.Name}(request{args})";
         w.Line(KnownNames.GeneratedCode);
         w.Open($"private static {KnownNames.ValueTask} {name}({self} handler, in {KnownNames.Sequence} payload, {KnownNames.ContextType} context)");
         w.Line($"{method.RequestType} request = global::Tether.Serialization.TetherCodec.Decode<{method.RequestType}>(in payload, context.DecodeOptions);");
+        if (method.OneWay && method.Return != ReturnKind.Void)
+        {
+            // An asynchronous one-way method: the runtime holds its in-flight slot until it completes; no reply.
+            w.Line(method.Return == ReturnKind.Task ? $"return new {KnownNames.ValueTask}({call});" : $"return {call};");
+            w.Close();
+            return;
+        }
+
         switch (method.Return)
         {
             case ReturnKind.Void:
@@ -177,14 +169,4 @@ internal static class HandlerEmitter
                 return;
         }
     }
-
-    private static string Kind(ReturnKind kind) => kind switch
-    {
-        ReturnKind.Void => "OneWay",
-        ReturnKind.AsyncEnumerable => "ServerStreaming",
-        _ => "Unary",
-    };
-
-    private static string Literal(string value) =>
-        Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(value, quote: true);
 }

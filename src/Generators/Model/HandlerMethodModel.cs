@@ -2,19 +2,23 @@ using Tether.Generators.Shared;
 
 namespace Tether.Generators.Model;
 
-/// <summary>One dispatchable handler method.</summary>
+/// <summary>One method of a service contract (a <c>[Service]</c> interface, or a <c>[Handler]</c> class that is its own contract).</summary>
 /// <param name="Name">Method name.</param>
+/// <param name="MethodId">The method's wire id: explicit (<c>[Method(Id = n)]</c>) or derived from the service and method names.</param>
 /// <param name="RequestType">Fully qualified request message type.</param>
 /// <param name="RequestId">Request message id.</param>
 /// <param name="Arguments">Argument expressions after the message, in order (context and/or token).</param>
 /// <param name="Return">Return kind.</param>
+/// <param name="OneWay">Sent without a reply: returns void, or is marked <c>[OneWay]</c> and returns ValueTask or Task.</param>
 /// <param name="ResponseType">Fully qualified reply (or stream item) type, or empty.</param>
 /// <param name="ResponseId">Reply message id, or 0.</param>
 internal sealed record HandlerMethodModel(
     string Name,
+    int MethodId,
     string RequestType,
     int RequestId,
     EquatableArray<string> Arguments,
     ReturnKind Return,
+    bool OneWay,
     string ResponseType,
     int ResponseId);

@@ -1,16 +1,13 @@
-using Tether.Generators.Shared;
-
 namespace Tether.Generators.Model;
 
 /// <summary>Everything the emitter needs for one handler's dispatch table and capability declaration.</summary>
 /// <remarks>Value-equatable; holds no symbols.</remarks>
+/// <param name="ContractInterface">The <c>[Service]</c> interface the handler implements (fully qualified), or empty when the handler is its own contract (and gets a nested client).</param>
 internal sealed record HandlerModel(
     string Namespace,
     string HintName,
     TypeDeclaration Type,
     string FullyQualifiedName,
-    EquatableArray<TypeDeclaration> ContainingTypes,
-    string ServiceName,
-    int Version,
-    EquatableArray<HandlerMethodModel> Methods,
-    EquatableArray<MessageShapeModel> Messages);
+    Shared.EquatableArray<TypeDeclaration> ContainingTypes,
+    ContractModel Contract,
+    string ContractInterface);

@@ -10,7 +10,8 @@ namespace Tether.Generators.Parsing;
 
 /// <summary>Turns a class marked <c>[Handler]</c> into a <see cref="HandlerModel"/> or diagnostics.</summary>
 /// <remarks>
-/// Every public instance method whose first parameter is a message is a handler method, unless marked
+/// A handler that implements a <c>[Service]</c> interface dispatches that interface's methods. Otherwise it is its own
+/// contract: every public instance method whose first parameter is a message is a handler method, unless marked
 /// <c>[HandlerIgnore]</c>; other methods are helpers and are left alone.
 /// </remarks>
 internal static class HandlerParser
@@ -27,55 +28,99 @@ internal static class HandlerParser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticIds.HandlerNotPartial, syntax.Identifier.GetLocation(), type.Name));
         }
 
-        var methods = new List<HandlerMethodModel>();
-        var messageTypes = new List<INamedTypeSymbol>();
-        var methodByRequest = new Dictionary<int, string>();
-        foreach (IMethodSymbol method in type.GetMembers().OfType<IMethodSymbol>())
+        List<INamedTypeSymbol> services = ServiceInterfaces(type);
+        ContractModel? contract;
+        string contractInterface = string.Empty;
+        if (services.Count > 1)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (!IsCandidate(method) || method.Parameters[0].Type is not INamedTypeSymbol request
-                || !TypeShapeParser.TryGetMessageId(request, out int requestId))
-            {
-                continue;
-            }
-
-            Location location = method.Locations.FirstOrDefault() ?? syntax.Identifier.GetLocation();
-            HandlerMethodModel? model = ParseMethod(method, request, requestId, messageTypes, out string? problem);
-            if (model is null)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticIds.HandlerMethodNotDispatchable, location, method.Name, problem!));
-                continue;
-            }
-
-            if (methodByRequest.TryGetValue(requestId, out string? other))
-            {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticIds.DuplicateHandlerMessage, location, other, method.Name, request.Name));
-                continue;
-            }
-
-            methodByRequest.Add(requestId, method.Name);
-            methods.Add(model);
-            messageTypes.Add(request);
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticIds.HandlerDiffersFromService, syntax.Identifier.GetLocation(), type.Name,
+                string.Join("', '", services.Select(static s => s.Name)),
+                "it implements more than one [Service] interface; a handler serves one service (split it, one handler per service)"));
+            contract = null;
+        }
+        else if (services.Count == 1)
+        {
+            contract = ParseServiceImplementation(type, services[0], syntax, diagnostics, cancellationToken);
+            contractInterface = TypeShapeParser.TypeName(services[0]);
+        }
+        else
+        {
+            string serviceName = ContractParser.ReadNamedArgument(attribute, "ServiceName") as string ?? DefaultServiceName(type.Name);
+            int version = ContractParser.ReadNamedArgument(attribute, "Version") is int v ? v : 1;
+            contract = ContractParser.Parse(serviceName, version, OwnMethods(type), DiagnosticIds.HandlerMethodNotDispatchable, diagnostics, cancellationToken);
         }
 
-        if (diagnostics.Count > 0)
+        if (contract is null || diagnostics.Count > 0)
         {
             return new(null, diagnostics.ToEquatableArray());
         }
 
-        string serviceName = ReadNamedArgument(attribute, "ServiceName") as string ?? DefaultServiceName(type.Name);
-        int version = ReadNamedArgument(attribute, "Version") is int v ? v : 1;
         var handler = new HandlerModel(
             Declarations.Namespace(type),
             Declarations.HintName(type, "Dispatch"),
             Declarations.Describe(syntax),
             TypeShapeParser.TypeName(type),
             Declarations.ContainingTypes(syntax),
-            serviceName,
-            version,
-            methods.OrderBy(static m => m.RequestId).ToEquatableArray(),
-            CapabilityShapes.Collect(messageTypes, cancellationToken));
+            contract,
+            contractInterface);
         return new(handler, EquatableArray<DiagnosticInfo>.Empty);
+    }
+
+    /// <summary>The <c>[Service]</c> interfaces <paramref name="type"/> implements.</summary>
+    public static List<INamedTypeSymbol> ServiceInterfaces(INamedTypeSymbol type) =>
+        type.AllInterfaces.Where(static i => i.GetAttributes().Any(static a => a.AttributeClass is { } cls
+            && TypeShapeParser.MetadataName(cls) == KnownNames.ServiceAttribute)).ToList();
+
+    // A handler that is its own contract: every public instance method whose first parameter is a message.
+    private static IEnumerable<(IMethodSymbol, INamedTypeSymbol, int)> OwnMethods(INamedTypeSymbol type)
+    {
+        foreach (IMethodSymbol method in type.GetMembers().OfType<IMethodSymbol>())
+        {
+            if (IsCandidate(method) && method.Parameters[0].Type is INamedTypeSymbol request
+                && TypeShapeParser.TryGetMessageId(request, out int requestId))
+            {
+                yield return (method, request, requestId);
+            }
+        }
+    }
+
+    // A handler of a [Service] interface dispatches exactly the interface's methods (its other methods are helpers). Its
+    // implementations may not say something else about a method than the interface does.
+    private static ContractModel? ParseServiceImplementation(INamedTypeSymbol type, INamedTypeSymbol service, TypeDeclarationSyntax syntax, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    {
+        AttributeData attribute = service.GetAttributes().First(static a => a.AttributeClass is { } cls && TypeShapeParser.MetadataName(cls) == KnownNames.ServiceAttribute);
+
+        // The interface's own problems are reported on the interface; here they only stop the handler from being emitted.
+        ContractModel? contract = ServiceParser.ParseContract(service, attribute, [], cancellationToken);
+        if (contract is null)
+        {
+            return null;
+        }
+
+        foreach (IMethodSymbol declared in ServiceParser.ContractMembers(service).OfType<IMethodSymbol>())
+        {
+            if (type.FindImplementationForInterfaceMember(declared) is not IMethodSymbol implementation
+                || !SymbolEqualityComparer.Default.Equals(implementation.ContainingType, type))
+            {
+                continue;
+            }
+
+            Location location = implementation.Locations.FirstOrDefault() ?? syntax.Identifier.GetLocation();
+            int ownId = MethodParser.ExplicitId(implementation);
+            if (ownId != 0 && ownId != MethodParser.ExplicitId(declared))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticIds.HandlerDiffersFromService, location, type.Name, service.Name,
+                    $"'{implementation.Name}' sets [Method(Id = {ownId})], which its interface does not; set method ids on the interface"));
+            }
+
+            if (MethodParser.HasAttribute(implementation, KnownNames.OneWayAttribute) && !MethodParser.HasAttribute(declared, KnownNames.OneWayAttribute))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticIds.HandlerDiffersFromService, location, type.Name, service.Name,
+                    $"'{implementation.Name}' is marked [OneWay] but its interface method is not, so callers wait for a reply; mark the interface method"));
+            }
+        }
+
+        return contract;
     }
 
     /// <summary>
@@ -86,125 +131,6 @@ internal static class HandlerParser
         method.MethodKind == MethodKind.Ordinary && !method.IsStatic && method.DeclaredAccessibility == Accessibility.Public
         && method.Parameters.Length > 0
         && !method.GetAttributes().Any(static a => a.AttributeClass is { } cls && TypeShapeParser.MetadataName(cls) == KnownNames.HandlerIgnoreAttribute);
-
-    private static HandlerMethodModel? ParseMethod(IMethodSymbol method, INamedTypeSymbol request, int requestId, List<INamedTypeSymbol> messageTypes, out string? problem)
-    {
-        problem = null;
-        if (method.IsGenericMethod)
-        {
-            problem = "generic methods cannot be dispatched";
-            return null;
-        }
-
-        var arguments = new List<string>();
-        bool hasContext = false, hasToken = false;
-        for (int i = 0; i < method.Parameters.Length; i++)
-        {
-            IParameterSymbol parameter = method.Parameters[i];
-            if (parameter.RefKind != RefKind.None)
-            {
-                problem = $"parameter '{parameter.Name}' is passed by reference; handler parameters are passed by value";
-                return null;
-            }
-
-            if (i == 0)
-            {
-                continue;
-            }
-
-            string typeName = TypeShapeParser.MetadataName(parameter.Type);
-            if (typeName == KnownNames.CallContext && !hasContext)
-            {
-                hasContext = true;
-                arguments.Add("context");
-            }
-            else if (typeName == "System.Threading.CancellationToken" && !hasToken)
-            {
-                hasToken = true;
-                arguments.Add("context.CancellationToken");
-            }
-            else if (parameter.Type is INamedTypeSymbol other && TypeShapeParser.TryGetMessageId(other, out _))
-            {
-                problem = $"it takes a second message ('{parameter.Name}'); a handler method receives exactly one message, first";
-                return null;
-            }
-            else
-            {
-                problem = $"parameter '{parameter.Name}' of type '{parameter.Type.ToDisplayString()}' is not allowed; after the message a handler may take one CallContext and one CancellationToken";
-                return null;
-            }
-        }
-
-        ReturnKind? kind = ClassifyReturn(method, out ITypeSymbol? result);
-        if (kind is null)
-        {
-            problem = method.IsAsync && method.ReturnsVoid
-                ? "'async void' cannot be awaited or report failures; return ValueTask instead"
-                : $"return type '{method.ReturnType.ToDisplayString()}' is not void, a [Message] type, ValueTask, Task, ValueTask<T>, Task<T> or IAsyncEnumerable<T>";
-            return null;
-        }
-
-        string responseType = string.Empty;
-        int responseId = 0;
-        if (result is not null)
-        {
-            if (result is not INamedTypeSymbol resultType || !TypeShapeParser.TryGetMessageId(resultType, out responseId))
-            {
-                problem = $"it returns '{result.ToDisplayString()}', which is not a [Message] type";
-                return null;
-            }
-
-            responseType = TypeShapeParser.TypeName(resultType);
-            messageTypes.Add(resultType);
-        }
-
-        return new HandlerMethodModel(method.Name, TypeShapeParser.TypeName(request), requestId, arguments.ToEquatableArray(), kind.Value, responseType, responseId);
-    }
-
-    private static ReturnKind? ClassifyReturn(IMethodSymbol method, out ITypeSymbol? result)
-    {
-        result = null;
-        if (method.ReturnsVoid)
-        {
-            return method.IsAsync ? null : ReturnKind.Void;
-        }
-
-        if (method.ReturnType is not INamedTypeSymbol returnType)
-        {
-            return null;
-        }
-
-        switch (TypeShapeParser.MetadataName(returnType.OriginalDefinition))
-        {
-            case "System.Threading.Tasks.ValueTask": return ReturnKind.ValueTask;
-            case "System.Threading.Tasks.Task": return ReturnKind.Task;
-            case "System.Threading.Tasks.ValueTask`1": result = returnType.TypeArguments[0]; return ReturnKind.ValueTaskOfT;
-            case "System.Threading.Tasks.Task`1": result = returnType.TypeArguments[0]; return ReturnKind.TaskOfT;
-            case "System.Collections.Generic.IAsyncEnumerable`1": result = returnType.TypeArguments[0]; return ReturnKind.AsyncEnumerable;
-            default:
-                // A message returned synchronously is a unary reply (checked to be a [Message] by the caller).
-                if (method.IsAsync || !TypeShapeParser.TryGetMessageId(returnType, out _))
-                {
-                    return null;
-                }
-
-                result = returnType;
-                return ReturnKind.Message;
-        }
-    }
-
-    private static object? ReadNamedArgument(AttributeData attribute, string name)
-    {
-        foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
-        {
-            if (argument.Key == name)
-            {
-                return argument.Value.Value;
-            }
-        }
-
-        return null;
-    }
 
     private static string DefaultServiceName(string typeName) =>
         typeName.Length > "Handler".Length && typeName.EndsWith("Handler", System.StringComparison.Ordinal)

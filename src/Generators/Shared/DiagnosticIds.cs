@@ -13,5 +13,9 @@ internal static class DiagnosticIds
     public const string MessageIdOutOfRange = "TETH1005";
     public const string HandlerNotPartial = "TETH2001";
     public const string HandlerMethodNotDispatchable = "TETH2002";
-    public const string DuplicateHandlerMessage = "TETH2003";
+    // TETH2003 (two methods taking one message) is retired: calls dispatch by method id since protocol version 3.
+    public const string DuplicateMethodId = "TETH2006";
+    public const string ServiceMemberNotCallable = "TETH2007";
+    public const string HandlerDiffersFromService = "TETH2008";
+    public const string ServiceNotPartial = "TETH2009";
 }

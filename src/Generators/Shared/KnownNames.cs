@@ -7,6 +7,9 @@ internal static class KnownNames
     public const string MessageIgnoreAttribute = "Tether.MessageIgnoreAttribute";
     public const string HandlerAttribute = "Tether.HandlerAttribute";
     public const string HandlerIgnoreAttribute = "Tether.HandlerIgnoreAttribute";
+    public const string ServiceAttribute = "Tether.ServiceAttribute";
+    public const string MethodAttribute = "Tether.MethodAttribute";
+    public const string OneWayAttribute = "Tether.OneWayAttribute";
     public const string CallContext = "Tether.Dispatch.CallContext";
 
     public const string IMessage = "global::Tether.IMessage";
@@ -24,6 +27,8 @@ internal static class KnownNames
     public const string MemberShape = "global::Tether.Dispatch.MemberShape";
     public const string MethodKind = "global::Tether.Dispatch.MethodKind";
     public const string ValueTask = "global::System.Threading.Tasks.ValueTask";
+    public const string CancellationToken = "global::System.Threading.CancellationToken";
+    public const string TetherPeer = "global::Tether.TetherPeer";
     public const string Sequence = "global::System.Buffers.ReadOnlySequence<byte>";
     public const string GeneratedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"Tether.Generators\", \"0.1.0\")]";
     public const string PoolingBuilder = "[global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]";

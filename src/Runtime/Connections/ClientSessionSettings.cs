@@ -15,7 +15,7 @@ internal sealed class ClientSessionSettings
 
     /// <summary>The offer for a link over <paramref name="currentTransport"/>: that transport first, then the alternates.</summary>
     public NegotiationOffer CreateOffer(string currentTransport) => new(
-        [Framing.ProtocolConstants.PlainVersion, Framing.ProtocolConstants.SessionVersion],
+        [Framing.ProtocolConstants.Version],
         [currentTransport, .. AlternateTransports.Where(t => !string.Equals(t, currentTransport, StringComparison.Ordinal)).Distinct(StringComparer.Ordinal)],
         Requested,
         Services,

@@ -14,11 +14,11 @@ internal static partial class ConnectionLog
     [LoggerMessage(102, LogLevel.Warning, "Connection {ConnectionId} broke the protocol ({Code}): {Detail}")]
     public static partial void ProtocolViolation(ILogger logger, long connectionId, TetherErrorCode code, string detail);
 
-    [LoggerMessage(103, LogLevel.Error, "Connection {ConnectionId}: the handler for message {MessageId} failed")]
-    public static partial void HandlerFailed(ILogger logger, long connectionId, int messageId, Exception exception);
+    [LoggerMessage(103, LogLevel.Error, "Connection {ConnectionId}: the handler of method {MethodId} failed")]
+    public static partial void HandlerFailed(ILogger logger, long connectionId, int methodId, Exception exception);
 
-    [LoggerMessage(104, LogLevel.Warning, "Connection {ConnectionId}: one-way message {MessageId} dropped ({Code})")]
-    public static partial void MessageDropped(ILogger logger, long connectionId, int messageId, TetherErrorCode code);
+    [LoggerMessage(104, LogLevel.Warning, "Connection {ConnectionId}: one-way message for {Target} dropped ({Code})")]
+    public static partial void MessageDropped(ILogger logger, long connectionId, int target, TetherErrorCode code);
 
     [LoggerMessage(105, LogLevel.Debug, "Connection {ConnectionId}: the peer is going away ({Code})")]
     public static partial void PeerGoingAway(ILogger logger, long connectionId, TetherErrorCode code);

@@ -107,9 +107,9 @@ internal sealed partial class FrameOutput
     /// Writes a one-way message unless the send queue is blocked or the replay buffer is full, deciding under the
     /// lock so that concurrent senders cannot both squeeze into the last slot; false means wait and try again.
     /// </summary>
-    public bool TryWriteMessageWithRoom<T>(in T value)
+    public bool TryWriteMessageWithRoom<T>(int methodId, in T value)
         where T : IMessage<T>
-        => WriteMessageCore(FrameType.Message, FrameFlags.None, 0, in value, requireRoom: true);
+        => WriteMessageCore(FrameType.Message, FrameFlags.None, 0, methodId, in value, requireRoom: true);
 
     /// <summary>Takes the lock and returns where the next frame goes: the replay buffer for a sequenced frame of a resumable session, else the link's pipe.</summary>
     /// <param name="totalLength">Header and payload.</param>
@@ -231,18 +231,29 @@ internal sealed partial class FrameOutput
         _lock.Exit();
     }
 
-    /// <summary>Writes a frame whose payload is the encoded <paramref name="value"/>.</summary>
+    /// <summary>Writes a call (request or one-way) whose payload is the encoded <paramref name="value"/>.</summary>
+    /// <param name="type">Request or message.</param>
+    /// <param name="flags">The frame's flags.</param>
+    /// <param name="callId">The call, or 0.</param>
+    /// <param name="methodId">The method called, or 0 to send by message type (<see cref="FrameFlags.ByMessageType"/>).</param>
+    /// <param name="value">The message.</param>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void WriteMessage<T>(FrameType type, FrameFlags flags, uint callId, in T value)
+    public void WriteMessage<T>(FrameType type, FrameFlags flags, uint callId, int methodId, in T value)
         where T : IMessage<T>
-        => WriteMessageCore(type, flags, callId, in value, requireRoom: false);
+        => WriteMessageCore(type, flags, callId, methodId, in value, requireRoom: false);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool WriteMessageCore<T>(FrameType type, FrameFlags flags, uint callId, in T value, bool requireRoom)
+    private bool WriteMessageCore<T>(FrameType type, FrameFlags flags, uint callId, int methodId, in T value, bool requireRoom)
         where T : IMessage<T>
     {
         int length = TetherCodec.GetEncodedSize(in value);
-        Span<byte> body = BeginFrameCore(type, flags, callId, T.MessageId, length, requireRoom);
+        if (methodId == 0)
+        {
+            methodId = T.MessageId;
+            flags |= FrameFlags.ByMessageType;
+        }
+
+        Span<byte> body = BeginFrameCore(type, flags, callId, methodId, length, requireRoom);
         if (body.IsEmpty && requireRoom)
         {
             return false; // no room: nothing was begun, the lock is released

@@ -1,22 +1,26 @@
 using System.Collections.Frozen;
 using Tether.Dispatch;
+using Tether.Framing;
 
 namespace Tether.Connections;
 
-/// <summary>Where a message id goes: which bound handler, and the kind of the method that takes it.</summary>
-internal readonly record struct HandlerRoute(int BindingIndex, MethodKind Kind);
+/// <summary>Where a call goes: which bound handler, the method's id and its kind.</summary>
+internal readonly record struct HandlerRoute(int BindingIndex, int MethodId, MethodKind Kind);
 
 /// <summary>
 /// The handlers a server or client runs. Each registration knows how to make its handler for a peer (one shared
-/// instance, or one per session); routes from message id to handler are built once, and a message id claimed by
-/// two handlers is refused at registration.
+/// instance, or one per session). Routes are built once: by method id (what generated clients send), and by message
+/// type and kind for the untyped APIs (what <c>RequestAsync</c>, <c>SendAsync</c> and broadcasts send). A method id
+/// claimed by two handlers is refused at registration; a message type several methods of one kind take routes to none
+/// of them (the caller is told to call by method).
 /// </summary>
 internal sealed class HandlerRegistry
 {
     private readonly List<(ServiceDescriptor Service, Func<TetherPeer, HandlerBinding> Create)> _registrations = [];
-    private FrozenDictionary<int, HandlerRoute>? _routes;
+    private FrozenDictionary<int, HandlerRoute>? _methods;
+    private FrozenDictionary<long, HandlerRoute>? _messageRoutes;
 
-    public bool IsFrozen => _routes is not null;
+    public bool IsFrozen => _methods is not null;
 
     public IReadOnlyList<ServiceDescriptor> Services => _registrations.ConvertAll(static r => r.Service);
 
@@ -34,10 +38,11 @@ internal sealed class HandlerRegistry
         {
             foreach (var (other, _) in _registrations)
             {
-                if (other.Methods.Any(m => m.RequestMessageId == method.RequestMessageId))
+                if (other.Methods.FirstOrDefault(m => m.Id == method.Id) is { } clash)
                 {
                     throw new InvalidOperationException(
-                        $"Message id {method.RequestMessageId} is handled by both '{other.Name}' and '{service.Name}'. Each message id may have one handler.");
+                        $"Method id {method.Id} belongs to both '{other.Name}.{clash.Name}' and '{service.Name}.{method.Name}'. " +
+                        "Method ids must be unique among the services one server or client hosts; give one of them another [Method(Id = ...)].");
                 }
             }
         }
@@ -48,24 +53,61 @@ internal sealed class HandlerRegistry
     /// <summary>Fixes the routes; later registrations are refused.</summary>
     public void Freeze()
     {
-        if (_routes is not null)
+        if (_methods is not null)
         {
             return;
         }
 
-        var routes = new Dictionary<int, HandlerRoute>();
+        var methods = new Dictionary<int, HandlerRoute>();
+        var byMessage = new Dictionary<long, HandlerRoute>();
         for (int i = 0; i < _registrations.Count; i++)
         {
             foreach (MethodDescriptor method in _registrations[i].Service.Methods)
             {
-                routes[method.RequestMessageId] = new HandlerRoute(i, method.Kind);
+                var route = new HandlerRoute(i, method.Id, method.Kind);
+                methods[method.Id] = route;
+                long key = MessageKey(method.RequestMessageId, method.Kind);
+
+                // A second method of the same kind for the same message makes the untyped route ambiguous (id 0).
+                byMessage[key] = byMessage.ContainsKey(key) ? route with { MethodId = 0 } : route;
             }
         }
 
-        _routes = routes.ToFrozenDictionary();
+        _messageRoutes = byMessage.ToFrozenDictionary();
+        _methods = methods.ToFrozenDictionary();
     }
 
-    public bool TryGetRoute(int messageId, out HandlerRoute route) => _routes!.TryGetValue(messageId, out route);
+    /// <summary>
+    /// Finds the method a request or one-way frame calls, or says why there is none: <see cref="TetherErrorCode.UnknownMethod"/>,
+    /// <see cref="TetherErrorCode.UnknownMessage"/> or <see cref="TetherErrorCode.AmbiguousMessage"/> (see <see cref="FrameFlags.ByMessageType"/>).
+    /// </summary>
+    public TetherErrorCode TryGetRoute(in FrameHeader header, out HandlerRoute route)
+    {
+        if ((header.Flags & FrameFlags.ByMessageType) == 0)
+        {
+            return _methods!.TryGetValue(header.MessageId, out route) ? TetherErrorCode.None : TetherErrorCode.UnknownMethod;
+        }
+
+        MethodKind kind = header.Type == FrameType.Message ? MethodKind.OneWay
+            : (header.Flags & FrameFlags.Stream) != 0 ? MethodKind.ServerStreaming
+            : MethodKind.Unary;
+        if (!_messageRoutes!.TryGetValue(MessageKey(header.MessageId, kind), out route))
+        {
+            return TetherErrorCode.UnknownMessage;
+        }
+
+        return route.MethodId == 0 ? TetherErrorCode.AmbiguousMessage : TetherErrorCode.None;
+    }
+
+    /// <summary>The text of the error <see cref="TryGetRoute"/> returned, for the caller.</summary>
+    public static string Describe(TetherErrorCode code, in FrameHeader header) => code switch
+    {
+        TetherErrorCode.UnknownMethod => $"No handler has a method with id {header.MessageId}.",
+        TetherErrorCode.AmbiguousMessage => $"Several methods take message id {header.MessageId}; call the method by its id (through a generated client).",
+        _ => header.Type == FrameType.Message
+            ? $"No one-way method takes message id {header.MessageId}."
+            : $"No {((header.Flags & FrameFlags.Stream) != 0 ? "streaming" : "unary")} method takes message id {header.MessageId}.",
+    };
 
     /// <summary>Makes the handler instances for one peer.</summary>
     public HandlerBinding[] Bind(TetherPeer peer)
@@ -78,4 +120,6 @@ internal sealed class HandlerRegistry
 
         return bindings;
     }
+
+    private static long MessageKey(int messageId, MethodKind kind) => ((long)messageId << 2) | (long)kind;
 }

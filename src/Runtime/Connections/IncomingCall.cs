@@ -22,7 +22,7 @@ internal sealed class IncomingCall : CallContext
 
     public uint CallId { get; private set; }
 
-    public int MessageId { get; private set; }
+    public int MethodId { get; private set; }
 
     /// <summary>A request (answer expected), not a one-way message.</summary>
     public bool ExpectsReply { get; private set; }
@@ -47,12 +47,12 @@ internal sealed class IncomingCall : CallContext
 
     private FrameOutput Output => Lane?.Output ?? _connection!.Output;
 
-    public void Start(TetherConnection connection, uint callId, int messageId, bool expectsReply, bool stream, CallLane? lane = null)
+    public void Start(TetherConnection connection, uint callId, int methodId, bool expectsReply, bool stream, CallLane? lane = null)
     {
         _connection = connection;
         Lane = lane;
         CallId = callId;
-        MessageId = messageId;
+        MethodId = methodId;
         ExpectsReply = expectsReply;
         IsStream = stream;
         IsAnswered = false;

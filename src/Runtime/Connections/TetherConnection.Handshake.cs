@@ -42,7 +42,7 @@ internal sealed partial class TetherConnection
             return default;
         }
 
-        if (header.MessageId < ProtocolConstants.PlainVersion || payload.Length > ProtocolConstants.MaxHelloBytes)
+        if (header.MessageId < 1 || payload.Length > ProtocolConstants.MaxHelloBytes)
         {
             ProtocolError(TetherErrorCode.UnsupportedVersion, $"The hello is malformed (version {header.MessageId}, {payload.Length:N0} bytes).");
             return default;
@@ -116,14 +116,6 @@ internal sealed partial class TetherConnection
 
     private void WriteServerHello(SessionContract contract, byte[]? token, bool resumed)
     {
-        if (contract.Version < ProtocolConstants.SessionVersion)
-        {
-            Span<byte> plain = stackalloc byte[HelloPayload.Size];
-            new HelloPayload(_settings.MaxFrameSize).Write(plain);
-            Output.WriteControl(FrameType.Hello, 0, contract.Version, plain);
-            return;
-        }
-
         var hello = new ServerHello(_settings.MaxFrameSize, contract, token, LastReceivedSequence, resumed, _settings.Registry!.ResumeWindow);
         Output.WriteControl(FrameType.Hello, 0, contract.Version, hello.Encode());
     }

@@ -49,16 +49,16 @@ internal sealed partial class TetherConnection
             return default;
         }
 
-        if (!_settings.Handlers.TryGetRoute(header.MessageId, out HandlerRoute route))
+        if (_settings.Handlers.TryGetRoute(header, out HandlerRoute route) is not TetherErrorCode.None and var unroutable)
         {
-            RefuseCall(header, expectsReply, TetherErrorCode.UnknownMessage, $"No handler takes message id {header.MessageId}.", lane);
+            RefuseCall(header, expectsReply, unroutable, HandlerRegistry.Describe(unroutable, header), lane);
             return default;
         }
 
-        if (expectsReply && stream != (route.Kind == MethodKind.ServerStreaming))
+        if (route.Kind != (!expectsReply ? MethodKind.OneWay : stream ? MethodKind.ServerStreaming : MethodKind.Unary))
         {
             RefuseCall(header, expectsReply, TetherErrorCode.UnexpectedReply,
-                stream ? $"Message id {header.MessageId} starts a {route.Kind} method, not a stream." : $"Message id {header.MessageId} starts a stream; call it as one.", lane);
+                $"Method {route.MethodId} is a {route.Kind} method; it was called as {(!expectsReply ? "a one-way message" : stream ? "a stream" : "a unary call")}.", lane);
             return default;
         }
 
@@ -141,7 +141,7 @@ internal sealed partial class TetherConnection
             await wait.WaitAsync(_sessionStop.Token).ConfigureAwait(false);
         }
 
-        if (_settings.Handlers.TryGetRoute(header.MessageId, out HandlerRoute route))
+        if (_settings.Handlers.TryGetRoute(header, out HandlerRoute route) == TetherErrorCode.None)
         {
             Dispatch(header, new ReadOnlySequence<byte>(payload), expectsReply: false, stream: false, route);
         }
@@ -169,13 +169,13 @@ internal sealed partial class TetherConnection
 
         Interlocked.Increment(ref _inFlight);
         Counters.CallStarted();
-        call.Start(this, header.CallId, header.MessageId, expectsReply, stream, lane);
+        call.Start(this, header.CallId, route.MethodId, expectsReply, stream, lane);
         ValueTask completion;
         try
         {
-            if (!_bindings[route.BindingIndex].TryDispatch(header.MessageId, payload, call, out completion))
+            if (!_bindings[route.BindingIndex].TryDispatch(route.MethodId, payload, call, out completion))
             {
-                throw new TetherException(TetherErrorCode.UnknownMessage, $"No handler takes message id {header.MessageId}.");
+                throw new TetherException(TetherErrorCode.UnknownMethod, $"No handler has a method with id {route.MethodId}.");
             }
         }
         catch (Exception e)
@@ -320,7 +320,7 @@ internal sealed partial class TetherConnection
 
         if (error is not TetherException)
         {
-            ConnectionLog.HandlerFailed(Logger, Id, call.MessageId, error);
+            ConnectionLog.HandlerFailed(Logger, Id, call.MethodId, error);
         }
 
         if (call.ExpectsReply)

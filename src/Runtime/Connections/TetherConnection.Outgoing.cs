@@ -7,29 +7,32 @@ internal sealed partial class TetherConnection
 {
     private TaskCompletionSource<TimeSpan>? _ping;
 
-    /// <summary>Sends a request and returns its pending reply. Allocates nothing when the caller's token cannot be cancelled.</summary>
-    public ValueTask<TResponse> RequestAsync<TRequest, TResponse>(in TRequest request, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends a request to method <paramref name="methodId"/> (0: by message type, the receiver routes it) and returns its
+    /// pending reply. Allocates nothing when the caller's token cannot be cancelled.
+    /// </summary>
+    public ValueTask<TResponse> RequestAsync<TRequest, TResponse>(int methodId, in TRequest request, TimeSpan timeout, CancellationToken cancellationToken)
         where TRequest : IMessage<TRequest>
         where TResponse : IMessage<TResponse>
     {
         ThrowIfCannotCall(cancellationToken);
         UnaryCall<TResponse> call = UnaryCall<TResponse>.Rent();
         ValueTask<TResponse> task = call.Task;
-        return Start(call, in request, timeout, cancellationToken) is { } error ? ValueTask.FromException<TResponse>(error) : task;
+        return Start(call, methodId, in request, timeout, cancellationToken) is { } error ? ValueTask.FromException<TResponse>(error) : task;
     }
 
     /// <summary>Sends a request whose reply carries nothing the caller needs (methods returning no result).</summary>
-    public ValueTask RequestEmptyAsync<TRequest>(in TRequest request, TimeSpan timeout, CancellationToken cancellationToken)
+    public ValueTask RequestEmptyAsync<TRequest>(int methodId, in TRequest request, TimeSpan timeout, CancellationToken cancellationToken)
         where TRequest : IMessage<TRequest>
     {
         ThrowIfCannotCall(cancellationToken);
         EmptyCall call = EmptyCall.Rent();
         ValueTask task = call.Task;
-        return Start(call, in request, timeout, cancellationToken) is { } error ? ValueTask.FromException(error) : task;
+        return Start(call, methodId, in request, timeout, cancellationToken) is { } error ? ValueTask.FromException(error) : task;
     }
 
     /// <summary>Registers the call, then sends its request; returns why it could not start (the call is then recycled).</summary>
-    private Exception? Start<TRequest, TCall, TResult>(PooledCall<TCall, TResult> call, in TRequest request, TimeSpan timeout, CancellationToken cancellationToken)
+    private Exception? Start<TRequest, TCall, TResult>(PooledCall<TCall, TResult> call, int methodId, in TRequest request, TimeSpan timeout, CancellationToken cancellationToken)
         where TRequest : IMessage<TRequest>
         where TCall : PooledCall<TCall, TResult>, new()
     {
@@ -43,7 +46,7 @@ internal sealed partial class TetherConnection
         call.RegisterCancellation(cancellationToken);
         try
         {
-            (TryOpenLane(call.CallId) ?? Output).WriteMessage(FrameType.Request, FrameFlags.None, call.CallId, in request);
+            (TryOpenLane(call.CallId) ?? Output).WriteMessage(FrameType.Request, FrameFlags.None, call.CallId, methodId, in request);
             return null;
         }
         catch (Exception e)
@@ -61,7 +64,7 @@ internal sealed partial class TetherConnection
     }
 
     /// <summary>Starts a server stream; items arrive in the returned call's channel.</summary>
-    public StreamCall<TItem> StartStream<TRequest, TItem>(in TRequest request, CancellationToken cancellationToken)
+    public StreamCall<TItem> StartStream<TRequest, TItem>(int methodId, in TRequest request, CancellationToken cancellationToken)
         where TRequest : IMessage<TRequest>
         where TItem : IMessage<TItem>
     {
@@ -74,7 +77,7 @@ internal sealed partial class TetherConnection
 
         try
         {
-            (TryOpenLane(call.CallId) ?? Output).WriteMessage(FrameType.Request, FrameFlags.Stream, call.CallId, in request);
+            (TryOpenLane(call.CallId) ?? Output).WriteMessage(FrameType.Request, FrameFlags.Stream, call.CallId, methodId, in request);
         }
         catch
         {
@@ -86,14 +89,14 @@ internal sealed partial class TetherConnection
     }
 
     /// <summary>Sends a one-way message, waiting while the send queue is full.</summary>
-    public ValueTask SendAsync<T>(in T message, CancellationToken cancellationToken)
+    public ValueTask SendAsync<T>(int methodId, in T message, CancellationToken cancellationToken)
         where T : IMessage<T>
     {
         ThrowIfCannotCall(cancellationToken);
-        return Output.TryWriteMessageWithRoom(in message) ? default : SendAfterSpaceAsync(message, cancellationToken);
+        return Output.TryWriteMessageWithRoom(methodId, in message) ? default : SendAfterSpaceAsync(methodId, message, cancellationToken);
     }
 
-    private async ValueTask SendAfterSpaceAsync<T>(T message, CancellationToken cancellationToken)
+    private async ValueTask SendAfterSpaceAsync<T>(int methodId, T message, CancellationToken cancellationToken)
         where T : IMessage<T>
     {
         // Loop: a wake-up (a flush completing, an acknowledgement, a lost link) does not promise room for this message.
@@ -101,11 +104,11 @@ internal sealed partial class TetherConnection
         {
             await Output.WaitForSpaceAsync(includeReplay: true, cancellationToken).ConfigureAwait(false);
         }
-        while (!Output.TryWriteMessageWithRoom(in message));
+        while (!Output.TryWriteMessageWithRoom(methodId, in message));
     }
 
     /// <summary>Sends a one-way message unless the send queue is full (a push to a peer that is not reading).</summary>
-    public bool TrySend<T>(in T message)
+    public bool TrySend<T>(int methodId, in T message)
         where T : IMessage<T>
     {
         if (Output.IsFull || Output.IsClosed)
@@ -116,7 +119,7 @@ internal sealed partial class TetherConnection
 
         try
         {
-            if (Output.TryWriteMessageWithRoom(in message))
+            if (Output.TryWriteMessageWithRoom(methodId, in message))
             {
                 return true;
             }

@@ -56,6 +56,12 @@ public enum TetherErrorCode
     /// <summary>The reply's message id is not the one the caller expects, or the method's kind does not match the call.</summary>
     UnexpectedReply = 2005,
 
+    /// <summary>No handler has a method with the id a call names.</summary>
+    UnknownMethod = 2006,
+
+    /// <summary>A call made by message type (not by method) matches several methods taking that message; call the method by its id (a generated client).</summary>
+    AmbiguousMessage = 2007,
+
     /// <summary>The peer broke the frame protocol (unknown frame type, flags or reserved bits, a frame out of place).</summary>
     ProtocolViolation = 3001,
 

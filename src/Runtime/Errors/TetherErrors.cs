@@ -22,6 +22,8 @@ public static class TetherErrors
         new(TetherErrorCode.CallCanceled, "dispatch.call_canceled", "The call was cancelled by its caller.", false, TetherErrorCategory.Dispatch),
         new(TetherErrorCode.CallTimedOut, "dispatch.call_timed_out", "The call's deadline passed before a reply arrived.", true, TetherErrorCategory.Dispatch),
         new(TetherErrorCode.UnexpectedReply, "dispatch.unexpected_reply", "The reply does not match what the caller expects (message id or method kind).", false, TetherErrorCategory.Dispatch),
+        new(TetherErrorCode.UnknownMethod, "dispatch.unknown_method", "No handler has a method with this id.", false, TetherErrorCategory.Dispatch),
+        new(TetherErrorCode.AmbiguousMessage, "dispatch.ambiguous_message", "Several methods take this message; call the method by its id.", false, TetherErrorCategory.Dispatch),
         new(TetherErrorCode.ProtocolViolation, "protocol.violation", "The peer broke the frame protocol.", false, TetherErrorCategory.Protocol),
         new(TetherErrorCode.FrameTooLarge, "protocol.frame_too_large", "A frame is larger than the receiver's maximum frame size.", false, TetherErrorCategory.Protocol),
         new(TetherErrorCode.UnsupportedVersion, "protocol.unsupported_version", "The peer speaks no supported protocol version, or its hello is malformed.", false, TetherErrorCategory.Protocol),

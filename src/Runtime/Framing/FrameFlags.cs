@@ -15,6 +15,13 @@ public enum FrameFlags : byte
     Stream = 0x02,
 
     /// <summary>
+    /// On <see cref="FrameType.Request"/> and <see cref="FrameType.Message"/>: the id field is the payload's message id, not
+    /// a method id, and the receiver routes the call to its only method of that kind taking that message (sent by the
+    /// untyped APIs, <c>RequestAsync</c>, <c>SendAsync</c> and broadcasts; generated clients call by method id).
+    /// </summary>
+    ByMessageType = 0x04,
+
+    /// <summary>
     /// On any sequenced frame of a resumable session (version 2): the sender's replay buffer has grown by an eighth of
     /// its bounds since it last asked, and the receiver should acknowledge at the end of its current receive batch.
     /// </summary>

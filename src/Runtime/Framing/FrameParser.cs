@@ -92,7 +92,8 @@ public static class FrameParser
     public static bool IsKnown(FrameType type, FrameFlags flags) => type switch
     {
         FrameType.Response => (flags & ~FrameFlags.Empty) == 0,
-        FrameType.Request => (flags & ~FrameFlags.Stream) == 0,
+        FrameType.Request => (flags & ~(FrameFlags.Stream | FrameFlags.ByMessageType)) == 0,
+        FrameType.Message => (flags & ~FrameFlags.ByMessageType) == 0,
         >= FrameType.Hello and <= FrameType.Moved => flags == FrameFlags.None,
         _ => false,
     };

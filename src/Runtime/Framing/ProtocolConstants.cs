@@ -3,14 +3,12 @@ namespace Tether.Framing;
 /// <summary>Numbers fixed by the wire format (<c>docs/wire-format.md</c> §6).</summary>
 public static class ProtocolConstants
 {
-    /// <summary>The highest protocol version this build speaks (what its hello header carries).</summary>
-    public const int Version = SessionVersion;
-
-    /// <summary>Version 1: plain links. The hello carries magic and frame size only; no sequencing, no resume.</summary>
-    public const int PlainVersion = 1;
-
-    /// <summary>Version 2: sessions. The hello carries the negotiation block; resumable sessions sequence and acknowledge frames.</summary>
-    public const int SessionVersion = 2;
+    /// <summary>
+    /// The protocol version this build speaks, the only one (what its hello header carries). Version 3 dispatches calls by
+    /// method id (versions 1 and 2, by message id, are refused with <see cref="TetherErrorCode.UnsupportedVersion"/>);
+    /// the hello carries the negotiation block and resumable sessions sequence and acknowledge frames.
+    /// </summary>
+    public const int Version = 3;
 
     /// <summary>Largest hello payload accepted (the negotiation block is small; a bigger one is hostile).</summary>
     public const int MaxHelloBytes = 16 * 1024;

@@ -57,7 +57,7 @@ public sealed partial class TetherServer
         byte[] frame = ArrayPool<byte>.Shared.Rent(FrameHeader.Size + length);
         try
         {
-            new FrameHeader(length, FrameType.Message, FrameFlags.None, 0, T.MessageId).Write(frame);
+            new FrameHeader(length, FrameType.Message, FrameFlags.ByMessageType, 0, T.MessageId).Write(frame);
             TetherCodec.Encode(frame.AsSpan(FrameHeader.Size, length), in message);
             ReadOnlySpan<byte> framed = frame.AsSpan(0, FrameHeader.Size + length);
             int delivered = 0, dropped = 0;

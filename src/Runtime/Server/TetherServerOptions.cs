@@ -74,9 +74,9 @@ public sealed class TetherServerOptions : TetherConnectionOptions
         OptionChecks.Positive(HandshakeTimeout, nameof(HandshakeTimeout))
             .Concat(OptionChecks.NotNegative(DrainTimeout, nameof(DrainTimeout)))
             .Concat(OptionChecks.Positive(ResumeWindow, nameof(ResumeWindow)))
-            .Concat(Negotiation.Versions.Any(v => v is Framing.ProtocolConstants.PlainVersion or Framing.ProtocolConstants.SessionVersion)
+            .Concat(Negotiation.Versions.Count > 0 && Negotiation.Versions.All(static v => v == Framing.ProtocolConstants.Version)
                 ? []
-                : [new ValidationResult("Negotiation.Versions must include 1 or 2.", ["Negotiation.Versions"])]);
+                : [new ValidationResult($"Negotiation.Versions may list only {Framing.ProtocolConstants.Version}, the protocol version this build speaks.", ["Negotiation.Versions"])]);
 
     internal Connections.ConnectionSettings CreateSettings(Microsoft.Extensions.Logging.ILogger logger, Connections.HandlerRegistry handlers, Sessions.ISessionRegistry registry) =>
         CreateSettings(isServer: true, MaxInFlightCallsPerSession, maxPendingCalls: 10_000, HandshakeTimeout, IncludeExceptionDetails,

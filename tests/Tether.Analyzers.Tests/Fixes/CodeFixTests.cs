@@ -43,6 +43,18 @@ public sealed class CodeFixTests
             """);
 
     [Fact]
+    public Task Make_partial_fixes_a_service_interface() =>
+        Verify.FixAsync<HandlerAnalyzer, AddPartialCodeFix>(
+            """
+            [Message(1)] public partial record Order(int Id);
+            [Service] public interface {|TETH2009:IOrders|} { void Place(Order order); }
+            """,
+            """
+            [Message(1)] public partial record Order(int Id);
+            [Service] public partial interface IOrders { void Place(Order order); }
+            """);
+
+    [Fact]
     public Task Next_free_id_for_out_of_range_ids_fix_all_numbers_them_in_turn() =>
         Verify.FixAsync<MessageAnalyzer, AssignMessageIdCodeFix>(
             """

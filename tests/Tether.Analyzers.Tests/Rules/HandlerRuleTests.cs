@@ -3,7 +3,7 @@ using Tether.Analyzers.Handlers;
 
 namespace Tether.Analyzers.Tests.Rules;
 
-/// <summary>TETH2001–2005 and TETH3003 (reported by the handler analyzer), one test per rule, and valid handlers.</summary>
+/// <summary>TETH2001, 2002, 2004–2006, 2008 and TETH3003 (reported by the handler analyzer), one test per rule, and valid handlers.</summary>
 public sealed class HandlerRuleTests
 {
     private const string Messages = """
@@ -37,16 +37,81 @@ public sealed class HandlerRuleTests
             Verify.Diagnostic(Descriptors.HandlerMethodNotDispatchable).WithLocation(0).WithArguments("Place", reason));
 
     [Fact]
-    public Task TETH2003_two_methods_handle_the_same_message() =>
+    public Task Two_methods_may_take_the_same_message() =>
+        Verify.NoDiagnosticsAsync<HandlerAnalyzer>(Messages + """
+            [Handler] public partial class Orders
+            {
+                public void Place(Order order) { }
+                public ValueTask<Receipt> Check(Order order) => default;
+                public async IAsyncEnumerable<Receipt> Watch(Order order) { await Task.Yield(); yield break; }
+            }
+            """);
+
+    [Fact]
+    public Task TETH2006_two_methods_with_the_same_id() =>
         Verify.AnalyzerAsync<HandlerAnalyzer>(
             Messages + """
             [Handler] public partial class Orders
             {
-                public void Place(Order order) { }
-                public void {|#0:Again|}(Order order) { }
+                [Method(Id = 5)] public void Place(Order order) { }
+                [Method(Id = 5)] public void {|#0:Again|}(Order order) { }
             }
             """,
-            Verify.Diagnostic(Descriptors.DuplicateHandlerMessage).WithLocation(0).WithArguments("Place", "Again", "Order"));
+            Verify.Diagnostic(Descriptors.DuplicateMethodId).WithLocation(0).WithArguments("Place", "Again", "5"));
+
+    [Theory]
+    [InlineData("[OneWay] public ValueTask<Receipt> {|#0:Place|}(Order order) => default;", "it is marked [OneWay] but returns 'System.Threading.Tasks.ValueTask<Receipt>'; a one-way method returns void, ValueTask or Task")]
+    [InlineData("[Method(Id = -3)] public void {|#0:Place|}(Order order) { }", "[Method(Id = -3)] is not a positive number")]
+    [InlineData("[Method(Id = 0)] public void {|#0:Place|}(Order order) { }", "[Method(Id = 0)] is not a positive number")]
+    public Task TETH2002_bad_method_attributes(string method, string reason) =>
+        Verify.AnalyzerAsync<HandlerAnalyzer>(
+            Messages + $$"""
+            [Handler] public partial class Orders { {{method}} }
+            """,
+            Verify.Diagnostic(Descriptors.HandlerMethodNotDispatchable).WithLocation(0).WithArguments("Place", reason));
+
+    [Fact]
+    public Task TETH2008_handler_sets_its_own_method_id() =>
+        Verify.AnalyzerAsync<HandlerAnalyzer>(
+            Messages + """
+            [Service] public partial interface IOrders { ValueTask<Receipt> Place(Order order); }
+            [Handler] public partial class Orders : IOrders { [Method(Id = 9)] public ValueTask<Receipt> {|#0:Place|}(Order order) => default; }
+            """,
+            Verify.Diagnostic(Descriptors.HandlerDiffersFromService).WithLocation(0)
+                .WithArguments("Orders", "IOrders", "'Place' sets [Method(Id = 9)], which its interface does not; set method ids on the interface"));
+
+    [Fact]
+    public Task TETH2008_handler_marks_one_way_what_its_interface_does_not() =>
+        Verify.AnalyzerAsync<HandlerAnalyzer>(
+            Messages + """
+            [Service] public partial interface IOrders { ValueTask Place(Order order); }
+            [Handler] public partial class Orders : IOrders { [OneWay] public ValueTask {|#0:Place|}(Order order) => default; }
+            """,
+            Verify.Diagnostic(Descriptors.HandlerDiffersFromService).WithLocation(0)
+                .WithArguments("Orders", "IOrders", "'Place' is marked [OneWay] but its interface method is not, so callers wait for a reply; mark the interface method"));
+
+    [Fact]
+    public Task TETH2008_handler_of_two_services() =>
+        Verify.AnalyzerAsync<HandlerAnalyzer>(
+            Messages + """
+            [Service] public partial interface IOrders { void Place(Order order); }
+            [Service] public partial interface IQueries { void Ask(Query query); }
+            [Handler] public partial class {|#0:Desk|} : IOrders, IQueries { public void Place(Order order) { } public void Ask(Query query) { } }
+            """,
+            Verify.Diagnostic(Descriptors.HandlerDiffersFromService).WithLocation(0)
+                .WithArguments("Desk", "IOrders', 'IQueries", "it implements more than one [Service] interface; a handler serves one service (split it, one handler per service)"));
+
+    [Fact]
+    public Task A_handler_of_a_service_with_helpers_and_an_explicit_implementation_is_valid() =>
+        Verify.NoDiagnosticsAsync<HandlerAnalyzer>(Messages + """
+            [Service] public partial interface IOrders { ValueTask<Receipt> Place(Order order, CancellationToken token); [OneWay] ValueTask Note(Query query); }
+            [Handler] public partial class Orders : IOrders
+            {
+                ValueTask<Receipt> IOrders.Place(Order order, CancellationToken token) => default;
+                [OneWay] public ValueTask Note(Query query) => default;
+                public ValueTask<Receipt> Helper(Order order) => default;
+            }
+            """);
 
     [Fact]
     public Task TETH2004_first_parameter_is_not_a_message() =>

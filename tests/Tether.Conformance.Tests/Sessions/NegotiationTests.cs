@@ -30,7 +30,7 @@ public sealed class NegotiationTests
         TetherSession session = await started.Task.Within();
 
         SessionContract contract = client.Contract!;
-        Assert.Equal(ProtocolConstants.SessionVersion, contract.Version);
+        Assert.Equal(ProtocolConstants.Version, contract.Version);
         Assert.Equal("inmemory", contract.Transport);
         Assert.True(contract.Resumable);
         Assert.Equal([new Capability("Sequences", 1)], contract.Services); // the optional absent one is left out

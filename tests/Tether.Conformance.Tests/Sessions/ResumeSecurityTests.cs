@@ -88,7 +88,7 @@ public sealed class ResumeSecurityTests : IAsyncDisposable
     {
         TetherServer server = await ServerAsync();
         await using RawPeer halfOpen = await RawPeer.ConnectAsync(_transport, server.LocalEndPoint!);
-        var offer = new NegotiationOffer([1, 2], ["inmemory"], [], [], WantsResume: true);
+        var offer = new NegotiationOffer([ProtocolConstants.Version], ["inmemory"], [], [], WantsResume: true);
         await halfOpen.SendFrameAsync(FrameType.Hello, 0, ProtocolConstants.Version, new ClientHello(1 << 20, offer, null).Encode());
         ServerHello first = await ReadHelloAsync(halfOpen);
         Guid id = first.Contract.SessionId;
@@ -122,7 +122,7 @@ public sealed class ResumeSecurityTests : IAsyncDisposable
         var listener = new DisposeHoldingListenerFactory(_transport);
         TetherServer server = await ServerAsync(listener);
         await using RawPeer lost = await RawPeer.ConnectAsync(_transport, server.LocalEndPoint!);
-        var offer = new NegotiationOffer([1, 2], ["inmemory"], [], [], WantsResume: true);
+        var offer = new NegotiationOffer([ProtocolConstants.Version], ["inmemory"], [], [], WantsResume: true);
         await lost.SendFrameAsync(FrameType.Hello, 0, ProtocolConstants.Version, new ClientHello(1 << 20, offer, null).Encode());
         ServerHello first = await ReadHelloAsync(lost);
         lost.Abort();
@@ -221,7 +221,7 @@ public sealed class ResumeSecurityTests : IAsyncDisposable
     private async Task<(Guid Id, byte[] Token)> OpenAndDropAsync(TetherServer server)
     {
         await using RawPeer peer = await RawPeer.ConnectAsync(_transport, server.LocalEndPoint!);
-        var offer = new NegotiationOffer([1, 2], ["inmemory"], [], [], WantsResume: true);
+        var offer = new NegotiationOffer([ProtocolConstants.Version], ["inmemory"], [], [], WantsResume: true);
         await peer.SendFrameAsync(FrameType.Hello, 0, ProtocolConstants.Version, new ClientHello(1 << 20, offer, null).Encode());
         ServerHello hello = await ReadHelloAsync(peer);
         Assert.True(hello.Contract.Resumable);
@@ -233,7 +233,7 @@ public sealed class ResumeSecurityTests : IAsyncDisposable
     /// <summary>Sends a resume hello; <paramref name="attempt"/> must exceed the session's last granted one (as a client's counter does).</summary>
     private async Task<ServerHello> ResumeAsync(RawPeer peer, Guid id, byte[] token, ulong attempt)
     {
-        var offer = new NegotiationOffer([1, 2], ["inmemory"], [], [], WantsResume: true);
+        var offer = new NegotiationOffer([ProtocolConstants.Version], ["inmemory"], [], [], WantsResume: true);
         await peer.SendFrameAsync(FrameType.Hello, 0, ProtocolConstants.Version, new ClientHello(1 << 20, offer, new ResumeRequest(id, token, 0, attempt)).Encode());
         return await ReadHelloAsync(peer);
     }
@@ -242,7 +242,7 @@ public sealed class ResumeSecurityTests : IAsyncDisposable
     private async Task<TetherErrorCode> RefusalAsync(TetherServer server, Guid id, byte[] token, ulong attempt = 1_000)
     {
         await using RawPeer peer = await RawPeer.ConnectAsync(_transport, server.LocalEndPoint!);
-        var offer = new NegotiationOffer([1, 2], ["inmemory"], [], [], WantsResume: true);
+        var offer = new NegotiationOffer([ProtocolConstants.Version], ["inmemory"], [], [], WantsResume: true);
         await peer.SendFrameAsync(FrameType.Hello, 0, ProtocolConstants.Version, new ClientHello(1 << 20, offer, new ResumeRequest(id, token, 0, attempt)).Encode());
         var frame = await peer.ReadFrameAsync().Within();
         Assert.Equal(FrameType.GoAway, frame?.Header.Type);

@@ -22,7 +22,7 @@ public abstract partial class ConformanceSuite
     public async Task Generated_proxy_calls_every_method_kind()
     {
         await using Harness harness = await StartAsync();
-        var proxy = new ConformanceHandler.Proxy(await harness.ConnectAsync());
+        var proxy = new ConformanceHandler.Client(await harness.ConnectAsync());
         harness.Probe.Gate.SetResult();
 
         Assert.Equal(new EchoReply(1, "proxy"), await proxy.Echo(new EchoRequest(1, "proxy")).Within());

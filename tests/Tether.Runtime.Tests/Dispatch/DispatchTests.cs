@@ -8,13 +8,14 @@ namespace Tether.Runtime.Tests.Dispatch;
 /// <summary>Generated dispatch tables call the right method with the decoded message and report results.</summary>
 public sealed class DispatchTests
 {
+    private static readonly int s_ping = Id("Ping");
     private readonly ProbeHandler _handler = new();
     private readonly RecordingCallContext _context = new();
 
     [Fact]
     public async Task Unary_reply_is_encoded_with_its_message_id()
     {
-        ValueTask completion = Dispatch(200, new Ping(7));
+        ValueTask completion = Dispatch(Id("Ping"), new Ping(7));
         await completion;
 
         Assert.Equal(1, _context.Replies);
@@ -26,7 +27,7 @@ public sealed class DispatchTests
     [Fact]
     public async Task One_way_runs_the_method_and_sends_nothing()
     {
-        await Dispatch(202, new Note("hello"));
+        await Dispatch(Id("Note"), new Note("hello"));
         Assert.Equal(["note:hello"], _handler.Calls);
         Assert.Equal(0, _context.Replies);
         Assert.Equal(0, _context.EmptyCompletions);
@@ -36,7 +37,7 @@ public sealed class DispatchTests
     [Fact]
     public async Task Unary_without_result_completes_empty_after_the_method_finishes()
     {
-        await Dispatch(205, new Forget("why"));
+        await Dispatch(Id("Forget"), new Forget("why"));
         Assert.Equal(["forget:why"], _handler.Calls);
         Assert.Equal(1, _context.EmptyCompletions);
     }
@@ -45,7 +46,7 @@ public sealed class DispatchTests
     public async Task Asynchronous_task_reply_is_sent_when_it_completes()
     {
         _handler.SlowReply = new TaskCompletionSource<Pong>(TaskCreationOptions.RunContinuationsAsynchronously);
-        ValueTask completion = Dispatch(204, new Slow(1));
+        ValueTask completion = Dispatch(Id("Slow"), new Slow(1));
         Assert.False(completion.IsCompleted);
         Assert.Equal(0, _context.Replies);
 
@@ -58,7 +59,7 @@ public sealed class DispatchTests
     public async Task Handler_failure_surfaces_through_the_completion()
     {
         _handler.SlowReply = new TaskCompletionSource<Pong>();
-        ValueTask completion = Dispatch(204, new Slow(1));
+        ValueTask completion = Dispatch(Id("Slow"), new Slow(1));
         _handler.SlowReply.SetException(new InvalidOperationException("boom"));
         await Assert.ThrowsAsync<InvalidOperationException>(async () => await completion);
         Assert.Equal(0, _context.Replies);
@@ -67,7 +68,7 @@ public sealed class DispatchTests
     [Fact]
     public async Task Server_stream_items_are_written_in_order_then_completed()
     {
-        await Dispatch(203, new Query(3, new Ping(100)));
+        await Dispatch(Id("Query"), new Query(3, new Ping(100)));
 
         Assert.True(_context.StreamCompleted);
         Assert.Equal(3, _context.StreamItems.Count);
@@ -85,7 +86,7 @@ public sealed class DispatchTests
         // reader would after AdvanceTo. The handler must still see the original message.
         byte[] buffer = TetherCodec.ToArray(new Slow(41));
         _handler.SlowReply = new TaskCompletionSource<Pong>(TaskCreationOptions.RunContinuationsAsynchronously);
-        Assert.True(HandlerDispatch.TryDispatch(_handler, 204, new ReadOnlySequence<byte>(buffer), _context, out ValueTask completion));
+        Assert.True(HandlerDispatch.TryDispatch(_handler, Id("Slow"), new ReadOnlySequence<byte>(buffer), _context, out ValueTask completion));
         Array.Fill(buffer, (byte)0xFF);
 
         _handler.SlowReply.SetResult(new Pong(_handler.LastSlow!.Sequence, 0));
@@ -94,12 +95,13 @@ public sealed class DispatchTests
     }
 
     [Fact]
-    public void Unknown_message_id_is_reported_without_calling_anything()
+    public void Unknown_method_id_is_reported_without_calling_anything()
     {
         var payload = new ReadOnlySequence<byte>(TetherCodec.ToArray(new Ping(1)));
         Assert.False(HandlerDispatch.TryDispatch(_handler, 999, payload, _context, out _));
         Assert.False(HandlerDispatch.CanDispatch<ProbeHandler>(999));
-        Assert.True(HandlerDispatch.CanDispatch<ProbeHandler>(200));
+        Assert.True(HandlerDispatch.CanDispatch<ProbeHandler>(Id("Ping")));
+        Assert.False(HandlerDispatch.CanDispatch<ProbeHandler>(200)); // a message id is not a method id
         Assert.Empty(_handler.Calls);
     }
 
@@ -107,7 +109,7 @@ public sealed class DispatchTests
     public void Bad_payload_raises_a_decode_error_before_the_handler_runs()
     {
         var payload = new ReadOnlySequence<byte>([1, 0x80]);
-        var error = Assert.Throws<TetherDecodeException>(() => HandlerDispatch.TryDispatch(_handler, 202, payload, _context, out _));
+        var error = Assert.Throws<TetherDecodeException>(() => HandlerDispatch.TryDispatch(_handler, Id("Note"), payload, _context, out _));
         Assert.Equal(TetherErrorCode.DecodeTruncated, error.Code);
         Assert.Empty(_handler.Calls);
     }
@@ -122,14 +124,15 @@ public sealed class DispatchTests
         Assert.Equal(
             new[]
             {
-                new MethodDescriptor("Lookup", MethodKind.Unary, 100, 1),
-                new MethodDescriptor("Ping", MethodKind.Unary, 200, 201),
-                new MethodDescriptor("Note", MethodKind.OneWay, 202, 0),
-                new MethodDescriptor("Query", MethodKind.ServerStreaming, 203, 201),
-                new MethodDescriptor("Slow", MethodKind.Unary, 204, 201),
-                new MethodDescriptor("Forget", MethodKind.Unary, 205, 0),
+                new MethodDescriptor(Id("Forget"), "Forget", MethodKind.Unary, 205, 0),
+                new MethodDescriptor(Id("Lookup"), "Lookup", MethodKind.Unary, 100, 1),
+                new MethodDescriptor(Id("Note"), "Note", MethodKind.OneWay, 202, 0),
+                new MethodDescriptor(Id("Ping"), "Ping", MethodKind.Unary, 200, 201),
+                new MethodDescriptor(Id("Query"), "Query", MethodKind.ServerStreaming, 203, 201),
+                new MethodDescriptor(Id("Slow"), "Slow", MethodKind.Unary, 204, 201),
             },
-            service.Methods);
+            service.Methods.OrderBy(m => m.Name));
+        Assert.Equal(service.Methods.Select(m => m.Id).Order(), service.Methods.Select(m => m.Id)); // ordered by method id
         Assert.Equal([1, 100, 200, 201, 202, 203, 204, 205], service.Messages.Select(m => m.Id));
 
         MessageShape query = service.Messages.Single(m => m.Id == 203);
@@ -161,15 +164,18 @@ public sealed class DispatchTests
     private void DispatchSync(ReadOnlySequence<byte> payload)
     {
         _context.Reset();
-        HandlerDispatch.TryDispatch(_handler, 200, payload, _context, out ValueTask completion);
+        HandlerDispatch.TryDispatch(_handler, s_ping, payload, _context, out ValueTask completion);
         completion.GetAwaiter().GetResult();
     }
 
-    private ValueTask Dispatch<T>(int messageId, T message)
+    private ValueTask Dispatch<T>(int methodId, T message)
         where T : IMessage<T>
     {
         var payload = new ReadOnlySequence<byte>(TetherCodec.ToArray(message));
-        Assert.True(HandlerDispatch.TryDispatch(_handler, messageId, payload, _context, out ValueTask completion));
+        Assert.True(HandlerDispatch.TryDispatch(_handler, methodId, payload, _context, out ValueTask completion));
         return completion;
     }
+
+    // The generator derives ids at compile time; MethodIds.Derive at run time must give the same numbers.
+    private static int Id(string method) => MethodIds.Derive("Probe", method);
 }

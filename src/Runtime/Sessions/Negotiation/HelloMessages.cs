@@ -49,9 +49,9 @@ internal sealed record ClientHello(int MaxFrameSize, NegotiationOffer Offer, Res
     public static ClientHello Decode(int headerVersion, ReadOnlySpan<byte> payload)
     {
         int maxFrameSize = HelloCodec.ReadFixedFields(payload);
-        if (headerVersion < ProtocolConstants.SessionVersion || payload.Length == HelloPayload.Size)
+        if (payload.Length == HelloPayload.Size)
         {
-            // A version-1 hello (or a later one without a block we understand) offers exactly its header's version.
+            // A hello without the negotiation block offers exactly its header's version (a version-1 peer's, or a minimal one).
             return new ClientHello(maxFrameSize, new NegotiationOffer([headerVersion], [], [], [], WantsResume: false), null);
         }
 
@@ -119,10 +119,10 @@ internal sealed record ServerHello(int MaxFrameSize, SessionContract Contract, b
     public static ServerHello Decode(int headerVersion, ReadOnlySpan<byte> payload, IReadOnlyList<Capability> clientServices)
     {
         int maxFrameSize = HelloCodec.ReadFixedFields(payload);
-        if (headerVersion < ProtocolConstants.SessionVersion)
+        if (headerVersion != ProtocolConstants.Version)
         {
-            var plain = new SessionContract(Guid.Empty, headerVersion, "", [], clientServices, Resumable: false);
-            return new ServerHello(maxFrameSize, plain, null, 0, false, TimeSpan.Zero);
+            throw new TetherException(TetherErrorCode.UnsupportedVersion,
+                $"The server answered with protocol version {headerVersion}; this client speaks only {ProtocolConstants.Version}.");
         }
 
         try

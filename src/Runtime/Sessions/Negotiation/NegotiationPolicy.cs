@@ -9,12 +9,12 @@ namespace Tether.Sessions;
 public sealed class NegotiationPolicy
 {
     /// <summary>Protocol versions the server speaks. The highest one the client also speaks is selected.</summary>
-    /// <remarks>Defaults to 1 (plain links) and 2 (sessions: sequencing, acks, resume).</remarks>
-    public IList<int> Versions { get; } = [ProtocolConstants.PlainVersion, ProtocolConstants.SessionVersion];
+    /// <remarks>Defaults to <see cref="ProtocolConstants.Version"/> (3), the only version this build speaks; validation refuses any other.</remarks>
+    public IList<int> Versions { get; } = [ProtocolConstants.Version];
 
-    /// <summary>Lowest version accepted: set it to 2 to refuse clients that cannot resume (no downgrade).</summary>
-    /// <remarks>Defaults to 1.</remarks>
-    public int MinimumVersion { get; set; } = ProtocolConstants.PlainVersion;
+    /// <summary>Lowest version accepted, for a build that speaks several.</summary>
+    /// <remarks>Defaults to <see cref="ProtocolConstants.Version"/>.</remarks>
+    public int MinimumVersion { get; set; } = ProtocolConstants.Version;
 
     /// <summary>Transports in the server's order of preference; those not listed come after, in the client's order.</summary>
     public IList<string> TransportPriority { get; } = [];
@@ -22,7 +22,7 @@ public sealed class NegotiationPolicy
     /// <summary>Services every client must handle (its push handlers), or be refused with <see cref="TetherErrorCode.MissingCapability"/>.</summary>
     public IList<CapabilityRequest> RequiredClientServices { get; } = [];
 
-    /// <summary>Whether sessions may be resumable (when the client asks and both speak version 2).</summary>
+    /// <summary>Whether sessions may be resumable (when the client asks).</summary>
     /// <remarks>Defaults to true.</remarks>
     public bool AllowResume { get; set; } = true;
 

@@ -23,13 +23,13 @@ internal static class Negotiator
             : currentTransport; // a client that advertises no transports (any version-1 client) stays where it is
         List<Capability> granted = GrantServices(offer, serverServices);
         CheckClientServices(offer, policy);
-        bool resumable = version >= ProtocolConstants.SessionVersion && offer.WantsResume && policy.AllowResume;
+        bool resumable = offer.WantsResume && policy.AllowResume;
         var contract = new SessionContract(sessionId, version, transport, granted, offer.ClientServices, resumable);
         if (policy.OnNegotiate is { } hook)
         {
             contract = hook(offer, contract) ?? throw new TetherException(TetherErrorCode.RefusedByPolicy, "The negotiation policy returned no contract.");
             if (contract.SessionId != sessionId || !offer.Versions.Contains(contract.Version) || !policy.Versions.Contains(contract.Version)
-                || (contract.Resumable && contract.Version < ProtocolConstants.SessionVersion))
+                || (contract.Resumable && !offer.WantsResume))
             {
                 throw new TetherException(TetherErrorCode.RefusedByPolicy,
                     "The negotiation policy returned a contract neither side can run (its version, session id or resume flag).");
