@@ -88,16 +88,26 @@ internal sealed class HandlerRegistry
             return _methods!.TryGetValue(header.MessageId, out route) ? TetherErrorCode.None : TetherErrorCode.UnknownMethod;
         }
 
-        MethodKind kind = header.Type == FrameType.Message ? MethodKind.OneWay
-            : (header.Flags & FrameFlags.Stream) != 0 ? MethodKind.ServerStreaming
-            : MethodKind.Unary;
-        if (!_messageRoutes!.TryGetValue(MessageKey(header.MessageId, kind), out route))
+        // The kinds that fit the frame, best first: a request without the stream flag may also call a one-way method (an
+        // acknowledged send: the empty reply says the handler ran), and a one-way frame a unary method (its reply is dropped).
+        bool stream = (header.Flags & FrameFlags.Stream) != 0;
+        bool found = header.Type == FrameType.Message
+            ? TryRoute(header.MessageId, MethodKind.OneWay, out route) || TryRoute(header.MessageId, MethodKind.Unary, out route)
+            : stream
+                ? TryRoute(header.MessageId, MethodKind.ServerStreaming, out route)
+                : TryRoute(header.MessageId, MethodKind.Unary, out route) || TryRoute(header.MessageId, MethodKind.OneWay, out route);
+
+        // Otherwise a method of another kind that takes the message, so the caller hears of the mismatch (2005), not of nothing.
+        found = found || TryRoute(header.MessageId, MethodKind.ServerStreaming, out route) || TryRoute(header.MessageId, MethodKind.Unary, out route);
+        if (!found)
         {
             return TetherErrorCode.UnknownMessage;
         }
 
         return route.MethodId == 0 ? TetherErrorCode.AmbiguousMessage : TetherErrorCode.None;
     }
+
+    private bool TryRoute(int messageId, MethodKind kind, out HandlerRoute route) => _messageRoutes!.TryGetValue(MessageKey(messageId, kind), out route);
 
     /// <summary>The text of the error <see cref="TryGetRoute"/> returned, for the caller.</summary>
     public static string Describe(TetherErrorCode code, in FrameHeader header) => code switch

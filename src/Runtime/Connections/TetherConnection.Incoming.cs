@@ -55,10 +55,12 @@ internal sealed partial class TetherConnection
             return default;
         }
 
-        if (route.Kind != (!expectsReply ? MethodKind.OneWay : stream ? MethodKind.ServerStreaming : MethodKind.Unary))
+        // A stream call needs a stream method, and only it does; a request may call a one-way method (it is answered empty
+        // once the handler ran: an acknowledged send) and a one-way message a unary one (its reply is dropped).
+        if (stream != (route.Kind == MethodKind.ServerStreaming))
         {
             RefuseCall(header, expectsReply, TetherErrorCode.UnexpectedReply,
-                $"Method {route.MethodId} is a {route.Kind} method; it was called as {(!expectsReply ? "a one-way message" : stream ? "a stream" : "a unary call")}.", lane);
+                stream ? $"Method {route.MethodId} is a {route.Kind} method, not a stream." : $"Method {route.MethodId} is a stream; call it as one.", lane);
             return default;
         }
 

@@ -44,7 +44,7 @@ public sealed class NegotiationTests
     [Fact]
     public async Task No_common_version_is_refused_as_unsupported_version()
     {
-        await using TetherServer server = await StartAsync(o => o.Negotiation.MinimumVersion = 3);
+        await using TetherServer server = await StartAsync(o => o.Negotiation.MinimumVersion = ProtocolConstants.Version + 1);
         await AssertRefusedAsync(server, TetherErrorCode.UnsupportedVersion, new TetherClientOptions { Transport = _transport });
     }
 
@@ -83,12 +83,12 @@ public sealed class NegotiationTests
     }
 
     [Fact]
-    public async Task The_policy_hook_can_downgrade_to_a_plain_link()
+    public async Task The_policy_hook_can_downgrade_to_a_link_that_does_not_resume()
     {
-        await using TetherServer server = await StartAsync(o => o.Negotiation.OnNegotiate = (_, contract) => contract with { Version = 1, Resumable = false });
+        await using TetherServer server = await StartAsync(o => o.Negotiation.OnNegotiate = (_, contract) => contract with { Resumable = false });
         await using var client = new TetherClient(new TetherClientOptions { Transport = _transport });
         await client.ConnectAsync(server.LocalEndPoint!).Within();
-        Assert.Equal(1, client.Contract!.Version);
+        Assert.Equal(ProtocolConstants.Version, client.Contract!.Version);
         Assert.False(client.Contract.Resumable);
         Assert.Equal(new NumberedReply(4), await client.RequestAsync<NumberedCall, NumberedReply>(new NumberedCall(2)).Within());
     }

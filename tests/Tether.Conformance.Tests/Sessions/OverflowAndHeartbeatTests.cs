@@ -91,7 +91,7 @@ public sealed class OverflowAndHeartbeatTests
         var ping = await peer.ReadFrameAsync().Within();
         Assert.Equal(FrameType.Ping, ping?.Header.Type);
         await peer.SendFrameAsync(FrameType.Pong, 0, 0, ping!.Value.Payload);
-        await peer.SendFrameAsync(FrameType.Request, 9, 41, Serialization.TetherCodec.ToArray(new NumberedCall(1)));
+        await peer.SendFrameAsync(FrameType.Request, 9, 41, Serialization.TetherCodec.ToArray(new NumberedCall(1)), FrameFlags.ByMessageType);
         Assert.Equal(FrameType.Response, (await peer.ReadFrameAsync().Within())?.Header.Type); // handled after the pong
         Assert.NotNull(Assert.Single(server.Sessions).RoundTripTime);
 

@@ -65,13 +65,14 @@ public abstract partial class ConformanceSuite
         await peer.ReadFrameAsync();
 
         // EchoRequest's id is a fixed 8 bytes and its text is length-prefixed: claim a 200-byte string in 3 bytes.
-        await peer.SendFrameAsync(FrameType.Request, 5, 1, [1, 0, 0, 0, 0, 0, 0, 0, 200, 1, 65, 66, 67]);
+        int echo = Dispatch.HandlerDispatch.Describe<ConformanceHandler>().Methods.Single(m => m.Name == "Echo").Id;
+        await peer.SendFrameAsync(FrameType.Request, 5, echo, [1, 0, 0, 0, 0, 0, 0, 0, 200, 1, 65, 66, 67]);
         var error = await peer.ReadFrameAsync();
         Assert.Equal(FrameType.Error, error?.Header.Type);
         Assert.Equal(5u, error?.Header.CallId);
         Assert.True(TetherErrors.Get((TetherErrorCode)error!.Value.Header.MessageId).Category == TetherErrorCategory.Serialization);
 
-        await peer.SendFrameAsync(FrameType.Request, 6, 1, Serialization.TetherCodec.ToArray(new EchoRequest(6, "ok")));
+        await peer.SendFrameAsync(FrameType.Request, 6, echo, Serialization.TetherCodec.ToArray(new EchoRequest(6, "ok")));
         var reply = await peer.ReadFrameAsync();
         Assert.Equal(FrameType.Response, reply?.Header.Type);
         Assert.Equal(new EchoReply(6, "ok"), Serialization.TetherCodec.Decode<EchoReply>(reply!.Value.Payload));

@@ -34,6 +34,7 @@ public sealed class Harness : IAsyncDisposable
         var probe = new Probe();
         var server = new TetherServer(options);
         server.AddHandler(new ConformanceHandler(probe));
+        server.AddHandler(new LedgerHandler(probe));
         await server.StartAsync();
         return new Harness(transport, server, probe);
     }
