@@ -14,7 +14,11 @@ for dll in Tether.Generators.dll Tether.Analyzers.dll Tether.Analyzers.CodeFixes
   grep -qx "analyzers/dotnet/cs/$dll" "$work/contents.txt" || { echo "package lacks analyzers/dotnet/cs/$dll" >&2; exit 1; }
 done
 
-mkdir "$work/consumer"
+# A contracts library that references only the package (a [Service] interface: its client is generated there), and an
+# app that references the contracts and the package and calls the service through the contracts' client.
+mkdir "$work/contracts" "$work/consumer"
+cp tests/PackageConsumer/Contracts.csproj.template "$work/contracts/Contracts.csproj"
+cp tests/PackageConsumer/Contracts.cs.template "$work/contracts/Contracts.cs"
 cp tests/PackageConsumer/PackageConsumer.csproj.template "$work/consumer/PackageConsumer.csproj"
 cp tests/PackageConsumer/Program.cs.template "$work/consumer/Program.cs"
 cat > "$work/consumer/nuget.config" <<CONFIG
@@ -27,8 +31,9 @@ cat > "$work/consumer/nuget.config" <<CONFIG
   </packageSources>
 </configuration>
 CONFIG
+cp "$work/consumer/nuget.config" "$work/contracts/nuget.config"
 # A private package cache, so a stale Tether.Runtime 0.1.0 from an earlier run is never used.
-dotnet run --project "$work/consumer" -c Release -p:RestorePackagesPath="$work/packages" 2>&1 | tail -1
+dotnet run --project "$work/consumer" -c Release -p:RestorePackagesPath="$work/packages" 2>&1 | tail -2
 
 # The analyzers run from the package too: a message that is not partial must fail the build with TETH1001
 # (the generator itself reports nothing; it only skips the type).
