@@ -7,9 +7,14 @@ cd "$(dirname "$0")/.."
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 dotnet pack src/Runtime -c Release -o "$work/feed" -nologo -clp:ErrorsOnly >/dev/null
+# The version comes from git (MinVer, Directory.Build.props): read it back from the package's name.
+package=$(ls "$work/feed"/Tether.Runtime.*.nupkg)
+version=$(basename "$package" .nupkg)
+version=${version#Tether.Runtime.}
+echo "package version: $version"
 # The listing goes to a file first: `unzip | grep -q` dies of SIGPIPE (exit 141) under pipefail
 # whenever grep stops reading before unzip has finished writing.
-unzip -Z1 "$work/feed/Tether.Runtime.0.1.0.nupkg" >"$work/contents.txt"
+unzip -Z1 "$package" >"$work/contents.txt"
 for dll in Tether.Generators.dll Tether.Analyzers.dll Tether.Analyzers.CodeFixes.dll; do
   grep -qx "analyzers/dotnet/cs/$dll" "$work/contents.txt" || { echo "package lacks analyzers/dotnet/cs/$dll" >&2; exit 1; }
 done
@@ -32,13 +37,13 @@ cat > "$work/consumer/nuget.config" <<CONFIG
 </configuration>
 CONFIG
 cp "$work/consumer/nuget.config" "$work/contracts/nuget.config"
-# A private package cache, so a stale Tether.Runtime 0.1.0 from an earlier run is never used.
-dotnet run --project "$work/consumer" -c Release -p:RestorePackagesPath="$work/packages" 2>&1 | tail -2
+# A private package cache, so a stale Tether.Runtime of the same version from an earlier run is never used.
+dotnet run --project "$work/consumer" -c Release -p:RestorePackagesPath="$work/packages" -p:TetherVersion="$version" 2>&1 | tail -2
 
 # The analyzers run from the package too: a message that is not partial must fail the build with TETH1001
 # (the generator itself reports nothing; it only skips the type).
 echo '[Tether.Message(900)] public record NotPartial(int Id);' >"$work/consumer/Broken.cs"
-if dotnet build "$work/consumer" -c Release -p:RestorePackagesPath="$work/packages" >"$work/broken.txt" 2>&1; then
+if dotnet build "$work/consumer" -c Release -p:RestorePackagesPath="$work/packages" -p:TetherVersion="$version" >"$work/broken.txt" 2>&1; then
   echo "a non-partial message built without TETH1001: the package's analyzers did not run" >&2
   exit 1
 fi

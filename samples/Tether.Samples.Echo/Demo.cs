@@ -19,7 +19,7 @@ public static class Demo
         await using TetherClient client = await TetherClient.ConnectAsync(server.LocalEndPoint!, cancellationToken: cancellationToken);
         output.WriteLine($"[client] connected from {client.LocalEndPoint} over {client.TransportName}");
 
-        var echo = new EchoHandler.Client(client);
+        var echo = new IEcho.Client(client);
         foreach (string text in new[] { "hello", "héllo wörld", "ping" })
         {
             EchoReply reply = await echo.Echo(new EchoRequest(text), cancellationToken);

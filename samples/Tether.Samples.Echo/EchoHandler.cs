@@ -4,15 +4,15 @@ using Tether.Server;
 namespace Tether.Samples.Echo;
 
 /// <summary>Echoes requests back, and counts one-way shouts.</summary>
-[Handler(ServiceName = "Echo")]
-public sealed partial class EchoHandler
+[Handler]
+public sealed partial class EchoHandler : IEcho
 {
     private int _shouts;
 
     public int Shouts => Volatile.Read(ref _shouts);
 
-    public EchoReply Echo(EchoRequest request, CallContext context) =>
-        new(request.Text, (context.Peer as TetherSession)?.Id ?? 0);
+    public ValueTask<EchoReply> Echo(EchoRequest request, CallContext context) =>
+        new(new EchoReply(request.Text, (context.Peer as TetherSession)?.Id ?? 0));
 
     public void Shout(Shout shout) => Interlocked.Increment(ref _shouts);
 }

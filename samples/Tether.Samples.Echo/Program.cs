@@ -1,10 +1,9 @@
 using System.Net;
-using Tether.Client;
 using Tether.Samples.Echo;
 using Tether.Server;
 
-// No arguments: the self-contained demo. "--server PORT" runs a server until Ctrl+C;
-// "--client HOST:PORT TEXT..." echoes each TEXT through a running server.
+// No arguments: the self-contained demo. "--server PORT [ADDRESS]" runs a server until Ctrl+C (on every address
+// unless one is given); the client is its own program, Tether.Samples.Echo.Client, which knows only the contracts.
 if (args.Length == 0)
 {
     return await Demo.RunAsync(Console.Out);
@@ -14,8 +13,9 @@ using var stop = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
 switch (args[0])
 {
-    case "--server" when args.Length == 2 && int.TryParse(args[1], out int port):
-        await using (var server = new TetherServer(new TetherServerOptions { EndPoint = new IPEndPoint(IPAddress.Any, port) }))
+    case "--server" when args.Length is 2 or 3 && int.TryParse(args[1], out int port):
+        IPAddress address = args.Length == 3 ? IPAddress.Parse(args[2]) : IPAddress.Any;
+        await using (var server = new TetherServer(new TetherServerOptions { EndPoint = new IPEndPoint(address, port) }))
         {
             server.AddHandler(new EchoHandler());
             await server.StartAsync();
@@ -28,18 +28,7 @@ switch (args[0])
         }
 
         return 0;
-    case "--client" when args.Length >= 2 && IPEndPoint.TryParse(args[1], out IPEndPoint? endPoint):
-        await using (TetherClient client = await TetherClient.ConnectAsync(endPoint, cancellationToken: stop.Token))
-        {
-            var echo = new EchoHandler.Client(client);
-            foreach (string text in args.Skip(2))
-            {
-                Console.WriteLine((await echo.Echo(new EchoRequest(text), stop.Token)).Text);
-            }
-        }
-
-        return 0;
     default:
-        Console.Error.WriteLine("usage: Tether.Samples.Echo [--server PORT | --client HOST:PORT TEXT...]");
+        Console.Error.WriteLine("usage: Tether.Samples.Echo [--server PORT [ADDRESS]]");
         return 2;
 }

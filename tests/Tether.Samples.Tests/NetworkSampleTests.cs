@@ -16,6 +16,29 @@ public sealed class NetworkSampleTests
     }
 
     [Fact]
+    public async Task Echo_client_that_knows_only_the_contracts_calls_a_separate_server_process()
+    {
+        using System.Diagnostics.Process server = SampleRunner.Start("Tether.Samples.Echo", "--server", "0", "127.0.0.1");
+        try
+        {
+            // "listening on 127.0.0.1:PORT; Ctrl+C stops"
+            using var patience = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            string? banner = await server.StandardOutput.ReadLineAsync(patience.Token);
+            Assert.NotNull(banner);
+            string endPoint = banner["listening on ".Length..banner.IndexOf(';', StringComparison.Ordinal)];
+
+            var (exitCode, output) = await SampleRunner.RunAsync("Tether.Samples.Echo.Client", endPoint, "one", "twö");
+
+            Assert.True(exitCode == 0, output);
+            Assert.Matches(@"^one \(session \d+\)\r?\ntwö \(session \d+\)\r?\n$", output);
+        }
+        finally
+        {
+            server.Kill(entireProcessTree: true);
+        }
+    }
+
+    [Fact]
     public async Task Chat_sample_runs_its_demo_and_exits_0()
     {
         var (exitCode, output) = await SampleRunner.RunAsync("Tether.Samples.Chat");

@@ -82,9 +82,13 @@ public sealed class FrameParserTests
     [InlineData(0x00, 0x00, 0)]
     [InlineData(0x0E, 0x00, 0)]
     [InlineData(0xFF, 0x00, 0)]
-    [InlineData(0x04, 0x01, 0)] // message frames have no flags
+    [InlineData(0x04, 0x01, 0)] // message frames: only "by message type"
+    [InlineData(0x04, 0x02, 0)]
     [InlineData(0x03, 0x02, 0)] // response: only "empty"
-    [InlineData(0x02, 0x01, 0)] // request: only "stream"
+    [InlineData(0x03, 0x04, 0)]
+    [InlineData(0x02, 0x01, 0)] // request: only "stream" and "by message type"
+    [InlineData(0x02, 0x08, 0)]
+    [InlineData(0x05, 0x04, 0)] // stream items are never routed
     [InlineData(0x04, 0x00, 1)] // reserved must be zero
     [InlineData(0x04, 0x80, 0)] // acknowledgement requests exist only on sequenced links
     public void Unknown_types_flags_and_reserved_bits_are_invalid(byte type, byte flags, ushort reserved)
@@ -96,6 +100,21 @@ public sealed class FrameParserTests
         SequencePosition consumed = input.Start, examined = input.End;
 
         Assert.Equal(FrameParseStatus.InvalidHeader, FrameParser.TryRead(input, 1024, ref consumed, ref examined, out _, out _));
+    }
+
+    [Theory]
+    [InlineData(0x02, 0x04)] // a request by message type
+    [InlineData(0x02, 0x06)] // a stream request by message type
+    [InlineData(0x04, 0x04)] // a one-way message by message type
+    public void Calls_by_message_type_carry_their_flag(byte type, byte flags)
+    {
+        byte[] header = new byte[FrameHeader.Size];
+        new FrameHeader(0, (FrameType)type, (FrameFlags)flags, type == 0x02 ? 1u : 0u, 9).Write(header);
+        var input = new ReadOnlySequence<byte>(header);
+        SequencePosition consumed = input.Start, examined = input.End;
+
+        Assert.Equal(FrameParseStatus.Complete, FrameParser.TryRead(input, 1024, ref consumed, ref examined, out FrameHeader read, out _));
+        Assert.Equal((FrameFlags)flags, read.Flags);
     }
 
     [Fact]

@@ -1,0 +1,39 @@
+using Tether.Dispatch;
+using Tether.Framing;
+using Tether.Serialization;
+
+namespace Tether.Runtime.Tests.Framing;
+
+[Message(9)]
+public sealed partial record SayRequest(int Id, string Text);
+
+/// <summary>The byte-exact examples of <c>docs/wire-format.md</c> §6.7, built by the code that writes frames.</summary>
+public sealed class WireExampleTests
+{
+    [Fact]
+    public void A_request_by_method_id_is_the_documented_bytes()
+    {
+        int method = MethodIds.Derive("Echo", "Say");
+        Assert.Equal(818_921_076, method);
+
+        Assert.Equal(
+            "05 00 00 00 02 00 00 00 05 00 00 00 74 BE CF 30 02 0E 03 68 69",
+            Frame(new FrameHeader(5, FrameType.Request, FrameFlags.None, 5, method), new SayRequest(7, "hi")));
+    }
+
+    [Fact]
+    public void A_request_by_message_type_is_the_documented_bytes()
+    {
+        Assert.Equal(
+            "05 00 00 00 02 04 00 00 05 00 00 00 09 00 00 00 02 0E 03 68 69",
+            Frame(new FrameHeader(5, FrameType.Request, FrameFlags.ByMessageType, 5, 9), new SayRequest(7, "hi")));
+    }
+
+    private static string Frame(FrameHeader header, SayRequest body)
+    {
+        byte[] frame = new byte[FrameHeader.Size + header.PayloadLength];
+        header.Write(frame);
+        Assert.Equal(header.PayloadLength, TetherCodec.Encode(frame.AsSpan(FrameHeader.Size), body));
+        return Convert.ToHexString(frame).Chunk(2).Select(static pair => new string(pair)).Aggregate(static (a, b) => a + " " + b);
+    }
+}
