@@ -34,7 +34,7 @@ internal sealed class CallLane
         Output = new FrameOutput(Transport, peerMaxFrameSize, sendQueueLimit, stream.GathersFlushes ? PipeScheduler.Inline : null);
     }
 
-    /// <summary>Guards <see cref="Received"/> against <see cref="Detached"/>: once the link is lost no further frame of the stream counts.</summary>
+    /// <summary>Guards <see cref="Inbound"/> against <see cref="Detached"/>: once the link is lost no further frame of the stream counts.</summary>
     public Lock Gate { get; } = new();
 
     /// <summary>The link was lost: frames still buffered on the stream are not handled (the peer sends them again after the resume).</summary>
@@ -80,11 +80,8 @@ internal sealed class CallLane
     /// <summary>Where this side writes the call's frames (redirected to the link's output after a resume).</summary>
     public FrameOutput Output { get; }
 
-    /// <summary>Frames of the call received on the stream (receive loop only).</summary>
-    public ulong Received;
-
-    /// <summary>The peer asked for an acknowledgement in the current batch (receive loop only).</summary>
-    public bool AckRequested;
+    /// <summary>The numbering of the call's frames received on its stream (counted under <see cref="Gate"/> by the stream's loop).</summary>
+    public InboundSequence Inbound { get; } = new();
 
     /// <summary>Whether this side ended its direction.</summary>
     public bool OutputEnded => Volatile.Read(ref _outputEnded) != 0;

@@ -7,14 +7,12 @@ namespace Tether.Connections;
 /// <summary>Heartbeats (SPEC R4.3) and cumulative acknowledgements of sequenced frames (R4.5).</summary>
 internal sealed partial class TetherConnection
 {
-    // Written by the receive loop only; read by the timer.
-    private ulong _received;
-    private ulong _ackedTo;
+    // The link's numbering (its call streams have their own, CallLane.Inbound); counted by the receive loop, read by the timer.
+    private readonly InboundSequence _inbound = new();
     private bool _sequencedIn;
-    private bool _ackRequested;
 
     /// <summary>Last sequenced frame received in order (what this side would tell a resuming peer).</summary>
-    public ulong LastReceivedSequence => Volatile.Read(ref _received);
+    public ulong LastReceivedSequence => _inbound.Received;
 
     /// <summary>
     /// Sends a ping every heartbeat interval and declares the peer dead after the configured number of intervals
@@ -22,18 +20,11 @@ internal sealed partial class TetherConnection
     /// </summary>
     private void TickHeartbeat(Link link, long now)
     {
-        TimeSpan interval = _settings.HeartbeatInterval;
-        if (interval == Timeout.InfiniteTimeSpan)
-        {
-            return;
-        }
-
-        long intervalTicks = ToTimestampTicks(interval);
-        long silent = now - Volatile.Read(ref link.LastHeard);
-        if (silent >= intervalTicks * _settings.HeartbeatMisses)
+        KeepAliveAction action = link.KeepAlive.Tick(now);
+        if (action == KeepAliveAction.PeerDead)
         {
             var dead = new TetherException(TetherErrorCode.PeerUnresponsive,
-                $"Nothing was heard from the peer for {_settings.HeartbeatMisses} heartbeat intervals of {interval.TotalSeconds:0.###} s.");
+                $"Nothing was heard from the peer for {_settings.HeartbeatMisses} heartbeat intervals of {_settings.HeartbeatInterval.TotalSeconds:0.###} s.");
             ConnectionLog.PeerUnresponsive(Logger, Id, _settings.HeartbeatMisses);
             if (!(Contract?.Resumable ?? false))
             {
@@ -44,39 +35,20 @@ internal sealed partial class TetherConnection
             return;
         }
 
-        if (now - link.LastPingSent >= intervalTicks)
+        if (action == KeepAliveAction.SendPing)
         {
-            link.LastPingSent = now;
             Span<byte> stamp = stackalloc byte[8];
             BinaryPrimitives.WriteInt64LittleEndian(stamp, now);
             TryWrite(FrameType.Ping, 0, 0, stamp);
         }
     }
 
-    /// <summary>Counts a sequenced frame of the link, or refuses one out of order. False means the link broke the protocol (already handled).</summary>
-    private bool AcceptSequence(in FrameHeader header) => AcceptSequence(header, ref _received, ref _ackRequested);
-
-    /// <summary>Counts a sequenced frame against <paramref name="received"/> (the link's count, or a call stream's), or refuses one out of order.</summary>
-    private bool AcceptSequence(in FrameHeader header, ref ulong received, ref bool ackRequested)
+    /// <summary>Counts a frame against <paramref name="inbound"/> (the link's numbering, or a call stream's), or refuses one out of order. False means it broke the protocol (already handled).</summary>
+    private bool AcceptSequence(in FrameHeader header, InboundSequence inbound)
     {
-        if (FrameParser.IsSequenced(header.Type, header.CallId))
+        if (inbound.Accept(header) is { } problem)
         {
-            ulong expected = received + 1;
-            if (header.Sequence != (ushort)expected)
-            {
-                ProtocolError(TetherErrorCode.ProtocolViolation,
-                    $"A {header.Type} frame carries sequence {header.Sequence} where {(ushort)expected} was due (a frame was lost or repeated).");
-                return false;
-            }
-
-            Volatile.Write(ref received, expected);
-            ackRequested |= (header.Flags & FrameFlags.AckRequested) != 0;
-            return true;
-        }
-
-        if (header.Sequence != 0 || (header.Flags & FrameFlags.AckRequested) != 0)
-        {
-            ProtocolError(TetherErrorCode.ProtocolViolation, $"A {header.Type} frame is not sequenced but carries a sequence number or an acknowledgement request.");
+            ProtocolError(TetherErrorCode.ProtocolViolation, problem);
             return false;
         }
 
@@ -90,22 +62,21 @@ internal sealed partial class TetherConnection
     /// </summary>
     private void MaybeAck()
     {
-        if (_ackRequested)
+        if (_inbound.TakeAckRequest())
         {
-            _ackRequested = false;
             SendAck();
         }
     }
 
     private void SendAck()
     {
-        ulong received = Volatile.Read(ref _received);
+        ulong received = _inbound.Received;
         Span<byte> payload = stackalloc byte[8];
         BinaryPrimitives.WriteUInt64LittleEndian(payload, received);
         try
         {
             Output.WriteControl(FrameType.Ack, 0, 0, payload);
-            Volatile.Write(ref _ackedTo, received);
+            _inbound.Acknowledged(received);
         }
         catch (TetherException)
         {

@@ -6,16 +6,16 @@ namespace Tether.Connections;
 
 internal sealed partial class TetherConnection
 {
+    // The calls running now (count, waiters for a slot, drain); _callsLock guards the call objects: those a cancel frame
+    // can reach, and the pool of idle ones.
+    private readonly IncomingCallSlots _slots;
     private readonly Lock _callsLock = new();
     private readonly Dictionary<uint, IncomingCall> _active = [];
     private readonly Stack<IncomingCall> _idleCalls = new();
-    private TaskCompletionSource? _inFlightWaiter;
     private IncomingCall? _receiveLoopCall;
-    private int _inFlight;
-    private bool _draining;
 
     /// <summary>Calls being handled now.</summary>
-    public int InFlight => Volatile.Read(ref _inFlight);
+    public int InFlight => _slots.Count;
 
     private readonly TaskCompletionSource _peerGoingAway = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -43,7 +43,7 @@ internal sealed partial class TetherConnection
             return default;
         }
 
-        if (Volatile.Read(ref _draining))
+        if (_slots.IsDraining)
         {
             RefuseCall(header, expectsReply, TetherErrorCode.GoingAway, "The server is shutting down and takes no new calls.", lane);
             return default;
@@ -64,7 +64,7 @@ internal sealed partial class TetherConnection
             return default;
         }
 
-        if (Volatile.Read(ref _inFlight) >= _settings.MaxInFlightCalls)
+        if (_slots.IsFull)
         {
             if (expectsReply)
             {
@@ -118,30 +118,7 @@ internal sealed partial class TetherConnection
 
     private async ValueTask WaitForInFlightBelowLimitThenDispatchAsync(FrameHeader header, byte[] payload)
     {
-        while (Volatile.Read(ref _inFlight) >= _settings.MaxInFlightCalls && !SessionClosing)
-        {
-            Task wait;
-            lock (_callsLock)
-            {
-                if (_inFlight < _settings.MaxInFlightCalls)
-                {
-                    break;
-                }
-
-                _inFlightWaiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                wait = _inFlightWaiter.Task;
-            }
-
-            // Completions decrement without the lock and only then look for a waiter: publish the waiter, then
-            // look at the count again, so one of the two sides always sees the other.
-            Interlocked.MemoryBarrier();
-            if (Volatile.Read(ref _inFlight) < _settings.MaxInFlightCalls)
-            {
-                break;
-            }
-
-            await wait.WaitAsync(_sessionStop.Token).ConfigureAwait(false);
-        }
+        await _slots.WaitForRoomAsync(_sessionStop.Token).ConfigureAwait(false);
 
         if (_settings.Handlers.TryGetRoute(header, out HandlerRoute route) == TetherErrorCode.None)
         {
@@ -169,7 +146,7 @@ internal sealed partial class TetherConnection
             }
         }
 
-        Interlocked.Increment(ref _inFlight);
+        _slots.Enter();
         Counters.CallStarted();
         call.Start(this, header.CallId, route.MethodId, expectsReply, stream, lane);
         ValueTask completion;
@@ -278,30 +255,7 @@ internal sealed partial class TetherConnection
             }
         }
 
-        int inFlight = Interlocked.Decrement(ref _inFlight);
-
-        // Only a one-way message waiting for room, or a drain, needs to hear about it (see the waiter's barrier).
-        if (Volatile.Read(ref _inFlightWaiter) is null && !Volatile.Read(ref _draining))
-        {
-            return;
-        }
-
-        TaskCompletionSource? waiter = null;
-        lock (_callsLock)
-        {
-            if (_inFlightWaiter is not null && inFlight < _settings.MaxInFlightCalls)
-            {
-                waiter = _inFlightWaiter;
-                _inFlightWaiter = null;
-            }
-
-            if (_draining && Volatile.Read(ref _inFlight) == 0)
-            {
-                _drained.TrySetResult();
-            }
-        }
-
-        waiter?.TrySetResult();
+        _slots.Exit();
     }
 
     private void ReportFailure(IncomingCall call, Exception error)
@@ -355,15 +309,4 @@ internal sealed partial class TetherConnection
         }
     }
 
-    private void WakeInFlightWaiters()
-    {
-        TaskCompletionSource? waiter;
-        lock (_callsLock)
-        {
-            waiter = _inFlightWaiter;
-            _inFlightWaiter = null;
-        }
-
-        waiter?.TrySetResult();
-    }
 }

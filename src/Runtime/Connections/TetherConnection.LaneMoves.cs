@@ -127,7 +127,7 @@ internal sealed partial class TetherConnection
         ulong received;
         lock (moved.Gate)
         {
-            received = moved.Received;
+            received = moved.Inbound.Received;
         }
 
         if (first == 0 || first > received + 1)

@@ -171,7 +171,7 @@ internal sealed partial class TetherConnection
                         }
                     }
 
-                    if (lane.AckRequested)
+                    if (lane.Inbound.TakeAckRequest())
                     {
                         AckLane(lane);
                     }
@@ -181,7 +181,7 @@ internal sealed partial class TetherConnection
                     lane.Output.EndBatch();
                 }
 
-                Volatile.Write(ref link.LastHeard, _settings.TimeProvider.GetTimestamp());
+                link.KeepAlive.Heard(_settings.TimeProvider.GetTimestamp());
                 input.AdvanceTo(consumed, examined);
                 if (!wait.IsCompletedSuccessfully)
                 {
@@ -241,9 +241,8 @@ internal sealed partial class TetherConnection
     /// <summary>The peer asked: acknowledge the frames of the call received on its stream (the peer frees them).</summary>
     private static void AckLane(CallLane lane)
     {
-        lane.AckRequested = false;
         Span<byte> count = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt64LittleEndian(count, lane.Received);
+        BinaryPrimitives.WriteUInt64LittleEndian(count, lane.Inbound.Received);
         TryWriteOn(lane.Output, FrameType.Ack, 0, 0, count);
     }
 
@@ -266,7 +265,7 @@ internal sealed partial class TetherConnection
 
             // The call's stream has its own numbering; the link's checks apply unchanged (the parser already refused
             // sequence numbers and acknowledgement requests on a session that is not sequenced).
-            if (_sequencedIn && !AcceptSequence(header, ref lane.Received, ref lane.AckRequested))
+            if (_sequencedIn && !AcceptSequence(header, lane.Inbound))
             {
                 return false;
             }

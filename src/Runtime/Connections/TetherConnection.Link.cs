@@ -42,9 +42,8 @@ internal sealed partial class TetherConnection
 
         public long PartialFrameSince = -1;
 
-        public long LastHeard;
-
-        public long LastPingSent;
+        /// <summary>When to ping and when the peer is dead; told of every frame this link's loops receive.</summary>
+        public required KeepAlive KeepAlive { get; init; }
 
         /// <summary>Why the link ended, when it was a link failure rather than the session ending.</summary>
         public Exception? Failure { get; set; }
@@ -79,7 +78,10 @@ internal sealed partial class TetherConnection
     private Link BeginLink(TransportConnection transport)
     {
         long now = _settings.TimeProvider.GetTimestamp();
-        var link = new Link(transport, now + ToTimestampTicks(_settings.HandshakeTimeout)) { LastHeard = now, LastPingSent = now };
+        var link = new Link(transport, now + ToTimestampTicks(_settings.HandshakeTimeout))
+        {
+            KeepAlive = new KeepAlive(_settings.HeartbeatInterval, _settings.HeartbeatMisses, _settings.TimeProvider.TimestampFrequency, now),
+        };
         _link = link;
         Volatile.Write(ref _latestLink, link);
         return link;
@@ -228,7 +230,7 @@ internal sealed partial class TetherConnection
         }
 
         TickHeartbeat(link, now);
-        if (_sequencedIn && Volatile.Read(ref _received) != _ackedTo)
+        if (_sequencedIn && _inbound.HasUnacknowledged)
         {
             SendAck();
         }

@@ -71,7 +71,7 @@ internal sealed partial class TetherConnection
                 Output.EndBatch();
             }
 
-            Volatile.Write(ref link.LastHeard, _settings.TimeProvider.GetTimestamp());
+            link.KeepAlive.Heard(_settings.TimeProvider.GetTimestamp());
 
             // After a resume hello nothing past it has been looked at: the session that takes the link over reads on from there.
             input.AdvanceTo(consumed, link.HandoverPending ? consumed : examined);
@@ -122,7 +122,7 @@ internal sealed partial class TetherConnection
             return OnHandshakeFrame(link, header, payload);
         }
 
-        if (_sequencedIn && !AcceptSequence(header))
+        if (_sequencedIn && !AcceptSequence(header, _inbound))
         {
             return default;
         }

@@ -38,6 +38,7 @@ internal sealed partial class TetherConnection
     {
         _settings = settings;
         _pending = new PendingCallTable(settings.MaxPendingCalls);
+        _slots = new IncomingCallSlots(settings.MaxInFlightCalls);
         // Until the peer's hello says otherwise, assume it accepts what we accept.
         Output = new FrameOutput(transport, settings.MaxFrameSize, settings.SendQueueLimit);
         Output.ReplayOverflowed += OnReplayOverflowed;
@@ -226,7 +227,7 @@ internal sealed partial class TetherConnection
         }
 
         ConnectionLog.ConnectionClosed(Logger, Id, _closeReason?.Message ?? "normal close");
-        WakeInFlightWaiters();
+        _slots.WakeWaiters();
         _closed.TrySetResult();
         return _closed.Task;
     }
