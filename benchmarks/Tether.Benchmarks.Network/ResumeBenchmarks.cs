@@ -3,9 +3,6 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
-using Tether.Client;
-using Tether.Server;
-using Tether.Sessions;
 using Tether.Transport;
 using Tether.Transport.Tcp;
 
@@ -37,7 +34,7 @@ public class ResumeBenchmarks
         options.Reconnect.Jitter = 0;
         _client = new TetherClient(options);
         _client.Reconnected += attempt => _resumed.TrySetResult(attempt);
-        await _client.ConnectAsync(_server.LocalEndPoint!);
+        await _client.StartAsync(_server.LocalEndPoint!);
     }
 
     [IterationSetup]

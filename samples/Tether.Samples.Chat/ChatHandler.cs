@@ -1,4 +1,3 @@
-using Tether.Server;
 
 namespace Tether.Samples.Chat;
 

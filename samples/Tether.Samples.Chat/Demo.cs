@@ -1,6 +1,4 @@
 using System.Net;
-using Tether.Client;
-using Tether.Server;
 
 namespace Tether.Samples.Chat;
 
@@ -24,7 +22,7 @@ public static class Demo
             var view = new ChatView();
             var client = new TetherClient();
             client.AddHandler(view);
-            await client.ConnectAsync(server.LocalEndPoint!, token);
+            await client.StartAsync(server.LocalEndPoint!, token);
             users[name] = (client, view, new ChatHandler.Client(client));
         }
 

@@ -1,5 +1,5 @@
 using System.Net;
-using Tether.Client;
+using Tether;
 using Tether.Samples.Echo;
 
 // "HOST:PORT TEXT...": echoes each TEXT through a running Echo server (Tether.Samples.Echo --server PORT), then shouts

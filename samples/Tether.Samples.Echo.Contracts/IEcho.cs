@@ -1,4 +1,3 @@
-using Tether.Dispatch;
 
 namespace Tether.Samples.Echo;
 

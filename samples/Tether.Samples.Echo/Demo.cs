@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using Tether.Client;
-using Tether.Server;
 
 namespace Tether.Samples.Echo;
 

@@ -1,5 +1,3 @@
-using Tether.Dispatch;
-using Tether.Server;
 
 namespace Tether.Samples.Echo;
 

@@ -1,6 +1,6 @@
 using System.Net;
+using Tether;
 using Tether.Samples.Echo;
-using Tether.Server;
 
 // No arguments: the self-contained demo. "--server PORT [ADDRESS]" runs a server until Ctrl+C (on every address
 // unless one is given); the client is its own program, Tether.Samples.Echo.Client, which knows only the contracts.

@@ -1,6 +1,4 @@
 using System.Buffers;
-using Tether.Dispatch;
-using Tether.Serialization;
 
 namespace Tether.Samples.Quickstart;
 

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using Tether;
-using Tether.Dispatch;
 
 namespace Tether.Samples.Quickstart;
 

@@ -1,8 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using Tether.Client;
-using Tether.Server;
-using Tether.Sessions;
 
 namespace Tether.Samples.Resume;
 
@@ -42,7 +39,7 @@ public static class Demo
             output.WriteLine($"[client] session restarted: {reason.Message}");
         };
 
-        await client.ConnectAsync(cancellationToken);
+        await client.StartAsync(cancellationToken);
         Guid sessionId = client.Contract!.SessionId;
         output.WriteLine($"[client] session {sessionId} started over {client.TransportName}; streaming {readings:N0} readings");
 

@@ -1,6 +1,4 @@
 using System.Net;
-using Tether.Client;
-using Tether.Server;
 
 namespace Tether.Samples.Rpc;
 
@@ -19,7 +17,7 @@ public static class Demo
         server.AddHandler(calculator);
         await server.StartAsync(token);
         await using var client = new TetherClient(new TetherClientOptions { MaxPendingCalls = 4, DefaultCallTimeout = TimeSpan.FromSeconds(10) });
-        await client.ConnectAsync(server.LocalEndPoint!, token);
+        await client.StartAsync(server.LocalEndPoint!, token);
         var rpc = new CalculatorHandler.Client(client);
         int checks = 0;
 

@@ -3,7 +3,6 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Logging;
 using Tether.Connections;
 using Tether.Internal;
-using Tether.Serialization;
 
 namespace Tether;
 
@@ -40,7 +39,7 @@ public abstract class TetherConnectionOptions : IValidatableObject
     public int MaxDecodeDepth { get; set; } = 64;
 
     /// <summary>Memory for the connections' pipes.</summary>
-    /// <remarks>Defaults to <see cref="Pooling.TieredMemoryPool.Default"/>.</remarks>
+    /// <remarks>Defaults to <see cref="TieredMemoryPool.Default"/>.</remarks>
     public MemoryPool<byte>? MemoryPool { get; set; }
 
     /// <summary>Interval of heartbeat pings; the peer is declared dead after <see cref="HeartbeatMisses"/> intervals without a sign of life (SPEC R4.3).</summary>
@@ -87,7 +86,7 @@ public abstract class TetherConnectionOptions : IValidatableObject
         HeartbeatMisses = HeartbeatMisses,
         ReplayBufferBytes = ReplayBufferBytes,
         ReplayBufferFrames = ReplayBufferFrames,
-        MemoryPool = MemoryPool ?? Pooling.TieredMemoryPool.Default,
+        MemoryPool = MemoryPool ?? TieredMemoryPool.Default,
         Client = client,
         Registry = registry,
         IsServer = isServer,

@@ -8,7 +8,7 @@ namespace Tether;
 
 /// <summary>
 /// The other end of a connection, as this side calls it: requests with typed replies, one-way messages, server
-/// streams and pings. A client is a peer of its server; a server's <see cref="Server.TetherSession"/> is a peer of its client.
+/// streams and pings. A client is a peer of its server; a server's <see cref="TetherSession"/> is a peer of its client.
 /// </summary>
 public abstract class TetherPeer
 {
@@ -20,16 +20,16 @@ public abstract class TetherPeer
 
     private TetherConnection Connection => CurrentConnection ?? throw new InvalidOperationException("The peer is not connected.");
 
-    /// <summary>The state of the session (see <see cref="Sessions.SessionStateMachine"/> for the legal transitions).</summary>
+    /// <summary>The state of the session (see <see cref="SessionStateMachine"/> for the legal transitions).</summary>
     public SessionState State => CurrentConnection?.State ?? SessionState.Connecting;
 
     /// <summary>What negotiation settled: version, transport, services, whether the session resumes. Null before the handshake.</summary>
-    public Sessions.SessionContract? Contract => CurrentConnection?.Contract;
+    public SessionContract? Contract => CurrentConnection?.Contract;
 
     /// <summary>Raised on every change of <see cref="State"/> (Connecting → Negotiating → Active → Resuming → … → Closed), on the thread that made it.</summary>
-    public event Action<Sessions.SessionStateChange>? StateChanged;
+    public event Action<SessionStateChange>? StateChanged;
 
-    private protected void RaiseStateChanged(Sessions.SessionStateChange change)
+    private protected void RaiseStateChanged(SessionStateChange change)
     {
         try
         {

@@ -35,7 +35,6 @@ internal static class TestSetup
         using System.Threading;
         using System.Threading.Tasks;
         using Tether;
-        using Tether.Dispatch;
 
         """;
 }

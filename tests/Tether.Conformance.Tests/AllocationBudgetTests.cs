@@ -1,4 +1,3 @@
-using Tether.Client;
 using Tether.Conformance.Tests.Support;
 using Xunit.Abstractions;
 

@@ -2,10 +2,7 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using Tether.Client;
 using Tether.Conformance.Tests.Support;
-using Tether.Hosting;
-using Tether.Server;
 using Tether.Transport.InMemory;
 using Tether.Transport.Tls;
 

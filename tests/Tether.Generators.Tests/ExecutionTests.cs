@@ -41,7 +41,7 @@ public sealed class ExecutionTests
         var (output, _, _) = GeneratorHarness.Run(Sources.Valid);
         Assembly assembly = GeneratorHarness.EmitAndLoad(output);
         Type handler = assembly.GetType("Shop.ShopHandler")!;
-        Assert.Contains(handler.GetInterfaces(), static i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(Tether.Dispatch.IMessageHandler<>));
+        Assert.Contains(handler.GetInterfaces(), static i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IMessageHandler<>));
     }
 
     [Fact]
@@ -51,18 +51,18 @@ public sealed class ExecutionTests
         Assert.Empty(GeneratorHarness.Errors(output));
         Assembly assembly = GeneratorHarness.EmitAndLoad(output);
         Type service = assembly.GetType("Shop.IDesk")!;
-        var declared = (Tether.Dispatch.ServiceDescriptor)service.GetProperty("Descriptor")!.GetValue(null)!;
+        var declared = (ServiceDescriptor)service.GetProperty("Descriptor")!.GetValue(null)!;
 
         Assert.Equal("Desk", declared.Name);
         Assert.Equal(
-            [("Audit", Tether.Dispatch.MethodKind.OneWay), ("Clear", Tether.Dispatch.MethodKind.Unary), ("Drop", Tether.Dispatch.MethodKind.OneWay),
-             ("Quote", Tether.Dispatch.MethodKind.Unary), ("Watch", Tether.Dispatch.MethodKind.ServerStreaming)],
+            [("Audit", MethodKind.OneWay), ("Clear", MethodKind.Unary), ("Drop", MethodKind.OneWay),
+             ("Quote", MethodKind.Unary), ("Watch", MethodKind.ServerStreaming)],
             declared.Methods.OrderBy(static m => m.Name).Select(static m => (m.Name, m.Kind)));
         Assert.Equal(40, declared.Methods.Single(static m => m.Name == "Clear").Id);
-        Assert.Equal(Tether.Dispatch.MethodIds.Derive("Desk", "Quote"), declared.Methods.Single(static m => m.Name == "Quote").Id);
+        Assert.Equal(MethodIds.Derive("Desk", "Quote"), declared.Methods.Single(static m => m.Name == "Quote").Id);
 
         Type handler = assembly.GetType("Shop.DeskHandler")!;
-        var implemented = (Tether.Dispatch.ServiceDescriptor)typeof(Tether.Dispatch.HandlerDispatch).GetMethod(nameof(Tether.Dispatch.HandlerDispatch.Describe))!
+        var implemented = (ServiceDescriptor)typeof(HandlerDispatch).GetMethod(nameof(HandlerDispatch.Describe))!
             .MakeGenericMethod(handler).Invoke(null, null)!;
         Assert.Equal(declared.Methods, implemented.Methods);
 

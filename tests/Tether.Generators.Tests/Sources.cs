@@ -9,7 +9,6 @@ internal static class Sources
         using System.Threading;
         using System.Threading.Tasks;
         using Tether;
-        using Tether.Dispatch;
 
         namespace Shop;
 
@@ -79,8 +78,8 @@ internal static class Sources
                     Last = new Tick(9, Side.Sell, 1.25m, Guid.Empty),
                     @event = 7,
                 };
-                byte[] bytes = Tether.Serialization.TetherCodec.ToArray(basket);
-                Basket copy = Tether.Serialization.TetherCodec.Decode<Basket>(bytes.AsSpan());
+                byte[] bytes = TetherCodec.ToArray(basket);
+                Basket copy = TetherCodec.Decode<Basket>(bytes.AsSpan());
                 return $"{copy.Orders![0]}|{string.Join(",", copy.Counts!["x"])}|{copy.Last}|{copy.@event}|{bytes.Length}";
             }
         }

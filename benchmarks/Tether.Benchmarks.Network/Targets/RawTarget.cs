@@ -5,7 +5,6 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using Tether.Benchmarks.Network.Servers;
-using Tether.Serialization;
 
 namespace Tether.Benchmarks.Network.Targets;
 

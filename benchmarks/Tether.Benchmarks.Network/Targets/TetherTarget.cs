@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using Tether.Client;
 
 namespace Tether.Benchmarks.Network.Targets;
 

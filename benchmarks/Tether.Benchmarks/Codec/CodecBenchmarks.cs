@@ -2,7 +2,6 @@ using System.Buffers;
 using BenchmarkDotNet.Attributes;
 using MemoryPack;
 using MessagePack;
-using Tether.Serialization;
 
 namespace Tether.Benchmarks.Codec;
 

@@ -5,7 +5,6 @@ using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using MemoryPack;
 using MessagePack;
-using Tether.Serialization;
 
 namespace Tether.Benchmarks.Codec;
 

@@ -33,7 +33,7 @@ public class FrameOutputBenchmarks
         _output = new FrameOutput(new PipeLink(_pipe), peerMaxFrameSize: 1 << 20, sendQueueLimit: long.MaxValue);
         if (Sequenced)
         {
-            _output.EnableSequencing(Tether.Pooling.TieredMemoryPool.Default, 8 << 20, 262_144);
+            _output.EnableSequencing(TieredMemoryPool.Default, 8 << 20, 262_144);
         }
     }
 

@@ -9,9 +9,9 @@ internal sealed class TetherSymbols
     {
         Message = message;
         Handler = handler;
-        CallContext = compilation.GetTypeByMetadataName("Tether.Dispatch.CallContext");
+        CallContext = compilation.GetTypeByMetadataName("Tether.CallContext");
         Peer = compilation.GetTypeByMetadataName("Tether.TetherPeer");
-        Server = compilation.GetTypeByMetadataName("Tether.Server.TetherServer");
+        Server = compilation.GetTypeByMetadataName("Tether.TetherServer");
         Tasks = new TaskTypes(compilation);
         CancellationToken = compilation.GetTypeByMetadataName("System.Threading.CancellationToken");
         Service = compilation.GetTypeByMetadataName("Tether.ServiceAttribute");

@@ -3,7 +3,7 @@ using System.Text;
 namespace Tether.Generators.Shared;
 
 /// <summary>
-/// The derived method id, computed at compile time exactly as <c>Tether.Dispatch.MethodIds.Derive</c> does at run time
+/// The derived method id, computed at compile time exactly as <c>MethodIds.Derive</c> does at run time
 /// (a test holds them equal): FNV-1a 32 over the UTF-8 of <c>"{service}/{method}"</c>, sign bit cleared, 0 → 1.
 /// </summary>
 internal static class MethodIdHash

@@ -1,12 +1,12 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Tether.Client;
 using Tether.Quic;
-using Tether.Server;
+using Tether;
 using Tether.Transport.Tls;
+using Tether.Internal;
 
-namespace Tether.Hosting;
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Runs a hosted server or client over QUIC (<see cref="QuicTransport"/>), with options validated when the host starts.</summary>
 public static class QuicHostingExtensions
@@ -29,7 +29,7 @@ public static class QuicHostingExtensions
         ArgumentNullException.ThrowIfNull(tls);
         AddOptions(builder.Services, ServerOptionsName, tls, quic, server: true);
         builder.Services.AddSingleton<IPostConfigureOptions<TetherServerOptions>>(provider =>
-            new PostConfigureOptions<TetherServerOptions>(Options.DefaultName, options => options.Transport = Create(provider, ServerOptionsName)));
+            new PostConfigureOptions<TetherServerOptions>(Microsoft.Extensions.Options.Options.DefaultName, options => options.Transport = Create(provider, ServerOptionsName)));
         return builder;
     }
 
@@ -40,7 +40,7 @@ public static class QuicHostingExtensions
         ArgumentNullException.ThrowIfNull(tls);
         AddOptions(builder.Services, ClientOptionsName, tls, quic, server: false);
         builder.Services.AddSingleton<IPostConfigureOptions<TetherClientOptions>>(provider =>
-            new PostConfigureOptions<TetherClientOptions>(Options.DefaultName, options => options.Transport = Create(provider, ClientOptionsName)));
+            new PostConfigureOptions<TetherClientOptions>(Microsoft.Extensions.Options.Options.DefaultName, options => options.Transport = Create(provider, ClientOptionsName)));
         return builder;
     }
 

@@ -1,8 +1,7 @@
 using Tether.Connections;
-using Tether.Sessions;
 using Tether.Transport;
 
-namespace Tether.Client;
+namespace Tether;
 
 /// <summary>Reconnecting after a lost link (SPEC R4.4) and resuming or, when the server refuses, restarting the session.</summary>
 public sealed partial class TetherClient

@@ -3,11 +3,9 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Tether.Connections;
-using Tether.Dispatch;
-using Tether.Sessions;
 using Tether.Transport;
 
-namespace Tether.Client;
+namespace Tether;
 
 /// <summary>
 /// A session with a Tether server: typed requests (<see cref="TetherPeer.RequestAsync{TRequest, TResponse}(TRequest, CancellationToken)"/>
@@ -76,18 +74,18 @@ public sealed partial class TetherClient : TetherPeer, IAsyncDisposable
         return this;
     }
 
-    /// <summary>Connects to <see cref="TetherClientOptions.EndPoint"/>.</summary>
-    public Task ConnectAsync(CancellationToken cancellationToken = default) =>
-        ConnectAsync(_options.EndPoint ?? throw new InvalidOperationException("TetherClientOptions.EndPoint is not set."), cancellationToken);
+    /// <summary>Connects to <see cref="TetherClientOptions.EndPoint"/> and negotiates the session (after handlers were added).</summary>
+    public Task StartAsync(CancellationToken cancellationToken = default) =>
+        StartAsync(_options.EndPoint ?? throw new InvalidOperationException("TetherClientOptions.EndPoint is not set."), cancellationToken);
 
-    /// <summary>Connects to <paramref name="endPoint"/> and negotiates the session.</summary>
+    /// <summary>Connects to <paramref name="endPoint"/> and negotiates the session (after handlers were added).</summary>
     /// <exception cref="TetherException">
     /// <see cref="TetherErrorCode.ConnectFailed"/>, or the server's typed refusal (for example
     /// <see cref="TetherErrorCode.ConnectionLimitExceeded"/>, <see cref="TetherErrorCode.UnsupportedVersion"/>,
     /// <see cref="TetherErrorCode.MissingCapability"/>). With <see cref="ReconnectOptions.RetryFirstConnect"/>, failures to
     /// reach the server are retried on the reconnect schedule first.
     /// </exception>
-    public async Task ConnectAsync(EndPoint endPoint, CancellationToken cancellationToken = default)
+    public async Task StartAsync(EndPoint endPoint, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(endPoint);
         if (_settings is not null)
@@ -121,13 +119,23 @@ public sealed partial class TetherClient : TetherPeer, IAsyncDisposable
         }
     }
 
-    /// <summary>Creates a client and connects it.</summary>
-    public static async Task<TetherClient> ConnectAsync(EndPoint endPoint, TetherClientOptions? options = null, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
+    /// <summary>Creates a client with the default options and connects it to <paramref name="endPoint"/>.</summary>
+    public static Task<TetherClient> ConnectAsync(EndPoint endPoint, CancellationToken cancellationToken = default) =>
+        ConnectAsync(endPoint, options: null, configure: null, loggerFactory: null, cancellationToken);
+
+    /// <summary>Creates a client, lets <paramref name="configure"/> add its push handlers, and connects it to <paramref name="endPoint"/>.</summary>
+    /// <param name="endPoint">The server.</param>
+    /// <param name="options">The client's options, or null for the defaults.</param>
+    /// <param name="configure">Called before connecting, for example to <see cref="AddHandler{THandler}(THandler)"/>.</param>
+    /// <param name="loggerFactory">Where the client logs, or null for nowhere.</param>
+    /// <param name="cancellationToken">Cancels the connect.</param>
+    public static async Task<TetherClient> ConnectAsync(EndPoint endPoint, TetherClientOptions? options, Action<TetherClient>? configure = null, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
     {
         var client = new TetherClient(options, loggerFactory);
         try
         {
-            await client.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
+            configure?.Invoke(client);
+            await client.StartAsync(endPoint, cancellationToken).ConfigureAwait(false);
             return client;
         }
         catch

@@ -5,7 +5,7 @@ using Tether.Internal;
 using Tether.Transport;
 using Tether.Transport.Tcp;
 
-namespace Tether.Client;
+namespace Tether;
 
 /// <summary>Options for <see cref="TetherClient"/>.</summary>
 public sealed class TetherClientOptions : TetherConnectionOptions
@@ -16,7 +16,7 @@ public sealed class TetherClientOptions : TetherConnectionOptions
     {
     }
 
-    /// <summary>The server to connect to when <see cref="TetherClient.ConnectAsync(CancellationToken)"/> is called without an address (and by the hosted client).</summary>
+    /// <summary>The server to connect to when <see cref="TetherClient.StartAsync(CancellationToken)"/> is called without an address (and by the hosted client).</summary>
     public EndPoint? EndPoint { get; set; }
 
     /// <summary>The transport that connects.</summary>
@@ -48,32 +48,32 @@ public sealed class TetherClientOptions : TetherConnectionOptions
     public int StreamBufferItems { get; set; } = 256;
 
     /// <summary>Ask the server for a resumable session (sequenced frames, replay, resume after a lost link).</summary>
-    /// <remarks>Defaults to true. The server's <see cref="Sessions.NegotiationPolicy.AllowResume"/> decides.</remarks>
+    /// <remarks>Defaults to true. The server's <see cref="NegotiationPolicy.AllowResume"/> decides.</remarks>
     public bool Resumable { get; set; } = true;
 
     /// <summary>Services the client needs (required) or can use (optional) from the server, sent in the hello; see <see cref="Require{THandler}"/>.</summary>
-    public IList<Sessions.CapabilityRequest> Capabilities { get; } = [];
+    public IList<CapabilityRequest> Capabilities { get; } = [];
 
     /// <summary>Other ways to reach the same server, advertised in the hello; a reconnect tries the transport the server selected first, then these in order.</summary>
     public IList<TransportRoute> AlternateRoutes { get; } = [];
 
     /// <summary>Reconnecting after a lost link: backoff, jitter, attempts.</summary>
     [ValidateObjectMembers]
-    public Sessions.ReconnectOptions Reconnect { get; set; } = new();
+    public ReconnectOptions Reconnect { get; set; } = new();
 
     /// <summary>Requires the server to offer the service <typeparamref name="THandler"/> declares (at its version or later); negotiation fails with <see cref="TetherErrorCode.MissingCapability"/> otherwise.</summary>
     public TetherClientOptions Require<THandler>()
-        where THandler : class, Dispatch.IMessageHandler<THandler>
+        where THandler : class, IMessageHandler<THandler>
     {
-        Capabilities.Add(Sessions.CapabilityRequest.For<THandler>(required: true));
+        Capabilities.Add(CapabilityRequest.For<THandler>(required: true));
         return this;
     }
 
-    /// <summary>Asks for the service <typeparamref name="THandler"/> declares if the server offers it (see <see cref="Sessions.SessionContract.Has"/>).</summary>
+    /// <summary>Asks for the service <typeparamref name="THandler"/> declares if the server offers it (see <see cref="SessionContract.Has"/>).</summary>
     public TetherClientOptions Prefer<THandler>()
-        where THandler : class, Dispatch.IMessageHandler<THandler>
+        where THandler : class, IMessageHandler<THandler>
     {
-        Capabilities.Add(Sessions.CapabilityRequest.For<THandler>(required: false));
+        Capabilities.Add(CapabilityRequest.For<THandler>(required: false));
         return this;
     }
 
@@ -90,7 +90,7 @@ public sealed class TetherClientOptions : TetherConnectionOptions
             client: new Connections.ClientSessionSettings
             {
                 Requested = [.. Capabilities],
-                Services = [.. handlers.Services.Select(static s => new Sessions.Capability(s.Name, s.Version))],
+                Services = [.. handlers.Services.Select(static s => new Capability(s.Name, s.Version))],
                 AlternateTransports = [.. AlternateRoutes.Select(static r => r.Name)],
                 WantsResume = Resumable,
             });

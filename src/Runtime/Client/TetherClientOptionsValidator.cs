@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Options;
 
-namespace Tether.Client;
+namespace Tether;
 
 /// <summary>Validates <see cref="TetherClientOptions"/> (source-generated from its data annotations; no reflection).</summary>
 [OptionsValidator]
-public sealed partial class TetherClientOptionsValidator : IValidateOptions<TetherClientOptions>
+internal sealed partial class TetherClientOptionsValidator : IValidateOptions<TetherClientOptions>
 {
 }

@@ -1,7 +1,7 @@
 using System.Net;
 using Tether.Transport;
 
-namespace Tether.Client;
+namespace Tether;
 
 /// <summary>One way to reach a server: a transport's name (as the server's listener reports it), its connector and the address.</summary>
 /// <param name="Name">The transport name ("tcp", "inmemory", "quic", …), matched against what the server selects in negotiation.</param>

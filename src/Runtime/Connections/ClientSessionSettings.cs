@@ -1,4 +1,3 @@
-using Tether.Sessions;
 
 namespace Tether.Connections;
 

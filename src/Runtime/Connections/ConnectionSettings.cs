@@ -1,7 +1,6 @@
 using System.Buffers;
 using Microsoft.Extensions.Logging;
 using Tether.Transport;
-using Tether.Serialization;
 
 namespace Tether.Connections;
 

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Threading.Tasks.Sources;
 using Tether.Framing;
-using Tether.Serialization;
 
 namespace Tether.Connections;
 

@@ -2,7 +2,6 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using Tether.Framing;
-using Tether.Serialization;
 using Tether.Transport;
 
 namespace Tether.Connections;

@@ -1,5 +1,4 @@
 using System.Collections.Frozen;
-using Tether.Dispatch;
 using Tether.Framing;
 
 namespace Tether.Connections;

@@ -1,6 +1,5 @@
 using System.Buffers;
 using Tether.Framing;
-using Tether.Serialization;
 
 namespace Tether.Connections;
 

@@ -1,5 +1,4 @@
 using System.Buffers;
-using Tether.Dispatch;
 using Tether.Framing;
 
 namespace Tether.Connections;

@@ -1,4 +1,3 @@
-using Tether.Sessions;
 using Tether.Transport;
 
 namespace Tether.Connections;

@@ -1,7 +1,5 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
-using Tether.Serialization;
-using Tether.Sessions;
 using Tether.Transport;
 
 namespace Tether.Connections;

@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Globalization;
 using System.Threading.Tasks.Sources;
 using Tether.Framing;
-using Tether.Serialization;
 
 namespace Tether.Connections;
 

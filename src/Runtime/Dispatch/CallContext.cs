@@ -1,7 +1,6 @@
 using System.ComponentModel;
-using Tether.Serialization;
 
-namespace Tether.Dispatch;
+namespace Tether;
 
 /// <summary>
 /// One call in progress, as seen by a handler and by generated dispatch code. Whatever carries the
@@ -13,7 +12,7 @@ public abstract class CallContext
     /// <summary>Cancelled when the caller cancels, the deadline passes or the connection ends.</summary>
     public abstract CancellationToken CancellationToken { get; }
 
-    /// <summary>The peer that made the call (a server's <see cref="Server.TetherSession"/>, or the client receiving a push); null outside the network runtime.</summary>
+    /// <summary>The peer that made the call (a server's <see cref="TetherSession"/>, or the client receiving a push); null outside the network runtime.</summary>
     public virtual TetherPeer? Peer => null;
 
     /// <summary>Limits used to decode this call's messages.</summary>

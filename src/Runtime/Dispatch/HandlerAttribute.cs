@@ -3,10 +3,10 @@ namespace Tether;
 /// <summary>
 /// Marks a <c>partial</c> class whose methods handle messages. The source generator emits a
 /// dispatch table (a switch on message id with direct calls) and a capability declaration, and
-/// implements <see cref="Dispatch.IMessageHandler{TSelf}"/>.
+/// implements <see cref="IMessageHandler{TSelf}"/>.
 /// </summary>
 /// <remarks>
-/// A handler method takes a message first, then optionally a <see cref="Dispatch.CallContext"/> and a
+/// A handler method takes a message first, then optionally a <see cref="CallContext"/> and a
 /// <see cref="CancellationToken"/>, and returns <c>void</c> (one-way), <see cref="ValueTask"/> or
 /// <see cref="Task"/> (unary, empty reply), <see cref="ValueTask{TResult}"/> or <see cref="Task{TResult}"/>
 /// (unary) or <see cref="IAsyncEnumerable{T}"/> (server streaming), where results are messages.

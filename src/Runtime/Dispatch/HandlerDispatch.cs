@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 
-namespace Tether.Dispatch;
+namespace Tether;
 
 /// <summary>
 /// Calls a handler's generated dispatch table and capability declaration. These are static members

@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Tether.Dispatch;
+namespace Tether;
 
 /// <summary>
 /// Implemented by the source generator for every <see cref="HandlerAttribute">handler</see>: a static

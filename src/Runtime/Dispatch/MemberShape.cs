@@ -1,4 +1,4 @@
-namespace Tether.Dispatch;
+namespace Tether;
 
 /// <summary>One member of a <see cref="MessageShape"/>.</summary>
 /// <param name="Name">Member name.</param>

@@ -1,4 +1,4 @@
-namespace Tether.Dispatch;
+namespace Tether;
 
 /// <summary>The wire shape of one message: its id, type name and members in encoding order.</summary>
 /// <param name="Id">Message id.</param>

@@ -6,7 +6,7 @@ public sealed class MethodAttribute : Attribute
 {
     /// <summary>The method's wire id: any positive number, unique among the services a server hosts.</summary>
     /// <remarks>
-    /// Defaults to 0, meaning derived from the service and method names (<see cref="Dispatch.MethodIds.Derive"/>). Set it
+    /// Defaults to 0, meaning derived from the service and method names (<see cref="MethodIds.Derive"/>). Set it
     /// to keep a method's id when renaming it or its service, since peers call methods by id.
     /// </remarks>
     public int Id { get; set; }

@@ -1,4 +1,4 @@
-namespace Tether.Dispatch;
+namespace Tether;
 
 /// <summary>One method in a <see cref="ServiceDescriptor"/>.</summary>
 /// <param name="Id">

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Tether.Dispatch;
+namespace Tether;
 
 /// <summary>
 /// How a method's wire id is derived when the contract does not set one: FNV-1a (32-bit) over the UTF-8 bytes of

@@ -1,4 +1,4 @@
-namespace Tether.Dispatch;
+namespace Tether;
 
 /// <summary>How a handler method exchanges messages with its caller.</summary>
 public enum MethodKind

@@ -6,7 +6,7 @@ namespace Tether;
 /// <see cref="HandlerAttribute">handler</see> class that implements the interface gets the dispatch table.
 /// </summary>
 /// <remarks>
-/// Each method takes a message first, then optionally a <see cref="Dispatch.CallContext"/> (handler side only) and a
+/// Each method takes a message first, then optionally a <see cref="CallContext"/> (handler side only) and a
 /// <see cref="CancellationToken"/>, and returns <c>void</c> or a <see cref="OneWayAttribute">[OneWay]</see>
 /// <see cref="ValueTask"/>/<see cref="Task"/> (one-way), <see cref="ValueTask"/>/<see cref="Task"/> (unary, empty reply),
 /// <see cref="ValueTask{TResult}"/>/<see cref="Task{TResult}"/> of a message (unary) or <see cref="IAsyncEnumerable{T}"/>

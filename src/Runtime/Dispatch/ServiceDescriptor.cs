@@ -1,4 +1,4 @@
-namespace Tether.Dispatch;
+namespace Tether;
 
 /// <summary>
 /// A handler's capability declaration, generated as static data: the service, its version, its

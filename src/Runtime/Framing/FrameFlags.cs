@@ -3,7 +3,7 @@ namespace Tether.Framing;
 /// <summary>Per-frame flags (byte 5 of the header). Unknown bits are a protocol violation in version 1.</summary>
 [Flags]
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711", Justification = "'Flags' is the wire format's name for this header byte.")]
-public enum FrameFlags : byte
+internal enum FrameFlags : byte
 {
     /// <summary>No flags.</summary>
     None = 0,

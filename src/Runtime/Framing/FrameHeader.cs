@@ -15,7 +15,7 @@ namespace Tether.Framing;
 /// <param name="Flags">Per-frame flags.</param>
 /// <param name="CallId">Correlates requests with replies; 0 for frames that belong to no call.</param>
 /// <param name="MessageId">The payload's message id, or the error code on <see cref="FrameType.Error"/>/<see cref="FrameType.GoAway"/>, or the protocol version on <see cref="FrameType.Hello"/>.</param>
-public readonly record struct FrameHeader(int PayloadLength, FrameType Type, FrameFlags Flags, uint CallId, int MessageId)
+internal readonly record struct FrameHeader(int PayloadLength, FrameType Type, FrameFlags Flags, uint CallId, int MessageId)
 {
     /// <summary>Size of the header in bytes.</summary>
     public const int Size = 16;

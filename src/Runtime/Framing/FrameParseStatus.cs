@@ -1,7 +1,7 @@
 namespace Tether.Framing;
 
 /// <summary>Outcome of <c>FrameParser.TryRead</c>. Errors are values, not exceptions: they are a peer's fault, not ours.</summary>
-public enum FrameParseStatus
+internal enum FrameParseStatus
 {
     /// <summary>A whole frame was read.</summary>
     Complete,

@@ -4,7 +4,7 @@ using System.Runtime.CompilerServices;
 namespace Tether.Framing;
 
 /// <summary>Reads frames from a byte sequence, mirroring <c>PipeReader.AdvanceTo</c>'s consumed/examined contract.</summary>
-public static class FrameParser
+internal static class FrameParser
 {
     /// <summary>
     /// Tries to read one frame from the start of <paramref name="input"/>. On <see cref="FrameParseStatus.Complete"/>,

@@ -1,7 +1,7 @@
 namespace Tether.Framing;
 
 /// <summary>The kind of a frame (byte 4 of the header). Values are wire format: never renumber.</summary>
-public enum FrameType : byte
+internal enum FrameType : byte
 {
     /// <summary>First frame each side sends: magic, protocol version, the largest frame the sender accepts.</summary>
     Hello = 0x01,

@@ -7,7 +7,7 @@ namespace Tether.Framing;
 /// Later versions append fields; a reader ignores bytes it does not know.
 /// </summary>
 /// <param name="MaxFrameSize">Largest payload the sender of this hello accepts.</param>
-public readonly record struct HelloPayload(int MaxFrameSize)
+internal readonly record struct HelloPayload(int MaxFrameSize)
 {
     /// <summary>Encoded size of the version-1 fields.</summary>
     public const int Size = 8;

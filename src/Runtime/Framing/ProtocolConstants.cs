@@ -1,7 +1,7 @@
 namespace Tether.Framing;
 
 /// <summary>Numbers fixed by the wire format (<c>docs/wire-format.md</c> §6).</summary>
-public static class ProtocolConstants
+internal static class ProtocolConstants
 {
     /// <summary>
     /// The protocol version this build speaks, the only one (what its hello header carries). Version 3 dispatches calls by

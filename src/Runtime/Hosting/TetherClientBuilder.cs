@@ -1,10 +1,9 @@
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Tether.Client;
-using Tether.Dispatch;
+using Tether;
 
-namespace Tether.Hosting;
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Registers push handlers for the client added by <see cref="TetherServiceCollectionExtensions.AddTetherClient"/>.</summary>
 public sealed class TetherClientBuilder

@@ -1,10 +1,9 @@
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Tether.Dispatch;
-using Tether.Server;
+using Tether;
 
-namespace Tether.Hosting;
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Registers handlers for the server added by <see cref="TetherServiceCollectionExtensions.AddTetherServer"/>.</summary>
 public sealed class TetherServerBuilder

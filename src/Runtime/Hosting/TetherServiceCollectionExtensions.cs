@@ -3,10 +3,9 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Tether.Client;
-using Tether.Server;
+using Tether;
 
-namespace Tether.Hosting;
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Adds Tether's server and client to a service collection, run by the host.</summary>
 public static class TetherServiceCollectionExtensions
@@ -81,7 +80,7 @@ internal sealed class TetherServerHostedService(TetherServer server) : IHostedSe
 internal sealed class TetherClientHostedService(TetherClient client, IOptions<TetherClientOptions> options) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken) =>
-        options.Value.EndPoint is null ? Task.CompletedTask : client.ConnectAsync(cancellationToken);
+        options.Value.EndPoint is null ? Task.CompletedTask : client.StartAsync(cancellationToken);
 
     public async Task StopAsync(CancellationToken cancellationToken) => await client.DisposeAsync().ConfigureAwait(false);
 }

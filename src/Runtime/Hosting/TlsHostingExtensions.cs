@@ -1,11 +1,11 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Tether.Client;
-using Tether.Server;
+using Tether;
 using Tether.Transport.Tls;
+using Tether.Internal;
 
-namespace Tether.Hosting;
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Runs a hosted server or client over TLS (<see cref="TlsTransport"/>), with options validated when the host starts.</summary>
 public static class TlsHostingExtensions
@@ -27,7 +27,7 @@ public static class TlsHostingExtensions
         ArgumentNullException.ThrowIfNull(configure);
         AddTlsOptions(builder.Services, ServerOptionsName, configure, server: true);
         builder.Services.AddSingleton<IPostConfigureOptions<TetherServerOptions>>(provider =>
-            new PostConfigureOptions<TetherServerOptions>(Options.DefaultName, options => options.Transport = Create(provider, ServerOptionsName)));
+            new PostConfigureOptions<TetherServerOptions>(Microsoft.Extensions.Options.Options.DefaultName, options => options.Transport = Create(provider, ServerOptionsName)));
         return builder;
     }
 
@@ -41,7 +41,7 @@ public static class TlsHostingExtensions
         ArgumentNullException.ThrowIfNull(configure);
         AddTlsOptions(builder.Services, ClientOptionsName, configure, server: false);
         builder.Services.AddSingleton<IPostConfigureOptions<TetherClientOptions>>(provider =>
-            new PostConfigureOptions<TetherClientOptions>(Options.DefaultName, options => options.Transport = Create(provider, ClientOptionsName)));
+            new PostConfigureOptions<TetherClientOptions>(Microsoft.Extensions.Options.Options.DefaultName, options => options.Transport = Create(provider, ClientOptionsName)));
         return builder;
     }
 

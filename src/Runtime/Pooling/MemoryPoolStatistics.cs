@@ -1,4 +1,4 @@
-namespace Tether.Pooling;
+namespace Tether;
 
 /// <summary>A snapshot of one tier of a <see cref="TieredMemoryPool"/>.</summary>
 /// <param name="BlockSize">Bytes per block.</param>

@@ -1,6 +1,8 @@
 using System.Buffers;
 
-namespace Tether.Pooling;
+using Tether.Pooling;
+
+namespace Tether;
 
 /// <summary>
 /// A <see cref="MemoryPool{T}"/> of pinned blocks in size tiers (default 1 KiB / 8 KiB / 64 KiB), used by every

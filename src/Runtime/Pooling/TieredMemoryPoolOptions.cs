@@ -1,4 +1,4 @@
-namespace Tether.Pooling;
+namespace Tether;
 
 /// <summary>Sizing of a <see cref="TieredMemoryPool"/>.</summary>
 public sealed class TieredMemoryPoolOptions

@@ -1,4 +1,6 @@
-namespace Tether.Serialization;
+using Tether.Serialization;
+
+namespace Tether;
 
 /// <summary>Limits applied while decoding untrusted input.</summary>
 public sealed record DecodeOptions

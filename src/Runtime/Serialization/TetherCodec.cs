@@ -1,7 +1,9 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 
-namespace Tether.Serialization;
+using Tether.Serialization;
+
+namespace Tether;
 
 /// <summary>Entry points to encode and decode a top-level message with its generated codec.</summary>
 /// <remarks>

@@ -16,6 +16,7 @@ namespace Tether.Serialization;
 /// use the <c>Unchecked…</c> reads. An unchecked fixed-width read needs all of its bytes contiguous;
 /// an unchecked varint read needs only its first byte (its multi-byte path checks the segment itself).
 /// </remarks>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)] // called by generated codecs, not by users
 public ref partial struct TetherReader
 {
     private readonly ReadOnlySequence<byte> _sequence;

@@ -15,6 +15,7 @@ namespace Tether.Serialization;
 /// when it needs a new one or on <see cref="Flush"/>, so a run of members costs one bounds check
 /// (<see cref="Reserve"/>) followed by <c>Unchecked…</c> writes. Call <see cref="Flush"/> when done.
 /// </remarks>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)] // called by generated codecs, not by users
 public ref partial struct TetherWriter
 {
     /// <summary>The deepest nesting of messages the writer accepts; deeper usually means a cycle.</summary>

@@ -7,6 +7,7 @@ namespace Tether.Serialization;
 /// Constants and pure functions of the Tether value encoding (see <c>docs/wire-format.md</c>):
 /// varint sizes, zig-zag mapping and the largest size each bounded value can take.
 /// </summary>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)] // called by generated codecs, not by users
 public static class Wire
 {
     /// <summary>Largest encoding of a 32-bit varint.</summary>

@@ -4,6 +4,7 @@ using System.Text;
 namespace Tether.Serialization;
 
 /// <summary>Exact encoded sizes of unbounded values, used by generated <c>GetBodySize</c> methods.</summary>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)] // called by generated codecs, not by users
 public static class WireSize
 {
     /// <summary>Bytes <see cref="TetherWriter.WriteString"/> writes for <paramref name="value"/>.</summary>

@@ -1,4 +1,4 @@
-namespace Tether.Server;
+namespace Tether;
 
 /// <summary>How a broadcast went: the message was encoded once and copied to each session's send queue.</summary>
 /// <param name="Delivered">Sessions whose send queue took the message.</param>

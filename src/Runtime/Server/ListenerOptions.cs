@@ -1,7 +1,7 @@
 using System.Net;
 using Tether.Transport;
 
-namespace Tether.Server;
+namespace Tether;
 
 /// <summary>One more place a server listens (<see cref="TetherServerOptions.AdditionalListeners"/>).</summary>
 /// <param name="Transport">The transport that listens.</param>

@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace Tether.Server;
+namespace Tether;
 
 /// <summary>A snapshot of one session, for operators and dashboards.</summary>
 /// <param name="Id">The session's id (unique within the process).</param>

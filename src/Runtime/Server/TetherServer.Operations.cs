@@ -1,9 +1,8 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using Tether.Framing;
-using Tether.Serialization;
 
-namespace Tether.Server;
+namespace Tether;
 
 public sealed partial class TetherServer
 {

@@ -4,7 +4,7 @@ using Tether.Connections;
 using Tether.Sessions;
 using Tether.Transport;
 
-namespace Tether.Server;
+namespace Tether;
 
 /// <summary>
 /// The server as its engines' <see cref="ISessionRegistry"/>: negotiation inputs, resumable sessions by id, and the

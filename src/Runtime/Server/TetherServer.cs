@@ -4,10 +4,9 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Tether.Connections;
-using Tether.Dispatch;
 using Tether.Transport;
 
-namespace Tether.Server;
+namespace Tether;
 
 /// <summary>
 /// Listens, runs the generated dispatch tables of its handlers on every connection, and offers send-to-session,
@@ -43,7 +42,7 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
 
         _options = options;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Tether.Server");
-        _store = options.SessionStore ?? new Sessions.InMemorySessionStore(options.TimeProvider);
+        _store = options.SessionStore ?? new InMemorySessionStore(options.TimeProvider);
     }
 
     /// <summary>The bound address (with the real port when port 0 was asked for); null before <see cref="StartAsync"/>.</summary>
@@ -88,7 +87,7 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
         }
 
         _handlers.Freeze();
-        _serviceCapabilities = [.. _handlers.Services.Select(static s => new Sessions.Capability(s.Name, s.Version))];
+        _serviceCapabilities = [.. _handlers.Services.Select(static s => new Capability(s.Name, s.Version))];
         _settings = _options.CreateSettings(_logger, _handlers, this);
         _transportOptions = _settings.CreateTransportOptions(_options.MemoryPool);
 

@@ -4,7 +4,7 @@ using Tether.Internal;
 using Tether.Transport;
 using Tether.Transport.Tcp;
 
-namespace Tether.Server;
+namespace Tether;
 
 /// <summary>Options for <see cref="TetherServer"/>. Every limit has a default and is enforced with a typed error.</summary>
 public sealed class TetherServerOptions : TetherConnectionOptions
@@ -53,15 +53,15 @@ public sealed class TetherServerOptions : TetherConnectionOptions
 
     /// <summary>Versions, transports, required client services, resume, and a hook for everything else (SPEC R4.1).</summary>
     [Required]
-    public Sessions.NegotiationPolicy Negotiation { get; set; } = new();
+    public NegotiationPolicy Negotiation { get; set; } = new();
 
     /// <summary>How long a resumable session whose link was lost waits for its client before it closes (<see cref="TetherErrorCode.SessionExpired"/>).</summary>
     /// <remarks>Defaults to 60 seconds.</remarks>
     public TimeSpan ResumeWindow { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Where resume tokens are kept (as SHA-256 hashes only).</summary>
-    /// <remarks>Defaults to a new <see cref="Sessions.InMemorySessionStore"/> per server.</remarks>
-    public Sessions.ISessionStore? SessionStore { get; set; }
+    /// <remarks>Defaults to a new <see cref="InMemorySessionStore"/> per server.</remarks>
+    public ISessionStore? SessionStore { get; set; }
 
     /// <summary>Send a handler's exception type and message to the caller instead of the generic text.</summary>
     /// <remarks>Defaults to false: exception text can leak internals.</remarks>

@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Options;
 
-namespace Tether.Server;
+namespace Tether;
 
 /// <summary>Validates <see cref="TetherServerOptions"/> (source-generated from its data annotations; no reflection).</summary>
 [OptionsValidator]
-public sealed partial class TetherServerOptionsValidator : IValidateOptions<TetherServerOptions>
+internal sealed partial class TetherServerOptionsValidator : IValidateOptions<TetherServerOptions>
 {
 }

@@ -3,7 +3,7 @@ using System.Security.Claims;
 using System.Security.Cryptography.X509Certificates;
 using Tether.Connections;
 
-namespace Tether.Server;
+namespace Tether;
 
 /// <summary>A connected client, as the server sees it: call it, push to it, group it, inspect it.</summary>
 public sealed class TetherSession : TetherPeer
@@ -26,7 +26,7 @@ public sealed class TetherSession : TetherPeer
     /// <summary>The session's id, unique within the process (stable across resumes).</summary>
     public long Id => _connection.Id;
 
-    /// <summary>The session's identity on the wire (<see cref="Sessions.SessionContract.SessionId"/>), chosen at random by the server; empty before negotiation.</summary>
+    /// <summary>The session's identity on the wire (<see cref="SessionContract.SessionId"/>), chosen at random by the server; empty before negotiation.</summary>
     public Guid SessionId => _connection.Contract?.SessionId ?? Guid.Empty;
 
     /// <summary>The server the session belongs to.</summary>

@@ -1,4 +1,4 @@
-namespace Tether.Sessions;
+namespace Tether;
 
 /// <summary>One change of a session's state.</summary>
 /// <param name="From">The state before.</param>

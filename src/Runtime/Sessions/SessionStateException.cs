@@ -1,4 +1,4 @@
-namespace Tether.Sessions;
+namespace Tether;
 
 /// <summary>A session was asked to make a transition its state table does not allow (<see cref="TetherErrorCode.IllegalStateTransition"/>).</summary>
 public sealed class SessionStateException : TetherException

@@ -1,4 +1,4 @@
-namespace Tether.Sessions;
+namespace Tether;
 
 /// <summary>
 /// The table of legal session transitions (SPEC R4.2) and the one place a session's state changes. A transition the
@@ -9,7 +9,7 @@ namespace Tether.Sessions;
 /// Transitions are serialized by a lock so that two threads racing (a link failing while the application closes)
 /// both see a consistent "from" state; the event runs outside the lock.
 /// </remarks>
-public sealed class SessionStateMachine
+internal sealed class SessionStateMachine
 {
     // Rows: from; columns: to. Closed is reachable from every live state (a refusal, an expiry or a close).
     private static readonly bool[,] s_legal = BuildTable();

@@ -7,8 +7,8 @@ namespace Tether.Transport;
 public sealed class TransportConnectionOptions
 {
     /// <summary>Memory for both pipes.</summary>
-    /// <remarks>Defaults to <see cref="Pooling.TieredMemoryPool.Default"/>.</remarks>
-    public MemoryPool<byte> MemoryPool { get; init; } = Pooling.TieredMemoryPool.Default;
+    /// <remarks>Defaults to <see cref="TieredMemoryPool.Default"/>.</remarks>
+    public MemoryPool<byte> MemoryPool { get; init; } = TieredMemoryPool.Default;
 
     /// <summary>Received bytes buffered before the transport stops reading from the network.</summary>
     /// <remarks>Defaults to 1 MiB. The runtime raises it above its maximum frame size, or a large frame could never complete.</remarks>

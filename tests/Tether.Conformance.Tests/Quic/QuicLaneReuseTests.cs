@@ -1,8 +1,5 @@
-using Tether.Client;
 using Tether.Conformance.Tests.Sessions;
 using Tether.Conformance.Tests.Support;
-using Tether.Server;
-using Tether.Sessions;
 
 namespace Tether.Conformance.Tests.Quic;
 
@@ -51,7 +48,7 @@ public sealed partial class QuicLaneReuseTests
         await using var client = new TetherClient(ResumeTests.FastReconnect(new TetherClientOptions { Transport = links }));
         var resumed = new TaskCompletionSource<ReconnectAttempt>(TaskCreationOptions.RunContinuationsAsynchronously);
         client.Reconnected += attempt => resumed.TrySetResult(attempt);
-        await client.ConnectAsync(server.LocalEndPoint!).Within();
+        await client.StartAsync(server.LocalEndPoint!).Within();
 
         // Two kept streams (two calls at once), then calls one after another on the stream kept last.
         await Task.WhenAll(client.RequestAsync<NumberedCall, NumberedReply>(new NumberedCall(1)).AsTask(),

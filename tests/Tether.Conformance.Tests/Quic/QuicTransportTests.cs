@@ -2,12 +2,10 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
-using Tether.Client;
 using Tether.Conformance.Tests.Support;
 using Tether.Quic;
 using Tether.Quic.Connections;
 using Tether.Quic.Endpoints;
-using Tether.Server;
 using Tether.Transport;
 
 namespace Tether.Conformance.Tests.Quic;
@@ -144,7 +142,7 @@ public sealed class QuicTransportTests
         await using Harness harness = await Harness.StartAsync(TransportUnderTest.Quic());
         await using var proxy = new LossyUdpProxy(harness.Server.LocalEndPoint!, dropRate: 0.05, reorderRate: 0.05, seed: 20261124);
         await using var client = new TetherClient(new TetherClientOptions { Transport = harness.Transport.Connector });
-        await client.ConnectAsync(proxy.EndPoint).Within();
+        await client.StartAsync(proxy.EndPoint).Within();
 
         string text = new('q', 200); // ~1,600 full packets in all, so the 5 % loss hits dozens of them
         Task sending = Task.Run(async () =>

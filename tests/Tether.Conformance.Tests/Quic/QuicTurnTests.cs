@@ -1,9 +1,6 @@
 using System.Net;
-using Tether.Client;
 using Tether.Conformance.Tests.Support;
-using Tether.Dispatch;
 using Tether.Quic.Connections;
-using Tether.Server;
 using Tether.Transport;
 
 namespace Tether.Conformance.Tests.Quic;

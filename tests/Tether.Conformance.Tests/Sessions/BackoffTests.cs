@@ -1,4 +1,3 @@
-using Tether.Sessions;
 
 namespace Tether.Conformance.Tests.Sessions;
 

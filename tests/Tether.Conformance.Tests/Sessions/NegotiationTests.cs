@@ -1,9 +1,6 @@
 using System.Net;
-using Tether.Client;
 using Tether.Conformance.Tests.Support;
 using Tether.Framing;
-using Tether.Server;
-using Tether.Sessions;
 using Tether.Transport;
 using Tether.Transport.InMemory;
 
@@ -26,7 +23,7 @@ public sealed class NegotiationTests
         // SessionStarted is raised after the server's handshake completes, which may be after the client returns.
         var started = new TaskCompletionSource<TetherSession>(TaskCreationOptions.RunContinuationsAsynchronously);
         server.SessionStarted += s => started.TrySetResult(s);
-        await client.ConnectAsync(server.LocalEndPoint!).Within();
+        await client.StartAsync(server.LocalEndPoint!).Within();
         TetherSession session = await started.Task.Within();
 
         SessionContract contract = client.Contract!;
@@ -87,7 +84,7 @@ public sealed class NegotiationTests
     {
         await using TetherServer server = await StartAsync(o => o.Negotiation.OnNegotiate = (_, contract) => contract with { Resumable = false });
         await using var client = new TetherClient(new TetherClientOptions { Transport = _transport });
-        await client.ConnectAsync(server.LocalEndPoint!).Within();
+        await client.StartAsync(server.LocalEndPoint!).Within();
         Assert.Equal(ProtocolConstants.Version, client.Contract!.Version);
         Assert.False(client.Contract.Resumable);
         Assert.Equal(new NumberedReply(4), await client.RequestAsync<NumberedCall, NumberedReply>(new NumberedCall(2)).Within());
@@ -104,7 +101,7 @@ public sealed class NegotiationTests
         var options = new TetherClientOptions { Transport = new RenamingConnector(_transport, "tcp-ish") };
         options.AlternateRoutes.Add(new TransportRoute("inmemory", _transport, server.LocalEndPoint!));
         await using var client = new TetherClient(options);
-        await client.ConnectAsync(server.LocalEndPoint!).Within();
+        await client.StartAsync(server.LocalEndPoint!).Within();
         Assert.Equal("inmemory", client.Contract!.Transport);
         Assert.Equal("tcp-ish", client.TransportName); // selected for reconnects; this link stays where it is
     }
@@ -112,7 +109,7 @@ public sealed class NegotiationTests
     private async Task<TetherException> AssertRefusedAsync(TetherServer server, TetherErrorCode code, TetherClientOptions options)
     {
         await using var client = new TetherClient(options);
-        var refusal = await Assert.ThrowsAsync<TetherException>(() => client.ConnectAsync(server.LocalEndPoint!).Within());
+        var refusal = await Assert.ThrowsAsync<TetherException>(() => client.StartAsync(server.LocalEndPoint!).Within());
         Assert.Equal(code, refusal.Code);
         Assert.Equal(SessionState.Closed, client.State);
         return refusal;

@@ -1,9 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
-using Tether.Client;
 using Tether.Conformance.Tests.Support;
 using Tether.Framing;
-using Tether.Server;
-using Tether.Sessions;
 using Tether.Transport.InMemory;
 
 namespace Tether.Conformance.Tests.Sessions;
@@ -24,7 +21,7 @@ public sealed class OverflowAndHeartbeatTests
         await using TetherServer server = await ResumeTests.StartServerAsync(transport, new InMemoryEndPoint(Guid.NewGuid().ToString("N")), received,
             o => o.TimerInterval = TimeSpan.FromHours(1));
         await using var client = new TetherClient(new TetherClientOptions { Transport = transport, ReplayBufferFrames = 16, TimerInterval = TimeSpan.FromHours(1) });
-        await client.ConnectAsync(server.LocalEndPoint!).Within();
+        await client.StartAsync(server.LocalEndPoint!).Within();
 
         for (int i = 0; i < Messages; i++)
         {
@@ -48,7 +45,7 @@ public sealed class OverflowAndHeartbeatTests
         client.AddHandler(new SequenceHandler(new SequenceRecorder(1)));
         var restarted = new TaskCompletionSource<TetherException>(TaskCreationOptions.RunContinuationsAsynchronously);
         client.SessionRestarted += e => restarted.TrySetResult(e);
-        await client.ConnectAsync(server.LocalEndPoint!).Within();
+        await client.StartAsync(server.LocalEndPoint!).Within();
         Guid first = client.Contract!.SessionId;
 
         chaos.Hold(); // the client cannot come back until released
@@ -91,7 +88,7 @@ public sealed class OverflowAndHeartbeatTests
         var ping = await peer.ReadFrameAsync().Within();
         Assert.Equal(FrameType.Ping, ping?.Header.Type);
         await peer.SendFrameAsync(FrameType.Pong, 0, 0, ping!.Value.Payload);
-        await peer.SendFrameAsync(FrameType.Request, 9, 41, Serialization.TetherCodec.ToArray(new NumberedCall(1)), FrameFlags.ByMessageType);
+        await peer.SendFrameAsync(FrameType.Request, 9, 41, TetherCodec.ToArray(new NumberedCall(1)), FrameFlags.ByMessageType);
         Assert.Equal(FrameType.Response, (await peer.ReadFrameAsync().Within())?.Header.Type); // handled after the pong
         Assert.NotNull(Assert.Single(server.Sessions).RoundTripTime);
 

@@ -1,5 +1,4 @@
 using Tether.Framing;
-using Tether.Pooling;
 using Tether.Sessions;
 
 namespace Tether.Conformance.Tests.Sessions;

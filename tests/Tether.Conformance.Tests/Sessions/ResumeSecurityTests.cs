@@ -4,7 +4,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Tether.Conformance.Tests.Support;
 using Tether.Framing;
-using Tether.Server;
 using Tether.Sessions;
 using Tether.Transport.InMemory;
 

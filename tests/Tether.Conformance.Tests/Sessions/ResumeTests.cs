@@ -1,9 +1,6 @@
 using System.Net;
-using Tether.Client;
 using Tether.Conformance.Tests.Support;
 using Tether.Quic;
-using Tether.Server;
-using Tether.Sessions;
 using Tether.Transport;
 using Tether.Transport.InMemory;
 using Tether.Transport.Tcp;
@@ -27,7 +24,7 @@ public sealed class ResumeTests(Xunit.Abstractions.ITestOutputHelper output)
         await using var client = new TetherClient(FastReconnect(new TetherClientOptions { Transport = chaos }));
         var resumed = new TaskCompletionSource<ReconnectAttempt>(TaskCreationOptions.RunContinuationsAsynchronously);
         client.Reconnected += attempt => resumed.TrySetResult(attempt);
-        await client.ConnectAsync(server.LocalEndPoint!).Within();
+        await client.StartAsync(server.LocalEndPoint!).Within();
         Guid sessionId = client.Contract!.SessionId;
         Assert.True(client.Contract.Resumable);
 
@@ -97,7 +94,7 @@ public sealed class ResumeTests(Xunit.Abstractions.ITestOutputHelper output)
         client.StateChanged += c => log.Enqueue($"{clock.ElapsedMilliseconds} client {c.From}->{c.To} {c.Reason} server got {serverReceived.Received}");
         TetherException? restarted = null;
         client.SessionRestarted += reason => restarted = reason;
-        await client.ConnectAsync(useTcp ? proxy!.EndPoint : server.LocalEndPoint!).Within();
+        await client.StartAsync(useTcp ? proxy!.EndPoint : server.LocalEndPoint!).Within();
         Guid sessionId = client.Contract!.SessionId;
         if (useTcp)
         {

@@ -3,7 +3,6 @@ using System.Threading.Channels;
 using Tether.Conformance.Tests.Support;
 using Tether.Connections;
 using Tether.Framing;
-using Tether.Serialization;
 
 namespace Tether.Conformance.Tests.Sessions;
 

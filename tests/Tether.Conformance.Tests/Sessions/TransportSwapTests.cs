@@ -1,9 +1,6 @@
 using System.Net;
-using Tether.Client;
 using Tether.Conformance.Tests.Support;
 using Tether.Quic;
-using Tether.Server;
-using Tether.Sessions;
 using Tether.Transport;
 using Tether.Transport.InMemory;
 using Tether.Transport.Tcp;
@@ -40,7 +37,7 @@ public sealed class TransportSwapTests
         Assert.True(attempt.Resumed);
         Assert.Equal(1, attempt.Attempt);
         Assert.Equal(swapTo, client.TransportName);
-        Assert.Equal(swapTo, Assert.Single(setup.Server.Sessions).GetInfo().Transport);
+        Assert.Equal(swapTo, Assert.Single(setup.Server.Sessions, static s => s.State == SessionState.Active).GetInfo().Transport);
         Assert.Equal(sessionId, client.Contract!.SessionId);
         Assert.Equal(1, setup.PrimaryChaos.Cuts);
         Assert.Null(setup.Restarted);
@@ -145,7 +142,7 @@ public sealed class TransportSwapTests
             setup.Client = new TetherClient(options);
             setup.Client.AddHandler(new PushRecorder(setup._clientReceived));
             setup.Client.SessionRestarted += reason => setup.Restarted = reason;
-            await setup.Client.ConnectAsync(setup.Server.LocalEndPoint!).Within();
+            await setup.Client.StartAsync(setup.Server.LocalEndPoint!).Within();
             setup._session = await sessionStarted.Task.Within();
             return setup;
         }

@@ -1,5 +1,4 @@
 using Tether.Conformance.Tests.Support;
-using Tether.Server;
 
 namespace Tether.Conformance.Tests.Suite;
 

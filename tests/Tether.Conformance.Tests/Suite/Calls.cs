@@ -1,7 +1,5 @@
 using System.Reflection;
-using Tether.Client;
 using Tether.Conformance.Tests.Support;
-using Tether.Server;
 
 namespace Tether.Conformance.Tests.Suite;
 

@@ -10,7 +10,7 @@ public abstract partial class ConformanceSuite
 {
     protected abstract TransportUnderTest CreateTransport();
 
-    protected Task<Harness> StartAsync(Action<Server.TetherServerOptions>? configure = null) =>
+    protected Task<Harness> StartAsync(Action<TetherServerOptions>? configure = null) =>
         Harness.StartAsync(CreateTransport(), configure);
 }
 

@@ -1,4 +1,3 @@
-using Tether.Client;
 using Tether.Conformance.Tests.Support;
 using Tether.Framing;
 
@@ -27,7 +26,7 @@ public abstract partial class ConformanceSuite
         // ...and a request that reaches the server after its goaway is answered with the same typed error.
         var goAway = await late.ReadFrameAsync();
         Assert.Equal(FrameType.GoAway, goAway?.Header.Type);
-        await late.SendFrameAsync(FrameType.Request, 7, 1, Serialization.TetherCodec.ToArray(new EchoRequest(7, "late")));
+        await late.SendFrameAsync(FrameType.Request, 7, 1, TetherCodec.ToArray(new EchoRequest(7, "late")));
         var error = await late.ReadFrameAsync();
         Assert.Equal(FrameType.Error, error?.Header.Type);
         Assert.Equal(7u, error?.Header.CallId);

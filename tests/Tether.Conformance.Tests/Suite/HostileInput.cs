@@ -1,5 +1,4 @@
 using System.Text;
-using Tether.Client;
 using Tether.Conformance.Tests.Support;
 using Tether.Framing;
 
@@ -65,17 +64,17 @@ public abstract partial class ConformanceSuite
         await peer.ReadFrameAsync();
 
         // EchoRequest's id is a fixed 8 bytes and its text is length-prefixed: claim a 200-byte string in 3 bytes.
-        int echo = Dispatch.HandlerDispatch.Describe<ConformanceHandler>().Methods.Single(m => m.Name == "Echo").Id;
+        int echo = HandlerDispatch.Describe<ConformanceHandler>().Methods.Single(m => m.Name == "Echo").Id;
         await peer.SendFrameAsync(FrameType.Request, 5, echo, [1, 0, 0, 0, 0, 0, 0, 0, 200, 1, 65, 66, 67]);
         var error = await peer.ReadFrameAsync();
         Assert.Equal(FrameType.Error, error?.Header.Type);
         Assert.Equal(5u, error?.Header.CallId);
         Assert.True(TetherErrors.Get((TetherErrorCode)error!.Value.Header.MessageId).Category == TetherErrorCategory.Serialization);
 
-        await peer.SendFrameAsync(FrameType.Request, 6, echo, Serialization.TetherCodec.ToArray(new EchoRequest(6, "ok")));
+        await peer.SendFrameAsync(FrameType.Request, 6, echo, TetherCodec.ToArray(new EchoRequest(6, "ok")));
         var reply = await peer.ReadFrameAsync();
         Assert.Equal(FrameType.Response, reply?.Header.Type);
-        Assert.Equal(new EchoReply(6, "ok"), Serialization.TetherCodec.Decode<EchoReply>(reply!.Value.Payload));
+        Assert.Equal(new EchoReply(6, "ok"), TetherCodec.Decode<EchoReply>(reply!.Value.Payload));
     }
 
     [Fact]
@@ -124,7 +123,7 @@ public abstract partial class ConformanceSuite
         await using Harness harness = await StartAsync();
         await using RawPeer peer = await RawPeer.ConnectAsync(harness);
 
-        await peer.SendFrameAsync(FrameType.Request, 1, 1, Serialization.TetherCodec.ToArray(new EchoRequest(1, "too early")));
+        await peer.SendFrameAsync(FrameType.Request, 1, 1, TetherCodec.ToArray(new EchoRequest(1, "too early")));
 
         Assert.Equal((int)TetherErrorCode.ProtocolViolation, (await peer.ReadUntilClosedAsync())?.MessageId);
     }

@@ -1,4 +1,3 @@
-using Tether.Client;
 using Tether.Conformance.Tests.Support;
 
 namespace Tether.Conformance.Tests.Suite;

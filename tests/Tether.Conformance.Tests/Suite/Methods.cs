@@ -1,6 +1,4 @@
-using Tether.Client;
 using Tether.Conformance.Tests.Support;
-using Tether.Dispatch;
 using Tether.Framing;
 using Tether.Sessions;
 
@@ -74,7 +72,7 @@ public abstract partial class ConformanceSuite
     public async Task Method_ids_are_unique_across_the_services_a_server_hosts()
     {
         await using Harness harness = await StartAsync();
-        await using var server = new Server.TetherServer(new Server.TetherServerOptions { EndPoint = harness.Transport.NewEndPoint(), Transport = harness.Transport.Listener });
+        await using var server = new TetherServer(new TetherServerOptions { EndPoint = harness.Transport.NewEndPoint(), Transport = harness.Transport.Listener });
         server.AddHandler(new LedgerHandler(harness.Probe));
 
         var clash = Assert.Throws<InvalidOperationException>(() => server.AddHandler(new LedgerHandler(harness.Probe)));

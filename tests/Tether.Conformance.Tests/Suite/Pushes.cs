@@ -1,6 +1,4 @@
-using Tether.Client;
 using Tether.Conformance.Tests.Support;
-using Tether.Server;
 
 namespace Tether.Conformance.Tests.Suite;
 

@@ -1,5 +1,3 @@
-using Tether.Client;
-using Tether.Server;
 
 namespace Tether.Conformance.Tests.Support;
 
@@ -55,7 +53,7 @@ public sealed class Harness : IAsyncDisposable
             _clients.Add(client);
         }
 
-        await client.ConnectAsync(Server.LocalEndPoint!).WaitAsync(Patience);
+        await client.StartAsync(Server.LocalEndPoint!).WaitAsync(Patience);
         return client;
     }
 

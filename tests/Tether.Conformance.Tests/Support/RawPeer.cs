@@ -6,7 +6,7 @@ using Tether.Transport;
 namespace Tether.Conformance.Tests.Support;
 
 /// <summary>A peer that speaks bytes, not Tether: for hostile-input tests over any transport.</summary>
-public sealed class RawPeer : IAsyncDisposable
+internal sealed class RawPeer : IAsyncDisposable
 {
     private readonly TransportConnection _connection;
 

@@ -1,9 +1,7 @@
 using System.Net;
 using System.Security.Claims;
-using Tether.Client;
 using Tether.Conformance.Tests.Support;
 using Tether.Quic;
-using Tether.Server;
 using Tether.Transport;
 using Tether.Transport.Tls;
 
@@ -68,7 +66,7 @@ public abstract class SecuredHandshakeTests
         client.TargetHost = "localhost";
         await using TetherServer server = await StartAsync(TransportUnderTest.ServerTls());
         await using var tether = new TetherClient(new TetherClientOptions { Transport = CreateClientTransport(client) });
-        await tether.ConnectAsync(server.LocalEndPoint!).Within();
+        await tether.StartAsync(server.LocalEndPoint!).Within();
         Assert.Equal(TransportName, tether.Contract!.Transport);
     }
 
@@ -122,7 +120,7 @@ public abstract class SecuredHandshakeTests
         var started = new TaskCompletionSource<TetherSession>(TaskCreationOptions.RunContinuationsAsynchronously);
         server.SessionStarted += s => started.TrySetResult(s);
         await using var client = new TetherClient(new TetherClientOptions { Transport = CreateClientTransport(clientTls) });
-        await client.ConnectAsync(server.LocalEndPoint!).Within();
+        await client.StartAsync(server.LocalEndPoint!).Within();
         EchoReply reply = await client.RequestAsync<EchoRequest, EchoReply>(new EchoRequest(7, "over mTLS")).Within();
         Assert.Equal("over mTLS", reply.Text);
 
@@ -145,7 +143,7 @@ public abstract class SecuredHandshakeTests
         var started = new TaskCompletionSource<TetherSession>(TaskCreationOptions.RunContinuationsAsynchronously);
         server.SessionStarted += s => started.TrySetResult(s);
         await using var client = new TetherClient(new TetherClientOptions { Transport = CreateClientTransport(TransportUnderTest.ClientTls()) });
-        await client.ConnectAsync(server.LocalEndPoint!).Within();
+        await client.StartAsync(server.LocalEndPoint!).Within();
         TetherSession session = await started.Task.Within();
         Assert.Null(session.ClientCertificate);
         Assert.False(session.Principal.Identity!.IsAuthenticated);
@@ -174,7 +172,7 @@ public abstract class SecuredHandshakeTests
     {
         await using TetherServer server = await StartAsync(serverTls, failures);
         await using var client = new TetherClient(new TetherClientOptions { Transport = CreateClientTransport(clientTls) });
-        return await Assert.ThrowsAsync<TetherException>(() => client.ConnectAsync(server.LocalEndPoint!).Within());
+        return await Assert.ThrowsAsync<TetherException>(() => client.StartAsync(server.LocalEndPoint!).Within());
     }
 }
 

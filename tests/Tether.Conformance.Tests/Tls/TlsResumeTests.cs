@@ -1,10 +1,7 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
-using Tether.Client;
 using Tether.Conformance.Tests.Sessions;
 using Tether.Conformance.Tests.Support;
-using Tether.Server;
-using Tether.Sessions;
 using Tether.Transport;
 using Tether.Transport.Tls;
 
@@ -84,7 +81,7 @@ public sealed class TlsResumeTests
             setup._chaos = new ChaosConnector(setup._connector);
             setup.Client = new TetherClient(ResumeTests.FastReconnect(new TetherClientOptions { Transport = setup._chaos }));
             setup.Client.SessionRestarted += reason => setup.Restarted = reason;
-            await setup.Client.ConnectAsync(setup.Server.LocalEndPoint!).Within();
+            await setup.Client.StartAsync(setup.Server.LocalEndPoint!).Within();
             Assert.Equal(new NumberedReply(2), await setup.Client.RequestAsync<NumberedCall, NumberedReply>(new NumberedCall(1)).Within());
             return setup;
         }

@@ -1,6 +1,5 @@
 using System.Buffers;
 using Tether.Runtime.Tests.Messages;
-using Tether.Serialization;
 
 namespace Tether.Runtime.Tests.Codec;
 

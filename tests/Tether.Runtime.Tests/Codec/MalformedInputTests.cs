@@ -2,7 +2,6 @@ using System.Buffers;
 using CsCheck;
 using Tether.Runtime.Tests.Messages;
 using Tether.Runtime.Tests.Support;
-using Tether.Serialization;
 
 namespace Tether.Runtime.Tests.Codec;
 

@@ -1,6 +1,5 @@
 using Tether.Runtime.Tests.Messages;
 using Tether.Runtime.Tests.Support;
-using Tether.Serialization;
 
 namespace Tether.Runtime.Tests.Codec;
 

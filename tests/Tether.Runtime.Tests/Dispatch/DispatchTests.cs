@@ -1,7 +1,5 @@
 using System.Buffers;
-using Tether.Dispatch;
 using Tether.Runtime.Tests.Messages;
-using Tether.Serialization;
 
 namespace Tether.Runtime.Tests.Dispatch;
 

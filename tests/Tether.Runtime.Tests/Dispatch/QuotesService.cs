@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using Tether.Dispatch;
 
 namespace Tether.Runtime.Tests.Dispatch;
 

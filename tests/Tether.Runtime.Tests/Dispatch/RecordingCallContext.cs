@@ -1,5 +1,4 @@
 using System.Buffers;
-using Tether.Dispatch;
 
 namespace Tether.Runtime.Tests.Dispatch;
 

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using Tether.Dispatch;
 using Tether.Runtime.Tests.Messages;
 
 namespace Tether.Runtime.Tests.Dispatch;

@@ -1,7 +1,6 @@
 using System.Buffers;
 using Tether.Framing;
 using Tether.Runtime.Tests.Support;
-using Tether.Serialization;
 
 namespace Tether.Runtime.Tests.Framing;
 

@@ -1,6 +1,4 @@
-using Tether.Dispatch;
 using Tether.Framing;
-using Tether.Serialization;
 
 namespace Tether.Runtime.Tests.Framing;
 

@@ -1,6 +1,5 @@
 using System.Buffers;
 using Microsoft.Extensions.Time.Testing;
-using Tether.Pooling;
 
 namespace Tether.Runtime.Tests.Pooling;
 

@@ -1,13 +1,13 @@
-namespace Tether.Sessions;
+namespace Tether;
 
-/// <summary>A service at a version, as one side declares it (from a handler's generated <see cref="Dispatch.ServiceDescriptor"/>).</summary>
+/// <summary>A service at a version, as one side declares it (from a handler's generated <see cref="ServiceDescriptor"/>).</summary>
 /// <param name="Name">The service name.</param>
 /// <param name="Version">The service version.</param>
 public sealed record Capability(string Name, int Version)
 {
     /// <summary>The capability a generated handler declares.</summary>
     public static Capability Of<THandler>()
-        where THandler : class, Dispatch.IMessageHandler<THandler>
+        where THandler : class, IMessageHandler<THandler>
         => new(THandler.Service.Name, THandler.Service.Version);
 
     /// <inheritdoc />
@@ -22,7 +22,7 @@ public sealed record CapabilityRequest(string Name, int MinimumVersion, bool Req
 {
     /// <summary>A request for the service a generated handler declares, at its version or later.</summary>
     public static CapabilityRequest For<THandler>(bool required = true)
-        where THandler : class, Dispatch.IMessageHandler<THandler>
+        where THandler : class, IMessageHandler<THandler>
         => new(THandler.Service.Name, THandler.Service.Version, required);
 
     /// <summary>Whether <paramref name="offered"/> satisfies this request.</summary>

@@ -1,4 +1,4 @@
-namespace Tether.Sessions;
+namespace Tether;
 
 /// <summary>What a client advertised in its hello: the input of negotiation and of the server's policy hook.</summary>
 /// <param name="Versions">Protocol versions the client speaks.</param>

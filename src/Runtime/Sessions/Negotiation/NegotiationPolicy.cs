@@ -1,6 +1,6 @@
 using Tether.Framing;
 
-namespace Tether.Sessions;
+namespace Tether;
 
 /// <summary>
 /// The server's side of negotiation (SPEC R4.1): which versions and transports it accepts and prefers, what it

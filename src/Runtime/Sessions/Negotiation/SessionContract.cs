@@ -1,4 +1,4 @@
-namespace Tether.Sessions;
+namespace Tether;
 
 /// <summary>What negotiation settled for a session; the same on both sides (<see cref="TetherPeer.Contract"/>).</summary>
 /// <param name="SessionId">The session's identity, chosen by the server, kept across resumes.</param>

@@ -1,4 +1,4 @@
-namespace Tether.Sessions;
+namespace Tether;
 
 /// <summary>One reconnect attempt of a client, raised before it waits and after it ends.</summary>
 /// <param name="Attempt">1 for the first retry after the link was lost.</param>

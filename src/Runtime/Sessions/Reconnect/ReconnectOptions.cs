@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Tether.Sessions;
+namespace Tether;
 
 /// <summary>How a client reconnects after its link is lost (SPEC R4.4): exponential backoff with jitter.</summary>
 public sealed class ReconnectOptions

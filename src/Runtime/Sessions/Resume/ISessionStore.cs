@@ -1,4 +1,4 @@
-namespace Tether.Sessions;
+namespace Tether;
 
 /// <summary>
 /// Where a server keeps what it needs to recognise a returning client (SPEC R4.5, R4.7): per session, the SHA-256 of

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace Tether.Sessions;
+namespace Tether;
 
 /// <summary>The default <see cref="ISessionStore"/>: tickets in a concurrent dictionary, expired ones dropped when looked up or swept.</summary>
 /// <remarks>Tickets do not survive a restart; neither do the sessions they resume (their replay buffers are in memory too).</remarks>

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 
-namespace Tether.Hosting;
+namespace Tether.Internal;
 
 /// <summary>
 /// Validates one named instance of <typeparamref name="T"/> by listing its problems: every transport's hosting
