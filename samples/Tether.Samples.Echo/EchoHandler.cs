@@ -10,7 +10,7 @@ public sealed partial class EchoHandler : IEcho
     public int Shouts => Volatile.Read(ref _shouts);
 
     public ValueTask<EchoReply> Echo(EchoRequest request, CallContext context) =>
-        new(new EchoReply(request.Text, (context.Peer as TetherSession)?.Id ?? 0));
+        new(new EchoReply(request.Text, context.Peer is TetherSession session ? session.Id : Guid.Empty));
 
     public void Shout(Shout shout) => Interlocked.Increment(ref _shouts);
 }

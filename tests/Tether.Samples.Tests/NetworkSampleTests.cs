@@ -30,7 +30,7 @@ public sealed class NetworkSampleTests
             var (exitCode, output) = await SampleRunner.RunAsync("Tether.Samples.Echo.Client", endPoint, "one", "twö");
 
             Assert.True(exitCode == 0, output);
-            Assert.Matches(@"^one \(session \d+\)\r?\ntwö \(session \d+\)\r?\n$", output);
+            Assert.Matches(@"^one \(session [0-9a-f-]{36}\)\r?\ntwö \(session [0-9a-f-]{36}\)\r?\n$", output);
         }
         finally
         {

@@ -38,7 +38,7 @@ internal sealed class IncomingCall : CallContext
 
     public override DecodeOptions DecodeOptions => _connection!.DecodeOptions;
 
-    public override TetherPeer? Peer => _connection!.Peer;
+    public override TetherPeer Peer => _connection?.Peer ?? throw new InvalidOperationException("The call has finished; its context no longer has a peer.");
 
     /// <summary>The call's own stream, or null when it came on the link's.</summary>
     public CallLane? Lane { get; private set; }

@@ -90,6 +90,7 @@ internal sealed partial class TetherConnection
         Output.PeerMaxFrameSize = hello.MaxFrameSize;
         Contract = contract;
         _bindings = _settings.Handlers.Bind(Peer!);
+        registry.Established(this); // before the client can learn its id from the server hello
         if (!contract.Resumable)
         {
             WriteServerHello(contract, token: null, resumed: false);

@@ -12,8 +12,13 @@ public abstract class CallContext
     /// <summary>Cancelled when the caller cancels, the deadline passes or the connection ends.</summary>
     public abstract CancellationToken CancellationToken { get; }
 
-    /// <summary>The peer that made the call (a server's <see cref="TetherSession"/>, or the client receiving a push); null outside the network runtime.</summary>
-    public virtual TetherPeer? Peer => null;
+    /// <summary>
+    /// The peer that made the call: on a server the caller's <see cref="TetherSession"/>, on a client the
+    /// <see cref="TetherClient"/> receiving a push. A handler answers more than the reply through it, for example
+    /// <c>context.Peer.SendAsync(notice)</c> pushes to the caller while the call runs.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The call was not dispatched by the network runtime (a context of a test's own).</exception>
+    public virtual TetherPeer Peer => throw new InvalidOperationException("This call was not dispatched by the network runtime, so it has no peer.");
 
     /// <summary>Limits used to decode this call's messages.</summary>
     public virtual DecodeOptions DecodeOptions => DecodeOptions.Default;

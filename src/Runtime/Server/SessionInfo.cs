@@ -3,36 +3,54 @@ using System.Net;
 namespace Tether;
 
 /// <summary>A snapshot of one session, for operators and dashboards.</summary>
-/// <param name="Id">The session's id (unique within the process).</param>
-/// <param name="RemoteEndPoint">The client's address.</param>
-/// <param name="Transport">The transport's name ("tcp", "inmemory", …).</param>
-/// <param name="State">The session's state.</param>
-/// <param name="RoundTripTime">The last measured round trip, if any.</param>
-/// <param name="ConnectedAt">When the connection was accepted.</param>
-/// <param name="BytesSent">Bytes handed to the network.</param>
-/// <param name="BytesReceived">Bytes received.</param>
-/// <param name="FramesSent">Frames written.</param>
-/// <param name="FramesReceived">Frames read.</param>
-/// <param name="CallsStarted">Incoming calls and messages dispatched.</param>
-/// <param name="CallsFailed">Incoming calls answered with an error.</param>
-/// <param name="InFlightCalls">Incoming calls running now.</param>
-/// <param name="QueuedBytes">Bytes waiting to be sent.</param>
-/// <param name="PushesDropped">Pushes and broadcasts not sent because the send queue was full.</param>
-/// <param name="Groups">Groups the session belongs to.</param>
-public sealed record SessionInfo(
-    long Id,
-    EndPoint? RemoteEndPoint,
-    string Transport,
-    SessionState State,
-    TimeSpan? RoundTripTime,
-    DateTimeOffset ConnectedAt,
-    long BytesSent,
-    long BytesReceived,
-    long FramesSent,
-    long FramesReceived,
-    long CallsStarted,
-    long CallsFailed,
-    int InFlightCalls,
-    long QueuedBytes,
-    long PushesDropped,
-    IReadOnlyList<string> Groups);
+/// <remarks>Init-only properties, not a positional record, so that later versions can add members without breaking callers.</remarks>
+public sealed record SessionInfo
+{
+    /// <summary>The session's id (<see cref="TetherSession.Id"/>).</summary>
+    public Guid Id { get; init; }
+
+    /// <summary>The client's address.</summary>
+    public EndPoint? RemoteEndPoint { get; init; }
+
+    /// <summary>The transport's name ("tcp", "inmemory", …).</summary>
+    public string Transport { get; init; } = "";
+
+    /// <summary>The session's state.</summary>
+    public SessionState State { get; init; }
+
+    /// <summary>The last measured round trip, if any.</summary>
+    public TimeSpan? RoundTripTime { get; init; }
+
+    /// <summary>When the connection was accepted.</summary>
+    public DateTimeOffset ConnectedAt { get; init; }
+
+    /// <summary>Bytes handed to the network.</summary>
+    public long BytesSent { get; init; }
+
+    /// <summary>Bytes received.</summary>
+    public long BytesReceived { get; init; }
+
+    /// <summary>Frames written.</summary>
+    public long FramesSent { get; init; }
+
+    /// <summary>Frames read.</summary>
+    public long FramesReceived { get; init; }
+
+    /// <summary>Incoming calls and messages dispatched.</summary>
+    public long CallsStarted { get; init; }
+
+    /// <summary>Incoming calls answered with an error.</summary>
+    public long CallsFailed { get; init; }
+
+    /// <summary>Incoming calls running now.</summary>
+    public int InFlightCalls { get; init; }
+
+    /// <summary>Bytes waiting to be sent.</summary>
+    public long QueuedBytes { get; init; }
+
+    /// <summary>Pushes and broadcasts not sent because the send queue was full.</summary>
+    public long PushesDropped { get; init; }
+
+    /// <summary>Groups the session belongs to.</summary>
+    public IReadOnlyList<string> Groups { get; init; } = [];
+}

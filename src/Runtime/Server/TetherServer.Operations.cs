@@ -14,33 +14,33 @@ public sealed partial class TetherServer
     /// <summary>Sessions connected now.</summary>
     public int SessionCount => _sessions.Count;
 
-    /// <summary>Finds a session by id.</summary>
-    public bool TryGetSession(long sessionId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out TetherSession? session) =>
-        _sessions.TryGetValue(sessionId, out session);
+    /// <summary>Finds a session by its <see cref="TetherSession.Id"/> (once its handshake is done; a session waiting to resume counts).</summary>
+    public bool TryGetSession(Guid sessionId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out TetherSession? session) =>
+        _sessionsById.TryGetValue(sessionId, out session);
 
     /// <summary>A snapshot of a session, or null if it is not connected.</summary>
-    public SessionInfo? GetSessionInfo(long sessionId) => _sessions.TryGetValue(sessionId, out TetherSession? session) ? session.GetInfo() : null;
+    public SessionInfo? GetSessionInfo(Guid sessionId) => _sessionsById.TryGetValue(sessionId, out TetherSession? session) ? session.GetInfo() : null;
 
     /// <summary>Pushes a one-way message to one session, waiting while its send queue is full.</summary>
     /// <exception cref="TetherException"><see cref="TetherErrorCode.ConnectionClosed"/> if the session is not connected.</exception>
-    public ValueTask SendToAsync<T>(long sessionId, T message, CancellationToken cancellationToken = default)
+    public ValueTask SendToAsync<T>(Guid sessionId, T message, CancellationToken cancellationToken = default)
         where T : IMessage<T>
-        => _sessions.TryGetValue(sessionId, out TetherSession? session)
+        => _sessionsById.TryGetValue(sessionId, out TetherSession? session)
             ? session.SendAsync(message, cancellationToken)
             : ValueTask.FromException(new TetherException(TetherErrorCode.ConnectionClosed, $"No session {sessionId} is connected."));
 
     /// <summary>Pushes a one-way message to one session unless its send queue is full; never waits.</summary>
-    public bool TrySendTo<T>(long sessionId, in T message)
+    public bool TrySendTo<T>(Guid sessionId, in T message)
         where T : IMessage<T>
-        => _sessions.TryGetValue(sessionId, out TetherSession? session) && session.TrySend(in message);
+        => _sessionsById.TryGetValue(sessionId, out TetherSession? session) && session.TrySend(in message);
 
     /// <summary>Pushes <paramref name="message"/> to every active session: encoded once, copied into each send queue; sessions that are not reading are skipped and counted.</summary>
-    public BroadcastResult Broadcast<T>(in T message, long? exceptSessionId = null)
+    public BroadcastResult Broadcast<T>(in T message, Guid? exceptSessionId = null)
         where T : IMessage<T>
         => BroadcastTo(_sessions, in message, exceptSessionId);
 
     /// <summary>Pushes <paramref name="message"/> to every session in <paramref name="group"/>.</summary>
-    public BroadcastResult BroadcastToGroup<T>(string group, in T message, long? exceptSessionId = null)
+    public BroadcastResult BroadcastToGroup<T>(string group, in T message, Guid? exceptSessionId = null)
         where T : IMessage<T>
     {
         ArgumentNullException.ThrowIfNull(group);
@@ -49,7 +49,7 @@ public sealed partial class TetherServer
             : default;
     }
 
-    private static BroadcastResult BroadcastTo<T>(ConcurrentDictionary<long, TetherSession> sessions, in T message, long? exceptSessionId)
+    private static BroadcastResult BroadcastTo<T>(ConcurrentDictionary<long, TetherSession> sessions, in T message, Guid? exceptSessionId)
         where T : IMessage<T>
     {
         int length = TetherCodec.GetEncodedSize(in message);
@@ -62,7 +62,7 @@ public sealed partial class TetherServer
             int delivered = 0, dropped = 0;
             foreach (KeyValuePair<long, TetherSession> entry in sessions)
             {
-                if (entry.Key == exceptSessionId || entry.Value.State != SessionState.Active)
+                if (entry.Value.State != SessionState.Active || entry.Value.Id == exceptSessionId)
                 {
                     continue;
                 }
@@ -96,11 +96,11 @@ public sealed partial class TetherServer
         }
 
         ConcurrentDictionary<long, TetherSession> members = _groups.GetOrAdd(group, static _ => new ConcurrentDictionary<long, TetherSession>());
-        bool added = members.TryAdd(session.Id, session);
+        bool added = members.TryAdd(session.ConnectionId, session);
         if (session.State == SessionState.Closed)
         {
             // Closed while joining: TrackAsync may already have swept the groups.
-            members.TryRemove(session.Id, out _);
+            members.TryRemove(session.ConnectionId, out _);
             return false;
         }
 
@@ -111,7 +111,7 @@ public sealed partial class TetherServer
     public bool RemoveFromGroup(TetherSession session, string group)
     {
         ArgumentNullException.ThrowIfNull(session);
-        return _groups.TryGetValue(group, out ConcurrentDictionary<long, TetherSession>? members) && members.TryRemove(session.Id, out _);
+        return _groups.TryGetValue(group, out ConcurrentDictionary<long, TetherSession>? members) && members.TryRemove(session.ConnectionId, out _);
     }
 
     /// <summary>Sessions in a group.</summary>
@@ -122,13 +122,13 @@ public sealed partial class TetherServer
     public IReadOnlyList<string> GroupNames => [.. _groups.Where(static g => !g.Value.IsEmpty).Select(static g => g.Key).Order(StringComparer.Ordinal)];
 
     internal IReadOnlyList<string> GroupsOf(TetherSession session) =>
-        [.. _groups.Where(g => g.Value.ContainsKey(session.Id)).Select(static g => g.Key).Order(StringComparer.Ordinal)];
+        [.. _groups.Where(g => g.Value.ContainsKey(session.ConnectionId)).Select(static g => g.Key).Order(StringComparer.Ordinal)];
 
     private void RemoveFromAllGroups(TetherSession session)
     {
         foreach (KeyValuePair<string, ConcurrentDictionary<long, TetherSession>> group in _groups)
         {
-            group.Value.TryRemove(session.Id, out _);
+            group.Value.TryRemove(session.ConnectionId, out _);
         }
     }
 }

@@ -31,6 +31,9 @@ public sealed partial class TetherServer
 
     TimeSpan ISessionRegistry.ResumeWindow => _options.ResumeWindow;
 
+    void ISessionRegistry.Established(TetherConnection session) =>
+        _sessionsById.TryAdd(session.Contract!.SessionId, (TetherSession)session.Peer!);
+
     ValueTask ISessionRegistry.RegisterAsync(TetherConnection session, byte[] token)
     {
         _resumable[session.Contract!.SessionId] = (TetherSession)session.Peer!;
@@ -190,14 +193,14 @@ public sealed partial class TetherServer
         await engine.ResumeGate.WaitAsync().ConfigureAwait(false);
         try
         {
-            if (engine.State == SessionState.Resuming && await _store.FindAsync(session.SessionId).ConfigureAwait(false) is { } ticket)
+            if (engine.State == SessionState.Resuming && await _store.FindAsync(session.Id).ConfigureAwait(false) is { } ticket)
             {
                 await _store.SaveAsync(ticket with { ExpiresAt = _options.TimeProvider.GetUtcNow() + _options.ResumeWindow }).ConfigureAwait(false);
             }
         }
         catch (Exception e)
         {
-            ConnectionLog.SessionStoreFailed(_logger, session.Id, e);
+            ConnectionLog.SessionStoreFailed(_logger, session.ConnectionId, e);
         }
         finally
         {
@@ -207,7 +210,7 @@ public sealed partial class TetherServer
 
     private async Task ForgetAsync(TetherSession session)
     {
-        Guid id = session.SessionId;
+        Guid id = session.Id;
         if (id == Guid.Empty || !_resumable.TryRemove(new KeyValuePair<Guid, TetherSession>(id, session)))
         {
             return;
@@ -219,7 +222,7 @@ public sealed partial class TetherServer
         }
         catch (Exception e)
         {
-            ConnectionLog.SessionStoreFailed(_logger, session.Id, e);
+            ConnectionLog.SessionStoreFailed(_logger, session.ConnectionId, e);
         }
     }
 }

@@ -17,7 +17,10 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
     private readonly TetherServerOptions _options;
     private readonly ILogger _logger;
     private readonly HandlerRegistry _handlers = new();
+    // Every connection's session by its engine's number (from accept to close, handshake included), and the negotiated
+    // ones by their id (what server operations are given). A resume link's transient session never enters the second.
     private readonly ConcurrentDictionary<long, TetherSession> _sessions = new();
+    private readonly ConcurrentDictionary<Guid, TetherSession> _sessionsById = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<PendingCall> _timerScratch = [];
     private ConnectionSettings? _settings;
@@ -176,6 +179,8 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
 
         await connection.Closed.ConfigureAwait(false);
         _sessions.TryRemove(connection.Id, out _);
+        _sessionsById.TryRemove(new KeyValuePair<Guid, TetherSession>(session.Id, session)); // entered by ISessionRegistry.Established
+
         await ForgetAsync(session).ConfigureAwait(false);
         RemoveFromAllGroups(session);
         Interlocked.Decrement(ref _connections);
@@ -194,7 +199,7 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
         catch (Exception e)
         {
             // An application's event handler must not take the server's bookkeeping down with it.
-            ConnectionLog.SessionEventFailed(_logger, session.Id, e);
+            ConnectionLog.SessionEventFailed(_logger, session.ConnectionId, e);
         }
     }
 

@@ -23,11 +23,15 @@ public sealed class TetherSession : TetherPeer
 
     internal TetherConnection Connection => _connection;
 
-    /// <summary>The session's id, unique within the process (stable across resumes).</summary>
-    public long Id => _connection.Id;
+    /// <summary>
+    /// The session's identity: the id negotiation gave it (<see cref="SessionContract.SessionId"/>, random), the same on the
+    /// client (<c>client.Contract.SessionId</c>), across resumes and transports; <see cref="Guid.Empty"/> until the hello
+    /// exchange is done. Server operations take it (<see cref="TetherServer.SendToAsync{T}"/>, <see cref="TetherServer.TryGetSession"/>).
+    /// </summary>
+    public Guid Id => _connection.Contract?.SessionId ?? Guid.Empty;
 
-    /// <summary>The session's identity on the wire (<see cref="SessionContract.SessionId"/>), chosen at random by the server; empty before negotiation.</summary>
-    public Guid SessionId => _connection.Contract?.SessionId ?? Guid.Empty;
+    /// <summary>This process's number for the session's engine (logs and internal tables); <see cref="Id"/> is the session's identity.</summary>
+    internal long ConnectionId => _connection.Id;
 
     /// <summary>The server the session belongs to.</summary>
     public TetherServer Server { get; }
@@ -53,23 +57,25 @@ public sealed class TetherSession : TetherPeer
     public IReadOnlyList<string> Groups => Server.GroupsOf(this);
 
     /// <summary>A snapshot of the session's state and counters.</summary>
-    public SessionInfo GetInfo() => new(
-        Id,
-        _connection.RemoteEndPoint,
-        _connection.TransportName,
-        _connection.State,
-        _connection.RoundTripTime,
-        _connection.ConnectedAt,
-        _connection.BytesSent,
-        _connection.BytesReceived,
-        _connection.Output.FramesWritten,
-        _connection.Counters.FramesReceived,
-        _connection.Counters.CallsStarted,
-        _connection.Counters.CallsFailed,
-        _connection.InFlight,
-        _connection.Output.QueuedBytes,
-        _connection.Counters.PushesDropped,
-        Groups);
+    public SessionInfo GetInfo() => new()
+    {
+        Id = Id,
+        RemoteEndPoint = _connection.RemoteEndPoint,
+        Transport = _connection.TransportName,
+        State = _connection.State,
+        RoundTripTime = _connection.RoundTripTime,
+        ConnectedAt = _connection.ConnectedAt,
+        BytesSent = _connection.BytesSent,
+        BytesReceived = _connection.BytesReceived,
+        FramesSent = _connection.Output.FramesWritten,
+        FramesReceived = _connection.Counters.FramesReceived,
+        CallsStarted = _connection.Counters.CallsStarted,
+        CallsFailed = _connection.Counters.CallsFailed,
+        InFlightCalls = _connection.InFlight,
+        QueuedBytes = _connection.Output.QueuedBytes,
+        PushesDropped = _connection.Counters.PushesDropped,
+        Groups = Groups,
+    };
 
     /// <summary>Closes the session: bytes already queued still leave.</summary>
     public Task CloseAsync() => _connection.CloseAsync();
@@ -94,5 +100,5 @@ public sealed class TetherSession : TetherPeer
     }
 
     /// <inheritdoc />
-    public override string ToString() => $"session {Id} ({_connection.RemoteEndPoint}, {_connection.TransportName})";
+    public override string ToString() => $"session {Id} (connection {ConnectionId}, {_connection.RemoteEndPoint}, {_connection.TransportName})";
 }

@@ -13,6 +13,9 @@ internal interface ISessionRegistry
 
     TimeSpan ResumeWindow { get; }
 
+    /// <summary>A new session was negotiated (its contract is set; its server hello not sent yet): it can be found by its id from now on.</summary>
+    void Established(TetherConnection session);
+
     /// <summary>Records a new resumable session and the hash of its first token.</summary>
     ValueTask RegisterAsync(TetherConnection session, byte[] token);
 

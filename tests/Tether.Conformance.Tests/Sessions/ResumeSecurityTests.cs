@@ -160,7 +160,7 @@ public sealed class ResumeSecurityTests : IAsyncDisposable
         // The live link is still the session's: it is answered, and its acknowledgement confirms the token it got.
         await live.SendFrameAsync(FrameType.Ping, 0, 0, new byte[8]);
         Assert.Equal(FrameType.Pong, (await live.ReadFrameAsync().Within())?.Header.Type);
-        Assert.Equal(SessionState.Active, server.Sessions.Single(s => s.SessionId == id).State);
+        Assert.Equal(SessionState.Active, server.Sessions.Single(s => s.Id == id).State);
         await live.SendFrameAsync(FrameType.Ack, 0, 0, new byte[8]);
         await _store.WaitForConfirmationAsync(id).Within();
         SessionTicket ticket = (await _store.FindAsync(id))!;
@@ -184,7 +184,7 @@ public sealed class ResumeSecurityTests : IAsyncDisposable
 
         _clock.Advance(TimeSpan.FromSeconds(31)); // the server's timer expires the session
         TetherSession expired = await ended.Task.Within();
-        Assert.Equal(id, expired.SessionId);
+        Assert.Equal(id, expired.Id);
         Assert.Equal(TetherErrorCode.ResumeRejected, await RefusalAsync(server, id, token));
         Assert.Null(await _store.FindAsync(id));
     }
@@ -257,7 +257,7 @@ public sealed class ResumeSecurityTests : IAsyncDisposable
 
     private static async Task WaitForStateAsync(TetherServer server, Guid id, SessionState state)
     {
-        TetherSession session = server.Sessions.Single(s => s.SessionId == id);
+        TetherSession session = server.Sessions.Single(s => s.Id == id);
         var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         session.StateChanged += c =>
         {

@@ -134,7 +134,7 @@ public sealed class ResumeTests(Xunit.Abstractions.ITestOutputHelper output)
                 output.WriteLine(line);
             }
 
-            string sessions = string.Join("; ", server.Sessions.Select(s => $"{s.SessionId} {s.State}"));
+            string sessions = string.Join("; ", server.Sessions.Select(s => $"{s.Id} {s.State}"));
             Assert.Fail($"Stuck: server got {serverReceived.Received}, client got {clientReceived.Received}, sending {sending.Exception?.InnerException?.ToString() ?? sending.Status.ToString()}, calling {calling.Exception?.InnerException?.Message ?? calling.Status.ToString()}, " +
                 $"pushing {(pushingStarted.Task.IsCompleted ? pushingStarted.Task.Result.Status.ToString() : "not started")}, client {client.State}, pending {client.PendingCalls}, cuts {(useTcp ? proxy!.Cuts : chaos.Cuts)}, server sessions: {sessions}");
         }
@@ -148,7 +148,7 @@ public sealed class ResumeTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Equal(Messages, serverReceived.Received);
         Assert.Equal(Messages, clientReceived.Received);
         Assert.Equal(sessionId, client.Contract!.SessionId);
-        Assert.Equal(sessionId, Assert.Single(server.Sessions).SessionId);
+        Assert.Equal(sessionId, Assert.Single(server.Sessions).Id);
     }
 
     internal static TetherClientOptions FastReconnect(TetherClientOptions options)

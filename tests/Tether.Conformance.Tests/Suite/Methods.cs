@@ -23,6 +23,18 @@ public abstract partial class ConformanceSuite
     }
 
     [Fact]
+    public async Task A_handler_pushes_to_its_caller_through_the_call_context()
+    {
+        await using Harness harness = await StartAsync();
+        var pushes = new Probe();
+        var ledger = new ILedger.Client(await harness.ConnectAsync(pushes: pushes));
+
+        Assert.Equal(new Balance(4, 5, "audit"), await ledger.Audit(new Entry(4, 5)).Within());
+
+        Assert.Equal(new Notice(5, "audited"), await pushes.Notices.NextAsync());
+    }
+
+    [Fact]
     public async Task A_call_by_message_type_reaches_the_only_method_of_its_kind_and_refuses_an_ambiguous_one()
     {
         await using Harness harness = await StartAsync();

@@ -9,10 +9,10 @@ public abstract partial class ConformanceSuite
     {
         await using Harness harness = await StartAsync();
         var pushes = new Probe();
-        await harness.ConnectAsync(pushes: pushes);
+        TetherClient addressee = await harness.ConnectAsync(pushes: pushes);
         await harness.ConnectAsync(pushes: new Probe());
         await harness.WaitForSessionsAsync(2);
-        TetherSession target = harness.Server.Sessions.OrderBy(s => s.Id).First();
+        Assert.True(harness.Server.TryGetSession(addressee.Contract!.SessionId, out TetherSession? target));
 
         await harness.Server.SendToAsync(target.Id, new Notice(1, "just you")).Within();
         Assert.True(harness.Server.TrySendTo(target.Id, new Notice(2, "again")));
@@ -49,7 +49,8 @@ public abstract partial class ConformanceSuite
         }
 
         await harness.WaitForSessionsAsync(5);
-        TetherSession[] sessions = [.. harness.Server.Sessions.OrderBy(s => s.Id)];
+        // Each client's session, found by the id both sides share.
+        TetherSession[] sessions = [.. clients.Select(c => harness.Server.TryGetSession(c.Contract!.SessionId, out TetherSession? s) ? s : throw new InvalidOperationException("no session"))];
         foreach (TetherSession member in sessions.Take(3))
         {
             Assert.True(harness.Server.AddToGroup(member, "room"));

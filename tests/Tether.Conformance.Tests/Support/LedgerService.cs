@@ -24,6 +24,9 @@ public partial interface ILedger
 
     [OneWay]
     ValueTask Record(Entry entry, CancellationToken cancellationToken);
+
+    /// <summary>Pushes a notice to the caller through <see cref="CallContext.Peer"/>, then answers.</summary>
+    ValueTask<Balance> Audit(Entry entry, CallContext context);
 }
 
 /// <summary>Implements <see cref="ILedger"/>; <c>Record</c> awaits before it reports, as an asynchronous one-way handler would.</summary>
@@ -41,6 +44,12 @@ public sealed partial class LedgerHandler(Probe probe) : ILedger
             await Task.Yield();
             yield return new Balance(entry.Account, entry.Amount * i, "history");
         }
+    }
+
+    public async ValueTask<Balance> Audit(Entry entry, CallContext context)
+    {
+        await context.Peer.SendAsync(new Notice((int)entry.Amount, "audited"), context.CancellationToken);
+        return new Balance(entry.Account, entry.Amount, "audit");
     }
 
     public async ValueTask Record(Entry entry, CancellationToken cancellationToken)

@@ -25,8 +25,8 @@ public sealed class TlsResumeTests
         Assert.Equal(sessionId, setup.Client.Contract!.SessionId);
         Assert.Null(setup.Restarted);
         // A link still in its handshake is listed without a session id for a moment; only established sessions count.
-        TetherSession resumed = Assert.Single(setup.Server.Sessions, s => s.SessionId != Guid.Empty);
-        Assert.Equal(sessionId, resumed.SessionId);
+        TetherSession resumed = Assert.Single(setup.Server.Sessions, s => s.Id != Guid.Empty);
+        Assert.Equal(sessionId, resumed.Id);
         Assert.Equal("tether-test-client", resumed.Principal.Identity!.Name);
     }
 
@@ -46,7 +46,7 @@ public sealed class TlsResumeTests
         Assert.Equal(TetherErrorCode.ResumeRejected, setup.Restarted?.Code);
         Assert.NotEqual(sessionId, setup.Client.Contract!.SessionId);
         TetherSession session = await second.Task.Within();
-        Assert.Equal(setup.Client.Contract.SessionId, session.SessionId);
+        Assert.Equal(setup.Client.Contract.SessionId, session.Id);
         if (presentsAnotherCertificate)
         {
             Assert.Equal("tether-second-client", session.Principal.Identity!.Name);

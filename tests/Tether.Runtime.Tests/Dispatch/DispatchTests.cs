@@ -104,6 +104,13 @@ public sealed class DispatchTests
     }
 
     [Fact]
+    public void A_context_outside_the_network_runtime_says_it_has_no_peer()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => _context.Peer);
+        Assert.Contains("no peer", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Bad_payload_raises_a_decode_error_before_the_handler_runs()
     {
         var payload = new ReadOnlySequence<byte>([1, 0x80]);
