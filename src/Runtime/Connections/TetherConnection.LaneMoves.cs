@@ -12,20 +12,7 @@ internal sealed partial class TetherConnection
     /// <summary>The link was lost on a resumable session: every call stream keeps what it holds until the resume moves it.</summary>
     private void DetachLanes(bool resumable, bool linkHadStreams)
     {
-        List<CallLane> lanes;
-        lock (_lanesLock)
-        {
-            _idleLanes.Clear();
-            _linkLosses++;
-            _movesToAnnounce |= linkHadStreams;
-            lanes = [.. _lanes.Values.Distinct()]; // a lane may be kept under two calls (see CallLane.PreviousCallId)
-            if (!resumable)
-            {
-                _lanes.Clear();
-            }
-        }
-
-        foreach (CallLane lane in lanes)
+        foreach (CallLane lane in _laneTable.LinkLost(resumable, linkHadStreams))
         {
             lock (lane.Gate)
             {
@@ -50,14 +37,7 @@ internal sealed partial class TetherConnection
     /// </summary>
     private void MoveLanesToLink()
     {
-        List<CallLane> lanes;
-        int loss;
-        lock (_lanesLock)
-        {
-            lanes = [.. _lanes.Values.Distinct()];
-            loss = _linkLosses;
-        }
-
+        List<CallLane> lanes = _laneTable.LanesToMove(out int loss);
         try
         {
             foreach (CallLane lane in lanes)
@@ -69,10 +49,9 @@ internal sealed partial class TetherConnection
                 }
             }
 
-            if (_movesToAnnounce)
+            if (_laneTable.TakeMovesToAnnounce())
             {
                 // Only after a link that had call streams: the peer may hold records of them until it hears this.
-                _movesToAnnounce = false;
                 Output.WriteControl(FrameType.Moved, 0, 0, stackalloc byte[8]);
             }
         }
@@ -97,28 +76,13 @@ internal sealed partial class TetherConnection
 
         if (header.CallId == 0)
         {
-            lock (_lanesLock)
-            {
-                foreach (var (key, lane) in _lanes)
-                {
-                    if (lane.MovedAtLoss >= 0 && lane.MovedAtLoss < _linkLosses && lane.Skip == 0)
-                    {
-                        _lanes.Remove(key);
-                    }
-                }
-            }
-
+            _laneTable.ForgetCompletedMoves();
             return;
         }
 
         ulong first = ReadUInt64(payload);
         bool receiversCall = header.MessageId == 1; // the peer says: this is your call
-        CallLane? moved;
-        lock (_lanesLock)
-        {
-            _lanes.TryGetValue((header.CallId, receiversCall), out moved);
-        }
-
+        CallLane? moved = _laneTable.Find(header.CallId, receiversCall);
         if (moved is null)
         {
             return; // nothing of it arrived on its stream: every frame that follows is new
@@ -136,40 +100,13 @@ internal sealed partial class TetherConnection
             return;
         }
 
-        lock (_lanesLock)
-        {
-            ulong skip = received + 1 - first;
-            if ((moved.Skip == 0) != (skip == 0))
-            {
-                _movedFramesToDrop += skip == 0 ? -1 : 1;
-            }
-
-            moved.Skip = skip;
-        }
+        _laneTable.SetSkip(moved, received + 1 - first);
     }
 
     /// <summary>Whether a call frame on the link's stream repeats one that already arrived on the call's own stream before a resume.</summary>
     private bool IsRepeatOfMovedFrame(in FrameHeader header)
     {
-        if (header.CallId == 0 || Volatile.Read(ref _movedFramesToDrop) == 0)
-        {
-            return false; // the common case, also after resumes: no lock
-        }
-
         bool receiversCall = header.Type is FrameType.Response or FrameType.StreamItem or FrameType.End or FrameType.Error;
-        lock (_lanesLock)
-        {
-            if (!_lanes.TryGetValue((header.CallId, receiversCall), out CallLane? lane) || lane.Skip == 0)
-            {
-                return false;
-            }
-
-            if (--lane.Skip == 0)
-            {
-                _movedFramesToDrop--;
-            }
-
-            return true;
-        }
+        return header.CallId != 0 && _laneTable.TryDropRepeat(header.CallId, receiversCall);
     }
 }

@@ -20,29 +20,17 @@ internal sealed partial class TetherConnection
     // once, few enough that a burst of thousands of calls does not keep thousands of streams (and their loops) open.
     private const int MaxIdleLanes = 64;
 
-    private readonly Lock _lanesLock = new();
-    private readonly Dictionary<(uint CallId, bool Outgoing), CallLane> _lanes = [];
-    private int _linkLosses;
-    private bool _movesToAnnounce;
-    private int _movedFramesToDrop; // moved calls whose repeated frames are still to come (guarded by _lanesLock)
-    private readonly Stack<CallLane> _idleLanes = new(); // answered callers' lanes of the current link (guarded by _lanesLock)
+    private readonly CallLaneTable _laneTable = new(MaxIdleLanes);
 
     /// <summary>Caller: a stream of its own for call <paramref name="callId"/>, or null to use the link's (no streams, none free, no link).</summary>
     private FrameOutput? TryOpenLane(uint callId)
     {
-        lock (_lanesLock)
+        switch (_laneTable.TryReuse(callId, _link?.Transport, out CallLane? idle))
         {
-            if (_lanes.ContainsKey((callId, true)))
-            {
-                // The id (a recycled slot, generations later) is still the record of an idle lane whose callee may move
-                // that old call's answer after a link loss; keyed twice, the answer could not be told from this call's.
+            case LaneReuse.Reused:
+                return idle!.Output;
+            case LaneReuse.IdStillKept:
                 return null;
-            }
-
-            if (TryReuseLaneLocked(callId) is { } idle)
-            {
-                return idle.Output;
-            }
         }
 
         if (_link is not { Negotiated: true } link || !link.Transport.SupportsStreams || State != SessionState.Active
@@ -52,33 +40,9 @@ internal sealed partial class TetherConnection
         }
 
         CallLane lane = CreateLane(link, stream, outgoing: true, callId);
-        lock (_lanesLock)
-        {
-            _lanes[(callId, true)] = lane;
-        }
-
+        _laneTable.Add(lane);
         _ = RunLaneAsync(link, lane);
         return lane.Output;
-    }
-
-    /// <summary>Caller: an idle lane of the current link, now carrying call <paramref name="callId"/>; null when none is left. Holds <c>_lanesLock</c>.</summary>
-    private CallLane? TryReuseLaneLocked(uint callId)
-    {
-        while (_idleLanes.TryPop(out CallLane? lane))
-        {
-            if (lane.LoopEnded || lane.OutputEnded || _link?.Transport != lane.LinkTransport)
-            {
-                continue; // its stream ended while it waited (its loop retired it), or its link did
-            }
-
-            // The previous call stays a key until this one is answered: the callee may still keep its answer.
-            lane.PreviousCallId = lane.CallId;
-            lane.CallId = callId;
-            _lanes[(callId, true)] = lane;
-            return lane;
-        }
-
-        return null;
     }
 
     private CallLane CreateLane(Link link, TransportSubstream stream, bool outgoing, uint callId)
@@ -293,12 +257,7 @@ internal sealed partial class TetherConnection
         switch (header.Type)
         {
             case FrameType.Request when first:
-                lock (_lanesLock)
-                {
-                    RemoveLaneKey(lane.CallId, lane);
-                    lane.CallId = header.CallId;
-                    _lanes[(header.CallId, false)] = lane;
-                }
+                _laneTable.Rekey(lane, header.CallId);
 
                 lock (lane.Gate)
                 {
@@ -350,21 +309,8 @@ internal sealed partial class TetherConnection
     private void KeepLaneForNextCall(CallLane lane)
     {
         lane.Output.AcknowledgeAllSent();
-        bool keep;
-        lock (_lanesLock)
-        {
-            // The callee had this call's request, so it dropped the previous call's answer: that key is done.
-            RemoveLaneKey(lane.PreviousCallId, lane);
-            lane.PreviousCallId = 0;
-            keep = _link is { StopRequested: false } link && link.Transport == lane.LinkTransport && State == SessionState.Active
-                && !lane.OutputEnded && !lane.LoopEnded && _idleLanes.Count < MaxIdleLanes;
-            if (keep)
-            {
-                _idleLanes.Push(lane); // keyed by its call still: the callee keeps the answer until the next request
-            }
-        }
-
-        if (!keep)
+        bool linkUsable = _link is { StopRequested: false } link && link.Transport == lane.LinkTransport && State == SessionState.Active;
+        if (!_laneTable.TryKeepIdle(lane, linkUsable))
         {
             EndLaneOutput(lane);
         }
@@ -382,15 +328,6 @@ internal sealed partial class TetherConnection
         if (end)
         {
             EndLaneOutput(lane);
-        }
-    }
-
-    /// <summary>Removes <paramref name="lane"/>'s record under <paramref name="callId"/> (if it is still this lane's); caller holds <c>_lanesLock</c>.</summary>
-    private void RemoveLaneKey(uint callId, CallLane lane)
-    {
-        if (callId != 0 && _lanes.TryGetValue((callId, lane.Outgoing), out CallLane? current) && current == lane)
-        {
-            _lanes.Remove((callId, lane.Outgoing));
         }
     }
 
@@ -416,12 +353,7 @@ internal sealed partial class TetherConnection
             return;
         }
 
-        lock (_lanesLock)
-        {
-            RemoveLaneKey(lane.CallId, lane);
-            RemoveLaneKey(lane.PreviousCallId, lane);
-        }
-
+        _laneTable.Retire(lane);
         lane.Output.DisposeReplay();
         lane.Stream.Input.Complete();
     }
@@ -429,12 +361,7 @@ internal sealed partial class TetherConnection
     /// <summary>Tells the callee this side gave up on call <paramref name="callId"/>, on the call's stream when it has one (which then ends).</summary>
     private void SendCancel(uint callId)
     {
-        CallLane? lane;
-        lock (_lanesLock)
-        {
-            _lanes.TryGetValue((callId, true), out lane);
-        }
-
+        CallLane? lane = _laneTable.Find(callId, outgoing: true);
         if (lane is null)
         {
             TrySendCancel(callId);
@@ -448,15 +375,7 @@ internal sealed partial class TetherConnection
     /// <summary>The session ended: every call stream stops and returns what it kept.</summary>
     private void CloseLanes()
     {
-        List<CallLane> lanes;
-        lock (_lanesLock)
-        {
-            lanes = [.. _lanes.Values.Distinct()];
-            _lanes.Clear();
-            _idleLanes.Clear();
-        }
-
-        foreach (CallLane lane in lanes)
+        foreach (CallLane lane in _laneTable.Clear())
         {
             lane.Output.Close();
             lane.Output.DisposeReplay();
