@@ -54,6 +54,11 @@ public abstract class TetherPeer
     public TimeSpan? RoundTripTime => CurrentConnection?.RoundTripTime;
 
     /// <summary>Sends <paramref name="request"/> and returns the reply, within the default call timeout.</summary>
+    /// <remarks>
+    /// A call by message type: the peer runs its only unary method taking <typeparamref name="TRequest"/> (or, for an
+    /// acknowledged send, its one-way method). When several methods take it, the call fails with
+    /// <see cref="TetherErrorCode.AmbiguousMessage"/>: call the method through a generated client, which names it by id.
+    /// </remarks>
     /// <exception cref="TetherException">The call failed; <see cref="TetherException.Code"/> says why (timeout, unknown message, handler failure, limits, closed connection).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the handler's token is cancelled too.</exception>
     public ValueTask<TResponse> RequestAsync<TRequest, TResponse>(TRequest request, CancellationToken cancellationToken = default)

@@ -7,7 +7,7 @@ namespace Tether;
 /// </summary>
 /// <param name="Name">Service name.</param>
 /// <param name="Version">Service version.</param>
-/// <param name="Methods">Methods, ordered by request message id.</param>
+/// <param name="Methods">Methods, ordered by method id.</param>
 /// <param name="Messages">Every message the methods take or return, ordered by id.</param>
 public sealed record ServiceDescriptor(
     string Name,
