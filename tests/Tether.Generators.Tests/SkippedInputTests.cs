@@ -102,6 +102,16 @@ public sealed class SkippedInputTests
             """);
 
     [Fact]
+    public void TETH2008_a_handler_that_differs_from_its_service() =>
+        AssertSkipped("Orders", """
+            using System.Threading.Tasks;
+            using Tether;
+            [Message(1)] public partial record Order(int Id);
+            [Service] public partial interface IOrders { ValueTask Place(Order order); }
+            [Handler] public partial class Orders : IOrders { [OneWay] public ValueTask Place(Order order) => default; }
+            """);
+
+    [Fact]
     public void TETH2009_service_not_partial() =>
         AssertSkipped("IOrders", """
             using Tether;

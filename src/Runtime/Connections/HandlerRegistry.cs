@@ -97,7 +97,8 @@ internal sealed class HandlerRegistry
                 : TryRoute(header.MessageId, MethodKind.Unary, out route) || TryRoute(header.MessageId, MethodKind.OneWay, out route);
 
         // Otherwise a method of another kind that takes the message, so the caller hears of the mismatch (2005), not of nothing.
-        found = found || TryRoute(header.MessageId, MethodKind.ServerStreaming, out route) || TryRoute(header.MessageId, MethodKind.Unary, out route);
+        found = found || TryRoute(header.MessageId, MethodKind.ServerStreaming, out route) || TryRoute(header.MessageId, MethodKind.Unary, out route)
+            || TryRoute(header.MessageId, MethodKind.OneWay, out route);
         if (!found)
         {
             return TetherErrorCode.UnknownMessage;

@@ -65,6 +65,22 @@ public abstract partial class ConformanceSuite
     }
 
     [Fact]
+    public async Task Calling_a_method_as_another_kind_is_a_typed_error_by_id_and_by_message_type()
+    {
+        await using Harness harness = await StartAsync();
+        TetherClient client = await harness.ConnectAsync();
+        int credit = ILedger.Descriptor.Methods.Single(m => m.Name == "Credit").Id;
+
+        var byId = await Assert.ThrowsAsync<TetherException>(() =>
+            client.InvokeStreamAsync<Entry, Balance>(credit, new Entry(1, 1), CancellationToken.None).ToListAsync().AsTask()).Within();
+        var byType = await Assert.ThrowsAsync<TetherException>(() => // Notice is taken only by a one-way method
+            client.StreamAsync<Notice, Tick>(new Notice(1, "x")).ToListAsync().AsTask()).Within();
+
+        Assert.Equal(TetherErrorCode.UnexpectedReply, byId.Code);
+        Assert.Equal(TetherErrorCode.UnexpectedReply, byType.Code);
+    }
+
+    [Fact]
     public async Task A_peer_of_protocol_version_2_is_refused_with_a_typed_version_error()
     {
         await using Harness harness = await StartAsync();
