@@ -82,9 +82,9 @@ internal sealed partial class FrameOutput
     /// <summary>Writes a frame kept by a call's output, as a new sequenced frame of this output (numbered here).</summary>
     private void WriteMovedFrame(ReadOnlySpan<byte> frame)
     {
-        Span<byte> destination = BeginRaw(frame.Length, sequenced: true, requireRoom: false);
+        using FrameReservation reservation = Reserve(frame.Length, sequenced: true, requireRoom: false, out Span<byte> destination);
         frame.CopyTo(destination);
         destination[FrameHeader.FlagsOffset] &= unchecked((byte)~FrameFlags.AckRequested); // the call stream's request, not ours
-        EndFrame(frame.Length - FrameHeader.Size);
+        reservation.Commit();
     }
 }

@@ -35,6 +35,8 @@ internal sealed partial class FrameOutput
     private bool _blocked;
     private bool _closed;
     private TaskCompletionSource? _space;
+    private int _frameTokens;
+    private int _openFrame;
 
     private const int InlineFlushBytes = 32 * 1024;
 
@@ -72,14 +74,16 @@ internal sealed partial class FrameOutput
     public bool IsClosed => Volatile.Read(ref _closed);
 
     /// <summary>
-    /// Takes the lock and returns the span for a frame's payload of exactly <paramref name="payloadLength"/> bytes,
-    /// with the header already written. Must be followed by <see cref="EndFrame"/> or <see cref="AbortFrame"/>.
+    /// Opens a frame whose payload is exactly <paramref name="payloadLength"/> bytes: the header is written, the lock is
+    /// held, and <paramref name="payload"/> is where the payload goes. <c>using FrameReservation frame = Begin(...);</c>
+    /// then <see cref="FrameReservation.Commit"/>: disposing a frame not committed drops it (nothing is sent).
     /// </summary>
-    public Span<byte> BeginFrame(FrameType type, FrameFlags flags, uint callId, int messageId, int payloadLength) =>
-        BeginFrameCore(type, flags, callId, messageId, payloadLength, requireRoom: false);
+    /// <exception cref="TetherException">The payload exceeds the peer's frame size, or the output is closed.</exception>
+    public FrameReservation Begin(FrameType type, FrameFlags flags, uint callId, int messageId, int payloadLength, out Span<byte> payload) =>
+        BeginCore(type, flags, callId, messageId, payloadLength, requireRoom: false, out payload);
 
-    /// <summary>As above; with <paramref name="requireRoom"/>, returns an empty span (lock released) while the pipe is blocked or the replay buffer full.</summary>
-    private Span<byte> BeginFrameCore(FrameType type, FrameFlags flags, uint callId, int messageId, int payloadLength, bool requireRoom)
+    /// <summary>As <see cref="Begin"/>; with <paramref name="requireRoom"/>, an empty reservation (nothing held) while the pipe is blocked or the replay buffer full.</summary>
+    private FrameReservation BeginCore(FrameType type, FrameFlags flags, uint callId, int messageId, int payloadLength, bool requireRoom, out Span<byte> payload)
     {
         if (payloadLength > PeerMaxFrameSize)
         {
@@ -87,19 +91,16 @@ internal sealed partial class FrameOutput
                 $"A {payloadLength:N0}-byte message exceeds the peer's maximum frame size of {PeerMaxFrameSize:N0} bytes.");
         }
 
-        if (_redirect is { } target)
+        FrameReservation frame = Reserve(FrameHeader.Size + payloadLength, FrameParser.IsSequenced(type, callId), requireRoom, out Span<byte> span);
+        if (frame.IsEmpty)
         {
-            return target.BeginFrameCore(type, flags, callId, messageId, payloadLength, requireRoom); // a call moved to the link's stream (see FoldInto)
-        }
-
-        Span<byte> span = BeginRaw(FrameHeader.Size + payloadLength, FrameParser.IsSequenced(type, callId), requireRoom);
-        if (span.IsEmpty)
-        {
-            return span;
+            payload = default;
+            return frame;
         }
 
         new FrameHeader(payloadLength, type, flags, callId, messageId).Write(span);
-        return span.Slice(FrameHeader.Size, payloadLength);
+        payload = span.Slice(FrameHeader.Size, payloadLength);
+        return frame;
     }
 
     /// <summary>
@@ -110,18 +111,23 @@ internal sealed partial class FrameOutput
         where T : IMessage<T>
         => WriteMessageCore(FrameType.Message, FrameFlags.None, 0, methodId, in value, requireRoom: true);
 
-    /// <summary>Takes the lock and returns where the next frame goes: the replay buffer for a sequenced frame of a resumable session, else the link's pipe.</summary>
+    /// <summary>
+    /// Takes the lock and reserves where the next frame goes: the replay buffer for a sequenced frame of a resumable
+    /// session, else the link's pipe. The reservation belongs to the output that took the lock: this one, or the
+    /// link's output when this call's output was moved there (<see cref="FoldInto"/>), so its commit needs no redirect.
+    /// </summary>
     /// <param name="totalLength">Header and payload.</param>
     /// <param name="sequenced">Whether the frame is numbered and kept for replay on a resumable session.</param>
-    /// <param name="requireRoom">Return an empty span (lock released) instead when the pipe is blocked or the replay buffer full.</param>
-    private Span<byte> BeginRaw(int totalLength, bool sequenced, bool requireRoom)
+    /// <param name="requireRoom">Return an empty reservation (lock released) instead when the pipe is blocked or the replay buffer full.</param>
+    /// <param name="frame">Where the frame goes.</param>
+    private FrameReservation Reserve(int totalLength, bool sequenced, bool requireRoom, out Span<byte> frame)
     {
         _lock.Enter();
         if (_redirect is { } target)
         {
             // The call moved to the link's output while this writer was on its way in (FoldInto).
             _lock.Exit();
-            return target.BeginRaw(totalLength, sequenced, requireRoom);
+            return target.Reserve(totalLength, sequenced, requireRoom, out frame);
         }
 
         if (_closed || _finishing)
@@ -133,6 +139,7 @@ internal sealed partial class FrameOutput
         if (requireRoom && (_blocked || ReplayFullLocked))
         {
             _lock.Exit();
+            frame = default;
             return default;
         }
 
@@ -145,29 +152,40 @@ internal sealed partial class FrameOutput
             }
 
             _pendingSequenced = true;
-            return _replay.Reserve(totalLength);
+            frame = _replay.Reserve(totalLength);
         }
-
-        if (_writer is null)
+        else if (_writer is null)
         {
             // No link: a link-level frame (ping, ack, goaway) has no one to go to.
             _lock.Exit();
             throw new TetherException(TetherErrorCode.ConnectionClosed, "The session has no link at the moment.");
         }
-
-        return _writer.GetSpan(totalLength).Slice(0, totalLength);
-    }
-
-    /// <summary>Commits the frame opened by <see cref="BeginFrame"/>, releases the lock and flushes unless a flush or batch will.</summary>
-    public void EndFrame(int payloadLength)
-    {
-        // Set only under this lock while no frame is open here: a frame begun after it was set was begun there.
-        if (_redirect is { } target)
+        else
         {
-            target.EndFrame(payloadLength);
-            return;
+            frame = _writer.GetSpan(totalLength).Slice(0, totalLength);
         }
 
+        // Tokens tell this frame's reservation from later ones: a disposed reservation releases the lock only if its
+        // own frame is still the open one (never 0, which means none is).
+        int token = unchecked(++_frameTokens);
+        if (token == 0)
+        {
+            token = ++_frameTokens;
+        }
+
+        _openFrame = token;
+        return new FrameReservation(this, totalLength - FrameHeader.Size, token);
+    }
+
+    /// <summary>Commits the open frame <paramref name="token"/>, releases the lock and flushes unless a flush or batch will.</summary>
+    internal void Commit(int token, int payloadLength)
+    {
+        if (_openFrame != token)
+        {
+            throw new InvalidOperationException("This frame was already committed or dropped.");
+        }
+
+        _openFrame = 0;
         int total = FrameHeader.Size + payloadLength;
         FramesWritten++;
         if (_pendingSequenced)
@@ -217,15 +235,16 @@ internal sealed partial class FrameOutput
         }
     }
 
-    /// <summary>Releases the lock without committing the frame (nothing was advanced, so nothing is sent).</summary>
-    public void AbortFrame()
+    /// <summary>Drops frame <paramref name="token"/> if it is still open: releases the lock without committing (nothing was advanced, so nothing is sent).</summary>
+    internal void DropIfOpen(int token)
     {
-        if (_redirect is { } target)
+        // Only the thread holding the lock can find its own token here; after a commit it reads 0 or a later frame's.
+        if (Volatile.Read(ref _openFrame) != token)
         {
-            target.AbortFrame();
             return;
         }
 
+        _openFrame = 0;
         _pendingSequenced = false;
         _lock.Exit();
     }
@@ -252,32 +271,23 @@ internal sealed partial class FrameOutput
             flags |= FrameFlags.ByMessageType;
         }
 
-        Span<byte> body = BeginFrameCore(type, flags, callId, methodId, length, requireRoom);
-        if (body.IsEmpty && requireRoom)
+        using FrameReservation frame = BeginCore(type, flags, callId, methodId, length, requireRoom, out Span<byte> body);
+        if (frame.IsEmpty)
         {
             return false; // no room: nothing was begun, the lock is released
         }
 
-        try
-        {
-            TetherCodec.Encode(body, in value);
-        }
-        catch
-        {
-            AbortFrame();
-            throw;
-        }
-
-        EndFrame(length);
+        TetherCodec.Encode(body, in value);
+        frame.Commit();
         return true;
     }
 
     /// <summary>Writes a frame with a small literal payload (control frames).</summary>
     public void WriteControl(FrameType type, uint callId, int messageIdOrCode, ReadOnlySpan<byte> payload = default, FrameFlags flags = FrameFlags.None)
     {
-        Span<byte> body = BeginFrame(type, flags, callId, messageIdOrCode, payload.Length);
+        using FrameReservation frame = Begin(type, flags, callId, messageIdOrCode, payload.Length, out Span<byte> body);
         payload.CopyTo(body);
-        EndFrame(payload.Length);
+        frame.Commit();
     }
 
     /// <summary>Writes an error frame: code in the message-id field, text (truncated to the protocol's limit) as payload.</summary>
@@ -302,23 +312,24 @@ internal sealed partial class FrameOutput
             return false;
         }
 
+        FrameReservation reservation;
         Span<byte> destination;
         try
         {
-            destination = BeginRaw(frame.Length, sequenced: true, requireRoom: true);
+            reservation = Reserve(frame.Length, sequenced: true, requireRoom: true, out destination);
         }
         catch (TetherException)
         {
             return false; // closed meanwhile
         }
 
-        if (destination.IsEmpty)
+        if (reservation.IsEmpty)
         {
-            return false; // no room (BeginRaw released the lock)
+            return false; // no room (nothing is held)
         }
 
         frame.CopyTo(destination);
-        EndFrame(payloadLength);
+        reservation.Commit();
         return true;
     }
 

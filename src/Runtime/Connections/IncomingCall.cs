@@ -14,7 +14,7 @@ internal sealed class IncomingCall : CallContext
     private CancellationTokenSource _cancellation = new();
     private TetherConnection? _connection;
     private ValueTask _completion;
-    private int _pendingLength;
+    private FrameReservation _openFrame; // the reply or stream item between TryBegin and its commit
 
     public IncomingCall() => _onCompleted = OnCompleted;
 
@@ -106,18 +106,24 @@ internal sealed class IncomingCall : CallContext
             return false;
         }
 
-        body = Output.BeginFrame(FrameType.Response, FrameFlags.None, CallId, messageId, bodyLength);
-        _pendingLength = bodyLength;
+        _openFrame = Output.Begin(FrameType.Response, FrameFlags.None, CallId, messageId, bodyLength, out body);
         return true;
     }
 
     protected override void EndReply()
     {
         IsAnswered = true;
-        Output.EndFrame(_pendingLength);
+        TakeOpenFrame().Commit();
     }
 
-    protected override void AbortReply() => Output.AbortFrame();
+    protected override void AbortReply() => TakeOpenFrame().Dispose();
+
+    private FrameReservation TakeOpenFrame()
+    {
+        FrameReservation frame = _openFrame;
+        _openFrame = default;
+        return frame;
+    }
 
     public override void CompleteEmpty()
     {
@@ -136,16 +142,15 @@ internal sealed class IncomingCall : CallContext
             return false;
         }
 
-        body = Output.BeginFrame(FrameType.StreamItem, FrameFlags.None, CallId, messageId, bodyLength);
-        _pendingLength = bodyLength;
+        _openFrame = Output.Begin(FrameType.StreamItem, FrameFlags.None, CallId, messageId, bodyLength, out body);
         return true;
     }
 
-    protected override void AbortStreamItem() => Output.AbortFrame();
+    protected override void AbortStreamItem() => TakeOpenFrame().Dispose();
 
     protected override ValueTask EndStreamItemAsync()
     {
-        Output.EndFrame(_pendingLength);
+        TakeOpenFrame().Commit();
         return Output.IsBlocked || Output.IsReplayFull ? Output.WaitForSpaceAsync(includeReplay: true, CancellationToken) : default;
     }
 

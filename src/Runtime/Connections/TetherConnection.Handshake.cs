@@ -28,7 +28,7 @@ internal sealed partial class TetherConnection
     {
         if (!_settings.IsServer && header.Type is FrameType.GoAway or FrameType.Error)
         {
-            var refusal = new TetherException((TetherErrorCode)header.MessageId, ReadText(payload));
+            var refusal = new TetherException((TetherErrorCode)header.MessageId, ControlPayload.ReadText(payload));
             ConnectionLog.ConnectionRefused(Logger, Id, refusal.Code);
             link.Ready.TrySetException(refusal);
             _handshake.TrySetException(refusal);
@@ -154,7 +154,7 @@ internal sealed partial class TetherConnection
         PeerCertificate ??= link.Transport.RemoteCertificate; // the identity the session was opened with
         link.Negotiated = true;
         Machine.MoveTo(SessionState.Active);
-        StartAcceptingLanes(link);
+        _lanes.StartAccepting(link);
         _handshake.TrySetResult();
         link.Ready.TrySetResult();
         return default;

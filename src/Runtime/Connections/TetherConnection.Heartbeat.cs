@@ -97,7 +97,7 @@ internal sealed partial class TetherConnection
             return; // a plain link ignores acks (wire format §6.2)
         }
 
-        ulong acknowledged = ReadUInt64(payload);
+        ulong acknowledged = ControlPayload.ReadUInt64(payload);
         if (!Output.Acknowledge(acknowledged))
         {
             ProtocolError(TetherErrorCode.ProtocolViolation, $"The peer acknowledged frame {acknowledged}, which was never sent.");

@@ -92,7 +92,7 @@ internal sealed partial class TetherConnection
             {
             }
 
-            EndLaneOutput(lane);
+            _lanes.EndOutput(lane);
         }
         else if (expectsReply)
         {
@@ -235,7 +235,7 @@ internal sealed partial class TetherConnection
 
         if (call.Lane is { } lane)
         {
-            FinishLaneCall(lane);
+            _lanes.FinishCall(lane);
         }
 
         call.Reset();

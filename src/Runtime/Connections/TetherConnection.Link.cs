@@ -22,65 +22,14 @@ internal sealed partial class TetherConnection
     /// </summary>
     public event Action<TetherConnection, Exception, bool>? LinkLost;
 
-    /// <summary>One transport connection of the session, with what belongs to it alone.</summary>
-    private sealed class Link(TransportConnection transport, long handshakeDeadline)
-    {
-        private int _stopRequested;
-
-        public TransportConnection Transport { get; } = transport;
-
-        public CancellationTokenSource Stop { get; } = new();
-
-        public long HandshakeDeadline { get; } = handshakeDeadline;
-
-        /// <summary>The hello exchange on this link is done; frames are calls.</summary>
-        public bool Negotiated { get; set; }
-
-        /// <summary>Server, resumed link: the rotated token the client has not yet shown it received; null once it did.</summary>
-        public byte[]? UnconfirmedToken { get; set; }
-
-        public long PartialFrameSince = -1;
-
-        /// <summary>When to ping and when the peer is dead; told of every frame this link's loops receive.</summary>
-        public required KeepAlive KeepAlive { get; init; }
-
-        /// <summary>Why the link ended, when it was a link failure rather than the session ending.</summary>
-        public Exception? Failure { get; set; }
-
-        /// <summary>Server: a resume hello arrived; the loop stops after it so the transport can move to the resumed session.</summary>
-        public bool HandoverPending { get; set; }
-
-        /// <summary>Server: the session this link's transport moves to once the loop has stopped.</summary>
-        public Action<TransportConnection>? Handover { get; set; }
-
-        /// <summary>Completes when the hello exchange on this link succeeded; faults when the link ends first or the peer refuses.</summary>
-        public TaskCompletionSource Ready { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        /// <summary>Completes when the link has ended and the session decided what follows.</summary>
-        public TaskCompletionSource Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public bool StopRequested => Volatile.Read(ref _stopRequested) != 0;
-
-        public void RequestStop()
-        {
-            if (Interlocked.Exchange(ref _stopRequested, 1) == 0)
-            {
-                Stop.Cancel();
-                Transport.Input.CancelPendingRead();
-            }
-        }
-    }
-
     /// <summary>Completes when the latest link (if any) has ended and the session has decided what follows.</summary>
     public Task WaitForLinkEndAsync() => Volatile.Read(ref _latestLink)?.Ended.Task ?? Task.CompletedTask;
 
     private Link BeginLink(TransportConnection transport)
     {
         long now = _settings.TimeProvider.GetTimestamp();
-        var link = new Link(transport, now + ToTimestampTicks(_settings.HandshakeTimeout))
-        {
-            KeepAlive = new KeepAlive(_settings.HeartbeatInterval, _settings.HeartbeatMisses, _settings.TimeProvider.TimestampFrequency, now),
-        };
+        var link = new Link(transport, now + ToTimestampTicks(_settings.HandshakeTimeout),
+            new KeepAlive(_settings.HeartbeatInterval, _settings.HeartbeatMisses, _settings.TimeProvider.TimestampFrequency, now));
         _link = link;
         Volatile.Write(ref _latestLink, link);
         return link;
@@ -140,7 +89,7 @@ internal sealed partial class TetherConnection
             Output.Close();
         }
 
-        DetachLanes(resumable, link.Transport.SupportsStreams);
+        _lanes.Detach(resumable, link.Transport.SupportsStreams);
 
         try
         {
@@ -221,7 +170,7 @@ internal sealed partial class TetherConnection
             return;
         }
 
-        long partial = Volatile.Read(ref link.PartialFrameSince);
+        long partial = link.PartialFrameSince;
         if (partial >= 0 && now - partial >= ToTimestampTicks(_settings.FrameTimeout))
         {
             ProtocolError(TetherErrorCode.FrameTimeout, $"A frame did not arrive completely within {_settings.FrameTimeout.TotalSeconds:0.#} s.");

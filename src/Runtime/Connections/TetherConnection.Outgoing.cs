@@ -46,7 +46,7 @@ internal sealed partial class TetherConnection
         call.RegisterCancellation(cancellationToken);
         try
         {
-            (TryOpenLane(call.CallId) ?? Output).WriteMessage(FrameType.Request, FrameFlags.None, call.CallId, methodId, in request);
+            (_lanes.TryOpen(call.CallId) ?? Output).WriteMessage(FrameType.Request, FrameFlags.None, call.CallId, methodId, in request);
             return null;
         }
         catch (Exception e)
@@ -77,7 +77,7 @@ internal sealed partial class TetherConnection
 
         try
         {
-            (TryOpenLane(call.CallId) ?? Output).WriteMessage(FrameType.Request, FrameFlags.Stream, call.CallId, methodId, in request);
+            (_lanes.TryOpen(call.CallId) ?? Output).WriteMessage(FrameType.Request, FrameFlags.Stream, call.CallId, methodId, in request);
         }
         catch
         {
@@ -185,7 +185,7 @@ internal sealed partial class TetherConnection
             return;
         }
 
-        long sent = (long)ReadUInt64(payload);
+        long sent = (long)ControlPayload.ReadUInt64(payload);
         TimeSpan rtt = _settings.TimeProvider.GetElapsedTime(sent);
         RoundTripTime = rtt;
         TaskCompletionSource<TimeSpan>? ping;
@@ -207,7 +207,7 @@ internal sealed partial class TetherConnection
             return;
         }
 
-        SendCancel(callId);
+        _lanes.SendCancel(callId);
         var reason = new TetherException(timedOut ? TetherErrorCode.CallTimedOut : TetherErrorCode.CallCanceled);
         call.Fail(timedOut ? reason : new OperationCanceledException("The call was cancelled.", reason, call.CancellationToken));
     }

@@ -1,118 +1,60 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.IO.Pipelines;
 using Tether.Framing;
 
 namespace Tether.Connections;
 
 internal sealed partial class TetherConnection
 {
-    /// <summary>
-    /// Reads frames until the peer closes or a stop is requested. All frames already received are handled in one
-    /// synchronous batch (replies written meanwhile leave in one flush); the loop only awaits to read, when the
-    /// output is backpressured, when one-way messages hit the in-flight limit, or when a stream consumer is behind.
-    /// </summary>
+    /// <summary>Reads the link's frames until the peer closes or a stop is requested (<see cref="FrameReceiveLoop"/>).</summary>
     private async Task ReceiveLoopAsync(Link link)
     {
-        PipeReader input = link.Transport.Input;
-        int maxFrame = _settings.MaxFrameSize;
-        while (!link.StopRequested)
+        ReceiveEnd end = await FrameReceiveLoop.RunAsync(link.Transport.Input, new LinkFrames(this, link)).ConfigureAwait(false);
+        if (end == ReceiveEnd.CompletedMidFrame)
         {
-            if (!input.TryRead(out ReadResult result))
-            {
-                result = await input.ReadAsync().ConfigureAwait(false);
-            }
-
-            ReadOnlySequence<byte> buffer = result.Buffer;
-            SequencePosition consumed = buffer.Start;
-            SequencePosition examined = buffer.End;
-            ValueTask wait = default;
-            Output.BeginBatch();
-            try
-            {
-                while (!link.StopRequested)
-                {
-                    ReadOnlySequence<byte> remaining = buffer.Slice(consumed);
-                    FrameParseStatus status = FrameParser.TryRead(remaining, maxFrame, _sequencedIn, ref consumed, ref examined, out FrameHeader header, out ReadOnlySequence<byte> payload);
-                    if (status == FrameParseStatus.NeedMoreData)
-                    {
-                        // A frame has started but not finished: the frame timeout runs from here.
-                        if (remaining.IsEmpty)
-                        {
-                            Volatile.Write(ref link.PartialFrameSince, -1);
-                        }
-                        else if (Volatile.Read(ref link.PartialFrameSince) < 0)
-                        {
-                            Volatile.Write(ref link.PartialFrameSince, _settings.TimeProvider.GetTimestamp());
-                        }
-
-                        break;
-                    }
-
-                    if (status != FrameParseStatus.Complete)
-                    {
-                        RejectHeader(status, header, maxFrame);
-                        break;
-                    }
-
-                    Volatile.Write(ref link.PartialFrameSince, -1);
-                    Counters.FrameReceived();
-                    wait = HandleFrame(link, header, payload);
-                    if (!wait.IsCompletedSuccessfully || link.HandoverPending)
-                    {
-                        break; // the frame is handled; resume after it once the wait is over
-                    }
-                }
-
-                MaybeAck();
-            }
-            finally
-            {
-                Output.EndBatch();
-            }
-
-            link.KeepAlive.Heard(_settings.TimeProvider.GetTimestamp());
-
-            // After a resume hello nothing past it has been looked at: the session that takes the link over reads on from there.
-            input.AdvanceTo(consumed, link.HandoverPending ? consumed : examined);
-            if (!wait.IsCompletedSuccessfully)
-            {
-                await wait.ConfigureAwait(false);
-            }
-
-            if (link.Handover is not null)
-            {
-                return;
-            }
-
-            if (result.IsCompleted || result.IsCanceled)
-            {
-                if (result.IsCompleted && !buffer.Slice(consumed).IsEmpty)
-                {
-                    link.Failure ??= new TetherException(TetherErrorCode.ConnectionClosed, "The peer closed the connection in the middle of a frame.");
-                }
-
-                break;
-            }
-
-            // Backpressure: while our replies cannot leave, reading more requests would only queue more replies.
-            if (_settings.IsServer && Output.IsBlocked)
-            {
-                await Output.WaitForSpaceAsync(includeReplay: false, link.Stop.Token).ConfigureAwait(false);
-            }
+            link.Failure ??= new TetherException(TetherErrorCode.ConnectionClosed, "The peer closed the connection in the middle of a frame.");
         }
     }
 
-    private void RejectHeader(FrameParseStatus status, in FrameHeader header, int maxFrame)
+    /// <summary>The link's side of the receive loop.</summary>
+    private readonly struct LinkFrames(TetherConnection connection, Link link) : IFrameReceiver
     {
-        if (status == FrameParseStatus.FrameTooLarge)
+        public FrameOutput Output => connection.Output;
+
+        public bool StopRequested => link.StopRequested;
+
+        public CancellationToken StopToken => link.Stop.Token;
+
+        public bool Sequenced => connection._sequencedIn;
+
+        public int MaxFrameSize => connection._settings.MaxFrameSize;
+
+        public bool HoldsInput => link.HandoverPending;
+
+        public bool WaitsForOutput => connection._settings.IsServer;
+
+        public bool OnFrame(in FrameHeader header, in ReadOnlySequence<byte> payload, out ValueTask wait)
         {
-            ProtocolError(TetherErrorCode.FrameTooLarge, $"A frame header claims {(uint)header.PayloadLength:N0} bytes; the limit is {maxFrame:N0}.");
+            connection.Counters.FrameReceived();
+            wait = connection.HandleFrame(link, header, payload);
+            return true; // a protocol error requests the stop, which ends the loop
         }
-        else
+
+        public void OnInvalidHeader(FrameParseStatus status, in FrameHeader header) => connection.RejectHeader(status, header);
+
+        public void OnPartialFrame(bool pending) => link.OnPartialFrame(pending, connection._settings.TimeProvider);
+
+        public void OnBatchHandled()
         {
-            ProtocolError(TetherErrorCode.ProtocolViolation, $"Invalid frame header (type 0x{(byte)header.Type:X2}, flags 0x{(byte)header.Flags:X2}).");
+            connection.MaybeAck();
+            link.KeepAlive.Heard(connection._settings.TimeProvider.GetTimestamp());
         }
+    }
+
+    private void RejectHeader(FrameParseStatus status, in FrameHeader header)
+    {
+        (TetherErrorCode code, string detail) = FrameReceiveLoop.DescribeInvalidHeader(status, header, _settings.MaxFrameSize);
+        ProtocolError(code, detail);
     }
 
     private ValueTask HandleFrame(Link link, in FrameHeader header, in ReadOnlySequence<byte> payload)
@@ -135,7 +77,7 @@ internal sealed partial class TetherConnection
             ConfirmResume(link, token);
         }
 
-        if (IsRepeatOfMovedFrame(header))
+        if (_lanes.IsRepeatOfMovedFrame(header))
         {
             return default; // already handled when it arrived on the call's own stream, before the link was lost
         }
@@ -173,7 +115,7 @@ internal sealed partial class TetherConnection
                 OnGoAway(header, payload);
                 return default;
             case FrameType.Moved:
-                OnMoved(header, payload);
+                _lanes.OnMoved(header, payload);
                 return default;
             default:
                 ProtocolError(TetherErrorCode.ProtocolViolation, $"Unexpected {header.Type} frame after the handshake.");
@@ -196,7 +138,7 @@ internal sealed partial class TetherConnection
         {
             if (_pending.TryRemove(header.CallId) is { } removed)
             {
-                SendCancel(header.CallId);
+                _lanes.SendCancel(header.CallId);
                 removed.Fail(e);
             }
 
@@ -206,7 +148,7 @@ internal sealed partial class TetherConnection
 
     private void OnError(in FrameHeader header, in ReadOnlySequence<byte> payload)
     {
-        var error = new TetherException((TetherErrorCode)header.MessageId, ReadText(payload));
+        var error = new TetherException((TetherErrorCode)header.MessageId, ControlPayload.ReadText(payload));
         if (header.CallId == 0)
         {
             // The peer is about to close the session; say why when it does, and do not try to resume it.
@@ -224,7 +166,7 @@ internal sealed partial class TetherConnection
         var code = (TetherErrorCode)header.MessageId;
         if (code != TetherErrorCode.GoingAway)
         {
-            _closeReason ??= new TetherException(code, ReadText(payload));
+            _closeReason ??= new TetherException(code, ControlPayload.ReadText(payload));
         }
 
         // A goaway ends the session, not just the link: when the link closes, nothing resumes.
@@ -246,17 +188,25 @@ internal sealed partial class TetherConnection
         TryWrite(FrameType.Pong, 0, 0, echo);
     }
 
-    private static string ReadText(in ReadOnlySequence<byte> payload)
-    {
-        if (payload.Length > ProtocolConstants.MaxErrorTextBytes)
-        {
-            return "(error text too long)";
-        }
+    // What the call lanes ask of the session (ICallLaneHost): the same handling as frames on the link's stream.
+    Link? ICallLaneHost.CurrentLink => _link;
 
-        return System.Text.EncodingExtensions.GetString(System.Text.Encoding.UTF8, payload);
-    }
+    bool ICallLaneHost.SequencedIn => _sequencedIn;
 
-    private void TrySendCancel(uint callId) => TryWrite(FrameType.Cancel, callId, 0, default);
+    void ICallLaneHost.ProtocolError(TetherErrorCode code, string detail) => ProtocolError(code, detail);
+
+    ValueTask ICallLaneHost.OnIncomingCall(in FrameHeader header, in ReadOnlySequence<byte> payload, CallLane lane) =>
+        OnIncomingCall(header, payload, expectsReply: true, lane);
+
+    void ICallLaneHost.CancelIncomingCall(uint callId) => CancelActiveCall(callId);
+
+    PendingCall? ICallLaneHost.TakePendingCall(uint callId) => _pending.TryRemove(callId);
+
+    ValueTask ICallLaneHost.OnStreamItem(in FrameHeader header, in ReadOnlySequence<byte> payload) => OnStreamItem(header, payload);
+
+    void ICallLaneHost.OnCallError(in FrameHeader header, in ReadOnlySequence<byte> payload) => OnError(header, payload);
+
+    void ICallLaneHost.SendLinkCancel(uint callId) => TryWrite(FrameType.Cancel, callId, 0, default);
 
     private void TryWrite(FrameType type, uint callId, int code, ReadOnlySpan<byte> payload)
     {
@@ -270,10 +220,4 @@ internal sealed partial class TetherConnection
         }
     }
 
-    private static ulong ReadUInt64(in ReadOnlySequence<byte> payload)
-    {
-        Span<byte> bytes = stackalloc byte[8];
-        payload.Slice(0, 8).CopyTo(bytes);
-        return BinaryPrimitives.ReadUInt64LittleEndian(bytes);
-    }
 }

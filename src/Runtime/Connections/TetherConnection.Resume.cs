@@ -81,9 +81,9 @@ internal sealed partial class TetherConnection
         }
 
         SendAck(); // also tells the server its new token arrived (it may forget the old one)
-        MoveLanesToLink();
+        _lanes.MoveToLink();
         link.Negotiated = true;
-        StartAcceptingLanes(link);
+        _lanes.StartAccepting(link);
         Machine.MoveTo(SessionState.Active, $"resumed over {link.Transport.TransportName}, {replayed} frames replayed");
         ConnectionLog.Resumed(Logger, Id, link.Transport.TransportName, replayed, hello.LastReceived);
         link.Ready.TrySetResult();
@@ -116,8 +116,8 @@ internal sealed partial class TetherConnection
             }
             else
             {
-                MoveLanesToLink();
-                StartAcceptingLanes(link);
+                _lanes.MoveToLink();
+                _lanes.StartAccepting(link);
                 Machine.MoveTo(SessionState.Active, $"resumed over {transport.TransportName}, {replayed} frames replayed");
                 ConnectionLog.Resumed(Logger, Id, transport.TransportName, replayed, hello.Resume.LastReceived);
             }

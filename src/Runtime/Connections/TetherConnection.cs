@@ -13,12 +13,13 @@ namespace Tether.Connections;
 /// <see cref="ConnectionSettings"/>.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The link stop sources have no timers; other threads may still call RequestStop after the session closed.")]
-internal sealed partial class TetherConnection
+internal sealed partial class TetherConnection : ICallLaneHost
 {
     private static long s_nextId;
 
     private readonly ConnectionSettings _settings;
     private readonly PendingCallTable _pending;
+    private readonly CallLanes _lanes;
     private readonly TaskCompletionSource _handshake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private HandlerBinding[] _bindings = [];
@@ -37,6 +38,7 @@ internal sealed partial class TetherConnection
         _settings = settings;
         _pending = new PendingCallTable(settings.MaxPendingCalls);
         _slots = new IncomingCallSlots(settings.MaxInFlightCalls);
+        _lanes = new CallLanes(this, settings);
         // Until the peer's hello says otherwise, assume it accepts what we accept.
         Output = new FrameOutput(transport, settings.MaxFrameSize, settings.SendQueueLimit);
         Output.ReplayOverflowed += OnReplayOverflowed;
@@ -146,7 +148,7 @@ internal sealed partial class TetherConnection
             _pending.RemoveExpired(now, scratch);
             foreach (PendingCall call in scratch)
             {
-                SendCancel(call.CallId); // on the call's own stream when it has one, which then ends
+                _lanes.SendCancel(call.CallId); // on the call's own stream when it has one, which then ends
                 call.Fail(new TetherException(TetherErrorCode.CallTimedOut));
             }
 
@@ -209,7 +211,7 @@ internal sealed partial class TetherConnection
         Machine.TryMoveTo(SessionState.Closed, _closeReason?.Message);
         Output.Close();
         Output.DisposeReplay();
-        CloseLanes();
+        _lanes.Close();
         var closedError = _closeReason as TetherException is { } typed && IsSessionEnding(typed.Code)
             ? new TetherException(typed.Code, typed.Message, typed)
             : new TetherException(TetherErrorCode.ConnectionClosed,

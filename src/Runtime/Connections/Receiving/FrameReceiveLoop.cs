@@ -1,0 +1,126 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Tether.Framing;
+
+namespace Tether.Connections;
+
+/// <summary>How a <see cref="FrameReceiveLoop"/> ended.</summary>
+internal enum ReceiveEnd
+{
+    /// <summary>The receiver stopped it (a stop request, a protocol error, a handover).</summary>
+    Stopped,
+
+    /// <summary>The peer ended its direction after a whole frame.</summary>
+    Completed,
+
+    /// <summary>The peer ended its direction in the middle of a frame.</summary>
+    CompletedMidFrame,
+}
+
+/// <summary>
+/// The one receive loop of the link and of each call stream: reads frames until the peer ends its direction or the
+/// receiver stops. All frames already received are handled in one synchronous batch (replies written meanwhile leave
+/// in one flush); the loop only awaits to read, when the receiver must wait (one-way messages at the in-flight
+/// limit, a stream consumer behind), or when its output is blocked.
+/// </summary>
+internal static class FrameReceiveLoop
+{
+    public static async Task<ReceiveEnd> RunAsync<TReceiver>(PipeReader input, TReceiver receiver)
+        where TReceiver : struct, IFrameReceiver
+    {
+        int maxFrame = receiver.MaxFrameSize;
+        while (!receiver.StopRequested)
+        {
+            if (!input.TryRead(out ReadResult result))
+            {
+                result = await input.ReadAsync().ConfigureAwait(false);
+            }
+
+            ReadOnlySequence<byte> buffer = result.Buffer;
+            SequencePosition consumed = buffer.Start;
+            SequencePosition examined = buffer.End;
+            ValueTask wait = default;
+            bool stop = false;
+            bool parsedAll = false;
+            FrameOutput output = receiver.Output;
+            output.BeginBatch();
+            try
+            {
+                while (!receiver.StopRequested)
+                {
+                    // Sequencing is read each frame: the hello turns it on for the frames after it.
+                    ReadOnlySequence<byte> remaining = buffer.Slice(consumed);
+                    FrameParseStatus status = FrameParser.TryRead(remaining, maxFrame, receiver.Sequenced, ref consumed, ref examined, out FrameHeader header, out ReadOnlySequence<byte> payload);
+                    if (status == FrameParseStatus.NeedMoreData)
+                    {
+                        receiver.OnPartialFrame(pending: !remaining.IsEmpty);
+                        parsedAll = true;
+                        break;
+                    }
+
+                    if (status != FrameParseStatus.Complete)
+                    {
+                        receiver.OnInvalidHeader(status, header);
+                        stop = true;
+                        break;
+                    }
+
+                    receiver.OnPartialFrame(pending: false);
+                    if (!receiver.OnFrame(header, payload, out wait))
+                    {
+                        stop = true;
+                        break;
+                    }
+
+                    if (!wait.IsCompletedSuccessfully || receiver.HoldsInput)
+                    {
+                        break; // the frame is handled; go on after it once the wait is over
+                    }
+                }
+
+                receiver.OnBatchHandled();
+            }
+            finally
+            {
+                output.EndBatch();
+            }
+
+            // After a resume hello nothing past it has been looked at: the session that takes the input over reads on from there.
+            bool holds = receiver.HoldsInput;
+            input.AdvanceTo(consumed, holds ? consumed : examined);
+            if (!wait.IsCompletedSuccessfully)
+            {
+                await wait.ConfigureAwait(false);
+            }
+
+            if (stop || holds)
+            {
+                return ReceiveEnd.Stopped;
+            }
+
+            if (result.IsCanceled)
+            {
+                continue; // a stop request cancels the pending read; the loop's condition ends it
+            }
+
+            if (result.IsCompleted && parsedAll)
+            {
+                return buffer.Slice(consumed).IsEmpty ? ReceiveEnd.Completed : ReceiveEnd.CompletedMidFrame;
+            }
+
+            // Backpressure: while our replies cannot leave, reading more requests would only queue more replies.
+            if (receiver.WaitsForOutput && output.IsBlocked)
+            {
+                await output.WaitForSpaceAsync(includeReplay: false, receiver.StopToken).ConfigureAwait(false);
+            }
+        }
+
+        return ReceiveEnd.Stopped;
+    }
+
+    /// <summary>Why a header the parser refused ends the session: the error code and the text the peer is told.</summary>
+    public static (TetherErrorCode Code, string Detail) DescribeInvalidHeader(FrameParseStatus status, in FrameHeader header, int maxFrame) =>
+        status == FrameParseStatus.FrameTooLarge
+            ? (TetherErrorCode.FrameTooLarge, $"A frame header claims {(uint)header.PayloadLength:N0} bytes; the limit is {maxFrame:N0}.")
+            : (TetherErrorCode.ProtocolViolation, $"Invalid frame header (type 0x{(byte)header.Type:X2}, flags 0x{(byte)header.Flags:X2}).");
+}
