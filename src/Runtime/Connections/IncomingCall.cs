@@ -69,9 +69,9 @@ internal sealed class IncomingCall : CallContext
 
     private void OnCompleted()
     {
-        Exception? error = TetherConnection.Observe(_completion);
+        Exception? error = IncomingCalls.Observe(_completion);
         _completion = default;
-        _connection!.OnCallCompleted(this, error);
+        _connection!.Incoming.OnCallCompleted(this, error);
     }
 
     public void Cancel(bool byPeer)

@@ -10,7 +10,7 @@ internal sealed partial class TetherConnection
     /// </summary>
     public Task DrainAsync()
     {
-        Task drained = _slots.DrainAsync();
+        Task drained = Incoming.DrainAsync();
         Machine.TryMoveFrom(SessionState.Active, SessionState.Draining, "the server is shutting down");
 
         TryWriteError(FrameType.GoAway, TetherErrorCode.GoingAway, "The server is shutting down and takes no new calls.");

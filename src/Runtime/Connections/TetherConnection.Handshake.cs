@@ -89,7 +89,7 @@ internal sealed partial class TetherConnection
 
         Output.PeerMaxFrameSize = hello.MaxFrameSize;
         Contract = contract;
-        _bindings = _settings.Handlers.Bind(Peer!);
+        Incoming.Bind(Peer!);
         registry.Established(this); // before the client can learn its id from the server hello
         if (!contract.Resumable)
         {

@@ -150,17 +150,14 @@ internal sealed partial class TetherConnection
     public async ValueTask<TimeSpan> PingAsync(CancellationToken cancellationToken)
     {
         ThrowIfCannotCall(cancellationToken);
-        TaskCompletionSource<TimeSpan> ping;
+        // One ping in flight at a time: concurrent callers share its answer.
+        TaskCompletionSource<TimeSpan>? ping = Volatile.Read(ref _ping);
         bool send = false;
-        lock (_callsLock)
+        if (ping is null)
         {
-            if (_ping is null)
-            {
-                _ping = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
-                send = true;
-            }
-
-            ping = _ping;
+            var created = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
+            ping = Interlocked.CompareExchange(ref _ping, created, null) ?? created;
+            send = ping == created;
         }
 
         if (send)
@@ -188,13 +185,7 @@ internal sealed partial class TetherConnection
         long sent = (long)ControlPayload.ReadUInt64(payload);
         TimeSpan rtt = _settings.TimeProvider.GetElapsedTime(sent);
         RoundTripTime = rtt;
-        TaskCompletionSource<TimeSpan>? ping;
-        lock (_callsLock)
-        {
-            ping = _ping;
-            _ping = null;
-        }
-
+        TaskCompletionSource<TimeSpan>? ping = Interlocked.Exchange(ref _ping, null);
         ping?.TrySetResult(rtt);
     }
 

@@ -85,9 +85,9 @@ internal sealed partial class TetherConnection
         switch (header.Type)
         {
             case FrameType.Request:
-                return OnIncomingCall(header, payload, expectsReply: true);
+                return Incoming.OnIncomingCall(header, payload, expectsReply: true);
             case FrameType.Message:
-                return OnIncomingCall(header, payload, expectsReply: false);
+                return Incoming.OnIncomingCall(header, payload, expectsReply: false);
             case FrameType.Response:
                 _pending.TryRemove(header.CallId)?.OnResponse(header, payload, _settings.DecodeOptions);
                 return default;
@@ -100,7 +100,7 @@ internal sealed partial class TetherConnection
                 OnError(header, payload);
                 return default;
             case FrameType.Cancel:
-                CancelActiveCall(header.CallId);
+                Incoming.Cancel(header.CallId);
                 return default;
             case FrameType.Ping:
                 OnPing(payload);
@@ -196,9 +196,9 @@ internal sealed partial class TetherConnection
     void ICallLaneHost.ProtocolError(TetherErrorCode code, string detail) => ProtocolError(code, detail);
 
     ValueTask ICallLaneHost.OnIncomingCall(in FrameHeader header, in ReadOnlySequence<byte> payload, CallLane lane) =>
-        OnIncomingCall(header, payload, expectsReply: true, lane);
+        Incoming.OnIncomingCall(header, payload, expectsReply: true, lane);
 
-    void ICallLaneHost.CancelIncomingCall(uint callId) => CancelActiveCall(callId);
+    void ICallLaneHost.CancelIncomingCall(uint callId) => Incoming.Cancel(callId);
 
     PendingCall? ICallLaneHost.TakePendingCall(uint callId) => _pending.TryRemove(callId);
 

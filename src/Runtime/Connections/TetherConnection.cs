@@ -22,7 +22,7 @@ internal sealed partial class TetherConnection : ICallLaneHost
     private readonly CallLanes _lanes;
     private readonly TaskCompletionSource _handshake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private HandlerBinding[] _bindings = [];
+    private readonly TaskCompletionSource _peerGoingAway = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Exception? _closeReason;
     private int _sessionClosing;
     private int _finished;
@@ -37,8 +37,8 @@ internal sealed partial class TetherConnection : ICallLaneHost
     {
         _settings = settings;
         _pending = new PendingCallTable(settings.MaxPendingCalls);
-        _slots = new IncomingCallSlots(settings.MaxInFlightCalls);
         _lanes = new CallLanes(this, settings);
+        Incoming = new IncomingCalls(this, settings, _lanes, _sessionStop.Token);
         // Until the peer's hello says otherwise, assume it accepts what we accept.
         Output = new FrameOutput(transport, settings.MaxFrameSize, settings.SendQueueLimit);
         Output.ReplayOverflowed += OnReplayOverflowed;
@@ -96,6 +96,18 @@ internal sealed partial class TetherConnection : ICallLaneHost
 
     public int PendingCalls => _pending.Count;
 
+    /// <summary>The calls the peer made: dispatch, limits, drain.</summary>
+    public IncomingCalls Incoming { get; }
+
+    /// <summary>Calls being handled now.</summary>
+    public int InFlight => Incoming.InFlight;
+
+    /// <summary>The peer sent a goaway: it takes no new calls.</summary>
+    public bool PeerGoingAway => _peerGoingAway.Task.IsCompleted;
+
+    /// <summary>Completes when the peer sends a goaway.</summary>
+    public Task PeerGoingAwayTask => _peerGoingAway.Task;
+
     public ConnectionCounters Counters { get; } = new();
 
     private ILogger Logger => _settings.Logger;
@@ -109,7 +121,7 @@ internal sealed partial class TetherConnection : ICallLaneHost
         Machine.MoveTo(SessionState.Negotiating);
         if (!_settings.IsServer)
         {
-            _bindings = _settings.Handlers.Bind(peer);
+            Incoming.Bind(peer);
             WriteClientHello(resume: null);
         }
 
@@ -157,7 +169,7 @@ internal sealed partial class TetherConnection : ICallLaneHost
     }
 
     /// <summary>The peer broke the protocol: tell it why (goaway) and close the session.</summary>
-    private void ProtocolError(TetherErrorCode code, string detail)
+    internal void ProtocolError(TetherErrorCode code, string detail)
     {
         ConnectionLog.ProtocolViolation(Logger, Id, code, detail);
         var error = new TetherException(code, detail);
@@ -217,7 +229,6 @@ internal sealed partial class TetherConnection : ICallLaneHost
             : new TetherException(TetherErrorCode.ConnectionClosed,
                 _closeReason is null ? "The connection closed." : $"The connection closed: {_closeReason.Message}", _closeReason);
         _handshake.TrySetException(closedError);
-        CancelActiveCalls();
 
         var removed = new List<PendingCall>();
         _pending.RemoveAll(removed);
@@ -227,7 +238,7 @@ internal sealed partial class TetherConnection : ICallLaneHost
         }
 
         ConnectionLog.ConnectionClosed(Logger, Id, _closeReason?.Message ?? "normal close");
-        _slots.WakeWaiters();
+        Incoming.Close();
         _closed.TrySetResult();
         return _closed.Task;
     }

@@ -1,28 +1,61 @@
 using System.Buffers;
+using Microsoft.Extensions.Logging;
 using Tether.Framing;
 
 namespace Tether.Connections;
 
-internal sealed partial class TetherConnection
+/// <summary>
+/// A session's incoming calls: checks each request or one-way message against the limits and the handler table,
+/// dispatches it to the generated code, answers it when its handler did not, and counts what runs (the in-flight
+/// limit, drain). Owns the slots (<see cref="IncomingCallSlots"/>) and the call objects (<see cref="IncomingCallTable"/>);
+/// the session owns the link it writes to.
+/// </summary>
+internal sealed class IncomingCalls
 {
-    // The calls running now (count, waiters for a slot, drain); _callsLock guards the call objects: those a cancel frame
-    // can reach, and the pool of idle ones.
+    private readonly TetherConnection _connection;
+    private readonly ConnectionSettings _settings;
+    private readonly CallLanes _lanes;
     private readonly IncomingCallSlots _slots;
-    private readonly Lock _callsLock = new();
-    private readonly Dictionary<uint, IncomingCall> _active = [];
-    private readonly Stack<IncomingCall> _idleCalls = new();
-    private IncomingCall? _receiveLoopCall;
+    private readonly IncomingCallTable _calls;
+    private readonly CancellationToken _sessionStop;
+    private HandlerBinding[] _bindings = [];
+
+    public IncomingCalls(TetherConnection connection, ConnectionSettings settings, CallLanes lanes, CancellationToken sessionStop)
+    {
+        _connection = connection;
+        _settings = settings;
+        _lanes = lanes;
+        _sessionStop = sessionStop;
+        _slots = new IncomingCallSlots(settings.MaxInFlightCalls);
+        _calls = new IncomingCallTable(settings.MaxInFlightCalls);
+    }
 
     /// <summary>Calls being handled now.</summary>
     public int InFlight => _slots.Count;
 
-    private readonly TaskCompletionSource _peerGoingAway = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private ILogger Logger => _settings.Logger;
 
-    /// <summary>The peer sent a goaway: it takes no new calls.</summary>
-    public bool PeerGoingAway => _peerGoingAway.Task.IsCompleted;
+    private long Id => _connection.Id;
 
-    /// <summary>Completes when the peer sends a goaway.</summary>
-    public Task PeerGoingAwayTask => _peerGoingAway.Task;
+    private FrameOutput Output => _connection.Output;
+
+    private ConnectionCounters Counters => _connection.Counters;
+
+    /// <summary>Binds the handler instances calls are dispatched to (once the session's peer is known).</summary>
+    public void Bind(TetherPeer peer) => _bindings = _settings.Handlers.Bind(peer);
+
+    /// <summary>Stops taking new calls (each is refused with <see cref="TetherErrorCode.GoingAway"/>); completes once the calls already running have finished.</summary>
+    public Task DrainAsync() => _slots.DrainAsync();
+
+    /// <summary>The session ended: running handlers are cancelled, and one-way messages waiting for a slot give up.</summary>
+    public void Close()
+    {
+        _calls.CancelAll();
+        _slots.WakeWaiters();
+    }
+
+    /// <summary>The caller cancelled call <paramref name="callId"/>.</summary>
+    public void Cancel(uint callId) => _calls.Cancel(callId);
 
     /// <summary>
     /// Dispatches a request or one-way message to the generated handler table. The payload is decoded before
@@ -33,12 +66,12 @@ internal sealed partial class TetherConnection
     /// <param name="payload">Its payload.</param>
     /// <param name="expectsReply">A request, not a one-way message.</param>
     /// <param name="lane">The call's own stream, or null when it came on the link's.</param>
-    private ValueTask OnIncomingCall(in FrameHeader header, in ReadOnlySequence<byte> payload, bool expectsReply, CallLane? lane = null)
+    public ValueTask OnIncomingCall(in FrameHeader header, in ReadOnlySequence<byte> payload, bool expectsReply, CallLane? lane = null)
     {
         bool stream = (header.Flags & FrameFlags.Stream) != 0;
         if (expectsReply && header.CallId == 0)
         {
-            ProtocolError(TetherErrorCode.ProtocolViolation, "A request must carry a call id.");
+            _connection.ProtocolError(TetherErrorCode.ProtocolViolation, "A request must carry a call id.");
             return default;
         }
 
@@ -117,7 +150,7 @@ internal sealed partial class TetherConnection
 
     private async ValueTask WaitForInFlightBelowLimitThenDispatchAsync(FrameHeader header, byte[] payload)
     {
-        await _slots.WaitForRoomAsync(_sessionStop.Token).ConfigureAwait(false);
+        await _slots.WaitForRoomAsync(_sessionStop).ConfigureAwait(false);
 
         if (_settings.Handlers.TryGetRoute(header, out HandlerRoute route) == TetherErrorCode.None)
         {
@@ -127,27 +160,13 @@ internal sealed partial class TetherConnection
 
     private void Dispatch(in FrameHeader header, in ReadOnlySequence<byte> payload, bool expectsReply, bool stream, HandlerRoute route, CallLane? lane = null)
     {
-        // The receive loop keeps one call object for itself: a handler that completes synchronously hands it back at
-        // once, so the common path takes no lock. A call that goes asynchronous keeps its object until it completes.
-        // Call streams have loops of their own, which share the pool instead.
+        // Call streams have loops of their own: only the link's loop has a call object of its own (IncomingCallTable).
         bool onReceiveLoop = lane is null;
-        IncomingCall? call = onReceiveLoop ? _receiveLoopCall : null;
-        if (onReceiveLoop)
-        {
-            _receiveLoopCall = null;
-        }
-
-        if (call is null)
-        {
-            lock (_callsLock)
-            {
-                call = _idleCalls.Count > 0 ? _idleCalls.Pop() : new IncomingCall();
-            }
-        }
+        IncomingCall call = _calls.Rent(onReceiveLoop);
 
         _slots.Enter();
         Counters.CallStarted();
-        call.Start(this, header.CallId, route.MethodId, expectsReply, stream, lane);
+        call.Start(_connection, header.CallId, route.MethodId, expectsReply, stream, lane);
         ValueTask completion;
         try
         {
@@ -170,24 +189,18 @@ internal sealed partial class TetherConnection
 
         if (expectsReply && header.CallId != 0)
         {
-            lock (_callsLock)
-            {
-                _active[header.CallId] = call; // so a cancel frame can find it
-            }
+            _calls.Track(header.CallId, call); // so a cancel frame can find it
         }
 
         call.OnCompletion(completion);
     }
 
     /// <summary>The handler of an asynchronous call finished (on whatever thread completed it).</summary>
-    internal void OnCallCompleted(IncomingCall call, Exception? error)
+    public void OnCallCompleted(IncomingCall call, Exception? error)
     {
         if (call.ExpectsReply)
         {
-            lock (_callsLock)
-            {
-                _active.Remove(call.CallId);
-            }
+            _calls.Untrack(call.CallId);
         }
 
         Complete(call, error, onReceiveLoop: false);
@@ -239,20 +252,7 @@ internal sealed partial class TetherConnection
         }
 
         call.Reset();
-        if (onReceiveLoop)
-        {
-            _receiveLoopCall = call;
-        }
-        else
-        {
-            lock (_callsLock)
-            {
-                if (_idleCalls.Count < _settings.MaxInFlightCalls)
-                {
-                    _idleCalls.Push(call);
-                }
-            }
-        }
+        _calls.Return(call, onReceiveLoop);
 
         _slots.Exit();
     }
@@ -283,29 +283,4 @@ internal sealed partial class TetherConnection
             call.Fail(code, message);
         }
     }
-
-    // Cancellation happens under the lock so a call cannot finish and be reused for another call in between;
-    // the handlers' callbacks run on the thread pool (CancelAsync), never under our lock.
-    private void CancelActiveCall(uint callId)
-    {
-        lock (_callsLock)
-        {
-            if (_active.TryGetValue(callId, out IncomingCall? call))
-            {
-                call.Cancel(byPeer: true);
-            }
-        }
-    }
-
-    private void CancelActiveCalls()
-    {
-        lock (_callsLock)
-        {
-            foreach (IncomingCall call in _active.Values)
-            {
-                call.Cancel(byPeer: false);
-            }
-        }
-    }
-
 }
