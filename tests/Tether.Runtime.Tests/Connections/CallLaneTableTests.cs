@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using System.Net;
 using Tether.Connections;
+using Tether.Runtime.Tests.Support;
 using Tether.Transport;
 
 namespace Tether.Runtime.Tests.Connections;
@@ -8,7 +9,7 @@ namespace Tether.Runtime.Tests.Connections;
 /// <summary>The QUIC lane table on its own: records per call, idle lanes per link, and the bookkeeping of moves.</summary>
 public sealed class CallLaneTableTests
 {
-    private readonly FakeLink _link = new();
+    private readonly PipeLink _link = new();
 
     [Fact]
     public void An_answered_callers_lane_carries_its_next_call_and_keeps_the_previous_id_until_then()
@@ -58,7 +59,7 @@ public sealed class CallLaneTableTests
         Assert.False(table.TryKeepIdle(lanes[2], linkUsable: true)); // past the bound: the caller ends it
         Assert.Equal(2, table.IdleCount);
 
-        Assert.Equal(LaneReuse.None, table.TryReuse(10, new FakeLink(), out _)); // another link's lanes are skipped
+        Assert.Equal(LaneReuse.None, table.TryReuse(10, new PipeLink(), out _)); // another link's lanes are skipped
         Assert.Equal(0, table.IdleCount);
     }
 
@@ -148,32 +149,5 @@ public sealed class CallLaneTableTests
         public override void Abort()
         {
         }
-    }
-
-    private sealed class FakeLink : TransportConnection
-    {
-        private readonly Pipe _pipe = new();
-
-        public override PipeReader Input => _pipe.Reader;
-
-        public override PipeWriter Output => _pipe.Writer;
-
-        public override string TransportName => "fake";
-
-        public override EndPoint? LocalEndPoint => null;
-
-        public override EndPoint? RemoteEndPoint => null;
-
-        public override long BytesSent => 0;
-
-        public override long BytesReceived => 0;
-
-        public override CancellationToken ConnectionClosed => CancellationToken.None;
-
-        public override void Abort(Exception? reason = null)
-        {
-        }
-
-        public override ValueTask DisposeAsync() => default;
     }
 }
