@@ -38,7 +38,13 @@ internal sealed class PipeLink : TransportConnection
     {
     }
 
-    public override ValueTask DisposeAsync() => default;
+    /// <summary>As the real transports do: what was written still reaches the reader, then its output ends.</summary>
+    public override ValueTask DisposeAsync()
+    {
+        _out.Writer.Complete();
+        _in.Reader.Complete();
+        return default;
+    }
 
     /// <summary>Reads the frames written so far (waiting for at least <paramref name="count"/>), as header and payload.</summary>
     public async Task<List<(FrameHeader Header, byte[] Payload)>> ReadFramesAsync(int count, bool sequenced = false)
@@ -55,7 +61,12 @@ internal sealed class PipeLink : TransportConnection
                 frames.Add((header, payload.ToArray()));
             }
 
+            long left = buffer.Slice(consumed).Length;
             Sent.AdvanceTo(consumed, examined);
+            if (result.IsCompleted && frames.Count < count)
+            {
+                throw new InvalidOperationException($"The link's output completed after {frames.Count} of {count} frames ({left} bytes left).");
+            }
         }
 
         return frames;

@@ -1,0 +1,136 @@
+using System.Buffers.Binary;
+using Microsoft.Extensions.Logging.Abstractions;
+using Tether.Connections;
+using Tether.Framing;
+using Tether.Runtime.Tests.Messages;
+using Tether.Runtime.Tests.Support;
+using Tether.Sessions;
+
+namespace Tether.Runtime.Tests.Connections;
+
+/// <summary>
+/// The engine on its own, over in-memory pipes: the test plays the server frame by frame against a client-side
+/// <see cref="TetherConnection"/>, so each assertion is about the bytes the engine wrote or the result it produced.
+/// </summary>
+public sealed class TetherConnectionTests : IAsyncDisposable
+{
+    private static readonly TimeSpan Hang = TimeSpan.FromSeconds(30); // only catches a hang
+
+    private readonly PipeLink _link = new();
+    private readonly TetherClient _peer = new();
+    private readonly TetherConnection _engine;
+
+    public TetherConnectionTests()
+    {
+        var handlers = new HandlerRegistry();
+        handlers.Freeze();
+        _engine = new TetherConnection(_link, new TetherClientOptions().CreateSettings(NullLogger.Instance, handlers));
+    }
+
+    [Fact]
+    public async Task The_client_says_hello_first_and_is_active_once_the_server_answers()
+    {
+        _engine.Start(_peer);
+        var (hello, payload) = Assert.Single(await _link.ReadFramesAsync(1));
+        Assert.Equal(FrameType.Hello, hello.Type);
+        Assert.Equal(ProtocolConstants.Version, hello.MessageId);
+        Assert.Equal(ProtocolConstants.Version, Assert.Single(ClientHello.Decode(hello.MessageId, payload).Offer.Versions));
+
+        await AnswerHelloAsync();
+
+        await _engine.Handshake.WaitAsync(Hang);
+        Assert.Equal(SessionState.Active, _engine.State);
+        Assert.Equal("Orders", Assert.Single(_engine.Contract!.Services).Name);
+    }
+
+    [Fact]
+    public async Task A_request_goes_out_with_its_method_id_and_the_reply_completes_it()
+    {
+        await StartAsync();
+        var order = new Order(7, 2, 9.5, "T", true, 1);
+
+        ValueTask<Order> reply = _engine.RequestAsync<Order, Order>(methodId: 1234, order, Timeout.InfiniteTimeSpan, CancellationToken.None);
+        var (request, body) = Assert.Single(await _link.ReadFramesAsync(1));
+
+        Assert.Equal(FrameType.Request, request.Type);
+        Assert.Equal(1234, request.MessageId);
+        Assert.Equal(order, TetherCodec.Decode<Order>(body));
+        Assert.Equal(1, _engine.PendingCalls);
+
+        await _link.Incoming.WriteAsync(PipeLink.Frame(FrameType.Response, request.CallId, 1, TetherCodec.ToArray(order with { Quantity = 3 })));
+        Assert.Equal(3, (await reply.AsTask().WaitAsync(Hang)).Quantity);
+        Assert.Equal(0, _engine.PendingCalls);
+    }
+
+    [Fact]
+    public async Task An_error_frame_fails_the_call_with_the_peers_code_and_text()
+    {
+        await StartAsync();
+        ValueTask<Order> reply = _engine.RequestAsync<Order, Order>(1, new Order(1, 1, 1, "A", true, 1), Timeout.InfiniteTimeSpan, CancellationToken.None);
+        var (request, _) = Assert.Single(await _link.ReadFramesAsync(1));
+
+        await _link.Incoming.WriteAsync(PipeLink.Frame(FrameType.Error, request.CallId, (int)TetherErrorCode.UnknownMethod, "no such method"u8));
+
+        var error = await Assert.ThrowsAsync<TetherException>(() => reply.AsTask().WaitAsync(Hang));
+        Assert.Equal(TetherErrorCode.UnknownMethod, error.Code);
+        Assert.Contains("no such method", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_ping_is_answered_with_a_pong_carrying_the_same_bytes()
+    {
+        await StartAsync();
+        byte[] stamp = new byte[8];
+        BinaryPrimitives.WriteInt64LittleEndian(stamp, 0x0102030405060708);
+
+        await _link.Incoming.WriteAsync(PipeLink.Frame(FrameType.Ping, 0, 0, stamp));
+
+        var (pong, echo) = Assert.Single(await _link.ReadFramesAsync(1));
+        Assert.Equal(FrameType.Pong, pong.Type);
+        Assert.Equal(stamp, echo);
+    }
+
+    [Fact]
+    public async Task A_malformed_frame_header_ends_the_session_with_a_goaway_that_says_why()
+    {
+        await StartAsync();
+        ValueTask<Order> pending = _engine.RequestAsync<Order, Order>(1, new Order(1, 1, 1, "A", true, 1), Timeout.InfiniteTimeSpan, CancellationToken.None);
+        Assert.Single(await _link.ReadFramesAsync(1));
+
+        byte[] tooLarge = PipeLink.Frame(FrameType.Message, 0, 1, []);
+        BinaryPrimitives.WriteInt32LittleEndian(tooLarge, int.MaxValue); // the payload length field
+        await _link.Incoming.WriteAsync(tooLarge);
+
+        var (goaway, text) = Assert.Single(await _link.ReadFramesAsync(1));
+        Assert.Equal(FrameType.GoAway, goaway.Type);
+        Assert.Equal((int)TetherErrorCode.FrameTooLarge, goaway.MessageId);
+        Assert.Contains("the limit is", System.Text.Encoding.UTF8.GetString(text), StringComparison.Ordinal);
+        await _engine.Closed.WaitAsync(Hang);
+        Assert.Equal(SessionState.Closed, _engine.State);
+        // The pending call fails as closed, saying why the session closed.
+        var failed = await Assert.ThrowsAsync<TetherException>(() => pending.AsTask().WaitAsync(Hang));
+        Assert.Equal(TetherErrorCode.ConnectionClosed, failed.Code);
+        Assert.Equal(TetherErrorCode.FrameTooLarge, Assert.IsType<TetherException>(failed.InnerException).Code);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _engine.CloseAsync();
+        await _peer.DisposeAsync();
+    }
+
+    private async Task StartAsync()
+    {
+        _engine.Start(_peer);
+        Assert.Single(await _link.ReadFramesAsync(1)); // the client's hello
+        await AnswerHelloAsync();
+        await _engine.Handshake.WaitAsync(Hang);
+    }
+
+    private async Task AnswerHelloAsync()
+    {
+        var contract = new SessionContract(Guid.NewGuid(), ProtocolConstants.Version, "pipe", [new Capability("Orders", 1)], [], Resumable: false);
+        byte[] hello = new ServerHello(1 << 20, contract, Token: null, LastReceived: 0, Resumed: false, TimeSpan.Zero).Encode();
+        await _link.Incoming.WriteAsync(PipeLink.Frame(FrameType.Hello, 0, ProtocolConstants.Version, hello));
+    }
+}
