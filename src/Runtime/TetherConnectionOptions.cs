@@ -29,7 +29,25 @@ public abstract class TetherConnectionOptions : IValidatableObject
     /// <remarks>Defaults to 30 seconds; <see cref="Timeout.InfiniteTimeSpan"/> for none.</remarks>
     public TimeSpan DefaultCallTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How often timeouts are checked (their resolution).</summary>
+    /// <summary>
+    /// Whether calls made without a deadline of their own send <see cref="DefaultCallTimeout"/> to the peer as their
+    /// deadline, so its handler's token fires when the caller gives up. Off, the default timeout stays local (the
+    /// caller stops waiting and sends a cancel) and a call without options carries no headers at all.
+    /// </summary>
+    /// <remarks>Defaults to false. A deadline set per call (<see cref="CallOptions"/>) is always sent.</remarks>
+    public bool SendDefaultDeadline { get; set; }
+
+    /// <summary>Largest call headers block accepted from the peer (metadata, deadline, trace context), in bytes.</summary>
+    /// <remarks>Defaults to 8 KiB. A larger block is refused for that call with <see cref="TetherErrorCode.CallHeadersTooLarge"/>; the connection stays.</remarks>
+    [Range(256, 1024 * 1024)]
+    public int MaxCallHeaderBytes { get; set; } = 8 * 1024;
+
+    /// <summary>Most metadata entries accepted on one call or answer.</summary>
+    /// <remarks>Defaults to 64. More are refused for that call with <see cref="TetherErrorCode.CallHeadersTooLarge"/>; the connection stays.</remarks>
+    [Range(1, 4096)]
+    public int MaxMetadataEntries { get; set; } = 64;
+
+    /// <summary>How often timeouts are checked. Deadlines of calls fire on time regardless: a call whose deadline falls before the next check gets a timer of its own.</summary>
     /// <remarks>Defaults to 1 second on a server and 50 milliseconds on a client.</remarks>
     public TimeSpan TimerInterval { get; set; }
 
@@ -98,6 +116,9 @@ public abstract class TetherConnectionOptions : IValidatableObject
         HandshakeTimeout = handshakeTimeout,
         FrameTimeout = FrameTimeout,
         DefaultCallTimeout = DefaultCallTimeout,
+        SendDefaultDeadline = SendDefaultDeadline,
+        CallHeaderLimits = new Framing.CallHeaderLimits(MaxCallHeaderBytes, MaxMetadataEntries),
+        TimerInterval = TimerInterval,
         IncludeExceptionDetails = includeExceptionDetails,
         StreamBufferItems = streamBufferItems,
         TimeProvider = TimeProvider,

@@ -69,11 +69,21 @@ public abstract class TetherPeer
         return connection.RequestAsync<TRequest, TResponse>(0, in request, connection.DefaultCallTimeout, cancellationToken);
     }
 
-    /// <summary>Sends <paramref name="request"/> and returns the reply, failing with <see cref="TetherErrorCode.CallTimedOut"/> after <paramref name="timeout"/>.</summary>
+    /// <summary>
+    /// Sends <paramref name="request"/> and returns the reply, failing with a <see cref="DeadlineExceededException"/>
+    /// after <paramref name="timeout"/>. The timeout travels as the call's deadline: the handler's token fires at it.
+    /// </summary>
     public ValueTask<TResponse> RequestAsync<TRequest, TResponse>(TRequest request, TimeSpan timeout, CancellationToken cancellationToken = default)
         where TRequest : IMessage<TRequest>
         where TResponse : IMessage<TResponse>
-        => Connection.RequestAsync<TRequest, TResponse>(0, in request, timeout, cancellationToken);
+        => Connection.RequestAsync<TRequest, TResponse>(0, in request, timeout, cancellationToken, sendDeadline: true);
+
+    /// <summary>Sends <paramref name="request"/> with per-call options (deadline, metadata, trailers, propagation) and returns the reply.</summary>
+    /// <exception cref="DeadlineExceededException">The deadline passed (on either side).</exception>
+    public ValueTask<TResponse> RequestAsync<TRequest, TResponse>(TRequest request, CallOptions options)
+        where TRequest : IMessage<TRequest>
+        where TResponse : IMessage<TResponse>
+        => Connection.RequestAsync<TRequest, TResponse>(0, in request, in options);
 
     /// <summary>Calls a method that returns no result and waits until it has completed.</summary>
     public ValueTask RequestAsync<TRequest>(TRequest request, CancellationToken cancellationToken = default)
@@ -83,15 +93,25 @@ public abstract class TetherPeer
         return connection.RequestEmptyAsync(0, in request, connection.DefaultCallTimeout, cancellationToken);
     }
 
-    /// <summary>Calls a method that returns no result, with a timeout.</summary>
+    /// <summary>Calls a method that returns no result, with a timeout (sent as the call's deadline).</summary>
     public ValueTask RequestAsync<TRequest>(TRequest request, TimeSpan timeout, CancellationToken cancellationToken = default)
         where TRequest : IMessage<TRequest>
-        => Connection.RequestEmptyAsync(0, in request, timeout, cancellationToken);
+        => Connection.RequestEmptyAsync(0, in request, timeout, cancellationToken, sendDeadline: true);
+
+    /// <summary>Calls a method that returns no result, with per-call options.</summary>
+    public ValueTask RequestAsync<TRequest>(TRequest request, CallOptions options)
+        where TRequest : IMessage<TRequest>
+        => Connection.RequestEmptyAsync(0, in request, in options);
 
     /// <summary>Sends a one-way message (no reply), waiting while the send queue is full.</summary>
     public ValueTask SendAsync<T>(T message, CancellationToken cancellationToken = default)
         where T : IMessage<T>
         => Connection.SendAsync(0, in message, cancellationToken);
+
+    /// <summary>Sends a one-way message with per-call options (metadata; a deadline for its handler), waiting while the send queue is full.</summary>
+    public ValueTask SendAsync<T>(T message, CallOptions options)
+        where T : IMessage<T>
+        => Connection.SendAsync(0, in message, in options);
 
     /// <summary>Sends a one-way message unless the send queue is full; never waits.</summary>
     /// <returns>False when the peer is not reading fast enough (the message is not sent) or the link is closed.</returns>
@@ -104,7 +124,13 @@ public abstract class TetherPeer
     public IAsyncEnumerable<TItem> StreamAsync<TRequest, TItem>(TRequest request, CancellationToken cancellationToken = default)
         where TRequest : IMessage<TRequest>
         where TItem : IMessage<TItem>
-        => StreamCore<TRequest, TItem>(0, request, cancellationToken);
+        => StreamCore<TRequest, TItem>(0, request, new CallOptions { CancellationToken = cancellationToken }, CancellationToken.None);
+
+    /// <summary>Calls a server-streaming method with per-call options and yields its items as they arrive.</summary>
+    public IAsyncEnumerable<TItem> StreamAsync<TRequest, TItem>(TRequest request, CallOptions options)
+        where TRequest : IMessage<TRequest>
+        where TItem : IMessage<TItem>
+        => StreamCore<TRequest, TItem>(0, request, options);
 
     /// <summary>Generated clients: calls unary method <paramref name="methodId"/> and returns its reply.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
@@ -130,7 +156,33 @@ public abstract class TetherPeer
     public IAsyncEnumerable<TItem> InvokeStreamAsync<TRequest, TItem>(int methodId, TRequest request, CancellationToken cancellationToken)
         where TRequest : IMessage<TRequest>
         where TItem : IMessage<TItem>
-        => StreamCore<TRequest, TItem>(MethodIdOf(methodId), request, cancellationToken);
+        => StreamCore<TRequest, TItem>(MethodIdOf(methodId), request, new CallOptions { CancellationToken = cancellationToken }, CancellationToken.None);
+
+    /// <summary>Generated clients: calls unary method <paramref name="methodId"/> with per-call options.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public ValueTask<TResponse> InvokeUnaryAsync<TRequest, TResponse>(int methodId, TRequest request, CallOptions options)
+        where TRequest : IMessage<TRequest>
+        where TResponse : IMessage<TResponse>
+        => Connection.RequestAsync<TRequest, TResponse>(MethodIdOf(methodId), in request, in options);
+
+    /// <summary>Generated clients: calls unary method <paramref name="methodId"/>, which returns no result, with per-call options.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public ValueTask InvokeEmptyAsync<TRequest>(int methodId, TRequest request, CallOptions options)
+        where TRequest : IMessage<TRequest>
+        => Connection.RequestEmptyAsync(MethodIdOf(methodId), in request, in options);
+
+    /// <summary>Generated clients: calls server-streaming method <paramref name="methodId"/> with per-call options.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public IAsyncEnumerable<TItem> InvokeStreamAsync<TRequest, TItem>(int methodId, TRequest request, CallOptions options)
+        where TRequest : IMessage<TRequest>
+        where TItem : IMessage<TItem>
+        => StreamCore<TRequest, TItem>(MethodIdOf(methodId), request, options);
+
+    /// <summary>Generated clients: sends one-way method <paramref name="methodId"/> with per-call options.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public ValueTask InvokeOneWayAsync<T>(int methodId, T message, CallOptions options)
+        where T : IMessage<T>
+        => Connection.SendAsync(MethodIdOf(methodId), in message, in options);
 
     /// <summary>Generated clients: sends one-way method <paramref name="methodId"/>, waiting while the send queue is full.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
@@ -141,12 +193,17 @@ public abstract class TetherPeer
     // 0 on the connection means "by message type"; a generated client always names a method.
     private static int MethodIdOf(int methodId) => methodId != 0 ? methodId : throw new ArgumentOutOfRangeException(nameof(methodId), "Method ids are never 0.");
 
-    private async IAsyncEnumerable<TItem> StreamCore<TRequest, TItem>(int methodId, TRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<TItem> StreamCore<TRequest, TItem>(int methodId, TRequest request, CallOptions options, [EnumeratorCancellation] CancellationToken enumeratorCancellation = default)
         where TRequest : IMessage<TRequest>
         where TItem : IMessage<TItem>
     {
         TetherConnection connection = Connection;
-        StreamCall<TItem> call = connection.StartStream<TRequest, TItem>(methodId, in request, cancellationToken);
+        CancellationToken cancellationToken = options.CancellationToken.CanBeCanceled ? options.CancellationToken : enumeratorCancellation;
+        using CancellationTokenSource? linked = options.PropagateFrom is { } parent && parent.CancellationToken.CanBeCanceled
+            ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, parent.CancellationToken)
+            : null;
+        cancellationToken = linked?.Token ?? cancellationToken;
+        StreamCall<TItem> call = connection.StartStream<TRequest, TItem>(methodId, in request, options with { CancellationToken = cancellationToken });
         try
         {
             ChannelReader<TItem> reader = call.Reader;

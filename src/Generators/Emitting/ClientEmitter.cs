@@ -32,12 +32,11 @@ internal static class ClientEmitter
 
     private static void EmitMethod(SourceWriter w, HandlerMethodModel method)
     {
-        string token = $"{KnownNames.CancellationToken} cancellationToken = default";
         string request = method.RequestType;
         if (method.OneWay)
         {
-            w.Line($"/// <summary>Sends <c>{method.Name}</c> one-way (no reply), waiting while the send queue is full.</summary>");
-            w.Line($"public {KnownNames.ValueTask} {method.Name}({request} message, {token}) => _peer.InvokeOneWayAsync({method.MethodId}, message, cancellationToken);");
+            EmitPair(w, $"Sends <c>{method.Name}</c> one-way (no reply), waiting while the send queue is full.",
+                KnownNames.ValueTask, method.Name, request, "message", $"InvokeOneWayAsync({method.MethodId}, message");
             return;
         }
 
@@ -45,17 +44,29 @@ internal static class ClientEmitter
         {
             case ReturnKind.ValueTask:
             case ReturnKind.Task:
-                w.Line($"/// <summary>Calls <c>{method.Name}</c> and waits for it to complete.</summary>");
-                w.Line($"public {KnownNames.ValueTask} {method.Name}({request} request, {token}) => _peer.InvokeEmptyAsync({method.MethodId}, request, cancellationToken);");
+                EmitPair(w, $"Calls <c>{method.Name}</c> and waits for it to complete.",
+                    KnownNames.ValueTask, method.Name, request, "request", $"InvokeEmptyAsync({method.MethodId}, request");
                 return;
             case ReturnKind.AsyncEnumerable:
-                w.Line($"/// <summary>Calls the stream <c>{method.Name}</c> and yields its items.</summary>");
-                w.Line($"public global::System.Collections.Generic.IAsyncEnumerable<{method.ResponseType}> {method.Name}({request} request, {token}) => _peer.InvokeStreamAsync<{request}, {method.ResponseType}>({method.MethodId}, request, cancellationToken);");
+                EmitPair(w, $"Calls the stream <c>{method.Name}</c> and yields its items.",
+                    $"global::System.Collections.Generic.IAsyncEnumerable<{method.ResponseType}>", method.Name, request, "request",
+                    $"InvokeStreamAsync<{request}, {method.ResponseType}>({method.MethodId}, request");
                 return;
             default:
-                w.Line($"/// <summary>Calls <c>{method.Name}</c> and returns its reply.</summary>");
-                w.Line($"public {KnownNames.ValueTask}<{method.ResponseType}> {method.Name}({request} request, {token}) => _peer.InvokeUnaryAsync<{request}, {method.ResponseType}>({method.MethodId}, request, cancellationToken);");
+                EmitPair(w, $"Calls <c>{method.Name}</c> and returns its reply.",
+                    $"{KnownNames.ValueTask}<{method.ResponseType}>", method.Name, request, "request",
+                    $"InvokeUnaryAsync<{request}, {method.ResponseType}>({method.MethodId}, request");
                 return;
         }
+    }
+
+    /// <summary>The method twice: with a cancellation token (optional), and with per-call options (deadline, metadata, trailers, propagation).</summary>
+    private static void EmitPair(SourceWriter w, string summary, string returns, string name, string request, string parameter, string invoke)
+    {
+        w.Line($"/// <summary>{summary}</summary>");
+        w.Line($"public {returns} {name}({request} {parameter}, {KnownNames.CancellationToken} cancellationToken = default) => _peer.{invoke}, cancellationToken);");
+        w.Line();
+        w.Line($"/// <summary>{summary} With per-call options: deadline, metadata, trailing metadata, propagation.</summary>");
+        w.Line($"public {returns} {name}({request} {parameter}, global::Tether.CallOptions options) => _peer.{invoke}, options);");
     }
 }

@@ -25,6 +25,15 @@ internal sealed class ConnectionSettings
 
     public required TimeSpan DefaultCallTimeout { get; init; }
 
+    /// <summary>Whether the default timeout travels as the call's deadline.</summary>
+    public bool SendDefaultDeadline { get; init; }
+
+    /// <summary>Limits on a received headers block.</summary>
+    public Framing.CallHeaderLimits CallHeaderLimits { get; init; } = new(8 * 1024, 64);
+
+    /// <summary>How often the owner ticks (timeouts due before the next tick get a timer of their own).</summary>
+    public TimeSpan TimerInterval { get; init; } = TimeSpan.FromMilliseconds(50);
+
     public required bool IncludeExceptionDetails { get; init; }
 
     public required int StreamBufferItems { get; init; }

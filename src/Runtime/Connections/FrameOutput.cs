@@ -282,6 +282,52 @@ internal sealed partial class FrameOutput
         return true;
     }
 
+    /// <summary>
+    /// Writes a call (request or one-way) whose payload is <paramref name="headers"/>' block followed by the encoded
+    /// <paramref name="value"/> (flag <see cref="FrameFlags.Headers"/>); with empty headers, exactly <see cref="WriteMessage"/>.
+    /// With <paramref name="requireRoom"/>, false (nothing written) while the output has no room.
+    /// </summary>
+    public bool WriteCall<T>(FrameType type, FrameFlags flags, uint callId, int methodId, in T value, in OutgoingCallHeaders headers, bool requireRoom = false)
+        where T : IMessage<T>
+    {
+        if (headers.IsEmpty)
+        {
+            return WriteMessageCore(type, flags, callId, methodId, in value, requireRoom);
+        }
+
+        int bodyLength = TetherCodec.GetEncodedSize(in value);
+        int blockSize = CallHeaderCodec.GetBlockSize(headers);
+        int headerLength = CallHeaderCodec.GetPrefixedSize(blockSize);
+        if (methodId == 0)
+        {
+            methodId = T.MessageId;
+            flags |= FrameFlags.ByMessageType;
+        }
+
+        using FrameReservation frame = BeginCore(type, flags | FrameFlags.Headers, callId, methodId, headerLength + bodyLength, requireRoom, out Span<byte> payload);
+        if (frame.IsEmpty)
+        {
+            return false;
+        }
+
+        CallHeaderCodec.Write(payload, headers, blockSize);
+        TetherCodec.Encode(payload[headerLength..], in value);
+        frame.Commit();
+        return true;
+    }
+
+    /// <summary>Writes an answer frame (empty response, end, error) whose payload is a trailing-metadata block and then <paramref name="rest"/>.</summary>
+    public void WriteWithTrailers(FrameType type, FrameFlags flags, uint callId, int messageIdOrCode, CallMetadata trailers, ReadOnlySpan<byte> rest)
+    {
+        var headers = new OutgoingCallHeaders { Metadata = trailers, Priority = -1 };
+        int blockSize = CallHeaderCodec.GetBlockSize(headers);
+        int headerLength = CallHeaderCodec.GetPrefixedSize(blockSize);
+        using FrameReservation frame = Begin(type, flags | FrameFlags.Headers, callId, messageIdOrCode, headerLength + rest.Length, out Span<byte> payload);
+        CallHeaderCodec.Write(payload, headers, blockSize);
+        rest.CopyTo(payload[headerLength..]);
+        frame.Commit();
+    }
+
     /// <summary>Writes a frame with a small literal payload (control frames).</summary>
     public void WriteControl(FrameType type, uint callId, int messageIdOrCode, ReadOnlySpan<byte> payload = default, FrameFlags flags = FrameFlags.None)
     {
@@ -290,12 +336,19 @@ internal sealed partial class FrameOutput
         frame.Commit();
     }
 
-    /// <summary>Writes an error frame: code in the message-id field, text (truncated to the protocol's limit) as payload.</summary>
-    public void WriteError(FrameType type, uint callId, TetherErrorCode code, string message)
+    /// <summary>Writes an error frame: code in the message-id field, text (truncated to the protocol's limit) as payload, after the trailing metadata if there is any.</summary>
+    public void WriteError(FrameType type, uint callId, TetherErrorCode code, string message, CallMetadata? trailers = null)
     {
         Span<byte> text = stackalloc byte[ProtocolConstants.MaxErrorTextBytes];
         int length = TruncatedUtf8(message, text);
-        WriteControl(type, callId, (int)code, text.Slice(0, length));
+        if (trailers is { Count: > 0 })
+        {
+            WriteWithTrailers(type, FrameFlags.None, callId, (int)code, trailers, text.Slice(0, length));
+        }
+        else
+        {
+            WriteControl(type, callId, (int)code, text.Slice(0, length));
+        }
     }
 
     /// <summary>Copies an already framed message (a broadcast encoded once) unless the send queue is full.</summary>

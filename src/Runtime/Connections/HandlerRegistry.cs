@@ -4,7 +4,7 @@ using Tether.Framing;
 namespace Tether.Connections;
 
 /// <summary>Where a call goes: which bound handler, the method's id and its kind.</summary>
-internal readonly record struct HandlerRoute(int BindingIndex, int MethodId, MethodKind Kind);
+internal readonly record struct HandlerRoute(int BindingIndex, int MethodId, MethodKind Kind, MethodDescriptor? Method = null);
 
 /// <summary>
 /// The handlers a server or client runs. Each registration knows how to make its handler for a peer (one shared
@@ -63,7 +63,7 @@ internal sealed class HandlerRegistry
         {
             foreach (MethodDescriptor method in _registrations[i].Service.Methods)
             {
-                var route = new HandlerRoute(i, method.Id, method.Kind);
+                var route = new HandlerRoute(i, method.Id, method.Kind, method);
                 methods[method.Id] = route;
                 long key = MessageKey(method.RequestMessageId, method.Kind);
 

@@ -7,14 +7,24 @@ namespace Tether.Connections;
 /// cancellation source reused through <see cref="CancellationTokenSource.TryReset"/>, so a call allocates nothing.
 /// Replies are framed straight into the connection's output.
 /// </summary>
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "A CancellationTokenSource without a timer holds nothing to release; calls are pooled for the connection's life.")]
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "A CancellationTokenSource without a timer holds nothing to release, and the deadline timer is stopped at every reset; calls are pooled for the connection's life.")]
 internal sealed class IncomingCall : CallContext
 {
+    private static readonly TimerCallback s_onDeadline = static state => ((IncomingCall)state!).OnDeadline();
+
     private readonly Action _onCompleted;
+    private readonly Lock _deadlineGate = new(); // a deadline firing against the call being reset for another
     private CancellationTokenSource _cancellation = new();
     private TetherConnection? _connection;
     private ValueTask _completion;
     private FrameReservation _openFrame; // the reply or stream item between TryBegin and its commit
+    private IncomingCallHeaders? _headers;
+    private CallMetadata? _trailers;
+    private HandlerRoute _route;
+    private DateTimeOffset? _deadline;
+    private ITimer? _deadlineTimer; // created once per pooled call, on its first call with a deadline
+    private bool _deadlineArmed;
+    private int _deadlinePassed;
 
     public IncomingCall() => _onCompleted = OnCompleted;
 
@@ -40,21 +50,76 @@ internal sealed class IncomingCall : CallContext
 
     public override TetherPeer Peer => _connection?.Peer ?? throw new InvalidOperationException("The call has finished; its context no longer has a peer.");
 
+    public override CallMetadata RequestMetadata => _headers?.Metadata ?? CallMetadata.Empty;
+
+    public override CallMetadata ResponseTrailers => _trailers ??= new CallMetadata();
+
+    public override DateTimeOffset? Deadline => _deadline;
+
+    public override MethodDescriptor? Method => _route.Method;
+
+    public override System.Security.Claims.ClaimsPrincipal User => _connection?.User ?? base.User;
+
+    /// <summary>The caller's deadline passed while the handler ran (its token fired for that reason).</summary>
+    public bool DeadlinePassed => Volatile.Read(ref _deadlinePassed) != 0;
+
+    /// <summary>The call's headers as received (trace context, reserved fields), or null.</summary>
+    public IncomingCallHeaders? Headers => _headers;
+
     /// <summary>The call's own stream, or null when it came on the link's.</summary>
     public CallLane? Lane { get; private set; }
 
     private FrameOutput Output => Lane?.Output ?? _connection!.Output;
 
-    public void Start(TetherConnection connection, uint callId, int methodId, bool expectsReply, bool stream, CallLane? lane = null)
+    public void Start(TetherConnection connection, uint callId, in HandlerRoute route, bool expectsReply, bool stream, IncomingCallHeaders? headers, CallLane? lane = null)
     {
         _connection = connection;
         Lane = lane;
         CallId = callId;
-        MethodId = methodId;
+        _route = route;
+        MethodId = route.MethodId;
         ExpectsReply = expectsReply;
         IsStream = stream;
         IsAnswered = false;
         CanceledByPeer = false;
+        _headers = headers;
+        if (headers is { DeadlineMicros: > 0 })
+        {
+            ArmDeadline(connection.Time, TimeSpan.FromMicroseconds(headers.DeadlineMicros));
+        }
+    }
+
+    /// <summary>The handler's token fires when the caller's budget, counted from the call's arrival, is spent.</summary>
+    private void ArmDeadline(TimeProvider time, TimeSpan budget)
+    {
+        _deadline = time.GetUtcNow() + budget;
+        lock (_deadlineGate)
+        {
+            _deadlineArmed = true;
+            if (_deadlineTimer is null)
+            {
+                _deadlineTimer = time.CreateTimer(s_onDeadline, this, budget, Timeout.InfiniteTimeSpan);
+            }
+            else
+            {
+                _deadlineTimer.Change(budget, Timeout.InfiniteTimeSpan);
+            }
+        }
+    }
+
+    private void OnDeadline()
+    {
+        lock (_deadlineGate)
+        {
+            if (!_deadlineArmed)
+            {
+                return; // the call finished and was reset before this firing got here
+            }
+
+            _deadlineArmed = false;
+            Volatile.Write(ref _deadlinePassed, 1);
+            Cancel(byPeer: false);
+        }
     }
 
     /// <summary>
@@ -87,6 +152,21 @@ internal sealed class IncomingCall : CallContext
     /// <summary>Clears the call for reuse; a cancelled source is replaced because it cannot be reset.</summary>
     public void Reset()
     {
+        if (_deadline is not null)
+        {
+            lock (_deadlineGate)
+            {
+                _deadlineArmed = false;
+                _deadlineTimer!.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            }
+
+            _deadline = null;
+            _deadlinePassed = 0;
+        }
+
+        _headers = null;
+        _trailers = null;
+        _route = default;
         if (!_cancellation.TryReset())
         {
             _cancellation.Dispose();
@@ -106,8 +186,25 @@ internal sealed class IncomingCall : CallContext
             return false;
         }
 
-        _openFrame = Output.Begin(FrameType.Response, FrameFlags.None, CallId, messageId, bodyLength, out body);
+        _openFrame = BeginAnswer(FrameType.Response, messageId, bodyLength, out body);
         return true;
+    }
+
+    /// <summary>Opens an answer frame; with trailing metadata the payload starts with its block and <paramref name="body"/> is what follows.</summary>
+    private FrameReservation BeginAnswer(FrameType type, int messageId, int bodyLength, out Span<byte> body)
+    {
+        if (_trailers is not { Count: > 0 } trailers)
+        {
+            return Output.Begin(type, FrameFlags.None, CallId, messageId, bodyLength, out body);
+        }
+
+        var headers = new OutgoingCallHeaders { Metadata = trailers, Priority = -1 };
+        int blockSize = CallHeaderCodec.GetBlockSize(headers);
+        int headerLength = CallHeaderCodec.GetPrefixedSize(blockSize);
+        FrameReservation frame = Output.Begin(type, FrameFlags.Headers, CallId, messageId, headerLength + bodyLength, out Span<byte> payload);
+        CallHeaderCodec.Write(payload, headers, blockSize);
+        body = payload[headerLength..];
+        return frame;
     }
 
     protected override void EndReply()
@@ -130,7 +227,14 @@ internal sealed class IncomingCall : CallContext
         if (ExpectsReply && !IsStream && !IsAnswered)
         {
             IsAnswered = true;
-            Output.WriteControl(FrameType.Response, CallId, 0, flags: FrameFlags.Empty);
+            if (_trailers is { Count: > 0 } trailers)
+            {
+                Output.WriteWithTrailers(FrameType.Response, FrameFlags.Empty, CallId, 0, trailers, default);
+            }
+            else
+            {
+                Output.WriteControl(FrameType.Response, CallId, 0, flags: FrameFlags.Empty);
+            }
         }
     }
 
@@ -159,7 +263,14 @@ internal sealed class IncomingCall : CallContext
         if (ExpectsReply && IsStream && !IsAnswered)
         {
             IsAnswered = true;
-            Output.WriteControl(FrameType.End, CallId, 0);
+            if (_trailers is { Count: > 0 } trailers)
+            {
+                Output.WriteWithTrailers(FrameType.End, FrameFlags.None, CallId, 0, trailers, default);
+            }
+            else
+            {
+                Output.WriteControl(FrameType.End, CallId, 0);
+            }
         }
     }
 
@@ -169,7 +280,7 @@ internal sealed class IncomingCall : CallContext
         if (ExpectsReply && !IsAnswered)
         {
             IsAnswered = true;
-            Output.WriteError(FrameType.Error, CallId, code, message);
+            Output.WriteError(FrameType.Error, CallId, code, message, _trailers);
         }
     }
 }

@@ -75,6 +75,16 @@ internal sealed class IncomingCalls
             return default;
         }
 
+        // The frame's length is intact, so a bad headers block costs only this call, not the link.
+        IncomingCallHeaders? headers = null;
+        ReadOnlySequence<byte> body = payload;
+        if ((header.Flags & FrameFlags.Headers) != 0
+            && CallHeaderCodec.TryRead(payload, _settings.CallHeaderLimits, out headers, out body, out string? problem) is not TetherErrorCode.None and var invalid)
+        {
+            RefuseCall(header, expectsReply, invalid, problem!, lane);
+            return default;
+        }
+
         if (_slots.IsDraining)
         {
             RefuseCall(header, expectsReply, TetherErrorCode.GoingAway, "The server is shutting down and takes no new calls.", lane);
@@ -106,10 +116,10 @@ internal sealed class IncomingCalls
             }
 
             // One-way messages have no one to refuse to: stop reading until a call finishes (nothing is lost).
-            return WaitForInFlightBelowLimitThenDispatchAsync(header, payload.ToArray());
+            return WaitForInFlightBelowLimitThenDispatchAsync(header, body.ToArray(), headers);
         }
 
-        Dispatch(header, payload, expectsReply, stream, route, lane);
+        Dispatch(header, body, expectsReply, stream, route, headers, lane);
         return default;
     }
 
@@ -148,17 +158,17 @@ internal sealed class IncomingCalls
         }
     }
 
-    private async ValueTask WaitForInFlightBelowLimitThenDispatchAsync(FrameHeader header, byte[] payload)
+    private async ValueTask WaitForInFlightBelowLimitThenDispatchAsync(FrameHeader header, byte[] payload, IncomingCallHeaders? headers)
     {
         await _slots.WaitForRoomAsync(_sessionStop).ConfigureAwait(false);
 
         if (_settings.Handlers.TryGetRoute(header, out HandlerRoute route) == TetherErrorCode.None)
         {
-            Dispatch(header, new ReadOnlySequence<byte>(payload), expectsReply: false, stream: false, route);
+            Dispatch(header, new ReadOnlySequence<byte>(payload), expectsReply: false, stream: false, route, headers);
         }
     }
 
-    private void Dispatch(in FrameHeader header, in ReadOnlySequence<byte> payload, bool expectsReply, bool stream, HandlerRoute route, CallLane? lane = null)
+    private void Dispatch(in FrameHeader header, in ReadOnlySequence<byte> payload, bool expectsReply, bool stream, HandlerRoute route, IncomingCallHeaders? headers, CallLane? lane = null)
     {
         // Call streams have loops of their own: only the link's loop has a call object of its own (IncomingCallTable).
         bool onReceiveLoop = lane is null;
@@ -166,7 +176,7 @@ internal sealed class IncomingCalls
 
         _slots.Enter();
         Counters.CallStarted();
-        call.Start(_connection, header.CallId, route.MethodId, expectsReply, stream, lane);
+        call.Start(_connection, header.CallId, route, expectsReply, stream, headers, lane);
         ValueTask completion;
         try
         {
@@ -267,6 +277,8 @@ internal sealed class IncomingCalls
         (TetherErrorCode code, string message) = error switch
         {
             TetherException t => (t.Code, t.Message),
+            OperationCanceledException when call.DeadlinePassed => (TetherErrorCode.CallTimedOut,
+                "The server stopped the handler at the caller's deadline."),
             OperationCanceledException => (TetherErrorCode.CallCanceled, "The call was cancelled on the server."),
             _ => (TetherErrorCode.HandlerFailed, _settings.IncludeExceptionDetails
                 ? $"{error.GetType().Name}: {error.Message}"

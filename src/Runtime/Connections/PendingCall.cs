@@ -10,6 +10,13 @@ namespace Tether.Connections;
 /// </summary>
 internal abstract class PendingCall
 {
+    private static readonly TimerCallback s_onDeadline = static state => ((PendingCall)state!).OnDeadline();
+
+    // Created once per call object (pooled calls reuse it): only calls whose deadline falls before the owner's next
+    // timeout sweep get it armed, so the steady state allocates nothing and most calls never touch a timer.
+    private ITimer? _deadlineTimer;
+    private uint _armedFor;
+
     /// <summary>Id in the call table (slot and generation); 0 while not registered.</summary>
     public uint CallId { get; set; }
 
@@ -24,6 +31,54 @@ internal abstract class PendingCall
 
     /// <summary>The connection that owns the call while it is registered.</summary>
     public TetherConnection? Connection { get; set; }
+
+    /// <summary>Where the answer's trailing metadata goes (<see cref="CallOptions.ResponseTrailers"/>), or null.</summary>
+    public CallMetadata? TrailersSink { get; set; }
+
+    /// <summary>The call's deadline also travels to the peer: a timeout is reported as the deadline passing.</summary>
+    public bool DeadlineSent { get; set; }
+
+    /// <summary>Whether a timer fires at the deadline (armed once per call).</summary>
+    public bool DeadlineArmed => _armedFor != 0 && _armedFor == CallId;
+
+    /// <summary>Times the call out exactly at its deadline, <paramref name="dueIn"/> from now (the sweep would be late).</summary>
+    public void ArmDeadline(TimeProvider time, TimeSpan dueIn)
+    {
+        _armedFor = CallId;
+        if (dueIn < TimeSpan.Zero)
+        {
+            dueIn = TimeSpan.Zero;
+        }
+
+        if (_deadlineTimer is null)
+        {
+            _deadlineTimer = time.CreateTimer(s_onDeadline, this, dueIn, Timeout.InfiniteTimeSpan);
+        }
+        else
+        {
+            _deadlineTimer.Change(dueIn, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    /// <summary>The call is over: a timer armed for it must not touch the object's next call.</summary>
+    protected void DisarmDeadline()
+    {
+        if (_armedFor != 0)
+        {
+            _armedFor = 0;
+            _deadlineTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void OnDeadline()
+    {
+        // A stale firing (the call finished and the object was reused) finds another id: the table removes by id and object.
+        uint armed = _armedFor;
+        if (armed != 0 && armed == CallId)
+        {
+            Connection?.CancelPendingCall(this, timedOut: true);
+        }
+    }
 
     /// <summary>A <see cref="FrameType.Response"/> arrived. Decodes and completes; a decode failure fails the call.</summary>
     public abstract void OnResponse(in FrameHeader header, in ReadOnlySequence<byte> payload, DecodeOptions options);

@@ -119,6 +119,21 @@ internal sealed class PendingCallTable
         }
     }
 
+    /// <summary>Adds the calls whose deadline is at or before <paramref name="horizon"/> and that have no timer armed yet to <paramref name="due"/> (they stay in the table).</summary>
+    public void CollectDueBefore(long horizon, List<PendingCall> due)
+    {
+        lock (_lock)
+        {
+            for (int slot = 0; slot < _used; slot++)
+            {
+                if (_slots[slot] is { } call && call.Deadline <= horizon && !call.DeadlineArmed)
+                {
+                    due.Add(call);
+                }
+            }
+        }
+    }
+
     /// <summary>Removes every call (the connection closed).</summary>
     public void RemoveAll(List<PendingCall> removed)
     {

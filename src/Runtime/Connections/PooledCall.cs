@@ -18,6 +18,7 @@ internal abstract class PooledCall<TSelf, TResult> : PendingCall
 
     private ManualResetValueTaskSourceCore<TResult> _core;
     private CancellationTokenRegistration _cancellation;
+    private CancellationTokenRegistration _parentCancellation;
     private TResult? _result;
     private Exception? _error;
 
@@ -31,6 +32,15 @@ internal abstract class PooledCall<TSelf, TResult> : PendingCall
         {
             CancellationToken = cancellationToken;
             _cancellation = cancellationToken.UnsafeRegister(OnCanceled, this);
+        }
+    }
+
+    /// <summary>Propagation: the call being handled that this call was made for is cancelled, so is this call.</summary>
+    public void RegisterParentCancellation(CancellationToken parent)
+    {
+        if (parent.CanBeCanceled)
+        {
+            _parentCancellation = parent.UnsafeRegister(OnCanceled, this);
         }
     }
 
@@ -84,6 +94,11 @@ internal abstract class PooledCall<TSelf, TResult> : PendingCall
     {
         _cancellation.Dispose();
         _cancellation = default;
+        _parentCancellation.Dispose();
+        _parentCancellation = default;
+        DisarmDeadline();
+        TrailersSink = null;
+        DeadlineSent = false;
         CancellationToken = default;
         Connection = null;
         CallId = 0;

@@ -13,6 +13,31 @@ internal sealed partial class TetherConnection
     /// <summary>The certificate the peer authenticated with on the session's first link (TLS, QUIC); null on plain links.</summary>
     public System.Security.Cryptography.X509Certificates.X509Certificate2? PeerCertificate { get; private set; }
 
+    /// <summary>The clock of every timeout and deadline.</summary>
+    public TimeProvider Time => _settings.TimeProvider;
+
+    /// <summary>Who the peer is, as calls see it (<see cref="CallContext.User"/>): its certificate's subject when it presented one.</summary>
+    public System.Security.Claims.ClaimsPrincipal User => _user ??= CreateUser(PeerCertificate);
+
+    private System.Security.Claims.ClaimsPrincipal? _user;
+
+    private static System.Security.Claims.ClaimsPrincipal CreateUser(System.Security.Cryptography.X509Certificates.X509Certificate2? certificate)
+    {
+        if (certificate is null)
+        {
+            return new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity());
+        }
+
+        var identity = new System.Security.Claims.ClaimsIdentity(
+            [
+                new System.Security.Claims.Claim(System.Security.Claims.ClaimTypes.Name, certificate.GetNameInfo(System.Security.Cryptography.X509Certificates.X509NameType.SimpleName, forIssuer: false)),
+                new System.Security.Claims.Claim(System.Security.Claims.ClaimTypes.X500DistinguishedName, certificate.Subject),
+                new System.Security.Claims.Claim(System.Security.Claims.ClaimTypes.Thumbprint, certificate.Thumbprint),
+            ],
+            authenticationType: "Certificate");
+        return new System.Security.Claims.ClaimsPrincipal(identity);
+    }
+
     /// <summary>Set by a server that must refuse this connection (for example at its connection limit): the client learns why instead of a hello.</summary>
     public TetherException? RefuseAtHandshake { get; set; }
 

@@ -11,42 +11,86 @@ internal sealed partial class TetherConnection
     /// Sends a request to method <paramref name="methodId"/> (0: by message type, the receiver routes it) and returns its
     /// pending reply. Allocates nothing when the caller's token cannot be cancelled.
     /// </summary>
-    public ValueTask<TResponse> RequestAsync<TRequest, TResponse>(int methodId, in TRequest request, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <param name="methodId">The method, or 0 to call by message type.</param>
+    /// <param name="request">The request.</param>
+    /// <param name="timeout">When the caller gives up.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <param name="sendDeadline">The timeout was chosen for this call, so it travels as its deadline (a default timeout travels only when the settings say so).</param>
+    public ValueTask<TResponse> RequestAsync<TRequest, TResponse>(int methodId, in TRequest request, TimeSpan timeout, CancellationToken cancellationToken, bool sendDeadline = false)
+        where TRequest : IMessage<TRequest>
+        where TResponse : IMessage<TResponse>
+        => RequestAsync<TRequest, TResponse>(methodId, in request, CallPlan.Simple(timeout, sendDeadline || _settings.SendDefaultDeadline, cancellationToken));
+
+    /// <summary>Sends a request with per-call options (deadline, metadata, trailers, propagation).</summary>
+    public ValueTask<TResponse> RequestAsync<TRequest, TResponse>(int methodId, in TRequest request, in CallOptions options)
+        where TRequest : IMessage<TRequest>
+        where TResponse : IMessage<TResponse>
+        => TryPlan(options, out CallPlan plan, out Exception? refused)
+            ? RequestAsync<TRequest, TResponse>(methodId, in request, plan)
+            : ValueTask.FromException<TResponse>(refused);
+
+    private ValueTask<TResponse> RequestAsync<TRequest, TResponse>(int methodId, in TRequest request, in CallPlan plan)
         where TRequest : IMessage<TRequest>
         where TResponse : IMessage<TResponse>
     {
-        ThrowIfCannotCall(cancellationToken);
+        ThrowIfCannotCall(plan.Token);
         UnaryCall<TResponse> call = UnaryCall<TResponse>.Rent();
         ValueTask<TResponse> task = call.Task;
-        return Start(call, methodId, in request, timeout, cancellationToken) is { } error ? ValueTask.FromException<TResponse>(error) : task;
+        return Start(call, methodId, in request, plan) is { } error ? ValueTask.FromException<TResponse>(error) : task;
     }
 
     /// <summary>Sends a request whose reply carries nothing the caller needs (methods returning no result).</summary>
-    public ValueTask RequestEmptyAsync<TRequest>(int methodId, in TRequest request, TimeSpan timeout, CancellationToken cancellationToken)
+    public ValueTask RequestEmptyAsync<TRequest>(int methodId, in TRequest request, TimeSpan timeout, CancellationToken cancellationToken, bool sendDeadline = false)
+        where TRequest : IMessage<TRequest>
+        => RequestEmptyAsync(methodId, in request, CallPlan.Simple(timeout, sendDeadline || _settings.SendDefaultDeadline, cancellationToken));
+
+    /// <summary>Sends a request with per-call options whose reply carries nothing the caller needs.</summary>
+    public ValueTask RequestEmptyAsync<TRequest>(int methodId, in TRequest request, in CallOptions options)
+        where TRequest : IMessage<TRequest>
+        => TryPlan(options, out CallPlan plan, out Exception? refused) ? RequestEmptyAsync(methodId, in request, plan) : ValueTask.FromException(refused);
+
+    private ValueTask RequestEmptyAsync<TRequest>(int methodId, in TRequest request, in CallPlan plan)
         where TRequest : IMessage<TRequest>
     {
-        ThrowIfCannotCall(cancellationToken);
+        ThrowIfCannotCall(plan.Token);
         EmptyCall call = EmptyCall.Rent();
         ValueTask task = call.Task;
-        return Start(call, methodId, in request, timeout, cancellationToken) is { } error ? ValueTask.FromException(error) : task;
+        return Start(call, methodId, in request, plan) is { } error ? ValueTask.FromException(error) : task;
+    }
+
+    private bool TryPlan(in CallOptions options, out CallPlan plan, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out Exception? refused)
+    {
+        try
+        {
+            plan = CallPlan.From(options, _settings.DefaultCallTimeout, _settings.SendDefaultDeadline, _settings.TimeProvider);
+            refused = null;
+            return true;
+        }
+        catch (DeadlineExceededException e)
+        {
+            plan = default;
+            refused = e;
+            return false;
+        }
     }
 
     /// <summary>Registers the call, then sends its request; returns why it could not start (the call is then recycled).</summary>
-    private Exception? Start<TRequest, TCall, TResult>(PooledCall<TCall, TResult> call, int methodId, in TRequest request, TimeSpan timeout, CancellationToken cancellationToken)
+    private Exception? Start<TRequest, TCall, TResult>(PooledCall<TCall, TResult> call, int methodId, in TRequest request, in CallPlan plan)
         where TRequest : IMessage<TRequest>
         where TCall : PooledCall<TCall, TResult>, new()
     {
-        if (!Register(call, timeout))
+        if (!Register(call, plan))
         {
             call.Recycle();
             return PendingTableFull();
         }
 
         // Registered before the request leaves: once it has left, the reply may complete and recycle the call.
-        call.RegisterCancellation(cancellationToken);
+        call.RegisterCancellation(plan.Token);
+        call.RegisterParentCancellation(plan.ParentToken);
         try
         {
-            (_lanes.TryOpen(call.CallId) ?? Output).WriteMessage(FrameType.Request, FrameFlags.None, call.CallId, methodId, in request);
+            (_lanes.TryOpen(call.CallId) ?? Output).WriteCall(FrameType.Request, FrameFlags.None, call.CallId, methodId, in request, plan.Headers);
             return null;
         }
         catch (Exception e)
@@ -64,20 +108,24 @@ internal sealed partial class TetherConnection
     }
 
     /// <summary>Starts a server stream; items arrive in the returned call's channel.</summary>
-    public StreamCall<TItem> StartStream<TRequest, TItem>(int methodId, in TRequest request, CancellationToken cancellationToken)
+    public StreamCall<TItem> StartStream<TRequest, TItem>(int methodId, in TRequest request, in CallOptions options)
         where TRequest : IMessage<TRequest>
         where TItem : IMessage<TItem>
     {
-        ThrowIfCannotCall(cancellationToken);
+        // A stream has no deadline unless its options give one: the default call timeout is for unary calls.
+        CallPlan plan = options.Timeout is null && options.Deadline is null && options.PropagateFrom?.Deadline is null
+            ? CallPlan.From(options, Timeout.InfiniteTimeSpan, sendDefaultDeadline: false, _settings.TimeProvider)
+            : CallPlan.From(options, _settings.DefaultCallTimeout, _settings.SendDefaultDeadline, _settings.TimeProvider);
+        ThrowIfCannotCall(plan.Token);
         var call = new StreamCall<TItem>(_settings.StreamBufferItems);
-        if (!Register(call, Timeout.InfiniteTimeSpan))
+        if (!Register(call, plan))
         {
             throw PendingTableFull();
         }
 
         try
         {
-            (_lanes.TryOpen(call.CallId) ?? Output).WriteMessage(FrameType.Request, FrameFlags.Stream, call.CallId, methodId, in request);
+            (_lanes.TryOpen(call.CallId) ?? Output).WriteCall(FrameType.Request, FrameFlags.Stream, call.CallId, methodId, in request, plan.Headers);
         }
         catch
         {
@@ -93,10 +141,29 @@ internal sealed partial class TetherConnection
         where T : IMessage<T>
     {
         ThrowIfCannotCall(cancellationToken);
-        return Output.TryWriteMessageWithRoom(methodId, in message) ? default : SendAfterSpaceAsync(methodId, message, cancellationToken);
+        return Output.TryWriteMessageWithRoom(methodId, in message) ? default : SendAfterSpaceAsync(methodId, message, OutgoingCallHeaders.None, cancellationToken);
     }
 
-    private async ValueTask SendAfterSpaceAsync<T>(int methodId, T message, CancellationToken cancellationToken)
+    /// <summary>Sends a one-way message with per-call options (metadata, a deadline for its handler), waiting while the send queue is full.</summary>
+    public ValueTask SendAsync<T>(int methodId, in T message, in CallOptions options)
+        where T : IMessage<T>
+    {
+        if (!TryPlan(options, out CallPlan plan, out Exception? refused))
+        {
+            return ValueTask.FromException(refused);
+        }
+
+        // Only a deadline of these options travels: a one-way message waits for no reply, so no default applies.
+        OutgoingCallHeaders headers = options.Timeout is null && options.Deadline is null && options.PropagateFrom?.Deadline is null
+            ? plan.Headers with { DeadlineMicros = 0 }
+            : plan.Headers;
+        ThrowIfCannotCall(plan.Token);
+        return Output.WriteCall(FrameType.Message, FrameFlags.None, 0, methodId, in message, headers, requireRoom: true)
+            ? default
+            : SendAfterSpaceAsync(methodId, message, headers, plan.Token);
+    }
+
+    private async ValueTask SendAfterSpaceAsync<T>(int methodId, T message, OutgoingCallHeaders headers, CancellationToken cancellationToken)
         where T : IMessage<T>
     {
         // Loop: a wake-up (a flush completing, an acknowledgement, a lost link) does not promise room for this message.
@@ -104,7 +171,7 @@ internal sealed partial class TetherConnection
         {
             await Output.WaitForSpaceAsync(includeReplay: true, cancellationToken).ConfigureAwait(false);
         }
-        while (!Output.TryWriteMessageWithRoom(methodId, in message));
+        while (!Output.WriteCall(FrameType.Message, FrameFlags.None, 0, methodId, in message, headers, requireRoom: true));
     }
 
     /// <summary>Sends a one-way message unless the send queue is full (a push to a peer that is not reading).</summary>
@@ -199,17 +266,40 @@ internal sealed partial class TetherConnection
         }
 
         _lanes.SendCancel(callId);
-        var reason = new TetherException(timedOut ? TetherErrorCode.CallTimedOut : TetherErrorCode.CallCanceled);
-        call.Fail(timedOut ? reason : new OperationCanceledException("The call was cancelled.", reason, call.CancellationToken));
+        if (timedOut)
+        {
+            call.Fail(TimedOut(call));
+            return;
+        }
+
+        var reason = new TetherException(TetherErrorCode.CallCanceled);
+        call.Fail(new OperationCanceledException("The call was cancelled.", reason, call.CancellationToken));
     }
 
-    private bool Register(PendingCall call, TimeSpan timeout)
+    /// <summary>Why a call whose time ran out on this side failed.</summary>
+    private static TetherException TimedOut(PendingCall call) => call.DeadlineSent
+        ? new DeadlineExceededException(serverGaveUp: false, "The call's deadline passed before a reply arrived; the caller gave up (the handler's token fired at the same deadline).")
+        : new TetherException(TetherErrorCode.CallTimedOut);
+
+    private bool Register(PendingCall call, in CallPlan plan)
     {
         call.Connection = this;
-        call.Deadline = timeout == Timeout.InfiniteTimeSpan
-            ? long.MaxValue
-            : _settings.TimeProvider.GetTimestamp() + ToTimestampTicks(timeout);
-        return _pending.TryAdd(call);
+        call.TrailersSink = plan.Trailers;
+        call.DeadlineSent = plan.Headers.DeadlineMicros > 0;
+        bool finite = plan.Timeout != Timeout.InfiniteTimeSpan;
+        call.Deadline = finite ? _settings.TimeProvider.GetTimestamp() + ToTimestampTicks(plan.Timeout) : long.MaxValue;
+        if (!_pending.TryAdd(call))
+        {
+            return false;
+        }
+
+        if (finite && plan.Timeout <= 2 * _settings.TimerInterval)
+        {
+            // Due before the next sweep: a timer of its own, so the deadline fires on time, not at the sweep.
+            call.ArmDeadline(_settings.TimeProvider, plan.Timeout);
+        }
+
+        return true;
     }
 
     public TimeSpan DefaultCallTimeout => _settings.DefaultCallTimeout;

@@ -89,12 +89,20 @@ internal sealed partial class TetherConnection
             case FrameType.Message:
                 return Incoming.OnIncomingCall(header, payload, expectsReply: false);
             case FrameType.Response:
-                _pending.TryRemove(header.CallId)?.OnResponse(header, payload, _settings.DecodeOptions);
+                if (_pending.TryRemove(header.CallId) is { } answered)
+                {
+                    DeliverResponse(answered, header, payload);
+                }
+
                 return default;
             case FrameType.StreamItem:
                 return OnStreamItem(header, payload);
             case FrameType.End:
-                _pending.TryRemove(header.CallId)?.OnEnd();
+                if (_pending.TryRemove(header.CallId) is { } ended)
+                {
+                    DeliverEnd(ended, header, payload);
+                }
+
                 return default;
             case FrameType.Error:
                 OnError(header, payload);
@@ -148,16 +156,71 @@ internal sealed partial class TetherConnection
 
     private void OnError(in FrameHeader header, in ReadOnlySequence<byte> payload)
     {
-        var error = new TetherException((TetherErrorCode)header.MessageId, ControlPayload.ReadText(payload));
+        var code = (TetherErrorCode)header.MessageId;
         if (header.CallId == 0)
         {
             // The peer is about to close the session; say why when it does, and do not try to resume it.
-            _closeReason ??= error;
+            _closeReason ??= new TetherException(code, ControlPayload.ReadText(payload));
             Interlocked.Exchange(ref _sessionClosing, 1);
             return;
         }
 
-        _pending.TryRemove(header.CallId)?.OnRemoteError(error);
+        if (_pending.TryRemove(header.CallId) is not { } call)
+        {
+            return;
+        }
+
+        ReadOnlySequence<byte> text = payload;
+        if (TakeTrailers(call, header, ref text))
+        {
+            string message = ControlPayload.ReadText(text);
+            call.OnRemoteError(code == TetherErrorCode.CallTimedOut
+                ? new DeadlineExceededException(serverGaveUp: true, message)
+                : new TetherException(code, message));
+        }
+    }
+
+    /// <summary>A reply to <paramref name="call"/>: its trailing metadata (if any) first, then the reply itself.</summary>
+    private void DeliverResponse(PendingCall call, in FrameHeader header, in ReadOnlySequence<byte> payload)
+    {
+        ReadOnlySequence<byte> body = payload;
+        if (TakeTrailers(call, header, ref body))
+        {
+            call.OnResponse(header, body, _settings.DecodeOptions);
+        }
+    }
+
+    /// <summary>The end of <paramref name="call"/>'s stream, after its trailing metadata (if any).</summary>
+    private void DeliverEnd(PendingCall call, in FrameHeader header, in ReadOnlySequence<byte> payload)
+    {
+        ReadOnlySequence<byte> rest = payload;
+        if (TakeTrailers(call, header, ref rest))
+        {
+            call.OnEnd();
+        }
+    }
+
+    /// <summary>
+    /// Moves an answer's trailing metadata into the caller's <see cref="CallOptions.ResponseTrailers"/> and leaves what
+    /// follows it in <paramref name="payload"/>; false when the block is invalid (the call then fails with why).
+    /// </summary>
+    private bool TakeTrailers(PendingCall call, in FrameHeader header, ref ReadOnlySequence<byte> payload)
+    {
+        if ((header.Flags & FrameFlags.Headers) == 0)
+        {
+            return true;
+        }
+
+        if (Framing.CallHeaderCodec.TryRead(payload, _settings.CallHeaderLimits, out Framing.IncomingCallHeaders? trailers, out ReadOnlySequence<byte> rest, out string? problem)
+            is not TetherErrorCode.None and var invalid)
+        {
+            call.Fail(new TetherException(invalid, $"The answer's trailing metadata was refused: {problem}"));
+            return false;
+        }
+
+        call.TrailersSink?.SetAll(trailers!.Metadata);
+        payload = rest;
+        return true;
     }
 
     private void OnGoAway(in FrameHeader header, in ReadOnlySequence<byte> payload)
@@ -205,6 +268,10 @@ internal sealed partial class TetherConnection
     ValueTask ICallLaneHost.OnStreamItem(in FrameHeader header, in ReadOnlySequence<byte> payload) => OnStreamItem(header, payload);
 
     void ICallLaneHost.OnCallError(in FrameHeader header, in ReadOnlySequence<byte> payload) => OnError(header, payload);
+
+    void ICallLaneHost.DeliverResponse(PendingCall call, in FrameHeader header, in ReadOnlySequence<byte> payload) => DeliverResponse(call, header, payload);
+
+    void ICallLaneHost.DeliverEnd(PendingCall call, in FrameHeader header, in ReadOnlySequence<byte> payload) => DeliverEnd(call, header, payload);
 
     void ICallLaneHost.SendLinkCancel(uint callId) => TryWrite(FrameType.Cancel, callId, 0, default);
 

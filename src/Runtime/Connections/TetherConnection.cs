@@ -161,7 +161,16 @@ internal sealed partial class TetherConnection : ICallLaneHost
             foreach (PendingCall call in scratch)
             {
                 _lanes.SendCancel(call.CallId); // on the call's own stream when it has one, which then ends
-                call.Fail(new TetherException(TetherErrorCode.CallTimedOut));
+                call.Fail(TimedOut(call));
+            }
+
+            // Calls due before the tick after next get a timer of their own (two intervals: a tick may run late), so a
+            // deadline fires on time, not at a later tick.
+            scratch.Clear();
+            _pending.CollectDueBefore(now + (2 * ToTimestampTicks(_settings.TimerInterval)), scratch);
+            foreach (PendingCall call in scratch)
+            {
+                call.ArmDeadline(_settings.TimeProvider, _settings.TimeProvider.GetElapsedTime(now, call.Deadline));
             }
 
             scratch.Clear();

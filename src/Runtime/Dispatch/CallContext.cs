@@ -23,6 +23,34 @@ public abstract class CallContext
     /// <summary>Limits used to decode this call's messages.</summary>
     public virtual DecodeOptions DecodeOptions => DecodeOptions.Default;
 
+    /// <summary>The metadata the caller sent with the call (<see cref="CallMetadata.Empty"/> when none); read-only.</summary>
+    public virtual CallMetadata RequestMetadata => CallMetadata.Empty;
+
+    /// <summary>
+    /// Metadata sent back with the call's answer (reply, end of stream or error) as trailing metadata. Add to it before
+    /// the handler returns, or before <see cref="Reply"/> for a reply written early.
+    /// </summary>
+    public virtual CallMetadata ResponseTrailers => _responseTrailers ??= new CallMetadata();
+
+    /// <summary>
+    /// When the caller stops waiting (its deadline as this side's clock sees it: the budget it sent, counted from the
+    /// call's arrival), or null when it sent none. <see cref="CancellationToken"/> fires at it.
+    /// </summary>
+    public virtual DateTimeOffset? Deadline => null;
+
+    /// <summary>The method called, from the generated tables; null for a context of a test's own.</summary>
+    public virtual MethodDescriptor? Method => null;
+
+    /// <summary>
+    /// Who made the call: the identity its session was authenticated with (today the TLS client certificate's subject,
+    /// when the caller presented one), or an unauthenticated principal.
+    /// </summary>
+    public virtual System.Security.Claims.ClaimsPrincipal User => Anonymous;
+
+    private static readonly System.Security.Claims.ClaimsPrincipal Anonymous = new(new System.Security.Claims.ClaimsIdentity());
+
+    private CallMetadata? _responseTrailers;
+
     /// <summary>Opens the reply frame: returns false when the call takes no reply (a one-way message), else a span of exactly <paramref name="bodyLength"/> bytes to encode the body into.</summary>
     /// <exception cref="TetherException">The reply cannot be sent (for example it exceeds the peer's frame size).</exception>
     protected abstract bool TryBeginReply(int messageId, int bodyLength, out Span<byte> body);

@@ -86,6 +86,9 @@ public enum TetherErrorCode
     /// <summary>The transport cannot run on this machine (its native library is missing or of an unsupported version).</summary>
     TransportUnavailable = 3008,
 
+    /// <summary>A call's headers block is malformed (truncated, a bad key, invalid UTF-8, a duplicate); the call is refused, the link stays.</summary>
+    InvalidCallHeaders = 3009,
+
     /// <summary>The TLS handshake failed for a reason none of the more specific TLS codes names.</summary>
     TlsHandshakeFailed = 3101,
 
@@ -142,4 +145,7 @@ public enum TetherErrorCode
 
     /// <summary>An outgoing message is larger than the peer's maximum frame size.</summary>
     MessageTooLarge = 5005,
+
+    /// <summary>A call's headers exceed the receiver's limits (bytes or metadata entries); the call is refused, the link stays.</summary>
+    CallHeadersTooLarge = 5006,
 }

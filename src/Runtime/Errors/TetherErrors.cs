@@ -32,6 +32,7 @@ public static class TetherErrors
         new(TetherErrorCode.FrameTimeout, "protocol.frame_timeout", "A frame or the opening hello did not arrive completely in time.", false, TetherErrorCategory.Protocol),
         new(TetherErrorCode.ConnectFailed, "protocol.connect_failed", "The connection could not be established.", true, TetherErrorCategory.Protocol),
         new(TetherErrorCode.TransportUnavailable, "protocol.transport_unavailable", "The transport cannot run on this machine: its native library is missing or of an unsupported version.", false, TetherErrorCategory.Protocol),
+        new(TetherErrorCode.InvalidCallHeaders, "protocol.invalid_call_headers", "A call's headers are malformed; the call was refused (the connection stays).", false, TetherErrorCategory.Protocol),
         new(TetherErrorCode.TlsHandshakeFailed, "tls.handshake_failed", "The TLS handshake failed.", true, TetherErrorCategory.Security),
         new(TetherErrorCode.UntrustedCertificate, "tls.untrusted_certificate", "The peer's certificate does not chain to a trusted authority.", false, TetherErrorCategory.Security),
         new(TetherErrorCode.CertificateNameMismatch, "tls.name_mismatch", "The server's certificate is not issued for the host name connected to.", false, TetherErrorCategory.Security),
@@ -51,6 +52,7 @@ public static class TetherErrors
         new(TetherErrorCode.ConnectionLimitExceeded, "limit.connections", "The server already holds its maximum number of connections.", true, TetherErrorCategory.Limit),
         new(TetherErrorCode.SendQueueFull, "limit.send_queue_full", "The session's send queue is full; the peer is not reading fast enough.", true, TetherErrorCategory.Limit),
         new(TetherErrorCode.MessageTooLarge, "limit.message_too_large", "The message is larger than the peer's maximum frame size.", false, TetherErrorCategory.Limit),
+        new(TetherErrorCode.CallHeadersTooLarge, "limit.call_headers", "A call's headers exceed the receiver's limits; the call was refused (the connection stays).", false, TetherErrorCategory.Limit),
     ];
 
     private static readonly FrozenDictionary<TetherErrorCode, TetherErrorDescriptor> s_byCode =

@@ -22,6 +22,13 @@ internal enum FrameFlags : byte
     ByMessageType = 0x04,
 
     /// <summary>
+    /// On <see cref="FrameType.Request"/> and <see cref="FrameType.Message"/>: the payload starts with the call's headers
+    /// block (deadline, metadata, trace context; <c>docs/wire-format.md</c> §6.9). On <see cref="FrameType.Response"/>,
+    /// <see cref="FrameType.End"/> and <see cref="FrameType.Error"/>: it starts with the answer's trailing metadata.
+    /// </summary>
+    Headers = 0x08,
+
+    /// <summary>
     /// On any sequenced frame of a resumable session (version 2): the sender's replay buffer has grown by an eighth of
     /// its bounds since it last asked, and the receiver should acknowledge at the end of its current receive batch.
     /// </summary>

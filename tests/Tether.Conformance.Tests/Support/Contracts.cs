@@ -37,3 +37,19 @@ public sealed partial record Inflate(int Size);
 /// <summary>No handler takes it: the unknown-message test sends it.</summary>
 [Message(99)]
 public sealed partial record Unhandled(int Value);
+
+[Message(70)]
+public sealed partial record HeaderProbe(int Id);
+
+/// <summary>What a call-headers handler saw: the metadata (key=value; binary as hex), and the budget left to its deadline in ms (-1: none).</summary>
+[Message(71)]
+public sealed partial record HeaderEcho(int Id, string Seen, long DeadlineMs);
+
+[Message(72)]
+public sealed partial record DeadlineProbe(int Id);
+
+[Message(73)]
+public sealed partial record RelayRequest(int Id);
+
+[Message(74)]
+public sealed partial record DownstreamRequest(int Id, bool ToExpire);

@@ -33,6 +33,7 @@ public sealed class Harness : IAsyncDisposable
         var server = new TetherServer(options);
         server.AddHandler(new ConformanceHandler(probe));
         server.AddHandler(new LedgerHandler(probe));
+        server.AddHandler(new CallHeadersHandler(probe));
         await server.StartAsync();
         return new Harness(transport, server, probe);
     }

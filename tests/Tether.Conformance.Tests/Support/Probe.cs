@@ -18,4 +18,7 @@ public sealed class Probe
     public TaskCompletionSource Gate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public ConcurrentQueue<string> Log { get; } = new();
+
+    /// <summary>The client a relaying handler calls on to a second server through.</summary>
+    public TetherClient? Downstream { get; set; }
 }

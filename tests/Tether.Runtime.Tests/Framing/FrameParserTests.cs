@@ -86,7 +86,9 @@ public sealed class FrameParserTests
     [InlineData(0x03, 0x02, 0)] // response: only "empty"
     [InlineData(0x03, 0x04, 0)]
     [InlineData(0x02, 0x01, 0)] // request: only "stream" and "by message type"
-    [InlineData(0x02, 0x08, 0)]
+    [InlineData(0x02, 0x10, 0)]
+    [InlineData(0x05, 0x08, 0)] // stream items carry no headers
+    [InlineData(0x08, 0x08, 0)] // nor do cancels
     [InlineData(0x05, 0x04, 0)] // stream items are never routed
     [InlineData(0x04, 0x00, 1)] // reserved must be zero
     [InlineData(0x04, 0x80, 0)] // acknowledgement requests exist only on sequenced links
@@ -105,7 +107,11 @@ public sealed class FrameParserTests
     [InlineData(0x02, 0x04)] // a request by message type
     [InlineData(0x02, 0x06)] // a stream request by message type
     [InlineData(0x04, 0x04)] // a one-way message by message type
-    public void Calls_by_message_type_carry_their_flag(byte type, byte flags)
+    [InlineData(0x02, 0x08)] // a request with call headers
+    [InlineData(0x03, 0x09)] // an empty response with trailing metadata
+    [InlineData(0x06, 0x08)] // an end of stream with trailing metadata
+    [InlineData(0x07, 0x08)] // an error with trailing metadata
+    public void Flags_a_frame_type_may_carry_are_accepted(byte type, byte flags)
     {
         byte[] header = new byte[FrameHeader.Size];
         new FrameHeader(0, (FrameType)type, (FrameFlags)flags, type == 0x02 ? 1u : 0u, 9).Write(header);

@@ -42,6 +42,12 @@ internal interface ICallLaneHost
     /// <summary>An item of the outgoing stream call the header names.</summary>
     ValueTask OnStreamItem(in FrameHeader header, in ReadOnlySequence<byte> payload);
 
+    /// <summary>A reply to <paramref name="call"/> (already removed from the pending calls): trailing metadata, then the reply.</summary>
+    void DeliverResponse(PendingCall call, in FrameHeader header, in ReadOnlySequence<byte> payload);
+
+    /// <summary>The end of <paramref name="call"/>'s stream (already removed from the pending calls), after its trailing metadata.</summary>
+    void DeliverEnd(PendingCall call, in FrameHeader header, in ReadOnlySequence<byte> payload);
+
     /// <summary>An error frame answering an outgoing call.</summary>
     void OnCallError(in FrameHeader header, in ReadOnlySequence<byte> payload);
 

@@ -116,7 +116,7 @@ internal readonly struct LaneFrames(CallLanes lanes, Link link, CallLane lane) :
                 {
                     // Kept before the caller resumes, so its next call can take this lane.
                     lanes.KeepForNextCall(lane);
-                    answered.OnResponse(header, payload, host.DecodeOptions);
+                    host.DeliverResponse(answered, header, payload);
                 }
                 else
                 {
@@ -128,7 +128,11 @@ internal readonly struct LaneFrames(CallLanes lanes, Link link, CallLane lane) :
                 wait = host.OnStreamItem(header, payload);
                 return true;
             case FrameType.End when lane.Outgoing:
-                host.TakePendingCall(header.CallId)?.OnEnd();
+                if (host.TakePendingCall(header.CallId) is { } ended)
+                {
+                    host.DeliverEnd(ended, header, payload);
+                }
+
                 lanes.EndOutput(lane);
                 return true;
             case FrameType.Error when lane.Outgoing:

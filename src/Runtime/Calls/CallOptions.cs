@@ -1,0 +1,39 @@
+namespace Tether;
+
+/// <summary>
+/// Options of one call: its deadline, metadata, cancellation, where its trailing metadata goes, and the call it is made
+/// from (deadline and cancellation propagation). Passed to the generated clients' <c>(request, CallOptions)</c>
+/// overloads and to <see cref="TetherPeer.RequestAsync{TRequest, TResponse}(TRequest, CallOptions)"/>.
+/// </summary>
+/// <remarks>
+/// The deadline that applies is the earliest of <see cref="Deadline"/>, now + <see cref="Timeout"/> and the deadline of
+/// <see cref="PropagateFrom"/>; with none of them, the client's <see cref="TetherConnectionOptions.DefaultCallTimeout"/>.
+/// A deadline from these options travels to the peer (its handler's token fires at it); the default timeout travels
+/// only with <see cref="TetherConnectionOptions.SendDefaultDeadline"/>.
+/// </remarks>
+public readonly struct CallOptions
+{
+    /// <summary>How long the call may take from now.</summary>
+    public TimeSpan? Timeout { get; init; }
+
+    /// <summary>When the call must be over.</summary>
+    public DateTimeOffset? Deadline { get; init; }
+
+    /// <summary>Request metadata sent with the call.</summary>
+    public CallMetadata? Metadata { get; init; }
+
+    /// <summary>Cancels the call (the peer's handler is told with a cancel frame).</summary>
+    public CancellationToken CancellationToken { get; init; }
+
+    /// <summary>Receives the trailing metadata the handler sent with its answer (reply, end of stream or error), before the call completes.</summary>
+    public CallMetadata? ResponseTrailers { get; init; }
+
+    /// <summary>
+    /// A call being handled now that this call is made for: its deadline bounds this call's (the earlier wins) and its
+    /// cancellation cancels this call, as gRPC's call-context propagation does.
+    /// </summary>
+    public CallContext? PropagateFrom { get; init; }
+
+    /// <summary>Options with just a timeout.</summary>
+    public static CallOptions WithTimeout(TimeSpan timeout) => new() { Timeout = timeout };
+}

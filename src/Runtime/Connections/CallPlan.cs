@@ -1,0 +1,78 @@
+using Tether.Framing;
+
+namespace Tether.Connections;
+
+/// <summary>
+/// One outgoing call's options, resolved when it starts: when it times out (a <see cref="TimeProvider"/> timestamp),
+/// the headers it sends, its tokens and where its trailing metadata goes. A call made without options has empty
+/// headers and goes out exactly as before call headers existed.
+/// </summary>
+internal readonly struct CallPlan
+{
+    /// <summary>How long the call may take from now; <see cref="Timeout.InfiniteTimeSpan"/> for no limit.</summary>
+    public required TimeSpan Timeout { get; init; }
+
+    public required OutgoingCallHeaders Headers { get; init; }
+
+    public CancellationToken Token { get; init; }
+
+    /// <summary>Propagation: the token of the call being handled that this call is made for.</summary>
+    public CancellationToken ParentToken { get; init; }
+
+    public CallMetadata? Trailers { get; init; }
+
+    /// <summary>The plan of a call without options: the given timeout (sent only when the settings say so).</summary>
+    public static CallPlan Simple(TimeSpan timeout, bool sendDeadline, CancellationToken token) => new()
+    {
+        Timeout = timeout,
+        Token = token,
+        Headers = sendDeadline && timeout != System.Threading.Timeout.InfiniteTimeSpan
+            ? new OutgoingCallHeaders { DeadlineMicros = ToMicros(timeout), Priority = -1 }
+            : OutgoingCallHeaders.None,
+    };
+
+    /// <summary>Resolves <paramref name="options"/>: the earliest of their deadline, timeout and parent's deadline; else the default timeout.</summary>
+    /// <exception cref="DeadlineExceededException">The deadline had already passed.</exception>
+    public static CallPlan From(in CallOptions options, TimeSpan defaultTimeout, bool sendDefaultDeadline, TimeProvider time)
+    {
+        TimeSpan? budget = options.Timeout;
+        DateTimeOffset now = default;
+        if (options.Deadline is { } deadline)
+        {
+            now = time.GetUtcNow();
+            budget = Earlier(budget, deadline - now);
+        }
+
+        CallContext? parent = options.PropagateFrom;
+        if (parent?.Deadline is { } inherited)
+        {
+            now = now == default ? time.GetUtcNow() : now;
+            budget = Earlier(budget, inherited - now);
+        }
+
+        if (budget is { } left && left <= TimeSpan.Zero)
+        {
+            throw new DeadlineExceededException(serverGaveUp: false, "The call's deadline had passed before it was sent.");
+        }
+
+        bool send = budget is not null || (sendDefaultDeadline && defaultTimeout != System.Threading.Timeout.InfiniteTimeSpan);
+        TimeSpan timeout = budget ?? defaultTimeout;
+        return new CallPlan
+        {
+            Timeout = timeout,
+            Token = options.CancellationToken,
+            ParentToken = parent?.CancellationToken ?? default,
+            Trailers = options.ResponseTrailers,
+            Headers = new OutgoingCallHeaders
+            {
+                DeadlineMicros = send ? ToMicros(timeout) : 0,
+                Metadata = options.Metadata,
+                Priority = -1,
+            },
+        };
+    }
+
+    private static TimeSpan? Earlier(TimeSpan? a, TimeSpan b) => a is { } x && x <= b ? x : b;
+
+    private static long ToMicros(TimeSpan span) => Math.Max(1, span.Ticks / TimeSpan.TicksPerMicrosecond);
+}
