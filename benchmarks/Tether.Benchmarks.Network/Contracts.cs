@@ -33,3 +33,28 @@ public sealed partial class EchoHandler
     // One-way messages of one connection are dispatched in order on its receive loop, so this runs after them.
     public CountReply Count(CountRequest request) => new(_received);
 }
+
+[Message(5)]
+public sealed partial record WaitRequest(int Id);
+
+/// <summary>For <c>--deadlines</c>: never answers; records how long after the call's arrival its token fired.</summary>
+[Handler(ServiceName = "Waits")]
+public sealed partial class WaitHandler
+{
+    public System.Collections.Concurrent.ConcurrentQueue<double> FiredAfterMs { get; } = new();
+
+    public async ValueTask<CountReply> Wait(WaitRequest request, CallContext context)
+    {
+        long arrived = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            await Task.Delay(Timeout.InfiniteTimeSpan, context.CancellationToken);
+        }
+        finally
+        {
+            FiredAfterMs.Enqueue(System.Diagnostics.Stopwatch.GetElapsedTime(arrived).TotalMilliseconds);
+        }
+
+        return new CountReply(request.Id);
+    }
+}

@@ -4,6 +4,7 @@ using Tether.Benchmarks.Network.Servers;
 
 // dotnet run -c Release --project benchmarks/Tether.Benchmarks.Network -- --filter '*'   (BenchmarkDotNet: calls/s, messages/s)
 // dotnet run -c Release --project benchmarks/Tether.Benchmarks.Network -- --latency [calls]  (p50/p99 per framework and caller count)
+// dotnet run -c Release --project benchmarks/Tether.Benchmarks.Network -- --deadlines [calls] [ms]  (how late deadlines fire)
 // --serve tether|grpc|raw is the server process the benchmarks start for themselves.
 if (args is ["--serve", string framework])
 {
@@ -19,6 +20,14 @@ if (args is ["--soak", string kind, string soakFramework, string seconds])
 if (args.Length > 0 && args[0] == "--latency")
 {
     return await LatencyRunner.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 200_000);
+}
+
+// --deadlines [calls] [ms]: how late deadlines fire, on the caller and in the handler.
+if (args.Length > 0 && args[0] == "--deadlines")
+{
+    return await DeadlineRunner.RunAsync(
+        args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 400,
+        args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 300);
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(UnaryBenchmarks).Assembly).Run(args);
