@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Net;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using Tether.Calls;
 using Tether.Connections;
 
 namespace Tether;
@@ -64,10 +65,7 @@ public abstract class TetherPeer
     public ValueTask<TResponse> RequestAsync<TRequest, TResponse>(TRequest request, CancellationToken cancellationToken = default)
         where TRequest : IMessage<TRequest>
         where TResponse : IMessage<TResponse>
-    {
-        TetherConnection connection = Connection;
-        return connection.RequestAsync<TRequest, TResponse>(0, in request, connection.DefaultCallTimeout, cancellationToken);
-    }
+        => Unary<TRequest, TResponse>(null, request, cancellationToken);
 
     /// <summary>
     /// Sends <paramref name="request"/> and returns the reply, failing with a <see cref="DeadlineExceededException"/>
@@ -76,44 +74,41 @@ public abstract class TetherPeer
     public ValueTask<TResponse> RequestAsync<TRequest, TResponse>(TRequest request, TimeSpan timeout, CancellationToken cancellationToken = default)
         where TRequest : IMessage<TRequest>
         where TResponse : IMessage<TResponse>
-        => Connection.RequestAsync<TRequest, TResponse>(0, in request, timeout, cancellationToken, sendDeadline: true);
+        => Unary<TRequest, TResponse>(null, request, new CallOptions { Timeout = timeout, CancellationToken = cancellationToken });
 
     /// <summary>Sends <paramref name="request"/> with per-call options (deadline, metadata, trailers, propagation) and returns the reply.</summary>
     /// <exception cref="DeadlineExceededException">The deadline passed (on either side).</exception>
     public ValueTask<TResponse> RequestAsync<TRequest, TResponse>(TRequest request, CallOptions options)
         where TRequest : IMessage<TRequest>
         where TResponse : IMessage<TResponse>
-        => Connection.RequestAsync<TRequest, TResponse>(0, in request, in options);
+        => Unary<TRequest, TResponse>(null, request, options);
 
     /// <summary>Calls a method that returns no result and waits until it has completed.</summary>
     public ValueTask RequestAsync<TRequest>(TRequest request, CancellationToken cancellationToken = default)
         where TRequest : IMessage<TRequest>
-    {
-        TetherConnection connection = Connection;
-        return connection.RequestEmptyAsync(0, in request, connection.DefaultCallTimeout, cancellationToken);
-    }
+        => Empty(null, request, cancellationToken);
 
     /// <summary>Calls a method that returns no result, with a timeout (sent as the call's deadline).</summary>
     public ValueTask RequestAsync<TRequest>(TRequest request, TimeSpan timeout, CancellationToken cancellationToken = default)
         where TRequest : IMessage<TRequest>
-        => Connection.RequestEmptyAsync(0, in request, timeout, cancellationToken, sendDeadline: true);
+        => Empty(null, request, new CallOptions { Timeout = timeout, CancellationToken = cancellationToken });
 
     /// <summary>Calls a method that returns no result, with per-call options.</summary>
     public ValueTask RequestAsync<TRequest>(TRequest request, CallOptions options)
         where TRequest : IMessage<TRequest>
-        => Connection.RequestEmptyAsync(0, in request, in options);
+        => Empty(null, request, options);
 
     /// <summary>Sends a one-way message (no reply), waiting while the send queue is full.</summary>
     public ValueTask SendAsync<T>(T message, CancellationToken cancellationToken = default)
         where T : IMessage<T>
-        => Connection.SendAsync(0, in message, cancellationToken);
+        => OneWay(null, message, cancellationToken);
 
     /// <summary>Sends a one-way message with per-call options (metadata; a deadline for its handler), waiting while the send queue is full.</summary>
     public ValueTask SendAsync<T>(T message, CallOptions options)
         where T : IMessage<T>
-        => Connection.SendAsync(0, in message, in options);
+        => OneWay(null, message, options);
 
-    /// <summary>Sends a one-way message unless the send queue is full; never waits.</summary>
+    /// <summary>Sends a one-way message unless the send queue is full; never waits (and so is not intercepted).</summary>
     /// <returns>False when the peer is not reading fast enough (the message is not sent) or the link is closed.</returns>
     public bool TrySend<T>(in T message)
         where T : IMessage<T>
@@ -124,90 +119,189 @@ public abstract class TetherPeer
     public IAsyncEnumerable<TItem> StreamAsync<TRequest, TItem>(TRequest request, CancellationToken cancellationToken = default)
         where TRequest : IMessage<TRequest>
         where TItem : IMessage<TItem>
-        => StreamCore<TRequest, TItem>(0, request, new CallOptions { CancellationToken = cancellationToken }, CancellationToken.None);
+        => Stream<TRequest, TItem>(null, request, new CallOptions { CancellationToken = cancellationToken });
 
     /// <summary>Calls a server-streaming method with per-call options and yields its items as they arrive.</summary>
     public IAsyncEnumerable<TItem> StreamAsync<TRequest, TItem>(TRequest request, CallOptions options)
         where TRequest : IMessage<TRequest>
         where TItem : IMessage<TItem>
-        => StreamCore<TRequest, TItem>(0, request, options);
+        => Stream<TRequest, TItem>(null, request, options);
 
-    /// <summary>Generated clients: calls unary method <paramref name="methodId"/> and returns its reply.</summary>
+    /// <summary>Generated clients: calls unary <paramref name="method"/> and returns its reply.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    public ValueTask<TResponse> InvokeUnaryAsync<TRequest, TResponse>(int methodId, TRequest request, CancellationToken cancellationToken)
+    public ValueTask<TResponse> InvokeUnaryAsync<TRequest, TResponse>(MethodDescriptor method, TRequest request, CancellationToken cancellationToken)
+        where TRequest : IMessage<TRequest>
+        where TResponse : IMessage<TResponse>
+        => Unary<TRequest, TResponse>(Named(method), request, cancellationToken);
+
+    /// <summary>Generated clients: calls unary <paramref name="method"/>, which returns no result, and waits for it.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public ValueTask InvokeEmptyAsync<TRequest>(MethodDescriptor method, TRequest request, CancellationToken cancellationToken)
+        where TRequest : IMessage<TRequest>
+        => Empty(Named(method), request, cancellationToken);
+
+    /// <summary>Generated clients: calls server-streaming <paramref name="method"/>.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public IAsyncEnumerable<TItem> InvokeStreamAsync<TRequest, TItem>(MethodDescriptor method, TRequest request, CancellationToken cancellationToken)
+        where TRequest : IMessage<TRequest>
+        where TItem : IMessage<TItem>
+        => Stream<TRequest, TItem>(Named(method), request, new CallOptions { CancellationToken = cancellationToken });
+
+    /// <summary>Generated clients: calls unary <paramref name="method"/> with per-call options.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public ValueTask<TResponse> InvokeUnaryAsync<TRequest, TResponse>(MethodDescriptor method, TRequest request, CallOptions options)
+        where TRequest : IMessage<TRequest>
+        where TResponse : IMessage<TResponse>
+        => Unary<TRequest, TResponse>(Named(method), request, options);
+
+    /// <summary>Generated clients: calls unary <paramref name="method"/>, which returns no result, with per-call options.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public ValueTask InvokeEmptyAsync<TRequest>(MethodDescriptor method, TRequest request, CallOptions options)
+        where TRequest : IMessage<TRequest>
+        => Empty(Named(method), request, options);
+
+    /// <summary>Generated clients: calls server-streaming <paramref name="method"/> with per-call options.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public IAsyncEnumerable<TItem> InvokeStreamAsync<TRequest, TItem>(MethodDescriptor method, TRequest request, CallOptions options)
+        where TRequest : IMessage<TRequest>
+        where TItem : IMessage<TItem>
+        => Stream<TRequest, TItem>(Named(method), request, options);
+
+    /// <summary>Generated clients: sends one-way <paramref name="method"/> with per-call options.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public ValueTask InvokeOneWayAsync<T>(MethodDescriptor method, T message, CallOptions options)
+        where T : IMessage<T>
+        => OneWay(Named(method), message, options);
+
+    /// <summary>Generated clients: sends one-way <paramref name="method"/>, waiting while the send queue is full.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public ValueTask InvokeOneWayAsync<T>(MethodDescriptor method, T message, CancellationToken cancellationToken)
+        where T : IMessage<T>
+        => OneWay(Named(method), message, cancellationToken);
+
+    /// <summary>The client's interceptors, outermost first; empty (the usual case) sends calls straight to the connection.</summary>
+    private protected ICallInterceptor[] Interceptors { get; set; } = [];
+
+    // Method id 0 on the connection means "by message type"; a generated client always names a method.
+    private static MethodDescriptor Named(MethodDescriptor method) =>
+        method is { Id: not 0 } ? method : throw new ArgumentException("A generated client names a method with a non-zero id.", nameof(method));
+
+    private ValueTask<TResponse> Unary<TRequest, TResponse>(MethodDescriptor? method, TRequest request, CancellationToken cancellationToken)
         where TRequest : IMessage<TRequest>
         where TResponse : IMessage<TResponse>
     {
+        if (Interceptors.Length != 0)
+        {
+            return Unary<TRequest, TResponse>(method, request, new CallOptions { CancellationToken = cancellationToken });
+        }
+
         TetherConnection connection = Connection;
-        return connection.RequestAsync<TRequest, TResponse>(MethodIdOf(methodId), in request, connection.DefaultCallTimeout, cancellationToken);
+        return connection.RequestAsync<TRequest, TResponse>(method?.Id ?? 0, in request, connection.DefaultCallTimeout, cancellationToken);
     }
 
-    /// <summary>Generated clients: calls unary method <paramref name="methodId"/>, which returns no result, and waits for it.</summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public ValueTask InvokeEmptyAsync<TRequest>(int methodId, TRequest request, CancellationToken cancellationToken)
-        where TRequest : IMessage<TRequest>
-    {
-        TetherConnection connection = Connection;
-        return connection.RequestEmptyAsync(MethodIdOf(methodId), in request, connection.DefaultCallTimeout, cancellationToken);
-    }
-
-    /// <summary>Generated clients: calls server-streaming method <paramref name="methodId"/>.</summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public IAsyncEnumerable<TItem> InvokeStreamAsync<TRequest, TItem>(int methodId, TRequest request, CancellationToken cancellationToken)
-        where TRequest : IMessage<TRequest>
-        where TItem : IMessage<TItem>
-        => StreamCore<TRequest, TItem>(MethodIdOf(methodId), request, new CallOptions { CancellationToken = cancellationToken }, CancellationToken.None);
-
-    /// <summary>Generated clients: calls unary method <paramref name="methodId"/> with per-call options.</summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public ValueTask<TResponse> InvokeUnaryAsync<TRequest, TResponse>(int methodId, TRequest request, CallOptions options)
+    private ValueTask<TResponse> Unary<TRequest, TResponse>(MethodDescriptor? method, TRequest request, in CallOptions options)
         where TRequest : IMessage<TRequest>
         where TResponse : IMessage<TResponse>
-        => Connection.RequestAsync<TRequest, TResponse>(MethodIdOf(methodId), in request, in options);
+        => Interceptors.Length == 0
+            ? Connection.RequestAsync<TRequest, TResponse>(method?.Id ?? 0, in request, in options)
+            : InterceptUnaryAsync(new UnaryOutgoingCall<TRequest, TResponse>(this, method, method?.Id ?? 0, request, options));
 
-    /// <summary>Generated clients: calls unary method <paramref name="methodId"/>, which returns no result, with per-call options.</summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public ValueTask InvokeEmptyAsync<TRequest>(int methodId, TRequest request, CallOptions options)
+    private async ValueTask<TResponse> InterceptUnaryAsync<TRequest, TResponse>(UnaryOutgoingCall<TRequest, TResponse> call)
         where TRequest : IMessage<TRequest>
-        => Connection.RequestEmptyAsync(MethodIdOf(methodId), in request, in options);
+        where TResponse : IMessage<TResponse>
+    {
+        await call.RunAsync(Interceptors).ConfigureAwait(false);
+        return call.Reply;
+    }
 
-    /// <summary>Generated clients: calls server-streaming method <paramref name="methodId"/> with per-call options.</summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public IAsyncEnumerable<TItem> InvokeStreamAsync<TRequest, TItem>(int methodId, TRequest request, CallOptions options)
+    private ValueTask Empty<TRequest>(MethodDescriptor? method, TRequest request, CancellationToken cancellationToken)
+        where TRequest : IMessage<TRequest>
+    {
+        if (Interceptors.Length != 0)
+        {
+            return Empty(method, request, new CallOptions { CancellationToken = cancellationToken });
+        }
+
+        TetherConnection connection = Connection;
+        return connection.RequestEmptyAsync(method?.Id ?? 0, in request, connection.DefaultCallTimeout, cancellationToken);
+    }
+
+    private ValueTask Empty<TRequest>(MethodDescriptor? method, TRequest request, in CallOptions options)
+        where TRequest : IMessage<TRequest>
+        => Interceptors.Length == 0
+            ? Connection.RequestEmptyAsync(method?.Id ?? 0, in request, in options)
+            : new EmptyOutgoingCall<TRequest>(this, method, MethodKind.Unary, method?.Id ?? 0, request, options).RunAsync(Interceptors);
+
+    private ValueTask OneWay<T>(MethodDescriptor? method, T message, CancellationToken cancellationToken)
+        where T : IMessage<T>
+        => Interceptors.Length == 0
+            ? Connection.SendAsync(method?.Id ?? 0, in message, cancellationToken)
+            : OneWay(method, message, new CallOptions { CancellationToken = cancellationToken });
+
+    private ValueTask OneWay<T>(MethodDescriptor? method, T message, in CallOptions options)
+        where T : IMessage<T>
+        => Interceptors.Length == 0
+            ? Connection.SendAsync(method?.Id ?? 0, in message, in options)
+            : new EmptyOutgoingCall<T>(this, method, MethodKind.OneWay, method?.Id ?? 0, message, options).RunAsync(Interceptors);
+
+    private IAsyncEnumerable<TItem> Stream<TRequest, TItem>(MethodDescriptor? method, TRequest request, CallOptions options)
         where TRequest : IMessage<TRequest>
         where TItem : IMessage<TItem>
-        => StreamCore<TRequest, TItem>(MethodIdOf(methodId), request, options);
+        => Interceptors.Length == 0
+            ? StreamCore<TRequest, TItem>(method?.Id ?? 0, request, options)
+            : InterceptStream<TRequest, TItem>(method, request, options);
 
-    /// <summary>Generated clients: sends one-way method <paramref name="methodId"/> with per-call options.</summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public ValueTask InvokeOneWayAsync<T>(int methodId, T message, CallOptions options)
+    // The network end of an interceptor pipeline (OutgoingCall subclasses call these once the interceptors let the call through).
+    internal ValueTask<TResponse> SendUnaryAsync<TRequest, TResponse>(int methodId, TRequest request, in CallOptions options)
+        where TRequest : IMessage<TRequest>
+        where TResponse : IMessage<TResponse>
+        => Connection.RequestAsync<TRequest, TResponse>(methodId, in request, in options);
+
+    internal ValueTask SendEmptyAsync<TRequest>(int methodId, TRequest request, in CallOptions options)
+        where TRequest : IMessage<TRequest>
+        => Connection.RequestEmptyAsync(methodId, in request, in options);
+
+    internal ValueTask SendOneWayAsync<T>(int methodId, T message, in CallOptions options)
         where T : IMessage<T>
-        => Connection.SendAsync(MethodIdOf(methodId), in message, in options);
+        => Connection.SendAsync(methodId, in message, in options);
 
-    /// <summary>Generated clients: sends one-way method <paramref name="methodId"/>, waiting while the send queue is full.</summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public ValueTask InvokeOneWayAsync<T>(int methodId, T message, CancellationToken cancellationToken)
-        where T : IMessage<T>
-        => Connection.SendAsync(MethodIdOf(methodId), in message, cancellationToken);
-
-    // 0 on the connection means "by message type"; a generated client always names a method.
-    private static int MethodIdOf(int methodId) => methodId != 0 ? methodId : throw new ArgumentOutOfRangeException(nameof(methodId), "Method ids are never 0.");
+    /// <summary>Starts a server stream: the caller's token, linked to the propagated call's when there is one.</summary>
+    internal OpenedStream<TItem> OpenStream<TRequest, TItem>(int methodId, TRequest request, CallOptions options)
+        where TRequest : IMessage<TRequest>
+        where TItem : IMessage<TItem>
+    {
+        TetherConnection connection = Connection;
+        CancellationToken cancellationToken = options.CancellationToken;
+        CancellationTokenSource? linked = options.PropagateFrom is { } parent && parent.CancellationToken.CanBeCanceled
+            ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, parent.CancellationToken)
+            : null;
+        try
+        {
+            cancellationToken = linked?.Token ?? cancellationToken;
+            StreamCall<TItem> call = connection.StartStream<TRequest, TItem>(methodId, in request, options with { CancellationToken = cancellationToken });
+            return new OpenedStream<TItem>(connection, call, linked, cancellationToken);
+        }
+        catch
+        {
+            linked?.Dispose();
+            throw;
+        }
+    }
 
     private async IAsyncEnumerable<TItem> StreamCore<TRequest, TItem>(int methodId, TRequest request, CallOptions options, [EnumeratorCancellation] CancellationToken enumeratorCancellation = default)
         where TRequest : IMessage<TRequest>
         where TItem : IMessage<TItem>
     {
-        TetherConnection connection = Connection;
-        CancellationToken cancellationToken = options.CancellationToken.CanBeCanceled ? options.CancellationToken : enumeratorCancellation;
-        using CancellationTokenSource? linked = options.PropagateFrom is { } parent && parent.CancellationToken.CanBeCanceled
-            ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, parent.CancellationToken)
-            : null;
-        cancellationToken = linked?.Token ?? cancellationToken;
-        StreamCall<TItem> call = connection.StartStream<TRequest, TItem>(methodId, in request, options with { CancellationToken = cancellationToken });
+        if (!options.CancellationToken.CanBeCanceled)
+        {
+            options = options with { CancellationToken = enumeratorCancellation };
+        }
+
+        using OpenedStream<TItem> stream = OpenStream<TRequest, TItem>(methodId, request, options);
         try
         {
-            ChannelReader<TItem> reader = call.Reader;
-            while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            ChannelReader<TItem> reader = stream.Call.Reader;
+            while (await reader.WaitToReadAsync(stream.Token).ConfigureAwait(false))
             {
                 while (reader.TryRead(out TItem? item))
                 {
@@ -217,12 +311,60 @@ public abstract class TetherPeer
         }
         finally
         {
-            if (!call.Finished)
-            {
-                connection.CancelPendingCall(call, timedOut: false);
-            }
+            stream.Close();
+        }
+    }
 
-            call.Abandon();
+    private async IAsyncEnumerable<TItem> InterceptStream<TRequest, TItem>(MethodDescriptor? method, TRequest request, CallOptions options, [EnumeratorCancellation] CancellationToken enumeratorCancellation = default)
+        where TRequest : IMessage<TRequest>
+        where TItem : IMessage<TItem>
+    {
+        if (!options.CancellationToken.CanBeCanceled)
+        {
+            options = options with { CancellationToken = enumeratorCancellation };
+        }
+
+        var call = new StreamOutgoingCall<TRequest, TItem>(this, method, method?.Id ?? 0, request, options);
+        Task pipeline = call.RunPipelineAsync(Interceptors);
+        if (await call.Opened.ConfigureAwait(false) is not { } stream)
+        {
+            await pipeline.ConfigureAwait(false); // refused or answered by an interceptor: its outcome is the caller's
+            yield break;
+        }
+
+        Exception? failure = null;
+        try
+        {
+            ChannelReader<TItem> reader = stream.Call.Reader;
+            while (true)
+            {
+                bool more;
+                try
+                {
+                    more = await reader.WaitToReadAsync(stream.Token).ConfigureAwait(false);
+                }
+                catch (Exception e)
+                {
+                    failure = e; // the interceptors see it first: they may map or swallow it
+                    break;
+                }
+
+                if (!more)
+                {
+                    break;
+                }
+
+                while (reader.TryRead(out TItem? item))
+                {
+                    yield return item;
+                }
+            }
+        }
+        finally
+        {
+            stream.Close();
+            call.End(failure);
+            await pipeline.ConfigureAwait(false);
         }
     }
 

@@ -43,6 +43,41 @@ public sealed class HostingTests
     }
 
     [Fact]
+    public async Task Filters_and_interceptors_come_from_the_container_in_the_order_added()
+    {
+        var transport = new InMemoryTransport();
+        var endPoint = new InMemoryEndPoint("filtered");
+        HostApplicationBuilder builder = Host.CreateApplicationBuilder();
+        builder.Services.AddSingleton(new Probe());
+        builder.Services.AddSingleton(new System.Collections.Concurrent.ConcurrentQueue<string>());
+        builder.Services.AddSingleton(static sp => new RecordingFilter("server", sp.GetRequiredService<System.Collections.Concurrent.ConcurrentQueue<string>>()));
+        builder.Services.AddSingleton(static sp => new RecordingInterceptor("client", sp.GetRequiredService<System.Collections.Concurrent.ConcurrentQueue<string>>()));
+        builder.Services.AddTetherServer(o =>
+        {
+            o.Transport = transport;
+            o.EndPoint = endPoint;
+        }).AddHandler<CallHeadersHandler>().AddFilter<RecordingFilter>().AddFilter<RewritingFilter>();
+        builder.Services.AddTetherClient(o =>
+        {
+            o.Transport = transport;
+            o.EndPoint = endPoint;
+        }).AddInterceptor<RecordingInterceptor>();
+
+        using IHost host = builder.Build();
+        await host.StartAsync().Within();
+        var client = new CallHeadersHandler.Client(host.Services.GetRequiredService<TetherClient>());
+        var log = host.Services.GetRequiredService<System.Collections.Concurrent.ConcurrentQueue<string>>();
+
+        HeaderEcho echo = await client.Inspect(new HeaderProbe(1)).Within();
+        Assert.True(await host.Services.GetRequiredService<RecordingFilter>().Finished.WaitAsync(Harness.Patience));
+
+        Assert.Equal("via-client=client;added-by=filter", echo.Seen);
+        // The server's filters return before its answer is written (so they can add trailers): "<server" comes first.
+        Assert.Equal(["client>CallHeaders/Inspect:Unary:HeaderProbe", "server>CallHeaders/Inspect", "<server", "<client:handled-by,raw,filtered"], log);
+        await host.StopAsync().Within();
+    }
+
+    [Fact]
     public async Task Invalid_options_fail_the_host_at_start_with_the_reasons()
     {
         HostApplicationBuilder builder = Host.CreateApplicationBuilder();

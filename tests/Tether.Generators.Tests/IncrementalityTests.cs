@@ -57,7 +57,7 @@ public sealed class IncrementalityTests
         Assert.Contains(IncrementalStepRunReason.Modified, result.TrackedSteps[TetherGenerator.Steps.Services].SelectMany(static r => r.Outputs).Select(static o => o.Reason));
         Assert.Contains(IncrementalStepRunReason.Modified, result.TrackedSteps[TetherGenerator.Steps.Handlers].SelectMany(static r => r.Outputs).Select(static o => o.Reason));
         Assert.Contains("case 41:", result.GeneratedSources.Single(static s => s.HintName == "Shop.DeskHandler.Dispatch.g.cs").SourceText.ToString(), StringComparison.Ordinal);
-        Assert.Contains("InvokeEmptyAsync(41,", result.GeneratedSources.Single(static s => s.HintName == "Shop.IDesk.Service.g.cs").SourceText.ToString(), StringComparison.Ordinal);
+        Assert.Contains("new(41, \"Clear\"", result.GeneratedSources.Single(static s => s.HintName == "Shop.IDesk.Service.g.cs").SourceText.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

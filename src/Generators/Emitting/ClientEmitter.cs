@@ -10,33 +10,40 @@ namespace Tether.Generators.Emitting;
 /// </summary>
 internal static class ClientEmitter
 {
-    public static void Emit(SourceWriter w, string contractName, ContractModel contract)
+    public static void Emit(SourceWriter w, string contractName, ContractModel contract, string serviceDescriptor)
     {
         w.Line($"/// <summary>Calls the <c>{contract.ServiceName}</c> service (<see cref=\"{contractName}\"/>) on a remote peer: a client's server, or a server's session.</summary>");
         w.Line(KnownNames.GeneratedCode);
         w.Open("public sealed class Client");
+        // The descriptors the calls name (so interceptors, metrics and traces see the method without a lookup); the
+        // contract's methods are in the descriptor's order, by id.
+        for (int i = 0; i < contract.Methods.Count; i++)
+        {
+            w.Line($"private static readonly global::Tether.MethodDescriptor __method{i} = {serviceDescriptor}.Methods[{i}];");
+        }
+
         w.Line($"private readonly {KnownNames.TetherPeer} _peer;");
         w.Line();
         w.Line("/// <summary>Creates a client that calls through <paramref name=\"peer\"/>.</summary>");
         w.Open($"public Client({KnownNames.TetherPeer} peer)");
         w.Line("_peer = peer ?? throw new global::System.ArgumentNullException(nameof(peer));");
         w.Close();
-        foreach (HandlerMethodModel method in contract.Methods)
+        for (int i = 0; i < contract.Methods.Count; i++)
         {
             w.Line();
-            EmitMethod(w, method);
+            EmitMethod(w, contract.Methods[i], $"__method{i}");
         }
 
         w.Close();
     }
 
-    private static void EmitMethod(SourceWriter w, HandlerMethodModel method)
+    private static void EmitMethod(SourceWriter w, HandlerMethodModel method, string descriptor)
     {
         string request = method.RequestType;
         if (method.OneWay)
         {
             EmitPair(w, $"Sends <c>{method.Name}</c> one-way (no reply), waiting while the send queue is full.",
-                KnownNames.ValueTask, method.Name, request, "message", $"InvokeOneWayAsync({method.MethodId}, message");
+                KnownNames.ValueTask, method.Name, request, "message", $"InvokeOneWayAsync({descriptor}, message");
             return;
         }
 
@@ -45,17 +52,17 @@ internal static class ClientEmitter
             case ReturnKind.ValueTask:
             case ReturnKind.Task:
                 EmitPair(w, $"Calls <c>{method.Name}</c> and waits for it to complete.",
-                    KnownNames.ValueTask, method.Name, request, "request", $"InvokeEmptyAsync({method.MethodId}, request");
+                    KnownNames.ValueTask, method.Name, request, "request", $"InvokeEmptyAsync({descriptor}, request");
                 return;
             case ReturnKind.AsyncEnumerable:
                 EmitPair(w, $"Calls the stream <c>{method.Name}</c> and yields its items.",
                     $"global::System.Collections.Generic.IAsyncEnumerable<{method.ResponseType}>", method.Name, request, "request",
-                    $"InvokeStreamAsync<{request}, {method.ResponseType}>({method.MethodId}, request");
+                    $"InvokeStreamAsync<{request}, {method.ResponseType}>({descriptor}, request");
                 return;
             default:
                 EmitPair(w, $"Calls <c>{method.Name}</c> and returns its reply.",
                     $"{KnownNames.ValueTask}<{method.ResponseType}>", method.Name, request, "request",
-                    $"InvokeUnaryAsync<{request}, {method.ResponseType}>({method.MethodId}, request");
+                    $"InvokeUnaryAsync<{request}, {method.ResponseType}>({descriptor}, request");
                 return;
         }
     }

@@ -41,7 +41,7 @@ internal static class HandlerEmitter
         {
             // The handler is its own contract, so it carries the client too; a [Service] interface carries its own.
             w.Line();
-            ClientEmitter.Emit(w, model.Type.Name, model.Contract);
+            ClientEmitter.Emit(w, model.Type.Name, model.Contract, "__tetherService");
         }
 
         w.Close();

@@ -20,7 +20,7 @@ internal static class ServiceEmitter
         w.Line(KnownNames.GeneratedCode);
         CapabilityEmitter.Emit(w, $"public static {KnownNames.ServiceDescriptor} Descriptor {{ get; }}", model.Contract);
         w.Line();
-        ClientEmitter.Emit(w, model.Type.Name, model.Contract);
+        ClientEmitter.Emit(w, model.Type.Name, model.Contract, "Descriptor");
 
         w.Close();
         SourceFile.Close(w, model.Namespace, model.ContainingTypes);

@@ -77,6 +77,9 @@ public sealed class CallMetadata : IReadOnlyList<CallMetadataEntry>
         return true;
     }
 
+    /// <summary>A writable copy of these entries (e.g. of metadata received, to change and pass on).</summary>
+    public CallMetadata Copy() => new([.. _entries], readOnly: false);
+
     /// <summary>Whether an entry has <paramref name="key"/>.</summary>
     public bool ContainsKey(string key) => IndexOf(key) >= 0;
 

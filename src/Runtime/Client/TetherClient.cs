@@ -19,6 +19,7 @@ public sealed partial class TetherClient : TetherPeer, IAsyncDisposable
     private readonly TetherClientOptions _options;
     private readonly ILogger _logger;
     private readonly HandlerRegistry _handlers = new();
+    private readonly List<ICallInterceptor> _interceptors = [];
     private readonly List<PendingCall> _timerScratch = [];
     private readonly CancellationTokenSource _disposing = new();
     private TetherConnection? _connection;
@@ -74,6 +75,28 @@ public sealed partial class TetherClient : TetherPeer, IAsyncDisposable
         return this;
     }
 
+    /// <summary>Adds a filter around the server's pushes to this client's handlers (<see cref="ICallFilter"/>); the first added runs outermost.</summary>
+    /// <exception cref="InvalidOperationException">The client has started.</exception>
+    public TetherClient AddFilter(ICallFilter filter)
+    {
+        _handlers.AddFilter(filter);
+        return this;
+    }
+
+    /// <summary>Adds an interceptor around this client's calls to the server (<see cref="ICallInterceptor"/>); the first added runs outermost.</summary>
+    /// <exception cref="InvalidOperationException">The client has started.</exception>
+    public TetherClient AddInterceptor(ICallInterceptor interceptor)
+    {
+        ArgumentNullException.ThrowIfNull(interceptor);
+        if (_settings is not null)
+        {
+            throw new InvalidOperationException("Interceptors must be added before the client connects.");
+        }
+
+        _interceptors.Add(interceptor);
+        return this;
+    }
+
     /// <summary>Connects to <see cref="TetherClientOptions.EndPoint"/> and negotiates the session (after handlers were added).</summary>
     public Task StartAsync(CancellationToken cancellationToken = default) =>
         StartAsync(_options.EndPoint ?? throw new InvalidOperationException("TetherClientOptions.EndPoint is not set."), cancellationToken);
@@ -94,6 +117,7 @@ public sealed partial class TetherClient : TetherPeer, IAsyncDisposable
         }
 
         _handlers.Freeze();
+        Interceptors = [.. _interceptors];
         _settings = _options.CreateSettings(_logger, _handlers);
         _transportOptions = _settings.CreateTransportOptions(_options.MemoryPool);
         _primary = new TransportRoute("", _options.Transport, endPoint);

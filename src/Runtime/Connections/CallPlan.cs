@@ -35,7 +35,9 @@ internal readonly struct CallPlan
     /// <exception cref="DeadlineExceededException">The deadline had already passed.</exception>
     public static CallPlan From(in CallOptions options, TimeSpan defaultTimeout, bool sendDefaultDeadline, TimeProvider time)
     {
-        TimeSpan? budget = options.Timeout;
+        // An infinite timeout asks for no limit at all (not the default one); a deadline or a parent's still bounds the call.
+        bool unlimited = options.Timeout == System.Threading.Timeout.InfiniteTimeSpan;
+        TimeSpan? budget = unlimited ? null : options.Timeout;
         DateTimeOffset now = default;
         if (options.Deadline is { } deadline)
         {
@@ -55,8 +57,9 @@ internal readonly struct CallPlan
             throw new DeadlineExceededException(serverGaveUp: false, "The call's deadline had passed before it was sent.");
         }
 
-        bool send = budget is not null || (sendDefaultDeadline && defaultTimeout != System.Threading.Timeout.InfiniteTimeSpan);
-        TimeSpan timeout = budget ?? defaultTimeout;
+        TimeSpan fallback = unlimited ? System.Threading.Timeout.InfiniteTimeSpan : defaultTimeout;
+        bool send = budget is not null || (sendDefaultDeadline && fallback != System.Threading.Timeout.InfiniteTimeSpan);
+        TimeSpan timeout = budget ?? fallback;
         return new CallPlan
         {
             Timeout = timeout,

@@ -21,6 +21,23 @@ internal sealed class HandlerRegistry
 
     public bool IsFrozen => _methods is not null;
 
+    private readonly List<ICallFilter> _filterList = [];
+
+    /// <summary>The call filters, outermost first (empty: calls run without a filter pipeline).</summary>
+    public ICallFilter[] Filters { get; private set; } = [];
+
+    /// <summary>Adds a filter around every incoming call; the first added runs outermost.</summary>
+    public void AddFilter(ICallFilter filter)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        if (IsFrozen)
+        {
+            throw new InvalidOperationException("Filters must be added before the server starts or the client connects.");
+        }
+
+        _filterList.Add(filter);
+    }
+
     public IReadOnlyList<ServiceDescriptor> Services => _registrations.ConvertAll(static r => r.Service);
 
     public void Add<THandler>(Func<TetherPeer, THandler> factory)
@@ -74,6 +91,7 @@ internal sealed class HandlerRegistry
 
         _messageRoutes = byMessage.ToFrozenDictionary();
         _methods = methods.ToFrozenDictionary();
+        Filters = [.. _filterList];
     }
 
     /// <summary>

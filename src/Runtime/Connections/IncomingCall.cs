@@ -25,6 +25,7 @@ internal sealed class IncomingCall : CallContext
     private ITimer? _deadlineTimer; // created once per pooled call, on its first call with a deadline
     private bool _deadlineArmed;
     private int _deadlinePassed;
+    private HeldAnswer _held; // with call filters: the final frame, written once the outermost filter returns
 
     public IncomingCall() => _onCompleted = OnCompleted;
 
@@ -50,7 +51,13 @@ internal sealed class IncomingCall : CallContext
 
     public override TetherPeer Peer => _connection?.Peer ?? throw new InvalidOperationException("The call has finished; its context no longer has a peer.");
 
-    public override CallMetadata RequestMetadata => _headers?.Metadata ?? CallMetadata.Empty;
+    public override CallMetadata RequestMetadata
+    {
+        get => _replacedMetadata ?? _headers?.Metadata ?? CallMetadata.Empty;
+        set => _replacedMetadata = value ?? throw new ArgumentNullException(nameof(value));
+    }
+
+    private CallMetadata? _replacedMetadata; // set by a call filter
 
     public override CallMetadata ResponseTrailers => _trailers ??= new CallMetadata();
 
@@ -62,6 +69,11 @@ internal sealed class IncomingCall : CallContext
 
     /// <summary>The caller's deadline passed while the handler ran (its token fired for that reason).</summary>
     public bool DeadlinePassed => Volatile.Read(ref _deadlinePassed) != 0;
+
+    /// <summary>The filter pipeline this call runs through when filters are registered (created on first use, reused with the call).</summary>
+    public FilteredDispatch Filtered => _filtered ??= new FilteredDispatch(this);
+
+    private FilteredDispatch? _filtered;
 
     /// <summary>The call's headers as received (trace context, reserved fields), or null.</summary>
     public IncomingCallHeaders? Headers => _headers;
@@ -164,7 +176,11 @@ internal sealed class IncomingCall : CallContext
             _deadlinePassed = 0;
         }
 
+        _filtered?.Release();
+        _held.ReleaseBody();
+        _held = default;
         _headers = null;
+        _replacedMetadata = null;
         _trailers = null;
         _route = default;
         if (!_cancellation.TryReset())
@@ -180,10 +196,16 @@ internal sealed class IncomingCall : CallContext
 
     protected override bool TryBeginReply(int messageId, int bodyLength, out Span<byte> body)
     {
-        if (!ExpectsReply || IsStream || IsAnswered)
+        if (!ExpectsReply || IsStream || IsAnswered || _held.Kind != HeldAnswerKind.None)
         {
             body = default;
             return false;
+        }
+
+        if (_held.IsHolding)
+        {
+            body = _held.HoldReply(messageId, bodyLength);
+            return true;
         }
 
         _openFrame = BeginAnswer(FrameType.Response, messageId, bodyLength, out body);
@@ -209,11 +231,60 @@ internal sealed class IncomingCall : CallContext
 
     protected override void EndReply()
     {
+        if (_held.IsHolding)
+        {
+            _held.Kind = HeldAnswerKind.Reply;
+            return;
+        }
+
         IsAnswered = true;
         TakeOpenFrame().Commit();
     }
 
-    protected override void AbortReply() => TakeOpenFrame().Dispose();
+    protected override void AbortReply()
+    {
+        if (_held.IsHolding)
+        {
+            _held.ReleaseBody();
+            return;
+        }
+
+        TakeOpenFrame().Dispose();
+    }
+
+    /// <summary>Filters run around this call: its final frame waits for them (<see cref="WriteHeldAnswer"/>), so they can add trailers.</summary>
+    public void HoldAnswer() => _held.IsHolding = true;
+
+    /// <summary>The filters returned without an error: writes the answer the handler gave, if it gave one.</summary>
+    public void WriteHeldAnswer()
+    {
+        HeldAnswerKind kind = _held.Kind;
+        _held.IsHolding = false;
+        _held.Kind = HeldAnswerKind.None;
+        switch (kind)
+        {
+            case HeldAnswerKind.Reply:
+                try
+                {
+                    FrameReservation frame = BeginAnswer(FrameType.Response, _held.MessageId, _held.Length, out Span<byte> body);
+                    _held.Body.CopyTo(body);
+                    IsAnswered = true;
+                    frame.Commit();
+                }
+                finally
+                {
+                    _held.ReleaseBody();
+                }
+
+                break;
+            case HeldAnswerKind.Empty:
+                CompleteEmpty();
+                break;
+            case HeldAnswerKind.End:
+                CompleteStream();
+                break;
+        }
+    }
 
     private FrameReservation TakeOpenFrame()
     {
@@ -224,6 +295,12 @@ internal sealed class IncomingCall : CallContext
 
     public override void CompleteEmpty()
     {
+        if (_held.IsHolding)
+        {
+            _held.Kind = _held.Kind == HeldAnswerKind.None ? HeldAnswerKind.Empty : _held.Kind;
+            return;
+        }
+
         if (ExpectsReply && !IsStream && !IsAnswered)
         {
             IsAnswered = true;
@@ -260,6 +337,12 @@ internal sealed class IncomingCall : CallContext
 
     public override void CompleteStream()
     {
+        if (_held.IsHolding)
+        {
+            _held.Kind = _held.Kind == HeldAnswerKind.None ? HeldAnswerKind.End : _held.Kind;
+            return;
+        }
+
         if (ExpectsReply && IsStream && !IsAnswered)
         {
             IsAnswered = true;

@@ -180,7 +180,12 @@ internal sealed class IncomingCalls
         ValueTask completion;
         try
         {
-            if (!_bindings[route.BindingIndex].TryDispatch(route.MethodId, payload, call, out completion))
+            ICallFilter[] filters = _settings.Handlers.Filters;
+            if (filters.Length > 0)
+            {
+                completion = call.Filtered.Run(filters, _bindings[route.BindingIndex], route.MethodId, payload);
+            }
+            else if (!_bindings[route.BindingIndex].TryDispatch(route.MethodId, payload, call, out completion))
             {
                 throw new TetherException(TetherErrorCode.UnknownMethod, $"No handler has a method with id {route.MethodId}.");
             }
@@ -232,6 +237,18 @@ internal sealed class IncomingCalls
     /// <summary>Answers the call if its handler did not (empty reply, end of stream, or a typed error) and returns it to the pool.</summary>
     private void Complete(IncomingCall call, Exception? error, bool onReceiveLoop)
     {
+        if (error is null)
+        {
+            try
+            {
+                call.WriteHeldAnswer(); // filters ran: the handler's answer waited for them
+            }
+            catch (TetherException e)
+            {
+                error = e; // e.g. a reply larger than the peer takes: answered as an error, as without filters
+            }
+        }
+
         try
         {
             if (error is null)

@@ -23,8 +23,18 @@ public abstract class CallContext
     /// <summary>Limits used to decode this call's messages.</summary>
     public virtual DecodeOptions DecodeOptions => DecodeOptions.Default;
 
-    /// <summary>The metadata the caller sent with the call (<see cref="CallMetadata.Empty"/> when none); read-only.</summary>
-    public virtual CallMetadata RequestMetadata => CallMetadata.Empty;
+    /// <summary>
+    /// The metadata the caller sent with the call (<see cref="CallMetadata.Empty"/> when none); read-only as received. A
+    /// call filter (<see cref="ICallFilter"/>) may replace it before the handler runs, e.g. with a writable copy
+    /// (<see cref="CallMetadata.Copy"/>) it changed.
+    /// </summary>
+    public virtual CallMetadata RequestMetadata
+    {
+        get => _requestMetadata ?? CallMetadata.Empty;
+        set => _requestMetadata = value ?? throw new ArgumentNullException(nameof(value));
+    }
+
+    private CallMetadata? _requestMetadata;
 
     /// <summary>
     /// Metadata sent back with the call's answer (reply, end of stream or error) as trailing metadata. Add to it before

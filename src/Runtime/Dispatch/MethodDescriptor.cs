@@ -9,4 +9,24 @@ namespace Tether;
 /// <param name="Kind">How it exchanges messages.</param>
 /// <param name="RequestMessageId">Id of the message it takes.</param>
 /// <param name="ResponseMessageId">Id of the message it returns (or streams), or 0 when it returns none.</param>
-public sealed record MethodDescriptor(int Id, string Name, MethodKind Kind, int RequestMessageId, int ResponseMessageId);
+public sealed record MethodDescriptor(int Id, string Name, MethodKind Kind, int RequestMessageId, int ResponseMessageId)
+{
+    /// <summary>The service that declares the method (empty for a descriptor made on its own, outside a <see cref="ServiceDescriptor"/>).</summary>
+    public string ServiceName { get; private set; } = "";
+
+    /// <summary><c>Service/Method</c>: how metrics, traces and logs name the method (just the method's name outside a service).</summary>
+    public string FullName { get; private set; } = Name;
+
+    internal static IReadOnlyList<MethodDescriptor> AttachAll(string serviceName, IReadOnlyList<MethodDescriptor> methods)
+    {
+        ArgumentNullException.ThrowIfNull(methods);
+        foreach (MethodDescriptor method in methods)
+        {
+            // Computed once here so a call never builds the name.
+            method.ServiceName = serviceName;
+            method.FullName = serviceName + "/" + method.Name;
+        }
+
+        return methods;
+    }
+}

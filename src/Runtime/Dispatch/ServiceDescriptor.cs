@@ -13,4 +13,22 @@ public sealed record ServiceDescriptor(
     string Name,
     int Version,
     IReadOnlyList<MethodDescriptor> Methods,
-    IReadOnlyList<MessageShape> Messages);
+    IReadOnlyList<MessageShape> Messages)
+{
+    /// <summary>Methods, ordered by method id; each knows its service (<see cref="MethodDescriptor.ServiceName"/>).</summary>
+    public IReadOnlyList<MethodDescriptor> Methods { get; init; } = MethodDescriptor.AttachAll(Name, Methods);
+
+    /// <summary>The method with wire id <paramref name="id"/>, or null.</summary>
+    public MethodDescriptor? FindMethod(int id)
+    {
+        foreach (MethodDescriptor method in Methods)
+        {
+            if (method.Id == id)
+            {
+                return method;
+            }
+        }
+
+        return null;
+    }
+}

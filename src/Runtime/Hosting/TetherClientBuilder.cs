@@ -22,6 +22,26 @@ public sealed class TetherClientBuilder
             client.AddHandler(provider.GetRequiredService<THandler>())));
         return this;
     }
+
+    /// <summary>Adds <typeparamref name="TFilter"/>, resolved from the container (registered as a singleton if it is not registered yet), around the server's pushes to this client's handlers.</summary>
+    public TetherClientBuilder AddFilter<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TFilter>()
+        where TFilter : class, ICallFilter
+    {
+        Services.TryAddSingleton<TFilter>();
+        Services.AddSingleton(new ClientHandlerRegistration(static (client, provider) =>
+            client.AddFilter(provider.GetRequiredService<TFilter>())));
+        return this;
+    }
+
+    /// <summary>Adds <typeparamref name="TInterceptor"/>, resolved from the container (registered as a singleton if it is not registered yet), around this client's calls; the first added runs outermost.</summary>
+    public TetherClientBuilder AddInterceptor<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TInterceptor>()
+        where TInterceptor : class, ICallInterceptor
+    {
+        Services.TryAddSingleton<TInterceptor>();
+        Services.AddSingleton(new ClientHandlerRegistration(static (client, provider) =>
+            client.AddInterceptor(provider.GetRequiredService<TInterceptor>())));
+        return this;
+    }
 }
 
 /// <summary>One push-handler registration, applied when the container builds the client.</summary>

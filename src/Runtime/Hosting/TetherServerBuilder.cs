@@ -32,6 +32,16 @@ public sealed class TetherServerBuilder
             server.AddHandler<THandler>(session => factory(provider, session))));
         return this;
     }
+
+    /// <summary>Adds <typeparamref name="TFilter"/>, resolved once from the container (registered as a singleton if it is not registered yet), around every call; filters run in the order added, the first outermost.</summary>
+    public TetherServerBuilder AddFilter<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TFilter>()
+        where TFilter : class, ICallFilter
+    {
+        Services.TryAddSingleton<TFilter>();
+        Services.AddSingleton(new ServerHandlerRegistration(static (server, provider) =>
+            server.AddFilter(provider.GetRequiredService<TFilter>())));
+        return this;
+    }
 }
 
 /// <summary>One handler registration, applied when the container builds the server.</summary>

@@ -81,6 +81,14 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
         return this;
     }
 
+    /// <summary>Adds a filter around every incoming call (<see cref="ICallFilter"/>); the first added runs outermost.</summary>
+    /// <exception cref="InvalidOperationException">The server has started.</exception>
+    public TetherServer AddFilter(ICallFilter filter)
+    {
+        _handlers.AddFilter(filter);
+        return this;
+    }
+
     /// <summary>Binds the endpoint and starts accepting connections.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {

@@ -10,8 +10,8 @@ public abstract partial class ConformanceSuite
 {
     protected abstract TransportUnderTest CreateTransport();
 
-    protected Task<Harness> StartAsync(Action<TetherServerOptions>? configure = null) =>
-        Harness.StartAsync(CreateTransport(), configure);
+    protected Task<Harness> StartAsync(Action<TetherServerOptions>? configure = null, Action<TetherServer>? setup = null) =>
+        Harness.StartAsync(CreateTransport(), configure, setup);
 }
 
 public sealed class TcpConformance : ConformanceSuite

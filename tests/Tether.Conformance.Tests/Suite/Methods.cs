@@ -57,7 +57,7 @@ public abstract partial class ConformanceSuite
         await using Harness harness = await StartAsync();
         TetherClient client = await harness.ConnectAsync();
 
-        var error = await Assert.ThrowsAsync<TetherException>(() => client.InvokeUnaryAsync<Entry, Balance>(123_456, new Entry(3, 1), CancellationToken.None).AsTask()).Within();
+        var error = await Assert.ThrowsAsync<TetherException>(() => client.InvokeUnaryAsync<Entry, Balance>(new MethodDescriptor(123_456, "Missing", MethodKind.Unary, 0, 0), new Entry(3, 1), CancellationToken.None).AsTask()).Within();
 
         Assert.Equal(TetherErrorCode.UnknownMethod, error.Code);
         Assert.Contains("123456", error.Message, StringComparison.Ordinal);
@@ -69,7 +69,7 @@ public abstract partial class ConformanceSuite
     {
         await using Harness harness = await StartAsync();
         TetherClient client = await harness.ConnectAsync();
-        int credit = ILedger.Descriptor.Methods.Single(m => m.Name == "Credit").Id;
+        MethodDescriptor credit = ILedger.Descriptor.Methods.Single(m => m.Name == "Credit");
 
         var byId = await Assert.ThrowsAsync<TetherException>(() =>
             client.InvokeStreamAsync<Entry, Balance>(credit, new Entry(1, 1), CancellationToken.None).ToListAsync().AsTask()).Within();

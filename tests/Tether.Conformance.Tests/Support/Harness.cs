@@ -25,7 +25,7 @@ public sealed class Harness : IAsyncDisposable
 
     public Probe Probe { get; }
 
-    public static async Task<Harness> StartAsync(TransportUnderTest transport, Action<TetherServerOptions>? configure = null)
+    public static async Task<Harness> StartAsync(TransportUnderTest transport, Action<TetherServerOptions>? configure = null, Action<TetherServer>? setup = null)
     {
         var options = new TetherServerOptions { EndPoint = transport.NewEndPoint(), Transport = transport.Listener };
         configure?.Invoke(options);
@@ -34,12 +34,13 @@ public sealed class Harness : IAsyncDisposable
         server.AddHandler(new ConformanceHandler(probe));
         server.AddHandler(new LedgerHandler(probe));
         server.AddHandler(new CallHeadersHandler(probe));
+        setup?.Invoke(server);
         await server.StartAsync();
         return new Harness(transport, server, probe);
     }
 
     /// <summary>Connects a client; its pushes go to <paramref name="pushes"/> when given.</summary>
-    public async Task<TetherClient> ConnectAsync(Action<TetherClientOptions>? configure = null, Probe? pushes = null)
+    public async Task<TetherClient> ConnectAsync(Action<TetherClientOptions>? configure = null, Probe? pushes = null, Action<TetherClient>? setup = null)
     {
         var options = new TetherClientOptions { Transport = Transport.Connector };
         configure?.Invoke(options);
@@ -48,6 +49,8 @@ public sealed class Harness : IAsyncDisposable
         {
             client.AddHandler(new PushHandler(pushes));
         }
+
+        setup?.Invoke(client);
 
         lock (_clients)
         {

@@ -127,7 +127,7 @@ public sealed class DispatchTests
         Assert.Equal("Probe", service.Name);
         Assert.Equal(3, service.Version);
         Assert.Equal(
-            new[]
+            new ServiceDescriptor("Probe", 1, new[]
             {
                 new MethodDescriptor(Id("Forget"), "Forget", MethodKind.Unary, 205, 0),
                 new MethodDescriptor(Id("Lookup"), "Lookup", MethodKind.Unary, 100, 1),
@@ -135,8 +135,9 @@ public sealed class DispatchTests
                 new MethodDescriptor(Id("Ping"), "Ping", MethodKind.Unary, 200, 201),
                 new MethodDescriptor(Id("Query"), "Query", MethodKind.ServerStreaming, 203, 201),
                 new MethodDescriptor(Id("Slow"), "Slow", MethodKind.Unary, 204, 201),
-            },
+            }, []).Methods, // the same methods, attached to the service
             service.Methods.OrderBy(m => m.Name));
+        Assert.All(service.Methods, m => Assert.Equal($"Probe/{m.Name}", m.FullName));
         Assert.Equal(service.Methods.Select(m => m.Id).Order(), service.Methods.Select(m => m.Id)); // ordered by method id
         Assert.Equal([1, 100, 200, 201, 202, 203, 204, 205], service.Messages.Select(m => m.Id));
 

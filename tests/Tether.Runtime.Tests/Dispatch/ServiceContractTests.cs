@@ -16,15 +16,16 @@ public sealed class ServiceContractTests
         Assert.Equal("Quotes", service.Name);
         Assert.Equal(1, service.Version);
         Assert.Equal(
-            new[]
+            new ServiceDescriptor("Quotes", 1, new[]
             {
                 new MethodDescriptor(MethodIds.Derive("Quotes", "Fire"), "Fire", MethodKind.OneWay, 202, 0),
                 new MethodDescriptor(MethodIds.Derive("Quotes", "Latest"), "Latest", MethodKind.Unary, 200, 201),
                 new MethodDescriptor(77, "Pinned", MethodKind.Unary, 200, 201),
                 new MethodDescriptor(MethodIds.Derive("Quotes", "Record"), "Record", MethodKind.OneWay, 200, 0),
                 new MethodDescriptor(MethodIds.Derive("Quotes", "Stream"), "Stream", MethodKind.ServerStreaming, 200, 201),
-            },
+            }, []).Methods, // the same methods, attached to the service
             service.Methods.OrderBy(m => m.Name));
+        Assert.All(service.Methods, m => Assert.Equal($"Quotes/{m.Name}", m.FullName));
         Assert.Equal([200, 201, 202], service.Messages.Select(m => m.Id));
     }
 
