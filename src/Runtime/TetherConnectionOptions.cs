@@ -79,6 +79,13 @@ public abstract class TetherConnectionOptions : IValidatableObject
     [Range(16, int.MaxValue)]
     public int ReplayBufferFrames { get; set; } = 262_144;
 
+    /// <summary>
+    /// Where the <c>Tether</c> meter comes from (<c>docs/metrics.md</c>). Through <c>AddTetherServer</c>/<c>AddTetherClient</c>,
+    /// the host's <see cref="System.Diagnostics.Metrics.IMeterFactory"/>.
+    /// </summary>
+    /// <remarks>Defaults to none: a process-wide <c>Tether</c> meter.</remarks>
+    public System.Diagnostics.Metrics.IMeterFactory? MeterFactory { get; set; }
+
     /// <summary>The clock for every timeout.</summary>
     /// <remarks>Defaults to <see cref="TimeProvider.System"/>.</remarks>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
@@ -105,6 +112,7 @@ public abstract class TetherConnectionOptions : IValidatableObject
         ReplayBufferBytes = ReplayBufferBytes,
         ReplayBufferFrames = ReplayBufferFrames,
         MemoryPool = MemoryPool ?? TieredMemoryPool.Default,
+        Metrics = Observability.TetherMetrics.For(MeterFactory),
         Client = client,
         Registry = registry,
         IsServer = isServer,

@@ -18,14 +18,34 @@ public sealed class AllocationBudgetTests(ITestOutputHelper output)
     private const int WarmUp = 40_000;
     private const int RoundTrips = 10_000;
 
-    /// <param name="transport">"tcp", or "quic": one caller's calls take turns on one kept QUIC stream (decision 0008).</param>
+    /// <param name="transport">
+    /// "tcp", or "quic": one caller's calls take turns on one kept QUIC stream (decision 0008); "tcp+metrics": with a
+    /// listener on both call-duration histograms, so every call is timed and recorded on both sides.
+    /// </param>
     [Theory]
     [InlineData("tcp")]
     [InlineData("quic")]
+    [InlineData("tcp+metrics")]
     public async Task Round_trip_of_a_primitive_message_allocates_under_64_bytes_on_average(string transport)
     {
-        await using Harness harness = await Harness.StartAsync(transport == "quic" ? TransportUnderTest.Quic() : TransportUnderTest.Tcp());
-        TetherClient client = await harness.ConnectAsync();
+        using var factory = new TestMeterFactory();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        double recorded = 0;
+        if (transport == "tcp+metrics")
+        {
+            listener.InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Scope == factory)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            };
+            listener.SetMeasurementEventCallback<double>((_, value, _, _) => recorded += value); // allocates nothing itself
+            listener.Start();
+        }
+
+        await using Harness harness = await Harness.StartAsync(transport == "quic" ? TransportUnderTest.Quic() : TransportUnderTest.Tcp(), o => o.MeterFactory = factory);
+        TetherClient client = await harness.ConnectAsync(o => o.MeterFactory = factory);
         var sample = new Sample(1, 2, 3.5, true);
 
         // Off xunit's synchronization context, which would post (and allocate for) every continuation.
@@ -37,6 +57,7 @@ public sealed class AllocationBudgetTests(ITestOutputHelper output)
         double perRoundTrip = (double)allocated / RoundTrips;
         output.WriteLine($"{allocated:N0} bytes over {RoundTrips:N0} round trips = {perRoundTrip:F2} B per round trip (client and server)");
         Assert.True(perRoundTrip < 64, $"{allocated:N0} bytes over {RoundTrips:N0} round trips = {perRoundTrip:F1} B per round trip");
+        Assert.True(transport != "tcp+metrics" || recorded > 0, "the listener heard no call");
     }
 
     private static async Task RunAsync(TetherClient client, Sample sample, int count)

@@ -3,7 +3,7 @@ using Tether.Connections;
 namespace Tether.Calls;
 
 /// <summary>A unary call run through interceptors: its reply is what the network returned, or what an interceptor set.</summary>
-internal sealed class UnaryOutgoingCall<TRequest, TResponse>(TetherPeer peer, MethodDescriptor? method, int methodId, TRequest request, CallOptions options)
+internal sealed class UnaryOutgoingCall<TRequest, TResponse>(TetherPeer peer, MethodDescriptor? method, TRequest request, CallOptions options)
     : OutgoingCall(peer, method, MethodKind.Unary, options)
     where TRequest : IMessage<TRequest>
     where TResponse : IMessage<TResponse>
@@ -32,13 +32,13 @@ internal sealed class UnaryOutgoingCall<TRequest, TResponse>(TetherPeer peer, Me
 
     private protected override async ValueTask SendAsync()
     {
-        _reply = await Peer.SendUnaryAsync<TRequest, TResponse>(methodId, request, Options).ConfigureAwait(false);
+        _reply = await Peer.SendUnaryAsync<TRequest, TResponse>(Method, request, Options).ConfigureAwait(false);
         _answered = true;
     }
 }
 
 /// <summary>A call without a reply run through interceptors: a unary method returning none, or a one-way message.</summary>
-internal sealed class EmptyOutgoingCall<TRequest>(TetherPeer peer, MethodDescriptor? method, MethodKind kind, int methodId, TRequest request, CallOptions options)
+internal sealed class EmptyOutgoingCall<TRequest>(TetherPeer peer, MethodDescriptor? method, MethodKind kind, TRequest request, CallOptions options)
     : OutgoingCall(peer, method, kind, options)
     where TRequest : IMessage<TRequest>
 {
@@ -47,8 +47,8 @@ internal sealed class EmptyOutgoingCall<TRequest>(TetherPeer peer, MethodDescrip
     public override object Request => request;
 
     private protected override ValueTask SendAsync() => Kind == MethodKind.OneWay
-        ? Peer.SendOneWayAsync(methodId, request, Options)
-        : Peer.SendEmptyAsync(methodId, request, Options);
+        ? Peer.SendOneWayAsync(Method, request, Options)
+        : Peer.SendEmptyAsync(Method, request, Options);
 }
 
 /// <summary>
@@ -56,7 +56,7 @@ internal sealed class EmptyOutgoingCall<TRequest>(TetherPeer peer, MethodDescrip
 /// enumerating caller (<see cref="Opened"/>), and completes when the caller reports the stream's end (<see cref="End"/>),
 /// so the interceptors observe the whole stream.
 /// </summary>
-internal sealed class StreamOutgoingCall<TRequest, TItem>(TetherPeer peer, MethodDescriptor? method, int methodId, TRequest request, CallOptions options)
+internal sealed class StreamOutgoingCall<TRequest, TItem>(TetherPeer peer, MethodDescriptor? method, TRequest request, CallOptions options)
     : OutgoingCall(peer, method, MethodKind.ServerStreaming, options)
     where TRequest : IMessage<TRequest>
     where TItem : IMessage<TItem>
@@ -99,7 +99,7 @@ internal sealed class StreamOutgoingCall<TRequest, TItem>(TetherPeer peer, Metho
 
     private protected override async ValueTask SendAsync()
     {
-        using OpenedStream<TItem> stream = Peer.OpenStream<TRequest, TItem>(methodId, request, Options);
+        using OpenedStream<TItem> stream = Peer.OpenStream<TRequest, TItem>(Method, request, Options);
         _opened.TrySetResult(stream);
         await _ended.Task.ConfigureAwait(false);
     }
@@ -113,15 +113,32 @@ internal sealed class OpenedStream<TItem>(TetherConnection connection, StreamCal
 
     public CancellationToken Token => token;
 
-    /// <summary>Stops the call if it has not finished (the handler is told with a cancel frame) and lets go of it.</summary>
+    /// <summary><c>rpc.method</c> of the stream.</summary>
+    public required string MethodName { get; init; }
+
+    /// <summary>When the stream started (a <see cref="System.Diagnostics.Stopwatch"/> timestamp), or 0 when streams are not timed.</summary>
+    public long StartedAt { get; init; }
+
+    /// <summary>
+    /// Stops the call if it has not finished (the handler is told with a cancel frame) and lets go of it; a timed
+    /// stream records its duration: ended, failed, or abandoned by the caller (recorded as cancelled).
+    /// </summary>
     public void Close()
     {
-        if (!call.Finished)
+        bool abandoned = !call.Finished;
+        if (abandoned)
         {
             connection.CancelPendingCall(call, timedOut: false);
         }
 
         call.Abandon();
+        if (StartedAt != 0)
+        {
+            Exception? outcome = abandoned
+                ? new OperationCanceledException("The caller stopped reading the stream.")
+                : call.Reader.Completion is { IsFaulted: true } failed ? failed.Exception.InnerException : null;
+            connection.Metrics.RecordClientCall(MethodName, StartedAt, outcome);
+        }
     }
 
     public void Dispose() => linked?.Dispose();

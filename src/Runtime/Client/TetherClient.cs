@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Tether.Connections;
+using Tether.Observability;
 using Tether.Transport;
 
 namespace Tether;
@@ -20,6 +21,7 @@ public sealed partial class TetherClient : TetherPeer, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly HandlerRegistry _handlers = new();
     private readonly List<ICallInterceptor> _interceptors = [];
+    private MetricsSource? _metricsSource; // this client's totals for the observable instruments, from its start
     private readonly List<PendingCall> _timerScratch = [];
     private readonly CancellationTokenSource _disposing = new();
     private TetherConnection? _connection;
@@ -119,6 +121,9 @@ public sealed partial class TetherClient : TetherPeer, IAsyncDisposable
         _handlers.Freeze();
         Interceptors = [.. _interceptors];
         _settings = _options.CreateSettings(_logger, _handlers);
+        _metricsSource = new MetricsSource(isServer: false, _settings.MemoryPool as TieredMemoryPool,
+            () => CurrentConnection is { } current ? [current] : []);
+        _settings.Metrics.Register(_metricsSource);
         _transportOptions = _settings.CreateTransportOptions(_options.MemoryPool);
         _primary = new TransportRoute("", _options.Transport, endPoint);
         _timer = _options.TimeProvider.CreateTimer(static s => ((TetherClient)s!).OnTimer(), this, _options.TimerInterval, _options.TimerInterval);
@@ -190,7 +195,7 @@ public sealed partial class TetherClient : TetherPeer, IAsyncDisposable
         var connection = new TetherConnection(transport, _settings!);
         connection.StateChanged += OnEngineStateChanged;
         connection.LinkLost += OnLinkLost;
-        TetherConnection? previous = Interlocked.Exchange(ref _connection, connection);
+        TetherConnection? previous = _metricsSource!.Retire(() => Interlocked.Exchange(ref _connection, connection));
         if (previous is not null)
         {
             previous.StateChanged -= OnEngineStateChanged;
@@ -259,6 +264,11 @@ public sealed partial class TetherClient : TetherPeer, IAsyncDisposable
         if (_timer is not null)
         {
             await _timer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_metricsSource is not null)
+        {
+            _settings!.Metrics.Unregister(_metricsSource);
         }
     }
 }

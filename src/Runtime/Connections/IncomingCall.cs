@@ -67,6 +67,9 @@ internal sealed class IncomingCall : CallContext
 
     public override System.Security.Claims.ClaimsPrincipal User => _connection?.User ?? base.User;
 
+    /// <summary>When the call arrived (a <see cref="System.Diagnostics.Stopwatch"/> timestamp), or 0 when calls are not timed.</summary>
+    public long StartedAt { get; set; }
+
     /// <summary>The caller's deadline passed while the handler ran (its token fired for that reason).</summary>
     public bool DeadlinePassed => Volatile.Read(ref _deadlinePassed) != 0;
 
@@ -179,6 +182,7 @@ internal sealed class IncomingCall : CallContext
         _filtered?.Release();
         _held.ReleaseBody();
         _held = default;
+        StartedAt = 0;
         _headers = null;
         _replacedMetadata = null;
         _trailers = null;

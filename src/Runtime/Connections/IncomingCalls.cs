@@ -177,6 +177,11 @@ internal sealed class IncomingCalls
         _slots.Enter();
         Counters.CallStarted();
         call.Start(_connection, header.CallId, route, expectsReply, stream, headers, lane);
+        if (_connection.Metrics.TimesServerCalls)
+        {
+            call.StartedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+        }
+
         ValueTask completion;
         try
         {
@@ -273,6 +278,11 @@ internal sealed class IncomingCalls
             // The connection closed while answering; the caller learns that from the closed connection.
         }
 
+        if (call.StartedAt != 0 && call.Method is { } method)
+        {
+            _connection.Metrics.RecordServerCall(method.FullName, call.StartedAt, error is null ? TetherErrorCode.None : Classify(call, error));
+        }
+
         if (call.Lane is { } lane)
         {
             _lanes.FinishCall(lane);
@@ -291,15 +301,15 @@ internal sealed class IncomingCalls
             return; // the caller already gave up; nothing to say
         }
 
-        (TetherErrorCode code, string message) = error switch
+        TetherErrorCode code = Classify(call, error);
+        string message = error switch
         {
-            TetherException t => (t.Code, t.Message),
-            OperationCanceledException when call.DeadlinePassed => (TetherErrorCode.CallTimedOut,
-                "The server stopped the handler at the caller's deadline."),
-            OperationCanceledException => (TetherErrorCode.CallCanceled, "The call was cancelled on the server."),
-            _ => (TetherErrorCode.HandlerFailed, _settings.IncludeExceptionDetails
+            TetherException t => t.Message,
+            OperationCanceledException when call.DeadlinePassed => "The server stopped the handler at the caller's deadline.",
+            OperationCanceledException => "The call was cancelled on the server.",
+            _ => _settings.IncludeExceptionDetails
                 ? $"{error.GetType().Name}: {error.Message}"
-                : TetherErrors.Get(TetherErrorCode.HandlerFailed).DefaultMessage),
+                : TetherErrors.Get(TetherErrorCode.HandlerFailed).DefaultMessage,
         };
 
         if (error is not TetherException)
@@ -312,4 +322,13 @@ internal sealed class IncomingCalls
             call.Fail(code, message);
         }
     }
+
+    /// <summary>The code a failed call is answered (and measured) with.</summary>
+    private static TetherErrorCode Classify(IncomingCall call, Exception error) => error switch
+    {
+        TetherException t => t.Code,
+        OperationCanceledException when call.DeadlinePassed => TetherErrorCode.CallTimedOut,
+        OperationCanceledException => TetherErrorCode.CallCanceled,
+        _ => TetherErrorCode.HandlerFailed,
+    };
 }

@@ -55,6 +55,7 @@ internal sealed partial class TetherConnection
         {
             var refusal = new TetherException((TetherErrorCode)header.MessageId, ControlPayload.ReadText(payload));
             ConnectionLog.ConnectionRefused(Logger, Id, refusal.Code);
+            Metrics.OnRefused(refusal.Code);
             link.Ready.TrySetException(refusal);
             _handshake.TrySetException(refusal);
             RequestStop(refusal);
@@ -189,6 +190,7 @@ internal sealed partial class TetherConnection
     private void Refuse(TetherException refusal)
     {
         ConnectionLog.ConnectionRefused(Logger, Id, refusal.Code);
+        Metrics.OnRefused(refusal.Code);
         TryWriteError(FrameType.GoAway, refusal.Code, refusal.Message);
         _handshake.TrySetException(refusal);
         RequestStop(refusal);

@@ -265,6 +265,14 @@ internal sealed partial class TetherConnection
             return;
         }
 
+        if (timedOut && call.DeadlineSent)
+        {
+            // The peer knows the deadline and stops the handler at it (answering "timed out", which finds no call
+            // here): a cancel frame would only race it and make the server report a cancel instead.
+            call.Fail(TimedOut(call));
+            return;
+        }
+
         _lanes.SendCancel(callId);
         if (timedOut)
         {

@@ -86,6 +86,7 @@ internal sealed partial class TetherConnection
         _lanes.StartAccepting(link);
         Machine.MoveTo(SessionState.Active, $"resumed over {link.Transport.TransportName}, {replayed} frames replayed");
         ConnectionLog.Resumed(Logger, Id, link.Transport.TransportName, replayed, hello.LastReceived);
+        Metrics.OnResumed(replayed);
         link.Ready.TrySetResult();
         return default;
     }
@@ -120,6 +121,7 @@ internal sealed partial class TetherConnection
                 _lanes.StartAccepting(link);
                 Machine.MoveTo(SessionState.Active, $"resumed over {transport.TransportName}, {replayed} frames replayed");
                 ConnectionLog.Resumed(Logger, Id, transport.TransportName, replayed, hello.Resume.LastReceived);
+                Metrics.OnResumed(replayed);
             }
 
             _ = RunLinkAsync(link);
@@ -165,6 +167,7 @@ internal sealed partial class TetherConnection
     private void EndSession(Link link, TetherException reason)
     {
         ConnectionLog.ConnectionRefused(Logger, Id, reason.Code);
+        Metrics.OnRefused(reason.Code);
         TryWriteError(FrameType.GoAway, reason.Code, reason.Message);
         link.Ready.TrySetException(reason);
         RequestStop(reason);

@@ -44,6 +44,7 @@ internal sealed partial class TetherConnection : ICallLaneHost
         Output.ReplayOverflowed += OnReplayOverflowed;
         _sharedCompletionScheduler = Internal.IOQueue.Next();
         Id = Interlocked.Increment(ref s_nextId);
+        Metrics = new Observability.ConnectionMetrics(settings.Metrics, settings.IsServer);
         ConnectedAt = settings.TimeProvider.GetUtcNow();
         Machine.Changed += OnStateChanged;
         BeginLink(transport);
@@ -52,6 +53,9 @@ internal sealed partial class TetherConnection : ICallLaneHost
     public long Id { get; }
 
     public DateTimeOffset ConnectedAt { get; }
+
+    /// <summary>This connection's instruments and the tags of its current link.</summary>
+    public Observability.ConnectionMetrics Metrics { get; }
 
     public FrameOutput Output { get; }
 
@@ -131,6 +135,19 @@ internal sealed partial class TetherConnection : ICallLaneHost
     private void OnStateChanged(SessionStateChange change)
     {
         ConnectionLog.StateChanged(Logger, Id, change.From, change.To, change.Reason ?? "");
+        if (change.To == SessionState.Active)
+        {
+            Metrics.OnLinkActive(TransportName, _settings.IsServer ? LocalEndPoint : RemoteEndPoint);
+            if (change.From == SessionState.Negotiating)
+            {
+                Metrics.OnSessionStarted();
+            }
+        }
+        else if (change.To == SessionState.Closed)
+        {
+            Metrics.OnSessionEnded(_closeReason);
+        }
+
         StateChanged?.Invoke(this, change);
     }
 

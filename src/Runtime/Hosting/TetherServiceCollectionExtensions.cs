@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -18,6 +19,7 @@ public static class TetherServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         OptionsBuilder<TetherServerOptions> options = services.AddOptions<TetherServerOptions>();
+        options.PostConfigure<IServiceProvider>(static (o, provider) => o.MeterFactory ??= provider.GetService<IMeterFactory>());
         if (configure is not null)
         {
             options.Configure(configure);
@@ -48,6 +50,7 @@ public static class TetherServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         OptionsBuilder<TetherClientOptions> options = services.AddOptions<TetherClientOptions>();
+        options.PostConfigure<IServiceProvider>(static (o, provider) => o.MeterFactory ??= provider.GetService<IMeterFactory>());
         if (configure is not null)
         {
             options.Configure(configure);

@@ -30,6 +30,7 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
     private ITimer? _timer;
     private int _timerBusy;
     private int _connections;
+    private Observability.MetricsSource? _metricsSource; // this server's totals for the observable instruments, from its start
     private int _state; // 0 new, 1 started, 2 stopping/stopped
 
     /// <summary>Creates a server; add handlers, then <see cref="StartAsync"/>.</summary>
@@ -101,6 +102,9 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
         _serviceCapabilities = [.. _handlers.Services.Select(static s => new Capability(s.Name, s.Version))];
         _settings = _options.CreateSettings(_logger, _handlers, this);
         _transportOptions = _settings.CreateTransportOptions(_options.MemoryPool);
+        _metricsSource = new Observability.MetricsSource(isServer: true, _transportOptions.MemoryPool as TieredMemoryPool,
+            () => _sessions.Values.Select(static s => s.Connection));
+        _settings.Metrics.Register(_metricsSource);
 
         try
         {
@@ -186,7 +190,7 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
         }
 
         await connection.Closed.ConfigureAwait(false);
-        _sessions.TryRemove(connection.Id, out _);
+        _metricsSource!.Retire(() => _sessions.TryRemove(connection.Id, out TetherSession? removed) ? removed.Connection : null);
         _sessionsById.TryRemove(new KeyValuePair<Guid, TetherSession>(session.Id, session)); // entered by ISessionRegistry.Established
 
         await ForgetAsync(session).ConfigureAwait(false);
@@ -268,6 +272,8 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
         {
             await _timer.DisposeAsync().ConfigureAwait(false);
         }
+
+        _settings!.Metrics.Unregister(_metricsSource!);
     }
 
     /// <summary>Stops the server (see <see cref="StopAsync"/>).</summary>

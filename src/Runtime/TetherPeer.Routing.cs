@@ -1,0 +1,273 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Tether.Calls;
+using Tether.Connections;
+using Tether.Observability;
+
+namespace Tether;
+
+/// <summary>
+/// How the peer's public calls reach the connection: straight to it (no interceptors, the usual case), or through the
+/// client's interceptors (<see cref="ICallInterceptor"/>) whose pipeline ends in the same network calls. The network
+/// calls time themselves when someone listens to <c>rpc.client.call.duration</c>.
+/// </summary>
+public abstract partial class TetherPeer
+{
+    /// <summary>The client's interceptors, outermost first; empty (the usual case) sends calls straight to the connection.</summary>
+    private protected ICallInterceptor[] Interceptors { get; set; } = [];
+
+    // Method id 0 on the connection means "by message type"; a generated client always names a method.
+    private static MethodDescriptor Named(MethodDescriptor method) =>
+        method is { Id: not 0 } ? method : throw new ArgumentException("A generated client names a method with a non-zero id.", nameof(method));
+
+    private ValueTask<TResponse> Unary<TRequest, TResponse>(MethodDescriptor? method, TRequest request, CancellationToken cancellationToken)
+        where TRequest : IMessage<TRequest>
+        where TResponse : IMessage<TResponse>
+    {
+        if (Interceptors.Length != 0)
+        {
+            return Unary<TRequest, TResponse>(method, request, new CallOptions { CancellationToken = cancellationToken });
+        }
+
+        TetherConnection connection = Connection;
+        if (!connection.Metrics.TimesClientCalls)
+        {
+            return connection.RequestAsync<TRequest, TResponse>(method?.Id ?? 0, in request, connection.DefaultCallTimeout, cancellationToken);
+        }
+
+        long startedAt = Stopwatch.GetTimestamp();
+        return ClientCallTiming.Measure(
+            connection.RequestAsync<TRequest, TResponse>(method?.Id ?? 0, in request, connection.DefaultCallTimeout, cancellationToken),
+            connection.Metrics, NameOf<TRequest>(method), startedAt);
+    }
+
+    private ValueTask<TResponse> Unary<TRequest, TResponse>(MethodDescriptor? method, TRequest request, in CallOptions options)
+        where TRequest : IMessage<TRequest>
+        where TResponse : IMessage<TResponse>
+        => Interceptors.Length == 0
+            ? SendUnaryAsync<TRequest, TResponse>(method, request, options)
+            : InterceptUnaryAsync(new UnaryOutgoingCall<TRequest, TResponse>(this, method, request, options));
+
+    private async ValueTask<TResponse> InterceptUnaryAsync<TRequest, TResponse>(UnaryOutgoingCall<TRequest, TResponse> call)
+        where TRequest : IMessage<TRequest>
+        where TResponse : IMessage<TResponse>
+    {
+        await call.RunAsync(Interceptors).ConfigureAwait(false);
+        return call.Reply;
+    }
+
+    private ValueTask Empty<TRequest>(MethodDescriptor? method, TRequest request, CancellationToken cancellationToken)
+        where TRequest : IMessage<TRequest>
+    {
+        if (Interceptors.Length != 0)
+        {
+            return Empty(method, request, new CallOptions { CancellationToken = cancellationToken });
+        }
+
+        TetherConnection connection = Connection;
+        if (!connection.Metrics.TimesClientCalls)
+        {
+            return connection.RequestEmptyAsync(method?.Id ?? 0, in request, connection.DefaultCallTimeout, cancellationToken);
+        }
+
+        long startedAt = Stopwatch.GetTimestamp();
+        return ClientCallTiming.Measure(
+            connection.RequestEmptyAsync(method?.Id ?? 0, in request, connection.DefaultCallTimeout, cancellationToken),
+            connection.Metrics, NameOf<TRequest>(method), startedAt);
+    }
+
+    private ValueTask Empty<TRequest>(MethodDescriptor? method, TRequest request, in CallOptions options)
+        where TRequest : IMessage<TRequest>
+        => Interceptors.Length == 0
+            ? SendEmptyAsync(method, request, options)
+            : new EmptyOutgoingCall<TRequest>(this, method, MethodKind.Unary, request, options).RunAsync(Interceptors);
+
+    private ValueTask OneWay<T>(MethodDescriptor? method, T message, CancellationToken cancellationToken)
+        where T : IMessage<T>
+    {
+        if (Interceptors.Length != 0)
+        {
+            return OneWay(method, message, new CallOptions { CancellationToken = cancellationToken });
+        }
+
+        TetherConnection connection = Connection;
+        if (!connection.Metrics.TimesClientCalls)
+        {
+            return connection.SendAsync(method?.Id ?? 0, in message, cancellationToken);
+        }
+
+        long startedAt = Stopwatch.GetTimestamp();
+        return ClientCallTiming.Measure(connection.SendAsync(method?.Id ?? 0, in message, cancellationToken), connection.Metrics, NameOf<T>(method), startedAt);
+    }
+
+    private ValueTask OneWay<T>(MethodDescriptor? method, T message, in CallOptions options)
+        where T : IMessage<T>
+        => Interceptors.Length == 0
+            ? SendOneWayAsync(method, message, options)
+            : new EmptyOutgoingCall<T>(this, method, MethodKind.OneWay, message, options).RunAsync(Interceptors);
+
+    private IAsyncEnumerable<TItem> Stream<TRequest, TItem>(MethodDescriptor? method, TRequest request, CallOptions options)
+        where TRequest : IMessage<TRequest>
+        where TItem : IMessage<TItem>
+        => Interceptors.Length == 0
+            ? StreamCore<TRequest, TItem>(method, request, options)
+            : InterceptStream<TRequest, TItem>(method, request, options);
+
+    // The network end of every call made with options, and of every interceptor pipeline.
+    internal ValueTask<TResponse> SendUnaryAsync<TRequest, TResponse>(MethodDescriptor? method, TRequest request, in CallOptions options)
+        where TRequest : IMessage<TRequest>
+        where TResponse : IMessage<TResponse>
+    {
+        TetherConnection connection = Connection;
+        if (!connection.Metrics.TimesClientCalls)
+        {
+            return connection.RequestAsync<TRequest, TResponse>(method?.Id ?? 0, in request, in options);
+        }
+
+        long startedAt = Stopwatch.GetTimestamp();
+        return ClientCallTiming.Measure(connection.RequestAsync<TRequest, TResponse>(method?.Id ?? 0, in request, in options), connection.Metrics, NameOf<TRequest>(method), startedAt);
+    }
+
+    internal ValueTask SendEmptyAsync<TRequest>(MethodDescriptor? method, TRequest request, in CallOptions options)
+        where TRequest : IMessage<TRequest>
+    {
+        TetherConnection connection = Connection;
+        if (!connection.Metrics.TimesClientCalls)
+        {
+            return connection.RequestEmptyAsync(method?.Id ?? 0, in request, in options);
+        }
+
+        long startedAt = Stopwatch.GetTimestamp();
+        return ClientCallTiming.Measure(connection.RequestEmptyAsync(method?.Id ?? 0, in request, in options), connection.Metrics, NameOf<TRequest>(method), startedAt);
+    }
+
+    internal ValueTask SendOneWayAsync<T>(MethodDescriptor? method, T message, in CallOptions options)
+        where T : IMessage<T>
+    {
+        TetherConnection connection = Connection;
+        if (!connection.Metrics.TimesClientCalls)
+        {
+            return connection.SendAsync(method?.Id ?? 0, in message, in options);
+        }
+
+        long startedAt = Stopwatch.GetTimestamp();
+        return ClientCallTiming.Measure(connection.SendAsync(method?.Id ?? 0, in message, in options), connection.Metrics, NameOf<T>(method), startedAt);
+    }
+
+    /// <summary>Starts a server stream: the caller's token, linked to the propagated call's when there is one.</summary>
+    internal OpenedStream<TItem> OpenStream<TRequest, TItem>(MethodDescriptor? method, TRequest request, CallOptions options)
+        where TRequest : IMessage<TRequest>
+        where TItem : IMessage<TItem>
+    {
+        TetherConnection connection = Connection;
+        long startedAt = connection.Metrics.TimesClientCalls ? Stopwatch.GetTimestamp() : 0;
+        CancellationToken cancellationToken = options.CancellationToken;
+        CancellationTokenSource? linked = options.PropagateFrom is { } parent && parent.CancellationToken.CanBeCanceled
+            ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, parent.CancellationToken)
+            : null;
+        try
+        {
+            cancellationToken = linked?.Token ?? cancellationToken;
+            StreamCall<TItem> call = connection.StartStream<TRequest, TItem>(method?.Id ?? 0, in request, options with { CancellationToken = cancellationToken });
+            return new OpenedStream<TItem>(connection, call, linked, cancellationToken)
+            {
+                MethodName = NameOf<TRequest>(method),
+                StartedAt = startedAt,
+            };
+        }
+        catch
+        {
+            linked?.Dispose();
+            throw;
+        }
+    }
+
+    private async IAsyncEnumerable<TItem> StreamCore<TRequest, TItem>(MethodDescriptor? method, TRequest request, CallOptions options, [EnumeratorCancellation] CancellationToken enumeratorCancellation = default)
+        where TRequest : IMessage<TRequest>
+        where TItem : IMessage<TItem>
+    {
+        if (!options.CancellationToken.CanBeCanceled)
+        {
+            options = options with { CancellationToken = enumeratorCancellation };
+        }
+
+        using OpenedStream<TItem> stream = OpenStream<TRequest, TItem>(method, request, options);
+        try
+        {
+            ChannelReader<TItem> reader = stream.Call.Reader;
+            while (await reader.WaitToReadAsync(stream.Token).ConfigureAwait(false))
+            {
+                while (reader.TryRead(out TItem? item))
+                {
+                    yield return item;
+                }
+            }
+        }
+        finally
+        {
+            stream.Close();
+        }
+    }
+
+    private async IAsyncEnumerable<TItem> InterceptStream<TRequest, TItem>(MethodDescriptor? method, TRequest request, CallOptions options, [EnumeratorCancellation] CancellationToken enumeratorCancellation = default)
+        where TRequest : IMessage<TRequest>
+        where TItem : IMessage<TItem>
+    {
+        if (!options.CancellationToken.CanBeCanceled)
+        {
+            options = options with { CancellationToken = enumeratorCancellation };
+        }
+
+        var call = new StreamOutgoingCall<TRequest, TItem>(this, method, request, options);
+        Task pipeline = call.RunPipelineAsync(Interceptors);
+        if (await call.Opened.ConfigureAwait(false) is not { } stream)
+        {
+            await pipeline.ConfigureAwait(false); // refused or answered by an interceptor: its outcome is the caller's
+            yield break;
+        }
+
+        Exception? failure = null;
+        try
+        {
+            ChannelReader<TItem> reader = stream.Call.Reader;
+            while (true)
+            {
+                bool more;
+                try
+                {
+                    more = await reader.WaitToReadAsync(stream.Token).ConfigureAwait(false);
+                }
+                catch (Exception e)
+                {
+                    failure = e; // the interceptors see it first: they may map or swallow it
+                    break;
+                }
+
+                if (!more)
+                {
+                    break;
+                }
+
+                while (reader.TryRead(out TItem? item))
+                {
+                    yield return item;
+                }
+            }
+        }
+        finally
+        {
+            stream.Close();
+            call.End(failure);
+            await pipeline.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary><c>rpc.method</c>: the method's <c>Service/Method</c>, or the request type's name for a call by message type.</summary>
+    private static string NameOf<TRequest>(MethodDescriptor? method) => method?.FullName ?? MessageName<TRequest>.Value;
+
+    private static class MessageName<T>
+    {
+        public static readonly string Value = typeof(T).Name;
+    }
+}
