@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Tether.Calls;
@@ -31,15 +30,9 @@ public abstract partial class TetherPeer
         }
 
         TetherConnection connection = Connection;
-        if (!connection.Metrics.TimesClientCalls)
-        {
-            return connection.RequestAsync<TRequest, TResponse>(method?.Id ?? 0, in request, connection.DefaultCallTimeout, cancellationToken);
-        }
-
-        long startedAt = Stopwatch.GetTimestamp();
-        return ClientCallTiming.Measure(
-            connection.RequestAsync<TRequest, TResponse>(method?.Id ?? 0, in request, connection.DefaultCallTimeout, cancellationToken),
-            connection.Metrics, NameOf<TRequest>(method), startedAt);
+        return ClientCallScope.IsObserved(connection.Metrics)
+            ? SendUnaryAsync<TRequest, TResponse>(method, request, new CallOptions { CancellationToken = cancellationToken })
+            : connection.RequestAsync<TRequest, TResponse>(method?.Id ?? 0, in request, connection.DefaultCallTimeout, cancellationToken);
     }
 
     private ValueTask<TResponse> Unary<TRequest, TResponse>(MethodDescriptor? method, TRequest request, in CallOptions options)
@@ -66,15 +59,9 @@ public abstract partial class TetherPeer
         }
 
         TetherConnection connection = Connection;
-        if (!connection.Metrics.TimesClientCalls)
-        {
-            return connection.RequestEmptyAsync(method?.Id ?? 0, in request, connection.DefaultCallTimeout, cancellationToken);
-        }
-
-        long startedAt = Stopwatch.GetTimestamp();
-        return ClientCallTiming.Measure(
-            connection.RequestEmptyAsync(method?.Id ?? 0, in request, connection.DefaultCallTimeout, cancellationToken),
-            connection.Metrics, NameOf<TRequest>(method), startedAt);
+        return ClientCallScope.IsObserved(connection.Metrics)
+            ? SendEmptyAsync(method, request, new CallOptions { CancellationToken = cancellationToken })
+            : connection.RequestEmptyAsync(method?.Id ?? 0, in request, connection.DefaultCallTimeout, cancellationToken);
     }
 
     private ValueTask Empty<TRequest>(MethodDescriptor? method, TRequest request, in CallOptions options)
@@ -92,13 +79,9 @@ public abstract partial class TetherPeer
         }
 
         TetherConnection connection = Connection;
-        if (!connection.Metrics.TimesClientCalls)
-        {
-            return connection.SendAsync(method?.Id ?? 0, in message, cancellationToken);
-        }
-
-        long startedAt = Stopwatch.GetTimestamp();
-        return ClientCallTiming.Measure(connection.SendAsync(method?.Id ?? 0, in message, cancellationToken), connection.Metrics, NameOf<T>(method), startedAt);
+        return ClientCallScope.IsObserved(connection.Metrics)
+            ? SendOneWayAsync(method, message, new CallOptions { CancellationToken = cancellationToken })
+            : connection.SendAsync(method?.Id ?? 0, in message, cancellationToken);
     }
 
     private ValueTask OneWay<T>(MethodDescriptor? method, T message, in CallOptions options)
@@ -114,45 +97,81 @@ public abstract partial class TetherPeer
             ? StreamCore<TRequest, TItem>(method, request, options)
             : InterceptStream<TRequest, TItem>(method, request, options);
 
-    // The network end of every call made with options, and of every interceptor pipeline.
+    // The network end of every call made with options, of every observed call, and of every interceptor pipeline.
     internal ValueTask<TResponse> SendUnaryAsync<TRequest, TResponse>(MethodDescriptor? method, TRequest request, in CallOptions options)
         where TRequest : IMessage<TRequest>
         where TResponse : IMessage<TResponse>
     {
         TetherConnection connection = Connection;
-        if (!connection.Metrics.TimesClientCalls)
+        if (!ClientCallScope.IsObserved(connection.Metrics))
         {
             return connection.RequestAsync<TRequest, TResponse>(method?.Id ?? 0, in request, in options);
         }
 
-        long startedAt = Stopwatch.GetTimestamp();
-        return ClientCallTiming.Measure(connection.RequestAsync<TRequest, TResponse>(method?.Id ?? 0, in request, in options), connection.Metrics, NameOf<TRequest>(method), startedAt);
+        ClientCallScope scope = ClientCallScope.Start(connection.Metrics, NameOf<TRequest>(method));
+        ValueTask<TResponse> call;
+        try
+        {
+            call = connection.RequestAsync<TRequest, TResponse>(method?.Id ?? 0, in request, scope.Attach(options));
+        }
+        catch (Exception e)
+        {
+            scope.Leave();
+            scope.Complete(e); // refused before it left (deadline passed, table full, link closed): still ends its span
+            throw;
+        }
+
+        return scope.Observe(call);
     }
 
     internal ValueTask SendEmptyAsync<TRequest>(MethodDescriptor? method, TRequest request, in CallOptions options)
         where TRequest : IMessage<TRequest>
     {
         TetherConnection connection = Connection;
-        if (!connection.Metrics.TimesClientCalls)
+        if (!ClientCallScope.IsObserved(connection.Metrics))
         {
             return connection.RequestEmptyAsync(method?.Id ?? 0, in request, in options);
         }
 
-        long startedAt = Stopwatch.GetTimestamp();
-        return ClientCallTiming.Measure(connection.RequestEmptyAsync(method?.Id ?? 0, in request, in options), connection.Metrics, NameOf<TRequest>(method), startedAt);
+        ClientCallScope scope = ClientCallScope.Start(connection.Metrics, NameOf<TRequest>(method));
+        ValueTask call;
+        try
+        {
+            call = connection.RequestEmptyAsync(method?.Id ?? 0, in request, scope.Attach(options));
+        }
+        catch (Exception e)
+        {
+            scope.Leave();
+            scope.Complete(e); // refused before it left (deadline passed, table full, link closed): still ends its span
+            throw;
+        }
+
+        return scope.Observe(call);
     }
 
     internal ValueTask SendOneWayAsync<T>(MethodDescriptor? method, T message, in CallOptions options)
         where T : IMessage<T>
     {
         TetherConnection connection = Connection;
-        if (!connection.Metrics.TimesClientCalls)
+        if (!ClientCallScope.IsObserved(connection.Metrics))
         {
             return connection.SendAsync(method?.Id ?? 0, in message, in options);
         }
 
-        long startedAt = Stopwatch.GetTimestamp();
-        return ClientCallTiming.Measure(connection.SendAsync(method?.Id ?? 0, in message, in options), connection.Metrics, NameOf<T>(method), startedAt);
+        ClientCallScope scope = ClientCallScope.Start(connection.Metrics, NameOf<T>(method));
+        ValueTask call;
+        try
+        {
+            call = connection.SendAsync(method?.Id ?? 0, in message, scope.Attach(options));
+        }
+        catch (Exception e)
+        {
+            scope.Leave();
+            scope.Complete(e); // refused before it left (deadline passed, table full, link closed): still ends its span
+            throw;
+        }
+
+        return scope.Observe(call);
     }
 
     /// <summary>Starts a server stream: the caller's token, linked to the propagated call's when there is one.</summary>
@@ -161,7 +180,7 @@ public abstract partial class TetherPeer
         where TItem : IMessage<TItem>
     {
         TetherConnection connection = Connection;
-        long startedAt = connection.Metrics.TimesClientCalls ? Stopwatch.GetTimestamp() : 0;
+        ClientCallScope? scope = ClientCallScope.IsObserved(connection.Metrics) ? ClientCallScope.Start(connection.Metrics, NameOf<TRequest>(method)) : null;
         CancellationToken cancellationToken = options.CancellationToken;
         CancellationTokenSource? linked = options.PropagateFrom is { } parent && parent.CancellationToken.CanBeCanceled
             ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, parent.CancellationToken)
@@ -169,15 +188,15 @@ public abstract partial class TetherPeer
         try
         {
             cancellationToken = linked?.Token ?? cancellationToken;
-            StreamCall<TItem> call = connection.StartStream<TRequest, TItem>(method?.Id ?? 0, in request, options with { CancellationToken = cancellationToken });
-            return new OpenedStream<TItem>(connection, call, linked, cancellationToken)
-            {
-                MethodName = NameOf<TRequest>(method),
-                StartedAt = startedAt,
-            };
+            CallOptions sent = options with { CancellationToken = cancellationToken };
+            StreamCall<TItem> call = connection.StartStream<TRequest, TItem>(method?.Id ?? 0, in request, scope?.Attach(sent) ?? sent);
+            scope?.Leave();
+            return new OpenedStream<TItem>(connection, call, linked, cancellationToken) { Scope = scope };
         }
-        catch
+        catch (Exception e)
         {
+            scope?.Leave();
+            scope?.Complete(e);
             linked?.Dispose();
             throw;
         }

@@ -1,4 +1,5 @@
 using Tether.Connections;
+using Tether.Observability;
 
 namespace Tether.Calls;
 
@@ -113,11 +114,8 @@ internal sealed class OpenedStream<TItem>(TetherConnection connection, StreamCal
 
     public CancellationToken Token => token;
 
-    /// <summary><c>rpc.method</c> of the stream.</summary>
-    public required string MethodName { get; init; }
-
-    /// <summary>When the stream started (a <see cref="System.Diagnostics.Stopwatch"/> timestamp), or 0 when streams are not timed.</summary>
-    public long StartedAt { get; init; }
+    /// <summary>The stream's timing and span while it is observed, or null.</summary>
+    public ClientCallScope? Scope { get; init; }
 
     /// <summary>
     /// Stops the call if it has not finished (the handler is told with a cancel frame) and lets go of it; a timed
@@ -132,12 +130,12 @@ internal sealed class OpenedStream<TItem>(TetherConnection connection, StreamCal
         }
 
         call.Abandon();
-        if (StartedAt != 0)
+        if (Scope is { } scope)
         {
             Exception? outcome = abandoned
                 ? new OperationCanceledException("The caller stopped reading the stream.")
                 : call.Reader.Completion is { IsFaulted: true } failed ? failed.Exception.InnerException : null;
-            connection.Metrics.RecordClientCall(MethodName, StartedAt, outcome);
+            scope.Complete(outcome);
         }
     }
 

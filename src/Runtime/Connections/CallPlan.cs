@@ -21,6 +21,9 @@ internal readonly struct CallPlan
 
     public CallMetadata? Trailers { get; init; }
 
+    /// <summary>The call's client span, or null.</summary>
+    public System.Diagnostics.Activity? Trace { get; init; }
+
     /// <summary>The plan of a call without options: the given timeout (sent only when the settings say so).</summary>
     public static CallPlan Simple(TimeSpan timeout, bool sendDeadline, CancellationToken token) => new()
     {
@@ -66,10 +69,13 @@ internal readonly struct CallPlan
             Token = options.CancellationToken,
             ParentToken = parent?.CancellationToken ?? default,
             Trailers = options.ResponseTrailers,
+            Trace = options.Trace,
             Headers = new OutgoingCallHeaders
             {
                 DeadlineMicros = send ? ToMicros(timeout) : 0,
                 Metadata = options.Metadata,
+                TraceParent = options.Trace is { } trace ? Observability.TetherTracing.EncodeTraceParent(trace.Context) : default,
+                TraceState = options.Trace?.TraceStateString,
                 Priority = -1,
             },
         };

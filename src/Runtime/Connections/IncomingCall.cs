@@ -70,6 +70,9 @@ internal sealed class IncomingCall : CallContext
     /// <summary>When the call arrived (a <see cref="System.Diagnostics.Stopwatch"/> timestamp), or 0 when calls are not timed.</summary>
     public long StartedAt { get; set; }
 
+    /// <summary>The call's server span while the server source is sampled, or null.</summary>
+    public System.Diagnostics.Activity? Trace { get; set; }
+
     /// <summary>The caller's deadline passed while the handler ran (its token fired for that reason).</summary>
     public bool DeadlinePassed => Volatile.Read(ref _deadlinePassed) != 0;
 
@@ -183,6 +186,7 @@ internal sealed class IncomingCall : CallContext
         _held.ReleaseBody();
         _held = default;
         StartedAt = 0;
+        Trace = null;
         _headers = null;
         _replacedMetadata = null;
         _trailers = null;

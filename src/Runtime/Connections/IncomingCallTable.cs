@@ -103,6 +103,21 @@ internal sealed class IncomingCallTable(int maxIdle)
         }
     }
 
+    /// <summary>Adds the spans of the running calls that have one to <paramref name="spans"/>.</summary>
+    public void CollectSpans(List<System.Diagnostics.Activity> spans)
+    {
+        lock (_lock)
+        {
+            foreach (IncomingCall call in _running.Values)
+            {
+                if (call.Trace is { } span)
+                {
+                    spans.Add(span);
+                }
+            }
+        }
+    }
+
     /// <summary>The session ended: every running handler's token fires.</summary>
     public void CancelAll()
     {

@@ -1,6 +1,7 @@
 using System.Buffers;
 using Microsoft.Extensions.Logging;
 using Tether.Framing;
+using Tether.Observability;
 
 namespace Tether.Connections;
 
@@ -182,6 +183,13 @@ internal sealed class IncomingCalls
             call.StartedAt = System.Diagnostics.Stopwatch.GetTimestamp();
         }
 
+        // The handler runs (its synchronous part, here) under the call's span; the receive loop gets its own back after.
+        System.Diagnostics.Activity? loopActivity = System.Diagnostics.Activity.Current;
+        if (TetherTracing.Server.HasListeners())
+        {
+            call.Trace = StartSpan(call, headers);
+        }
+
         ValueTask completion;
         try
         {
@@ -197,10 +205,12 @@ internal sealed class IncomingCalls
         }
         catch (Exception e)
         {
+            RestoreActivity(call, loopActivity);
             Complete(call, e, onReceiveLoop);
             return;
         }
 
+        RestoreActivity(call, loopActivity);
         if (completion.IsCompleted)
         {
             Complete(call, Observe(completion), onReceiveLoop);
@@ -278,9 +288,9 @@ internal sealed class IncomingCalls
             // The connection closed while answering; the caller learns that from the closed connection.
         }
 
-        if (call.StartedAt != 0 && call.Method is { } method)
+        if (call.StartedAt != 0 || call.Trace is not null)
         {
-            _connection.Metrics.RecordServerCall(method.FullName, call.StartedAt, error is null ? TetherErrorCode.None : Classify(call, error));
+            Observe(call, error);
         }
 
         if (call.Lane is { } lane)
@@ -331,4 +341,45 @@ internal sealed class IncomingCalls
         OperationCanceledException => TetherErrorCode.CallCanceled,
         _ => TetherErrorCode.HandlerFailed,
     };
+
+    /// <summary>Adds the spans of the running calls to <paramref name="spans"/> (a resume records itself on them).</summary>
+    public void CollectSpans(List<System.Diagnostics.Activity> spans) => _calls.CollectSpans(spans);
+
+    /// <summary>The call's server span: a child of the caller's span when its headers carry one.</summary>
+    private System.Diagnostics.Activity? StartSpan(IncomingCall call, IncomingCallHeaders? headers)
+    {
+        string name = call.Method?.FullName ?? "unknown";
+        TetherTracing.TryDecodeTraceParent(headers?.TraceParent, headers?.TraceState, out System.Diagnostics.ActivityContext caller);
+        System.Diagnostics.Activity? span = TetherTracing.Server.StartActivity(name, System.Diagnostics.ActivityKind.Server, caller);
+        if (span is not null)
+        {
+            _connection.Metrics.Describe(span, name);
+        }
+
+        return span;
+    }
+
+    private static void RestoreActivity(IncomingCall call, System.Diagnostics.Activity? loopActivity)
+    {
+        if (call.Trace is not null)
+        {
+            System.Diagnostics.Activity.Current = loopActivity;
+        }
+    }
+
+    /// <summary>Records the call's duration and ends its span, with the code it was answered with.</summary>
+    private void Observe(IncomingCall call, Exception? error)
+    {
+        TetherErrorCode code = error is null ? TetherErrorCode.None : Classify(call, error);
+        if (call.StartedAt != 0)
+        {
+            _connection.Metrics.RecordServerCall(call.Method?.FullName ?? "unknown", call.StartedAt, code);
+        }
+
+        if (call.Trace is { } span)
+        {
+            TetherTracing.SetOutcome(span, error, code);
+            span.Stop();
+        }
+    }
 }

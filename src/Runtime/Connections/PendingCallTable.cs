@@ -134,6 +134,21 @@ internal sealed class PendingCallTable
         }
     }
 
+    /// <summary>Adds the spans of the calls that have one (tracing is on) to <paramref name="spans"/>.</summary>
+    public void CollectSpans(List<System.Diagnostics.Activity> spans)
+    {
+        lock (_lock)
+        {
+            for (int slot = 0; slot < _used; slot++)
+            {
+                if (_slots[slot] is { Trace: { } span })
+                {
+                    spans.Add(span);
+                }
+            }
+        }
+    }
+
     /// <summary>Removes every call (the connection closed).</summary>
     public void RemoveAll(List<PendingCall> removed)
     {

@@ -98,6 +98,7 @@ internal abstract class PooledCall<TSelf, TResult> : PendingCall
         _parentCancellation = default;
         DisarmDeadline();
         TrailersSink = null;
+        Trace = null;
         DeadlineSent = false;
         CancellationToken = default;
         Connection = null;

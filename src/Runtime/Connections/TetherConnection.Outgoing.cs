@@ -293,6 +293,7 @@ internal sealed partial class TetherConnection
     {
         call.Connection = this;
         call.TrailersSink = plan.Trailers;
+        call.Trace = plan.Trace;
         call.DeadlineSent = plan.Headers.DeadlineMicros > 0;
         bool finite = plan.Timeout != Timeout.InfiniteTimeSpan;
         call.Deadline = finite ? _settings.TimeProvider.GetTimestamp() + ToTimestampTicks(plan.Timeout) : long.MaxValue;

@@ -86,7 +86,7 @@ internal sealed partial class TetherConnection
         _lanes.StartAccepting(link);
         Machine.MoveTo(SessionState.Active, $"resumed over {link.Transport.TransportName}, {replayed} frames replayed");
         ConnectionLog.Resumed(Logger, Id, link.Transport.TransportName, replayed, hello.LastReceived);
-        Metrics.OnResumed(replayed);
+        OnResumed(replayed);
         link.Ready.TrySetResult();
         return default;
     }
@@ -121,7 +121,7 @@ internal sealed partial class TetherConnection
                 _lanes.StartAccepting(link);
                 Machine.MoveTo(SessionState.Active, $"resumed over {transport.TransportName}, {replayed} frames replayed");
                 ConnectionLog.Resumed(Logger, Id, transport.TransportName, replayed, hello.Resume.LastReceived);
-                Metrics.OnResumed(replayed);
+                OnResumed(replayed);
             }
 
             _ = RunLinkAsync(link);
@@ -157,6 +157,48 @@ internal sealed partial class TetherConnection
         {
             RequestStop(new TetherException(TetherErrorCode.SessionExpired,
                 $"The link stayed down longer than the {ResumeWindow.TotalSeconds:0.#} s resume window."));
+        }
+    }
+
+    /// <summary>
+    /// Counts the resume and, while calls are traced, records it on the spans of the calls it carried over: a
+    /// <c>tether.resumed</c> event (with the transport and the frames replayed) and, when the link moved to another
+    /// transport, <c>tether.transport_changed</c>.
+    /// </summary>
+    private void OnResumed(int replayed)
+    {
+        Metrics.OnResumed(replayed);
+        if (!Observability.TetherTracing.Client.HasListeners() && !Observability.TetherTracing.Server.HasListeners())
+        {
+            return;
+        }
+
+        var spans = new List<System.Diagnostics.Activity>();
+        _pending.CollectSpans(spans);
+        Incoming.CollectSpans(spans);
+        if (spans.Count == 0)
+        {
+            return;
+        }
+
+        string transport = TransportName;
+        bool changed = !string.Equals(transport, _lastTransportName, StringComparison.Ordinal) && _lastTransportName.Length > 0;
+        var tags = new System.Diagnostics.ActivityTagsCollection
+        {
+            ["network.transport.name"] = transport,
+            ["tether.replayed_frames"] = replayed,
+        };
+        foreach (System.Diagnostics.Activity span in spans)
+        {
+            span.AddEvent(new System.Diagnostics.ActivityEvent("tether.resumed", tags: tags));
+            if (changed)
+            {
+                span.AddEvent(new System.Diagnostics.ActivityEvent("tether.transport_changed", tags: new System.Diagnostics.ActivityTagsCollection
+                {
+                    ["from"] = _lastTransportName,
+                    ["to"] = transport,
+                }));
+            }
         }
     }
 

@@ -51,6 +51,20 @@ internal sealed class ConnectionMetrics(TetherMetrics metrics, bool isServer)
         metrics.ClientCallDuration.Record(Stopwatch.GetElapsedTime(startedAt).TotalSeconds, in tags);
     }
 
+    /// <summary>Tags a call's span as its duration is tagged (the outcome is added when it ends).</summary>
+    public void Describe(Activity activity, string method)
+    {
+        LinkTags link = _link;
+        activity.SetTag(MetricTags.RpcSystem.Key, MetricTags.RpcSystem.Value);
+        activity.SetTag("rpc.method", method);
+        activity.SetTag(link.Transport.Key, link.Transport.Value);
+        if (link.Address is { } address)
+        {
+            activity.SetTag(address.Key, address.Value);
+            activity.SetTag(link.Port.Key, link.Port.Value);
+        }
+    }
+
     public void OnSessionStarted()
     {
         if (Interlocked.Exchange(ref _started, 1) != 0)
