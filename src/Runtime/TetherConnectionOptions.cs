@@ -86,6 +86,10 @@ public abstract class TetherConnectionOptions : IValidatableObject
     /// <remarks>Defaults to none: a process-wide <c>Tether</c> meter.</remarks>
     public System.Diagnostics.Metrics.IMeterFactory? MeterFactory { get; set; }
 
+    /// <summary>Callbacks at the session's lifecycle moments and for every application frame (<see cref="TetherHooks"/>).</summary>
+    /// <remarks>Defaults to none.</remarks>
+    public TetherHooks? Hooks { get; set; }
+
     /// <summary>The clock for every timeout.</summary>
     /// <remarks>Defaults to <see cref="TimeProvider.System"/>.</remarks>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
@@ -113,6 +117,7 @@ public abstract class TetherConnectionOptions : IValidatableObject
         ReplayBufferFrames = ReplayBufferFrames,
         MemoryPool = MemoryPool ?? TieredMemoryPool.Default,
         Metrics = Observability.TetherMetrics.For(MeterFactory),
+        Hooks = Hooks,
         Client = client,
         Registry = registry,
         IsServer = isServer,

@@ -124,6 +124,7 @@ public sealed partial class TetherClient
                         ?? new TetherException(TetherErrorCode.ConnectionClosed, connection.CloseReason?.Message ?? "The session closed.");
                     ConnectionLog.SessionRestarting(_logger, reason.Code);
                     _settings!.Metrics.SessionsRestarted.Add(1, Observability.MetricTags.Client, Observability.MetricTags.ForCode(reason.Code).Error);
+                    CurrentConnection?.Hooks?.Reconnected(this, resumed: false);
                     Raise(SessionRestarted, reason);
                     Raise(Reconnected, new ReconnectAttempt(attempt, delay, null, Resumed: false));
                     return;

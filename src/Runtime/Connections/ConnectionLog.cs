@@ -79,4 +79,7 @@ internal static partial class ConnectionLog
 
     [LoggerMessage(302, LogLevel.Warning, "Tether client: the session could not resume ({Code}); a new session starts")]
     public static partial void SessionRestarting(ILogger logger, TetherErrorCode code);
+
+    [LoggerMessage(116, LogLevel.Warning, "Tether connection {ConnectionId}: the {Hook} hook threw; the runtime carries on")]
+    public static partial void HookFailed(ILogger logger, long connectionId, string hook, Exception exception);
 }

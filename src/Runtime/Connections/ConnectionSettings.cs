@@ -55,6 +55,9 @@ internal sealed class ConnectionSettings
     /// <summary>Where pipes and the replay buffer rent their blocks.</summary>
     public required MemoryPool<byte> MemoryPool { get; init; }
 
+    /// <summary>The application's lifecycle and message hooks, or null.</summary>
+    public TetherHooks? Hooks { get; init; }
+
     /// <summary>The <c>Tether</c> meter's instruments this side records to.</summary>
     public Observability.TetherMetrics Metrics { get; init; } = Observability.TetherMetrics.Shared;
 

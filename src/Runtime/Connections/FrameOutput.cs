@@ -37,6 +37,7 @@ internal sealed partial class FrameOutput
     private TaskCompletionSource? _space;
     private int _frameTokens;
     private int _openFrame;
+    private FrameHeader _openHeader; // the open frame's header, for the message hook
 
     private const int InlineFlushBytes = 32 * 1024;
 
@@ -98,7 +99,9 @@ internal sealed partial class FrameOutput
             return frame;
         }
 
-        new FrameHeader(payloadLength, type, flags, callId, messageId).Write(span);
+        var header = new FrameHeader(payloadLength, type, flags, callId, messageId);
+        header.Write(span);
+        _openHeader = header;
         payload = span.Slice(FrameHeader.Size, payloadLength);
         return frame;
     }
@@ -177,8 +180,24 @@ internal sealed partial class FrameOutput
         return new FrameReservation(this, totalLength - FrameHeader.Size, token);
     }
 
+    /// <summary>Called after each frame is committed, outside the lock (set only when a message hook listens).</summary>
+    public Observability.FrameCommitted? Committed { get; set; }
+
     /// <summary>Commits the open frame <paramref name="token"/>, releases the lock and flushes unless a flush or batch will.</summary>
     internal void Commit(int token, int payloadLength)
+    {
+        if (Committed is not { } committed)
+        {
+            CommitCore(token, payloadLength);
+            return;
+        }
+
+        FrameHeader header = _openHeader; // still under the lock, as the frame it describes
+        CommitCore(token, payloadLength);
+        committed(header.Type, header.CallId, header.MessageId, payloadLength);
+    }
+
+    private void CommitCore(int token, int payloadLength)
     {
         if (_openFrame != token)
         {
@@ -382,6 +401,11 @@ internal sealed partial class FrameOutput
         }
 
         frame.CopyTo(destination);
+        if (Committed is not null)
+        {
+            _openHeader = FrameHeader.Read(frame, out _); // a broadcast's header, as Begin would have kept it
+        }
+
         reservation.Commit();
         return true;
     }

@@ -38,6 +38,8 @@ internal sealed class IncomingCalls
 
     private long Id => _connection.Id;
 
+    private CallLogScope.Cache LogScopes => field ??= new CallLogScope.Cache(_connection.Id); // lazily: the connection numbers itself after creating this
+
     private FrameOutput Output => _connection.Output;
 
     private ConnectionCounters Counters => _connection.Counters;
@@ -183,7 +185,9 @@ internal sealed class IncomingCalls
             call.StartedAt = System.Diagnostics.Stopwatch.GetTimestamp();
         }
 
-        // The handler runs (its synchronous part, here) under the call's span; the receive loop gets its own back after.
+        // The handler runs (its synchronous part, here) under the call's span and log scope; the receive loop gets its
+        // own back after (the handler's continuations keep theirs).
+        using IDisposable? logScope = LogScopes.Begin(Logger, _connection.Contract?.SessionId ?? Guid.Empty, call.Method?.FullName ?? "unknown");
         System.Diagnostics.Activity? loopActivity = System.Diagnostics.Activity.Current;
         if (TetherTracing.Server.HasListeners())
         {

@@ -26,6 +26,7 @@ internal sealed partial class TetherConnection
             var dead = new TetherException(TetherErrorCode.PeerUnresponsive,
                 $"Nothing was heard from the peer for {_settings.HeartbeatMisses} heartbeat intervals of {_settings.HeartbeatInterval.TotalSeconds:0.###} s.");
             ConnectionLog.PeerUnresponsive(Logger, Id, _settings.HeartbeatMisses);
+            Hooks?.HeartbeatTimedOut(Peer, dead);
             if (!(Contract?.Resumable ?? false))
             {
                 _closeReason ??= dead;

@@ -82,6 +82,7 @@ internal sealed partial class TetherConnection
             return default; // already handled when it arrived on the call's own stream, before the link was lost
         }
 
+        Hooks?.Received(Peer, header);
         switch (header.Type)
         {
             case FrameType.Request:

@@ -168,6 +168,7 @@ internal sealed partial class TetherConnection
     private void OnResumed(int replayed)
     {
         Metrics.OnResumed(replayed);
+        Hooks?.Reconnected(Peer, resumed: true);
         if (!Observability.TetherTracing.Client.HasListeners() && !Observability.TetherTracing.Server.HasListeners())
         {
             return;

@@ -33,6 +33,8 @@ internal sealed partial class TetherConnection : ICallLaneHost
     /// <summary>Publishes completed calls while no link offers a scheduler of its own (see <see cref="CompletionScheduler"/>).</summary>
     private readonly System.IO.Pipelines.PipeScheduler _sharedCompletionScheduler;
 
+    private int _sessionStarted; // 1 once negotiated (a resume passes through Negotiating again)
+
     public TetherConnection(TransportConnection transport, ConnectionSettings settings)
     {
         _settings = settings;
@@ -45,6 +47,8 @@ internal sealed partial class TetherConnection : ICallLaneHost
         _sharedCompletionScheduler = Internal.IOQueue.Next();
         Id = Interlocked.Increment(ref s_nextId);
         Metrics = new Observability.ConnectionMetrics(settings.Metrics, settings.IsServer);
+        Hooks = Observability.ConnectionHooks.Create(settings.Hooks, settings.Logger, Id);
+        Output.Committed = Hooks?.SentCallback(() => Peer);
         ConnectedAt = settings.TimeProvider.GetUtcNow();
         Machine.Changed += OnStateChanged;
         BeginLink(transport);
@@ -53,6 +57,12 @@ internal sealed partial class TetherConnection : ICallLaneHost
     public long Id { get; }
 
     public DateTimeOffset ConnectedAt { get; }
+
+    /// <summary>The application's hooks, or null when none is set.</summary>
+    public Observability.ConnectionHooks? Hooks { get; }
+
+    /// <summary>An application frame arrived on a call's stream.</summary>
+    public void NotifyReceived(in Framing.FrameHeader header) => Hooks?.Received(Peer, header);
 
     /// <summary>This connection's instruments and the tags of its current link.</summary>
     public Observability.ConnectionMetrics Metrics { get; }
@@ -138,14 +148,19 @@ internal sealed partial class TetherConnection : ICallLaneHost
         if (change.To == SessionState.Active)
         {
             Metrics.OnLinkActive(TransportName, _settings.IsServer ? LocalEndPoint : RemoteEndPoint);
-            if (change.From == SessionState.Negotiating)
+            if (change.From == SessionState.Negotiating && Interlocked.Exchange(ref _sessionStarted, 1) == 0)
             {
                 Metrics.OnSessionStarted();
+                Hooks?.Connected(Peer);
             }
         }
         else if (change.To == SessionState.Closed)
         {
             Metrics.OnSessionEnded(_closeReason);
+            if (Volatile.Read(ref _sessionStarted) == 1)
+            {
+                Hooks?.Disconnected(Peer, _closeReason);
+            }
         }
 
         StateChanged?.Invoke(this, change);

@@ -12,7 +12,6 @@ internal sealed class ConnectionMetrics(TetherMetrics metrics, bool isServer)
 {
     private LinkTags _link = LinkTags.None;
     private int _counted; // 1 while the session counts in tether.session.active
-    private int _started; // a resume passes through Negotiating again: the session starts once
 
     public TetherMetrics Instruments => metrics;
 
@@ -67,11 +66,6 @@ internal sealed class ConnectionMetrics(TetherMetrics metrics, bool isServer)
 
     public void OnSessionStarted()
     {
-        if (Interlocked.Exchange(ref _started, 1) != 0)
-        {
-            return;
-        }
-
         Interlocked.Exchange(ref _counted, 1);
         metrics.SessionsStarted.Add(1, Side);
         metrics.SessionsActive.Add(1, Side);

@@ -30,6 +30,9 @@ internal interface ICallLaneHost
     /// <summary>The peer broke the protocol: the session ends.</summary>
     void ProtocolError(TetherErrorCode code, string detail);
 
+    /// <summary>An application frame arrived on a call's stream (for the message-received hook).</summary>
+    void NotifyReceived(in FrameHeader header);
+
     /// <summary>A request arrived on <paramref name="lane"/>: dispatch it as any incoming call.</summary>
     ValueTask OnIncomingCall(in FrameHeader header, in ReadOnlySequence<byte> payload, CallLane lane);
 

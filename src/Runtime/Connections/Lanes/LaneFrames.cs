@@ -95,6 +95,7 @@ internal readonly struct LaneFrames(CallLanes lanes, Link link, CallLane lane) :
             return false;
         }
 
+        host.NotifyReceived(header);
         switch (header.Type)
         {
             case FrameType.Request when first:
