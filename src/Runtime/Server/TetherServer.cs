@@ -31,7 +31,7 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
     private int _timerBusy;
     private int _connections;
     private Observability.MetricsSource? _metricsSource; // this server's totals for the observable instruments, from its start
-    private int _state; // 0 new, 1 started, 2 stopping/stopped
+    private int _state; // 0 new, 1 started, 2 stopping (draining), 3 stopped
 
     /// <summary>Creates a server; add handlers, then <see cref="StartAsync"/>.</summary>
     /// <exception cref="OptionsValidationException">An option is out of range.</exception>
@@ -51,6 +51,9 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
 
     /// <summary>The bound address (with the real port when port 0 was asked for); null before <see cref="StartAsync"/>.</summary>
     public EndPoint? LocalEndPoint => _listeners.Count > 0 ? _listeners[0].EndPoint : null;
+
+    /// <summary>Where the server is in its life: created, listening, draining (stopping), stopped.</summary>
+    public TetherServerStatus Status => (TetherServerStatus)Volatile.Read(ref _state);
 
     /// <summary>Every bound address: <see cref="LocalEndPoint"/>, then those of <see cref="TetherServerOptions.AdditionalListeners"/>.</summary>
     public IReadOnlyList<EndPoint> LocalEndPoints => [.. _listeners.Select(static l => l.EndPoint)];
@@ -243,8 +246,10 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
-        if (Interlocked.Exchange(ref _state, 2) != 1)
+        int previous = Interlocked.CompareExchange(ref _state, 2, 1);
+        if (previous != 1)
         {
+            Interlocked.CompareExchange(ref _state, 3, 0); // never started: it cannot start after this
             return;
         }
 
@@ -274,6 +279,7 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
         }
 
         _settings!.Metrics.Unregister(_metricsSource!);
+        Volatile.Write(ref _state, 3);
     }
 
     /// <summary>Stops the server (see <see cref="StopAsync"/>).</summary>
