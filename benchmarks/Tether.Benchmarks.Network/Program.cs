@@ -5,10 +5,24 @@ using Tether.Benchmarks.Network.Servers;
 // dotnet run -c Release --project benchmarks/Tether.Benchmarks.Network -- --filter '*'   (BenchmarkDotNet: calls/s, messages/s)
 // dotnet run -c Release --project benchmarks/Tether.Benchmarks.Network -- --latency [calls]  (p50/p99 per framework and caller count)
 // dotnet run -c Release --project benchmarks/Tether.Benchmarks.Network -- --deadlines [calls] [ms]  (how late deadlines fire)
-// --serve tether|grpc|raw is the server process the benchmarks start for themselves.
+// dotnet run -c Release --project benchmarks/Tether.Benchmarks.Network -- --observability [seconds] [rounds]  (cost of metrics and tracing)
+// --serve tether|grpc|raw [--observe MODE] is the server process the benchmarks start for themselves.
 if (args is ["--serve", string framework])
 {
     return await ServerHost.RunAsync(framework);
+}
+
+if (args is ["--serve", string observedFramework, "--observe", string mode])
+{
+    return await ServerHost.RunAsync(observedFramework, mode);
+}
+
+if (args.Length > 0 && args[0] == "--observability")
+{
+    return await ObservabilityRunner.RunAsync(
+        TimeSpan.FromSeconds(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5),
+        args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 3,
+        args.Length > 3 ? args[3].Split(',') : null);
 }
 
 // --soak oneway|unary64 FRAMEWORK SECONDS: steady load for a profiler (dotnet-trace) to attach to either process.

@@ -17,10 +17,12 @@ public sealed class ServerProcess : IDisposable
 
     public int ProcessId => _process.Id;
 
-    public static ServerProcess Start(string framework)
+    /// <param name="framework">The server to run.</param>
+    /// <param name="extra">More arguments (<c>--observe MODE</c>).</param>
+    public static ServerProcess Start(string framework, params string[] extra)
     {
         string self = typeof(ServerProcess).Assembly.Location;
-        var start = new ProcessStartInfo("dotnet", [self, "--serve", framework])
+        var start = new ProcessStartInfo("dotnet", [self, "--serve", framework, .. extra])
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,

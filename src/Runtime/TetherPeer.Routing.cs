@@ -30,9 +30,27 @@ public abstract partial class TetherPeer
         }
 
         TetherConnection connection = Connection;
-        return ClientCallScope.IsObserved(connection.Metrics)
-            ? SendUnaryAsync<TRequest, TResponse>(method, request, new CallOptions { CancellationToken = cancellationToken })
-            : connection.RequestAsync<TRequest, TResponse>(method?.Id ?? 0, in request, connection.DefaultCallTimeout, cancellationToken);
+        if (!ClientCallScope.IsObserved(connection.Metrics))
+        {
+            return connection.RequestAsync<TRequest, TResponse>(method?.Id ?? 0, in request, connection.DefaultCallTimeout, cancellationToken);
+        }
+
+        // Timed only: the call goes out as it would unobserved. Traced: with options, which carry the span's context.
+        ClientCallScope scope = ClientCallScope.Start(connection.Metrics, NameOf<TRequest>(method));
+        ValueTask<TResponse> call;
+        try
+        {
+            call = scope.Activity is null
+                ? connection.RequestAsync<TRequest, TResponse>(method?.Id ?? 0, in request, connection.DefaultCallTimeout, cancellationToken)
+                : connection.RequestAsync<TRequest, TResponse>(method?.Id ?? 0, in request, new CallOptions { CancellationToken = cancellationToken, Trace = scope.Activity });
+        }
+        catch (Exception e)
+        {
+            scope.Fail(e);
+            throw;
+        }
+
+        return scope.Observe(call);
     }
 
     private ValueTask<TResponse> Unary<TRequest, TResponse>(MethodDescriptor? method, TRequest request, in CallOptions options)
@@ -59,9 +77,26 @@ public abstract partial class TetherPeer
         }
 
         TetherConnection connection = Connection;
-        return ClientCallScope.IsObserved(connection.Metrics)
-            ? SendEmptyAsync(method, request, new CallOptions { CancellationToken = cancellationToken })
-            : connection.RequestEmptyAsync(method?.Id ?? 0, in request, connection.DefaultCallTimeout, cancellationToken);
+        if (!ClientCallScope.IsObserved(connection.Metrics))
+        {
+            return connection.RequestEmptyAsync(method?.Id ?? 0, in request, connection.DefaultCallTimeout, cancellationToken);
+        }
+
+        ClientCallScope scope = ClientCallScope.Start(connection.Metrics, NameOf<TRequest>(method));
+        ValueTask call;
+        try
+        {
+            call = scope.Activity is null
+                ? connection.RequestEmptyAsync(method?.Id ?? 0, in request, connection.DefaultCallTimeout, cancellationToken)
+                : connection.RequestEmptyAsync(method?.Id ?? 0, in request, new CallOptions { CancellationToken = cancellationToken, Trace = scope.Activity });
+        }
+        catch (Exception e)
+        {
+            scope.Fail(e);
+            throw;
+        }
+
+        return scope.Observe(call);
     }
 
     private ValueTask Empty<TRequest>(MethodDescriptor? method, TRequest request, in CallOptions options)
@@ -78,8 +113,9 @@ public abstract partial class TetherPeer
             return OneWay(method, message, new CallOptions { CancellationToken = cancellationToken });
         }
 
+        // A one-way send is traced (while sampled) but not timed: it has no answer to time (decision 0013).
         TetherConnection connection = Connection;
-        return ClientCallScope.IsObserved(connection.Metrics)
+        return ClientCallScope.IsTraced
             ? SendOneWayAsync(method, message, new CallOptions { CancellationToken = cancellationToken })
             : connection.SendAsync(method?.Id ?? 0, in message, cancellationToken);
     }
@@ -116,8 +152,7 @@ public abstract partial class TetherPeer
         }
         catch (Exception e)
         {
-            scope.Leave();
-            scope.Complete(e); // refused before it left (deadline passed, table full, link closed): still ends its span
+            scope.Fail(e);
             throw;
         }
 
@@ -141,8 +176,7 @@ public abstract partial class TetherPeer
         }
         catch (Exception e)
         {
-            scope.Leave();
-            scope.Complete(e); // refused before it left (deadline passed, table full, link closed): still ends its span
+            scope.Fail(e);
             throw;
         }
 
@@ -153,12 +187,12 @@ public abstract partial class TetherPeer
         where T : IMessage<T>
     {
         TetherConnection connection = Connection;
-        if (!ClientCallScope.IsObserved(connection.Metrics))
+        if (!ClientCallScope.IsTraced)
         {
             return connection.SendAsync(method?.Id ?? 0, in message, in options);
         }
 
-        ClientCallScope scope = ClientCallScope.Start(connection.Metrics, NameOf<T>(method));
+        ClientCallScope scope = ClientCallScope.Start(connection.Metrics, NameOf<T>(method), timed: false);
         ValueTask call;
         try
         {
@@ -166,8 +200,7 @@ public abstract partial class TetherPeer
         }
         catch (Exception e)
         {
-            scope.Leave();
-            scope.Complete(e); // refused before it left (deadline passed, table full, link closed): still ends its span
+            scope.Fail(e);
             throw;
         }
 

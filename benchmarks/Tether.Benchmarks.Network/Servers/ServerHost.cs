@@ -15,8 +15,11 @@ namespace Tether.Benchmarks.Network.Servers;
 /// </summary>
 public static class ServerHost
 {
-    public static async Task<int> RunAsync(string framework)
+    /// <param name="framework">tether, grpc or raw.</param>
+    /// <param name="observe">What listens to Tether's telemetry in this process (<see cref="Telemetry.Modes"/>).</param>
+    public static async Task<int> RunAsync(string framework, string observe = "none")
     {
+        using IDisposable? telemetry = Telemetry.Enable(observe);
         await using IAsyncDisposable server = framework switch
         {
             "tether" => await StartTetherAsync(),

@@ -180,7 +180,7 @@ internal sealed class IncomingCalls
         _slots.Enter();
         Counters.CallStarted();
         call.Start(_connection, header.CallId, route, expectsReply, stream, headers, lane);
-        if (_connection.Metrics.TimesServerCalls)
+        if (expectsReply && _connection.Metrics.TimesServerCalls) // a one-way message is traced, not timed (decision 0013)
         {
             call.StartedAt = System.Diagnostics.Stopwatch.GetTimestamp();
         }

@@ -32,8 +32,11 @@ internal readonly struct ClientCallScope
     /// <summary>Whether a call on this connection is timed or traced (one field read, one listener check).</summary>
     public static bool IsObserved(ConnectionMetrics metrics) => metrics.TimesClientCalls || TetherTracing.Client.HasListeners();
 
-    /// <summary>Starts timing and, when sampled, the call's span (a child of the caller's current activity).</summary>
-    public static ClientCallScope Start(ConnectionMetrics metrics, string method)
+    /// <summary>Whether someone listens to the client spans.</summary>
+    public static bool IsTraced => TetherTracing.Client.HasListeners();
+
+    /// <summary>Starts timing (unless <paramref name="timed"/> is false) and, when sampled, the call's span (a child of the caller's current activity).</summary>
+    public static ClientCallScope Start(ConnectionMetrics metrics, string method, bool timed = true)
     {
         Activity? callers = Activity.Current;
         Activity? activity = TetherTracing.Client.StartActivity(method, ActivityKind.Client);
@@ -42,7 +45,7 @@ internal readonly struct ClientCallScope
             metrics.Describe(activity, method);
         }
 
-        return new ClientCallScope(metrics, method, metrics.TimesClientCalls ? Stopwatch.GetTimestamp() : 0, activity, callers);
+        return new ClientCallScope(metrics, method, timed && metrics.TimesClientCalls ? Stopwatch.GetTimestamp() : 0, activity, callers);
     }
 
     /// <summary>The options the call goes out with: with the span as its trace context when there is one.</summary>
@@ -55,6 +58,13 @@ internal readonly struct ClientCallScope
         {
             Activity.Current = _callersActivity;
         }
+    }
+
+    /// <summary>The call was refused before it left (deadline passed, table full, link closed): still timed and its span ended.</summary>
+    public void Fail(Exception error)
+    {
+        Leave();
+        Complete(error);
     }
 
     /// <summary>The call is over: records its duration and ends its span with its outcome.</summary>
