@@ -35,22 +35,20 @@ public abstract partial class TetherPeer
             return connection.RequestAsync<TRequest, TResponse>(method?.Id ?? 0, in request, connection.DefaultCallTimeout, cancellationToken);
         }
 
-        // Timed only: the call goes out as it would unobserved. Traced: with options, which carry the span's context.
         ClientCallScope scope = ClientCallScope.Start(connection.Metrics, NameOf<TRequest>(method));
-        ValueTask<TResponse> call;
         try
         {
-            call = scope.Activity is null
-                ? connection.RequestAsync<TRequest, TResponse>(method?.Id ?? 0, in request, connection.DefaultCallTimeout, cancellationToken)
-                : connection.RequestAsync<TRequest, TResponse>(method?.Id ?? 0, in request, new CallOptions { CancellationToken = cancellationToken, Trace = scope.Activity });
+            return connection.RequestAsync<TRequest, TResponse>(method?.Id ?? 0, in request, connection.DefaultCallTimeout, cancellationToken, observed: scope);
         }
         catch (Exception e)
         {
-            scope.Fail(e);
+            scope.Completed(e); // refused before it left (closed link, cancelled token)
             throw;
         }
-
-        return scope.Observe(call);
+        finally
+        {
+            scope.Leave();
+        }
     }
 
     private ValueTask<TResponse> Unary<TRequest, TResponse>(MethodDescriptor? method, TRequest request, in CallOptions options)
@@ -83,20 +81,19 @@ public abstract partial class TetherPeer
         }
 
         ClientCallScope scope = ClientCallScope.Start(connection.Metrics, NameOf<TRequest>(method));
-        ValueTask call;
         try
         {
-            call = scope.Activity is null
-                ? connection.RequestEmptyAsync(method?.Id ?? 0, in request, connection.DefaultCallTimeout, cancellationToken)
-                : connection.RequestEmptyAsync(method?.Id ?? 0, in request, new CallOptions { CancellationToken = cancellationToken, Trace = scope.Activity });
+            return connection.RequestEmptyAsync(method?.Id ?? 0, in request, connection.DefaultCallTimeout, cancellationToken, observed: scope);
         }
         catch (Exception e)
         {
-            scope.Fail(e);
+            scope.Completed(e);
             throw;
         }
-
-        return scope.Observe(call);
+        finally
+        {
+            scope.Leave();
+        }
     }
 
     private ValueTask Empty<TRequest>(MethodDescriptor? method, TRequest request, in CallOptions options)
@@ -145,18 +142,19 @@ public abstract partial class TetherPeer
         }
 
         ClientCallScope scope = ClientCallScope.Start(connection.Metrics, NameOf<TRequest>(method));
-        ValueTask<TResponse> call;
         try
         {
-            call = connection.RequestAsync<TRequest, TResponse>(method?.Id ?? 0, in request, scope.Attach(options));
+            return connection.RequestAsync<TRequest, TResponse>(method?.Id ?? 0, in request, in options, in scope);
         }
         catch (Exception e)
         {
-            scope.Fail(e);
+            scope.Completed(e);
             throw;
         }
-
-        return scope.Observe(call);
+        finally
+        {
+            scope.Leave();
+        }
     }
 
     internal ValueTask SendEmptyAsync<TRequest>(MethodDescriptor? method, TRequest request, in CallOptions options)
@@ -169,18 +167,19 @@ public abstract partial class TetherPeer
         }
 
         ClientCallScope scope = ClientCallScope.Start(connection.Metrics, NameOf<TRequest>(method));
-        ValueTask call;
         try
         {
-            call = connection.RequestEmptyAsync(method?.Id ?? 0, in request, scope.Attach(options));
+            return connection.RequestEmptyAsync(method?.Id ?? 0, in request, in options, in scope);
         }
         catch (Exception e)
         {
-            scope.Fail(e);
+            scope.Completed(e);
             throw;
         }
-
-        return scope.Observe(call);
+        finally
+        {
+            scope.Leave();
+        }
     }
 
     internal ValueTask SendOneWayAsync<T>(MethodDescriptor? method, T message, in CallOptions options)
@@ -193,18 +192,43 @@ public abstract partial class TetherPeer
         }
 
         ClientCallScope scope = ClientCallScope.Start(connection.Metrics, NameOf<T>(method), timed: false);
-        ValueTask call;
+        ValueTask send;
         try
         {
-            call = connection.SendAsync(method?.Id ?? 0, in message, scope.Attach(options));
+            send = connection.SendAsync(method?.Id ?? 0, in message, in options, in scope);
         }
         catch (Exception e)
         {
-            scope.Fail(e);
+            scope.Completed(e);
             throw;
         }
+        finally
+        {
+            scope.Leave();
+        }
 
-        return scope.Observe(call);
+        if (send.IsCompleted)
+        {
+            scope.Complete(send.IsCompletedSuccessfully ? null : send.AsTask().Exception?.InnerException);
+            return send;
+        }
+
+        return EndSpanWhenSentAsync(send, scope);
+    }
+
+    // A send that waited for room (traced): its span ends when the message is queued.
+    private static async ValueTask EndSpanWhenSentAsync(ValueTask send, ClientCallScope scope)
+    {
+        try
+        {
+            await send.ConfigureAwait(false);
+            scope.Complete(null);
+        }
+        catch (Exception e)
+        {
+            scope.Complete(e);
+            throw;
+        }
     }
 
     /// <summary>Starts a server stream: the caller's token, linked to the propagated call's when there is one.</summary>
@@ -222,7 +246,7 @@ public abstract partial class TetherPeer
         {
             cancellationToken = linked?.Token ?? cancellationToken;
             CallOptions sent = options with { CancellationToken = cancellationToken };
-            StreamCall<TItem> call = connection.StartStream<TRequest, TItem>(method?.Id ?? 0, in request, scope?.Attach(sent) ?? sent);
+            StreamCall<TItem> call = connection.StartStream<TRequest, TItem>(method?.Id ?? 0, in request, in sent, scope ?? default);
             scope?.Leave();
             return new OpenedStream<TItem>(connection, call, linked, cancellationToken) { Scope = scope };
         }

@@ -34,9 +34,6 @@ public readonly struct CallOptions
     /// </summary>
     public CallContext? PropagateFrom { get; init; }
 
-    /// <summary>The call's client span, whose context travels in the call headers (set by the runtime while traced).</summary>
-    internal System.Diagnostics.Activity? Trace { get; init; }
-
     /// <summary>Options with just a timeout.</summary>
     public static CallOptions WithTimeout(TimeSpan timeout) => new() { Timeout = timeout };
 }

@@ -21,8 +21,24 @@ internal readonly struct CallPlan
 
     public CallMetadata? Trailers { get; init; }
 
-    /// <summary>The call's client span, or null.</summary>
-    public System.Diagnostics.Activity? Trace { get; init; }
+    /// <summary>The call's timing and span while it is observed (the pending call completes it), else default.</summary>
+    public Observability.ClientCallScope Scope { get; init; }
+
+    /// <summary>This plan for an observed call: its span's context travels in the headers.</summary>
+    /// <param name="scope">The call's timing and span.</param>
+    /// <param name="completesWithCall">The pending call completes the scope (false for a stream, whose reader does).</param>
+    public CallPlan Observed(in Observability.ClientCallScope scope, bool completesWithCall = true)
+    {
+        if (!scope.IsActive)
+        {
+            return this;
+        }
+
+        OutgoingCallHeaders headers = scope.Activity is { } span
+            ? Headers with { TraceParent = Observability.TetherTracing.EncodeTraceParent(span.Context), TraceState = span.TraceStateString }
+            : Headers;
+        return this with { Headers = headers, Scope = completesWithCall ? scope : scope.TracingOnly };
+    }
 
     /// <summary>The plan of a call without options: the given timeout (sent only when the settings say so).</summary>
     public static CallPlan Simple(TimeSpan timeout, bool sendDeadline, CancellationToken token) => new()
@@ -69,13 +85,10 @@ internal readonly struct CallPlan
             Token = options.CancellationToken,
             ParentToken = parent?.CancellationToken ?? default,
             Trailers = options.ResponseTrailers,
-            Trace = options.Trace,
             Headers = new OutgoingCallHeaders
             {
                 DeadlineMicros = send ? ToMicros(timeout) : 0,
                 Metadata = options.Metadata,
-                TraceParent = options.Trace is { } trace ? Observability.TetherTracing.EncodeTraceParent(trace.Context) : default,
-                TraceState = options.Trace?.TraceStateString,
                 Priority = -1,
             },
         };

@@ -35,8 +35,11 @@ internal abstract class PendingCall
     /// <summary>Where the answer's trailing metadata goes (<see cref="CallOptions.ResponseTrailers"/>), or null.</summary>
     public CallMetadata? TrailersSink { get; set; }
 
+    /// <summary>The call's timing and span while observed (default otherwise); a pooled call completes it when it completes.</summary>
+    public Observability.ClientCallScope Scope { get; set; }
+
     /// <summary>The call's client span while it is traced (resume events are added to it), or null.</summary>
-    public System.Diagnostics.Activity? Trace { get; set; }
+    public System.Diagnostics.Activity? Trace => Scope.SpanForEvents;
 
     /// <summary>The call's deadline also travels to the peer: a timeout is reported as the deadline passing.</summary>
     public bool DeadlineSent { get; set; }

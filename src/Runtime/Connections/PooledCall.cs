@@ -61,6 +61,7 @@ internal abstract class PooledCall<TSelf, TResult> : PendingCall
 
     private void Publish()
     {
+        Scope.Complete(_error); // timed or traced: the duration and span end with the answer (nothing when unobserved)
         if (_error is { } error)
         {
             _error = null;
@@ -98,7 +99,7 @@ internal abstract class PooledCall<TSelf, TResult> : PendingCall
         _parentCancellation = default;
         DisarmDeadline();
         TrailersSink = null;
-        Trace = null;
+        Scope = default;
         DeadlineSent = false;
         CancellationToken = default;
         Connection = null;

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Tether.Framing;
+using Tether.Observability;
 
 namespace Tether.Connections;
 
@@ -16,18 +17,19 @@ internal sealed partial class TetherConnection
     /// <param name="timeout">When the caller gives up.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <param name="sendDeadline">The timeout was chosen for this call, so it travels as its deadline (a default timeout travels only when the settings say so).</param>
-    public ValueTask<TResponse> RequestAsync<TRequest, TResponse>(int methodId, in TRequest request, TimeSpan timeout, CancellationToken cancellationToken, bool sendDeadline = false)
+    /// <param name="observed">The call's timing and span while observed (completed with the call), else default.</param>
+    public ValueTask<TResponse> RequestAsync<TRequest, TResponse>(int methodId, in TRequest request, TimeSpan timeout, CancellationToken cancellationToken, bool sendDeadline = false, in ClientCallScope observed = default)
         where TRequest : IMessage<TRequest>
         where TResponse : IMessage<TResponse>
-        => RequestAsync<TRequest, TResponse>(methodId, in request, CallPlan.Simple(timeout, sendDeadline || _settings.SendDefaultDeadline, cancellationToken));
+        => RequestAsync<TRequest, TResponse>(methodId, in request, CallPlan.Simple(timeout, sendDeadline || _settings.SendDefaultDeadline, cancellationToken).Observed(observed));
 
     /// <summary>Sends a request with per-call options (deadline, metadata, trailers, propagation).</summary>
-    public ValueTask<TResponse> RequestAsync<TRequest, TResponse>(int methodId, in TRequest request, in CallOptions options)
+    public ValueTask<TResponse> RequestAsync<TRequest, TResponse>(int methodId, in TRequest request, in CallOptions options, in ClientCallScope observed = default)
         where TRequest : IMessage<TRequest>
         where TResponse : IMessage<TResponse>
         => TryPlan(options, out CallPlan plan, out Exception? refused)
-            ? RequestAsync<TRequest, TResponse>(methodId, in request, plan)
-            : ValueTask.FromException<TResponse>(refused);
+            ? RequestAsync<TRequest, TResponse>(methodId, in request, plan.Observed(observed))
+            : ValueTask.FromException<TResponse>(observed.Completed(refused));
 
     private ValueTask<TResponse> RequestAsync<TRequest, TResponse>(int methodId, in TRequest request, in CallPlan plan)
         where TRequest : IMessage<TRequest>
@@ -36,18 +38,20 @@ internal sealed partial class TetherConnection
         ThrowIfCannotCall(plan.Token);
         UnaryCall<TResponse> call = UnaryCall<TResponse>.Rent();
         ValueTask<TResponse> task = call.Task;
-        return Start(call, methodId, in request, plan) is { } error ? ValueTask.FromException<TResponse>(error) : task;
+        return Start(call, methodId, in request, plan) is { } error ? ValueTask.FromException<TResponse>(plan.Scope.Completed(error)) : task;
     }
 
     /// <summary>Sends a request whose reply carries nothing the caller needs (methods returning no result).</summary>
-    public ValueTask RequestEmptyAsync<TRequest>(int methodId, in TRequest request, TimeSpan timeout, CancellationToken cancellationToken, bool sendDeadline = false)
+    public ValueTask RequestEmptyAsync<TRequest>(int methodId, in TRequest request, TimeSpan timeout, CancellationToken cancellationToken, bool sendDeadline = false, in ClientCallScope observed = default)
         where TRequest : IMessage<TRequest>
-        => RequestEmptyAsync(methodId, in request, CallPlan.Simple(timeout, sendDeadline || _settings.SendDefaultDeadline, cancellationToken));
+        => RequestEmptyAsync(methodId, in request, CallPlan.Simple(timeout, sendDeadline || _settings.SendDefaultDeadline, cancellationToken).Observed(observed));
 
     /// <summary>Sends a request with per-call options whose reply carries nothing the caller needs.</summary>
-    public ValueTask RequestEmptyAsync<TRequest>(int methodId, in TRequest request, in CallOptions options)
+    public ValueTask RequestEmptyAsync<TRequest>(int methodId, in TRequest request, in CallOptions options, in ClientCallScope observed = default)
         where TRequest : IMessage<TRequest>
-        => TryPlan(options, out CallPlan plan, out Exception? refused) ? RequestEmptyAsync(methodId, in request, plan) : ValueTask.FromException(refused);
+        => TryPlan(options, out CallPlan plan, out Exception? refused)
+            ? RequestEmptyAsync(methodId, in request, plan.Observed(observed))
+            : ValueTask.FromException(observed.Completed(refused));
 
     private ValueTask RequestEmptyAsync<TRequest>(int methodId, in TRequest request, in CallPlan plan)
         where TRequest : IMessage<TRequest>
@@ -55,7 +59,7 @@ internal sealed partial class TetherConnection
         ThrowIfCannotCall(plan.Token);
         EmptyCall call = EmptyCall.Rent();
         ValueTask task = call.Task;
-        return Start(call, methodId, in request, plan) is { } error ? ValueTask.FromException(error) : task;
+        return Start(call, methodId, in request, plan) is { } error ? ValueTask.FromException(plan.Scope.Completed(error)) : task;
     }
 
     private bool TryPlan(in CallOptions options, out CallPlan plan, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out Exception? refused)
@@ -107,15 +111,15 @@ internal sealed partial class TetherConnection
         }
     }
 
-    /// <summary>Starts a server stream; items arrive in the returned call's channel.</summary>
-    public StreamCall<TItem> StartStream<TRequest, TItem>(int methodId, in TRequest request, in CallOptions options)
+    /// <summary>Starts a server stream; items arrive in the returned call's channel. An observed stream's span context travels; its reader ends the span.</summary>
+    public StreamCall<TItem> StartStream<TRequest, TItem>(int methodId, in TRequest request, in CallOptions options, in ClientCallScope observed = default)
         where TRequest : IMessage<TRequest>
         where TItem : IMessage<TItem>
     {
         // A stream has no deadline unless its options give one: the default call timeout is for unary calls.
-        CallPlan plan = options.Timeout is null && options.Deadline is null && options.PropagateFrom?.Deadline is null
+        CallPlan plan = (options.Timeout is null && options.Deadline is null && options.PropagateFrom?.Deadline is null
             ? CallPlan.From(options, Timeout.InfiniteTimeSpan, sendDefaultDeadline: false, _settings.TimeProvider)
-            : CallPlan.From(options, _settings.DefaultCallTimeout, _settings.SendDefaultDeadline, _settings.TimeProvider);
+            : CallPlan.From(options, _settings.DefaultCallTimeout, _settings.SendDefaultDeadline, _settings.TimeProvider)).Observed(observed, completesWithCall: false);
         ThrowIfCannotCall(plan.Token);
         var call = new StreamCall<TItem>(_settings.StreamBufferItems);
         if (!Register(call, plan))
@@ -145,13 +149,15 @@ internal sealed partial class TetherConnection
     }
 
     /// <summary>Sends a one-way message with per-call options (metadata, a deadline for its handler), waiting while the send queue is full.</summary>
-    public ValueTask SendAsync<T>(int methodId, in T message, in CallOptions options)
+    public ValueTask SendAsync<T>(int methodId, in T message, in CallOptions options, in ClientCallScope observed = default)
         where T : IMessage<T>
     {
         if (!TryPlan(options, out CallPlan plan, out Exception? refused))
         {
             return ValueTask.FromException(refused);
         }
+
+        plan = plan.Observed(observed, completesWithCall: false);
 
         // Only a deadline of these options travels: a one-way message waits for no reply, so no default applies.
         OutgoingCallHeaders headers = options.Timeout is null && options.Deadline is null && options.PropagateFrom?.Deadline is null
@@ -293,7 +299,7 @@ internal sealed partial class TetherConnection
     {
         call.Connection = this;
         call.TrailersSink = plan.Trailers;
-        call.Trace = plan.Trace;
+        call.Scope = plan.Scope;
         call.DeadlineSent = plan.Headers.DeadlineMicros > 0;
         bool finite = plan.Timeout != Timeout.InfiniteTimeSpan;
         call.Deadline = finite ? _settings.TimeProvider.GetTimestamp() + ToTimestampTicks(plan.Timeout) : long.MaxValue;

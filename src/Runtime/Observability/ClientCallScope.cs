@@ -1,13 +1,12 @@
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 
 namespace Tether.Observability;
 
 /// <summary>
 /// One outgoing call while someone observes it: its start time for <c>rpc.client.call.duration</c> (when that
 /// histogram is listened to) and its client span (when the client source is sampled). Taken only on the observed path
-/// (<see cref="IsObserved"/>); a call that completes asynchronously is awaited by a pooled wrapper
-/// (<see cref="PoolingAsyncValueTaskMethodBuilder{TResult}"/>), so timing alone allocates nothing in steady state.
+/// (<see cref="IsObserved"/>) and carried by the pending call, which completes it with its answer: no wrapper around
+/// the caller's task, so timing allocates nothing and adds no hop. A stream's reader completes it at the stream's end.
 /// </summary>
 internal readonly struct ClientCallScope
 {
@@ -29,6 +28,15 @@ internal readonly struct ClientCallScope
     /// <summary>The span the call's headers carry as their trace context, or null.</summary>
     public Activity? Activity => _activity;
 
+    /// <summary>Something to complete: the call is timed or has a span.</summary>
+    public bool IsActive => _startedAt != 0 || _activity is not null;
+
+    /// <summary>This scope without its timing and span ending (a stream's pending call: the reader completes the real one).</summary>
+    public ClientCallScope TracingOnly => new(_metrics, _method, 0, null, null) { SpanForEvents = _activity };
+
+    /// <summary>The span resume events go to (the call's span, also on a <see cref="TracingOnly"/> copy).</summary>
+    public Activity? SpanForEvents { get => field ?? _activity; private init; }
+
     /// <summary>Whether a call on this connection is timed or traced (one field read, one listener check).</summary>
     public static bool IsObserved(ConnectionMetrics metrics) => metrics.TimesClientCalls || TetherTracing.Client.HasListeners();
 
@@ -48,9 +56,6 @@ internal readonly struct ClientCallScope
         return new ClientCallScope(metrics, method, timed && metrics.TimesClientCalls ? Stopwatch.GetTimestamp() : 0, activity, callers);
     }
 
-    /// <summary>The options the call goes out with: with the span as its trace context when there is one.</summary>
-    public CallOptions Attach(in CallOptions options) => _activity is null ? options : options with { Trace = _activity };
-
     /// <summary>The request was handed over: the caller's own activity is current again (the span lives on until the answer).</summary>
     public void Leave()
     {
@@ -67,6 +72,13 @@ internal readonly struct ClientCallScope
         Complete(error);
     }
 
+    /// <summary>Completes the scope with <paramref name="error"/> (a call refused before it left) and returns the error.</summary>
+    public Exception Completed(Exception error)
+    {
+        Complete(error);
+        return error;
+    }
+
     /// <summary>The call is over: records its duration and ends its span with its outcome.</summary>
     public void Complete(Exception? error)
     {
@@ -79,61 +91,6 @@ internal readonly struct ClientCallScope
         {
             TetherTracing.SetOutcome(activity, error);
             activity.Stop();
-        }
-    }
-
-    public ValueTask<T> Observe<T>(ValueTask<T> call)
-    {
-        Leave();
-        if (call.IsCompletedSuccessfully)
-        {
-            Complete(null);
-            return call;
-        }
-
-        return AwaitAndComplete(call, this);
-    }
-
-    public ValueTask Observe(ValueTask call)
-    {
-        Leave();
-        if (call.IsCompletedSuccessfully)
-        {
-            Complete(null);
-            return call;
-        }
-
-        return AwaitAndComplete(call, this);
-    }
-
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private static async ValueTask<T> AwaitAndComplete<T>(ValueTask<T> call, ClientCallScope scope)
-    {
-        try
-        {
-            T result = await call.ConfigureAwait(false);
-            scope.Complete(null);
-            return result;
-        }
-        catch (Exception e)
-        {
-            scope.Complete(e);
-            throw;
-        }
-    }
-
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private static async ValueTask AwaitAndComplete(ValueTask call, ClientCallScope scope)
-    {
-        try
-        {
-            await call.ConfigureAwait(false);
-            scope.Complete(null);
-        }
-        catch (Exception e)
-        {
-            scope.Complete(e);
-            throw;
         }
     }
 }
