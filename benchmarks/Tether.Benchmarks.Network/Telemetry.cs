@@ -41,11 +41,19 @@ public static class Telemetry
             return listener;
         }
 
-        MeterProvider meters = Sdk.CreateMeterProviderBuilder()
+        MeterProviderBuilder builder = Sdk.CreateMeterProviderBuilder()
             .AddTetherInstrumentation()
-            .AddReader(new PeriodicExportingMetricReader(new DroppingMetricExporter(), exportIntervalMilliseconds: 1000))
-            .Build();
-        if (mode == "metrics")
+            .AddReader(new PeriodicExportingMetricReader(new DroppingMetricExporter(), exportIntervalMilliseconds: 1000));
+        if (mode == "metrics-lean")
+        {
+            // What a high-rate service may keep: the call histograms by method and status only (an OpenTelemetry view).
+            string[] kept = ["rpc.method", "rpc.response.status_code"];
+            builder.AddView("rpc.server.call.duration", new ExplicitBucketHistogramConfiguration { TagKeys = kept })
+                .AddView("rpc.client.call.duration", new ExplicitBucketHistogramConfiguration { TagKeys = kept });
+        }
+
+        MeterProvider meters = builder.Build();
+        if (mode is "metrics" or "metrics-lean")
         {
             return meters;
         }

@@ -188,9 +188,10 @@ internal sealed class IncomingCalls
         // The handler runs (its synchronous part, here) under the call's span and log scope; the receive loop gets its
         // own back after (the handler's continuations keep theirs).
         using IDisposable? logScope = LogScopes.Begin(Logger, _connection.Contract?.SessionId ?? Guid.Empty, call.Method?.FullName ?? "unknown");
-        System.Diagnostics.Activity? loopActivity = System.Diagnostics.Activity.Current;
+        System.Diagnostics.Activity? loopActivity = null;
         if (TetherTracing.Server.HasListeners())
         {
+            loopActivity = System.Diagnostics.Activity.Current;
             call.Trace = StartSpan(call, headers);
         }
 

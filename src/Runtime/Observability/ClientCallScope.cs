@@ -46,6 +46,12 @@ internal readonly struct ClientCallScope
     /// <summary>Starts timing (unless <paramref name="timed"/> is false) and, when sampled, the call's span (a child of the caller's current activity).</summary>
     public static ClientCallScope Start(ConnectionMetrics metrics, string method, bool timed = true)
     {
+        long startedAt = timed && metrics.TimesClientCalls ? Stopwatch.GetTimestamp() : 0;
+        if (!TetherTracing.Client.HasListeners())
+        {
+            return new ClientCallScope(metrics, method, startedAt, null, null);
+        }
+
         Activity? callers = Activity.Current;
         Activity? activity = TetherTracing.Client.StartActivity(method, ActivityKind.Client);
         if (activity is not null)
@@ -53,7 +59,7 @@ internal readonly struct ClientCallScope
             metrics.Describe(activity, method);
         }
 
-        return new ClientCallScope(metrics, method, timed && metrics.TimesClientCalls ? Stopwatch.GetTimestamp() : 0, activity, callers);
+        return new ClientCallScope(metrics, method, startedAt, activity, callers);
     }
 
     /// <summary>The request was handed over: the caller's own activity is current again (the span lives on until the answer).</summary>
