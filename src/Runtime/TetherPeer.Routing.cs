@@ -30,25 +30,7 @@ public abstract partial class TetherPeer
         }
 
         TetherConnection connection = Connection;
-        if (!ClientCallScope.IsObserved(connection.Metrics))
-        {
-            return connection.RequestAsync<TRequest, TResponse>(method?.Id ?? 0, in request, connection.DefaultCallTimeout, cancellationToken);
-        }
-
-        ClientCallScope scope = ClientCallScope.Start(connection.Metrics, NameOf<TRequest>(method));
-        try
-        {
-            return connection.RequestAsync<TRequest, TResponse>(method?.Id ?? 0, in request, connection.DefaultCallTimeout, cancellationToken, observed: scope);
-        }
-        catch (Exception e)
-        {
-            scope.Completed(e); // refused before it left (closed link, cancelled token)
-            throw;
-        }
-        finally
-        {
-            scope.Leave();
-        }
+        return connection.RequestAsync<TRequest, TResponse>(method?.Id ?? 0, in request, connection.DefaultCallTimeout, cancellationToken, observed: Observe<TRequest>(connection, method));
     }
 
     private ValueTask<TResponse> Unary<TRequest, TResponse>(MethodDescriptor? method, TRequest request, in CallOptions options)
@@ -75,25 +57,7 @@ public abstract partial class TetherPeer
         }
 
         TetherConnection connection = Connection;
-        if (!ClientCallScope.IsObserved(connection.Metrics))
-        {
-            return connection.RequestEmptyAsync(method?.Id ?? 0, in request, connection.DefaultCallTimeout, cancellationToken);
-        }
-
-        ClientCallScope scope = ClientCallScope.Start(connection.Metrics, NameOf<TRequest>(method));
-        try
-        {
-            return connection.RequestEmptyAsync(method?.Id ?? 0, in request, connection.DefaultCallTimeout, cancellationToken, observed: scope);
-        }
-        catch (Exception e)
-        {
-            scope.Completed(e);
-            throw;
-        }
-        finally
-        {
-            scope.Leave();
-        }
+        return connection.RequestEmptyAsync(method?.Id ?? 0, in request, connection.DefaultCallTimeout, cancellationToken, observed: Observe<TRequest>(connection, method));
     }
 
     private ValueTask Empty<TRequest>(MethodDescriptor? method, TRequest request, in CallOptions options)
@@ -136,50 +100,14 @@ public abstract partial class TetherPeer
         where TResponse : IMessage<TResponse>
     {
         TetherConnection connection = Connection;
-        if (!ClientCallScope.IsObserved(connection.Metrics))
-        {
-            return connection.RequestAsync<TRequest, TResponse>(method?.Id ?? 0, in request, in options);
-        }
-
-        ClientCallScope scope = ClientCallScope.Start(connection.Metrics, NameOf<TRequest>(method));
-        try
-        {
-            return connection.RequestAsync<TRequest, TResponse>(method?.Id ?? 0, in request, in options, in scope);
-        }
-        catch (Exception e)
-        {
-            scope.Completed(e);
-            throw;
-        }
-        finally
-        {
-            scope.Leave();
-        }
+        return connection.RequestAsync<TRequest, TResponse>(method?.Id ?? 0, in request, in options, Observe<TRequest>(connection, method));
     }
 
     internal ValueTask SendEmptyAsync<TRequest>(MethodDescriptor? method, TRequest request, in CallOptions options)
         where TRequest : IMessage<TRequest>
     {
         TetherConnection connection = Connection;
-        if (!ClientCallScope.IsObserved(connection.Metrics))
-        {
-            return connection.RequestEmptyAsync(method?.Id ?? 0, in request, in options);
-        }
-
-        ClientCallScope scope = ClientCallScope.Start(connection.Metrics, NameOf<TRequest>(method));
-        try
-        {
-            return connection.RequestEmptyAsync(method?.Id ?? 0, in request, in options, in scope);
-        }
-        catch (Exception e)
-        {
-            scope.Completed(e);
-            throw;
-        }
-        finally
-        {
-            scope.Leave();
-        }
+        return connection.RequestEmptyAsync(method?.Id ?? 0, in request, in options, Observe<TRequest>(connection, method));
     }
 
     internal ValueTask SendOneWayAsync<T>(MethodDescriptor? method, T message, in CallOptions options)
@@ -202,21 +130,18 @@ public abstract partial class TetherPeer
             scope.Completed(e);
             throw;
         }
-        finally
-        {
-            scope.Leave();
-        }
 
-        if (send.IsCompleted)
+        scope.Leave();
+        if (send.IsCompletedSuccessfully)
         {
-            scope.Complete(send.IsCompletedSuccessfully ? null : send.AsTask().Exception?.InnerException);
+            scope.Complete(null);
             return send;
         }
 
         return EndSpanWhenSentAsync(send, scope);
     }
 
-    // A send that waited for room (traced): its span ends when the message is queued.
+    // A send that waited for room, or failed (traced): its span ends with the outcome.
     private static async ValueTask EndSpanWhenSentAsync(ValueTask send, ClientCallScope scope)
     {
         try
@@ -338,6 +263,10 @@ public abstract partial class TetherPeer
             await pipeline.ConfigureAwait(false);
         }
     }
+
+    /// <summary>The scope of a call about to go out: timing and span while someone observes calls, else default (nothing to do).</summary>
+    private static ClientCallScope Observe<TRequest>(TetherConnection connection, MethodDescriptor? method) =>
+        ClientCallScope.IsObserved(connection.Metrics) ? ClientCallScope.Start(connection.Metrics, NameOf<TRequest>(method)) : default;
 
     /// <summary><c>rpc.method</c>: the method's <c>Service/Method</c>, or the request type's name for a call by message type.</summary>
     private static string NameOf<TRequest>(MethodDescriptor? method) => method?.FullName ?? MessageName<TRequest>.Value;

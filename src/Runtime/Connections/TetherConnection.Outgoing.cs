@@ -35,10 +35,12 @@ internal sealed partial class TetherConnection
         where TRequest : IMessage<TRequest>
         where TResponse : IMessage<TResponse>
     {
-        ThrowIfCannotCall(plan.Token);
+        ThrowIfCannotCall(plan);
         UnaryCall<TResponse> call = UnaryCall<TResponse>.Rent();
         ValueTask<TResponse> task = call.Task;
-        return Start(call, methodId, in request, plan) is { } error ? ValueTask.FromException<TResponse>(plan.Scope.Completed(error)) : task;
+        Exception? error = Start(call, methodId, in request, plan);
+        plan.Scope.Leave(); // the request is out: the caller's own activity is current again
+        return error is null ? task : ValueTask.FromException<TResponse>(plan.Scope.Completed(error));
     }
 
     /// <summary>Sends a request whose reply carries nothing the caller needs (methods returning no result).</summary>
@@ -56,10 +58,12 @@ internal sealed partial class TetherConnection
     private ValueTask RequestEmptyAsync<TRequest>(int methodId, in TRequest request, in CallPlan plan)
         where TRequest : IMessage<TRequest>
     {
-        ThrowIfCannotCall(plan.Token);
+        ThrowIfCannotCall(plan);
         EmptyCall call = EmptyCall.Rent();
         ValueTask task = call.Task;
-        return Start(call, methodId, in request, plan) is { } error ? ValueTask.FromException(plan.Scope.Completed(error)) : task;
+        Exception? error = Start(call, methodId, in request, plan);
+        plan.Scope.Leave(); // the request is out: the caller's own activity is current again
+        return error is null ? task : ValueTask.FromException(plan.Scope.Completed(error));
     }
 
     private bool TryPlan(in CallOptions options, out CallPlan plan, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out Exception? refused)
@@ -318,6 +322,20 @@ internal sealed partial class TetherConnection
     }
 
     public TimeSpan DefaultCallTimeout => _settings.DefaultCallTimeout;
+
+    /// <summary>As <see cref="ThrowIfCannotCall(CancellationToken)"/>; an observed call refused here is still timed and its span ended.</summary>
+    private void ThrowIfCannotCall(in CallPlan plan)
+    {
+        try
+        {
+            ThrowIfCannotCall(plan.Token);
+        }
+        catch (Exception e)
+        {
+            plan.Scope.Completed(e);
+            throw;
+        }
+    }
 
     private void ThrowIfCannotCall(CancellationToken cancellationToken)
     {

@@ -71,16 +71,13 @@ internal readonly struct ClientCallScope
         }
     }
 
-    /// <summary>The call was refused before it left (deadline passed, table full, link closed): still timed and its span ended.</summary>
-    public void Fail(Exception error)
-    {
-        Leave();
-        Complete(error);
-    }
-
-    /// <summary>Completes the scope with <paramref name="error"/> (a call refused before it left) and returns the error.</summary>
+    /// <summary>
+    /// The call was refused before it left (deadline passed, table full, link closed): the caller's activity is current
+    /// again, the call is still timed and its span ended; returns <paramref name="error"/>.
+    /// </summary>
     public Exception Completed(Exception error)
     {
+        Leave();
         Complete(error);
         return error;
     }
