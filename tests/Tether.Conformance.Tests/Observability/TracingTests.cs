@@ -72,6 +72,36 @@ public sealed class TracingTests : IDisposable
     }
 
     [Fact]
+    public async Task A_timed_out_and_a_cancelled_call_end_their_spans_with_the_reason_on_both_sides()
+    {
+        using Activity root = StartRoot();
+        await using Harness harness = await Harness.StartAsync(TransportUnderTest.InMemory());
+        var client = new CallHeadersHandler.Client(await harness.ConnectAsync());
+
+        await Assert.ThrowsAsync<DeadlineExceededException>(() => client.Expire(new DeadlineProbe(1), CallOptions.WithTimeout(TimeSpan.FromMilliseconds(100))).AsTask()).Within();
+        Assert.Equal(1, await harness.Probe.Started.NextAsync());
+        foreach (string source in new[] { TetherDiagnostics.ClientActivitySourceName, TetherDiagnostics.ServerActivitySourceName })
+        {
+            Activity span = await SpanAsync(source, "CallHeaders/Expire");
+            Assert.Equal(ActivityStatusCode.Error, span.Status);
+            Assert.Equal("dispatch.call_timed_out", span.GetTagItem("error.type"));
+        }
+
+        _stopped.Clear();
+        using var cancel = new CancellationTokenSource();
+        Task cancelled = client.Expire(new DeadlineProbe(2), cancel.Token).AsTask();
+        Assert.Equal(2, await harness.Probe.Started.NextAsync());
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled).Within();
+        foreach (string source in new[] { TetherDiagnostics.ClientActivitySourceName, TetherDiagnostics.ServerActivitySourceName })
+        {
+            Activity span = await SpanAsync(source, "CallHeaders/Expire");
+            Assert.Equal(ActivityStatusCode.Error, span.Status);
+            Assert.Equal("dispatch.call_canceled", span.GetTagItem("error.type"));
+        }
+    }
+
+    [Fact]
     public async Task A_call_made_inside_a_handler_continues_the_trace_across_two_hops()
     {
         using Activity root = StartRoot();
