@@ -61,7 +61,6 @@ internal abstract class PooledCall<TSelf, TResult> : PendingCall
 
     private void Publish()
     {
-        Scope.Complete(_error); // timed or traced: the duration and span end with the answer (nothing when unobserved)
         if (_error is { } error)
         {
             _error = null;
@@ -73,11 +72,23 @@ internal abstract class PooledCall<TSelf, TResult> : PendingCall
         }
     }
 
+    /// <summary>
+    /// The caller takes the answer (in its own continuation, on the thread pool): an observed call's duration and span end
+    /// here rather than where the answer is published, which is one serial queue for all of a link's calls.
+    /// </summary>
     protected TResult GetResultAndRecycle(short token)
     {
+        Observability.ClientCallScope scope = Scope;
         try
         {
-            return _core.GetResult(token);
+            TResult result = _core.GetResult(token);
+            scope.Complete(null);
+            return result;
+        }
+        catch (Exception e)
+        {
+            scope.Complete(e);
+            throw;
         }
         finally
         {
