@@ -62,13 +62,7 @@ public sealed class TracingTests : IDisposable
             Assert.Equal("127.0.0.1", span.GetTagItem("server.address"));
         }
 
-        Activity failedClient = await SpanAsync(TetherDiagnostics.ClientActivitySourceName, "CallHeaders/Refuse");
-        Activity failedServer = await SpanAsync(TetherDiagnostics.ServerActivitySourceName, "CallHeaders/Refuse");
-        foreach (Activity span in new[] { failedClient, failedServer })
-        {
-            Assert.Equal(ActivityStatusCode.Error, span.Status);
-            Assert.Equal("dispatch.unexpected_reply", span.GetTagItem("error.type"));
-        }
+        await AssertFailedOnBothSidesAsync("CallHeaders/Refuse", "dispatch.unexpected_reply");
     }
 
     [Fact]
@@ -80,12 +74,7 @@ public sealed class TracingTests : IDisposable
 
         await Assert.ThrowsAsync<DeadlineExceededException>(() => client.Expire(new DeadlineProbe(1), CallOptions.WithTimeout(TimeSpan.FromMilliseconds(100))).AsTask()).Within();
         Assert.Equal(1, await harness.Probe.Started.NextAsync());
-        foreach (string source in new[] { TetherDiagnostics.ClientActivitySourceName, TetherDiagnostics.ServerActivitySourceName })
-        {
-            Activity span = await SpanAsync(source, "CallHeaders/Expire");
-            Assert.Equal(ActivityStatusCode.Error, span.Status);
-            Assert.Equal("dispatch.call_timed_out", span.GetTagItem("error.type"));
-        }
+        await AssertFailedOnBothSidesAsync("CallHeaders/Expire", "dispatch.call_timed_out");
 
         _stopped.Clear();
         using var cancel = new CancellationTokenSource();
@@ -93,12 +82,7 @@ public sealed class TracingTests : IDisposable
         Assert.Equal(2, await harness.Probe.Started.NextAsync());
         await cancel.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled).Within();
-        foreach (string source in new[] { TetherDiagnostics.ClientActivitySourceName, TetherDiagnostics.ServerActivitySourceName })
-        {
-            Activity span = await SpanAsync(source, "CallHeaders/Expire");
-            Assert.Equal(ActivityStatusCode.Error, span.Status);
-            Assert.Equal("dispatch.call_canceled", span.GetTagItem("error.type"));
-        }
+        await AssertFailedOnBothSidesAsync("CallHeaders/Expire", "dispatch.call_canceled");
     }
 
     [Fact]
@@ -146,6 +130,17 @@ public sealed class TracingTests : IDisposable
             Activity span = await SpanAsync(source, name);
             ActivityEvent resume = Assert.Single(span.Events, e => e.Name == "tether.resumed");
             Assert.Equal("inmemory", resume.Tags.Single(t => t.Key == "network.transport.name").Value);
+        }
+    }
+
+    /// <summary>The client and the server span of <paramref name="method"/> ended in error with <paramref name="errorType"/>.</summary>
+    private async Task AssertFailedOnBothSidesAsync(string method, string errorType)
+    {
+        foreach (string source in new[] { TetherDiagnostics.ClientActivitySourceName, TetherDiagnostics.ServerActivitySourceName })
+        {
+            Activity span = await SpanAsync(source, method);
+            Assert.Equal(ActivityStatusCode.Error, span.Status);
+            Assert.Equal(errorType, span.GetTagItem("error.type"));
         }
     }
 

@@ -20,7 +20,7 @@ public sealed partial class CallHeadersHandler(Probe probe)
         probe.Started.Writer.TryWrite(request.Id);
         try
         {
-            await Task.Delay(Timeout.InfiniteTimeSpan, context.CancellationToken);
+            await new TaskCompletionSource().Task.WaitAsync(context.CancellationToken); // never completes: only the token ends it
         }
         catch (OperationCanceledException)
         {
