@@ -18,6 +18,12 @@ public sealed class CallMetadata : IReadOnlyList<CallMetadataEntry>
     /// <summary>The longest key, in characters (ASCII, so also in bytes).</summary>
     public const int MaxKeyLength = 128;
 
+    /// <summary>
+    /// The trailing-metadata key of a <see cref="TetherErrorCode.RateLimited"/> refusal that says how long to wait, in
+    /// milliseconds (decimal text); the client exposes it as <see cref="TetherException.RetryAfter"/>.
+    /// </summary>
+    public const string RetryAfterKey = "tether-retry-after-ms";
+
     private readonly List<CallMetadataEntry> _entries;
 
     /// <summary>Creates empty, writable metadata.</summary>

@@ -192,6 +192,20 @@ public sealed partial class TetherClient : TetherPeer, IAsyncDisposable
     /// <summary>Starts a new session on <paramref name="transport"/> and waits for its negotiation.</summary>
     private async Task StartSessionAsync(TransportConnection transport, CancellationToken cancellationToken)
     {
+        Security.TetherCredentials? credentials = null;
+        if (_settings!.Client!.Credentials is { } provider)
+        {
+            try
+            {
+                credentials = await provider(cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await transport.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+
         var connection = new TetherConnection(transport, _settings!);
         connection.StateChanged += OnEngineStateChanged;
         connection.LinkLost += OnLinkLost;
@@ -202,7 +216,7 @@ public sealed partial class TetherClient : TetherPeer, IAsyncDisposable
             previous.LinkLost -= OnLinkLost;
         }
 
-        connection.Start(this);
+        connection.Start(this, credentials);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
         timeout.CancelAfter(_options.ConnectTimeout);
         try
@@ -222,6 +236,31 @@ public sealed partial class TetherClient : TetherPeer, IAsyncDisposable
     }
 
     private void OnEngineStateChanged(TetherConnection connection, SessionStateChange change) => RaiseStateChanged(change);
+
+    /// <summary>
+    /// Presents fresh credentials on the live session, without reconnecting: from <see cref="TetherClientOptions.CredentialsProvider"/>,
+    /// else <see cref="TetherClientOptions.Credentials"/>. The server checks they are the session's principal; its
+    /// authorization decisions are made again for them. The client does this itself before they expire when it has a provider.
+    /// </summary>
+    /// <exception cref="TetherException">
+    /// Refused: <see cref="TetherErrorCode.Unauthenticated"/>, <see cref="TetherErrorCode.PrincipalChanged"/> or
+    /// <see cref="TetherErrorCode.RateLimited"/> (the session keeps its current credentials until they expire); or the client
+    /// has no credentials, or no active session.
+    /// </exception>
+    public async Task RefreshCredentialsAsync(CancellationToken cancellationToken = default)
+    {
+        if (_settings?.Client?.Credentials is not { } provider || await provider(cancellationToken).ConfigureAwait(false) is not { } credentials)
+        {
+            throw new InvalidOperationException("The client has no credentials to refresh (set TetherClientOptions.Credentials or CredentialsProvider).");
+        }
+
+        if (CurrentConnection is not { } connection)
+        {
+            throw new TetherException(TetherErrorCode.ConnectionClosed, "The client has no session.");
+        }
+
+        await connection.RefreshCredentialsAsync(credentials, cancellationToken).ConfigureAwait(false);
+    }
 
     private void OnTimer()
     {

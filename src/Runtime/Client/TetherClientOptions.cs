@@ -57,6 +57,18 @@ public sealed class TetherClientOptions : TetherConnectionOptions
     /// <summary>Other ways to reach the same server, advertised in the hello; a reconnect tries the transport the server selected first, then these in order.</summary>
     public IList<TransportRoute> AlternateRoutes { get; } = [];
 
+    /// <summary>
+    /// Credentials presented in every hello (new session and resume): an API key, a bearer token, or the application's
+    /// own scheme. <see cref="CredentialsProvider"/>, when set, is asked instead. Never logged.
+    /// </summary>
+    public Security.TetherCredentials? Credentials { get; set; }
+
+    /// <summary>
+    /// Asked for fresh credentials before every hello, and to refresh them on the live session when the server said they
+    /// expire (at 80 % of their lifetime), so a session outlives its tokens without reconnecting.
+    /// </summary>
+    public Func<CancellationToken, ValueTask<Security.TetherCredentials>>? CredentialsProvider { get; set; }
+
     /// <summary>Reconnecting after a lost link: backoff, jitter, attempts.</summary>
     [ValidateObjectMembers]
     public ReconnectOptions Reconnect { get; set; } = new();
@@ -93,5 +105,17 @@ public sealed class TetherClientOptions : TetherConnectionOptions
                 Services = [.. handlers.Services.Select(static s => new Capability(s.Name, s.Version))],
                 AlternateTransports = [.. AlternateRoutes.Select(static r => r.Name)],
                 WantsResume = Resumable,
+                Credentials = CredentialsSource(),
             });
+
+    private Func<CancellationToken, ValueTask<Security.TetherCredentials?>>? CredentialsSource()
+    {
+        if (CredentialsProvider is { } provider)
+        {
+            return async cancellationToken => await provider(cancellationToken).ConfigureAwait(false);
+        }
+
+        Security.TetherCredentials? fixedCredentials = Credentials;
+        return fixedCredentials is null ? null : _ => new ValueTask<Security.TetherCredentials?>(fixedCredentials);
+    }
 }

@@ -82,4 +82,7 @@ internal static partial class ConnectionLog
 
     [LoggerMessage(116, LogLevel.Warning, "Tether connection {ConnectionId}: the {Hook} hook threw; the runtime carries on")]
     public static partial void HookFailed(ILogger logger, long connectionId, string hook, Exception exception);
+
+    [LoggerMessage(117, LogLevel.Warning, "Session {ConnectionId}: refreshing the credentials failed: {Reason}")]
+    public static partial void CredentialsRefreshFailed(ILogger logger, long connectionId, string reason);
 }

@@ -64,13 +64,17 @@ internal sealed class ConnectionSettings
     /// <summary>Client only: what its hellos advertise.</summary>
     public ClientSessionSettings? Client { get; init; }
 
+    /// <summary>Server only: authentication, authorization, rate limits and address lists.</summary>
+    public Security.ServerSecurity? Security { get; set; }
+
     /// <summary>Server only: negotiation and resumable sessions.</summary>
     public Sessions.ISessionRegistry? Registry { get; init; }
 
     /// <summary>The pipe sizes a transport needs for these settings (one rule for server and client).</summary>
-    public TransportConnectionOptions CreateTransportOptions(MemoryPool<byte>? pool) => new()
+    public TransportConnectionOptions CreateTransportOptions(MemoryPool<byte>? pool, Func<System.Net.EndPoint?, bool>? acceptFilter = null) => new()
     {
         MemoryPool = pool ?? MemoryPool,
+        AcceptFilter = acceptFilter,
         // A whole frame must fit in the receive pipe, or a large one could never complete.
         ReceiveBufferLimit = Math.Max(1024 * 1024, (long)MaxFrameSize + Framing.FrameHeader.Size + 64 * 1024),
         SendBufferLimit = SendQueueLimit,

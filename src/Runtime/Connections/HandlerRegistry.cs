@@ -3,8 +3,8 @@ using Tether.Framing;
 
 namespace Tether.Connections;
 
-/// <summary>Where a call goes: which bound handler, the method's id and its kind.</summary>
-internal readonly record struct HandlerRoute(int BindingIndex, int MethodId, MethodKind Kind, MethodDescriptor? Method = null);
+/// <summary>Where a call goes: which bound handler, the method's id and its kind, and the method's ordinal among all routes (what per-method tables are indexed by).</summary>
+internal readonly record struct HandlerRoute(int BindingIndex, int MethodId, MethodKind Kind, MethodDescriptor? Method = null, int Ordinal = 0);
 
 /// <summary>
 /// The handlers a server or client runs. Each registration knows how to make its handler for a peer (one shared
@@ -39,6 +39,12 @@ internal sealed class HandlerRegistry
     }
 
     public IReadOnlyList<ServiceDescriptor> Services => _registrations.ConvertAll(static r => r.Service);
+
+    /// <summary>Every method's route, by ordinal (after <see cref="Freeze"/>).</summary>
+    public IReadOnlyList<HandlerRoute> Routes { get; private set; } = [];
+
+    /// <summary>How many methods the registered handlers have (the size of per-method tables).</summary>
+    public int MethodCount => Routes.Count;
 
     public void Add<THandler>(Func<TetherPeer, THandler> factory)
         where THandler : class, IMessageHandler<THandler>
@@ -76,11 +82,13 @@ internal sealed class HandlerRegistry
 
         var methods = new Dictionary<int, HandlerRoute>();
         var byMessage = new Dictionary<long, HandlerRoute>();
+        var routes = new List<HandlerRoute>();
         for (int i = 0; i < _registrations.Count; i++)
         {
             foreach (MethodDescriptor method in _registrations[i].Service.Methods)
             {
-                var route = new HandlerRoute(i, method.Id, method.Kind, method);
+                var route = new HandlerRoute(i, method.Id, method.Kind, method, routes.Count);
+                routes.Add(route);
                 methods[method.Id] = route;
                 long key = MessageKey(method.RequestMessageId, method.Kind);
 
@@ -89,6 +97,7 @@ internal sealed class HandlerRegistry
             }
         }
 
+        Routes = routes;
         _messageRoutes = byMessage.ToFrozenDictionary();
         _methods = methods.ToFrozenDictionary();
         Filters = [.. _filterList];

@@ -67,6 +67,9 @@ internal sealed class IncomingCall : CallContext
 
     public override System.Security.Claims.ClaimsPrincipal User => _connection?.User ?? base.User;
 
+    /// <summary>The rate-limit permits the call holds until it ends.</summary>
+    public Security.CallLeases Leases { get; set; }
+
     /// <summary>When the call arrived (a <see cref="System.Diagnostics.Stopwatch"/> timestamp), or 0 when calls are not timed.</summary>
     public long StartedAt { get; set; }
 
@@ -183,6 +186,8 @@ internal sealed class IncomingCall : CallContext
         }
 
         _filtered?.Release();
+        Leases.Dispose();
+        Leases = default;
         _held.ReleaseBody();
         _held = default;
         StartedAt = 0;

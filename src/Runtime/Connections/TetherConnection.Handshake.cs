@@ -16,27 +16,13 @@ internal sealed partial class TetherConnection
     /// <summary>The clock of every timeout and deadline.</summary>
     public TimeProvider Time => _settings.TimeProvider;
 
-    /// <summary>Who the peer is, as calls see it (<see cref="CallContext.User"/>): its certificate's subject when it presented one.</summary>
-    public System.Security.Claims.ClaimsPrincipal User => _user ??= CreateUser(PeerCertificate);
+    /// <summary>
+    /// Who the peer is, as calls see it (<see cref="CallContext.User"/>): on a server the principal its authentication
+    /// gave the session; otherwise the identity of the certificate it presented, or anonymous.
+    /// </summary>
+    public System.Security.Claims.ClaimsPrincipal User => _identity?.Principal ?? (_user ??= Security.SessionIdentity.UnauthenticatedPrincipal(PeerCertificate));
 
     private System.Security.Claims.ClaimsPrincipal? _user;
-
-    private static System.Security.Claims.ClaimsPrincipal CreateUser(System.Security.Cryptography.X509Certificates.X509Certificate2? certificate)
-    {
-        if (certificate is null)
-        {
-            return new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity());
-        }
-
-        var identity = new System.Security.Claims.ClaimsIdentity(
-            [
-                new System.Security.Claims.Claim(System.Security.Claims.ClaimTypes.Name, certificate.GetNameInfo(System.Security.Cryptography.X509Certificates.X509NameType.SimpleName, forIssuer: false)),
-                new System.Security.Claims.Claim(System.Security.Claims.ClaimTypes.X500DistinguishedName, certificate.Subject),
-                new System.Security.Claims.Claim(System.Security.Claims.ClaimTypes.Thumbprint, certificate.Thumbprint),
-            ],
-            authenticationType: "Certificate");
-        return new System.Security.Claims.ClaimsPrincipal(identity);
-    }
 
     /// <summary>Set by a server that must refuse this connection (for example at its connection limit): the client learns why instead of a hello.</summary>
     public TetherException? RefuseAtHandshake { get; set; }
@@ -44,7 +30,7 @@ internal sealed partial class TetherConnection
     private void WriteClientHello(ResumeRequest? resume)
     {
         ClientSessionSettings client = _settings.Client!;
-        var hello = new ClientHello(_settings.MaxFrameSize, client.CreateOffer(_link!.Transport.TransportName), resume);
+        var hello = new ClientHello(_settings.MaxFrameSize, client.CreateOffer(_link!.Transport.TransportName), resume, _credentials);
         Output.WriteControl(FrameType.Hello, 0, ProtocolConstants.Version, hello.Encode());
     }
 
@@ -95,11 +81,47 @@ internal sealed partial class TetherConnection
             return default;
         }
 
+        if (_settings.Security is { } security)
+        {
+            if (security.AdmitHello(Id, link.Transport.RemoteEndPoint) is { } limited)
+            {
+                Refuse(limited);
+                return default;
+            }
+
+            return AuthenticateHelloAsync(link, hello, security);
+        }
+
+        return OnAuthenticatedHello(link, hello, identity: null);
+    }
+
+    /// <summary>Server: runs the authenticators on the hello (before anything else of the session exists), then goes on with it.</summary>
+    private async ValueTask AuthenticateHelloAsync(Link link, ClientHello hello, Security.ServerSecurity security)
+    {
+        Security.SessionIdentity identity;
+        try
+        {
+            var request = new Security.AuthenticationRequest(
+                hello.Resume is null ? Security.AuthenticationPurpose.NewSession : Security.AuthenticationPurpose.Resume,
+                hello.Credentials, link.Transport.RemoteCertificate, link.Transport.RemoteEndPoint, link.Transport.TransportName);
+            identity = await security.AuthenticateAsync(Id, request, _sessionStop.Token).ConfigureAwait(false);
+        }
+        catch (TetherException refusal)
+        {
+            Refuse(refusal);
+            return;
+        }
+
+        await OnAuthenticatedHello(link, hello, identity).ConfigureAwait(false);
+    }
+
+    private ValueTask OnAuthenticatedHello(Link link, ClientHello hello, Security.SessionIdentity? identity)
+    {
         ISessionRegistry registry = _settings.Registry!;
         if (hello.Resume is not null)
         {
             link.HandoverPending = true;
-            return ResumeOnServerAsync(link, hello, registry);
+            return ResumeOnServerAsync(link, hello, registry, identity);
         }
 
         SessionContract contract;
@@ -115,6 +137,7 @@ internal sealed partial class TetherConnection
 
         Output.PeerMaxFrameSize = hello.MaxFrameSize;
         Contract = contract;
+        _identity = identity;
         Incoming.Bind(Peer!);
         registry.Established(this); // before the client can learn its id from the server hello
         if (!contract.Resumable)
@@ -143,7 +166,7 @@ internal sealed partial class TetherConnection
 
     private void WriteServerHello(SessionContract contract, byte[]? token, bool resumed)
     {
-        var hello = new ServerHello(_settings.MaxFrameSize, contract, token, LastReceivedSequence, resumed, _settings.Registry!.ResumeWindow);
+        var hello = new ServerHello(_settings.MaxFrameSize, contract, token, LastReceivedSequence, resumed, _settings.Registry!.ResumeWindow, CredentialsLifetime());
         Output.WriteControl(FrameType.Hello, 0, contract.Version, hello.Encode());
     }
 
@@ -159,6 +182,7 @@ internal sealed partial class TetherConnection
         Output.PeerMaxFrameSize = hello.MaxFrameSize;
         SessionContract contract = hello.Contract;
         Contract = contract.Transport.Length == 0 ? contract with { Transport = link.Transport.TransportName } : contract;
+        OnCredentialsAccepted(hello.CredentialsLifetime);
         if (contract.Resumable)
         {
             _resumeToken = hello.Token;
@@ -196,11 +220,13 @@ internal sealed partial class TetherConnection
         RequestStop(refusal);
     }
 
-    private void TryWriteError(FrameType type, TetherErrorCode code, string message)
+    private void TryWriteError(FrameType type, TetherErrorCode code, string message) => TryWriteError(type, 0, code, message);
+
+    private void TryWriteError(FrameType type, uint callId, TetherErrorCode code, string message)
     {
         try
         {
-            Output.WriteError(type, 0, code, message);
+            Output.WriteError(type, callId, code, message);
         }
         catch (TetherException)
         {

@@ -178,6 +178,15 @@ internal sealed partial class TetherConnection
         }
 
         TickHeartbeat(link, now);
+        if (_settings.IsServer)
+        {
+            CheckCredentialsExpiry(now);
+        }
+        else
+        {
+            MaybeRefreshCredentials(now);
+        }
+
         if (_sequencedIn && _inbound.HasUnacknowledged)
         {
             SendAck();

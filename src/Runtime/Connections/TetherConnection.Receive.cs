@@ -126,6 +126,8 @@ internal sealed partial class TetherConnection
             case FrameType.Moved:
                 _lanes.OnMoved(header, payload);
                 return default;
+            case FrameType.Authenticate:
+                return OnAuthenticateFrame(header, payload);
             default:
                 ProtocolError(TetherErrorCode.ProtocolViolation, $"Unexpected {header.Type} frame after the handshake.");
                 return default;
@@ -172,12 +174,12 @@ internal sealed partial class TetherConnection
         }
 
         ReadOnlySequence<byte> text = payload;
-        if (TakeTrailers(call, header, ref text))
+        if (TakeTrailers(call, header, ref text, out CallMetadata? trailers))
         {
             string message = ControlPayload.ReadText(text);
             call.OnRemoteError(code == TetherErrorCode.CallTimedOut
                 ? new DeadlineExceededException(serverGaveUp: true, message)
-                : new TetherException(code, message));
+                : new TetherException(code, message) { RetryAfter = RetryAfterOf(trailers) });
         }
     }
 
@@ -205,8 +207,12 @@ internal sealed partial class TetherConnection
     /// Moves an answer's trailing metadata into the caller's <see cref="CallOptions.ResponseTrailers"/> and leaves what
     /// follows it in <paramref name="payload"/>; false when the block is invalid (the call then fails with why).
     /// </summary>
-    private bool TakeTrailers(PendingCall call, in FrameHeader header, ref ReadOnlySequence<byte> payload)
+    private bool TakeTrailers(PendingCall call, in FrameHeader header, ref ReadOnlySequence<byte> payload) =>
+        TakeTrailers(call, header, ref payload, out _);
+
+    private bool TakeTrailers(PendingCall call, in FrameHeader header, ref ReadOnlySequence<byte> payload, out CallMetadata? received)
     {
+        received = null;
         if ((header.Flags & FrameFlags.Headers) == 0)
         {
             return true;
@@ -220,9 +226,17 @@ internal sealed partial class TetherConnection
         }
 
         call.TrailersSink?.SetAll(trailers!.Metadata);
+        received = trailers!.Metadata;
         payload = rest;
         return true;
     }
+
+    /// <summary>The wait a rate-limit refusal asked for (<see cref="CallMetadata.RetryAfterKey"/>), or null.</summary>
+    private static TimeSpan? RetryAfterOf(CallMetadata? trailers) =>
+        trailers is not null && trailers.TryGetEntry(CallMetadata.RetryAfterKey, out CallMetadataEntry entry)
+            && long.TryParse(entry.Text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long milliseconds)
+            ? TimeSpan.FromMilliseconds(Math.Min(milliseconds, (long)TimeSpan.FromDays(1).TotalMilliseconds))
+            : null;
 
     private void OnGoAway(in FrameHeader header, in ReadOnlySequence<byte> payload)
     {

@@ -45,6 +45,20 @@ internal sealed partial class TetherConnection
             throw new TetherException(TetherErrorCode.ConnectionClosed, $"The session is {State}; it cannot resume.");
         }
 
+        if (_settings.Client!.Credentials is { } provider)
+        {
+            try
+            {
+                _credentials = await provider(cancellationToken).ConfigureAwait(false); // fresh ones: the old may have expired while the link was down
+            }
+            catch
+            {
+                await transport.DisposeAsync().ConfigureAwait(false);
+                Machine.TryMoveFrom(SessionState.Negotiating, SessionState.Resuming, "the credentials provider failed");
+                throw;
+            }
+        }
+
         Link link = BeginLink(transport);
         Output.Attach(transport);
         WriteClientHello(new ResumeRequest(Contract!.SessionId, _resumeToken!, LastReceivedSequence, ++_resumeAttempts));
@@ -73,6 +87,7 @@ internal sealed partial class TetherConnection
         _resumeToken = hello.Token;
         ResumeWindow = hello.ResumeWindow;
         Contract = hello.Contract;
+        OnCredentialsAccepted(hello.CredentialsLifetime);
         if (!Output.ResumeSequenced(hello.LastReceived, out int replayed))
         {
             EndSession(link, new TetherException(TetherErrorCode.ReplayBufferOverflow,
@@ -109,6 +124,7 @@ internal sealed partial class TetherConnection
             Output.Attach(transport);
             Output.PeerMaxFrameSize = hello.MaxFrameSize;
             Contract = grant.Contract;
+            OnResumedIdentity(grant.Identity);
             WriteServerHello(grant.Contract, grant.Token, resumed: true);
             if (!Output.ResumeSequenced(hello.Resume!.LastReceived, out int replayed))
             {
@@ -217,12 +233,12 @@ internal sealed partial class TetherConnection
     }
 
     /// <summary>Server: a resume hello. Asks the registry for the session; on success the transport moves there once this loop stops.</summary>
-    private async ValueTask ResumeOnServerAsync(Link link, ClientHello hello, ISessionRegistry registry)
+    private async ValueTask ResumeOnServerAsync(Link link, ClientHello hello, ISessionRegistry registry, Security.SessionIdentity? identity)
     {
         ResumeGrant grant;
         try
         {
-            grant = await registry.ResumeAsync(hello, link.Transport).ConfigureAwait(false);
+            grant = await registry.ResumeAsync(hello, link.Transport, identity).ConfigureAwait(false);
         }
         catch (TetherException refusal)
         {

@@ -129,8 +129,9 @@ internal sealed partial class TetherConnection : ICallLaneHost
     private bool SessionClosing => Volatile.Read(ref _sessionClosing) != 0;
 
     /// <summary>Binds handler instances for <paramref name="peer"/> (a client binds now, a server once the hello says this is a new session) and starts reading.</summary>
-    public void Start(TetherPeer peer)
+    public void Start(TetherPeer peer, Security.TetherCredentials? credentials = null)
     {
+        _credentials = credentials;
         Peer = peer;
         Machine.MoveTo(SessionState.Negotiating);
         if (!_settings.IsServer)
@@ -278,6 +279,8 @@ internal sealed partial class TetherConnection : ICallLaneHost
             call.Fail(closedError);
         }
 
+        _refresh?.FailAll(closedError);
+
         ConnectionLog.ConnectionClosed(Logger, Id, _closeReason?.Message ?? "normal close");
         Incoming.Close();
         _closed.TrySetResult();
@@ -285,7 +288,6 @@ internal sealed partial class TetherConnection : ICallLaneHost
     }
 
     /// <summary>Codes that say why a session (not just a link) ended; pending calls fail with them as they are.</summary>
-    /// <summary>Reasons the caller must see by their own code, not wrapped as a closed connection.</summary>
     private static bool IsSessionEnding(TetherErrorCode code) => code is TetherErrorCode.ResumeRejected or TetherErrorCode.ReplayBufferOverflow
         or TetherErrorCode.ContractChanged or TetherErrorCode.SessionExpired or TetherErrorCode.PeerUnresponsive
         || TetherErrors.Get(code).Category == TetherErrorCategory.Security;

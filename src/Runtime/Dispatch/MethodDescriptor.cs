@@ -17,6 +17,13 @@ public sealed record MethodDescriptor(int Id, string Name, MethodKind Kind, int 
     /// <summary><c>Service/Method</c>: how metrics, traces and logs name the method (just the method's name outside a service).</summary>
     public string FullName { get; private set; } = Name;
 
+    /// <summary>
+    /// Who may call the method and its rate-limit policy, as the generator read them from the handler's attributes
+    /// (<see cref="Security.MethodAccess"/>); null when it declares none. Set on a handler's own descriptor only: a
+    /// service interface's descriptor describes the contract, not a server's rules.
+    /// </summary>
+    public Security.MethodAccess? Access { get; init; }
+
     internal static IReadOnlyList<MethodDescriptor> AttachAll(string serviceName, IReadOnlyList<MethodDescriptor> methods)
     {
         ArgumentNullException.ThrowIfNull(methods);

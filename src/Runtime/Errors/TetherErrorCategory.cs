@@ -18,6 +18,6 @@ public enum TetherErrorCategory
     /// <summary>A configured limit was reached.</summary>
     Limit,
 
-    /// <summary>TLS: certificates, host names, ALPN, client certificates.</summary>
+    /// <summary>TLS (certificates, host names, ALPN, client certificates), authentication, authorization and address lists.</summary>
     Security,
 }

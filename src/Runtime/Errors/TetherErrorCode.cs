@@ -3,7 +3,7 @@ namespace Tether;
 /// <summary>
 /// Every failure the framework can report. The numeric values are stable on the wire (error frames
 /// carry them) and grouped by range: 1xxx decoding and encoding, 2xxx dispatch and calls,
-/// 3xxx protocol and transport (31xx TLS), 4xxx sessions, 5xxx limits.
+/// 3xxx protocol and transport (31xx TLS), 4xxx sessions, 5xxx limits, 6xxx authentication and authorization.
 /// </summary>
 /// <remarks>The name, default message, retryability and category of each code live in <see cref="TetherErrors"/>.</remarks>
 public enum TetherErrorCode
@@ -148,4 +148,22 @@ public enum TetherErrorCode
 
     /// <summary>A call's headers exceed the receiver's limits (bytes or metadata entries); the call is refused, the link stays.</summary>
     CallHeadersTooLarge = 5006,
+
+    /// <summary>A rate limit refused the call (or the connection, or the hello); <see cref="TetherException.RetryAfter"/> says when to try again, when the limiter knows.</summary>
+    RateLimited = 5007,
+
+    /// <summary>The peer presented no credentials where they are required, or credentials no authenticator accepts (wrong, unknown, disabled, expired).</summary>
+    Unauthenticated = 6001,
+
+    /// <summary>The caller is authenticated but not allowed to call the method (its roles or a policy say no).</summary>
+    PermissionDenied = 6002,
+
+    /// <summary>The session's credentials expired and were not refreshed in time; the session is closed.</summary>
+    CredentialsExpired = 6003,
+
+    /// <summary>A resume or a credentials refresh presented credentials of another principal than the session's.</summary>
+    PrincipalChanged = 6004,
+
+    /// <summary>The remote address is outside the server's allow list or inside its deny list (the connection is closed unread).</summary>
+    AddressRefused = 6005,
 }

@@ -53,6 +53,12 @@ public static class TetherErrors
         new(TetherErrorCode.SendQueueFull, "limit.send_queue_full", "The session's send queue is full; the peer is not reading fast enough.", true, TetherErrorCategory.Limit),
         new(TetherErrorCode.MessageTooLarge, "limit.message_too_large", "The message is larger than the peer's maximum frame size.", false, TetherErrorCategory.Limit),
         new(TetherErrorCode.CallHeadersTooLarge, "limit.call_headers", "A call's headers exceed the receiver's limits; the call was refused (the connection stays).", false, TetherErrorCategory.Limit),
+        new(TetherErrorCode.RateLimited, "limit.rate_limited", "A rate limit refused the call; try again after the time it gave.", true, TetherErrorCategory.Limit),
+        new(TetherErrorCode.Unauthenticated, "auth.unauthenticated", "No credentials were presented where they are required, or no authenticator accepts them.", false, TetherErrorCategory.Security),
+        new(TetherErrorCode.PermissionDenied, "auth.permission_denied", "The caller is not allowed to call this method.", false, TetherErrorCategory.Security),
+        new(TetherErrorCode.CredentialsExpired, "auth.credentials_expired", "The session's credentials expired and were not refreshed in time.", false, TetherErrorCategory.Security),
+        new(TetherErrorCode.PrincipalChanged, "auth.principal_changed", "The credentials presented belong to another principal than the session's.", false, TetherErrorCategory.Security),
+        new(TetherErrorCode.AddressRefused, "auth.address_refused", "The remote address is not allowed to connect.", false, TetherErrorCategory.Security),
     ];
 
     private static readonly FrozenDictionary<TetherErrorCode, TetherErrorDescriptor> s_byCode =

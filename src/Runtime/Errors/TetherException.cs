@@ -24,4 +24,10 @@ public class TetherException : Exception
 
     /// <summary>Whether repeating the failed operation unchanged may succeed.</summary>
     public bool IsRetryable => Descriptor.IsRetryable;
+
+    /// <summary>
+    /// When the peer said to try again (a <see cref="TetherErrorCode.RateLimited"/> refusal whose limiter knows when a
+    /// permit frees up), or null.
+    /// </summary>
+    public TimeSpan? RetryAfter { get; init; }
 }

@@ -95,7 +95,7 @@ internal static class FrameParser
         FrameType.Request => (flags & ~(FrameFlags.Stream | FrameFlags.ByMessageType | FrameFlags.Headers)) == 0,
         FrameType.Message => (flags & ~(FrameFlags.ByMessageType | FrameFlags.Headers)) == 0,
         FrameType.End or FrameType.Error => (flags & ~FrameFlags.Headers) == 0,
-        >= FrameType.Hello and <= FrameType.Moved => flags == FrameFlags.None,
+        >= FrameType.Hello and <= FrameType.Authenticate => flags == FrameFlags.None,
         _ => false,
     };
 }

@@ -45,4 +45,11 @@ internal enum FrameType : byte
     /// on the call's stream, of the first of its frames that follow (the receiver drops those it already has).
     /// </summary>
     Moved = 0x0D,
+
+    /// <summary>
+    /// Credentials refresh on a live session (not sequenced). Client to server: call id = the refresh's number, payload
+    /// = credentials (<c>docs/wire-format.md</c> §7.4). Server to client, the answer: same call id, code in the
+    /// message-id field (0: accepted), payload = the credentials' remaining lifetime (accepted) or the reason (refused).
+    /// </summary>
+    Authenticate = 0x0E,
 }

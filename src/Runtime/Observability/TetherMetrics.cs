@@ -43,6 +43,7 @@ internal sealed class TetherMetrics
         SessionsRestarted = meter.CreateCounter<long>("tether.session.restarted", "{session}", "Fresh sessions a client started because its session could not resume.");
         FramesReplayed = meter.CreateCounter<long>("tether.session.replayed_frames", "{frame}", "Frames sent again after a resume.");
         ConnectionsRefused = meter.CreateCounter<long>("tether.connection.refused", "{connection}", "Connections refused at the handshake, by reason.");
+        SecurityEvents = meter.CreateCounter<long>("tether.security.events", "{event}", "Security events on the server: authentication failed, unauthenticated or denied calls, rate limits, refused addresses, expired credentials.");
         meter.CreateObservableCounter("tether.io.bytes", ObserveBytes, "By", "Bytes sent and received by live connections and those closed before.");
         meter.CreateObservableCounter("tether.io.frames", ObserveFrames, "{frame}", "Frames sent and received.");
         meter.CreateObservableUpDownCounter("tether.send_queue.size", ObserveQueued, "By", "Bytes queued for peers and not yet taken by the transport.");
@@ -79,6 +80,9 @@ internal sealed class TetherMetrics
     public Counter<long> FramesReplayed { get; }
 
     public Counter<long> ConnectionsRefused { get; }
+
+    /// <summary><c>tether.security.events</c>, tagged <c>tether.security.event</c> (and <c>rpc.method</c> for a call).</summary>
+    public Counter<long> SecurityEvents { get; }
 
     /// <summary>The instruments of <paramref name="factory"/>'s <c>Tether</c> meter, or <see cref="Shared"/> without one.</summary>
     public static TetherMetrics For(IMeterFactory? factory) =>

@@ -40,7 +40,7 @@ public sealed partial class TetherServer
         return _store.SaveAsync(new SessionTicket(session.Contract.SessionId, ResumeTokens.Hash(token), null, DateTimeOffset.MaxValue));
     }
 
-    async ValueTask<ResumeGrant> ISessionRegistry.ResumeAsync(ClientHello hello, TransportConnection transport)
+    async ValueTask<ResumeGrant> ISessionRegistry.ResumeAsync(ClientHello hello, TransportConnection transport, Security.SessionIdentity? identity)
     {
         ResumeRequest request = hello.Resume!;
         string transportName = transport.TransportName;
@@ -74,6 +74,13 @@ public sealed partial class TetherServer
             if (!SamePeerIdentity(engine.PeerCertificate, transport.RemoteCertificate))
             {
                 throw Rejected(request.SessionId, "the new link does not carry the client certificate the session was authenticated with");
+            }
+
+            // A resume must be the same principal: a token (or a link) alone does not carry a session over to someone else.
+            if (identity is not null && engine.Identity is { IsAuthenticated: true } held
+                && !string.Equals(identity.Subject, held.Subject, StringComparison.Ordinal))
+            {
+                throw _security!.PrincipalChanged(engine.Id, Security.AuthenticationPurpose.Resume, identity, held);
             }
 
             await engine.DetachForResumeAsync().ConfigureAwait(false);
@@ -111,7 +118,7 @@ public sealed partial class TetherServer
                 LastResumeAttempt = request.Attempt,
             }).ConfigureAwait(false);
             granted = true;
-            return new ResumeGrant(engine, token, renewed);
+            return new ResumeGrant(engine, token, renewed, identity);
         }
         finally
         {

@@ -31,6 +31,7 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
     private int _timerBusy;
     private int _connections;
     private Observability.MetricsSource? _metricsSource; // this server's totals for the observable instruments, from its start
+    private Security.ServerSecurity? _security;
     private int _state; // 0 new, 1 started, 2 stopping (draining), 3 stopped
 
     /// <summary>Creates a server; add handlers, then <see cref="StartAsync"/>.</summary>
@@ -93,6 +94,18 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
         return this;
     }
 
+    /// <summary>
+    /// Replaces the reloadable security settings of a running server: its authenticators, address lists, rate limits and
+    /// whether authentication is required (the authorization service and policies stay). New connections, hellos and
+    /// calls see them at once; rate-limit counts start afresh. The hosted server calls this when its options reload.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The server is not running, or a method names a rate-limit policy the new settings lack (nothing changes).</exception>
+    public void UpdateSecurity(Security.TetherSecurityOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        (_security ?? throw new InvalidOperationException("The server has not started; set TetherServerOptions.Security instead.")).Update(options);
+    }
+
     /// <summary>Binds the endpoint and starts accepting connections.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
@@ -104,7 +117,21 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
         _handlers.Freeze();
         _serviceCapabilities = [.. _handlers.Services.Select(static s => new Capability(s.Name, s.Version))];
         _settings = _options.CreateSettings(_logger, _handlers, this);
-        _transportOptions = _settings.CreateTransportOptions(_options.MemoryPool);
+        try
+        {
+            _security = new Security.ServerSecurity(_options.Security, _handlers, _logger, _settings.Metrics, _options.TimeProvider);
+            await _security.PrepareAsync().ConfigureAwait(false);
+        }
+        catch
+        {
+            Volatile.Write(ref _state, 3);
+            _security?.Dispose();
+            throw;
+        }
+
+        _settings.Security = _security;
+        Security.ServerSecurity security = _security;
+        _transportOptions = _settings.CreateTransportOptions(_options.MemoryPool, remote => security.AdmitConnection(remote));
         _metricsSource = new Observability.MetricsSource(isServer: true, _transportOptions.MemoryPool as TieredMemoryPool,
             () => _sessions.Values.Select(static s => s.Connection));
         _settings.Metrics.Register(_metricsSource);
@@ -279,6 +306,7 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
         }
 
         _settings!.Metrics.Unregister(_metricsSource!);
+        _security?.Dispose();
         Volatile.Write(ref _state, 3);
     }
 

@@ -63,6 +63,11 @@ public sealed class TetherServerOptions : TetherConnectionOptions
     /// <remarks>Defaults to a new <see cref="InMemorySessionStore"/> per server.</remarks>
     public ISessionStore? SessionStore { get; set; }
 
+    /// <summary>Authentication, authorization, rate limits and address lists (<see cref="Security.TetherSecurityOptions"/>).</summary>
+    /// <remarks>Defaults to none of them: every session anonymous (or its client certificate's), every address, no limits.</remarks>
+    [Required]
+    public Security.TetherSecurityOptions Security { get; set; } = new();
+
     /// <summary>Send a handler's exception type and message to the caller instead of the generic text.</summary>
     /// <remarks>Defaults to false: exception text can leak internals.</remarks>
     public bool IncludeExceptionDetails { get; set; }

@@ -22,11 +22,12 @@ internal interface ISessionRegistry
     /// <summary>Checks a resume hello and rotates the token; throws the typed refusal. The grant holds the session's resume gate until it is attached.</summary>
     /// <param name="hello">The resume hello.</param>
     /// <param name="transport">The new link: its transport name is negotiated again, its client certificate must be the session's.</param>
-    ValueTask<ResumeGrant> ResumeAsync(ClientHello hello, Transport.TransportConnection transport);
+    /// <param name="identity">Who the resume hello authenticated as (null when the server runs no security): it must be the session's principal.</param>
+    ValueTask<ResumeGrant> ResumeAsync(ClientHello hello, Transport.TransportConnection transport, Security.SessionIdentity? identity);
 
     /// <summary>The client showed it has the rotated <paramref name="token"/>: the previous one stops working (unless the token was rotated again since).</summary>
     void Confirm(TetherConnection session, byte[] token);
 }
 
-/// <summary>A resume the server accepted: the session, its rotated token, the renewed contract.</summary>
-internal sealed record ResumeGrant(TetherConnection Target, byte[] Token, SessionContract Contract);
+/// <summary>A resume the server accepted: the session, its rotated token, the renewed contract, and who the client authenticated as.</summary>
+internal sealed record ResumeGrant(TetherConnection Target, byte[] Token, SessionContract Contract, Security.SessionIdentity? Identity = null);

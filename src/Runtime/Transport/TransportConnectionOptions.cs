@@ -18,6 +18,13 @@ public sealed class TransportConnectionOptions
     /// <remarks>Defaults to 1 MiB.</remarks>
     public long SendBufferLimit { get; init; } = 1024 * 1024;
 
+    /// <summary>
+    /// Listeners ask this with a new connection's remote address before they read or write a byte of it (before a TLS
+    /// handshake too); false: the connection is closed at once. The server's address lists and connection rate limit.
+    /// </summary>
+    /// <remarks>Defaults to null: every connection is taken.</remarks>
+    public Func<System.Net.EndPoint?, bool>? AcceptFilter { get; init; }
+
     /// <summary>Smallest block the pipes rent.</summary>
     /// <remarks>Defaults to 8 KiB (the default pool's middle tier).</remarks>
     public int MinimumSegmentSize { get; init; } = 8 * 1024;

@@ -91,4 +91,33 @@ internal static class HelloCodec
     }
 
     public static Guid ReadGuid(ref TetherReader reader) => reader.ReadGuid();
+
+    /// <summary>Writes credentials as a scheme and a secret (both length-prefixed), or a single 0 byte for none.</summary>
+    public static void WriteCredentials(ref TetherWriter writer, Security.TetherCredentials? credentials)
+    {
+        writer.WriteByte(credentials is null ? (byte)0 : (byte)1);
+        if (credentials is not null)
+        {
+            writer.WriteString(credentials.Scheme);
+            writer.WriteBytes(credentials.Secret.Span);
+        }
+    }
+
+    /// <summary>Reads what <see cref="WriteCredentials"/> wrote, with the scheme and secret limits of <see cref="Security.TetherCredentials"/>.</summary>
+    public static Security.TetherCredentials? ReadCredentials(ref TetherReader reader)
+    {
+        if (!reader.ReadBoolean())
+        {
+            return null;
+        }
+
+        string? scheme = reader.ReadString();
+        byte[] secret = reader.ReadByteArray() ?? [];
+        if (string.IsNullOrEmpty(scheme) || scheme.Length > Security.TetherCredentials.MaxSchemeLength || secret.Length > Security.TetherCredentials.MaxSecretBytes)
+        {
+            throw Malformed("the credentials' scheme is empty or too long, or the secret is over 8 KiB");
+        }
+
+        return new Security.TetherCredentials(scheme, secret);
+    }
 }

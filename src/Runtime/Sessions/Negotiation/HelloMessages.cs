@@ -14,8 +14,11 @@ namespace Tether.Sessions;
 /// </param>
 internal sealed record ResumeRequest(Guid SessionId, byte[] Token, ulong LastReceived, ulong Attempt);
 
-/// <summary>A client's hello: the version-1 fields and, from version 2, its offer (<c>docs/wire-format.md</c> §7.1).</summary>
-internal sealed record ClientHello(int MaxFrameSize, NegotiationOffer Offer, ResumeRequest? Resume)
+/// <summary>
+/// A client's hello: the version-1 fields and, from version 2, its offer, and after the resume part the credentials it
+/// presents (<c>docs/wire-format.md</c> §7.1; a hello that ends before them presents none).
+/// </summary>
+internal sealed record ClientHello(int MaxFrameSize, NegotiationOffer Offer, ResumeRequest? Resume, Security.TetherCredentials? Credentials = null)
 {
     public byte[] Encode()
     {
@@ -41,6 +44,7 @@ internal sealed record ClientHello(int MaxFrameSize, NegotiationOffer Offer, Res
             writer.WriteVarUInt64(resume.Attempt);
         }
 
+        HelloCodec.WriteCredentials(ref writer, Credentials);
         writer.Flush();
         return buffer.WrittenSpan.ToArray();
     }
@@ -78,7 +82,8 @@ internal sealed record ClientHello(int MaxFrameSize, NegotiationOffer Offer, Res
                 resume = new ResumeRequest(sessionId, token, lastReceived, reader.ReadVarUInt64());
             }
 
-            return new ClientHello(maxFrameSize, new NegotiationOffer(versions, transports, requested, services, wantsResume), resume);
+            Security.TetherCredentials? credentials = reader.Consumed < reader.Length ? HelloCodec.ReadCredentials(ref reader) : null;
+            return new ClientHello(maxFrameSize, new NegotiationOffer(versions, transports, requested, services, wantsResume), resume, credentials);
         }
         catch (TetherDecodeException e)
         {
@@ -89,9 +94,10 @@ internal sealed record ClientHello(int MaxFrameSize, NegotiationOffer Offer, Res
 
 /// <summary>
 /// A server's hello: its frame size and the contract, plus on a resumable session the (new) resume token and, when
-/// resuming, the last sequence number it received (<c>docs/wire-format.md</c> §7.2).
+/// resuming, the last sequence number it received; then how long the client's credentials stay good
+/// (<c>docs/wire-format.md</c> §7.2; absent or 0: no expiry).
 /// </summary>
-internal sealed record ServerHello(int MaxFrameSize, SessionContract Contract, byte[]? Token, ulong LastReceived, bool Resumed, TimeSpan ResumeWindow)
+internal sealed record ServerHello(int MaxFrameSize, SessionContract Contract, byte[]? Token, ulong LastReceived, bool Resumed, TimeSpan ResumeWindow, TimeSpan? CredentialsLifetime = null)
 {
     public byte[] Encode()
     {
@@ -111,6 +117,7 @@ internal sealed record ServerHello(int MaxFrameSize, SessionContract Contract, b
             writer.WriteVarUInt64((ulong)ResumeWindow.TotalMilliseconds);
         }
 
+        writer.WriteVarUInt64(LifetimeField(CredentialsLifetime));
         writer.Flush();
         return buffer.WrittenSpan.ToArray();
     }
@@ -136,7 +143,7 @@ internal sealed record ServerHello(int MaxFrameSize, SessionContract Contract, b
             var contract = new SessionContract(sessionId, version, transport, services, clientServices, resumable);
             if (!resumable)
             {
-                return new ServerHello(maxFrameSize, contract, null, 0, false, TimeSpan.Zero);
+                return new ServerHello(maxFrameSize, contract, null, 0, false, TimeSpan.Zero, ReadLifetime(ref reader));
             }
 
             byte[] token = reader.ReadByteArray() ?? [];
@@ -148,11 +155,26 @@ internal sealed record ServerHello(int MaxFrameSize, SessionContract Contract, b
             ulong lastReceived = reader.ReadVarUInt64();
             bool resumed = reader.ReadBoolean();
             TimeSpan window = TimeSpan.FromMilliseconds(Math.Min(reader.ReadVarUInt64(), (ulong)TimeSpan.MaxValue.TotalMilliseconds / 2));
-            return new ServerHello(maxFrameSize, contract, token, lastReceived, resumed, window);
+            return new ServerHello(maxFrameSize, contract, token, lastReceived, resumed, window, ReadLifetime(ref reader));
         }
         catch (TetherDecodeException e)
         {
             throw HelloCodec.Malformed(e.Message);
         }
+    }
+
+    /// <summary>A lifetime on the wire: milliseconds, at least 1; 0 for none.</summary>
+    internal static ulong LifetimeField(TimeSpan? lifetime) =>
+        lifetime is { } left ? (ulong)Math.Max(1, Math.Ceiling(left.TotalMilliseconds)) : 0;
+
+    internal static TimeSpan? ReadLifetime(ref TetherReader reader)
+    {
+        if (reader.Consumed >= reader.Length)
+        {
+            return null; // a hello from before credentials existed
+        }
+
+        ulong milliseconds = reader.ReadVarUInt64();
+        return milliseconds == 0 ? null : TimeSpan.FromMilliseconds(Math.Min(milliseconds, (ulong)TimeSpan.MaxValue.TotalMilliseconds / 2));
     }
 }

@@ -109,6 +109,12 @@ public sealed class TcpTransport : ITransportListenerFactory, ITransportConnecto
                     continue;
                 }
 
+                if (options.AcceptFilter is { } admit && !admit(accepted.RemoteEndPoint))
+                {
+                    accepted.Dispose(); // refused unread
+                    continue;
+                }
+
                 accepted.NoDelay = tcp.NoDelay;
                 var connection = new SocketConnection(accepted, options, tcp.CloseTimeout);
                 connection.Start();

@@ -140,6 +140,12 @@ public sealed class TlsTransport : ITransportListenerFactory, ITransportConnecto
                     continue; // reset while queued
                 }
 
+                if (options.AcceptFilter is { } admit && !admit(accepted.RemoteEndPoint))
+                {
+                    accepted.Dispose(); // refused before the TLS handshake: not a byte read
+                    continue;
+                }
+
                 if (!_handshakes.Wait(0))
                 {
                     EndPoint? remote = accepted.RemoteEndPoint;

@@ -1,0 +1,83 @@
+using System.Threading.RateLimiting;
+
+namespace Tether.Security;
+
+/// <summary>What a rate limit counts separately.</summary>
+public enum RateLimitPartition
+{
+    /// <summary>One limit for the whole server.</summary>
+    Server,
+
+    /// <summary>A limit per session (survives resumes).</summary>
+    Session,
+
+    /// <summary>A limit per authenticated principal (<see cref="AuthenticationResult.Subject"/>), shared by its sessions; anonymous callers share one.</summary>
+    Principal,
+
+    /// <summary>A limit per remote IP address.</summary>
+    RemoteAddress,
+}
+
+/// <summary>
+/// One rate limit: how it is partitioned and the <see cref="RateLimiter"/> each partition gets (token bucket, fixed
+/// or sliding window, concurrency: anything from <c>System.Threading.RateLimiting</c>). A call waits for no permit:
+/// over the limit it is refused with <see cref="TetherErrorCode.RateLimited"/> (and the limiter's retry-after, when it
+/// knows one); a one-way message, which has no one to refuse to, waits for its permit and slows its sender instead.
+/// </summary>
+public sealed class RateLimitPolicy
+{
+    /// <summary>Creates a policy; <paramref name="createLimiter"/> is called once per partition, with its key.</summary>
+    public RateLimitPolicy(RateLimitPartition partitionBy, Func<string, RateLimiter> createLimiter)
+    {
+        ArgumentNullException.ThrowIfNull(createLimiter);
+        PartitionBy = partitionBy;
+        CreateLimiter = createLimiter;
+    }
+
+    /// <summary>What is counted separately.</summary>
+    public RateLimitPartition PartitionBy { get; }
+
+    /// <summary>Makes the limiter of one partition (given its key: a session id, a subject, an address, or <c>server</c>).</summary>
+    public Func<string, RateLimiter> CreateLimiter { get; }
+
+    /// <summary>
+    /// A token bucket per partition: <paramref name="permitsPerSecond"/> refilled continuously (every 100 ms), up to
+    /// <paramref name="burst"/> held. No queue: a request over the limit is refused with the time until enough permits are back.
+    /// </summary>
+    public static RateLimitPolicy TokenBucket(RateLimitPartition partitionBy, int permitsPerSecond, int burst)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(permitsPerSecond, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(burst, 1);
+        var period = TimeSpan.FromMilliseconds(100);
+        int perPeriod = Math.Max(1, permitsPerSecond / 10);
+        return new RateLimitPolicy(partitionBy, _ => new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = burst,
+            TokensPerPeriod = perPeriod,
+            ReplenishmentPeriod = period,
+            AutoReplenishment = true,
+            QueueLimit = 0,
+        }));
+    }
+
+    /// <summary>At most <paramref name="permits"/> per <paramref name="window"/> per partition (fixed windows); no queue.</summary>
+    public static RateLimitPolicy FixedWindow(RateLimitPartition partitionBy, int permits, TimeSpan window)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(permits, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(window, TimeSpan.Zero);
+        return new RateLimitPolicy(partitionBy, _ => new FixedWindowRateLimiter(new FixedWindowRateLimiterOptions
+        {
+            PermitLimit = permits,
+            Window = window,
+            AutoReplenishment = true,
+            QueueLimit = 0,
+        }));
+    }
+
+    /// <summary>At most <paramref name="permits"/> calls running at once per partition (a permit is held until the call ends); no queue.</summary>
+    public static RateLimitPolicy Concurrency(RateLimitPartition partitionBy, int permits)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(permits, 1);
+        return new RateLimitPolicy(partitionBy, _ => new ConcurrencyLimiter(new ConcurrencyLimiterOptions { PermitLimit = permits, QueueLimit = 0 }));
+    }
+}

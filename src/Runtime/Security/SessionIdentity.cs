@@ -1,0 +1,64 @@
+using System.Security.Claims;
+using System.Security.Cryptography.X509Certificates;
+
+namespace Tether.Security;
+
+/// <summary>
+/// Who a session is, as its last successful authentication said: the principal, its subject (compared on resume and
+/// refresh), when its credentials expire, and the authorization decisions made for it. Immutable but for the decision
+/// cache; a refresh replaces the whole object, which is what invalidates the cache.
+/// </summary>
+internal sealed class SessionIdentity
+{
+    /// <summary>The <see cref="AuthorizationDecision"/> of each method (by route ordinal) for this principal; filled as calls arrive.</summary>
+    private readonly byte[] _decisions;
+
+    public SessionIdentity(ClaimsPrincipal principal, DateTimeOffset? expiresAt, long expiresAtTimestamp, int methodCount)
+    {
+        Principal = principal;
+        bool authenticated = principal.Identity?.IsAuthenticated == true;
+        IsAuthenticated = authenticated;
+        Subject = authenticated ? AuthenticationResult.SubjectOf(principal) : "";
+        PrincipalKey = authenticated ? "p:" + Subject : "anonymous";
+        ExpiresAt = expiresAt;
+        ExpiresAtTimestamp = expiresAtTimestamp;
+        _decisions = new byte[methodCount];
+    }
+
+    public ClaimsPrincipal Principal { get; }
+
+    /// <summary>Authenticated: by an authenticator, or by the TLS client certificate the transport validated.</summary>
+    public bool IsAuthenticated { get; }
+
+    /// <summary>The principal's stable identity (<see cref="AuthenticationResult.Subject"/>); empty when anonymous.</summary>
+    public string Subject { get; }
+
+    /// <summary>When the credentials expire (wall clock, for the client), or null.</summary>
+    public DateTimeOffset? ExpiresAt { get; }
+
+    /// <summary>The same moment as a <see cref="TimeProvider"/> timestamp (what the timer compares), or <see cref="long.MaxValue"/>.</summary>
+    public long ExpiresAtTimestamp { get; }
+
+    /// <summary>The rate-limit partition of <see cref="RateLimitPartition.Principal"/> policies.</summary>
+    public string PrincipalKey { get; }
+
+    /// <summary>The subject for logs: never a secret, "anonymous" when there is none.</summary>
+    public string Describe() => IsAuthenticated ? Subject : "anonymous";
+
+    public AuthorizationDecision Decision(int ordinal) => (AuthorizationDecision)Volatile.Read(ref _decisions[ordinal]);
+
+    public void Remember(int ordinal, AuthorizationDecision decision) => Volatile.Write(ref _decisions[ordinal], (byte)decision);
+
+    /// <summary>The identity of a session no authenticator decided on: its certificate's, or anonymous.</summary>
+    public static ClaimsPrincipal UnauthenticatedPrincipal(X509Certificate2? certificate) =>
+        certificate is null ? new ClaimsPrincipal(new ClaimsIdentity()) : CertificateAuthenticator.CreatePrincipal(certificate);
+}
+
+/// <summary>A cached authorization answer for one (session, method).</summary>
+internal enum AuthorizationDecision : byte
+{
+    Unknown = 0,
+    Allowed = 1,
+    Unauthenticated = 2,
+    Denied = 3,
+}
