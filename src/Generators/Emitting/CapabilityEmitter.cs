@@ -8,7 +8,7 @@ namespace Tether.Generators.Emitting;
 internal static class CapabilityEmitter
 {
     /// <summary>Writes <c>new ServiceDescriptor(...)</c> as the initializer of the declaration <paramref name="declaration"/>.</summary>
-    public static void Emit(SourceWriter w, string declaration, ContractModel contract)
+    public static void Emit(SourceWriter w, string declaration, ContractModel contract, EquatableArray<MethodAccessModel> access = default)
     {
         w.Line($"{declaration} = new(");
         w.Line($"    {Literal(contract.ServiceName)},");
@@ -17,7 +17,9 @@ internal static class CapabilityEmitter
         w.Line("    {");
         foreach (HandlerMethodModel method in contract.Methods)
         {
-            w.Line($"        new({method.MethodId}, {Literal(method.Name)}, {KnownNames.MethodKind}.{Kind(method)}, {method.RequestId}, {method.ResponseId}),");
+            MethodAccessModel? rules = access.FirstOrDefault(a => a.MethodId == method.MethodId);
+            string init = rules is null || rules.IsEmpty ? "" : $" {{ Access = {Access(rules)} }}";
+            w.Line($"        new({method.MethodId}, {Literal(method.Name)}, {KnownNames.MethodKind}.{Kind(method)}, {method.RequestId}, {method.ResponseId}){init},");
         }
 
         w.Line("    },");
@@ -30,6 +32,33 @@ internal static class CapabilityEmitter
         }
 
         w.Line("    });");
+    }
+
+    // new MethodAccess(allowAnonymous, new IAuthorizeData[] { new AuthorizeAttribute { Policy = ..., Roles = ... } }, policy, weight)
+    private static string Access(MethodAccessModel rules)
+    {
+        string authorize = string.Join(", ", rules.Authorize.Select(static a =>
+        {
+            var setters = new System.Collections.Generic.List<string>();
+            if (a.Policy.Length > 0)
+            {
+                setters.Add($"Policy = {Literal(a.Policy)}");
+            }
+
+            if (a.Roles.Length > 0)
+            {
+                setters.Add($"Roles = {Literal(a.Roles)}");
+            }
+
+            if (a.Schemes.Length > 0)
+            {
+                setters.Add($"AuthenticationSchemes = {Literal(a.Schemes)}");
+            }
+
+            return $"new {KnownNames.AuthorizeAttributeType} {{ {string.Join(", ", setters)} }}";
+        }));
+        string policy = rules.RateLimitPolicy.Length > 0 ? Literal(rules.RateLimitPolicy) : "null";
+        return $"new {KnownNames.MethodAccess}({(rules.AllowAnonymous ? "true" : "false")}, new {KnownNames.IAuthorizeData}[] {{ {authorize} }}, {policy}, {rules.RateLimitWeight})";
     }
 
     private static string Kind(HandlerMethodModel method) =>

@@ -20,7 +20,7 @@ internal static class HandlerEmitter
         w.Open($"partial {model.Type.Keyword} {model.Type.Name} : {contract}");
 
         w.Line(KnownNames.GeneratedCode);
-        CapabilityEmitter.Emit(w, $"private static readonly {KnownNames.ServiceDescriptor} __tetherService", model.Contract);
+        CapabilityEmitter.Emit(w, $"private static readonly {KnownNames.ServiceDescriptor} __tetherService", model.Contract, model.Access);
         w.Line();
         w.Line(KnownNames.GeneratedCode);
         w.Line($"static {KnownNames.ServiceDescriptor} {contract}.Service => __tetherService;");

@@ -29,6 +29,7 @@ internal static class HandlerParser
         }
 
         List<INamedTypeSymbol> services = ServiceInterfaces(type);
+        INamedTypeSymbol? service = services.Count == 1 ? services[0] : null;
         ContractModel? contract;
         string contractInterface = string.Empty;
         if (services.Count > 1)
@@ -62,7 +63,8 @@ internal static class HandlerParser
             TypeShapeParser.TypeName(type),
             Declarations.ContainingTypes(syntax),
             contract,
-            contractInterface);
+            contractInterface,
+            AccessParser.Parse(type, service, contract) is var access && access.AsSpan().ToArray().All(static a => a.IsEmpty) ? default : access);
         return new(handler, EquatableArray<DiagnosticInfo>.Empty);
     }
 

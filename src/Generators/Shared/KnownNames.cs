@@ -11,6 +11,9 @@ internal static class KnownNames
     public const string MethodAttribute = "Tether.MethodAttribute";
     public const string OneWayAttribute = "Tether.OneWayAttribute";
     public const string CallContext = "Tether.CallContext";
+    public const string AuthorizeAttribute = "Microsoft.AspNetCore.Authorization.AuthorizeAttribute";
+    public const string AllowAnonymousAttribute = "Microsoft.AspNetCore.Authorization.AllowAnonymousAttribute";
+    public const string RateLimitAttribute = "Tether.Security.RateLimitAttribute";
 
     public const string IMessage = "global::Tether.IMessage";
     public const string IMessageHandler = "global::Tether.IMessageHandler";
@@ -26,6 +29,9 @@ internal static class KnownNames
     public const string MessageShape = "global::Tether.MessageShape";
     public const string MemberShape = "global::Tether.MemberShape";
     public const string MethodKind = "global::Tether.MethodKind";
+    public const string MethodAccess = "global::Tether.Security.MethodAccess";
+    public const string IAuthorizeData = "global::Microsoft.AspNetCore.Authorization.IAuthorizeData";
+    public const string AuthorizeAttributeType = "global::Microsoft.AspNetCore.Authorization.AuthorizeAttribute";
     public const string ValueTask = "global::System.Threading.Tasks.ValueTask";
     public const string CancellationToken = "global::System.Threading.CancellationToken";
     public const string TetherPeer = "global::Tether.TetherPeer";

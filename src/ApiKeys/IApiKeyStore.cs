@@ -1,0 +1,63 @@
+using System.Collections.Concurrent;
+
+namespace Tether.Security.ApiKeys;
+
+/// <summary>Where API key records live. Holds hashes only; a key's secret is never stored.</summary>
+public interface IApiKeyStore
+{
+    /// <summary>The record of key <paramref name="id"/>, or null.</summary>
+    ValueTask<ApiKeyRecord?> FindAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Adds or replaces a record.</summary>
+    ValueTask SaveAsync(ApiKeyRecord record, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes a record (its key stops working at once); false when there was none.</summary>
+    ValueTask<bool> DeleteAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Every record.</summary>
+    ValueTask<IReadOnlyList<ApiKeyRecord>> ListAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>An <see cref="IApiKeyStore"/> in this process's memory (lost at restart; load records from configuration with <see cref="Load"/>).</summary>
+public sealed class InMemoryApiKeyStore : IApiKeyStore
+{
+    private readonly ConcurrentDictionary<string, ApiKeyRecord> _records = new(StringComparer.Ordinal);
+
+    /// <inheritdoc />
+    public ValueTask<ApiKeyRecord?> FindAsync(string id, CancellationToken cancellationToken = default) =>
+        new(_records.TryGetValue(id, out ApiKeyRecord? record) ? record : null);
+
+    /// <inheritdoc />
+    public ValueTask SaveAsync(ApiKeyRecord record, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        _records[record.Id] = record;
+        return default;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<bool> DeleteAsync(string id, CancellationToken cancellationToken = default) => new(_records.TryRemove(id, out _));
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<ApiKeyRecord>> ListAsync(CancellationToken cancellationToken = default) =>
+        new([.. _records.Values.OrderBy(static r => r.CreatedAt)]);
+
+    /// <summary>Replaces every record with <paramref name="records"/> (a configuration reload).</summary>
+    public void Load(IEnumerable<ApiKeyRecord> records)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        var next = records.ToDictionary(static r => r.Id, StringComparer.Ordinal);
+        foreach (string id in _records.Keys)
+        {
+            if (!next.ContainsKey(id))
+            {
+                _records.TryRemove(id, out _);
+            }
+        }
+
+        foreach (KeyValuePair<string, ApiKeyRecord> entry in next)
+        {
+            _records[entry.Key] = entry.Value;
+        }
+    }
+}
