@@ -187,12 +187,6 @@ internal sealed class IncomingCalls
         string message = retryAfter is { } wait
             ? $"Rate limit '{policy}' reached; try again in {wait.TotalMilliseconds:0} ms."
             : $"Rate limit '{policy}' reached; try again later.";
-        if (lane is not null || !expectsReply)
-        {
-            RefuseCall(header, expectsReply, TetherErrorCode.RateLimited, message, lane);
-            return;
-        }
-
         CallMetadata? trailers = null;
         if (retryAfter is { } after)
         {
@@ -200,13 +194,7 @@ internal sealed class IncomingCalls
             trailers.Add(CallMetadata.RetryAfterKey, ((long)Math.Ceiling(after.TotalMilliseconds)).ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
 
-        try
-        {
-            Output.WriteError(FrameType.Error, header.CallId, TetherErrorCode.RateLimited, message, trailers);
-        }
-        catch (TetherException)
-        {
-        }
+        RefuseCall(header, expectsReply, TetherErrorCode.RateLimited, message, lane, trailers);
     }
 
     /// <summary>An admitted call: dispatched now, or (a one-way message while the session runs its maximum of calls) once a call finishes.</summary>
@@ -230,13 +218,13 @@ internal sealed class IncomingCalls
         return default;
     }
 
-    private void RefuseCall(in FrameHeader header, bool expectsReply, TetherErrorCode code, string message, CallLane? lane = null)
+    private void RefuseCall(in FrameHeader header, bool expectsReply, TetherErrorCode code, string message, CallLane? lane = null, CallMetadata? trailers = null)
     {
         if (lane is not null)
         {
             try
             {
-                lane.Output.WriteError(FrameType.Error, header.CallId, code, message);
+                lane.Output.WriteError(FrameType.Error, header.CallId, code, message, trailers);
             }
             catch (TetherException)
             {
@@ -246,7 +234,7 @@ internal sealed class IncomingCalls
         }
         else if (expectsReply)
         {
-            TryWriteCallError(header.CallId, code, message);
+            TryWriteCallError(header.CallId, code, message, trailers);
         }
         else
         {
@@ -254,11 +242,11 @@ internal sealed class IncomingCalls
         }
     }
 
-    private void TryWriteCallError(uint callId, TetherErrorCode code, string message)
+    private void TryWriteCallError(uint callId, TetherErrorCode code, string message, CallMetadata? trailers = null)
     {
         try
         {
-            Output.WriteError(FrameType.Error, callId, code, message);
+            Output.WriteError(FrameType.Error, callId, code, message, trailers);
         }
         catch (TetherException)
         {

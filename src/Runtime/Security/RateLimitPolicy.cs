@@ -41,15 +41,17 @@ public sealed class RateLimitPolicy
     public Func<string, RateLimiter> CreateLimiter { get; }
 
     /// <summary>
-    /// A token bucket per partition: <paramref name="permitsPerSecond"/> refilled continuously (every 100 ms), up to
-    /// <paramref name="burst"/> held. No queue: a request over the limit is refused with the time until enough permits are back.
+    /// A token bucket per partition: <paramref name="permitsPerSecond"/> refilled every 100 ms in tenths (every second
+    /// below 10 per second), up to <paramref name="burst"/> held. No queue: a request over the limit is refused with the
+    /// time until enough permits are back.
     /// </summary>
     public static RateLimitPolicy TokenBucket(RateLimitPartition partitionBy, int permitsPerSecond, int burst)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(permitsPerSecond, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(burst, 1);
-        var period = TimeSpan.FromMilliseconds(100);
-        int perPeriod = Math.Max(1, permitsPerSecond / 10);
+        bool fine = permitsPerSecond >= 10;
+        TimeSpan period = fine ? TimeSpan.FromMilliseconds(100) : TimeSpan.FromSeconds(1);
+        int perPeriod = fine ? permitsPerSecond / 10 : permitsPerSecond;
         return new RateLimitPolicy(partitionBy, _ => new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
         {
             TokenLimit = burst,

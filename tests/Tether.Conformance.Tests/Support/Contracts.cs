@@ -53,3 +53,10 @@ public sealed partial record RelayRequest(int Id);
 
 [Message(74)]
 public sealed partial record DownstreamRequest(int Id, bool ToExpire);
+
+[Message(80)]
+public sealed partial record VaultProbe(int Id);
+
+/// <summary>Who the server saw: the principal's name (empty when anonymous) and its authentication type.</summary>
+[Message(81)]
+public sealed partial record VaultReply(int Id, string Name, string AuthenticationType);
