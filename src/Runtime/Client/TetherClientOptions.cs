@@ -106,6 +106,7 @@ public sealed class TetherClientOptions : TetherConnectionOptions
                 AlternateTransports = [.. AlternateRoutes.Select(static r => r.Name)],
                 WantsResume = Resumable,
                 Credentials = CredentialsSource(),
+                RefreshesCredentials = CredentialsProvider is not null,
             });
 
     private Func<CancellationToken, ValueTask<Security.TetherCredentials?>>? CredentialsSource()

@@ -15,6 +15,9 @@ internal sealed class ClientSessionSettings
     /// <summary>Gives the credentials each hello (and each automatic refresh) presents; null: the client presents none.</summary>
     public Func<CancellationToken, ValueTask<Security.TetherCredentials?>>? Credentials { get; init; }
 
+    /// <summary>Refresh before expiry: only with a provider (fixed credentials presented again would not live longer).</summary>
+    public bool RefreshesCredentials { get; init; }
+
     /// <summary>The offer for a link over <paramref name="currentTransport"/>: that transport first, then the alternates.</summary>
     public NegotiationOffer CreateOffer(string currentTransport) => new(
         [Framing.ProtocolConstants.Version],

@@ -186,7 +186,7 @@ internal sealed partial class TetherConnection : IRateLimitSubject
     /// <summary>Client, on each tick: starts the automatic refresh when it is due and the client has a credentials provider.</summary>
     private void MaybeRefreshCredentials(long now)
     {
-        if (_refresh is not { } refresh || now < refresh.DueAt || _settings.Client?.Credentials is not { } provider
+        if (_refresh is not { } refresh || now < refresh.DueAt || _settings.Client is not { RefreshesCredentials: true, Credentials: { } provider }
             || State != SessionState.Active || !refresh.TryBeginAutomatic())
         {
             return;

@@ -11,9 +11,7 @@ public abstract partial class ConformanceSuite
             o =>
             {
                 o.Security.Authenticators.Add(new TestTokenAuthenticator());
-                o.Security.AuthorizationPolicies.AddPolicy(VaultHandler.TenantPolicy, p => p.RequireClaim("tenant", "acme"));
-                // The vault's methods name this policy: a server must configure it (or it refuses to start).
-                o.Security.RateLimits.Policies["metered"] = RateLimitPolicy.TokenBucket(RateLimitPartition.Session, permitsPerSecond: 10_000, burst: 10_000);
+                VaultHandler.Require(o.Security); // a policy a method names must exist, or the server refuses to start
                 configure?.Invoke(o.Security);
             },
             s => s.AddHandler(vault));

@@ -13,6 +13,13 @@ public sealed partial class VaultHandler
 {
     public const string TenantPolicy = "tenant-acme";
 
+    /// <summary>What a server hosting the vault must configure: its authorization policy and its rate-limit policy (generous).</summary>
+    public static void Require(TetherSecurityOptions security)
+    {
+        security.AuthorizationPolicies.AddPolicy(TenantPolicy, p => p.RequireClaim("tenant", "acme"));
+        security.RateLimits.Policies["metered"] = RateLimitPolicy.TokenBucket(RateLimitPartition.Session, permitsPerSecond: 10_000, burst: 10_000);
+    }
+
     public ValueTask<VaultReply> Whoami(VaultProbe request, CallContext context) => new(Reply(request, context));
 
     [AllowAnonymous]
