@@ -39,7 +39,17 @@ internal sealed partial class TetherConnection
     {
         if (!_settings.IsServer && header.Type is FrameType.GoAway or FrameType.Error)
         {
-            var refusal = new TetherException((TetherErrorCode)header.MessageId, ControlPayload.ReadText(payload));
+            // A refusal may carry trailing metadata (a rate limit's retry-after) before its text.
+            ReadOnlySequence<byte> text = payload;
+            CallMetadata? trailers = null;
+            if ((header.Flags & FrameFlags.Headers) != 0
+                && CallHeaderCodec.TryRead(payload, _settings.CallHeaderLimits, out IncomingCallHeaders? block, out ReadOnlySequence<byte> rest, out _) == TetherErrorCode.None)
+            {
+                trailers = block!.Metadata;
+                text = rest;
+            }
+
+            var refusal = new TetherException((TetherErrorCode)header.MessageId, ControlPayload.ReadText(text)) { RetryAfter = RetryAfterOf(trailers) };
             ConnectionLog.ConnectionRefused(Logger, Id, refusal.Code);
             Metrics.OnRefused(refusal.Code);
             link.Ready.TrySetException(refusal);
@@ -215,7 +225,23 @@ internal sealed partial class TetherConnection
     {
         ConnectionLog.ConnectionRefused(Logger, Id, refusal.Code);
         Metrics.OnRefused(refusal.Code);
-        TryWriteError(FrameType.GoAway, refusal.Code, refusal.Message);
+        if (refusal.RetryAfter is { } wait)
+        {
+            // An error frame (call id 0) can carry the wait as trailing metadata; a goaway carries only text.
+            var trailers = new CallMetadata { { CallMetadata.RetryAfterKey, ((long)Math.Ceiling(wait.TotalMilliseconds)).ToString(System.Globalization.CultureInfo.InvariantCulture) } };
+            try
+            {
+                Output.WriteError(FrameType.Error, 0, refusal.Code, refusal.Message, trailers);
+            }
+            catch (TetherException)
+            {
+            }
+        }
+        else
+        {
+            TryWriteError(FrameType.GoAway, refusal.Code, refusal.Message);
+        }
+
         _handshake.TrySetException(refusal);
         RequestStop(refusal);
     }
