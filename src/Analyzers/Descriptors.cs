@@ -5,7 +5,7 @@ namespace Tether.Analyzers;
 
 /// <summary>
 /// Every rule Tether reports (1xxx messages, 2xxx handlers, 3xxx performance and reliability, 4xxx
-/// sessions and configuration). Titles, messages and descriptions are localizable (Resources.resx).
+/// security). Titles, messages and descriptions are localizable (Resources.resx).
 /// </summary>
 internal static class Descriptors
 {
@@ -50,6 +50,12 @@ internal static class Descriptors
     public static readonly DiagnosticDescriptor ReceiveBufferEscapes = Create("TETH3002", "Reliability", DiagnosticSeverity.Warning);
 
     public static readonly DiagnosticDescriptor HandlerReturnsTask = Create("TETH3003", "Performance", DiagnosticSeverity.Info);
+
+    public static readonly DiagnosticDescriptor AnonymousOverridesAuthorize = Create("TETH4001", "Security", DiagnosticSeverity.Warning);
+
+    public static readonly DiagnosticDescriptor InvalidRateLimit = Create("TETH4002", "Security", DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor AccessAttributeIgnored = Create("TETH4003", "Security", DiagnosticSeverity.Warning);
 
     /// <summary>The rule for a problem the shared generator parsers found (<see cref="DiagnosticIds"/>).</summary>
     public static DiagnosticDescriptor ForParserId(string id) => id switch

@@ -26,6 +26,8 @@ internal static class TestSetup
         references = new ReferenceAssemblies("net10.0");
         state.AdditionalReferences.AddRange(s_framework);
         state.AdditionalReferences.Add(typeof(MessageAttribute).Assembly);
+        state.AdditionalReferences.Add(typeof(Microsoft.AspNetCore.Authorization.AuthorizeAttribute).Assembly);
+        state.AdditionalReferences.Add(typeof(Microsoft.AspNetCore.Authorization.IAuthorizeData).Assembly);
     }
 
     /// <summary>Usings every test source starts with, so examples read like user code.</summary>
