@@ -79,7 +79,7 @@ public sealed class FrameParserTests
 
     [Theory]
     [InlineData(0x00, 0x00, 0)]
-    [InlineData(0x0E, 0x00, 0)]
+    [InlineData(0x0F, 0x00, 0)] // the first type after Authenticate (0x0E)
     [InlineData(0xFF, 0x00, 0)]
     [InlineData(0x04, 0x01, 0)] // message frames: only "by message type"
     [InlineData(0x04, 0x02, 0)]
