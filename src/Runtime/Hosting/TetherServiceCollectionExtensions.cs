@@ -15,11 +15,31 @@ public static class TetherServiceCollectionExtensions
     /// Adds a <see cref="TetherServer"/> singleton configured from <see cref="TetherServerOptions"/> (validated at
     /// start), and a hosted service that starts it with the host and drains it when the host stops.
     /// </summary>
+    /// <remarks>
+    /// Security comes from the container too: every registered <see cref="Tether.Security.IAuthenticator"/> joins
+    /// <see cref="Tether.Security.TetherSecurityOptions.Authenticators"/> (after those configured), and the
+    /// <see cref="Microsoft.AspNetCore.Authorization.IAuthorizationService"/> and policy provider of
+    /// <c>AddAuthorizationCore</c>, when registered, evaluate <c>[Authorize]</c>. When the options reload
+    /// (<see cref="IOptionsMonitor{TOptions}"/>), the running server takes the new lists, limits and authenticators.
+    /// </remarks>
     public static TetherServerBuilder AddTetherServer(this IServiceCollection services, Action<TetherServerOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         OptionsBuilder<TetherServerOptions> options = services.AddOptions<TetherServerOptions>();
-        options.PostConfigure<IServiceProvider>(static (o, provider) => o.MeterFactory ??= provider.GetService<IMeterFactory>());
+        options.PostConfigure<IServiceProvider>(static (o, provider) =>
+        {
+            o.MeterFactory ??= provider.GetService<IMeterFactory>();
+            Tether.Security.TetherSecurityOptions security = o.Security;
+            security.AuthorizationService ??= provider.GetService<Microsoft.AspNetCore.Authorization.IAuthorizationService>();
+            security.AuthorizationPolicyProvider ??= provider.GetService<Microsoft.AspNetCore.Authorization.IAuthorizationPolicyProvider>();
+            foreach (Tether.Security.IAuthenticator authenticator in provider.GetServices<Tether.Security.IAuthenticator>())
+            {
+                if (!security.Authenticators.Contains(authenticator))
+                {
+                    security.Authenticators.Add(authenticator);
+                }
+            }
+        });
         if (configure is not null)
         {
             options.Configure(configure);
@@ -29,7 +49,7 @@ public static class TetherServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TetherServerOptions>, TetherServerOptionsValidator>());
         services.TryAddSingleton(static provider =>
         {
-            var server = new TetherServer(provider.GetRequiredService<IOptions<TetherServerOptions>>().Value, provider.GetService<ILoggerFactory>());
+            var server = new TetherServer(provider.GetRequiredService<IOptionsMonitor<TetherServerOptions>>().CurrentValue, provider.GetService<ILoggerFactory>());
             foreach (ServerHandlerRegistration registration in provider.GetServices<ServerHandlerRegistration>())
             {
                 registration.Apply(server, provider);
@@ -73,11 +93,42 @@ public static class TetherServiceCollectionExtensions
     }
 }
 
-internal sealed class TetherServerHostedService(TetherServer server) : IHostedService
+internal sealed partial class TetherServerHostedService(TetherServer server, IOptionsMonitor<TetherServerOptions> options, ILoggerFactory? loggerFactory = null) : IHostedService
 {
-    public Task StartAsync(CancellationToken cancellationToken) => server.StartAsync(cancellationToken);
+    private IDisposable? _reloads;
 
-    public Task StopAsync(CancellationToken cancellationToken) => server.StopAsync(cancellationToken);
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await server.StartAsync(cancellationToken).ConfigureAwait(false);
+        _reloads = options.OnChange(OnOptionsChanged);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        _reloads?.Dispose();
+        return server.StopAsync(cancellationToken);
+    }
+
+    // Only the security settings apply live; the rest (endpoints, limits of the transport) need a restart.
+    private void OnOptionsChanged(TetherServerOptions changed, string? name)
+    {
+        if (name is not null && name != Microsoft.Extensions.Options.Options.DefaultName)
+        {
+            return;
+        }
+
+        try
+        {
+            server.UpdateSecurity(changed.Security);
+        }
+        catch (InvalidOperationException e)
+        {
+            ReloadRefused(loggerFactory?.CreateLogger("Tether.Server") ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, e);
+        }
+    }
+
+    [LoggerMessage(611, LogLevel.Error, "Reloaded security settings were refused; the previous ones stay")]
+    private static partial void ReloadRefused(ILogger logger, Exception exception);
 }
 
 internal sealed class TetherClientHostedService(TetherClient client, IOptions<TetherClientOptions> options) : IHostedService

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace Tether.Security;
 
 /// <summary>
-/// The server's security audit trail, with fixed event ids (600–610) so they can be alerted on. No secret is ever
+/// The server's security audit trail, with fixed event ids (600–610; 611 is the hosted server refusing a reload) so they can be alerted on. No secret is ever
 /// an argument: credentials appear as their scheme only, principals as their subject.
 /// </summary>
 internal static partial class SecurityLog
