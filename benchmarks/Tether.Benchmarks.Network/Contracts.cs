@@ -34,6 +34,25 @@ public sealed partial class EchoHandler
     public CountReply Count(CountRequest request) => new(_received);
 }
 
+/// <summary>
+/// <see cref="EchoHandler"/> under security (<c>--security</c>): every method needs an authenticated caller and takes a
+/// permit from a per-principal policy and the per-session global limit (both far above any rate reached, so what is
+/// measured is their cost, not their refusals).
+/// </summary>
+[Handler(ServiceName = "SecuredEcho")]
+[Microsoft.AspNetCore.Authorization.Authorize]
+[Tether.Security.RateLimit("calls")]
+public sealed partial class SecuredEchoHandler
+{
+    private long _received;
+
+    public Order Echo(Order order) => order;
+
+    public void Publish(OrderPlaced order) => _received++;
+
+    public CountReply Count(CountRequest request) => new(_received);
+}
+
 [Message(5)]
 public sealed partial record WaitRequest(int Id);
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Tether.Benchmarks.Network.Targets;
 
 namespace Tether.Benchmarks.Network;
@@ -27,12 +26,12 @@ public static class ObservabilityRunner
 
         Console.WriteLine();
         Console.WriteLine($"{"mode",-16} {"unary64 median",16} {"vs none",8} {"one-way median",16} {"vs none",8}");
-        double unaryBase = Median(results["none"].Unary);
-        double oneWayBase = Median(results["none"].OneWay);
+        double unaryBase = Rates.Median(results["none"].Unary);
+        double oneWayBase = Rates.Median(results["none"].OneWay);
         foreach (string mode in modes)
         {
-            double unary = Median(results[mode].Unary);
-            double oneWay = Median(results[mode].OneWay);
+            double unary = Rates.Median(results[mode].Unary);
+            double oneWay = Rates.Median(results[mode].OneWay);
             Console.WriteLine($"{mode,-16} {unary,16:N0} {unary / unaryBase - 1,8:P1} {oneWay,16:N0} {oneWay / oneWayBase - 1,8:P1}");
         }
 
@@ -48,27 +47,8 @@ public static class ObservabilityRunner
         await target.UnaryAsync(64, 100_000); // warm-up: JIT, pools, thread pool size
         await target.OneWayAsync(200_000);
 
-        double unary = await RateAsync(window, () => target.UnaryAsync(64, 50_000), 50_000);
-        double oneWay = await RateAsync(window, () => target.OneWayAsync(100_000), 100_000);
+        double unary = await Rates.MeasureAsync(window, () => target.UnaryAsync(64, 50_000), 50_000);
+        double oneWay = await Rates.MeasureAsync(window, () => target.OneWayAsync(100_000), 100_000);
         return (unary, oneWay);
-    }
-
-    private static async Task<double> RateAsync(TimeSpan window, Func<Task> batch, int perBatch)
-    {
-        long operations = 0;
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < window)
-        {
-            await batch();
-            operations += perBatch;
-        }
-
-        return operations / clock.Elapsed.TotalSeconds;
-    }
-
-    private static double Median(List<double> values)
-    {
-        double[] sorted = [.. values.Order()];
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 }

@@ -6,6 +6,7 @@ using Tether.Benchmarks.Network.Servers;
 // dotnet run -c Release --project benchmarks/Tether.Benchmarks.Network -- --latency [calls]  (p50/p99 per framework and caller count)
 // dotnet run -c Release --project benchmarks/Tether.Benchmarks.Network -- --deadlines [calls] [ms]  (how late deadlines fire)
 // dotnet run -c Release --project benchmarks/Tether.Benchmarks.Network -- --observability [seconds] [rounds]  (cost of metrics and tracing)
+// dotnet run -c Release --project benchmarks/Tether.Benchmarks.Network -- --security [seconds] [rounds]  (cost of authorization and rate limits)
 // --serve tether|grpc|raw [--observe MODE] is the server process the benchmarks start for themselves.
 if (args is ["--serve", string framework])
 {
@@ -15,6 +16,31 @@ if (args is ["--serve", string framework])
 if (args is ["--serve", string observedFramework, "--observe", string mode])
 {
     return await ServerHost.RunAsync(observedFramework, mode);
+}
+
+if (args is ["--serve", "tether", "--secured"])
+{
+    return await ServerHost.RunAsync("tether", secured: true);
+}
+
+if (args is ["--serve", "tether", "--flood"])
+{
+    return await ServerHost.RunAsync("tether", flood: true);
+}
+
+// --security [seconds] [rounds]: unary64 and one-way with authentication, [Authorize] and two rate limits, against none.
+if (args.Length > 0 && args[0] == "--security")
+{
+    return await SecurityRunner.RunAsync(
+        TimeSpan.FromSeconds(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5),
+        args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 3);
+}
+
+// --hello-flood [seconds]: hellos with wrong API keys from many connections, with the hello limit on; what a client that
+// holds a session still gets meanwhile.
+if (args.Length > 0 && args[0] == "--hello-flood")
+{
+    return await HelloFloodRunner.RunAsync(TimeSpan.FromSeconds(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5));
 }
 
 if (args.Length > 0 && args[0] == "--observability")

@@ -17,12 +17,15 @@ public static class ServerHost
 {
     /// <param name="framework">tether, grpc or raw.</param>
     /// <param name="observe">What listens to Tether's telemetry in this process (<see cref="Telemetry.Modes"/>).</param>
-    public static async Task<int> RunAsync(string framework, string observe = "none")
+    /// <param name="secured">Tether only: authentication, [Authorize] and rate limits on every call (<see cref="SecuredEchoHandler"/>).</param>
+    /// <param name="flood">Tether only: API keys (Argon2id) and the bench token, with a hello limit per address (<c>--hello-flood</c>).</param>
+    public static async Task<int> RunAsync(string framework, string observe = "none", bool secured = false, bool flood = false)
     {
         using IDisposable? telemetry = Telemetry.Enable(observe);
         await using IAsyncDisposable server = framework switch
         {
-            "tether" => await StartTetherAsync(),
+            "tether" when flood => await StartFloodedAsync(),
+            "tether" => await StartTetherAsync(secured),
             "grpc" => await StartGrpcAsync(),
             "raw" => await RawEchoServer.StartAsync(),
             _ => throw new ArgumentException($"unknown framework '{framework}'"),
@@ -33,10 +36,23 @@ public static class ServerHost
         return 0;
     }
 
-    private static async Task<IAsyncDisposable> StartTetherAsync()
+    private static async Task<IAsyncDisposable> StartTetherAsync(bool secured)
     {
-        var server = new TetherServer(new TetherServerOptions { EndPoint = new IPEndPoint(IPAddress.Loopback, 0) });
-        server.AddHandler(new EchoHandler());
+        var options = new TetherServerOptions { EndPoint = new IPEndPoint(IPAddress.Loopback, 0) };
+        var server = new TetherServer(options);
+        if (secured)
+        {
+            options.Security.Authenticators.Add(new BenchTokenAuthenticator());
+            options.Security.RequireAuthentication = true;
+            options.Security.RateLimits.Global = Tether.Security.RateLimitPolicy.TokenBucket(Tether.Security.RateLimitPartition.Session, 1_000_000_000, 1_000_000_000);
+            options.Security.RateLimits.Policies["calls"] = Tether.Security.RateLimitPolicy.TokenBucket(Tether.Security.RateLimitPartition.Principal, 1_000_000_000, 1_000_000_000);
+            server.AddHandler(new SecuredEchoHandler());
+        }
+        else
+        {
+            server.AddHandler(new EchoHandler());
+        }
+
         await server.StartAsync();
         Announce(((IPEndPoint)server.LocalEndPoint!).Port);
         return server;
@@ -54,6 +70,40 @@ public static class ServerHost
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         Announce(new Uri(address).Port);
         return app;
+    }
+
+    /// <summary>The key id the flood guesses secrets for: each guess costs the server an Argon2id run unless the hello limit stops it first.</summary>
+    public const string FloodKeyId = "00000000000000ff";
+
+    private static async Task<IAsyncDisposable> StartFloodedAsync()
+    {
+        var store = new Tether.Security.ApiKeys.InMemoryApiKeyStore();
+        string key = Tether.Security.ApiKeys.ApiKeyFormat.NewKey(FloodKeyId);
+        await store.SaveAsync(new Tether.Security.ApiKeys.ApiKeyRecord(FloodKeyId, "flooded", Tether.Security.ApiKeys.ApiKeyHash.Create(key), [], [], true, null, DateTimeOffset.UtcNow));
+        var options = new TetherServerOptions { EndPoint = new IPEndPoint(IPAddress.Loopback, 0) };
+        options.Security.Authenticators.Add(new Tether.Security.ApiKeys.ApiKeyAuthenticator(new Tether.Security.ApiKeys.ApiKeyManager(store)));
+        options.Security.Authenticators.Add(new BenchTokenAuthenticator());
+        options.Security.RequireAuthentication = true;
+        options.Security.RateLimits.Handshakes = Tether.Security.RateLimitPolicy.TokenBucket(Tether.Security.RateLimitPartition.RemoteAddress, permitsPerSecond: 20, burst: 20);
+        var server = new TetherServer(options);
+        server.AddHandler(new EchoHandler());
+        await server.StartAsync();
+        Announce(((IPEndPoint)server.LocalEndPoint!).Port);
+        return server;
+    }
+
+    /// <summary>Accepts the bearer token <see cref="Token"/> as the principal "bench".</summary>
+    public sealed class BenchTokenAuthenticator : Tether.Security.IAuthenticator
+    {
+        public const string Token = "bench-token";
+
+        public ValueTask<Tether.Security.AuthenticationResult> AuthenticateAsync(Tether.Security.AuthenticationRequest request, CancellationToken cancellationToken) =>
+            request.Credentials?.Scheme != Tether.Security.TetherCredentials.BearerScheme
+                ? new(Tether.Security.AuthenticationResult.NoResult)
+                : new(request.Credentials.GetSecretText() == Token
+                ? Tether.Security.AuthenticationResult.Success(new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(
+                    [new System.Security.Claims.Claim(System.Security.Claims.ClaimTypes.Name, "bench")], "Bench")))
+                : Tether.Security.AuthenticationResult.Fail("wrong token"));
     }
 
     private static void Announce(int port)

@@ -9,6 +9,7 @@ public abstract class Target : IAsyncDisposable
     {
         "tether" => new TetherTarget(resumable: true),
         "tether-plain" => new TetherTarget(resumable: false),
+        "tether-secured" => new TetherTarget(resumable: true, Security.TetherCredentials.Bearer(Servers.ServerHost.BenchTokenAuthenticator.Token)),
         "grpc" => new GrpcTarget(),
         "raw" => new RawTarget(),
         _ => throw new ArgumentException($"unknown framework '{framework}'"),

@@ -4,14 +4,14 @@ using System.Net;
 namespace Tether.Benchmarks.Network.Targets;
 
 /// <summary>Tether's client; <paramref name="resumable"/> false turns session sequencing, acks and replay off (a plain link).</summary>
-public sealed class TetherTarget(bool resumable) : Target
+public sealed class TetherTarget(bool resumable, Security.TetherCredentials? credentials = null) : Target
 {
     private TetherClient? _client;
 
     public override string ServerFramework => "tether";
 
     public override async Task ConnectAsync(int port) =>
-        _client = await TetherClient.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), new TetherClientOptions { Resumable = resumable });
+        _client = await TetherClient.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), new TetherClientOptions { Resumable = resumable, Credentials = credentials });
 
     public override Task UnaryAsync(int callers, int calls, long[]? latencies = null)
     {

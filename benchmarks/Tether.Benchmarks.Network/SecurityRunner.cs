@@ -1,0 +1,59 @@
+using Tether.Benchmarks.Network.Targets;
+
+namespace Tether.Benchmarks.Network;
+
+/// <summary>
+/// <c>--security [seconds] [rounds]</c>: 64-caller unary calls and one-way messages over TCP against a server without
+/// security ("open") and one where every call is authorized ([Authorize], decided once per session and method) and takes
+/// permits from two token buckets (per session and per principal) that never run dry ("secured"). Each mode in each
+/// round gets a fresh server process; the rounds interleave the modes so drift spreads across them.
+/// </summary>
+public static class SecurityRunner
+{
+    private static readonly (string Name, string Target, string[] ServerArgs)[] Modes =
+    [
+        ("open", "tether", []),
+        ("secured", "tether-secured", ["--secured"]),
+    ];
+
+    public static async Task<int> RunAsync(TimeSpan window, int rounds)
+    {
+        var results = Modes.ToDictionary(static m => m.Name, static _ => (Unary: new List<double>(), OneWay: new List<double>()));
+        for (int round = 1; round <= rounds; round++)
+        {
+            foreach ((string name, string target, string[] serverArgs) in Modes)
+            {
+                (double unary, double oneWay) = await MeasureAsync(target, serverArgs, window);
+                results[name].Unary.Add(unary);
+                results[name].OneWay.Add(oneWay);
+                Console.WriteLine($"round {round} {name,-8} unary64 {unary,12:N0}/s   one-way {oneWay,12:N0}/s");
+            }
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"{"mode",-8} {"unary64 median",16} {"vs open",8} {"one-way median",16} {"vs open",8}");
+        double unaryBase = Rates.Median(results["open"].Unary);
+        double oneWayBase = Rates.Median(results["open"].OneWay);
+        foreach ((string name, _, _) in Modes)
+        {
+            double unary = Rates.Median(results[name].Unary);
+            double oneWay = Rates.Median(results[name].OneWay);
+            Console.WriteLine($"{name,-8} {unary,16:N0} {unary / unaryBase - 1,8:P1} {oneWay,16:N0} {oneWay / oneWayBase - 1,8:P1}");
+        }
+
+        return 0;
+    }
+
+    private static async Task<(double Unary, double OneWay)> MeasureAsync(string targetName, string[] serverArgs, TimeSpan window)
+    {
+        await using Target target = Target.Create(targetName);
+        using ServerProcess server = ServerProcess.Start(target.ServerFramework, serverArgs);
+        await target.ConnectAsync(server.Port);
+        await target.UnaryAsync(64, 100_000); // warm-up
+        await target.OneWayAsync(200_000);
+
+        double unary = await Rates.MeasureAsync(window, () => target.UnaryAsync(64, 50_000), 50_000);
+        double oneWay = await Rates.MeasureAsync(window, () => target.OneWayAsync(100_000), 100_000);
+        return (unary, oneWay);
+    }
+}
