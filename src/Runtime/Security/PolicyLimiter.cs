@@ -22,8 +22,8 @@ internal sealed class PolicyLimiter : IDisposable
     {
         Name = name;
         PartitionBy = policy.PartitionBy;
-        Func<string, RateLimiter> create = policy.CreateLimiter;
-        _limiter = PartitionedRateLimiter.Create<string, string>(key => System.Threading.RateLimiting.RateLimitPartition.Get(key, create));
+        // One partitioned limiter per policy: it replenishes all its partitions from one timer and drops idle ones.
+        _limiter = PartitionedRateLimiter.Create(policy.Partition, StringComparer.Ordinal);
     }
 
     /// <summary>The policy's name (<c>global</c>, <c>connections</c>, <c>handshakes</c> or the configured one).</summary>

@@ -26,19 +26,29 @@ public enum RateLimitPartition
 /// </summary>
 public sealed class RateLimitPolicy
 {
-    /// <summary>Creates a policy; <paramref name="createLimiter"/> is called once per partition, with its key.</summary>
+    /// <summary>
+    /// Creates a policy; <paramref name="createLimiter"/> is called once per partition, with its key. Prefer the factory
+    /// methods: their partitions share one replenishment timer, where a limiter made here with automatic replenishment
+    /// has a timer of its own per partition.
+    /// </summary>
     public RateLimitPolicy(RateLimitPartition partitionBy, Func<string, RateLimiter> createLimiter)
     {
         ArgumentNullException.ThrowIfNull(createLimiter);
         PartitionBy = partitionBy;
-        CreateLimiter = createLimiter;
+        Partition = key => System.Threading.RateLimiting.RateLimitPartition.Get(key, createLimiter);
+    }
+
+    private RateLimitPolicy(RateLimitPartition partitionBy, Func<string, RateLimitPartition<string>> partition)
+    {
+        PartitionBy = partitionBy;
+        Partition = partition;
     }
 
     /// <summary>What is counted separately.</summary>
     public RateLimitPartition PartitionBy { get; }
 
-    /// <summary>Makes the limiter of one partition (given its key: a session id, a subject, an address, or <c>server</c>).</summary>
-    public Func<string, RateLimiter> CreateLimiter { get; }
+    /// <summary>The partition of one key (a session, a subject, an address, or <c>server</c>), as <c>System.Threading.RateLimiting</c> describes it.</summary>
+    internal Func<string, RateLimitPartition<string>> Partition { get; }
 
     /// <summary>
     /// A token bucket per partition: <paramref name="permitsPerSecond"/> refilled every 100 ms in tenths (every second
@@ -52,14 +62,15 @@ public sealed class RateLimitPolicy
         bool fine = permitsPerSecond >= 10;
         TimeSpan period = fine ? TimeSpan.FromMilliseconds(100) : TimeSpan.FromSeconds(1);
         int perPeriod = fine ? permitsPerSecond / 10 : permitsPerSecond;
-        return new RateLimitPolicy(partitionBy, _ => new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+        var options = new TokenBucketRateLimiterOptions
         {
             TokenLimit = burst,
             TokensPerPeriod = perPeriod,
             ReplenishmentPeriod = period,
-            AutoReplenishment = true,
+            AutoReplenishment = true, // the partitioned limiter replenishes every partition from one timer
             QueueLimit = 0,
-        }));
+        };
+        return new RateLimitPolicy(partitionBy, key => System.Threading.RateLimiting.RateLimitPartition.GetTokenBucketLimiter(key, _ => options));
     }
 
     /// <summary>At most <paramref name="permits"/> per <paramref name="window"/> per partition (fixed windows); no queue.</summary>
@@ -67,19 +78,15 @@ public sealed class RateLimitPolicy
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(permits, 1);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(window, TimeSpan.Zero);
-        return new RateLimitPolicy(partitionBy, _ => new FixedWindowRateLimiter(new FixedWindowRateLimiterOptions
-        {
-            PermitLimit = permits,
-            Window = window,
-            AutoReplenishment = true,
-            QueueLimit = 0,
-        }));
+        var options = new FixedWindowRateLimiterOptions { PermitLimit = permits, Window = window, AutoReplenishment = true, QueueLimit = 0 };
+        return new RateLimitPolicy(partitionBy, key => System.Threading.RateLimiting.RateLimitPartition.GetFixedWindowLimiter(key, _ => options));
     }
 
     /// <summary>At most <paramref name="permits"/> calls running at once per partition (a permit is held until the call ends); no queue.</summary>
     public static RateLimitPolicy Concurrency(RateLimitPartition partitionBy, int permits)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(permits, 1);
-        return new RateLimitPolicy(partitionBy, _ => new ConcurrencyLimiter(new ConcurrencyLimiterOptions { PermitLimit = permits, QueueLimit = 0 }));
+        var options = new ConcurrencyLimiterOptions { PermitLimit = permits, QueueLimit = 0 };
+        return new RateLimitPolicy(partitionBy, key => System.Threading.RateLimiting.RateLimitPartition.GetConcurrencyLimiter(key, _ => options));
     }
 }
