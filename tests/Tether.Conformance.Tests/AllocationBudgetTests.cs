@@ -20,12 +20,15 @@ public sealed class AllocationBudgetTests(ITestOutputHelper output)
 
     /// <param name="transport">
     /// "tcp", or "quic": one caller's calls take turns on one kept QUIC stream (decision 0008); "tcp+metrics": with a
-    /// listener on both call-duration histograms, so every call is timed and recorded on both sides.
+    /// listener on both call-duration histograms, so every call is timed and recorded on both sides; "tcp+security": an
+    /// authenticated session, every call authorized (a fallback policy) and taking permits from a per-session and a
+    /// per-principal token bucket.
     /// </param>
     [Theory]
     [InlineData("tcp")]
     [InlineData("quic")]
     [InlineData("tcp+metrics")]
+    [InlineData("tcp+security")]
     public async Task Round_trip_of_a_primitive_message_allocates_under_64_bytes_on_average(string transport)
     {
         using var factory = new TestMeterFactory();
@@ -44,8 +47,25 @@ public sealed class AllocationBudgetTests(ITestOutputHelper output)
             listener.Start();
         }
 
-        await using Harness harness = await Harness.StartAsync(transport == "quic" ? TransportUnderTest.Quic() : TransportUnderTest.Tcp(), o => o.MeterFactory = factory);
-        TetherClient client = await harness.ConnectAsync(o => o.MeterFactory = factory);
+        bool secured = transport == "tcp+security";
+        await using Harness harness = await Harness.StartAsync(transport == "quic" ? TransportUnderTest.Quic() : TransportUnderTest.Tcp(), o =>
+        {
+            o.MeterFactory = factory;
+            if (secured)
+            {
+                o.Security.Authenticators.Add(new TestTokenAuthenticator());
+                o.Security.RequireAuthentication = true;
+                o.Security.AuthorizationPolicies.FallbackPolicy = new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build();
+                o.Security.RateLimits.Global = Tether.Security.RateLimitPolicy.TokenBucket(Tether.Security.RateLimitPartition.Session, 1_000_000_000, 1_000_000_000);
+                o.Security.RateLimits.Methods["Conformance"] = "calls";
+                o.Security.RateLimits.Policies["calls"] = Tether.Security.RateLimitPolicy.TokenBucket(Tether.Security.RateLimitPartition.Principal, 1_000_000_000, 1_000_000_000);
+            }
+        });
+        TetherClient client = await harness.ConnectAsync(o =>
+        {
+            o.MeterFactory = factory;
+            o.Credentials = secured ? TestTokenAuthenticator.Token("budget") : null;
+        });
         var sample = new Sample(1, 2, 3.5, true);
 
         // Off xunit's synchronization context, which would post (and allocate for) every continuation.

@@ -27,28 +27,22 @@ public enum RateLimitPartition
 public sealed class RateLimitPolicy
 {
     /// <summary>
-    /// Creates a policy; <paramref name="createLimiter"/> is called once per partition, with its key. Prefer the factory
-    /// methods: their partitions share one replenishment timer, where a limiter made here with automatic replenishment
-    /// has a timer of its own per partition.
+    /// Creates a policy; <paramref name="createLimiter"/> is called once per partition, with its key. Make replenishing
+    /// limiters with <c>AutoReplenishment = false</c>, as the factory methods do: the server then replenishes them all
+    /// from one heartbeat (with automatic replenishment each partition has a timer of its own).
     /// </summary>
     public RateLimitPolicy(RateLimitPartition partitionBy, Func<string, RateLimiter> createLimiter)
     {
         ArgumentNullException.ThrowIfNull(createLimiter);
         PartitionBy = partitionBy;
-        Partition = key => System.Threading.RateLimiting.RateLimitPartition.Get(key, createLimiter);
-    }
-
-    private RateLimitPolicy(RateLimitPartition partitionBy, Func<string, RateLimitPartition<string>> partition)
-    {
-        PartitionBy = partitionBy;
-        Partition = partition;
+        CreateLimiter = createLimiter;
     }
 
     /// <summary>What is counted separately.</summary>
     public RateLimitPartition PartitionBy { get; }
 
-    /// <summary>The partition of one key (a session, a subject, an address, or <c>server</c>), as <c>System.Threading.RateLimiting</c> describes it.</summary>
-    internal Func<string, RateLimitPartition<string>> Partition { get; }
+    /// <summary>Makes the limiter of one partition (given its key: a session, a subject, an address, or <c>server</c>).</summary>
+    public Func<string, RateLimiter> CreateLimiter { get; }
 
     /// <summary>
     /// A token bucket per partition: <paramref name="permitsPerSecond"/> refilled every 100 ms in tenths (every second
@@ -67,10 +61,10 @@ public sealed class RateLimitPolicy
             TokenLimit = burst,
             TokensPerPeriod = perPeriod,
             ReplenishmentPeriod = period,
-            AutoReplenishment = true, // the partitioned limiter replenishes every partition from one timer
+            AutoReplenishment = false, // the server's heartbeat replenishes every partition, by elapsed time
             QueueLimit = 0,
         };
-        return new RateLimitPolicy(partitionBy, key => System.Threading.RateLimiting.RateLimitPartition.GetTokenBucketLimiter(key, _ => options));
+        return new RateLimitPolicy(partitionBy, _ => new TokenBucketRateLimiter(options));
     }
 
     /// <summary>At most <paramref name="permits"/> per <paramref name="window"/> per partition (fixed windows); no queue.</summary>
@@ -78,8 +72,8 @@ public sealed class RateLimitPolicy
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(permits, 1);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(window, TimeSpan.Zero);
-        var options = new FixedWindowRateLimiterOptions { PermitLimit = permits, Window = window, AutoReplenishment = true, QueueLimit = 0 };
-        return new RateLimitPolicy(partitionBy, key => System.Threading.RateLimiting.RateLimitPartition.GetFixedWindowLimiter(key, _ => options));
+        var options = new FixedWindowRateLimiterOptions { PermitLimit = permits, Window = window, AutoReplenishment = false, QueueLimit = 0 };
+        return new RateLimitPolicy(partitionBy, _ => new FixedWindowRateLimiter(options));
     }
 
     /// <summary>At most <paramref name="permits"/> calls running at once per partition (a permit is held until the call ends); no queue.</summary>
@@ -87,6 +81,6 @@ public sealed class RateLimitPolicy
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(permits, 1);
         var options = new ConcurrencyLimiterOptions { PermitLimit = permits, QueueLimit = 0 };
-        return new RateLimitPolicy(partitionBy, key => System.Threading.RateLimiting.RateLimitPartition.GetConcurrencyLimiter(key, _ => options));
+        return new RateLimitPolicy(partitionBy, _ => new ConcurrencyLimiter(options));
     }
 }

@@ -49,6 +49,38 @@ internal sealed class SecurityPolicy : IDisposable
         }
 
         LimitsCalls = Global is not null || _byMethod.Any(static l => l is not null);
+        PolicyLimiter[] all = [.. new[] { Global, Connections, Handshakes }.OfType<PolicyLimiter>(), .. Named.Values];
+        _limiters = all;
+        if (all.Length > 0)
+        {
+            // Replenishes partitions that do not replenish themselves, and drops idle ones (PolicyLimiter.Heartbeat).
+            _heartbeat = new Timer(static s => ((SecurityPolicy)s!).Heartbeat(), this, HeartbeatInterval, HeartbeatInterval);
+        }
+    }
+
+    private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromMilliseconds(100);
+    private readonly PolicyLimiter[] _limiters = [];
+    private readonly Timer? _heartbeat;
+    private int _beating;
+
+    private void Heartbeat()
+    {
+        if (Interlocked.Exchange(ref _beating, 1) != 0)
+        {
+            return; // the previous beat still runs
+        }
+
+        try
+        {
+            foreach (PolicyLimiter limiter in _limiters)
+            {
+                limiter.Heartbeat();
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _beating, 0);
+        }
     }
 
     public IAuthenticator[] Authenticators { get; }
@@ -82,6 +114,7 @@ internal sealed class SecurityPolicy : IDisposable
 
     public void Dispose()
     {
+        _heartbeat?.Dispose();
         Global?.Dispose();
         Connections?.Dispose();
         Handshakes?.Dispose();
