@@ -14,6 +14,9 @@ src/Runtime/Transport/TransportConnectionOptions.cs
 src/Runtime/Transport/Tcp/TcpTransportOptions.cs
 src/Runtime/Transport/Tls/TetherTlsOptions.cs
 src/Runtime/Pooling/TieredMemoryPoolOptions.cs
+src/Runtime/Security/TetherSecurityOptions.cs
+src/Runtime/Security/TetherRateLimitOptions.cs
+src/ApiKeys/ApiKeyOptions.cs
 src/Quic/QuicTransportOptions.cs""".split()
 def clean(t):
     t = re.sub(r'<see cref="(?:[\w.]+\.)?([\w]+)(?:\{[^"]*\})?"\s*/>', r'`\1`', t)

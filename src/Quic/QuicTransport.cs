@@ -165,6 +165,9 @@ public sealed class QuicTransport : ITransportListenerFactory, ITransportConnect
             }
         }
 
+        public bool Admit(SocketAddress remote) =>
+            _pipes.AcceptFilter is not { } admit || admit(new IPEndPoint(remote.Family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0).Create(remote));
+
         public unsafe QuicConnection CreateConnection(QuicEndpoint endpoint, ngtcp2_pkt_hd* header, SocketAddress remote, ngtcp2_cid* originalDestination, ngtcp2_cid* retrySource) =>
             QuicConnection.Accept(endpoint, header, remote, originalDestination, retrySource, _tls, _owner._options, _pipes);
 

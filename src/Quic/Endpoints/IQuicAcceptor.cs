@@ -7,6 +7,9 @@ namespace Tether.Quic.Endpoints;
 /// <summary>What a server endpoint reports to its listener.</summary>
 internal interface IQuicAcceptor
 {
+    /// <summary>Whether a client at <paramref name="remote"/> may connect at all (address lists, connection limits): asked on its first Initial, before any handshake work.</summary>
+    bool Admit(SocketAddress remote);
+
     /// <summary>Creates the server connection for a client's first Initial.</summary>
     unsafe QuicConnection CreateConnection(QuicEndpoint endpoint, ngtcp2_pkt_hd* header, SocketAddress remote, ngtcp2_cid* originalDestination, ngtcp2_cid* retrySource);
 

@@ -198,6 +198,13 @@ internal sealed partial class QuicEndpoint
             return null; // not a client's Initial (a stray 0-RTT or Handshake packet, or too short): dropped
         }
 
+        if (_acceptor is not null && !_acceptor.Admit(from))
+        {
+            Refused++;
+            SendConnectionClose(&header, QuicErrors.ConnectionRefused, from, "the server does not accept connections from this address");
+            return null;
+        }
+
         if (!_accepting || ConnectionCount >= _options.MaxConnections)
         {
             Refused++;

@@ -35,7 +35,7 @@ public sealed class TetherSecurityOptions
 
     /// <summary>
     /// Evaluates <see cref="AuthorizeAttribute"/> rules. Null: a default service over <see cref="AuthorizationPolicies"/>
-    /// (the hosted server takes the one from its service provider, with policies registered by <c>AddAuthorization</c>).
+    /// (the hosted server takes the one from its service provider, with policies registered by <c>AddAuthorizationCore</c>).
     /// </summary>
     public IAuthorizationService? AuthorizationService { get; set; }
 

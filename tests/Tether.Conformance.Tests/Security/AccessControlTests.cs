@@ -14,9 +14,15 @@ public sealed class AccessControlTests
     [Theory]
     [InlineData("tcp")]
     [InlineData("tls")]
+    [InlineData("quic")]
     public async Task An_address_outside_the_allow_list_is_closed_unread_and_a_reload_changes_that_live(string transportName)
     {
-        TransportUnderTest transport = transportName == "tls" ? TransportUnderTest.Tls() : TransportUnderTest.Tcp();
+        TransportUnderTest transport = transportName switch
+        {
+            "tls" => TransportUnderTest.Tls(),
+            "quic" => TransportUnderTest.Quic(),
+            _ => TransportUnderTest.Tcp(),
+        };
         var meters = new TestMeterFactory();
         using var recorder = new MetricsRecorder(meters);
         await using Harness harness = await Harness.StartAsync(transport, o =>
@@ -28,7 +34,7 @@ public sealed class AccessControlTests
 
         await Assert.ThrowsAnyAsync<Exception>(() => harness.ConnectAsync(o => o.Reconnect.Enabled = false));
         RecordedMeasurement refused = await recorder.WaitForAsync("tether.security.events", m => m.Tag("tether.security.event") == "address_refused").Within();
-        Assert.Empty(harness.Server.Sessions); // never got as far as a session (nor, over TLS, a handshake)
+        Assert.Empty(harness.Server.Sessions); // never got as far as a session (nor, over TLS and QUIC, a handshake)
         Assert.Equal(1, refused.Value);
 
         // Loopback allowed, live.
