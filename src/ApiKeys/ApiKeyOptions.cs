@@ -11,9 +11,12 @@ public sealed class ApiKeyOptions
     /// <remarks>Defaults to 10 minutes.</remarks>
     public TimeSpan CacheDuration { get; set; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>Argon2id runs at once (each takes 19 MiB and tens of milliseconds); more wait, so a flood of wrong keys cannot take every core.</summary>
-    /// <remarks>Defaults to the processor count.</remarks>
-    public int MaxConcurrentHashes { get; set; } = Environment.ProcessorCount;
+    /// <summary>
+    /// Argon2id runs at once (each takes 19 MiB and about 75 ms of a core here); more wait, so a flood of wrong keys
+    /// cannot take every core from the calls of sessions already open.
+    /// </summary>
+    /// <remarks>Defaults to half the processor count (at least 1).</remarks>
+    public int MaxConcurrentHashes { get; set; } = Math.Max(1, Environment.ProcessorCount / 2);
 
     /// <summary>Argon2id memory cost of new hashes, in KiB.</summary>
     /// <remarks>Defaults to 19 MiB (OWASP).</remarks>

@@ -84,7 +84,7 @@ public static class ServerHost
         options.Security.Authenticators.Add(new Tether.Security.ApiKeys.ApiKeyAuthenticator(new Tether.Security.ApiKeys.ApiKeyManager(store)));
         options.Security.Authenticators.Add(new BenchTokenAuthenticator());
         options.Security.RequireAuthentication = true;
-        options.Security.RateLimits.Handshakes = Tether.Security.RateLimitPolicy.TokenBucket(Tether.Security.RateLimitPartition.RemoteAddress, permitsPerSecond: 20, burst: 20);
+        options.Security.RateLimits.Handshakes = Tether.Security.RateLimitPolicy.TokenBucket(Tether.Security.RateLimitPartition.RemoteAddress, permitsPerSecond: 5, burst: 5);
         var server = new TetherServer(options);
         server.AddHandler(new EchoHandler());
         await server.StartAsync();

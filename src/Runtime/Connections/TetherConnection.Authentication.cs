@@ -27,7 +27,9 @@ internal sealed partial class TetherConnection : IRateLimitSubject
 
     string IRateLimitSubject.AddressKey => _addressKey ??= ServerSecurity.AddressKey(RemoteEndPoint);
 
-    private CredentialsRefresh Refresh => _refresh ??= new CredentialsRefresh();
+    // Made by whichever comes first, the server's hello or a refresh the application starts: one instance, or an answer
+    // could reach another than the one waiting for it.
+    private CredentialsRefresh Refresh => LazyInitializer.EnsureInitialized(ref _refresh);
 
     /// <summary>Client: the credentials the next hello presents.</summary>
     public void UseCredentials(TetherCredentials? credentials) => _credentials = credentials;
