@@ -18,10 +18,14 @@ public interface IApiKeyStore
     ValueTask<IReadOnlyList<ApiKeyRecord>> ListAsync(CancellationToken cancellationToken = default);
 }
 
-/// <summary>An <see cref="IApiKeyStore"/> in this process's memory (lost at restart; load records from configuration with <see cref="Load"/>).</summary>
+/// <summary>
+/// An <see cref="IApiKeyStore"/> in this process's memory: keys the manager makes (lost at restart), and keys loaded from
+/// configuration (<see cref="Load"/>, which a reload calls again).
+/// </summary>
 public sealed class InMemoryApiKeyStore : IApiKeyStore
 {
     private readonly ConcurrentDictionary<string, ApiKeyRecord> _records = new(StringComparer.Ordinal);
+    private HashSet<string> _loaded = new(StringComparer.Ordinal);
 
     /// <inheritdoc />
     public ValueTask<ApiKeyRecord?> FindAsync(string id, CancellationToken cancellationToken = default) =>
@@ -42,22 +46,30 @@ public sealed class InMemoryApiKeyStore : IApiKeyStore
     public ValueTask<IReadOnlyList<ApiKeyRecord>> ListAsync(CancellationToken cancellationToken = default) =>
         new([.. _records.Values.OrderBy(static r => r.CreatedAt)]);
 
-    /// <summary>Replaces every record with <paramref name="records"/> (a configuration reload).</summary>
+    /// <summary>
+    /// Replaces the records the previous <see cref="Load"/> brought with <paramref name="records"/> (a configuration
+    /// reload: a key no longer listed stops working at once); records saved otherwise stay.
+    /// </summary>
     public void Load(IEnumerable<ApiKeyRecord> records)
     {
         ArgumentNullException.ThrowIfNull(records);
         var next = records.ToDictionary(static r => r.Id, StringComparer.Ordinal);
-        foreach (string id in _records.Keys)
+        lock (_records)
         {
-            if (!next.ContainsKey(id))
+            foreach (string id in _loaded)
             {
-                _records.TryRemove(id, out _);
+                if (!next.ContainsKey(id))
+                {
+                    _records.TryRemove(id, out _);
+                }
             }
-        }
 
-        foreach (KeyValuePair<string, ApiKeyRecord> entry in next)
-        {
-            _records[entry.Key] = entry.Value;
+            foreach (KeyValuePair<string, ApiKeyRecord> entry in next)
+            {
+                _records[entry.Key] = entry.Value;
+            }
+
+            _loaded = [.. next.Keys];
         }
     }
 }

@@ -17,7 +17,7 @@ public sealed class HostedSecurityTests
     {
         var transport = new InMemoryTransport();
         var endPoint = new InMemoryEndPoint("secured");
-        var reload = new ManualChangeTokenSource();
+        var reload = new ManualChangeTokenSource<TetherServerOptions>();
         int meteredPermits = 2;
         HostApplicationBuilder builder = Host.CreateApplicationBuilder();
         builder.Services.AddAuthorizationCore(o => o.AddPolicy(VaultHandler.TenantPolicy, p => p.RequireClaim("tenant", "acme")));
@@ -52,7 +52,56 @@ public sealed class HostedSecurityTests
         await host.StopAsync().Within();
     }
 
-    private sealed class ManualChangeTokenSource : IOptionsChangeTokenSource<TetherServerOptions>
+    [Fact]
+    public async Task Keys_from_configuration_reload_live_and_keys_made_at_run_time_stay()
+    {
+        var transport = new InMemoryTransport();
+        var endPoint = new InMemoryEndPoint("configured-keys");
+        string first = ApiKeyFormat.NewKey("00000000000000a1");
+        string second = ApiKeyFormat.NewKey("00000000000000b2");
+        string firstHash = ApiKeyHash.Create(first).ToString(); // what an operator puts in configuration: never the key
+        string secondHash = ApiKeyHash.Create(second).ToString();
+        var reload = new ManualChangeTokenSource<ApiKeyStoreOptions>();
+        int generation = 0;
+        HostApplicationBuilder builder = Host.CreateApplicationBuilder();
+        builder.Services.AddTetherApiKeys();
+        builder.Services.AddSingleton<IOptionsChangeTokenSource<ApiKeyStoreOptions>>(reload);
+        builder.Services.Configure<ApiKeyStoreOptions>(o => o.Keys.Add(Volatile.Read(ref generation) == 0
+            ? new ConfiguredApiKey { Id = "00000000000000a1", Name = "first", Hash = firstHash }
+            : new ConfiguredApiKey { Id = "00000000000000b2", Name = "second", Hash = secondHash }));
+        builder.Services.AddTetherServer(o =>
+        {
+            o.Transport = transport;
+            o.EndPoint = endPoint;
+            o.Security.RequireAuthentication = true;
+            VaultHandler.Require(o.Security);
+        }).AddHandler<VaultHandler>();
+        builder.Services.AddSingleton<VaultHandler>();
+        using IHost host = builder.Build();
+        await host.StartAsync().Within();
+        CreatedApiKey made = await host.Services.GetRequiredService<ApiKeyManager>().CreateAsync("made");
+
+        Assert.Equal("first", await WhoamiAsync(transport, endPoint, first));
+        Volatile.Write(ref generation, 1);
+        reload.Change();
+        var gone = await Assert.ThrowsAsync<TetherException>(() => WhoamiAsync(transport, endPoint, first));
+
+        Assert.Equal(TetherErrorCode.Unauthenticated, gone.Code);
+        Assert.Equal("API key 00000000000000a1 does not exist.", gone.Message);
+        Assert.Equal("second", await WhoamiAsync(transport, endPoint, second));
+        Assert.Equal("made", await WhoamiAsync(transport, endPoint, made.Key));
+        await host.StopAsync().Within();
+    }
+
+    private static async Task<string> WhoamiAsync(InMemoryTransport transport, InMemoryEndPoint endPoint, string key)
+    {
+        var options = new TetherClientOptions { Transport = transport, Credentials = TetherCredentials.ApiKey(key) };
+        options.Reconnect.Enabled = false;
+        await using TetherClient client = await TetherClient.ConnectAsync(endPoint, options);
+        return (await new VaultHandler.Client(client).Whoami(new VaultProbe(1)).Within()).Name;
+    }
+
+    private sealed class ManualChangeTokenSource<TOptions> : IOptionsChangeTokenSource<TOptions>
     {
         private CancellationTokenSource _current = new();
 
