@@ -24,17 +24,7 @@ public static class ObservabilityRunner
             }
         }
 
-        Console.WriteLine();
-        Console.WriteLine($"{"mode",-16} {"unary64 median",16} {"vs none",8} {"one-way median",16} {"vs none",8}");
-        double unaryBase = Rates.Median(results["none"].Unary);
-        double oneWayBase = Rates.Median(results["none"].OneWay);
-        foreach (string mode in modes)
-        {
-            double unary = Rates.Median(results[mode].Unary);
-            double oneWay = Rates.Median(results[mode].OneWay);
-            Console.WriteLine($"{mode,-16} {unary,16:N0} {unary / unaryBase - 1,8:P1} {oneWay,16:N0} {oneWay / oneWayBase - 1,8:P1}");
-        }
-
+        Rates.PrintComparison(modes, results);
         return 0;
     }
 

@@ -30,17 +30,7 @@ public static class SecurityRunner
             }
         }
 
-        Console.WriteLine();
-        Console.WriteLine($"{"mode",-8} {"unary64 median",16} {"vs open",8} {"one-way median",16} {"vs open",8}");
-        double unaryBase = Rates.Median(results["open"].Unary);
-        double oneWayBase = Rates.Median(results["open"].OneWay);
-        foreach ((string name, _, _) in Modes)
-        {
-            double unary = Rates.Median(results[name].Unary);
-            double oneWay = Rates.Median(results[name].OneWay);
-            Console.WriteLine($"{name,-8} {unary,16:N0} {unary / unaryBase - 1,8:P1} {oneWay,16:N0} {oneWay / oneWayBase - 1,8:P1}");
-        }
-
+        Rates.PrintComparison([.. Modes.Select(static m => m.Name)], results);
         return 0;
     }
 

@@ -54,7 +54,18 @@ internal sealed partial class IncomingCalls
 
     private async ValueTask AuthorizeThenAdmitAsync(Security.ServerSecurity security, Security.SessionIdentity identity, FrameHeader header, byte[] body, bool expectsReply, bool stream, HandlerRoute route, IncomingCallHeaders? headers, CallLane? lane)
     {
-        await security.Authorizer.AuthorizeAsync(identity, route).ConfigureAwait(false);
+        try
+        {
+            await security.Authorizer.AuthorizeAsync(identity, route).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // An authorization handler that throws denies the call (and is logged); it must not take the link down.
+            (TetherErrorCode code, string message) = security.AuthorizationFailed(Id, identity, route.Method, e);
+            RefuseCall(header, expectsReply, code, message, lane);
+            return;
+        }
+
         await Admit(security, header, new ReadOnlySequence<byte>(body), expectsReply, stream, route, headers, lane).ConfigureAwait(false);
     }
 

@@ -168,7 +168,6 @@ internal sealed partial class TetherConnection : IRateLimitSubject
             throw new TetherException(TetherErrorCode.ConnectionClosed, $"The session is {State}; credentials can be refreshed only while it is active.");
         }
 
-        _credentials = credentials; // a resume from now on presents these
         (uint id, Task<TimeSpan?> answer) = Refresh.Begin();
         try
         {
@@ -177,7 +176,9 @@ internal sealed partial class TetherConnection : IRateLimitSubject
             Sessions.HelloCodec.WriteCredentials(ref writer, credentials);
             writer.Flush();
             Output.WriteControl(FrameType.Authenticate, id, 0, buffer.WrittenSpan);
-            OnCredentialsAccepted(await answer.WaitAsync(cancellationToken).ConfigureAwait(false));
+            TimeSpan? lifetime = await answer.WaitAsync(cancellationToken).ConfigureAwait(false);
+            _credentials = credentials; // accepted: a resume from now on presents these (a refused refresh changes nothing)
+            OnCredentialsAccepted(lifetime);
         }
         finally
         {

@@ -193,7 +193,13 @@ internal sealed partial class TetherConnection : ICallLaneHost
             _pending.RemoveExpired(now, scratch);
             foreach (PendingCall call in scratch)
             {
-                _lanes.SendCancel(call.CallId); // on the call's own stream when it has one, which then ends
+                if (!call.DeadlineSent)
+                {
+                    // A peer that knows the deadline stops the handler at it; a cancel would race that and make it
+                    // report a cancel instead of the deadline (as CancelPendingCall does for a call's own timer).
+                    _lanes.SendCancel(call.CallId); // on the call's own stream when it has one, which then ends
+                }
+
                 call.Fail(TimedOut(call));
             }
 

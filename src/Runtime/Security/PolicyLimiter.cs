@@ -55,8 +55,13 @@ internal sealed class PolicyLimiter : IDisposable
             {
                 return await Partition(key).AcquireAsync(permits, cancellationToken).ConfigureAwait(false);
             }
-            catch (ObjectDisposedException) when (!Volatile.Read(ref _disposed))
+            catch (ObjectDisposedException)
             {
+                if (Volatile.Read(ref _disposed))
+                {
+                    return ReloadedLease.Instance;
+                }
+
                 // The partition was dropped as idle between the lookup and the acquire: take its successor.
             }
         }
@@ -74,8 +79,13 @@ internal sealed class PolicyLimiter : IDisposable
             {
                 return Partition(key).AttemptAcquire(permits);
             }
-            catch (ObjectDisposedException) when (!Volatile.Read(ref _disposed))
+            catch (ObjectDisposedException)
             {
+                if (Volatile.Read(ref _disposed))
+                {
+                    return ReloadedLease.Instance;
+                }
+
                 // Dropped as idle between the lookup and the acquire: look again.
             }
         }
@@ -124,6 +134,25 @@ internal sealed class PolicyLimiter : IDisposable
             {
                 replenishing.TryReplenish();
             }
+        }
+    }
+
+    /// <summary>
+    /// What a caller racing a reload gets from the replaced generation's disposed limiters: admitted (counts restart with
+    /// the new generation anyway), rather than an exception out of an accept loop or a receive loop.
+    /// </summary>
+    private sealed class ReloadedLease : RateLimitLease
+    {
+        public static readonly ReloadedLease Instance = new();
+
+        public override bool IsAcquired => true;
+
+        public override IEnumerable<string> MetadataNames => [];
+
+        public override bool TryGetMetadata(string metadataName, out object? metadata)
+        {
+            metadata = null;
+            return false;
         }
     }
 

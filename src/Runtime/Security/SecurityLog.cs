@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace Tether.Security;
 
 /// <summary>
-/// The server's security audit trail, with fixed event ids (600–610; 611 is the hosted server refusing a reload) so they can be alerted on. No secret is ever
+/// The server's security audit trail, with fixed event ids (600–613; 611 is the hosted server refusing a reload, 612 the API keys refusing one) so they can be alerted on. No secret is ever
 /// an argument: credentials appear as their scheme only, principals as their subject.
 /// </summary>
 internal static partial class SecurityLog
@@ -37,6 +37,9 @@ internal static partial class SecurityLog
 
     [LoggerMessage(609, LogLevel.Warning, "Connection {ConnectionId} from {RemoteEndPoint}: hello rate-limited")]
     public static partial void HelloRateLimited(ILogger logger, long connectionId, string? remoteEndPoint);
+
+    [LoggerMessage(613, LogLevel.Error, "Session {ConnectionId} ({Subject}): authorizing {Method} threw; the call is denied")]
+    public static partial void AuthorizationThrew(ILogger logger, long connectionId, string subject, string method, Exception exception);
 
     [LoggerMessage(610, LogLevel.Warning, "Session {ConnectionId}: {Purpose} presented credentials of {Presented}, not of the session's principal {Subject}")]
     public static partial void PrincipalChanged(ILogger logger, long connectionId, AuthenticationPurpose purpose, string presented, string subject);

@@ -192,6 +192,15 @@ internal sealed class ServerSecurity : IDisposable
             : $"{identity.Describe()} may not call {name}.");
     }
 
+    /// <summary>A call whose authorization threw: refused as denied, the exception logged (not sent).</summary>
+    public (TetherErrorCode Code, string Message) AuthorizationFailed(long connectionId, SessionIdentity identity, MethodDescriptor? method, Exception exception)
+    {
+        string name = method?.FullName ?? "?";
+        SecurityLog.AuthorizationThrew(_logger, connectionId, identity.Describe(), name, exception);
+        Count(SecurityEventNames.PermissionDenied, method);
+        return (TetherErrorCode.PermissionDenied, $"The authorization of {name} failed on the server.");
+    }
+
     /// <summary>A call refused by a rate limit.</summary>
     public void OnRateLimited(long connectionId, SessionIdentity identity, MethodDescriptor? method, string policy)
     {

@@ -87,6 +87,24 @@ public sealed class AccessControlTests
     }
 
     [Fact]
+    public async Task An_authorization_handler_that_throws_denies_the_call_and_the_session_stays()
+    {
+        await using Harness harness = await Harness.StartAsync(TransportUnderTest.Tcp(), o =>
+        {
+            o.Security.Authenticators.Add(new TestTokenAuthenticator());
+            VaultHandler.Require(o.Security);
+            o.Security.AuthorizationPolicies.AddPolicy(VaultHandler.TenantPolicy, p => p.RequireAssertion(static bool (_) => throw new InvalidOperationException("policy store down")));
+        }, s => s.AddHandler(new VaultHandler()));
+        var vault = new VaultHandler.Client(await harness.ConnectAsync(o => o.Credentials = TestTokenAuthenticator.Token("ann", tenant: "acme")));
+
+        var denied = await Assert.ThrowsAsync<TetherException>(() => vault.Tenant(new VaultProbe(1)).AsTask()).Within();
+
+        Assert.Equal(TetherErrorCode.PermissionDenied, denied.Code);
+        Assert.Equal("The authorization of Vault/Tenant failed on the server.", denied.Message); // not the exception's text
+        Assert.Equal("ann", (await vault.Whoami(new VaultProbe(2)).Within()).Name);
+    }
+
+    [Fact]
     public async Task A_client_certificate_is_the_principal_and_certificate_sessions_resume_only_as_it()
     {
         TetherTlsOptions serverTls = TransportUnderTest.ServerTls();

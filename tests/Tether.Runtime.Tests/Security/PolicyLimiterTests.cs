@@ -53,4 +53,17 @@ public sealed class PolicyLimiterTests
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
+
+    [Fact]
+    public void A_caller_racing_a_reload_is_admitted_by_the_replaced_generation_instead_of_failing()
+    {
+        var limiter = new PolicyLimiter("p", RateLimitPolicy.FixedWindow(Tether.Security.RateLimitPartition.Principal, permits: 1, window: TimeSpan.FromHours(1)));
+        var caller = new Caller("s", "p", "a");
+        Assert.True(limiter.Acquire(caller, 1).IsAcquired);
+
+        limiter.Dispose(); // UpdateSecurity swapped it out while this caller still held it
+
+        Assert.True(limiter.Acquire(caller, 1).IsAcquired);
+        Assert.True(limiter.AcquireForAddress("a").IsAcquired);
+    }
 }
