@@ -27,6 +27,17 @@ internal sealed partial class TetherConnection : IRateLimitSubject
 
     string IRateLimitSubject.AddressKey => _addressKey ??= ServerSecurity.AddressKey(RemoteEndPoint);
 
+    LimiterCache IRateLimitSubject.Limiters => LazyInitializer.EnsureInitialized(ref _limiters);
+
+    private LimiterCache? _limiters;
+
+    /// <summary>Server: the session is someone else now (a refresh from anonymous) or elsewhere (a resume): its partitions may differ.</summary>
+    private void ReplaceIdentity(SessionIdentity identity)
+    {
+        Volatile.Write(ref _identity, identity);
+        _limiters?.Clear();
+    }
+
     // Made by whichever comes first, the server's hello or a refresh the application starts: one instance, or an answer
     // could reach another than the one waiting for it.
     private CredentialsRefresh Refresh => LazyInitializer.EnsureInitialized(ref _refresh);
@@ -50,9 +61,10 @@ internal sealed partial class TetherConnection : IRateLimitSubject
     private void OnResumedIdentity(SessionIdentity? identity)
     {
         _addressKey = null; // the client may resume from another address
+        _limiters?.Clear();
         if (identity is not null)
         {
-            Volatile.Write(ref _identity, identity);
+            ReplaceIdentity(identity);
         }
     }
 
@@ -133,7 +145,7 @@ internal sealed partial class TetherConnection : IRateLimitSubject
             return;
         }
 
-        Volatile.Write(ref _identity, renewed);
+        ReplaceIdentity(renewed);
         security.OnRefreshed(Id, renewed);
         var buffer = new ArrayBufferWriter<byte>(10);
         var writer = new TetherWriter(buffer);

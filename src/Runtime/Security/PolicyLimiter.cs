@@ -3,7 +3,7 @@ using System.Threading.RateLimiting;
 
 namespace Tether.Security;
 
-/// <summary>The partition keys of one caller, computed once per session (no string is built per call).</summary>
+/// <summary>The partition keys of one caller, computed once per session (no string is built per call), and the limiters its calls last used.</summary>
 internal interface IRateLimitSubject
 {
     string SessionKey { get; }
@@ -11,6 +11,49 @@ internal interface IRateLimitSubject
     string PrincipalKey { get; }
 
     string AddressKey { get; }
+
+    /// <summary>The limiter of each policy this caller last used (cleared when its principal or address changes).</summary>
+    LimiterCache Limiters { get; }
+}
+
+/// <summary>
+/// A session's shortcut to the limiters of its partitions, so a steady call skips the partition lookup. Copy-on-write
+/// (calls on QUIC call streams run on several threads); an entry whose limiter was disposed (dropped as idle, or replaced
+/// by a reload) is found out by the acquire and replaced.
+/// </summary>
+internal sealed class LimiterCache
+{
+    private (PolicyLimiter Policy, RateLimiter Limiter)[] _entries = [];
+
+    public RateLimiter? Find(PolicyLimiter policy)
+    {
+        foreach ((PolicyLimiter owner, RateLimiter limiter) in Volatile.Read(ref _entries))
+        {
+            if (ReferenceEquals(owner, policy))
+            {
+                return limiter;
+            }
+        }
+
+        return null;
+    }
+
+    public void Remember(PolicyLimiter policy, RateLimiter limiter)
+    {
+        (PolicyLimiter Policy, RateLimiter Limiter)[] entries = Volatile.Read(ref _entries);
+        var next = new List<(PolicyLimiter, RateLimiter)>(entries.Length + 1) { (policy, limiter) };
+        foreach ((PolicyLimiter Policy, RateLimiter Limiter) entry in entries)
+        {
+            if (!ReferenceEquals(entry.Policy, policy) && !entry.Policy.IsDisposed && next.Count < 8)
+            {
+                next.Add(entry);
+            }
+        }
+
+        Volatile.Write(ref _entries, [.. next]); // a lost race costs one more lookup, never a wrong limiter
+    }
+
+    public void Clear() => Volatile.Write(ref _entries, []);
 }
 
 /// <summary>
@@ -42,8 +85,47 @@ internal sealed class PolicyLimiter : IDisposable
     /// <summary>Partitions held now.</summary>
     public int PartitionCount => _partitions.Count;
 
+    /// <summary>Whether a reload replaced this policy (its limiters are disposed).</summary>
+    public bool IsDisposed => Volatile.Read(ref _disposed);
+
     /// <summary>Takes <paramref name="permits"/> for <paramref name="subject"/>'s partition now, without waiting.</summary>
-    public RateLimitLease Acquire(IRateLimitSubject subject, int permits) => Acquire(KeyOf(subject), permits);
+    public RateLimitLease Acquire(IRateLimitSubject subject, int permits)
+    {
+        LimiterCache cache = subject.Limiters;
+        if (cache.Find(this) is { } known)
+        {
+            try
+            {
+                return known.AttemptAcquire(permits);
+            }
+            catch (ObjectDisposedException)
+            {
+                // Dropped as idle, or this policy was replaced: look the partition up again below.
+            }
+        }
+
+        string key = KeyOf(subject);
+        while (true)
+        {
+            RateLimiter limiter;
+            try
+            {
+                limiter = Partition(key);
+                RateLimitLease lease = limiter.AttemptAcquire(permits);
+                cache.Remember(this, limiter);
+                return lease;
+            }
+            catch (ObjectDisposedException)
+            {
+                if (Volatile.Read(ref _disposed))
+                {
+                    return ReloadedLease.Instance;
+                }
+
+                // Dropped as idle between the lookup and the acquire: look again.
+            }
+        }
+    }
 
     /// <summary>Waits for <paramref name="permits"/> (one-way messages, which slow their sender instead of being refused).</summary>
     public async ValueTask<RateLimitLease> AcquireAsync(IRateLimitSubject subject, int permits, CancellationToken cancellationToken)

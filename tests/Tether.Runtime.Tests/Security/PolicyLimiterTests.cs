@@ -13,6 +13,8 @@ public sealed class PolicyLimiterTests
         public string PrincipalKey => principal;
 
         public string AddressKey => address;
+
+        public LimiterCache Limiters { get; } = new();
     }
 
     [Theory]
@@ -64,6 +66,7 @@ public sealed class PolicyLimiterTests
         limiter.Dispose(); // UpdateSecurity swapped it out while this caller still held it
 
         Assert.True(limiter.Acquire(caller, 1).IsAcquired);
+        Assert.True(limiter.Acquire(new Caller("s2", "p2", "a2"), 1).IsAcquired); // no cached limiter: the lookup path
         Assert.True(limiter.AcquireForAddress("a").IsAcquired);
     }
 }
