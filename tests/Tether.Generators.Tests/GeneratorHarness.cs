@@ -16,6 +16,9 @@ internal static class GeneratorHarness
             .Split(Path.PathSeparator)
             .Where(static path => Path.GetFileName(path).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(path) is "mscorlib.dll" or "netstandard.dll")
             .Append(typeof(MessageAttribute).Assembly.Location)
+            .Append(typeof(Microsoft.AspNetCore.Authorization.AuthorizeAttribute).Assembly.Location)
+            .Append(typeof(Microsoft.AspNetCore.Authorization.IAuthorizeData).Assembly.Location)
+            .Distinct()
             .Select(static path => (MetadataReference)MetadataReference.CreateFromFile(path))
             .ToImmutableArray();
 

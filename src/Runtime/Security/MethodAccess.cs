@@ -5,7 +5,8 @@ namespace Tether.Security;
 /// <summary>
 /// Who may call a method and what it costs against rate limits, as the generator read it from the handler's
 /// <see cref="AuthorizeAttribute"/>, <see cref="AllowAnonymousAttribute"/> and <see cref="RateLimitAttribute"/>
-/// (on the service interface, the handler class and the method); static data in the dispatch table, so no call
+/// (on the service interface's method, the handler class and the method; <see cref="RateLimitAttribute"/> also on the
+/// interface); static data in the dispatch table, so no call
 /// reflects over attributes.
 /// </summary>
 public sealed class MethodAccess
