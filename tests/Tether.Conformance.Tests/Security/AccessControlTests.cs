@@ -15,7 +15,7 @@ public sealed class AccessControlTests
     [InlineData("tcp")]
     [InlineData("tls")]
     [InlineData("quic")]
-    public async Task An_address_outside_the_allow_list_is_closed_unread_and_a_reload_changes_that_live(string transportName)
+    public async Task An_address_outside_the_allow_list_is_refused_before_any_handshake_and_a_reload_changes_that_live(string transportName)
     {
         TransportUnderTest transport = transportName switch
         {
@@ -105,7 +105,7 @@ public sealed class AccessControlTests
     }
 
     [Fact]
-    public async Task A_client_certificate_is_the_principal_and_certificate_sessions_resume_only_as_it()
+    public async Task A_client_certificate_is_the_principal_the_certificate_authenticator_makes()
     {
         TetherTlsOptions serverTls = TransportUnderTest.ServerTls();
         serverTls.ClientCertificates = ClientCertificateMode.Required;
