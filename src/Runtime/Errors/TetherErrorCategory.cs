@@ -20,4 +20,7 @@ public enum TetherErrorCategory
 
     /// <summary>TLS (certificates, host names, ALPN, client certificates), authentication, authorization and address lists.</summary>
     Security,
+
+    /// <summary>The durable store: disk, corruption, its directory lock.</summary>
+    Storage,
 }

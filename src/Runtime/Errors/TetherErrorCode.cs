@@ -3,7 +3,7 @@ namespace Tether;
 /// <summary>
 /// Every failure the framework can report. The numeric values are stable on the wire (error frames
 /// carry them) and grouped by range: 1xxx decoding and encoding, 2xxx dispatch and calls,
-/// 3xxx protocol and transport (31xx TLS), 4xxx sessions, 5xxx limits, 6xxx authentication and authorization.
+/// 3xxx protocol and transport (31xx TLS), 4xxx sessions, 5xxx limits, 6xxx authentication and authorization, 7xxx durable storage.
 /// </summary>
 /// <remarks>The name, default message, retryability and category of each code live in <see cref="TetherErrors"/>.</remarks>
 public enum TetherErrorCode
@@ -131,6 +131,24 @@ public enum TetherErrorCode
     /// <summary>The session's link stayed down longer than the resume window.</summary>
     SessionExpired = 4009,
 
+    /// <summary>
+    /// The server does not know the session: it never had it, or it restarted without keeping it (no durable session
+    /// store, or one that lost it). Unlike <see cref="ResumeRejected"/>, nothing is wrong with the token.
+    /// </summary>
+    SessionUnknown = 4010,
+
+    /// <summary>
+    /// A message or call this side accepted was sent but the peer never acknowledged it before the session ended: it
+    /// may or may not have arrived, so it is not safe to repeat blindly.
+    /// </summary>
+    NotDelivered = 4011,
+
+    /// <summary>
+    /// A message or call this side accepted never reached the peer (it was queued while the link was down, or the
+    /// peer provably never received it) before the session ended: safe to send again.
+    /// </summary>
+    NeverSent = 4012,
+
     /// <summary>The client's pending-call table is full.</summary>
     PendingCallsExceeded = 5001,
 
@@ -166,4 +184,13 @@ public enum TetherErrorCode
 
     /// <summary>The remote address is outside the server's allow list or inside its deny list (the connection is closed unread).</summary>
     AddressRefused = 6005,
+
+    /// <summary>The durable store cannot write (the disk is full, the directory is not writable, a flush failed); what was being written was not acknowledged.</summary>
+    StoreUnavailable = 7001,
+
+    /// <summary>The durable store found a damaged record or snapshot while recovering; it kept everything before the damage and reported the rest.</summary>
+    StoreCorrupted = 7002,
+
+    /// <summary>Another process (or another store in this one) holds the data directory; two servers never share one.</summary>
+    StoreLocked = 7003,
 }

@@ -47,6 +47,9 @@ public static class TetherErrors
         new(TetherErrorCode.ContractChanged, "session.contract_changed", "The peer's contract no longer matches the session's.", false, TetherErrorCategory.Session),
         new(TetherErrorCode.PeerUnresponsive, "session.peer_unresponsive", "The peer answered no heartbeat for the configured number of intervals.", true, TetherErrorCategory.Session),
         new(TetherErrorCode.SessionExpired, "session.expired", "The session's link stayed down longer than the resume window.", false, TetherErrorCategory.Session),
+        new(TetherErrorCode.SessionUnknown, "session.unknown", "The server does not know this session (it never had it, or restarted without keeping it).", false, TetherErrorCategory.Session),
+        new(TetherErrorCode.NotDelivered, "session.not_delivered", "The session ended before the peer acknowledged this message or call; it may or may not have arrived.", false, TetherErrorCategory.Session),
+        new(TetherErrorCode.NeverSent, "session.never_sent", "The session ended before this message or call reached the peer; it is safe to send again.", true, TetherErrorCategory.Session),
         new(TetherErrorCode.PendingCallsExceeded, "limit.pending_calls", "The client's pending-call table is full.", true, TetherErrorCategory.Limit),
         new(TetherErrorCode.InFlightCallsExceeded, "limit.in_flight_calls", "The session already runs its maximum number of concurrent calls.", true, TetherErrorCategory.Limit),
         new(TetherErrorCode.ConnectionLimitExceeded, "limit.connections", "The server already holds its maximum number of connections.", true, TetherErrorCategory.Limit),
@@ -59,6 +62,9 @@ public static class TetherErrors
         new(TetherErrorCode.CredentialsExpired, "auth.credentials_expired", "The session's credentials expired and were not refreshed in time.", false, TetherErrorCategory.Security),
         new(TetherErrorCode.PrincipalChanged, "auth.principal_changed", "The credentials presented belong to another principal than the session's.", false, TetherErrorCategory.Security),
         new(TetherErrorCode.AddressRefused, "auth.address_refused", "The remote address is not allowed to connect.", false, TetherErrorCategory.Security),
+        new(TetherErrorCode.StoreUnavailable, "store.unavailable", "The durable store cannot write (disk full, directory not writable, or a failed flush); the write was not acknowledged.", false, TetherErrorCategory.Storage),
+        new(TetherErrorCode.StoreCorrupted, "store.corrupted", "The durable store found damaged data while recovering; it kept what was intact and reported the rest.", false, TetherErrorCategory.Storage),
+        new(TetherErrorCode.StoreLocked, "store.locked", "Another process holds the data directory's lock.", false, TetherErrorCategory.Storage),
     ];
 
     private static readonly FrozenDictionary<TetherErrorCode, TetherErrorDescriptor> s_byCode =
