@@ -79,6 +79,11 @@ public abstract class TetherConnectionOptions : IValidatableObject
     [Range(16, int.MaxValue)]
     public int ReplayBufferFrames { get; set; } = 262_144;
 
+    /// <summary>One-way sends waiting for the peer's acknowledgement at once (<see cref="CallOptions.WaitForAcknowledgement"/>); more wait for a slot.</summary>
+    /// <remarks>Defaults to 4,096.</remarks>
+    [Range(1, 1_000_000)]
+    public int MaxUnacknowledgedSends { get; set; } = 4096;
+
     /// <summary>
     /// Where the <c>Tether</c> meter comes from (<c>docs/metrics.md</c>). Through <c>AddTetherServer</c>/<c>AddTetherClient</c>,
     /// the host's <see cref="System.Diagnostics.Metrics.IMeterFactory"/>.
@@ -115,6 +120,7 @@ public abstract class TetherConnectionOptions : IValidatableObject
         HeartbeatMisses = HeartbeatMisses,
         ReplayBufferBytes = ReplayBufferBytes,
         ReplayBufferFrames = ReplayBufferFrames,
+        MaxUnacknowledgedSends = MaxUnacknowledgedSends,
         MemoryPool = MemoryPool ?? TieredMemoryPool.Default,
         Metrics = Observability.TetherMetrics.For(MeterFactory),
         Hooks = Hooks,

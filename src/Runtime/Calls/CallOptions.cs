@@ -34,6 +34,16 @@ public readonly struct CallOptions
     /// </summary>
     public CallContext? PropagateFrom { get; init; }
 
+    /// <summary>
+    /// For a one-way send: complete only once the peer has acknowledged the message (a server with a durable session
+    /// store acknowledges once the message's handler completed and that is on disk), rather than once it is queued.
+    /// If the session ends first, the send fails with <see cref="TetherErrorCode.NeverSent"/> (the peer never had it:
+    /// safe to send again) or <see cref="TetherErrorCode.NotDelivered"/> (it may have arrived). At most
+    /// <see cref="TetherConnectionOptions.MaxUnacknowledgedSends"/> such sends wait at once; more wait for a slot.
+    /// Needs a resumable session (their frames are numbered and acknowledged). Cancelling stops the wait, not the send.
+    /// </summary>
+    public bool WaitForAcknowledgement { get; init; }
+
     /// <summary>Options with just a timeout.</summary>
     public static CallOptions WithTimeout(TimeSpan timeout) => new() { Timeout = timeout };
 }

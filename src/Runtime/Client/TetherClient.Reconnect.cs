@@ -23,6 +23,17 @@ public sealed partial class TetherClient
     /// </summary>
     public event Action<TetherException>? SessionRestarted;
 
+    /// <summary>
+    /// Raised when a session ends without resuming (refused, expired, overflowed, closed) while one-way messages it
+    /// accepted were never acknowledged by the server: each says whether it never left this process
+    /// (<see cref="TetherErrorCode.NeverSent"/>, safe to send again) or may have arrived
+    /// (<see cref="TetherErrorCode.NotDelivered"/>), and carries its encoded body. Raised before
+    /// <see cref="SessionRestarted"/>. Calls pending on that session fail the same way.
+    /// </summary>
+    public event Action<IReadOnlyList<UndeliveredMessage>>? Undelivered;
+
+    private void OnUndelivered(TetherConnection connection, IReadOnlyList<UndeliveredMessage> messages) => Raise(Undelivered, messages);
+
     private void OnLinkLost(TetherConnection connection, Exception reason, bool resuming)
     {
         if (_disposing.IsCancellationRequested || !ReferenceEquals(connection, CurrentConnection))

@@ -209,6 +209,7 @@ public sealed partial class TetherClient : TetherPeer, IAsyncDisposable
         var connection = new TetherConnection(transport, _settings!);
         connection.StateChanged += OnEngineStateChanged;
         connection.LinkLost += OnLinkLost;
+        connection.Undelivered += OnUndelivered; // kept when the session is replaced: it is raised as the old one ends
         TetherConnection? previous = _metricsSource!.Retire(() => Interlocked.Exchange(ref _connection, connection));
         if (previous is not null)
         {

@@ -85,4 +85,7 @@ internal static partial class ConnectionLog
 
     [LoggerMessage(117, LogLevel.Warning, "Session {ConnectionId}: refreshing the credentials failed: {Reason}")]
     public static partial void CredentialsRefreshFailed(ILogger logger, long connectionId, string reason);
+
+    [LoggerMessage(118, LogLevel.Warning, "Session {ConnectionId} ended with {Count} one-way messages the peer never acknowledged ({NeverSent} of them never sent); they are reported to the application")]
+    public static partial void MessagesUndelivered(ILogger logger, long connectionId, int count, int neverSent);
 }

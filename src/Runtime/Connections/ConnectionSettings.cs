@@ -52,6 +52,9 @@ internal sealed class ConnectionSettings
 
     public required int ReplayBufferFrames { get; init; }
 
+    /// <summary>One-way sends waiting for an acknowledgement at once.</summary>
+    public int MaxUnacknowledgedSends { get; init; } = 4096;
+
     /// <summary>Where pipes and the replay buffer rent their blocks.</summary>
     public required MemoryPool<byte> MemoryPool { get; init; }
 

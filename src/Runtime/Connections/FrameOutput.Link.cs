@@ -107,6 +107,7 @@ internal sealed partial class FrameOutput
     {
         replayed = 0;
         bool flushNow;
+        List<TaskCompletionSource>? acknowledged;
         lock (_lock)
         {
             if (_replay is null || _writer is null || _closed || _replayOverflowed || !_replay.CanReplayAfter(peerHas))
@@ -115,6 +116,7 @@ internal sealed partial class FrameOutput
             }
 
             _replay.Acknowledge(peerHas);
+            acknowledged = TakeAcknowledgedLocked(peerHas);
             replayed = _replay.ReplayAfter(peerHas, this, static (output, frame) =>
             {
                 output.CopyToPipe(frame);
@@ -122,6 +124,7 @@ internal sealed partial class FrameOutput
                 output._dirty = true;
             });
             _sequencedFlowing = true;
+            _sentThrough = _replay.NextSequence - 1;
             flushNow = _dirty && !_flushing && !_batching;
             if (flushNow)
             {
@@ -129,6 +132,7 @@ internal sealed partial class FrameOutput
             }
         }
 
+        Complete(acknowledged);
         if (flushNow)
         {
             Flush();
@@ -149,13 +153,17 @@ internal sealed partial class FrameOutput
     /// <summary>The peer has every frame sent so far (it answered or asked after them): none is kept for replay.</summary>
     public void AcknowledgeAllSent()
     {
+        List<TaskCompletionSource>? acknowledged = null;
         lock (_lock)
         {
             if (_replay is { NextSequence: > 1 } replay)
             {
                 replay.Acknowledge(replay.NextSequence - 1);
+                acknowledged = TakeAcknowledgedLocked(replay.NextSequence - 1);
             }
         }
+
+        Complete(acknowledged);
     }
 
     /// <summary>Returns the replay buffer's memory (the session ended).</summary>
@@ -171,6 +179,7 @@ internal sealed partial class FrameOutput
     public bool Acknowledge(ulong sequence)
     {
         TaskCompletionSource? space = null;
+        List<TaskCompletionSource>? acknowledged;
         lock (_lock)
         {
             if (_replay is null)
@@ -184,6 +193,8 @@ internal sealed partial class FrameOutput
                 return false;
             }
 
+            acknowledged = TakeAcknowledgedLocked(sequence);
+
             if (wasFull && !_replay.IsFull && !_blocked)
             {
                 space = _space;
@@ -192,6 +203,7 @@ internal sealed partial class FrameOutput
         }
 
         space?.TrySetResult();
+        Complete(acknowledged);
         return true;
     }
 
@@ -200,10 +212,12 @@ internal sealed partial class FrameOutput
     {
         ReplayBuffer replay = _replay!;
         bool overflows = replay.WouldOverflow(total);
-        replay.Commit(total);
+        ulong sequence = replay.Commit(total);
+        RegisterWaiterLocked(sequence);
         if (_sequencedFlowing && _writer is not null)
         {
             CopyToPipe(replay.LastCommitted(total));
+            _sentThrough = sequence;
             return true;
         }
 
@@ -214,6 +228,7 @@ internal sealed partial class FrameOutput
             // Kept without a link past the bound: the peer can never get all of it back. Give the memory back now;
             // the session refuses to resume (documented refusal) instead of resuming with a gap.
             _replayOverflowed = true;
+            RememberOverflowedLocked();
             replay.Dispose();
             ThreadPool.UnsafeQueueUserWorkItem(static output => output.ReplayOverflowed?.Invoke(), this, preferLocal: false);
         }

@@ -219,6 +219,8 @@ internal sealed partial class FrameOutput
         else
         {
             _writer!.Advance(total);
+            _commitWaiter?.TrySetException(new InvalidOperationException("An acknowledged send needs a resumable session."));
+            _commitWaiter = null;
         }
 
         _committed += total;
@@ -265,6 +267,7 @@ internal sealed partial class FrameOutput
 
         _openFrame = 0;
         _pendingSequenced = false;
+        _commitWaiter = null;
         _lock.Exit();
     }
 
@@ -280,7 +283,7 @@ internal sealed partial class FrameOutput
         => WriteMessageCore(type, flags, callId, methodId, in value, requireRoom: false);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool WriteMessageCore<T>(FrameType type, FrameFlags flags, uint callId, int methodId, in T value, bool requireRoom)
+    private bool WriteMessageCore<T>(FrameType type, FrameFlags flags, uint callId, int methodId, in T value, bool requireRoom, TaskCompletionSource? acknowledged = null)
         where T : IMessage<T>
     {
         int length = TetherCodec.GetEncodedSize(in value);
@@ -296,6 +299,11 @@ internal sealed partial class FrameOutput
             return false; // no room: nothing was begun, the lock is released
         }
 
+        if (acknowledged is not null)
+        {
+            ExpectAcknowledgementLocked(acknowledged);
+        }
+
         TetherCodec.Encode(body, in value);
         frame.Commit();
         return true;
@@ -304,14 +312,15 @@ internal sealed partial class FrameOutput
     /// <summary>
     /// Writes a call (request or one-way) whose payload is <paramref name="headers"/>' block followed by the encoded
     /// <paramref name="value"/> (flag <see cref="FrameFlags.Headers"/>); with empty headers, exactly <see cref="WriteMessage"/>.
-    /// With <paramref name="requireRoom"/>, false (nothing written) while the output has no room.
+    /// With <paramref name="requireRoom"/>, false (nothing written) while the output has no room. With
+    /// <paramref name="acknowledged"/>, the frame completes it once the peer acknowledges it (sequenced frames only).
     /// </summary>
-    public bool WriteCall<T>(FrameType type, FrameFlags flags, uint callId, int methodId, in T value, in OutgoingCallHeaders headers, bool requireRoom = false)
+    public bool WriteCall<T>(FrameType type, FrameFlags flags, uint callId, int methodId, in T value, in OutgoingCallHeaders headers, bool requireRoom = false, TaskCompletionSource? acknowledged = null)
         where T : IMessage<T>
     {
         if (headers.IsEmpty)
         {
-            return WriteMessageCore(type, flags, callId, methodId, in value, requireRoom);
+            return WriteMessageCore(type, flags, callId, methodId, in value, requireRoom, acknowledged);
         }
 
         int bodyLength = TetherCodec.GetEncodedSize(in value);
@@ -327,6 +336,11 @@ internal sealed partial class FrameOutput
         if (frame.IsEmpty)
         {
             return false;
+        }
+
+        if (acknowledged is not null)
+        {
+            ExpectAcknowledgementLocked(acknowledged);
         }
 
         CallHeaderCodec.Write(payload, headers, blockSize);

@@ -168,6 +168,11 @@ internal sealed partial class TetherConnection
             ? plan.Headers with { DeadlineMicros = 0 }
             : plan.Headers;
         ThrowIfCannotCall(plan.Token);
+        if (options.WaitForAcknowledgement)
+        {
+            return SendAcknowledgedAsync(methodId, message, headers, plan.Token);
+        }
+
         return Output.WriteCall(FrameType.Message, FrameFlags.None, 0, methodId, in message, headers, requireRoom: true)
             ? default
             : SendAfterSpaceAsync(methodId, message, headers, plan.Token);

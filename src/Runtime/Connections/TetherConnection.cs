@@ -270,7 +270,6 @@ internal sealed partial class TetherConnection : ICallLaneHost
         _sessionStop.Cancel();
         Machine.TryMoveTo(SessionState.Closed, _closeReason?.Message);
         Output.Close();
-        Output.DisposeReplay();
         _lanes.Close();
         var closedError = _closeReason as TetherException is { } typed && IsSessionEnding(typed.Code)
             ? new TetherException(typed.Code, typed.Message, typed)
@@ -280,10 +279,8 @@ internal sealed partial class TetherConnection : ICallLaneHost
 
         var removed = new List<PendingCall>();
         _pending.RemoveAll(removed);
-        foreach (PendingCall call in removed)
-        {
-            call.Fail(closedError);
-        }
+        FailUnacknowledged(closedError, removed);
+        Output.DisposeReplay();
 
         _refresh?.FailAll(closedError);
 
@@ -294,7 +291,7 @@ internal sealed partial class TetherConnection : ICallLaneHost
     }
 
     /// <summary>Codes that say why a session (not just a link) ended; pending calls fail with them as they are.</summary>
-    private static bool IsSessionEnding(TetherErrorCode code) => code is TetherErrorCode.ResumeRejected or TetherErrorCode.ReplayBufferOverflow
+    private static bool IsSessionEnding(TetherErrorCode code) => code is TetherErrorCode.ResumeRejected or TetherErrorCode.SessionUnknown or TetherErrorCode.ReplayBufferOverflow
         or TetherErrorCode.ContractChanged or TetherErrorCode.SessionExpired or TetherErrorCode.PeerUnresponsive
         || TetherErrors.Get(code).Category == TetherErrorCategory.Security;
 

@@ -46,7 +46,11 @@ public sealed partial class TetherServer
         string transportName = transport.TransportName;
         if (!_resumable.TryGetValue(request.SessionId, out TetherSession? session))
         {
-            throw Rejected(request.SessionId, "no such session (unknown, expired or closed)");
+            // Not a token problem: this server does not hold the session (never had it, it ended or expired, or the
+            // server restarted without a durable store). The client learns that, and fails what it had not had
+            // acknowledged by name, instead of reading it as a bad token.
+            ConnectionLog.ResumeRefused(_logger, 0, TetherErrorCode.SessionUnknown, $"session {request.SessionId}: not held by this server");
+            throw new TetherException(TetherErrorCode.SessionUnknown);
         }
 
         TetherConnection engine = session.Connection;

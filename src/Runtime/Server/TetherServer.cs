@@ -68,6 +68,13 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
     /// <summary>Raised when a session has closed.</summary>
     public event Action<TetherSession>? SessionEnded;
 
+    /// <summary>
+    /// Raised when a session ends without resuming while one-way messages the server sent it (pushes, broadcasts) were
+    /// never acknowledged by the client: each says whether it never left this process or may have arrived, and carries
+    /// its encoded body. Raised before <see cref="SessionEnded"/>.
+    /// </summary>
+    public event Action<TetherSession, IReadOnlyList<UndeliveredMessage>>? Undelivered;
+
     /// <summary>Runs one <paramref name="handler"/> instance for every session.</summary>
     public TetherServer AddHandler<THandler>(THandler handler)
         where THandler : class, IMessageHandler<THandler>
@@ -194,6 +201,17 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
         }
 
         var session = new TetherSession(this, connection);
+        connection.Undelivered += (_, messages) =>
+        {
+            try
+            {
+                Undelivered?.Invoke(session, messages);
+            }
+            catch (Exception e)
+            {
+                ConnectionLog.SessionEventFailed(_logger, connection.Id, e);
+            }
+        };
         _sessions[connection.Id] = session;
         ConnectionLog.ConnectionOpened(_logger, connection.Id, transport.RemoteEndPoint?.ToString(), transport.TransportName);
         connection.Start(session);

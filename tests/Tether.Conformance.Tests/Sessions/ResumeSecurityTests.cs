@@ -50,7 +50,7 @@ public sealed class ResumeSecurityTests : IAsyncDisposable
 
         Assert.Equal(TetherErrorCode.ResumeRejected, await RefusalAsync(server, a, RandomNumberGenerator.GetBytes(32)));
         Assert.Equal(TetherErrorCode.ResumeRejected, await RefusalAsync(server, a, tokenB)); // B's token for A
-        Assert.Equal(TetherErrorCode.ResumeRejected, await RefusalAsync(server, Guid.NewGuid(), tokenA)); // no such session
+        Assert.Equal(TetherErrorCode.SessionUnknown, await RefusalAsync(server, Guid.NewGuid(), tokenA)); // no such session: not a token problem
 
         // The right token resumes, and the server rotates it...
         await using RawPeer peer = await RawPeer.ConnectAsync(_transport, server.LocalEndPoint!);
@@ -185,7 +185,7 @@ public sealed class ResumeSecurityTests : IAsyncDisposable
         _clock.Advance(TimeSpan.FromSeconds(31)); // the server's timer expires the session
         TetherSession expired = await ended.Task.Within();
         Assert.Equal(id, expired.Id);
-        Assert.Equal(TetherErrorCode.ResumeRejected, await RefusalAsync(server, id, token));
+        Assert.Equal(TetherErrorCode.SessionUnknown, await RefusalAsync(server, id, token)); // the server no longer holds it
         Assert.Null(await _store.FindAsync(id));
     }
 
