@@ -88,4 +88,10 @@ internal static partial class ConnectionLog
 
     [LoggerMessage(118, LogLevel.Warning, "Session {ConnectionId} ended with {Count} one-way messages the peer never acknowledged ({NeverSent} of them never sent); they are reported to the application")]
     public static partial void MessagesUndelivered(ILogger logger, long connectionId, int count, int neverSent);
+
+    [LoggerMessage(119, LogLevel.Error, "Session {SessionId} could not be rebuilt from the journal and is dropped: {Reason}")]
+    public static partial void SessionNotRestored(ILogger logger, Guid sessionId, string reason);
+
+    [LoggerMessage(120, LogLevel.Information, "Rebuilt {Count} sessions from the journal in {Directory}; each waits for its client to resume")]
+    public static partial void SessionsRestored(ILogger logger, int count, string directory);
 }

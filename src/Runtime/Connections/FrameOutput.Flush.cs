@@ -61,6 +61,27 @@ internal sealed partial class FrameOutput
         {
             ValueTask<FlushResult> flush;
             int link;
+            Task? journaling = null;
+            lock (_lock)
+            {
+                if (_closed || _writer is null)
+                {
+                    _flushing = false;
+                    return;
+                }
+
+                if (_journal is { Tail.IsCompleted: false } journal)
+                {
+                    journaling = journal.Tail; // a durable session: nothing leaves before the log has it (the flush stays ours)
+                }
+            }
+
+            if (journaling is not null)
+            {
+                _ = FlushAfterJournalAsync(journaling);
+                return;
+            }
+
             lock (_lock)
             {
                 if (_closed || _writer is null)

@@ -82,7 +82,7 @@ internal sealed partial class FrameOutput
     /// <summary>Writes a frame kept by a call's output, as a new sequenced frame of this output (numbered here).</summary>
     private void WriteMovedFrame(ReadOnlySpan<byte> frame)
     {
-        using FrameReservation reservation = Reserve(frame.Length, sequenced: true, requireRoom: false, out Span<byte> destination);
+        using FrameReservation reservation = Reserve(frame.Length, sequenced: true, requireRoom: false, (FrameType)frame[FrameHeader.TypeOffset], 0, out Span<byte> destination);
         frame.CopyTo(destination);
         destination[FrameHeader.FlagsOffset] &= unchecked((byte)~FrameFlags.AckRequested); // the call stream's request, not ours
         reservation.Commit();

@@ -116,6 +116,7 @@ internal sealed partial class FrameOutput
             }
 
             _replay.Acknowledge(peerHas);
+            _journal?.OnAcknowledgedLocked(peerHas);
             acknowledged = TakeAcknowledgedLocked(peerHas);
             replayed = _replay.ReplayAfter(peerHas, this, static (output, frame) =>
             {
@@ -193,6 +194,7 @@ internal sealed partial class FrameOutput
                 return false;
             }
 
+            _journal?.OnAcknowledgedLocked(sequence);
             acknowledged = TakeAcknowledgedLocked(sequence);
 
             if (wasFull && !_replay.IsFull && !_blocked)
@@ -214,6 +216,7 @@ internal sealed partial class FrameOutput
         bool overflows = replay.WouldOverflow(total);
         ulong sequence = replay.Commit(total);
         RegisterWaiterLocked(sequence);
+        _journal?.OnFrameCommittedLocked(sequence, replay.LastCommitted(total));
         if (_sequencedFlowing && _writer is not null)
         {
             CopyToPipe(replay.LastCommitted(total));

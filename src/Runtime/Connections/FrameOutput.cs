@@ -54,6 +54,14 @@ internal sealed partial class FrameOutput
         AttachLocked(transport, sequencedFlowing: true);
     }
 
+    /// <summary>Creates the output of a session that has no link yet (one rebuilt from the durable journal).</summary>
+    public FrameOutput(int peerMaxFrameSize, long sendQueueLimit)
+    {
+        _sendQueueLimit = sendQueueLimit;
+        PeerMaxFrameSize = peerMaxFrameSize;
+        _flushScheduler = Internal.IOQueue.Next();
+    }
+
     /// <summary>Largest payload the peer accepts (from its hello).</summary>
     public int PeerMaxFrameSize { get; set; }
 
@@ -92,7 +100,7 @@ internal sealed partial class FrameOutput
                 $"A {payloadLength:N0}-byte message exceeds the peer's maximum frame size of {PeerMaxFrameSize:N0} bytes.");
         }
 
-        FrameReservation frame = Reserve(FrameHeader.Size + payloadLength, FrameParser.IsSequenced(type, callId), requireRoom, out Span<byte> span);
+        FrameReservation frame = Reserve(FrameHeader.Size + payloadLength, FrameParser.IsSequenced(type, callId), requireRoom, type, callId, out Span<byte> span);
         if (frame.IsEmpty)
         {
             payload = default;
@@ -122,15 +130,17 @@ internal sealed partial class FrameOutput
     /// <param name="totalLength">Header and payload.</param>
     /// <param name="sequenced">Whether the frame is numbered and kept for replay on a resumable session.</param>
     /// <param name="requireRoom">Return an empty reservation (lock released) instead when the pipe is blocked or the replay buffer full.</param>
+    /// <param name="type">The frame's type (a durable session's answers release what their handler held first).</param>
+    /// <param name="callId">The frame's call.</param>
     /// <param name="frame">Where the frame goes.</param>
-    private FrameReservation Reserve(int totalLength, bool sequenced, bool requireRoom, out Span<byte> frame)
+    private FrameReservation Reserve(int totalLength, bool sequenced, bool requireRoom, FrameType type, uint callId, out Span<byte> frame)
     {
         _lock.Enter();
         if (_redirect is { } target)
         {
             // The call moved to the link's output while this writer was on its way in (FoldInto).
             _lock.Exit();
-            return target.Reserve(totalLength, sequenced, requireRoom, out frame);
+            return target.Reserve(totalLength, sequenced, requireRoom, type, callId, out frame);
         }
 
         if (_closed || _finishing)
@@ -152,6 +162,11 @@ internal sealed partial class FrameOutput
             {
                 _lock.Exit();
                 throw new TetherException(TetherErrorCode.ReplayBufferOverflow);
+            }
+
+            if (_journal is not null)
+            {
+                BeforeReserveLocked(type, callId);
             }
 
             _pendingSequenced = true;
@@ -402,7 +417,7 @@ internal sealed partial class FrameOutput
         Span<byte> destination;
         try
         {
-            reservation = Reserve(frame.Length, sequenced: true, requireRoom: true, out destination);
+            reservation = Reserve(frame.Length, sequenced: true, requireRoom: true, FrameType.Message, 0, out destination);
         }
         catch (TetherException)
         {

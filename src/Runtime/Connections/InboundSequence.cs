@@ -42,6 +42,23 @@ internal sealed class InboundSequence
             : null;
     }
 
+    /// <summary>A session rebuilt from the durable journal: everything up to <paramref name="received"/> was handled (and acknowledged).</summary>
+    public void Restore(ulong received)
+    {
+        Volatile.Write(ref _received, received);
+        Volatile.Write(ref _acknowledged, received);
+    }
+
+    /// <summary>
+    /// A durable session resuming: counts again from <paramref name="handled"/>, what it tells the peer it has, so the
+    /// peer sends again what was received but not yet handled (and kept it: it was never acknowledged).
+    /// </summary>
+    public void Rewind(ulong handled)
+    {
+        Volatile.Write(ref _received, handled);
+        Volatile.Write(ref _acknowledged, handled);
+    }
+
     /// <summary>Whether the sender asked for an acknowledgement since the last call; clears the request.</summary>
     public bool TakeAckRequest()
     {

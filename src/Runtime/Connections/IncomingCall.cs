@@ -65,6 +65,8 @@ internal sealed class IncomingCall : CallContext
 
     public override MethodDescriptor? Method => _route.Method;
 
+    public override DeliveryId? Delivery => DurableSequence != 0 && _connection?.Contract is { } contract ? new DeliveryId(contract.SessionId, DurableSequence) : null;
+
     public override System.Security.Claims.ClaimsPrincipal User => _connection?.User ?? base.User;
 
     /// <summary>The rate-limit permits the call holds until it ends.</summary>
@@ -160,6 +162,9 @@ internal sealed class IncomingCall : CallContext
         _connection!.Incoming.OnCallCompleted(this, error);
     }
 
+    /// <summary>On a durable session, the number of the frame that started this call (0 otherwise).</summary>
+    public ulong DurableSequence { get; set; }
+
     public void Cancel(bool byPeer)
     {
         CanceledByPeer |= byPeer;
@@ -205,6 +210,7 @@ internal sealed class IncomingCall : CallContext
         _connection = null;
         Lane = null;
         CallId = 0;
+        DurableSequence = 0;
     }
 
     protected override bool TryBeginReply(int messageId, int bodyLength, out Span<byte> body)

@@ -198,6 +198,17 @@ internal sealed partial class IncomingCalls
         _slots.Enter();
         Counters.CallStarted();
         call.Start(_connection, header.CallId, route, expectsReply, stream, headers, lane);
+        Sessions.Durable.DeliveryScope? previousScope = null;
+        bool scoped = false;
+        if (_connection.Durable is { } durable && lane is null)
+        {
+            // A durable session: the frame is tracked until handled, and what the handler sends its own session is
+            // held and released with its completion (or answer).
+            call.DurableSequence = _connection.LastReceivedSequence;
+            previousScope = Sessions.Durable.DeliveryScope.Current;
+            Sessions.Durable.DeliveryScope.Current = durable.Adopt(call.DurableSequence, header.CallId, stream);
+            scoped = true;
+        }
         if (expectsReply && _connection.Metrics.TimesServerCalls) // a one-way message is traced, not timed (decision 0013)
         {
             call.StartedAt = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -229,11 +240,20 @@ internal sealed partial class IncomingCalls
         catch (Exception e)
         {
             RestoreActivity(call, loopActivity);
+            if (scoped)
+            {
+                Sessions.Durable.DeliveryScope.Current = previousScope;
+            }
+
             Complete(call, e, onReceiveLoop);
             return;
         }
 
         RestoreActivity(call, loopActivity);
+        if (scoped)
+        {
+            Sessions.Durable.DeliveryScope.Current = previousScope; // the handler's own context keeps its scope
+        }
         if (completion.IsCompleted)
         {
             Complete(call, Observe(completion), onReceiveLoop);
@@ -309,6 +329,18 @@ internal sealed partial class IncomingCalls
         catch (TetherException)
         {
             // The connection closed while answering; the caller learns that from the closed connection.
+        }
+
+        if (call.DurableSequence != 0 && !call.ExpectsReply)
+        {
+            try
+            {
+                _connection.Durable!.CompleteMessage(call.DurableSequence); // with what the handler sent its session
+            }
+            catch (TetherException)
+            {
+                // The session is closing; the message stays unacknowledged and its client learns that.
+            }
         }
 
         if (call.StartedAt != 0 || call.Trace is not null)

@@ -138,6 +138,7 @@ internal sealed partial class TetherConnection
         try
         {
             contract = Negotiator.Negotiate(hello.Offer, registry.Policy, registry.Services, registry.Transports, link.Transport.TransportName, Guid.NewGuid());
+            contract = contract with { Durable = contract.Resumable && registry.Durable };
         }
         catch (TetherException refusal)
         {
@@ -214,7 +215,10 @@ internal sealed partial class TetherConnection
         PeerCertificate ??= link.Transport.RemoteCertificate; // the identity the session was opened with
         link.Negotiated = true;
         Machine.MoveTo(SessionState.Active);
-        _lanes.StartAccepting(link);
+        if (LanesAllowed)
+        {
+            _lanes.StartAccepting(link);
+        }
         _handshake.TrySetResult();
         link.Ready.TrySetResult();
         return default;

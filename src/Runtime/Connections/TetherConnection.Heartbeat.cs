@@ -72,12 +72,14 @@ internal sealed partial class TetherConnection
     private void SendAck()
     {
         ulong received = _inbound.Received;
-        Span<byte> payload = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt64LittleEndian(payload, received);
         try
         {
-            Output.WriteControl(FrameType.Ack, 0, 0, payload);
-            _inbound.Acknowledged(received);
+            // A durable session acknowledges only what it has handled and logged (its client then may forget it).
+            ulong acknowledged = Output.WriteAcknowledgement(received);
+            if (acknowledged == received)
+            {
+                _inbound.Acknowledged(received);
+            }
         }
         catch (TetherException)
         {

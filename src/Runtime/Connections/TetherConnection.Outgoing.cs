@@ -98,7 +98,7 @@ internal sealed partial class TetherConnection
         call.RegisterParentCancellation(plan.ParentToken);
         try
         {
-            (_lanes.TryOpen(call.CallId) ?? Output).WriteCall(FrameType.Request, FrameFlags.None, call.CallId, methodId, in request, plan.Headers);
+            (LanesAllowed ? _lanes.TryOpen(call.CallId) ?? Output : Output).WriteCall(FrameType.Request, FrameFlags.None, call.CallId, methodId, in request, plan.Headers);
             return null;
         }
         catch (Exception e)
@@ -133,7 +133,7 @@ internal sealed partial class TetherConnection
 
         try
         {
-            (_lanes.TryOpen(call.CallId) ?? Output).WriteCall(FrameType.Request, FrameFlags.Stream, call.CallId, methodId, in request, plan.Headers);
+            (LanesAllowed ? _lanes.TryOpen(call.CallId) ?? Output : Output).WriteCall(FrameType.Request, FrameFlags.Stream, call.CallId, methodId, in request, plan.Headers);
         }
         catch
         {
@@ -149,6 +149,11 @@ internal sealed partial class TetherConnection
         where T : IMessage<T>
     {
         ThrowIfCannotCall(cancellationToken);
+        if (_durable is { } durable && Sessions.Durable.DeliveryScope.TryHold(durable, methodId, in message, OutgoingCallHeaders.None, Output.PeerMaxFrameSize))
+        {
+            return default; // held: released with the handler's completion
+        }
+
         return Output.TryWriteMessageWithRoom(methodId, in message) ? default : SendAfterSpaceAsync(methodId, message, OutgoingCallHeaders.None, cancellationToken);
     }
 
@@ -171,6 +176,11 @@ internal sealed partial class TetherConnection
         if (options.WaitForAcknowledgement)
         {
             return SendAcknowledgedAsync(methodId, message, headers, plan.Token);
+        }
+
+        if (_durable is { } durable && Sessions.Durable.DeliveryScope.TryHold(durable, methodId, in message, headers, Output.PeerMaxFrameSize))
+        {
+            return default; // held: released with the handler's completion
         }
 
         return Output.WriteCall(FrameType.Message, FrameFlags.None, 0, methodId, in message, headers, requireRoom: true)
@@ -197,6 +207,11 @@ internal sealed partial class TetherConnection
         {
             Counters.PushDropped();
             return false;
+        }
+
+        if (_durable is { } durable && Sessions.Durable.DeliveryScope.TryHold(durable, methodId, in message, OutgoingCallHeaders.None, Output.PeerMaxFrameSize))
+        {
+            return true;
         }
 
         try

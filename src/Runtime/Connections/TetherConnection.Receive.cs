@@ -83,6 +83,21 @@ internal sealed partial class TetherConnection
         }
 
         Hooks?.Received(Peer, header);
+        if (_durable is { } durable && _sequencedIn && FrameParser.IsSequenced(header.Type, header.CallId))
+        {
+            if (_inbound.Received <= _durableSkipThrough)
+            {
+                return default; // sent again after a resume: this session had it already
+            }
+
+            if (header.Type is FrameType.Request or FrameType.Message)
+            {
+                return OnDurableIncoming(durable, header, payload);
+            }
+
+            durable.OnOther(_inbound.Received);
+        }
+
         switch (header.Type)
         {
             case FrameType.Request:

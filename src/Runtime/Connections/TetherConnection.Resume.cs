@@ -98,7 +98,10 @@ internal sealed partial class TetherConnection
         SendAck(); // also tells the server its new token arrived (it may forget the old one)
         _lanes.MoveToLink();
         link.Negotiated = true;
-        _lanes.StartAccepting(link);
+        if (LanesAllowed)
+        {
+            _lanes.StartAccepting(link);
+        }
         Machine.MoveTo(SessionState.Active, $"resumed over {link.Transport.TransportName}, {replayed} frames replayed");
         ConnectionLog.Resumed(Logger, Id, link.Transport.TransportName, replayed, hello.LastReceived);
         OnResumed(replayed);
@@ -125,6 +128,11 @@ internal sealed partial class TetherConnection
             Output.PeerMaxFrameSize = hello.MaxFrameSize;
             Contract = grant.Contract;
             OnResumedIdentity(grant.Identity);
+            if (_durable is { } durable)
+            {
+                RewindToHandled(durable);
+            }
+
             WriteServerHello(grant.Contract, grant.Token, resumed: true);
             if (!Output.ResumeSequenced(hello.Resume!.LastReceived, out int replayed))
             {
@@ -134,10 +142,14 @@ internal sealed partial class TetherConnection
             else
             {
                 _lanes.MoveToLink();
-                _lanes.StartAccepting(link);
+                if (LanesAllowed)
+        {
+            _lanes.StartAccepting(link);
+        }
                 Machine.MoveTo(SessionState.Active, $"resumed over {transport.TransportName}, {replayed} frames replayed");
                 ConnectionLog.Resumed(Logger, Id, transport.TransportName, replayed, hello.Resume.LastReceived);
                 OnResumed(replayed);
+                EndInterruptedStreams();
             }
 
             _ = RunLinkAsync(link);

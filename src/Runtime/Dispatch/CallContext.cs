@@ -48,6 +48,14 @@ public abstract class CallContext
     /// </summary>
     public virtual DateTimeOffset? Deadline => null;
 
+    /// <summary>
+    /// On a durable session (<see cref="TetherServerOptions.DurableSessions"/>), which frame of which session this call
+    /// handles: the same when a server restarted by a crash runs the handler again, so a handler whose effects live
+    /// outside Tether commits this id with them and skips a message it finds already applied (docs/durability.md).
+    /// Null on other sessions.
+    /// </summary>
+    public virtual DeliveryId? Delivery => null;
+
     /// <summary>The method called, from the generated tables; null for a context of a test's own.</summary>
     public virtual MethodDescriptor? Method => null;
 

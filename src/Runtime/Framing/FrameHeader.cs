@@ -20,8 +20,14 @@ internal readonly record struct FrameHeader(int PayloadLength, FrameType Type, F
     /// <summary>Size of the header in bytes.</summary>
     public const int Size = 16;
 
+    /// <summary>Offset of the type byte.</summary>
+    internal const int TypeOffset = 4;
+
     /// <summary>Offset of the flags byte.</summary>
     internal const int FlagsOffset = 5;
+
+    /// <summary>Offset of the call id.</summary>
+    internal const int CallIdOffset = 8;
 
     /// <summary>Offset of the 16-bit sequence field (the former reserved field).</summary>
     internal const int SequenceOffset = 6;

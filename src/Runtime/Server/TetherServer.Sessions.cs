@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography.X509Certificates;
 using Tether.Connections;
 using Tether.Sessions;
+using Tether.Sessions.Durable;
 using Tether.Transport;
 
 namespace Tether;
@@ -12,7 +13,8 @@ namespace Tether;
 /// </summary>
 public sealed partial class TetherServer
 {
-    private readonly ISessionStore _store;
+    private ISessionStore _store;
+    private SessionJournal? _journal;
     private readonly ConcurrentDictionary<Guid, TetherSession> _resumable = new();
     private IReadOnlyList<Capability> _serviceCapabilities = [];
     private IReadOnlyCollection<string> _transportNames = [];
@@ -31,13 +33,66 @@ public sealed partial class TetherServer
 
     TimeSpan ISessionRegistry.ResumeWindow => _options.ResumeWindow;
 
+    bool ISessionRegistry.Durable => _journal is not null;
+
     void ISessionRegistry.Established(TetherConnection session) =>
         _sessionsById.TryAdd(session.Contract!.SessionId, (TetherSession)session.Peer!);
 
     ValueTask ISessionRegistry.RegisterAsync(TetherConnection session, byte[] token)
     {
         _resumable[session.Contract!.SessionId] = (TetherSession)session.Peer!;
-        return _store.SaveAsync(new SessionTicket(session.Contract.SessionId, ResumeTokens.Hash(token), null, DateTimeOffset.MaxValue));
+        var ticket = new SessionTicket(session.Contract.SessionId, ResumeTokens.Hash(token), null, DateTimeOffset.MaxValue);
+        if (_journal is not { } journal)
+        {
+            return _store.SaveAsync(ticket);
+        }
+
+        // Before its first numbered frame: what the journal needs to rebuild it, its ticket, then every frame it sends.
+        string? subject = session.Identity is { IsAuthenticated: true } identity ? identity.Subject : null;
+        byte[]? certificate = session.PeerCertificateHash is { } hash ? Convert.FromHexString(hash) : null;
+        journal.Describe(session.Contract, subject, certificate);
+        session.AttachDurable(journal.Attach(session.Contract.SessionId, session, recovered: null));
+        return journal.SaveAsync(ticket);
+    }
+
+    /// <summary>Opens the durable session journal and rebuilds every session it kept, each waiting for its client to resume.</summary>
+    private async Task RecoverSessionsAsync()
+    {
+        if (_options.DurableSessions is not { } storage)
+        {
+            return;
+        }
+
+        var journal = SessionJournal.Open(storage, _options.TimeProvider, _logger);
+        _journal = journal;
+        _store = journal;
+        int restored = 0;
+        foreach (RecoveredSession recovered in journal.TakeRecovered())
+        {
+            TetherConnection engine;
+            try
+            {
+                engine = new TetherConnection(_settings!, recovered, journal);
+            }
+            catch (TetherException e)
+            {
+                ConnectionLog.SessionNotRestored(_logger, recovered.Ticket.Ticket.SessionId, e.Message);
+                await journal.RemoveAsync(recovered.Ticket.Ticket.SessionId).ConfigureAwait(false);
+                continue;
+            }
+
+            engine.SetResumeWindow(_options.ResumeWindow);
+            Interlocked.Increment(ref _connections); // as an accepted connection: its close counts it out
+            TetherSession session = Track(engine);
+            engine.StartRestored(session);
+            _sessionsById[recovered.Ticket.Ticket.SessionId] = session;
+            _resumable[recovered.Ticket.Ticket.SessionId] = session;
+            // Its link is gone (the process that held it died): it waits a resume window from now, then expires.
+            await journal.SaveAsync(recovered.Ticket.Ticket with { ExpiresAt = _options.TimeProvider.GetUtcNow() + _options.ResumeWindow }).ConfigureAwait(false);
+            restored++;
+        }
+
+        ConnectionLog.SessionsRestored(_logger, restored, storage.Directory);
     }
 
     async ValueTask<ResumeGrant> ISessionRegistry.ResumeAsync(ClientHello hello, TransportConnection transport, Security.SessionIdentity? identity)
@@ -75,7 +130,7 @@ public sealed partial class TetherServer
                 throw Rejected(request.SessionId, $"a stale resume hello (attempt {request.Attempt}; attempt {ticket.LastResumeAttempt} was granted already)");
             }
 
-            if (!SamePeerIdentity(engine.PeerCertificate, transport.RemoteCertificate))
+            if (!SamePeerIdentity(engine.PeerCertificateHash, transport.RemoteCertificate))
             {
                 throw Rejected(request.SessionId, "the new link does not carry the client certificate the session was authenticated with");
             }
@@ -109,6 +164,7 @@ public sealed partial class TetherServer
                 throw await EndAsync(engine, refusal).ConfigureAwait(false);
             }
 
+            renewed = renewed with { Durable = engine.Contract!.Durable };
             if (!engine.Contract!.IsCompatibleWith(renewed))
             {
                 throw await EndAsync(engine, new TetherException(TetherErrorCode.ContractChanged,
@@ -133,11 +189,10 @@ public sealed partial class TetherServer
         }
     }
 
-    /// <summary>A session authenticated by a client certificate resumes only on a link that presents the same one.</summary>
-    private static bool SamePeerIdentity(X509Certificate2? session, X509Certificate2? link) =>
-        session is null
-        || (link is not null && session.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256)
-            == link.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256));
+    /// <summary>A session authenticated by a client certificate resumes only on a link that presents the same one (compared by SHA-256, which a restart keeps).</summary>
+    private static bool SamePeerIdentity(string? sessionCertificateHash, X509Certificate2? link) =>
+        sessionCertificateHash is null
+        || (link is not null && string.Equals(sessionCertificateHash, link.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256), StringComparison.OrdinalIgnoreCase));
 
     void ISessionRegistry.Confirm(TetherConnection session, byte[] token) => _ = ConfirmAsync(session, token);
 

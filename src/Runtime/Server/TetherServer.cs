@@ -137,6 +137,17 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
         }
 
         _settings.Security = _security;
+        try
+        {
+            await RecoverSessionsAsync().ConfigureAwait(false); // before listening: a client may resume at once
+        }
+        catch
+        {
+            Volatile.Write(ref _state, 3);
+            _security.Dispose();
+            throw;
+        }
+
         Security.ServerSecurity security = _security;
         _transportOptions = _settings.CreateTransportOptions(_options.MemoryPool, remote => security.AdmitConnection(remote));
         _metricsSource = new Observability.MetricsSource(isServer: true, _transportOptions.MemoryPool as TieredMemoryPool,
@@ -193,13 +204,21 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
     {
         var connection = new TetherConnection(transport, _settings!);
         connection.SetResumeWindow(_options.ResumeWindow);
-        connection.LinkLost += OnLinkLost;
         if (Interlocked.Increment(ref _connections) > _options.MaxConnections)
         {
             connection.RefuseAtHandshake = new TetherException(TetherErrorCode.ConnectionLimitExceeded,
                 $"The server already holds its maximum of {_options.MaxConnections:N0} connections.");
         }
 
+        TetherSession session = Track(connection);
+        ConnectionLog.ConnectionOpened(_logger, connection.Id, transport.RemoteEndPoint?.ToString(), transport.TransportName);
+        connection.Start(session);
+    }
+
+    /// <summary>Wires a session's engine to this server (events, session table, lifetime) until it closes.</summary>
+    private TetherSession Track(TetherConnection connection)
+    {
+        connection.LinkLost += OnLinkLost;
         var session = new TetherSession(this, connection);
         connection.Undelivered += (_, messages) =>
         {
@@ -213,9 +232,8 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
             }
         };
         _sessions[connection.Id] = session;
-        ConnectionLog.ConnectionOpened(_logger, connection.Id, transport.RemoteEndPoint?.ToString(), transport.TransportName);
-        connection.Start(session);
         _ = TrackAsync(session);
+        return session;
     }
 
     private async Task TrackAsync(TetherSession session)
@@ -325,7 +343,48 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
 
         _settings!.Metrics.Unregister(_metricsSource!);
         _security?.Dispose();
+        if (_journal is { } journal)
+        {
+            // Sessions a stop ended are ended in the journal too, before it closes (a kill keeps them instead).
+            foreach (TetherSession session in sessions)
+            {
+                await ForgetAsync(session).ConfigureAwait(false);
+            }
+
+            await journal.DisposeAsync().ConfigureAwait(false);
+        }
+
         Volatile.Write(ref _state, 3);
+    }
+
+    /// <summary>
+    /// Tests: stops as a killed process would, as far as clients and the durable journal can tell: listeners close, links
+    /// are cut without a goaway, the journal takes no more records and releases its directory. The engines are left as
+    /// they are (a killed process has none).
+    /// </summary>
+    internal async Task AbandonAsync()
+    {
+        Volatile.Write(ref _state, 3);
+        _stopping.Cancel();
+        if (_journal is { } journal)
+        {
+            await journal.AbandonAsync().ConfigureAwait(false);
+        }
+
+        foreach (ITransportListener listener in _listeners)
+        {
+            await listener.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_timer is not null)
+        {
+            await _timer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        foreach (TetherSession session in _sessions.Values)
+        {
+            session.Connection.AbortLink(new TetherException(TetherErrorCode.ConnectionClosed, "The server was abandoned."));
+        }
     }
 
     /// <summary>Stops the server (see <see cref="StopAsync"/>).</summary>

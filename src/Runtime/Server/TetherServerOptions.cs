@@ -60,8 +60,18 @@ public sealed class TetherServerOptions : TetherConnectionOptions
     public TimeSpan ResumeWindow { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Where resume tokens are kept (as SHA-256 hashes only).</summary>
-    /// <remarks>Defaults to a new <see cref="InMemorySessionStore"/> per server.</remarks>
+    /// <remarks>Defaults to a new <see cref="InMemorySessionStore"/> per server; with <see cref="DurableSessions"/>, its journal.</remarks>
     public ISessionStore? SessionStore { get; set; }
+
+    /// <summary>
+    /// Keeps resumable sessions in an embedded durable store in this directory (docs/durability.md): tickets, the frames
+    /// sent and not acknowledged, and how far the client's frames were handled, so that after the server process is
+    /// killed and started again on the same directory, each client resumes the same session and nothing is lost or
+    /// handled twice. <see cref="Storage.DurableStoreOptions.Durability"/> chooses when a record counts as kept.
+    /// </summary>
+    /// <remarks>Defaults to none: sessions live in this process (a restarted server knows none of them).</remarks>
+    [Microsoft.Extensions.Options.ValidateObjectMembers]
+    public Storage.DurableStoreOptions? DurableSessions { get; set; }
 
     /// <summary>Authentication, authorization, rate limits and address lists (<see cref="Security.TetherSecurityOptions"/>).</summary>
     /// <remarks>Defaults to none of them: every session anonymous (or its client certificate's), every address, no limits.</remarks>
@@ -79,6 +89,12 @@ public sealed class TetherServerOptions : TetherConnectionOptions
         OptionChecks.Positive(HandshakeTimeout, nameof(HandshakeTimeout))
             .Concat(OptionChecks.NotNegative(DrainTimeout, nameof(DrainTimeout)))
             .Concat(OptionChecks.Positive(ResumeWindow, nameof(ResumeWindow)))
+            .Concat(DurableSessions is not null && SessionStore is not null
+                ? [new ValidationResult("Set SessionStore or DurableSessions, not both: durable sessions keep their tickets in their own journal.", [nameof(SessionStore), nameof(DurableSessions)])]
+                : [])
+            .Concat(DurableSessions is { Directory.Length: 0 }
+                ? [new ValidationResult("DurableSessions.Directory is required.", ["DurableSessions.Directory"])]
+                : [])
             .Concat(Negotiation.Versions.Count > 0 && Negotiation.Versions.All(static v => v == Framing.ProtocolConstants.Version)
                 ? []
                 : [new ValidationResult($"Negotiation.Versions may list only {Framing.ProtocolConstants.Version}, the protocol version this build speaks.", ["Negotiation.Versions"])]);

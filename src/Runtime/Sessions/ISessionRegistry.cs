@@ -13,6 +13,9 @@ internal interface ISessionRegistry
 
     TimeSpan ResumeWindow { get; }
 
+    /// <summary>Whether resumable sessions are kept in the durable journal (they survive the server process).</summary>
+    bool Durable { get; }
+
     /// <summary>A new session was negotiated (its contract is set; its server hello not sent yet): it can be found by its id from now on.</summary>
     void Established(TetherConnection session);
 

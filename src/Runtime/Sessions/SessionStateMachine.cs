@@ -51,6 +51,18 @@ internal sealed class SessionStateMachine
         }
     }
 
+    /// <summary>
+    /// Puts a new machine straight into <paramref name="state"/> without raising <see cref="Changed"/>: a session rebuilt
+    /// from the durable journal is in the state its previous process left it in, not at a transition.
+    /// </summary>
+    internal void Restore(SessionState state)
+    {
+        lock (_lock)
+        {
+            _state = (int)state;
+        }
+    }
+
     /// <summary>Moves to <paramref name="to"/>.</summary>
     /// <exception cref="SessionStateException">The table has no such transition from the current state.</exception>
     public void MoveTo(SessionState to, string? reason = null)

@@ -118,6 +118,11 @@ internal sealed record ServerHello(int MaxFrameSize, SessionContract Contract, b
         }
 
         writer.WriteVarUInt64(LifetimeField(CredentialsLifetime));
+        if (Contract.Durable)
+        {
+            writer.WriteVarUInt32(SessionFlagDurable); // absent (no flags) otherwise: older clients' hellos end here
+        }
+
         writer.Flush();
         return buffer.WrittenSpan.ToArray();
     }
@@ -146,6 +151,7 @@ internal sealed record ServerHello(int MaxFrameSize, SessionContract Contract, b
                 return new ServerHello(maxFrameSize, contract, null, 0, false, TimeSpan.Zero, ReadLifetime(ref reader));
             }
 
+
             byte[] token = reader.ReadByteArray() ?? [];
             if (token.Length != ProtocolConstants.ResumeTokenSize)
             {
@@ -155,13 +161,19 @@ internal sealed record ServerHello(int MaxFrameSize, SessionContract Contract, b
             ulong lastReceived = reader.ReadVarUInt64();
             bool resumed = reader.ReadBoolean();
             TimeSpan window = TimeSpan.FromMilliseconds(Math.Min(reader.ReadVarUInt64(), (ulong)TimeSpan.MaxValue.TotalMilliseconds / 2));
-            return new ServerHello(maxFrameSize, contract, token, lastReceived, resumed, window, ReadLifetime(ref reader));
+            TimeSpan? lifetime = ReadLifetime(ref reader);
+            uint flags = reader.Consumed < reader.Length ? reader.ReadVarUInt32() : 0; // absent in hellos from before durable sessions
+            contract = contract with { Durable = (flags & SessionFlagDurable) != 0 };
+            return new ServerHello(maxFrameSize, contract, token, lastReceived, resumed, window, lifetime);
         }
         catch (TetherDecodeException e)
         {
             throw HelloCodec.Malformed(e.Message);
         }
     }
+
+    /// <summary>Session flags (wire format §7.2): bit 0, the session is durable (it survives the server process; calls use no streams of their own).</summary>
+    internal const uint SessionFlagDurable = 1;
 
     /// <summary>A lifetime on the wire: milliseconds, at least 1; 0 for none.</summary>
     internal static ulong LifetimeField(TimeSpan? lifetime) =>

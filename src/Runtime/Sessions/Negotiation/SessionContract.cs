@@ -15,6 +15,13 @@ public sealed record SessionContract(
     IReadOnlyList<Capability> ClientServices,
     bool Resumable)
 {
+    /// <summary>
+    /// Whether the server keeps the session in a durable store (<see cref="TetherServerOptions.DurableSessions"/>): it
+    /// survives the server process, and its calls travel on the connection's own stream (no per-call QUIC streams), one
+    /// numbered sequence that the store logs.
+    /// </summary>
+    public bool Durable { get; init; }
+
     /// <summary>Whether the server granted a service of this name.</summary>
     public bool Has(string serviceName) => Services.Any(s => string.Equals(s.Name, serviceName, StringComparison.Ordinal));
 

@@ -72,6 +72,13 @@ internal sealed class ReplayBuffer : IDisposable
     /// <summary>Whether keeping <paramref name="size"/> more bytes would pass either bound (an overflow when there is no link).</summary>
     public bool WouldOverflow(int size) => Bytes + size > MaxBytes || Count + 1 > MaxFrames;
 
+    /// <summary>Numbers the next frame <paramref name="next"/> (a recovered session; the buffer must be empty).</summary>
+    public void StartAt(ulong next)
+    {
+        Debug.Assert(Count == 0);
+        NextSequence = next;
+    }
+
     /// <summary>Returns a contiguous span for the next frame of <paramref name="size"/> bytes (header included).</summary>
     public Span<byte> Reserve(int size)
     {

@@ -1,0 +1,219 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Tether.Connections;
+using Tether.Storage;
+
+namespace Tether.Sessions.Durable;
+
+/// <summary>
+/// The durable session store (SPEC R4.7, R4.5 across a crash): tickets, and for every resumable session the frames
+/// the server sent that the client has not acknowledged and how far the client's frames were handled, in a
+/// <see cref="DurableStore"/>. Opening it recovers what a killed server held; <see cref="TakeRecovered"/> hands those
+/// sessions to the server, which rebuilds an engine for each that the client resumes as if only its link had dropped.
+/// </summary>
+/// <remarks>
+/// Engines write their records themselves (<see cref="DurableSession"/>, under their output lock, so the log's order
+/// is the wire's). A snapshot asks each live engine for its state under the same lock.
+/// </remarks>
+internal sealed class SessionJournal : ISessionStore, IDurableState, IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<Guid, Entry> _entries = new();
+    private readonly TimeProvider _clock;
+    private Dictionary<Guid, RecoveredSession>? _recovered = [];
+    private DurableStore? _store;
+
+    private SessionJournal(TimeProvider clock)
+    {
+        _clock = clock;
+    }
+
+    public DurableStore Store => _store!;
+
+    public DurabilityMode Durability => _store!.Durability;
+
+    /// <summary>Opens (and recovers) the journal in <paramref name="options"/>' directory.</summary>
+    public static SessionJournal Open(DurableStoreOptions options, TimeProvider clock, ILogger logger)
+    {
+        var journal = new SessionJournal(clock);
+        journal._store = DurableStore.Open(options, journal, logger);
+        return journal;
+    }
+
+    /// <summary>The sessions recovery found that have not expired (once; afterwards the live engines are the state).</summary>
+    public IReadOnlyList<RecoveredSession> TakeRecovered()
+    {
+        Dictionary<Guid, RecoveredSession> recovered = Interlocked.Exchange(ref _recovered, null) ?? [];
+        DateTimeOffset now = _clock.GetUtcNow();
+        var live = new List<RecoveredSession>();
+        foreach (RecoveredSession session in recovered.Values)
+        {
+            if (session.Ticket.Ticket.ExpiresAt > now)
+            {
+                live.Add(session);
+                _entries[session.Ticket.Ticket.SessionId] = new Entry(session.Ticket);
+            }
+        }
+
+        return live;
+    }
+
+    /// <summary>A new resumable session: what a restarted server needs besides its ticket.</summary>
+    public void Describe(SessionContract contract, string? subject, byte[]? certificateHash)
+    {
+        var placeholder = new SessionTicket(contract.SessionId, [], null, DateTimeOffset.MaxValue);
+        _entries[contract.SessionId] = new Entry(new JournaledTicket(placeholder, contract.Version, contract.Transport, contract.Services, contract.ClientServices, subject, certificateHash));
+    }
+
+    /// <summary>The engine that now holds <paramref name="sessionId"/> (snapshots read its state).</summary>
+    public DurableSession Attach(Guid sessionId, TetherConnection engine, RecoveredSession? recovered)
+    {
+        var durable = new DurableSession(this, sessionId, engine, recovered);
+        if (_entries.TryGetValue(sessionId, out Entry? entry))
+        {
+            entry.Session = durable;
+        }
+
+        return durable;
+    }
+
+    /// <summary>Appends a record of an engine's (its output lock held); in every mode the task waits until the record is written to the OS.</summary>
+    public ValueTask Append(ReadOnlySpan<byte> record) =>
+        Volatile.Read(ref _abandoned) ? new ValueTask(s_never) : _store!.AppendWrittenAsync(record);
+
+    private static readonly Task s_never = new TaskCompletionSource().Task;
+    private bool _abandoned;
+
+    /// <summary>
+    /// Tests: the journal stops taking records as a killed process would (nothing more is written, nothing it gated
+    /// leaves), then closes, so another server can open the directory while this one's engines still exist.
+    /// </summary>
+    public ValueTask AbandonAsync()
+    {
+        Volatile.Write(ref _abandoned, true);
+        return _store!.DisposeAsync();
+    }
+
+    public async ValueTask SaveAsync(SessionTicket ticket, CancellationToken cancellationToken = default)
+    {
+        if (Volatile.Read(ref _abandoned) || !_entries.TryGetValue(ticket.SessionId, out Entry? entry))
+        {
+            return; // the session ended meanwhile (its removal is in the log): nothing to keep
+        }
+
+        byte[] record;
+        lock (entry)
+        {
+            entry.Ticket = entry.Ticket with { Ticket = ticket };
+            record = JournalRecords.Ticket(entry.Ticket);
+            ValueTask append = _store!.AppendAsync(record);
+            if (append.IsCompletedSuccessfully)
+            {
+                return;
+            }
+
+            entry.Pending = append.AsTask();
+        }
+
+        await entry.Pending.ConfigureAwait(false);
+    }
+
+    public ValueTask<SessionTicket?> FindAsync(Guid sessionId, CancellationToken cancellationToken = default) =>
+        new(_entries.TryGetValue(sessionId, out Entry? entry) && entry.Ticket.Ticket.TokenHash.Length > 0 && entry.Ticket.Ticket.ExpiresAt > _clock.GetUtcNow()
+            ? entry.Ticket.Ticket
+            : null);
+
+    public async ValueTask RemoveAsync(Guid sessionId, CancellationToken cancellationToken = default)
+    {
+        if (_entries.TryRemove(sessionId, out _) && !Volatile.Read(ref _abandoned))
+        {
+            Span<byte> record = stackalloc byte[JournalRecords.PrefixSize];
+            record[0] = (byte)JournalRecordKind.Removed;
+            sessionId.TryWriteBytes(record[1..]);
+            await _store!.AppendAsync(record).ConfigureAwait(false);
+        }
+    }
+
+    public ValueTask DisposeAsync() => _store?.DisposeAsync() ?? default;
+
+    void IDurableState.Apply(ReadOnlySpan<byte> record)
+    {
+        Dictionary<Guid, RecoveredSession> sessions = _recovered!;
+        var kind = (JournalRecordKind)record[0];
+        Guid id = JournalRecords.ReadSession(record);
+        if (kind == JournalRecordKind.Ticket)
+        {
+            JournaledTicket ticket = JournalRecords.ReadTicket(record);
+            if (sessions.TryGetValue(id, out RecoveredSession? known))
+            {
+                known.Ticket = ticket;
+            }
+            else
+            {
+                sessions[id] = new RecoveredSession(ticket);
+            }
+
+            return;
+        }
+
+        if (!sessions.TryGetValue(id, out RecoveredSession? session))
+        {
+            return; // a record of a session that ended (or whose ticket a damaged log lost)
+        }
+
+        ReadOnlySpan<byte> body = record[JournalRecords.PrefixSize..];
+        switch (kind)
+        {
+            case JournalRecordKind.Frames:
+                session.AddFrames(body[8..], BinaryPrimitives.ReadUInt64LittleEndian(body));
+                break;
+            case JournalRecordKind.Completed:
+                session.AddFrames(body[8..], 0);
+                session.Complete(BinaryPrimitives.ReadUInt64LittleEndian(body));
+                break;
+            case JournalRecordKind.Acknowledged:
+                session.Acknowledge(BinaryPrimitives.ReadUInt64LittleEndian(body));
+                break;
+            case JournalRecordKind.Watermark:
+                session.SetWatermark(BinaryPrimitives.ReadUInt64LittleEndian(body));
+                break;
+            case JournalRecordKind.StreamStarted:
+                session.StreamStarted(BinaryPrimitives.ReadUInt64LittleEndian(body), BinaryPrimitives.ReadUInt32LittleEndian(body[8..]));
+                break;
+            case JournalRecordKind.Removed:
+                sessions.Remove(id);
+                break;
+            default:
+                throw new TetherException(TetherErrorCode.StoreCorrupted, $"A session journal record has an unknown kind {(byte)kind}.");
+        }
+    }
+
+    void IDurableState.WriteSnapshot(SnapshotWriter writer)
+    {
+        foreach (Entry entry in _entries.Values)
+        {
+            JournaledTicket ticket;
+            lock (entry)
+            {
+                ticket = entry.Ticket;
+            }
+
+            if (ticket.Ticket.TokenHash.Length == 0)
+            {
+                continue; // described, its ticket not saved yet: the log has the ticket when it comes
+            }
+
+            writer.Write(JournalRecords.Ticket(ticket));
+            entry.Session?.WriteSnapshot(writer);
+        }
+    }
+
+    private sealed class Entry(JournaledTicket ticket)
+    {
+        public JournaledTicket Ticket { get; set; } = ticket;
+
+        public DurableSession? Session { get; set; }
+
+        public Task Pending { get; set; } = Task.CompletedTask;
+    }
+}

@@ -1,0 +1,66 @@
+using System.Collections.Concurrent;
+
+namespace Tether.Conformance.Tests.Sessions;
+
+[Message(50)]
+public partial record struct Echoed(long Value);
+
+/// <summary>
+/// What a durable handler's effects would be in an application's own database: each applied once per delivery id (the
+/// inbox a handler keeps beside its effects), so a message a restarted server runs again changes nothing twice.
+/// </summary>
+public sealed class DurableEffects
+{
+    private readonly ConcurrentDictionary<DeliveryId, long> _applied = new();
+    private readonly List<long> _order = [];
+
+    public int Repeats => Volatile.Read(ref _repeats);
+
+    private int _repeats;
+
+    /// <summary>Values in the order they were first applied.</summary>
+    public long[] Applied
+    {
+        get
+        {
+            lock (_order)
+            {
+                return [.. _order];
+            }
+        }
+    }
+
+    public void Apply(DeliveryId delivery, long value)
+    {
+        lock (_order)
+        {
+            if (_applied.TryAdd(delivery, value))
+            {
+                _order.Add(value);
+            }
+            else
+            {
+                _repeats++; // a handler run again (its completion was not logged before the crash): skipped by the inbox
+            }
+        }
+    }
+}
+
+[Handler(ServiceName = "DurableEcho")]
+public sealed partial class DurableEchoHandler(DurableEffects effects)
+{
+    /// <summary>Applies the message once and echoes it to the caller (the echo is held until the handler completes).</summary>
+    public async ValueTask Take(Numbered message, CallContext context)
+    {
+        effects.Apply(context.Delivery ?? throw new InvalidOperationException("Not a durable session."), message.Value);
+        await context.Peer.SendAsync(new Echoed(message.Value));
+    }
+
+    public ValueTask<NumberedReply> Call(NumberedCall call) => new(new NumberedReply(call.Value * 2));
+}
+
+[Handler(ServiceName = "DurableEchoes")]
+public sealed partial class EchoRecorder(SequenceRecorder recorder)
+{
+    public void Take(Echoed message) => recorder.Record(message.Value);
+}

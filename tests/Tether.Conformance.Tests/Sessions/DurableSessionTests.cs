@@ -1,0 +1,92 @@
+using Tether.Conformance.Tests.Support;
+using Tether.Storage;
+using Tether.Transport.InMemory;
+
+namespace Tether.Conformance.Tests.Sessions;
+
+/// <summary>
+/// Sessions kept in the durable journal, with the server "killed" in-process (<see cref="TetherServer.AbandonAsync"/>:
+/// links cut without a goaway, the journal closed as it stood) and a new server started on the same directory. The
+/// crash tests with real processes killed by SIGKILL are in Tether.Samples.Tests.
+/// </summary>
+public sealed class DurableSessionTests : IDisposable
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "tether-durable-" + Guid.NewGuid().ToString("N"));
+    private readonly InMemoryTransport _transport = new();
+    private readonly InMemoryEndPoint _endPoint = new(Guid.NewGuid().ToString("N"));
+    private readonly DurableEffects _effects = new();
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private async Task<TetherServer> StartServerAsync(DurabilityMode mode = DurabilityMode.Always)
+    {
+        var server = new TetherServer(new TetherServerOptions
+        {
+            Transport = _transport,
+            EndPoint = _endPoint,
+            DurableSessions = new DurableStoreOptions { Directory = _directory, Durability = mode },
+        });
+        server.AddHandler(new DurableEchoHandler(_effects));
+        await server.StartAsync();
+        return server;
+    }
+
+    [Theory]
+    [InlineData(DurabilityMode.Always)]
+    [InlineData(DurabilityMode.Batched)]
+    [InlineData(DurabilityMode.None)]
+    public async Task A_client_resumes_the_same_session_on_a_restarted_server_and_nothing_is_lost_or_doubled(DurabilityMode mode)
+    {
+        const int Messages = 2_000;
+        TetherServer server = await StartServerAsync(mode);
+        var echoes = new SequenceRecorder(Messages);
+        var restarted = new TaskCompletionSource<TetherException>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var client = new TetherClient(ResumeTests.FastReconnect(new TetherClientOptions { Transport = _transport }));
+        client.AddHandler(new EchoRecorder(echoes));
+        client.SessionRestarted += e => restarted.TrySetResult(e);
+        await client.StartAsync(_endPoint).Within();
+        Guid session = client.Contract!.SessionId;
+        Assert.True(client.Contract.Durable);
+
+        var calls = new List<Task<NumberedReply>>();
+        int restorations = 0;
+        for (int i = 0; i < Messages; i++)
+        {
+            await client.SendAsync(new Numbered(i)).Within();
+            if (i % 100 == 0)
+            {
+                calls.Add(client.RequestAsync<NumberedCall, NumberedReply>(new NumberedCall(i), Timeout.InfiniteTimeSpan).AsTask());
+            }
+
+            if (i is 500 or 1_200)
+            {
+                await server.AbandonAsync(); // as if killed: no goaway, the journal as it stood
+                server = await StartServerAsync(mode);
+                restorations++;
+                Assert.Contains(server.Sessions, s => s.Id == session); // rebuilt from the journal, waiting for its client
+            }
+        }
+
+        await echoes.Done.Within();
+        Assert.Null(echoes.Error);
+        for (int c = 0; c < calls.Count; c++)
+        {
+            Assert.Equal(new NumberedReply(c * 200), await calls[c].Within());
+        }
+
+        Assert.Equal(Enumerable.Range(0, Messages).Select(i => (long)i), _effects.Applied);
+        Assert.Equal(session, client.Contract!.SessionId); // the same session throughout
+        Assert.False(restarted.Task.IsCompleted);
+        Assert.Equal(2, restorations);
+        await server.DisposeAsync();
+    }
+}
