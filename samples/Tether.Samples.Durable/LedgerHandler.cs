@@ -1,0 +1,24 @@
+namespace Tether.Samples.Durable;
+
+/// <summary>Applies each tick once (through the inbox) and echoes it; the echo is held until the handler completes, so it is sent once.</summary>
+[Handler(ServiceName = "Ledger")]
+public sealed partial class LedgerHandler(Inbox inbox)
+{
+    /// <summary>A tick: applied once, echoed once, whatever crashes come between.</summary>
+    public async ValueTask Take(Tick tick, CallContext context)
+    {
+        inbox.Apply(context.Delivery ?? throw new InvalidOperationException("The server keeps no durable sessions."), tick.N);
+        await context.Peer.SendAsync(new Tock(tick.N));
+    }
+
+    /// <summary>A call answered exactly once, also when the server dies while it is pending.</summary>
+    public ValueTask<Doubled> Double(DoubleRequest request) => new(new Doubled(request.N * 2));
+}
+
+/// <summary>The client's side: receives the echoes.</summary>
+[Handler(ServiceName = "LedgerEchoes")]
+public sealed partial class EchoHandler(Action<long> received)
+{
+    /// <summary>An echo arrived.</summary>
+    public void Take(Tock tock) => received(tock.N);
+}
