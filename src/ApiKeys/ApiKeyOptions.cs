@@ -25,4 +25,11 @@ public sealed class ApiKeyOptions
     /// <summary>Argon2id time cost of new hashes.</summary>
     /// <remarks>Defaults to 2 (OWASP, at 19 MiB).</remarks>
     public int HashIterations { get; set; } = ApiKeyHash.DefaultIterations;
+
+    /// <summary>
+    /// Keeps the keys the <see cref="ApiKeyManager"/> creates and changes in Tether's embedded durable engine in this
+    /// directory (<see cref="DurableApiKeyStore"/>), so they survive restarts; keys from configuration stay in memory
+    /// beneath them. Null (the default): every key lives in memory.
+    /// </summary>
+    public Tether.Storage.DurableStoreOptions? Storage { get; set; }
 }

@@ -8,8 +8,9 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class ApiKeyServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers an <see cref="ApiKeyManager"/> (over an <see cref="InMemoryApiKeyStore"/> unless an
-    /// <see cref="IApiKeyStore"/> is registered) and its <see cref="ApiKeyAuthenticator"/> as an
+    /// Registers an <see cref="ApiKeyManager"/> (over an <see cref="InMemoryApiKeyStore"/>, or with
+    /// <see cref="ApiKeyOptions.Storage"/> a <see cref="DurableApiKeyStore"/> above it, unless an <see cref="IApiKeyStore"/>
+    /// is registered) and its <see cref="ApiKeyAuthenticator"/> as an
     /// <see cref="IAuthenticator"/>, which <c>AddTetherServer</c> puts in the server's authenticator chain. The keys of
     /// <see cref="ApiKeyStoreOptions"/> (configure or bind them) are loaded into the in-memory store, and loaded again
     /// whenever those options reload.
@@ -21,6 +22,13 @@ public static class ApiKeyServiceCollectionExtensions
         configure?.Invoke(options);
         services.AddOptions<ApiKeyStoreOptions>();
         services.TryAddSingleton<InMemoryApiKeyStore>();
+        if (options.Storage is { } storage)
+        {
+            // Managed keys on disk; configured keys stay in memory beneath them (a managed change to one wins).
+            services.TryAddSingleton(provider => DurableApiKeyStore.Open(storage, provider.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()?.CreateLogger("Tether.ApiKeys")));
+            services.TryAddSingleton<IApiKeyStore>(static provider => new LayeredApiKeyStore(provider.GetRequiredService<DurableApiKeyStore>(), provider.GetRequiredService<InMemoryApiKeyStore>()));
+        }
+
         services.TryAddSingleton<IApiKeyStore>(static provider => provider.GetRequiredService<InMemoryApiKeyStore>());
         services.TryAddSingleton<ConfiguredApiKeys>();
         services.TryAddSingleton(provider =>

@@ -174,7 +174,7 @@ internal sealed partial class FrameOutput
             lock (_lock)
             {
                 _flushing = false;
-                _closed = true; // nothing more may leave: the log does not have it
+                _journal = null; // the session ends: what it wrote may leave (it will not resume), with the goaway that says why
             }
 
             JournalFailed?.Invoke(e);

@@ -88,6 +88,8 @@ internal sealed partial class TetherConnection
             $"The session journal could not write, so the session cannot be kept: {error.Message}", error);
         ConnectionLog.ProtocolViolation(Logger, Id, failed.Code, failed.Message);
         _closeReason ??= failed;
+        _durable = null;
+        TryWriteError(FrameType.GoAway, failed.Code, failed.Message); // the client fails what it sent by name, and starts afresh
         RequestStop(failed);
     }
 
