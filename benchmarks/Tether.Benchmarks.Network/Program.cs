@@ -7,6 +7,8 @@ using Tether.Benchmarks.Network.Servers;
 // dotnet run -c Release --project benchmarks/Tether.Benchmarks.Network -- --deadlines [calls] [ms]  (how late deadlines fire)
 // dotnet run -c Release --project benchmarks/Tether.Benchmarks.Network -- --observability [seconds] [rounds]  (cost of metrics and tracing)
 // dotnet run -c Release --project benchmarks/Tether.Benchmarks.Network -- --security [seconds] [rounds]  (cost of authorization and rate limits)
+// dotnet run -c Release --project benchmarks/Tether.Benchmarks.Network -- --storage [dir]  (the durable engine: flush rate, records/s, cold start, snapshot)
+// dotnet run -c Release --project benchmarks/Tether.Benchmarks.Network -- --durable [calls] [rounds]  (latency a durable session adds per mode)
 // --serve tether|grpc|raw [--observe MODE] is the server process the benchmarks start for themselves.
 if (args is ["--serve", string framework])
 {
@@ -26,6 +28,26 @@ if (args is ["--serve", "tether", "--secured"])
 if (args is ["--serve", "tether", "--flood"])
 {
     return await ServerHost.RunAsync("tether", flood: true);
+}
+
+if (args is ["--serve", "tether", "--durable", string durability])
+{
+    return await ServerHost.RunAsync("tether", durable: durability);
+}
+
+// --storage [DIR]: the embedded durable engine: the disk's raw flush rate, records/s per mode and writers, cold start and
+// snapshot with 1,000,000 sessions (DIR defaults to a directory beside this program, on its disk).
+if (args.Length > 0 && args[0] == "--storage")
+{
+    return await StorageRunner.RunAsync(args.Length > 1 ? args[1] : Path.Combine(AppContext.BaseDirectory, "storage-bench"));
+}
+
+// --durable [calls] [rounds]: unary latency (1 and 64 callers) on a resumable session kept in memory and in each durability mode.
+if (args.Length > 0 && args[0] == "--durable")
+{
+    return await DurabilityRunner.RunAsync(
+        args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 20_000,
+        args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 3);
 }
 
 // --security [seconds] [rounds]: unary64 and one-way with authentication, [Authorize] and two rate limits, against none.

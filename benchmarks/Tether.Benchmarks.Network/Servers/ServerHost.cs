@@ -19,12 +19,14 @@ public static class ServerHost
     /// <param name="observe">What listens to Tether's telemetry in this process (<see cref="Telemetry.Modes"/>).</param>
     /// <param name="secured">Tether only: authentication, [Authorize] and rate limits on every call (<see cref="SecuredEchoHandler"/>).</param>
     /// <param name="flood">Tether only: API keys (Argon2id) and the bench token, with a hello limit per address (<c>--hello-flood</c>).</param>
-    public static async Task<int> RunAsync(string framework, string observe = "none", bool secured = false, bool flood = false)
+    /// <param name="durable">Tether only: the sessions' durability (<c>memory</c>, or a <see cref="Storage.DurabilityMode"/> with a journal in a temporary directory).</param>
+    public static async Task<int> RunAsync(string framework, string observe = "none", bool secured = false, bool flood = false, string? durable = null)
     {
         using IDisposable? telemetry = Telemetry.Enable(observe);
         await using IAsyncDisposable server = framework switch
         {
             "tether" when flood => await StartFloodedAsync(),
+            "tether" when durable is not null => await StartDurableAsync(durable),
             "tether" => await StartTetherAsync(secured),
             "grpc" => await StartGrpcAsync(),
             "raw" => await RawEchoServer.StartAsync(),
@@ -56,6 +58,36 @@ public static class ServerHost
         await server.StartAsync();
         Announce(((IPEndPoint)server.LocalEndPoint!).Port);
         return server;
+    }
+
+    private static async Task<IAsyncDisposable> StartDurableAsync(string mode)
+    {
+        var options = new TetherServerOptions { EndPoint = new IPEndPoint(IPAddress.Loopback, 0) };
+        // Beside the benchmark on the same disk (not /tmp, which may be memory): the flush rate is the disk's.
+        string directory = Path.Combine(AppContext.BaseDirectory, "journal-" + Guid.NewGuid().ToString("N"));
+        if (mode != "memory")
+        {
+            options.DurableSessions = new Storage.DurableStoreOptions { Directory = directory, Durability = Enum.Parse<Storage.DurabilityMode>(mode, ignoreCase: true) };
+        }
+
+        var server = new TetherServer(options);
+        server.AddHandler(new EchoHandler());
+        await server.StartAsync();
+        Announce(((IPEndPoint)server.LocalEndPoint!).Port);
+        return new JournaledServer(server, directory);
+    }
+
+    /// <summary>A server whose journal directory goes with it.</summary>
+    private sealed class JournaledServer(TetherServer server, string directory) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await server.DisposeAsync();
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
     }
 
     private static async Task<IAsyncDisposable> StartGrpcAsync()

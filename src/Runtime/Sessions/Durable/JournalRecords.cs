@@ -56,9 +56,9 @@ internal static class JournalRecords
 
     public static Guid ReadSession(ReadOnlySpan<byte> record) => new(record.Slice(1, 16));
 
-    public static byte[] Ticket(JournaledTicket ticket)
+    /// <summary>Writes a ticket record; the contract and the principal go as length-prefixed blocks, which many sessions share (see <see cref="TicketReader"/>).</summary>
+    public static void WriteTicket(IBufferWriter<byte> buffer, JournaledTicket ticket)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
         var writer = new TetherWriter(buffer);
         WritePrefix(ref writer, JournalRecordKind.Ticket, ticket.Ticket.SessionId);
         SessionTicket t = ticket.Ticket;
@@ -66,30 +66,38 @@ internal static class JournalRecords
         writer.WriteBytes(t.PreviousTokenHash);
         writer.WriteVarUInt64((ulong)t.ExpiresAt.UtcTicks);
         writer.WriteVarUInt64(t.LastResumeAttempt);
-        writer.WriteVarUInt32((uint)ticket.Version);
-        writer.WriteString(ticket.Transport);
-        WriteCapabilities(ref writer, ticket.Services);
-        WriteCapabilities(ref writer, ticket.ClientServices);
+        writer.WriteBytes(ticket.ContractBlock);
         writer.WriteString(ticket.Subject);
         writer.WriteBytes(ticket.CertificateHash);
+        writer.Flush();
+    }
+
+    public static byte[] Ticket(JournaledTicket ticket)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        WriteTicket(buffer, ticket);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>The negotiated contract's part of a ticket (no session id), encoded once per session: what recovery caches.</summary>
+    public static byte[] EncodeContract(int version, string transport, IReadOnlyList<Capability> services, IReadOnlyList<Capability> clientServices)
+    {
+        var buffer = new ArrayBufferWriter<byte>(64);
+        var writer = new TetherWriter(buffer);
+        writer.WriteVarUInt32((uint)version);
+        writer.WriteString(transport);
+        WriteCapabilities(ref writer, services);
+        WriteCapabilities(ref writer, clientServices);
         writer.Flush();
         return buffer.WrittenSpan.ToArray();
     }
 
-    public static JournaledTicket ReadTicket(ReadOnlySpan<byte> record)
+    public static (int Version, string Transport, Capability[] Services, Capability[] ClientServices) DecodeContract(ReadOnlySpan<byte> block)
     {
-        var reader = new TetherReader(record);
-        (_, Guid session) = ReadPrefix(ref reader);
-        byte[] hash = reader.ReadByteArray() ?? [];
-        byte[]? previous = reader.ReadByteArray();
-        var expires = new DateTimeOffset((long)Math.Min(reader.ReadVarUInt64(), (ulong)DateTimeOffset.MaxValue.UtcTicks), TimeSpan.Zero);
-        ulong attempt = reader.ReadVarUInt64();
-        var ticket = new SessionTicket(session, hash, previous, expires) { LastResumeAttempt = attempt };
+        var reader = new TetherReader(block);
         int version = (int)reader.ReadVarUInt32();
         string transport = reader.ReadString() ?? "";
-        Capability[] services = ReadCapabilities(ref reader);
-        Capability[] clientServices = ReadCapabilities(ref reader);
-        return new JournaledTicket(ticket, version, transport, services, clientServices, reader.ReadString(), reader.ReadByteArray());
+        return (version, transport, ReadCapabilities(ref reader), ReadCapabilities(ref reader));
     }
 
     private static void WriteCapabilities(ref TetherWriter writer, IReadOnlyList<Capability> capabilities)
@@ -125,5 +133,80 @@ internal static class JournalRecords
 internal sealed record JournaledTicket(SessionTicket Ticket, int Version, string Transport, IReadOnlyList<Capability> Services,
     IReadOnlyList<Capability> ClientServices, string? Subject, byte[]? CertificateHash)
 {
+    private byte[]? _contractBlock;
+
+    /// <summary>The contract's encoding (shared by the sessions recovery found with the same contract).</summary>
+    public byte[] ContractBlock
+    {
+        get => _contractBlock ??= JournalRecords.EncodeContract(Version, Transport, Services, ClientServices);
+        init => _contractBlock = value;
+    }
+
     public SessionContract Contract => new(Ticket.SessionId, Version, Transport, Services, ClientServices, Resumable: true) { Durable = true };
+}
+
+/// <summary>
+/// Reads ticket records during recovery, decoding each distinct contract and subject once: a million sessions usually
+/// share a handful of contracts and far fewer principals than sessions, and recovery time is mostly allocation.
+/// </summary>
+internal sealed class TicketReader
+{
+    private const int MaxSubjects = 65_536;
+    private readonly Dictionary<int, (byte[] Block, JournaledTicket Shape)> _contracts = [];
+    private readonly Dictionary<string, string> _subjects = new(StringComparer.Ordinal);
+
+    public JournaledTicket Read(ReadOnlySpan<byte> record)
+    {
+        var reader = new TetherReader(record);
+        (_, Guid session) = JournalRecords.ReadPrefix(ref reader);
+        byte[] hash = reader.ReadByteArray() ?? [];
+        byte[]? previous = reader.ReadByteArray();
+        var expires = new DateTimeOffset((long)Math.Min(reader.ReadVarUInt64(), (ulong)DateTimeOffset.MaxValue.UtcTicks), TimeSpan.Zero);
+        ulong attempt = reader.ReadVarUInt64();
+        var ticket = new SessionTicket(session, hash, previous, expires) { LastResumeAttempt = attempt };
+        ReadOnlySpan<byte> block = reader.ReadMemory().Span;
+        JournaledTicket shape = Contract(block);
+        string? subject = Subject(ref reader);
+        return shape with { Ticket = ticket, Subject = subject, CertificateHash = reader.ReadByteArray() };
+    }
+
+    private JournaledTicket Contract(ReadOnlySpan<byte> block)
+    {
+        var hash = new HashCode();
+        hash.AddBytes(block);
+        int key = hash.ToHashCode();
+        if (_contracts.TryGetValue(key, out (byte[] Block, JournaledTicket Shape) known) && block.SequenceEqual(known.Block))
+        {
+            return known.Shape;
+        }
+
+        byte[] copy = block.ToArray();
+        (int version, string transport, Capability[] services, Capability[] clientServices) = JournalRecords.DecodeContract(copy);
+        var placeholder = new SessionTicket(Guid.Empty, [], null, DateTimeOffset.MaxValue);
+        var shape = new JournaledTicket(placeholder, version, transport, services, clientServices, null, null) { ContractBlock = copy };
+        _contracts[key] = (copy, shape);
+        return shape;
+    }
+
+    /// <summary>One string per principal, not per session (what the recovered sessions keep).</summary>
+    private string? Subject(ref TetherReader reader)
+    {
+        string? subject = reader.ReadString();
+        if (subject is null)
+        {
+            return null;
+        }
+
+        if (_subjects.TryGetValue(subject, out string? known))
+        {
+            return known;
+        }
+
+        if (_subjects.Count < MaxSubjects)
+        {
+            _subjects[subject] = subject;
+        }
+
+        return subject;
+    }
 }

@@ -13,7 +13,12 @@ internal sealed class RecoveredSession(JournaledTicket ticket)
     public JournaledTicket Ticket { get; set; } = ticket;
 
     /// <summary>Frames sent and not acknowledged, by number.</summary>
-    public SortedDictionary<ulong, byte[]> Frames { get; } = [];
+    public SortedDictionary<ulong, byte[]> Frames => _frames ??= [];
+
+    // Most recovered sessions have nothing in flight: their collections are made only when a record needs them.
+    private SortedDictionary<ulong, byte[]>? _frames;
+    private HashSet<ulong>? _completed;
+    private Dictionary<ulong, uint>? _streams;
 
     /// <summary>The number the next sequenced frame the server sends gets.</summary>
     public ulong NextSequence { get; private set; } = 1;
@@ -25,10 +30,10 @@ internal sealed class RecoveredSession(JournaledTicket ticket)
     public ulong Watermark { get; private set; }
 
     /// <summary>Incoming frames above the watermark that were handled (a call answered, a message's handler completed): not run again when the client replays them.</summary>
-    public HashSet<ulong> Completed { get; } = [];
+    public HashSet<ulong> Completed => _completed ??= [];
 
     /// <summary>Incoming stream calls that started and had not ended, by request number, with their call ids: a restarted server ends them with an error rather than running them again.</summary>
-    public Dictionary<ulong, uint> StreamsStarted { get; } = [];
+    public Dictionary<ulong, uint> StreamsStarted => _streams ??= [];
 
     /// <summary>Sent frames, and the incoming frame they answer (0: none); a final answer (reply, end, error) completes it.</summary>
     public void AddFrame(ulong sequence, byte[] frame, ulong answers)
@@ -44,13 +49,13 @@ internal sealed class RecoveredSession(JournaledTicket ticket)
             var type = (FrameType)frame[FrameHeader.TypeOffset];
             if (type is FrameType.Response or FrameType.End or FrameType.Error)
             {
-                StreamsStarted.Remove(answers);
+                _streams?.Remove(answers);
                 if (answers > Watermark)
                 {
                     Completed.Add(answers);
                 }
             }
-            else if (type == FrameType.StreamItem && !Completed.Contains(answers))
+            else if (type == FrameType.StreamItem && _completed?.Contains(answers) != true)
             {
                 StreamsStarted[answers] = BinaryPrimitives.ReadUInt32LittleEndian(frame.AsSpan(FrameHeader.CallIdOffset));
             }
@@ -67,7 +72,7 @@ internal sealed class RecoveredSession(JournaledTicket ticket)
 
     public void StreamStarted(ulong incoming, uint callId)
     {
-        if (!Completed.Contains(incoming))
+        if (_completed?.Contains(incoming) != true)
         {
             StreamsStarted[incoming] = callId;
         }
@@ -77,16 +82,16 @@ internal sealed class RecoveredSession(JournaledTicket ticket)
     {
         Acknowledged = Math.Max(Acknowledged, sequence);
         NextSequence = Math.Max(NextSequence, Acknowledged + 1);
-        while (Frames.Count > 0 && Frames.First().Key <= Acknowledged)
+        while (_frames is { Count: > 0 } frames && frames.First().Key <= Acknowledged)
         {
-            Frames.Remove(Frames.First().Key);
+            frames.Remove(frames.First().Key);
         }
     }
 
     public void SetWatermark(ulong watermark)
     {
         Watermark = Math.Max(Watermark, watermark);
-        Completed.RemoveWhere(s => s <= Watermark); // a stream is not held back by the watermark: it stays until its end
+        _completed?.RemoveWhere(s => s <= Watermark); // a stream is not held back by the watermark: it stays until its end
     }
 
     /// <summary>Frames in a frames or completed record: [u64 sequence][u32 length][frame] each.</summary>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
@@ -18,9 +19,11 @@ namespace Tether.Sessions.Durable;
 /// </remarks>
 internal sealed class SessionJournal : ISessionStore, IDurableState, IAsyncDisposable
 {
-    private readonly ConcurrentDictionary<Guid, Entry> _entries = new();
+    private ConcurrentDictionary<Guid, Entry> _entries = new();
     private readonly TimeProvider _clock;
     private Dictionary<Guid, RecoveredSession>? _recovered = [];
+    private TicketReader? _tickets = new();
+    private readonly ArrayBufferWriter<byte> _snapshotBuffer = new(256);
     private DurableStore? _store;
 
     private SessionJournal(TimeProvider clock)
@@ -44,8 +47,14 @@ internal sealed class SessionJournal : ISessionStore, IDurableState, IAsyncDispo
     public IReadOnlyList<RecoveredSession> TakeRecovered()
     {
         Dictionary<Guid, RecoveredSession> recovered = Interlocked.Exchange(ref _recovered, null) ?? [];
+        _tickets = null;
         DateTimeOffset now = _clock.GetUtcNow();
-        var live = new List<RecoveredSession>();
+        var live = new List<RecoveredSession>(recovered.Count);
+        if (_entries.IsEmpty)
+        {
+            _entries = new ConcurrentDictionary<Guid, Entry>(Environment.ProcessorCount, recovered.Count + 1024); // sized once, not grown a million times
+        }
+
         foreach (RecoveredSession session in recovered.Values)
         {
             if (session.Ticket.Ticket.ExpiresAt > now)
@@ -143,7 +152,7 @@ internal sealed class SessionJournal : ISessionStore, IDurableState, IAsyncDispo
         Guid id = JournalRecords.ReadSession(record);
         if (kind == JournalRecordKind.Ticket)
         {
-            JournaledTicket ticket = JournalRecords.ReadTicket(record);
+            JournaledTicket ticket = _tickets!.Read(record);
             if (sessions.TryGetValue(id, out RecoveredSession? known))
             {
                 known.Ticket = ticket;
@@ -203,7 +212,9 @@ internal sealed class SessionJournal : ISessionStore, IDurableState, IAsyncDispo
                 continue; // described, its ticket not saved yet: the log has the ticket when it comes
             }
 
-            writer.Write(JournalRecords.Ticket(ticket));
+            _snapshotBuffer.ResetWrittenCount(); // one snapshot at a time: one buffer, not an array per session
+            JournalRecords.WriteTicket(_snapshotBuffer, ticket);
+            writer.Write(_snapshotBuffer.WrittenSpan);
             entry.Session?.WriteSnapshot(writer);
         }
     }
