@@ -59,8 +59,8 @@ internal sealed partial class FrameOutput
     {
         while (true)
         {
-            ValueTask<FlushResult> flush;
-            int link;
+            ValueTask<FlushResult> flush = default;
+            int link = 0;
             Task? journaling = null;
             lock (_lock)
             {
@@ -74,47 +74,40 @@ internal sealed partial class FrameOutput
                 {
                     journaling = journal.Tail; // a durable session: nothing leaves before the log has it (the flush stays ours)
                 }
+                else
+                {
+                    if (_finishing && !_dirty)
+                    {
+                        _flushing = false;
+                        CompleteWriterLocked();
+                        return;
+                    }
+
+                    _dirty = false;
+                    _unflushed = 0;
+                    link = _linkGeneration;
+                    try
+                    {
+                        flush = _writer.FlushAsync();
+                    }
+                    catch (Exception e)
+                    {
+                        // The transport's send loop failed (a reset): the pipe rethrows its error here. The link is gone;
+                        // the writer must not see it (its frame is written, and kept for replay on a resumable session).
+                        flush = ValueTask.FromException<FlushResult>(e);
+                    }
+
+                    if (!flush.IsCompleted)
+                    {
+                        _blocked = true;
+                    }
+                }
             }
 
             if (journaling is not null)
             {
                 _ = FlushAfterJournalAsync(journaling);
                 return;
-            }
-
-            lock (_lock)
-            {
-                if (_closed || _writer is null)
-                {
-                    _flushing = false;
-                    return;
-                }
-
-                if (_finishing && !_dirty)
-                {
-                    _flushing = false;
-                    CompleteWriterLocked();
-                    return;
-                }
-
-                _dirty = false;
-                _unflushed = 0;
-                link = _linkGeneration;
-                try
-                {
-                    flush = _writer.FlushAsync();
-                }
-                catch (Exception e)
-                {
-                    // The transport's send loop failed (a reset): the pipe rethrows its error here. The link is gone;
-                    // the writer must not see it (its frame is written, and kept for replay on a resumable session).
-                    flush = ValueTask.FromException<FlushResult>(e);
-                }
-
-                if (!flush.IsCompleted)
-                {
-                    _blocked = true;
-                }
             }
 
             if (!flush.IsCompleted)

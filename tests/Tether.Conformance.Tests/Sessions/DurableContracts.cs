@@ -16,6 +16,9 @@ public sealed class DurableEffects
 
     public int Repeats => Volatile.Read(ref _repeats);
 
+    /// <summary>Holds the stream of <see cref="DurableEchoHandler.Count"/> after its third item.</summary>
+    public TaskCompletionSource StreamGate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     private int _repeats;
 
     /// <summary>Values in the order they were first applied.</summary>
@@ -57,6 +60,20 @@ public sealed partial class DurableEchoHandler(DurableEffects effects)
     }
 
     public ValueTask<NumberedReply> Call(NumberedCall call) => new(new NumberedReply(call.Value * 2));
+
+    /// <summary>A stream of <c>call.Value</c> items; after the third it waits for <see cref="DurableEffects.StreamGate"/>.</summary>
+    public async IAsyncEnumerable<Echoed> Count(NumberedCall call, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        for (long i = 0; i < call.Value; i++)
+        {
+            if (i == 3)
+            {
+                await effects.StreamGate.Task.WaitAsync(cancellationToken);
+            }
+
+            yield return new Echoed(i);
+        }
+    }
 }
 
 [Handler(ServiceName = "DurableEchoes")]

@@ -89,4 +89,37 @@ public sealed class DurableSessionTests : IDisposable
         Assert.Equal(2, restorations);
         await server.DisposeAsync();
     }
+
+    [Fact]
+    public async Task A_stream_a_restart_interrupts_ends_with_NotDelivered_after_the_items_it_sent_and_is_not_run_again()
+    {
+        TetherServer server = await StartServerAsync();
+        await using var client = new TetherClient(ResumeTests.FastReconnect(new TetherClientOptions { Transport = _transport }));
+        await client.StartAsync(_endPoint).Within();
+
+        var items = new List<long>();
+        await using IAsyncEnumerator<Echoed> stream = client.StreamAsync<NumberedCall, Echoed>(new NumberedCall(10)).GetAsyncEnumerator();
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.True(await stream.MoveNextAsync().AsTask().Within());
+            items.Add(stream.Current.Value);
+        }
+
+        await server.AbandonAsync(); // the handler waits at its gate: the stream is running when the process "dies"
+        server = await StartServerAsync();
+        TetherException ended = await Assert.ThrowsAsync<TetherException>(async () => await stream.MoveNextAsync().AsTask().Within());
+        Assert.Equal(TetherErrorCode.NotDelivered, ended.Code);
+        Assert.Equal([0L, 1L, 2L], items);
+
+        // The session goes on; the stream was not started again (a new one runs from its start).
+        _effects.StreamGate.TrySetResult();
+        var again = new List<long>();
+        await foreach (Echoed item in client.StreamAsync<NumberedCall, Echoed>(new NumberedCall(5)))
+        {
+            again.Add(item.Value);
+        }
+
+        Assert.Equal([0L, 1L, 2L, 3L, 4L], again);
+        await server.DisposeAsync();
+    }
 }
