@@ -16,6 +16,7 @@ src/Runtime/Transport/Tls/TetherTlsOptions.cs
 src/Runtime/Pooling/TieredMemoryPoolOptions.cs
 src/Runtime/Security/TetherSecurityOptions.cs
 src/Runtime/Security/TetherRateLimitOptions.cs
+src/Runtime/Storage/DurableStoreOptions.cs
 src/ApiKeys/ApiKeyOptions.cs
 src/Quic/QuicTransportOptions.cs""".split()
 def clean(t):

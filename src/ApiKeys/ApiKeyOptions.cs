@@ -29,7 +29,8 @@ public sealed class ApiKeyOptions
     /// <summary>
     /// Keeps the keys the <see cref="ApiKeyManager"/> creates and changes in Tether's embedded durable engine in this
     /// directory (<see cref="DurableApiKeyStore"/>), so they survive restarts; keys from configuration stay in memory
-    /// beneath them. Null (the default): every key lives in memory.
+    /// beneath them.
     /// </summary>
+    /// <remarks>Defaults to none: every key lives in memory.</remarks>
     public Tether.Storage.DurableStoreOptions? Storage { get; set; }
 }

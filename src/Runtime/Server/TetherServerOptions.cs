@@ -66,8 +66,9 @@ public sealed class TetherServerOptions : TetherConnectionOptions
     /// <summary>
     /// Keeps resumable sessions in an embedded durable store in this directory (docs/durability.md): tickets, the frames
     /// sent and not acknowledged, and how far the client's frames were handled, so that after the server process is
-    /// killed and started again on the same directory, each client resumes the same session and nothing is lost or
-    /// handled twice. <see cref="Storage.DurableStoreOptions.Durability"/> chooses when a record counts as kept.
+    /// killed and started again on the same directory, each client resumes the same session, nothing is lost and every
+    /// call completes once (a handler the crash interrupted runs again with the same <see cref="CallContext.Delivery"/>).
+    /// <see cref="Storage.DurableStoreOptions.Durability"/> chooses when a record counts as kept.
     /// </summary>
     /// <remarks>Defaults to none: sessions live in this process (a restarted server knows none of them).</remarks>
     [Microsoft.Extensions.Options.ValidateObjectMembers]
