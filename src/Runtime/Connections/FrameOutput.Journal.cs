@@ -66,9 +66,9 @@ internal sealed partial class FrameOutput
         bool schedule;
         lock (_lock)
         {
-            if (_replay is null || _replayOverflowed)
+            if (_replay is null || _replayOverflowed || _closed || _finishing)
             {
-                return; // the session is over: nothing to keep
+                return; // the session is over (its replay buffer may be gone): nothing to keep
             }
 
             journal.StartCollecting(incoming);

@@ -28,21 +28,8 @@ internal sealed partial class TetherConnection
 
     /// <summary>Server: a session rebuilt from the journal, waiting (for up to the resume window) for its client to resume it.</summary>
     public TetherConnection(ConnectionSettings settings, RecoveredSession recovered, SessionJournal journal)
+        : this(settings, new FrameOutput(settings.MaxFrameSize, settings.SendQueueLimit))
     {
-        _settings = settings;
-        _pending = new PendingCallTable(settings.MaxPendingCalls);
-        _lanes = new CallLanes(this, settings);
-        Incoming = new IncomingCalls(this, settings, _lanes, _sessionStop.Token);
-        Output = new FrameOutput(settings.MaxFrameSize, settings.SendQueueLimit);
-        Output.ReplayOverflowed += OnReplayOverflowed;
-        _sharedCompletionScheduler = Internal.IOQueue.Next();
-        Id = Interlocked.Increment(ref s_nextId);
-        Metrics = new Observability.ConnectionMetrics(settings.Metrics, settings.IsServer);
-        Hooks = Observability.ConnectionHooks.Create(settings.Hooks, settings.Logger, Id);
-        Output.Committed = Hooks?.SentCallback(() => Peer);
-        ConnectedAt = settings.TimeProvider.GetUtcNow();
-        Machine.Changed += OnStateChanged;
-
         JournaledTicket ticket = recovered.Ticket;
         Contract = ticket.Contract;
         _lastTransportName = ticket.Transport;

@@ -35,14 +35,22 @@ internal sealed partial class TetherConnection : ICallLaneHost
 
     private int _sessionStarted; // 1 once negotiated (a resume passes through Negotiating again)
 
+    /// <summary>A session on its first link (the peer's hello comes next).</summary>
     public TetherConnection(TransportConnection transport, ConnectionSettings settings)
+        // Until the peer's hello says otherwise, assume it accepts what we accept.
+        : this(settings, new FrameOutput(transport, settings.MaxFrameSize, settings.SendQueueLimit))
+    {
+        BeginLink(transport);
+    }
+
+    /// <summary>What every engine has, with or without a link yet (a session rebuilt from the durable journal has none).</summary>
+    private TetherConnection(ConnectionSettings settings, FrameOutput output)
     {
         _settings = settings;
         _pending = new PendingCallTable(settings.MaxPendingCalls);
         _lanes = new CallLanes(this, settings);
         Incoming = new IncomingCalls(this, settings, _lanes, _sessionStop.Token);
-        // Until the peer's hello says otherwise, assume it accepts what we accept.
-        Output = new FrameOutput(transport, settings.MaxFrameSize, settings.SendQueueLimit);
+        Output = output;
         Output.ReplayOverflowed += OnReplayOverflowed;
         _sharedCompletionScheduler = Internal.IOQueue.Next();
         Id = Interlocked.Increment(ref s_nextId);
@@ -51,7 +59,6 @@ internal sealed partial class TetherConnection : ICallLaneHost
         Output.Committed = Hooks?.SentCallback(() => Peer);
         ConnectedAt = settings.TimeProvider.GetUtcNow();
         Machine.Changed += OnStateChanged;
-        BeginLink(transport);
     }
 
     public long Id { get; }
