@@ -61,10 +61,7 @@ public sealed class DurableCrashTests : IDisposable
         {
             for (long n = 1; n <= Ticks; n++)
             {
-                while (n - Count(echoes) > Window)
-                {
-                    await Task.Delay(1); // a bounded window in flight, so every kill lands mid-stream
-                }
+                await UntilAsync(() => n - Count(echoes) <= Window); // a bounded window in flight, so every kill lands mid-stream
 
                 await client.SendAsync(new Tick(n));
                 if (n % 97 == 0)
@@ -83,10 +80,7 @@ public sealed class DurableCrashTests : IDisposable
         {
             // A random moment: after a random number of further echoes (progress, not time).
             int due = Math.Min(Ticks - 1, Count(echoes) + random.Next(1, 2 * Ticks / (Kills + 1)));
-            while (Count(echoes) < due && !sending.IsFaulted)
-            {
-                await Task.Delay(1);
-            }
+            await UntilAsync(() => Count(echoes) >= due || sending.IsFaulted);
 
             await server.KillAsync();
             killedAt.Add(Count(echoes));
@@ -115,6 +109,17 @@ public sealed class DurableCrashTests : IDisposable
         await server.KillAsync();
         IReadOnlyList<long> applied = Inbox.Read(Path.Combine(_directory, "effects", session.ToString("N") + ".effects"));
         Assert.Equal(Enumerable.Range(1, Ticks).Select(static i => (long)i), applied);
+    }
+
+    /// <summary>Waits until <paramref name="condition"/> holds (checked each millisecond); fails after five minutes (a hang, not a timing).</summary>
+    private static async Task UntilAsync(Func<bool> condition)
+    {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        while (!condition())
+        {
+            Assert.True(System.Diagnostics.Stopwatch.GetElapsedTime(started) < TimeSpan.FromMinutes(5), "no progress for five minutes");
+            await Task.Delay(1);
+        }
     }
 
     private static int Count(List<long> echoes)

@@ -127,10 +127,7 @@ public sealed class NoSilentLossTests
         }
 
         // The server handled them, but acknowledges only when asked and its timer never ticks.
-        while (outage.Received.Received < 10)
-        {
-            await Task.Yield();
-        }
+        await Waiting.UntilAsync(() => outage.Received.Received >= 10);
 
         await outage.CutAsync();
         await outage.RestartServerAsync();
