@@ -33,6 +33,7 @@ public sealed class DurableCrashTests : IDisposable
         await using ServerProcess server = await ServerProcess.StartAsync(port, _directory);
 
         var echoes = new List<long>();
+        var progress = new Progress();
         var allEchoed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var restarted = new TaskCompletionSource<TetherException>(TaskCreationOptions.RunContinuationsAsynchronously);
         var options = new TetherClientOptions();
@@ -42,13 +43,17 @@ public sealed class DurableCrashTests : IDisposable
         await using var client = new TetherClient(options);
         client.AddHandler(new EchoHandler(n =>
         {
+            int count;
             lock (echoes)
             {
                 echoes.Add(n);
-                if (echoes.Count == Ticks)
-                {
-                    allEchoed.TrySetResult();
-                }
+                count = echoes.Count;
+            }
+
+            progress.Reached(count);
+            if (count == Ticks)
+            {
+                allEchoed.TrySetResult();
             }
         }));
         client.SessionRestarted += e => restarted.TrySetResult(e);
@@ -61,7 +66,7 @@ public sealed class DurableCrashTests : IDisposable
         {
             for (long n = 1; n <= Ticks; n++)
             {
-                await UntilAsync(() => n - Count(echoes) <= Window); // a bounded window in flight, so every kill lands mid-stream
+                await progress.WaitForAsync(n - Window); // a bounded window in flight, so every kill lands mid-stream
 
                 await client.SendAsync(new Tick(n));
                 if (n % 97 == 0)
@@ -80,7 +85,7 @@ public sealed class DurableCrashTests : IDisposable
         {
             // A random moment: after a random number of further echoes (progress, not time).
             int due = Math.Min(Ticks - 1, Count(echoes) + random.Next(1, 2 * Ticks / (Kills + 1)));
-            await UntilAsync(() => Count(echoes) >= due || sending.IsFaulted);
+            await Task.WhenAny(progress.WaitForAsync(due), sending).WaitAsync(TimeSpan.FromMinutes(5));
 
             await server.KillAsync();
             killedAt.Add(Count(echoes));
@@ -111,17 +116,6 @@ public sealed class DurableCrashTests : IDisposable
         Assert.Equal(Enumerable.Range(1, Ticks).Select(static i => (long)i), applied);
     }
 
-    /// <summary>Waits until <paramref name="condition"/> holds (checked each millisecond); fails after five minutes (a hang, not a timing).</summary>
-    private static async Task UntilAsync(Func<bool> condition)
-    {
-        long started = System.Diagnostics.Stopwatch.GetTimestamp();
-        while (!condition())
-        {
-            Assert.True(System.Diagnostics.Stopwatch.GetElapsedTime(started) < TimeSpan.FromMinutes(5), "no progress for five minutes");
-            await Task.Delay(1);
-        }
-    }
-
     private static int Count(List<long> echoes)
     {
         lock (echoes)
@@ -135,6 +129,49 @@ public sealed class DurableCrashTests : IDisposable
         lock (echoes)
         {
             return [.. echoes];
+        }
+    }
+
+    /// <summary>How many echoes arrived, and tasks that complete when a number is reached.</summary>
+    private sealed class Progress
+    {
+        private readonly List<(long Target, TaskCompletionSource Reached)> _waiters = [];
+        private long _count;
+
+        public void Reached(long count)
+        {
+            List<TaskCompletionSource> done = [];
+            lock (_waiters)
+            {
+                _count = count;
+                _waiters.RemoveAll(w =>
+                {
+                    if (w.Target > count)
+                    {
+                        return false;
+                    }
+
+                    done.Add(w.Reached);
+                    return true;
+                });
+            }
+
+            done.ForEach(static r => r.TrySetResult());
+        }
+
+        public Task WaitForAsync(long target)
+        {
+            lock (_waiters)
+            {
+                if (_count >= target)
+                {
+                    return Task.CompletedTask;
+                }
+
+                var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _waiters.Add((target, reached));
+                return reached.Task.WaitAsync(TimeSpan.FromMinutes(5)); // no progress for five minutes is a hang
+            }
         }
     }
 }

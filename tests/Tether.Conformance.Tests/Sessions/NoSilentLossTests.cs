@@ -30,16 +30,16 @@ public sealed class NoSilentLossTests
 
         public TetherClient Client { get; }
 
-        public SequenceRecorder Received { get; } = new(1_000_000);
+        public SequenceRecorder Received { get; private set; } = new(1_000_000);
 
         public TaskCompletionSource<TetherException> Restarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public TaskCompletionSource<IReadOnlyList<UndeliveredMessage>> Undelivered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        /// <summary>A server that acknowledges only when asked (its timer never ticks), and a client connected to it.</summary>
-        public static async Task<Outage> StartAsync()
+        /// <summary>A server that acknowledges only when asked (its timer never ticks), and a client connected to it; <see cref="Received"/> completes after <paramref name="expected"/> messages.</summary>
+        public static async Task<Outage> StartAsync(long expected = 1_000_000)
         {
-            var outage = new Outage();
+            var outage = new Outage { Received = new SequenceRecorder(expected) };
             outage.Server = await outage.StartServerAsync();
             outage.Server.SessionSuspended += s => outage._suspended.TrySetResult(s);
             await outage.Client.StartAsync(outage.Server.LocalEndPoint!).Within();
@@ -119,7 +119,7 @@ public sealed class NoSilentLossTests
     [Fact]
     public async Task Messages_that_left_but_were_never_acknowledged_are_reported_as_not_delivered()
     {
-        await using Outage outage = await Outage.StartAsync();
+        await using Outage outage = await Outage.StartAsync(expected: 10);
         TetherClient client = outage.Client;
         for (int i = 0; i < 10; i++)
         {
@@ -127,7 +127,7 @@ public sealed class NoSilentLossTests
         }
 
         // The server handled them, but acknowledges only when asked and its timer never ticks.
-        await Waiting.UntilAsync(() => outage.Received.Received >= 10);
+        await outage.Received.Done.Within();
 
         await outage.CutAsync();
         await outage.RestartServerAsync();

@@ -26,19 +26,4 @@ public static class Waiting
 
         return items;
     }
-
-    /// <summary>Waits until <paramref name="condition"/> holds (checked each millisecond), or fails after <see cref="Harness.Patience"/>: it catches hangs, it assumes no timing.</summary>
-    public static async Task UntilAsync(Func<bool> condition)
-    {
-        long started = System.Diagnostics.Stopwatch.GetTimestamp();
-        while (!condition())
-        {
-            if (System.Diagnostics.Stopwatch.GetElapsedTime(started) > Harness.Patience)
-            {
-                throw new TimeoutException("The condition did not hold within the test's patience.");
-            }
-
-            await Task.Delay(1);
-        }
-    }
 }
