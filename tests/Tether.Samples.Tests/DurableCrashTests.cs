@@ -5,11 +5,13 @@ namespace Tether.Samples.Tests;
 
 /// <summary>
 /// SPEC §11 and R4.7 for real: the durable sample's server runs as a child process and is killed with SIGKILL at random
-/// moments, at least 20 times, while a client streams numbered ticks to it (echoed back as numbered pushes) and makes
-/// calls; each time it is started again on the same directory. Everything is asserted on what arrived.
+/// moments, at least 20 times, while three clients each stream numbered ticks to it (echoed back as numbered pushes)
+/// and make calls; each time it is started again on the same directory. Everything is asserted on what arrived.
 /// </summary>
 public sealed class DurableCrashTests : IDisposable
 {
+    private const int Ticks = 6_000;
+    private const int Window = 200;
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "tether-crash-" + Guid.NewGuid().ToString("N"));
 
     public void Dispose()
@@ -24,112 +26,152 @@ public sealed class DurableCrashTests : IDisposable
     }
 
     [Fact]
-    public async Task Killed_twenty_times_the_server_keeps_the_same_session_and_every_tick_echo_and_call_happens_exactly_once_in_order()
+    public async Task Killed_twenty_times_the_server_keeps_every_session_and_every_tick_echo_and_call_happens_exactly_once_in_order()
     {
-        const int Ticks = 12_000;
         const int Kills = 20;
-        const int Window = 200;
         int port = Demo.FreePort();
         await using ServerProcess server = await ServerProcess.StartAsync(port, _directory);
+        var clients = new List<TickingClient>();
+        try
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                clients.Add(await TickingClient.StartAsync(port));
+            }
 
-        var echoes = new List<long>();
-        var progress = new Progress();
-        var allEchoed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var restarted = new TaskCompletionSource<TetherException>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var options = new TetherClientOptions();
-        options.Reconnect.InitialDelay = TimeSpan.FromMilliseconds(10);
-        options.Reconnect.MaxDelay = TimeSpan.FromMilliseconds(100);
-        options.Reconnect.Jitter = 0;
-        await using var client = new TetherClient(options);
-        client.AddHandler(new EchoHandler(n =>
+            Task sending = Task.WhenAll(clients.Select(static c => c.SendAllAsync()));
+            var random = new Random(25);
+            var killedAt = new List<int>();
+            TickingClient paced = clients[0];
+            for (int kill = 0; kill < Kills; kill++)
+            {
+                // A random moment: after a random number of further echoes (progress, not time).
+                int due = Math.Min(Ticks - 1, paced.Echoed + random.Next(1, 2 * Ticks / (Kills + 1)));
+                await Task.WhenAny(paced.Progress.WaitForAsync(due), sending).WaitAsync(TimeSpan.FromMinutes(5));
+                await server.KillAsync();
+                killedAt.Add(paced.Echoed);
+                await server.RestartAsync();
+            }
+
+            await sending.WaitAsync(TimeSpan.FromMinutes(5));
+            Assert.Equal(Kills + 1, server.Starts);
+            Assert.True(killedAt.Count(at => at < Ticks) >= Kills / 2, $"kills at {string.Join(", ", killedAt)}: most must fall mid-stream");
+            foreach (TickingClient client in clients)
+            {
+                await client.AssertExactlyOnceAsync();
+            }
+
+            // The server's own effects: every tick of every session applied once, in order, across all its lives.
+            await server.KillAsync();
+            foreach (TickingClient client in clients)
+            {
+                IReadOnlyList<long> applied = Inbox.Read(Path.Combine(_directory, "effects", client.Session.ToString("N") + ".effects"));
+                Assert.Equal(Enumerable.Range(1, Ticks).Select(static i => (long)i), applied);
+            }
+        }
+        finally
+        {
+            foreach (TickingClient client in clients)
+            {
+                await client.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>One client: ticks out with a bounded window in flight, echoes in, a call every 97 ticks.</summary>
+    private sealed class TickingClient : IAsyncDisposable
+    {
+        private readonly List<long> _echoes = [];
+        private readonly List<(long N, Task<Doubled> Reply)> _calls = [];
+        private readonly TaskCompletionSource _allEchoed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource<TetherException> _restarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private TetherClient _client = null!;
+
+        public Progress Progress { get; } = new();
+
+        public Guid Session { get; private set; }
+
+        public int Echoed
+        {
+            get
+            {
+                lock (_echoes)
+                {
+                    return _echoes.Count;
+                }
+            }
+        }
+
+        public static async Task<TickingClient> StartAsync(int port)
+        {
+            var ticking = new TickingClient();
+            var options = new TetherClientOptions();
+            options.Reconnect.InitialDelay = TimeSpan.FromMilliseconds(10);
+            options.Reconnect.MaxDelay = TimeSpan.FromMilliseconds(100);
+            options.Reconnect.Jitter = 0;
+            ticking._client = new TetherClient(options);
+            ticking._client.AddHandler(new EchoHandler(ticking.OnEcho));
+            ticking._client.SessionRestarted += e => ticking._restarted.TrySetResult(e);
+            await ticking._client.StartAsync(new IPEndPoint(IPAddress.Loopback, port)).WaitAsync(TimeSpan.FromMinutes(1));
+            ticking.Session = ticking._client.Contract!.SessionId;
+            Assert.True(ticking._client.Contract.Durable);
+            return ticking;
+        }
+
+        private void OnEcho(long n)
         {
             int count;
-            lock (echoes)
+            lock (_echoes)
             {
-                echoes.Add(n);
-                count = echoes.Count;
+                _echoes.Add(n);
+                count = _echoes.Count;
             }
 
-            progress.Reached(count);
+            Progress.Reached(count);
             if (count == Ticks)
             {
-                allEchoed.TrySetResult();
+                _allEchoed.TrySetResult();
             }
-        }));
-        client.SessionRestarted += e => restarted.TrySetResult(e);
-        await client.StartAsync(new IPEndPoint(IPAddress.Loopback, port)).WaitAsync(TimeSpan.FromMinutes(1));
-        Guid session = client.Contract!.SessionId;
-        Assert.True(client.Contract.Durable);
+        }
 
-        var calls = new List<(long N, Task<Doubled> Reply)>();
-        Task sending = Task.Run(async () =>
+        public Task SendAllAsync() => Task.Run(async () =>
         {
             for (long n = 1; n <= Ticks; n++)
             {
-                await progress.WaitForAsync(n - Window); // a bounded window in flight, so every kill lands mid-stream
-
-                await client.SendAsync(new Tick(n));
+                await Progress.WaitForAsync(n - Window); // a bounded window in flight, so every kill lands mid-stream
+                await _client.SendAsync(new Tick(n));
                 if (n % 97 == 0)
                 {
-                    lock (calls)
+                    lock (_calls)
                     {
-                        calls.Add((n, client.RequestAsync<DoubleRequest, Doubled>(new DoubleRequest(n), Timeout.InfiniteTimeSpan).AsTask()));
+                        _calls.Add((n, _client.RequestAsync<DoubleRequest, Doubled>(new DoubleRequest(n), Timeout.InfiniteTimeSpan).AsTask()));
                     }
                 }
             }
         });
 
-        var random = new Random(25);
-        var killedAt = new List<int>();
-        for (int kill = 0; kill < Kills; kill++)
+        /// <summary>The same session throughout; every echo once, in order; every call answered with its own value.</summary>
+        public async Task AssertExactlyOnceAsync()
         {
-            // A random moment: after a random number of further echoes (progress, not time).
-            int due = Math.Min(Ticks - 1, Count(echoes) + random.Next(1, 2 * Ticks / (Kills + 1)));
-            await Task.WhenAny(progress.WaitForAsync(due), sending).WaitAsync(TimeSpan.FromMinutes(5));
+            await Task.WhenAny(_allEchoed.Task, _restarted.Task).WaitAsync(TimeSpan.FromMinutes(5));
+            if (_restarted.Task.IsCompleted)
+            {
+                Assert.Fail($"The session restarted: {(await _restarted.Task).Message}");
+            }
 
-            await server.KillAsync();
-            killedAt.Add(Count(echoes));
-            await server.RestartAsync();
+            Assert.Equal(Session, _client.Contract!.SessionId);
+            lock (_echoes)
+            {
+                Assert.Equal(Enumerable.Range(1, Ticks).Select(static i => (long)i), _echoes);
+            }
+
+            foreach ((long n, Task<Doubled> reply) in _calls)
+            {
+                Assert.Equal(2 * n, (await reply.WaitAsync(TimeSpan.FromMinutes(1))).N);
+            }
         }
 
-        await sending.WaitAsync(TimeSpan.FromMinutes(5));
-        await Task.WhenAny(allEchoed.Task, restarted.Task).WaitAsync(TimeSpan.FromMinutes(5));
-        if (restarted.Task.IsCompleted)
-        {
-            Assert.Fail($"The session restarted: {(await restarted.Task).Message}");
-        }
-
-        Assert.Equal(session, client.Contract!.SessionId);
-        Assert.Equal(Kills + 1, server.Starts);
-        Assert.True(killedAt.Count(at => at < Ticks) >= Kills / 2, $"kills at {string.Join(", ", killedAt)}: most must fall mid-stream");
-
-        // Every echo once, in order; every call answered with its own value.
-        Assert.Equal(Enumerable.Range(1, Ticks).Select(static i => (long)i), Snapshot(echoes));
-        foreach ((long n, Task<Doubled> reply) in calls)
-        {
-            Assert.Equal(2 * n, (await reply.WaitAsync(TimeSpan.FromMinutes(1))).N);
-        }
-
-        // The server's own effects: every tick applied once, in order, across all its lives.
-        await server.KillAsync();
-        IReadOnlyList<long> applied = Inbox.Read(Path.Combine(_directory, "effects", session.ToString("N") + ".effects"));
-        Assert.Equal(Enumerable.Range(1, Ticks).Select(static i => (long)i), applied);
-    }
-
-    private static int Count(List<long> echoes)
-    {
-        lock (echoes)
-        {
-            return echoes.Count;
-        }
-    }
-
-    private static long[] Snapshot(List<long> echoes)
-    {
-        lock (echoes)
-        {
-            return [.. echoes];
-        }
+        public ValueTask DisposeAsync() => _client?.DisposeAsync() ?? default;
     }
 
     /// <summary>How many echoes arrived, and tasks that complete when a number is reached.</summary>
