@@ -158,6 +158,7 @@ internal sealed partial class TetherConnection
         }
 
         byte[] token = ResumeTokens.Create();
+        PeerCertificate ??= link.Transport.RemoteCertificate; // before the registry records it (a durable journal keeps its hash)
         ValueTask saved = registry.RegisterAsync(this, token);
         return saved.IsCompletedSuccessfully ? AcceptResumable(link, contract, token) : AcceptResumableAsync(saved, link, contract, token);
     }

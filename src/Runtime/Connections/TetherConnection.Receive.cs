@@ -82,14 +82,14 @@ internal sealed partial class TetherConnection
             return default; // already handled when it arrived on the call's own stream, before the link was lost
         }
 
+        if (_durable is not null && _inbound.Received <= _durableSkipThrough && _sequencedIn && FrameParser.IsSequenced(header.Type, header.CallId))
+        {
+            return default; // sent again after a resume of a durable session: it had it already (not news to hooks either)
+        }
+
         Hooks?.Received(Peer, header);
         if (_durable is { } durable && _sequencedIn && FrameParser.IsSequenced(header.Type, header.CallId))
         {
-            if (_inbound.Received <= _durableSkipThrough)
-            {
-                return default; // sent again after a resume: this session had it already
-            }
-
             if (header.Type is FrameType.Request or FrameType.Message)
             {
                 return OnDurableIncoming(durable, header, payload);

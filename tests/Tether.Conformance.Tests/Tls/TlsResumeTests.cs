@@ -59,6 +59,32 @@ public sealed class TlsResumeTests
         Assert.Equal(new NumberedReply(8), await setup.Client.RequestAsync<NumberedCall, NumberedReply>(new NumberedCall(4)).Within());
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_durable_session_resumes_on_a_restarted_server_only_with_the_certificate_it_began_with(bool sameCertificate)
+    {
+        string directory = Path.Combine(Path.GetTempPath(), "tether-mtls-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            await using var setup = await MtlsSetup.StartAsync(directory);
+            Guid sessionId = setup.Client.Contract!.SessionId;
+            Assert.True(setup.Client.Contract.Durable);
+
+            ReconnectAttempt attempt = await setup.RestartServerAsync(sameCertificate ? TestCertificates.Client : TestCertificates.SecondClient);
+
+            // The journal kept the certificate's hash, not the certificate: the check survives the restart.
+            Assert.Equal(sameCertificate, attempt.Resumed);
+            Assert.Equal(sameCertificate, setup.Client.Contract!.SessionId == sessionId);
+            Assert.Equal(sameCertificate ? null : TetherErrorCode.ResumeRejected, setup.Restarted?.Code);
+            Assert.Equal(new NumberedReply(8), await setup.Client.RequestAsync<NumberedCall, NumberedReply>(new NumberedCall(4)).Within());
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     /// <summary>An mTLS server (client certificates optional) and a client whose certificate can change between links.</summary>
     private sealed class MtlsSetup : IAsyncDisposable
     {
@@ -71,12 +97,13 @@ public sealed class TlsResumeTests
 
         public TetherException? Restarted { get; private set; }
 
-        public static async Task<MtlsSetup> StartAsync()
+        private string? _durableDirectory;
+
+        /// <param name="durableDirectory">Keep sessions in a durable journal there (then <see cref="RestartServerAsync"/> can "kill" the server).</param>
+        public static async Task<MtlsSetup> StartAsync(string? durableDirectory = null)
         {
-            var setup = new MtlsSetup();
-            TetherTlsOptions serverTls = TransportUnderTest.ServerTls();
-            serverTls.ClientCertificates = ClientCertificateMode.Optional;
-            setup.Server = await ResumeTests.StartServerAsync(new TlsTransport(serverTls), new IPEndPoint(IPAddress.Loopback, 0), new SequenceRecorder(0));
+            var setup = new MtlsSetup { _durableDirectory = durableDirectory };
+            setup.Server = await setup.StartServerAsync(new IPEndPoint(IPAddress.Loopback, 0));
             setup._connector.Inner = ClientPresenting(TestCertificates.Client);
             setup._chaos = new ChaosConnector(setup._connector);
             setup.Client = new TetherClient(ResumeTests.FastReconnect(new TetherClientOptions { Transport = setup._chaos }));
@@ -84,6 +111,31 @@ public sealed class TlsResumeTests
             await setup.Client.StartAsync(setup.Server.LocalEndPoint!).Within();
             Assert.Equal(new NumberedReply(2), await setup.Client.RequestAsync<NumberedCall, NumberedReply>(new NumberedCall(1)).Within());
             return setup;
+        }
+
+        private Task<TetherServer> StartServerAsync(EndPoint endPoint)
+        {
+            TetherTlsOptions serverTls = TransportUnderTest.ServerTls();
+            serverTls.ClientCertificates = ClientCertificateMode.Optional;
+            return ResumeTests.StartServerAsync(new TlsTransport(serverTls), endPoint, new SequenceRecorder(0), o =>
+            {
+                if (_durableDirectory is not null)
+                {
+                    o.DurableSessions = new Storage.DurableStoreOptions { Directory = _durableDirectory };
+                }
+            });
+        }
+
+        /// <summary>The server "dies" (abandoned: no goaway, its journal as it stood) and a new one starts on its port and directory; the client reconnects presenting <paramref name="certificate"/>.</summary>
+        public async Task<ReconnectAttempt> RestartServerAsync(X509Certificate2? certificate)
+        {
+            var reconnected = new TaskCompletionSource<ReconnectAttempt>(TaskCreationOptions.RunContinuationsAsynchronously);
+            Client.Reconnected += attempt => reconnected.TrySetResult(attempt);
+            _connector.Inner = ClientPresenting(certificate);
+            EndPoint endPoint = Server.LocalEndPoint!;
+            await Server.AbandonAsync();
+            Server = await StartServerAsync(endPoint);
+            return await reconnected.Task.Within();
         }
 
         /// <summary>Cuts the link; the client reconnects presenting <paramref name="certificate"/> (null: none).</summary>
