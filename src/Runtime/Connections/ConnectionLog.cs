@@ -94,4 +94,7 @@ internal static partial class ConnectionLog
 
     [LoggerMessage(120, LogLevel.Information, "Rebuilt {Count} sessions from the journal in {Directory}; each waits for its client to resume")]
     public static partial void SessionsRestored(ILogger logger, int count, string directory);
+
+    [LoggerMessage(121, LogLevel.Information, "Stopping while keeping {Count} durable sessions for the next server on the directory")]
+    public static partial void StoppingKeepingSessions(ILogger logger, int count);
 }

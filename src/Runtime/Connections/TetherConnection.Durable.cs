@@ -60,6 +60,18 @@ internal sealed partial class TetherConnection
         Incoming.Bind(peer);
     }
 
+    private bool _keptForNextServer;
+
+    /// <summary>
+    /// Server, a stop that keeps durable sessions: this engine ends, the session does not (it is in the journal for the
+    /// next server), so nothing it holds is reported lost.
+    /// </summary>
+    public Task CloseKeepingSessionAsync()
+    {
+        Volatile.Write(ref _keptForNextServer, true);
+        return CloseAsync(new TetherException(TetherErrorCode.ConnectionClosed, "The server stopped; the session continues on the next one."));
+    }
+
     /// <summary>Logs this session's frames to <paramref name="durable"/> from now on.</summary>
     public void AttachDurable(DurableSession durable)
     {

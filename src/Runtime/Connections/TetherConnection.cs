@@ -286,7 +286,18 @@ internal sealed partial class TetherConnection : ICallLaneHost
 
         var removed = new List<PendingCall>();
         _pending.RemoveAll(removed);
-        FailUnacknowledged(closedError, removed);
+        if (Volatile.Read(ref _keptForNextServer))
+        {
+            foreach (PendingCall call in removed)
+            {
+                call.Fail(closedError); // calls this server made to the client: they belonged to this process
+            }
+        }
+        else
+        {
+            FailUnacknowledged(closedError, removed);
+        }
+
         Output.DisposeReplay();
 
         _refresh?.FailAll(closedError);

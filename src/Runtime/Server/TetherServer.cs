@@ -324,6 +324,12 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
 
         await _accepting.ConfigureAwait(false);
         TetherSession[] sessions = [.. _sessions.Values];
+        if (_journal is not null && _options.KeepSessionsOnStop)
+        {
+            await StopKeepingSessionsAsync(sessions, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         ConnectionLog.Draining(_logger, sessions.Length, sessions.Sum(static s => s.Connection.InFlight));
         Task drained = Task.WhenAll(sessions.Select(static s => s.Connection.DrainAsync()));
         try
@@ -354,6 +360,48 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
             await journal.DisposeAsync().ConfigureAwait(false);
         }
 
+        Volatile.Write(ref _state, 3);
+    }
+
+    /// <summary>
+    /// A stop that keeps durable sessions for the next server on the directory: links cut without a goaway (clients
+    /// reconnect), running calls given the drain timeout to finish (their answers and completions are logged), then the
+    /// journal closed without ending the sessions in it. Sessions that are not durable end as in a normal stop.
+    /// </summary>
+    private async Task StopKeepingSessionsAsync(TetherSession[] sessions, CancellationToken cancellationToken)
+    {
+        ConnectionLog.StoppingKeepingSessions(_logger, sessions.Count(static s => s.Connection.Durable is not null));
+        foreach (TetherSession session in sessions)
+        {
+            if (session.Connection.Durable is null)
+            {
+                _ = session.Connection.CloseAsync(); // a goaway: it cannot continue elsewhere
+            }
+            else
+            {
+                session.Connection.AbortLink(new TetherException(TetherErrorCode.ConnectionClosed, "The server is restarting; the session continues on the next one."));
+            }
+        }
+
+        Task drained = Task.WhenAll(sessions.Select(static s => s.Connection.Incoming.DrainAsync()));
+        try
+        {
+            await drained.WaitAsync(_options.DrainTimeout, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+        {
+            ConnectionLog.DrainTimedOut(_logger, sessions.Sum(static s => s.Connection.InFlight)); // they run again on the next server
+        }
+
+        await _journal!.AbandonAsync().ConfigureAwait(false); // written and flushed as it stands; nothing more is taken
+        await Task.WhenAll(sessions.Select(static s => s.Connection.Durable is null ? s.Connection.Closed : s.Connection.CloseKeepingSessionAsync())).ConfigureAwait(false);
+        if (_timer is not null)
+        {
+            await _timer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _settings!.Metrics.Unregister(_metricsSource!);
+        _security?.Dispose();
         Volatile.Write(ref _state, 3);
     }
 

@@ -74,6 +74,15 @@ public sealed class TetherServerOptions : TetherConnectionOptions
     [Microsoft.Extensions.Options.ValidateObjectMembers]
     public Storage.DurableStoreOptions? DurableSessions { get; set; }
 
+    /// <summary>
+    /// With <see cref="DurableSessions"/>: <see cref="TetherServer.StopAsync"/> keeps the durable sessions for the next
+    /// server on the same directory instead of ending them (a rolling restart). Links are cut without a goaway (clients
+    /// reconnect and resume there), calls already running get up to <see cref="DrainTimeout"/> to finish and be logged,
+    /// and the journal is closed as it stands.
+    /// </summary>
+    /// <remarks>Defaults to false: a stop ends every session with a goaway, as without a store.</remarks>
+    public bool KeepSessionsOnStop { get; set; }
+
     /// <summary>Authentication, authorization, rate limits and address lists (<see cref="Security.TetherSecurityOptions"/>).</summary>
     /// <remarks>Defaults to none of them: every session anonymous (or its client certificate's), every address, no limits.</remarks>
     [Required]

@@ -27,13 +27,14 @@ public sealed class DurableSessionTests : IDisposable
         }
     }
 
-    private async Task<TetherServer> StartServerAsync(DurabilityMode mode = DurabilityMode.Always)
+    private async Task<TetherServer> StartServerAsync(DurabilityMode mode = DurabilityMode.Always, bool keepSessionsOnStop = false)
     {
         var server = new TetherServer(new TetherServerOptions
         {
             Transport = _transport,
             EndPoint = _endPoint,
             DurableSessions = new DurableStoreOptions { Directory = _directory, Durability = mode },
+            KeepSessionsOnStop = keepSessionsOnStop,
         });
         server.AddHandler(new DurableEchoHandler(_effects));
         await server.StartAsync();
@@ -87,6 +88,41 @@ public sealed class DurableSessionTests : IDisposable
         Assert.Equal(session, client.Contract!.SessionId); // the same session throughout
         Assert.False(restarted.Task.IsCompleted);
         Assert.Equal(2, restorations);
+        await server.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_stop_that_keeps_sessions_hands_them_to_the_next_server_and_reports_nothing_lost()
+    {
+        const int Messages = 1_000;
+        TetherServer server = await StartServerAsync(keepSessionsOnStop: true);
+        var reportedLost = new List<UndeliveredMessage>();
+        server.Undelivered += (_, lost) => reportedLost.AddRange(lost);
+        var echoes = new SequenceRecorder(Messages);
+        var restarted = new TaskCompletionSource<TetherException>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var client = new TetherClient(ResumeTests.FastReconnect(new TetherClientOptions { Transport = _transport }));
+        client.AddHandler(new EchoRecorder(echoes));
+        client.SessionRestarted += e => restarted.TrySetResult(e);
+        await client.StartAsync(_endPoint).Within();
+        Guid session = client.Contract!.SessionId;
+
+        for (int i = 0; i < Messages; i++)
+        {
+            await client.SendAsync(new Numbered(i)).Within();
+            if (i == 400)
+            {
+                await server.StopAsync().Within(); // a rolling restart: no goaway, the journal kept
+                Assert.Equal(TetherServerStatus.Stopped, server.Status);
+                server = await StartServerAsync(keepSessionsOnStop: true);
+            }
+        }
+
+        await echoes.Done.Within();
+        Assert.Null(echoes.Error);
+        Assert.Equal(Enumerable.Range(0, Messages).Select(i => (long)i), _effects.Applied);
+        Assert.Equal(session, client.Contract!.SessionId);
+        Assert.False(restarted.Task.IsCompleted);
+        Assert.Empty(reportedLost); // the first server's unacknowledged pushes were not lost: the next one had them
         await server.DisposeAsync();
     }
 
