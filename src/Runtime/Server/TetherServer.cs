@@ -342,13 +342,7 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
         }
 
         await Task.WhenAll(sessions.Select(static s => s.Connection.CloseAsync())).ConfigureAwait(false);
-        if (_timer is not null)
-        {
-            await _timer.DisposeAsync().ConfigureAwait(false);
-        }
-
-        _settings!.Metrics.Unregister(_metricsSource!);
-        _security?.Dispose();
+        await ReleaseAsync().ConfigureAwait(false);
         if (_journal is { } journal)
         {
             // Sessions a stop ended are ended in the journal too, before it closes (a kill keeps them instead).
@@ -395,6 +389,13 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
 
         await _journal!.AbandonAsync().ConfigureAwait(false); // written and flushed as it stands; nothing more is taken
         await Task.WhenAll(sessions.Select(static s => s.Connection.Durable is null ? s.Connection.Closed : s.Connection.CloseKeepingSessionAsync())).ConfigureAwait(false);
+        await ReleaseAsync().ConfigureAwait(false);
+        Volatile.Write(ref _state, 3);
+    }
+
+    /// <summary>The end of every stop: the timer, the observable instruments' source, the security state.</summary>
+    private async Task ReleaseAsync()
+    {
         if (_timer is not null)
         {
             await _timer.DisposeAsync().ConfigureAwait(false);
@@ -402,7 +403,6 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
 
         _settings!.Metrics.Unregister(_metricsSource!);
         _security?.Dispose();
-        Volatile.Write(ref _state, 3);
     }
 
     /// <summary>

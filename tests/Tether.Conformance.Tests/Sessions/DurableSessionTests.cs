@@ -41,6 +41,17 @@ public sealed class DurableSessionTests : IDisposable
         return server;
     }
 
+    /// <summary>A client recording the echoes it is pushed; the task completes if its session is ever restarted (it must not be).</summary>
+    private async Task<(TetherClient Client, Task<TetherException> Restarted)> StartClientAsync(SequenceRecorder echoes)
+    {
+        var restarted = new TaskCompletionSource<TetherException>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var client = new TetherClient(ResumeTests.FastReconnect(new TetherClientOptions { Transport = _transport }));
+        client.AddHandler(new EchoRecorder(echoes));
+        client.SessionRestarted += e => restarted.TrySetResult(e);
+        await client.StartAsync(_endPoint).Within();
+        return (client, restarted.Task);
+    }
+
     [Theory]
     [InlineData(DurabilityMode.Always)]
     [InlineData(DurabilityMode.Batched)]
@@ -50,11 +61,8 @@ public sealed class DurableSessionTests : IDisposable
         const int Messages = 2_000;
         TetherServer server = await StartServerAsync(mode);
         var echoes = new SequenceRecorder(Messages);
-        var restarted = new TaskCompletionSource<TetherException>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var client = new TetherClient(ResumeTests.FastReconnect(new TetherClientOptions { Transport = _transport }));
-        client.AddHandler(new EchoRecorder(echoes));
-        client.SessionRestarted += e => restarted.TrySetResult(e);
-        await client.StartAsync(_endPoint).Within();
+        (TetherClient client, Task<TetherException> restarted) = await StartClientAsync(echoes);
+        await using TetherClient disposing = client;
         Guid session = client.Contract!.SessionId;
         Assert.True(client.Contract.Durable);
 
@@ -86,7 +94,7 @@ public sealed class DurableSessionTests : IDisposable
 
         Assert.Equal(Enumerable.Range(0, Messages).Select(i => (long)i), _effects.Applied);
         Assert.Equal(session, client.Contract!.SessionId); // the same session throughout
-        Assert.False(restarted.Task.IsCompleted);
+        Assert.False(restarted.IsCompleted);
         Assert.Equal(2, restorations);
         await server.DisposeAsync();
     }
@@ -99,11 +107,8 @@ public sealed class DurableSessionTests : IDisposable
         var reportedLost = new List<UndeliveredMessage>();
         server.Undelivered += (_, lost) => reportedLost.AddRange(lost);
         var echoes = new SequenceRecorder(Messages);
-        var restarted = new TaskCompletionSource<TetherException>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var client = new TetherClient(ResumeTests.FastReconnect(new TetherClientOptions { Transport = _transport }));
-        client.AddHandler(new EchoRecorder(echoes));
-        client.SessionRestarted += e => restarted.TrySetResult(e);
-        await client.StartAsync(_endPoint).Within();
+        (TetherClient client, Task<TetherException> restarted) = await StartClientAsync(echoes);
+        await using TetherClient disposing = client;
         Guid session = client.Contract!.SessionId;
 
         for (int i = 0; i < Messages; i++)
@@ -121,7 +126,7 @@ public sealed class DurableSessionTests : IDisposable
         Assert.Null(echoes.Error);
         Assert.Equal(Enumerable.Range(0, Messages).Select(i => (long)i), _effects.Applied);
         Assert.Equal(session, client.Contract!.SessionId);
-        Assert.False(restarted.Task.IsCompleted);
+        Assert.False(restarted.IsCompleted);
         Assert.Empty(reportedLost); // the first server's unacknowledged pushes were not lost: the next one had them
         await server.DisposeAsync();
     }
