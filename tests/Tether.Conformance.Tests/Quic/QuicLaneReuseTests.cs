@@ -31,6 +31,31 @@ public sealed partial class QuicLaneReuseTests
         Assert.InRange(links.StreamsOpened, 2, 8);
     }
 
+    /// <summary>A durable session (its journal logs one ordered sequence) runs every call on the connection's own stream, also concurrent ones.</summary>
+    [Fact]
+    public async Task A_durable_session_opens_no_call_streams()
+    {
+        TransportUnderTest quic = TransportUnderTest.Quic();
+        string directory = Path.Combine(Path.GetTempPath(), "tether-quic-durable-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            await using TetherServer server = await ResumeTests.StartServerAsync(quic.Listener, quic.NewEndPoint(), new SequenceRecorder(1),
+                o => o.DurableSessions = new Storage.DurableStoreOptions { Directory = directory });
+            var links = new ChaosConnector(quic.Connector);
+            await using var client = await TetherClient.ConnectAsync(server.LocalEndPoint!, new TetherClientOptions { Transport = links }).Within();
+            Assert.True(client.Contract!.Durable);
+
+            NumberedReply[] replies = await Task.WhenAll(Enumerable.Range(0, 16)
+                .Select(i => client.RequestAsync<NumberedCall, NumberedReply>(new NumberedCall(i)).AsTask())).Within();
+            Assert.Equal(Enumerable.Range(0, 16).Select(i => new NumberedReply(2 * i)), replies);
+            Assert.Equal(0, links.StreamsOpened);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     /// <summary>
     /// The link is lost while kept streams hold answered calls (whose answers the callee still keeps, until the next
     /// request on the stream) and one call is in flight. After the resume over QUIC every call is answered once, with
