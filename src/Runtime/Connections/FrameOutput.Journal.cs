@@ -71,7 +71,7 @@ internal sealed partial class FrameOutput
                 return; // the session is over (its replay buffer may be gone): nothing to keep
             }
 
-            journal.StartCollecting(incoming);
+            journal.StartCollectingLocked(incoming);
             WriteHeldLocked(held);
             journal.FinishCollectingLocked(JournalRecordKind.Completed, incoming);
             schedule = ScheduleFlushLocked();

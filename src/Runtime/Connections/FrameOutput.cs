@@ -283,6 +283,7 @@ internal sealed partial class FrameOutput
         _openFrame = 0;
         _pendingSequenced = false;
         _commitWaiter = null;
+        _journal?.AnswerDroppedLocked();
         _lock.Exit();
     }
 

@@ -212,15 +212,28 @@ internal sealed class DurableSession
         ReadOnlyMemory<byte> held = scope?.Close() ?? ReadOnlyMemory<byte>.Empty;
         if (!held.IsEmpty)
         {
-            StartCollecting(0);
+            StartCollectingLocked(0);
             _collectUntilAnswer = true; // the answer, reserved next, closes the record
         }
 
         return held;
     }
 
+    /// <summary>
+    /// The answer that was to close the record of held frames was dropped (its encoding failed): logs the held frames on
+    /// their own, so the error answer that follows is its own record (and a frame of another call never joins this one).
+    /// </summary>
+    public void AnswerDroppedLocked()
+    {
+        if (_collectUntilAnswer)
+        {
+            _collectUntilAnswer = false;
+            FinishCollectingLocked(JournalRecordKind.Frames, 0);
+        }
+    }
+
     /// <summary>Collects the frames committed from now until <see cref="FinishCollectingLocked"/> into one record.</summary>
-    public void StartCollecting(ulong completes)
+    public void StartCollectingLocked(ulong completes)
     {
         _collecting = [];
         _collectedLength = 0;
