@@ -66,10 +66,7 @@ internal sealed class WriteAheadLog : IAsyncDisposable
     /// <summary>The segment appends go to now.</summary>
     public long SegmentIndex { get; private set; }
 
-    /// <summary>Bytes written since the last roll (what a snapshot would let go).</summary>
-    public long BytesSinceRoll => Volatile.Read(ref _bytesSinceRoll);
-
-    private long _bytesSinceRoll;
+    private long _bytesSinceRoll; // written since the last roll: what a snapshot would let go
 
     /// <summary>Records appended since the log was opened.</summary>
     public long RecordsAppended => Volatile.Read(ref _recordsAppended);

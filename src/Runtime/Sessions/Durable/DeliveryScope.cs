@@ -16,16 +16,12 @@ internal sealed class DeliveryScope
     private ArrayBufferWriter<byte>? _held;
     private bool _closed;
 
-    public DeliveryScope(DurableSession session, ulong incoming)
+    public DeliveryScope(DurableSession session)
     {
         Session = session;
-        Incoming = incoming;
     }
 
     public DurableSession Session { get; }
-
-    /// <summary>The incoming frame being handled.</summary>
-    public ulong Incoming { get; }
 
     public static DeliveryScope? Current
     {

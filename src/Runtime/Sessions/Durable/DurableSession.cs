@@ -125,7 +125,7 @@ internal sealed class DurableSession
             return null;
         }
 
-        var scope = new DeliveryScope(this, sequence);
+        var scope = new DeliveryScope(this);
         lock (_gate)
         {
             _scopes[sequence] = scope;
@@ -166,15 +166,6 @@ internal sealed class DurableSession
             {
                 _open.Remove(sequence);
             }
-        }
-    }
-
-    /// <summary>A stream call ended (its final answer is logged): it no longer needs ending after a restart.</summary>
-    public void EndStream(ulong sequence)
-    {
-        lock (_gate)
-        {
-            _streams.Remove(sequence);
         }
     }
 

@@ -52,8 +52,6 @@ internal static class JournalRecords
         return PrefixSize + 8;
     }
 
-    public static ulong ReadNumber(ReadOnlySpan<byte> record) => BinaryPrimitives.ReadUInt64LittleEndian(record[PrefixSize..]);
-
     public static Guid ReadSession(ReadOnlySpan<byte> record) => new(record.Slice(1, 16));
 
     /// <summary>Writes a ticket record; the contract and the principal go as length-prefixed blocks, which many sessions share (see <see cref="TicketReader"/>).</summary>

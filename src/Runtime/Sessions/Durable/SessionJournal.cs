@@ -33,8 +33,6 @@ internal sealed class SessionJournal : ISessionStore, IDurableState, IAsyncDispo
 
     public DurableStore Store => _store!;
 
-    public DurabilityMode Durability => _store!.Durability;
-
     /// <summary>Opens (and recovers) the journal in <paramref name="options"/>' directory.</summary>
     public static SessionJournal Open(DurableStoreOptions options, TimeProvider clock, ILogger logger)
     {
