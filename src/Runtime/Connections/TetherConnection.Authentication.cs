@@ -90,7 +90,7 @@ internal sealed partial class TetherConnection : IRateLimitSubject
     {
         if (!_settings.IsServer)
         {
-            _refresh?.OnAnswer(header.CallId, (TetherErrorCode)header.MessageId, payload);
+            _refresh?.OnAnswer(header.CallId, header.MessageId, payload);
             return default;
         }
 

@@ -49,7 +49,7 @@ internal sealed partial class TetherConnection
                 text = rest;
             }
 
-            var refusal = new TetherException((TetherErrorCode)header.MessageId, ControlPayload.ReadText(text)) { RetryAfter = RetryAfterOf(trailers) };
+            TetherException refusal = TetherErrors.FromPeer(header.MessageId, ControlPayload.ReadText(text), RetryAfterOf(trailers));
             ConnectionLog.ConnectionRefused(Logger, Id, refusal.Code);
             Metrics.OnRefused(refusal.Code);
             link.Ready.TrySetException(refusal);

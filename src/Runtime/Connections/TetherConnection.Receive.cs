@@ -174,11 +174,10 @@ internal sealed partial class TetherConnection
 
     private void OnError(in FrameHeader header, in ReadOnlySequence<byte> payload)
     {
-        var code = (TetherErrorCode)header.MessageId;
         if (header.CallId == 0)
         {
             // The peer is about to close the session; say why when it does, and do not try to resume it.
-            _closeReason ??= new TetherException(code, ControlPayload.ReadText(payload));
+            _closeReason ??= TetherErrors.FromPeer(header.MessageId, ControlPayload.ReadText(payload));
             Interlocked.Exchange(ref _sessionClosing, 1);
             return;
         }
@@ -192,9 +191,13 @@ internal sealed partial class TetherConnection
         if (TakeTrailers(call, header, ref text, out CallMetadata? trailers))
         {
             string message = ControlPayload.ReadText(text);
-            call.OnRemoteError(code == TetherErrorCode.CallTimedOut
-                ? new DeadlineExceededException(serverGaveUp: true, message)
-                : new TetherException(code, message) { RetryAfter = RetryAfterOf(trailers) });
+            if ((TetherErrorCode)header.MessageId == TetherErrorCode.CallTimedOut)
+            {
+                call.OnRemoteError(new DeadlineExceededException(serverGaveUp: true, message));
+                return;
+            }
+
+            call.OnRemoteError(TetherErrors.FromPeer(header.MessageId, message, RetryAfterOf(trailers)));
         }
     }
 
@@ -259,7 +262,7 @@ internal sealed partial class TetherConnection
         var code = (TetherErrorCode)header.MessageId;
         if (code != TetherErrorCode.GoingAway)
         {
-            _closeReason ??= new TetherException(code, ControlPayload.ReadText(payload));
+            _closeReason ??= TetherErrors.FromPeer(header.MessageId, ControlPayload.ReadText(payload));
         }
 
         // A goaway ends the session, not just the link: when the link closes, nothing resumes.

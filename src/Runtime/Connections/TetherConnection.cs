@@ -311,7 +311,7 @@ internal sealed partial class TetherConnection : ICallLaneHost
     /// <summary>Codes that say why a session (not just a link) ended; pending calls fail with them as they are.</summary>
     private static bool IsSessionEnding(TetherErrorCode code) => code is TetherErrorCode.ResumeRejected or TetherErrorCode.SessionUnknown or TetherErrorCode.ReplayBufferOverflow
         or TetherErrorCode.ContractChanged or TetherErrorCode.SessionExpired or TetherErrorCode.PeerUnresponsive
-        || TetherErrors.Get(code).Category is TetherErrorCategory.Security or TetherErrorCategory.Storage;
+        || TetherErrors.CategoryOf(code) is TetherErrorCategory.Security or TetherErrorCategory.Storage;
 
     private long ToTimestampTicks(TimeSpan span) =>
         span == Timeout.InfiniteTimeSpan || span >= TimeSpan.FromDays(365)

@@ -89,6 +89,12 @@ public enum TetherErrorCode
     /// <summary>A call's headers block is malformed (truncated, a bad key, invalid UTF-8, a duplicate); the call is refused, the link stays.</summary>
     InvalidCallHeaders = 3009,
 
+    /// <summary>
+    /// The peer reported an error (a call's error, a goaway, a refused hello or refresh) with a code this version's table
+    /// does not have (a newer peer's, or 0); the message starts with the number it sent.
+    /// </summary>
+    UnknownRemoteError = 3010,
+
     /// <summary>The TLS handshake failed for a reason none of the more specific TLS codes names.</summary>
     TlsHandshakeFailed = 3101,
 

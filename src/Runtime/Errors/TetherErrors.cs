@@ -33,6 +33,7 @@ public static class TetherErrors
         new(TetherErrorCode.ConnectFailed, "protocol.connect_failed", "The connection could not be established.", true, TetherErrorCategory.Protocol),
         new(TetherErrorCode.TransportUnavailable, "protocol.transport_unavailable", "The transport cannot run on this machine: its native library is missing or of an unsupported version.", false, TetherErrorCategory.Protocol),
         new(TetherErrorCode.InvalidCallHeaders, "protocol.invalid_call_headers", "A call's headers are malformed; the call was refused (the connection stays).", false, TetherErrorCategory.Protocol),
+        new(TetherErrorCode.UnknownRemoteError, "protocol.unknown_remote_error", "The peer reported an error with a code this version does not know.", false, TetherErrorCategory.Protocol),
         new(TetherErrorCode.TlsHandshakeFailed, "tls.handshake_failed", "The TLS handshake failed.", true, TetherErrorCategory.Security),
         new(TetherErrorCode.UntrustedCertificate, "tls.untrusted_certificate", "The peer's certificate does not chain to a trusted authority.", false, TetherErrorCategory.Security),
         new(TetherErrorCode.CertificateNameMismatch, "tls.name_mismatch", "The server's certificate is not issued for the host name connected to.", false, TetherErrorCategory.Security),
@@ -79,6 +80,23 @@ public static class TetherErrors
         s_byCode.TryGetValue(code, out TetherErrorDescriptor? descriptor)
             ? descriptor
             : throw new ArgumentOutOfRangeException(nameof(code), code, "Unknown Tether error code.");
+
+    /// <summary>
+    /// The error a peer reported, as this side can report it: a code from the table as it is; any other number (a newer
+    /// peer's code, or 0) as <see cref="TetherErrorCode.UnknownRemoteError"/> with the number in front of the message,
+    /// so that nothing downstream meets a code without a descriptor.
+    /// </summary>
+    internal static TetherException FromPeer(int wireCode, string message, TimeSpan? retryAfter = null)
+    {
+        var code = (TetherErrorCode)wireCode;
+        return code != TetherErrorCode.None && s_byCode.ContainsKey(code)
+            ? new TetherException(code, message) { RetryAfter = retryAfter }
+            : new TetherException(TetherErrorCode.UnknownRemoteError, $"code {wireCode}: {message}") { RetryAfter = retryAfter };
+    }
+
+    /// <summary>The category of <paramref name="code"/>, or null for a code outside the table (never throws: closing paths ask it).</summary>
+    internal static TetherErrorCategory? CategoryOf(TetherErrorCode code) =>
+        s_byCode.TryGetValue(code, out TetherErrorDescriptor? descriptor) ? descriptor.Category : null;
 
     /// <summary>Whether repeating the failed operation unchanged may succeed.</summary>
     public static bool IsRetryable(TetherErrorCode code) => Get(code).IsRetryable;

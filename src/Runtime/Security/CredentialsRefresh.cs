@@ -46,16 +46,16 @@ internal sealed class CredentialsRefresh
     public void Abandon(uint id) => _waiting.TryRemove(id, out _);
 
     /// <summary>The server's answer to refresh <paramref name="id"/>: accepted with a lifetime, or refused with a code and reason.</summary>
-    public void OnAnswer(uint id, TetherErrorCode code, in ReadOnlySequence<byte> payload)
+    public void OnAnswer(uint id, int code, in ReadOnlySequence<byte> payload)
     {
         if (!_waiting.TryRemove(id, out TaskCompletionSource<TimeSpan?>? answer))
         {
             return;
         }
 
-        if (code != TetherErrorCode.None)
+        if (code != 0)
         {
-            answer.TrySetException(new TetherException(code, Connections.ControlPayload.ReadText(payload)));
+            answer.TrySetException(TetherErrors.FromPeer(code, Connections.ControlPayload.ReadText(payload)));
             return;
         }
 

@@ -20,6 +20,44 @@ public abstract partial class ConformanceSuite
         Assert.Equal(new EchoReply(1, "fine"), await bystander.RequestAsync<EchoRequest, EchoReply>(new EchoRequest(1, "fine")).Within());
     }
 
+    [Theory]
+    [InlineData(0)]       // no code at all
+    [InlineData(12345)]   // a code this version's table does not have (a newer peer's)
+    public async Task Goaway_with_a_code_outside_the_table_ends_that_session_and_the_server_still_stops(int code)
+    {
+        // Found by the server fuzz target: the close path looked the code up in the table, threw, and never finished
+        // closing, so StopAsync waited for ever.
+        Harness harness = await StartAsync();
+        await using (harness)
+        {
+            TetherClient bystander = await harness.ConnectAsync();
+            RawPeer peer = await RawPeer.ConnectAsync(harness);
+            await peer.SendHelloAsync();
+            Assert.Equal(FrameType.Hello, (await peer.ReadFrameAsync())?.Header.Type);
+            await harness.WaitForSessionsAsync(2);
+
+            await peer.SendFrameAsync(FrameType.GoAway, 0, code, "bye"u8);
+            await peer.DisposeAsync();
+
+            await harness.WaitForSessionsAsync(1);
+            Assert.Equal(new EchoReply(9, "fine"), await bystander.RequestAsync<EchoRequest, EchoReply>(new EchoRequest(9, "fine")).Within());
+            await harness.Server.StopAsync().WaitAsync(Harness.Patience);
+        }
+    }
+
+    [Fact]
+    public async Task An_error_code_the_caller_does_not_know_arrives_as_unknown_remote_error_with_its_number()
+    {
+        await using Harness harness = await StartAsync();
+        TetherClient client = await harness.ConnectAsync();
+
+        var error = await Assert.ThrowsAsync<TetherException>(() => client.RequestAsync<FailRequest, EchoReply>(new FailRequest("code 9999", Typed: true)).Within());
+
+        Assert.Equal(TetherErrorCode.UnknownRemoteError, error.Code);
+        Assert.StartsWith("code 9999: ", error.Message, StringComparison.Ordinal);
+        Assert.Equal("protocol.unknown_remote_error", error.Descriptor.Name);
+    }
+
     [Fact]
     public async Task Header_claiming_2_GiB_is_refused_before_anything_is_buffered()
     {

@@ -32,9 +32,10 @@ public sealed partial class ConformanceHandler(Probe probe)
         return new EchoReply(request.Id, "never");
     }
 
+    // "code N" as a typed reason throws that code as it is: what a newer peer with codes of its own would send.
     public ValueTask<EchoReply> Fail(FailRequest request) =>
         request.Typed
-            ? throw new TetherException(TetherErrorCode.UnexpectedReply, request.Reason)
+            ? throw new TetherException(request.Reason.StartsWith("code ", StringComparison.Ordinal) ? (TetherErrorCode)int.Parse(request.Reason[5..], System.Globalization.CultureInfo.InvariantCulture) : TetherErrorCode.UnexpectedReply, request.Reason)
             : throw new InvalidOperationException(request.Reason);
 
     public void Note(Notice notice) => probe.Notices.Writer.TryWrite(notice);
