@@ -46,7 +46,7 @@ public sealed class HelloTarget : FuzzTarget
         byte[] minimal = new byte[HelloPayload.Size];
         new HelloPayload(64 * 1024).Write(minimal);
         yield return new("client-minimal", [0, .. minimal]);
-        var contract = new SessionContract(Guid.NewGuid(), ProtocolConstants.Version, "tcp", s_services, [], Resumable: true) { Durable = true };
+        var contract = new SessionContract(new Guid("a1b2c3d4-0000-4000-8000-000000000001"), ProtocolConstants.Version, "tcp", s_services, [], Resumable: true) { Durable = true };
         byte[] server = new ServerHello(1 << 20, contract, new byte[ProtocolConstants.ResumeTokenSize], 9, Resumed: true, TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(5)).Encode();
         yield return new("server-resumed", [1, .. server]);
     }

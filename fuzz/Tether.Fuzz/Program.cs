@@ -23,14 +23,12 @@ static int List()
 
 static int Afl(string name)
 {
-    if (FuzzTargets.Find(name) is not { } target)
-    {
-        return Usage();
-    }
-
-    // Under afl-fuzz this loops over the inputs afl-fuzz writes (persistent mode); an exception escaping Run is a crash.
+    // Nothing instrumented may run before Fuzzer.Run has attached afl-fuzz's coverage map (it would write through a
+    // null map), so the target is made on the first input.
+    FuzzTarget? target = null;
     Fuzzer.Run(stream =>
     {
+        target ??= FuzzTargets.Find(name) ?? throw new ArgumentException($"No fuzz target is called '{name}'.", nameof(name));
         using var copy = new MemoryStream();
         stream.CopyTo(copy);
         target.Run(copy.GetBuffer().AsSpan(0, (int)copy.Length));

@@ -213,9 +213,26 @@ internal sealed partial class FrameOutput
             // Allocates only under backpressure; the steady state never gets here.
             _space ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             wait = _space.Task;
+            _waitedForSpace = true;
+            _firstWaitForSpace?.TrySetResult();
         }
 
         return new ValueTask(wait.WaitAsync(cancellationToken));
+    }
+
+    /// <summary>
+    /// Completes once someone (the server's receive loop, under backpressure) has waited for this output to drain: how
+    /// the flood tests know the server stopped reading a peer that does not read, without timing it.
+    /// </summary>
+    internal Task FirstWaitForSpace
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _waitedForSpace ? Task.CompletedTask : (_firstWaitForSpace ??= new(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+            }
+        }
     }
 
     /// <summary>Stops accepting frames; wakes anyone waiting for space. Bytes already written still leave.</summary>

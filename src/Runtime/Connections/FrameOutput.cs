@@ -35,6 +35,8 @@ internal sealed partial class FrameOutput
     private bool _blocked;
     private bool _closed;
     private TaskCompletionSource? _space;
+    private TaskCompletionSource? _firstWaitForSpace; // FirstWaitForSpace, made only when a test asks
+    private bool _waitedForSpace;
     private int _frameTokens;
     private int _openFrame;
     private FrameHeader _openHeader; // the open frame's header, for the message hook
@@ -79,6 +81,13 @@ internal sealed partial class FrameOutput
     /// the replay buffer is: pushes are refused.
     /// </summary>
     public bool IsFull => Volatile.Read(ref _redirect) is { } target ? target.IsFull : IsBlocked || IsReplayFull || QueuedBytes >= _sendQueueLimit;
+
+    /// <summary>
+    /// Whether what the server's receive loop answers cannot leave (the link's pipe is blocked, or the send queue is at its
+    /// limit, batch included): it stops handling frames mid-batch, so one read of small requests (a ping flood) cannot
+    /// queue a receive buffer's worth of answers. The replay buffer is not asked: the acks that empty it arrive as input.
+    /// </summary>
+    public bool IsSendQueueFull => Volatile.Read(ref _redirect) is { } target ? target.IsSendQueueFull : IsBlocked || QueuedBytes >= _sendQueueLimit;
 
     public bool IsClosed => Volatile.Read(ref _closed);
 

@@ -34,6 +34,12 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
     private Security.ServerSecurity? _security;
     private int _state; // 0 new, 1 started, 2 stopping (draining), 3 stopped
 
+    /// <summary>Connections accepted and not yet closed (with or without a session): the flood and scale tests' count.</summary>
+    internal int ConnectionCount => Volatile.Read(ref _connections);
+
+    /// <summary>Raised after a closed connection left <see cref="ConnectionCount"/> (also for those that never had a session, which raise no <see cref="SessionEnded"/>).</summary>
+    internal event Action? ConnectionClosed;
+
     /// <summary>Creates a server; add handlers, then <see cref="StartAsync"/>.</summary>
     /// <exception cref="OptionsValidationException">An option is out of range.</exception>
     public TetherServer(TetherServerOptions options, ILoggerFactory? loggerFactory = null)
@@ -262,6 +268,7 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
         await ForgetAsync(session).ConfigureAwait(false);
         RemoveFromAllGroups(session);
         Interlocked.Decrement(ref _connections);
+        ConnectionClosed?.Invoke();
         if (started)
         {
             Raise(SessionEnded, session);

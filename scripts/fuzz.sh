@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Coverage-guided fuzzing of Tether's decoders and server with afl-fuzz and SharpFuzz (docs/fuzzing.md).
+#
+#   bash scripts/fuzz.sh --smoke            every target for 15 s (what scripts/test.sh runs)
+#   bash scripts/fuzz.sh 3600 codec server  the named targets for an hour each (all targets when none is named)
+#
+# Installs afl++ (Debian) and the SharpFuzz instrumenter (a .NET tool, into .tools/) when missing, publishes the fuzz
+# runner, instruments Tether.Runtime and the targets, runs afl-fuzz from fuzz/corpus/TARGET with findings under
+# artifacts/fuzz/TARGET, prints executions and coverage per target, and fails if any crash or hang was saved (each is
+# replayed so its exception and stack are printed).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+seconds=15
+if [ "${1:-}" = "--smoke" ]; then
+  shift
+elif [[ "${1:-}" =~ ^[0-9]+$ ]]; then
+  seconds=$1
+  shift
+fi
+
+bash scripts/prerequisites.sh afl++ >/dev/null
+
+tools=.tools
+if [ ! -x "$tools/sharpfuzz" ]; then
+  dotnet tool install --tool-path "$tools" SharpFuzz.CommandLine --version 2.3.0 >/dev/null
+fi
+
+out=artifacts/fuzz
+bin=$out/bin
+rm -rf "$bin"
+dotnet publish fuzz/Tether.Fuzz -c Release -o "$bin" -nologo -clp:ErrorsOnly >/dev/null
+for assembly in Tether.Runtime.dll Tether.Fuzz.Targets.dll; do
+  "$tools/sharpfuzz" "$bin/$assembly" >/dev/null
+done
+
+targets=("$@")
+if [ "${#targets[@]}" -eq 0 ]; then
+  mapfile -t targets < <(dotnet "$bin/Tether.Fuzz.dll" list | awk '{ print $1 }')
+fi
+
+# afl-fuzz runs dotnet, which it cannot see instrumented (the instrumentation is in the managed assemblies); it
+# needs no core-dump handler, CPU governor or terminal UI here.
+export AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_SKIP_CPUFREQ=1 \
+  AFL_NO_AFFINITY=1 AFL_QUIET=1 DOTNET_TieredPGO=0
+
+status=0
+for target in "${targets[@]}"; do
+  findings=$out/$target
+  rm -rf "$findings"
+  # -t: a 10 s budget per input (the first one includes starting .NET); -m none: .NET reserves far more address space
+  # than afl's default memory limit.
+  afl-fuzz -i "fuzz/corpus/$target" -o "$findings" -V "$seconds" -t 10000 -m none -- \
+    dotnet "$bin/Tether.Fuzz.dll" afl "$target" >"$findings.log" 2>&1 || {
+      echo "fuzz $target: afl-fuzz failed; its log:" >&2
+      tail -30 "$findings.log" >&2
+      status=1
+      continue
+    }
+
+  stats=$findings/default/fuzzer_stats
+  stat() { awk -F' *: *' -v key="$1" '$1 == key { print $2 }' "$stats"; }
+  crashes=$(stat saved_crashes)
+  hangs=$(stat saved_hangs)
+  echo "fuzz $target: $(stat execs_done) executions in $(stat run_time) s, $(stat corpus_count) inputs in the queue," \
+    "coverage $(stat bitmap_cvg), $crashes crashes, $hangs hangs"
+  if [ "$crashes" != "0" ] || [ "$hangs" != "0" ]; then
+    status=1
+    for finding in "$findings"/default/crashes/id* "$findings"/default/hangs/id*; do
+      [ -e "$finding" ] || continue
+      echo "finding: $finding"
+      timeout 60 dotnet "$bin/Tether.Fuzz.dll" replay "$target" "$finding" || true
+    done
+  fi
+done
+
+exit $status
