@@ -9,6 +9,7 @@ using Tether.Benchmarks.Network.Servers;
 // dotnet run -c Release --project benchmarks/Tether.Benchmarks.Network -- --security [seconds] [rounds]  (cost of authorization and rate limits)
 // dotnet run -c Release --project benchmarks/Tether.Benchmarks.Network -- --storage [dir]  (the durable engine: flush rate, records/s, cold start, snapshot)
 // dotnet run -c Release --project benchmarks/Tether.Benchmarks.Network -- --durable [calls] [rounds]  (latency a durable session adds per mode)
+// benchmarks/connections.sh [seconds] [max]  (calls/s and server memory per connection, 1 to 10,000 connections)
 // --serve tether|grpc|raw [--observe MODE] is the server process the benchmarks start for themselves.
 if (args is ["--serve", string framework])
 {
@@ -23,6 +24,20 @@ if (args is ["--serve", string observedFramework, "--observe", string mode])
 if (args is ["--serve", "tether", "--secured"])
 {
     return await ServerHost.RunAsync("tether", secured: true);
+}
+
+if (args is ["--serve", "tether", "--many"])
+{
+    return await ServerHost.RunAsync("tether", many: true);
+}
+
+// --connections [seconds] [max]: calls/s and server memory per connection at 1, 100, 1,000 and 10,000 connections
+// (benchmarks/connections.sh raises the file-descriptor limit, then runs this).
+if (args.Length > 0 && args[0] == "--connections")
+{
+    return await ConnectionsRunner.RunAsync(
+        TimeSpan.FromSeconds(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5),
+        args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 10_000);
 }
 
 if (args is ["--serve", "tether", "--flood"])

@@ -20,13 +20,15 @@ public static class ServerHost
     /// <param name="secured">Tether only: authentication, [Authorize] and rate limits on every call (<see cref="SecuredEchoHandler"/>).</param>
     /// <param name="flood">Tether only: API keys (Argon2id) and the bench token, with a hello limit per address (<c>--hello-flood</c>).</param>
     /// <param name="durable">Tether only: the sessions' durability (<c>memory</c>, or a <see cref="Storage.DurabilityMode"/> with a journal in a temporary directory).</param>
-    public static async Task<int> RunAsync(string framework, string observe = "none", bool secured = false, bool flood = false, string? durable = null)
+    /// <param name="many">Tether only: room for 20,000 connections (<c>--connections</c>).</param>
+    public static async Task<int> RunAsync(string framework, string observe = "none", bool secured = false, bool flood = false, string? durable = null, bool many = false)
     {
         using IDisposable? telemetry = Telemetry.Enable(observe);
         await using IAsyncDisposable server = framework switch
         {
             "tether" when flood => await StartFloodedAsync(),
             "tether" when durable is not null => await StartDurableAsync(durable),
+            "tether" when many => await StartTetherAsync(secured: false, maxConnections: 20_000),
             "tether" => await StartTetherAsync(secured),
             "grpc" => await StartGrpcAsync(),
             "raw" => await RawEchoServer.StartAsync(),
@@ -38,9 +40,9 @@ public static class ServerHost
         return 0;
     }
 
-    private static async Task<IAsyncDisposable> StartTetherAsync(bool secured)
+    private static async Task<IAsyncDisposable> StartTetherAsync(bool secured, int maxConnections = 10_000)
     {
-        var options = new TetherServerOptions { EndPoint = new IPEndPoint(IPAddress.Loopback, 0) };
+        var options = new TetherServerOptions { EndPoint = new IPEndPoint(IPAddress.Loopback, 0), MaxConnections = maxConnections };
         var server = new TetherServer(options);
         if (secured)
         {
