@@ -5,9 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# unzip: check-package.sh lists the .nupkg. ngtcp2 0.12.1 + its GnuTLS crypto helper: the QUIC transport
+# afl++: the fuzz smoke run (scripts/fuzz.sh). unzip: check-package.sh lists the .nupkg. ngtcp2 0.12.1 + its GnuTLS crypto helper: the QUIC transport
 # (run time); the -dev packages and gcc: the layout test compares the C structs with the C# bindings.
-bash scripts/prerequisites.sh unzip \
+bash scripts/prerequisites.sh unzip afl++ \
   libngtcp2-9 libngtcp2-crypto-gnutls2 libgnutls30 \
   libngtcp2-dev libngtcp2-crypto-gnutls-dev libgnutls28-dev gcc
 
@@ -19,6 +19,10 @@ bash scripts/check-package.sh
 
 # Native AOT: the quickstart published as a native executable, with no trim/AOT warnings, runs.
 bash scripts/check-aot.sh
+
+# Coverage-guided fuzzing, a short run of every target (afl-fuzz + SharpFuzz; a crash or hang fails the run at the end).
+fuzz_status=0
+bash scripts/fuzz.sh --smoke || fuzz_status=$?
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
@@ -32,6 +36,10 @@ failed=$(count Failed)
 skipped=$(count Skipped)
 echo "Tests: ${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
 
-if [ "$status" -ne 0 ] || [ "${failed:-0}" -ne 0 ] || [ "${passed:-0}" -eq 0 ]; then
+if [ "$fuzz_status" -ne 0 ]; then
+  echo "The fuzz smoke run failed (see its findings above)." >&2
+fi
+
+if [ "$status" -ne 0 ] || [ "$fuzz_status" -ne 0 ] || [ "${failed:-0}" -ne 0 ] || [ "${passed:-0}" -eq 0 ]; then
   exit 1
 fi

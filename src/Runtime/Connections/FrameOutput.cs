@@ -82,13 +82,6 @@ internal sealed partial class FrameOutput
     /// </summary>
     public bool IsFull => Volatile.Read(ref _redirect) is { } target ? target.IsFull : IsBlocked || IsReplayFull || QueuedBytes >= _sendQueueLimit;
 
-    /// <summary>
-    /// Whether what the server's receive loop answers cannot leave (the link's pipe is blocked, or the send queue is at its
-    /// limit, batch included): it stops handling frames mid-batch, so one read of small requests (a ping flood) cannot
-    /// queue a receive buffer's worth of answers. The replay buffer is not asked: the acks that empty it arrive as input.
-    /// </summary>
-    public bool IsSendQueueFull => Volatile.Read(ref _redirect) is { } target ? target.IsSendQueueFull : IsBlocked || QueuedBytes >= _sendQueueLimit;
-
     public bool IsClosed => Volatile.Read(ref _closed);
 
     /// <summary>

@@ -76,11 +76,6 @@ internal static class FrameReceiveLoop
                     {
                         break; // the frame is handled; go on after it once the wait is over
                     }
-
-                    if (receiver.WaitsForOutput && output.IsSendQueueFull)
-                    {
-                        break; // answers cannot leave: the rest of the buffer waits (backpressure, below)
-                    }
                 }
 
                 receiver.OnBatchHandled();
