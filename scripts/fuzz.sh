@@ -30,14 +30,20 @@ out=artifacts/fuzz
 bin=$out/bin
 rm -rf "$bin"
 dotnet publish fuzz/Tether.Fuzz -c Release -o "$bin" -nologo -clp:ErrorsOnly >/dev/null
-for assembly in Tether.Runtime.dll Tether.Fuzz.Targets.dll; do
-  "$tools/sharpfuzz" "$bin/$assembly" >/dev/null
-done
 
+# The names come from the runner before it is instrumented: instrumented code may only run under afl-fuzz.
 targets=("$@")
 if [ "${#targets[@]}" -eq 0 ]; then
   mapfile -t targets < <(dotnet "$bin/Tether.Fuzz.dll" list | awk '{ print $1 }')
 fi
+
+# Findings are replayed by an uninstrumented copy.
+plain=$out/plain
+rm -rf "$plain"
+cp -r "$bin" "$plain"
+for assembly in Tether.Runtime.dll Tether.Fuzz.Targets.dll; do
+  "$tools/sharpfuzz" "$bin/$assembly" >/dev/null
+done
 
 # afl-fuzz runs dotnet, which it cannot see instrumented (the instrumentation is in the managed assemblies); it
 # needs no core-dump handler, CPU governor or terminal UI here.
@@ -69,7 +75,7 @@ for target in "${targets[@]}"; do
     for finding in "$findings"/default/crashes/id* "$findings"/default/hangs/id*; do
       [ -e "$finding" ] || continue
       echo "finding: $finding"
-      timeout 60 dotnet "$bin/Tether.Fuzz.dll" replay "$target" "$finding" || true
+      timeout 60 dotnet "$plain/Tether.Fuzz.dll" replay "$target" "$finding" || true
     done
   fi
 done
