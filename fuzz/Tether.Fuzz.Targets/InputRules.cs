@@ -30,7 +30,11 @@ public static class InputRules
     /// <see cref="FuzzFindingException"/> when it allocated more than the input's size allows.
     /// </summary>
     /// <returns>Whether the input was accepted (false: refused with a documented error).</returns>
-    public static bool Decode<TState>(int inputLength, TState state, Action<TState> decode)
+    public static bool Decode<TState>(int inputLength, TState state, Action<TState> decode) =>
+        Decode(inputLength, AllocationPerInputByte, state, decode);
+
+    /// <summary>As <see cref="Decode{TState}(int, TState, Action{TState})"/> with a decoder's own bytes per input byte.</summary>
+    public static bool Decode<TState>(int inputLength, long allocationPerInputByte, TState state, Action<TState> decode)
     {
         long before = GC.GetAllocatedBytesForCurrentThread();
         bool accepted;
@@ -45,7 +49,7 @@ public static class InputRules
         }
 
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        long budget = AllocationAllowance + (AllocationPerInputByte * inputLength);
+        long budget = AllocationAllowance + (allocationPerInputByte * inputLength);
         if (allocated > budget)
         {
             throw new FuzzFindingException($"Decoding {inputLength} bytes allocated {allocated:N0} bytes (budget {budget:N0}): a length or count was believed before its bytes arrived.");
