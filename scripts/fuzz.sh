@@ -3,6 +3,7 @@
 #
 #   bash scripts/fuzz.sh --smoke            every target for 15 s (what scripts/test.sh runs)
 #   bash scripts/fuzz.sh 3600 codec server  the named targets for an hour each (all targets when none is named)
+#   TETHER_FUZZ_OUT=DIR bash scripts/fuzz.sh ...   findings and the instrumented build under DIR (two runs side by side)
 #
 # Installs afl++ (Debian) and the SharpFuzz instrumenter (a .NET tool, into .tools/) when missing, publishes the fuzz
 # runner, instruments Tether.Runtime and the targets, runs afl-fuzz from fuzz/corpus/TARGET with findings under
@@ -26,7 +27,7 @@ if [ ! -x "$tools/sharpfuzz" ]; then
   dotnet tool install --tool-path "$tools" SharpFuzz.CommandLine --version 2.3.0 >/dev/null
 fi
 
-out=artifacts/fuzz
+out=${TETHER_FUZZ_OUT:-artifacts/fuzz} # another folder lets two runs go side by side
 bin=$out/bin
 rm -rf "$bin"
 dotnet publish fuzz/Tether.Fuzz -c Release -o "$bin" -nologo -clp:ErrorsOnly >/dev/null

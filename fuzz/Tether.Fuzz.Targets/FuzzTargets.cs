@@ -3,8 +3,8 @@ namespace Tether.Fuzz;
 /// <summary>Every fuzz target, by name.</summary>
 public static class FuzzTargets
 {
-    /// <summary>New instances of every target (the server target owns a server: dispose it).</summary>
-    public static FuzzTarget[] Create() => [new FrameTarget(), new HelloTarget(), new CallHeadersTarget(), new CodecTarget(), new ServerTarget()];
+    /// <summary>New instances of every target (the server and client targets own a server or listener: dispose them).</summary>
+    public static FuzzTarget[] Create() => [new FrameTarget(), new HelloTarget(), new CallHeadersTarget(), new CodecTarget(), new ServerTarget(), new ClientTarget()];
 
     /// <summary>The names, for usage messages.</summary>
     public static IEnumerable<string> Names => Create().Select(static t => t.Name);

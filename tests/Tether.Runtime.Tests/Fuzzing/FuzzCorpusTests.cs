@@ -28,7 +28,11 @@ public sealed class FuzzCorpusTests
         if (target is ServerTarget server)
         {
             await server.CheckHealthyAsync();
-            await server.DisposeAsync();
+        }
+
+        if (target is IAsyncDisposable owned)
+        {
+            await owned.DisposeAsync();
         }
     }
 
