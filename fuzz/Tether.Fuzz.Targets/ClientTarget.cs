@@ -1,4 +1,3 @@
-using System.IO.Pipelines;
 using Tether.Framing;
 using Tether.Sessions;
 using Tether.Transport;
@@ -60,7 +59,7 @@ public sealed class ClientTarget : FuzzTarget, IAsyncDisposable
             await using (server.ConfigureAwait(false))
             {
                 var received = new ReceivedBytes();
-                Task draining = DrainAsync(server.Input, received);
+                Task draining = PeerInput.DrainAsync(server.Input, received, CancellationToken.None);
                 try
                 {
                     await server.Output.WriteAsync(bytes.AsMemory(0, split), hang.Token).ConfigureAwait(false);
@@ -124,27 +123,6 @@ public sealed class ClientTarget : FuzzTarget, IAsyncDisposable
         }
     }
 
-    private static async Task DrainAsync(PipeReader input, ReceivedBytes received)
-    {
-        try
-        {
-            while (true)
-            {
-                ReadResult result = await input.ReadAsync().ConfigureAwait(false);
-                received.Add(result.Buffer.Length);
-                input.AdvanceTo(result.Buffer.End);
-                if (result.IsCompleted || result.IsCanceled)
-                {
-                    return;
-                }
-            }
-        }
-        catch (Exception e) when (e is TetherException or InvalidOperationException or OperationCanceledException)
-        {
-            // the link was aborted under the reader
-        }
-    }
-
     /// <summary>The id of a client's first call: slot 1 of the pending-call table, generation 1 (above its 20 slot bits).</summary>
     private const uint FirstCallId = (1u << 20) | 1;
 
@@ -167,35 +145,6 @@ public sealed class ClientTarget : FuzzTarget, IAsyncDisposable
         byte[] goAway = SeedBytes.Frame(FrameType.GoAway, 0, (int)TetherErrorCode.GoingAway, "bye"u8);
         yield return new("resumable-session", [0, .. resumableHello, .. ping, .. ack, .. push, .. goAway]);
         yield return new("refused-hello", [0, .. SeedBytes.Frame(FrameType.GoAway, 0, (int)TetherErrorCode.Unauthenticated, "who are you"u8)]);
-    }
-
-    /// <summary>What the fake server has received from the client, with a wait for more.</summary>
-    private sealed class ReceivedBytes
-    {
-        private long _count;
-        private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public long Count => Interlocked.Read(ref _count);
-
-        public void Add(long bytes)
-        {
-            Interlocked.Add(ref _count, bytes);
-            Interlocked.Exchange(ref _changed, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
-        }
-
-        public async Task BeyondAsync(long count, CancellationToken cancellationToken)
-        {
-            while (true)
-            {
-                Task changed = Volatile.Read(ref _changed).Task; // taken before the test, so a change between them is not missed
-                if (Count > count)
-                {
-                    return;
-                }
-
-                await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-        }
     }
 
     public async ValueTask DisposeAsync()

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.IO.Pipelines;
 using Tether.Framing;
 using Tether.Transport;
 using Tether.Transport.InMemory;
@@ -42,7 +41,7 @@ public sealed class ServerTarget : FuzzTarget, IAsyncDisposable
             using var hang = new CancellationTokenSource(HangAfter);
             try
             {
-                await DrainUntilClosedAsync(connection.Input, hang.Token).ConfigureAwait(false);}
+                await PeerInput.DrainAsync(connection.Input, received: null, hang.Token).ConfigureAwait(false);}
             catch (OperationCanceledException) when (hang.IsCancellationRequested)
             {
                 throw new FuzzFindingException($"The server kept the connection open {HangAfter.TotalSeconds:N0} s after its peer stopped sending.");
@@ -81,28 +80,6 @@ public sealed class ServerTarget : FuzzTarget, IAsyncDisposable
     }
 
     private const string Token = "fuzz-token";
-
-    private static async Task DrainUntilClosedAsync(PipeReader input, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            ReadResult result;
-            try
-            {
-                result = await input.ReadAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (TetherException)
-            {
-                return; // reset by the server
-            }
-
-            input.AdvanceTo(result.Buffer.End);
-            if (result.IsCompleted)
-            {
-                return;
-            }
-        }
-    }
 
     private async ValueTask<TetherServer> StartedAsync()
     {
