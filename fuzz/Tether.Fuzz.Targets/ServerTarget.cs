@@ -33,15 +33,17 @@ public sealed class ServerTarget : FuzzTarget, IAsyncDisposable
 
     public async Task RunAsync(byte[] bytes)
     {
-        TetherServer server = await StartedAsync().ConfigureAwait(false);
+        await StartedAsync().ConfigureAwait(false);
         TransportConnection connection = await _transport.ConnectAsync(_endPoint, new TransportConnectionOptions()).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            await connection.Output.WriteAsync(bytes).ConfigureAwait(false);await connection.Output.CompleteAsync().ConfigureAwait(false);
+            await connection.Output.WriteAsync(bytes).ConfigureAwait(false);
+            await connection.Output.CompleteAsync().ConfigureAwait(false);
             using var hang = new CancellationTokenSource(HangAfter);
             try
             {
-                await PeerInput.DrainAsync(connection.Input, received: null, hang.Token).ConfigureAwait(false);}
+                await PeerInput.DrainAsync(connection.Input, received: null, hang.Token).ConfigureAwait(false);
+            }
             catch (OperationCanceledException) when (hang.IsCancellationRequested)
             {
                 throw new FuzzFindingException($"The server kept the connection open {HangAfter.TotalSeconds:N0} s after its peer stopped sending.");
@@ -52,8 +54,6 @@ public sealed class ServerTarget : FuzzTarget, IAsyncDisposable
         {
             await CheckHealthyAsync().ConfigureAwait(false);
         }
-
-        _ = server;
     }
 
     /// <summary>A well-behaved client connects and calls; throws a <see cref="FuzzFindingException"/> if it is not served.</summary>

@@ -61,7 +61,20 @@ static async Task<int> ReplayAsync(string name, string[] paths)
 
     if (target is ServerTarget server)
     {
-        await server.CheckHealthyAsync();await server.DisposeAsync();
+        try
+        {
+            await server.CheckHealthyAsync();
+        }
+        catch (FuzzFindingException e)
+        {
+            findings++;
+            Console.WriteLine($"FINDING after the inputs: {e.Message}");
+        }
+    }
+
+    if (target is IAsyncDisposable owned)
+    {
+        await owned.DisposeAsync();
     }
 
     Console.WriteLine($"{target.Name}: {inputs} inputs, {findings} findings");
