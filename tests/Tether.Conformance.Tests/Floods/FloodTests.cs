@@ -18,7 +18,7 @@ public sealed class FloodTests(ITestOutputHelper output)
     private readonly TieredMemoryPool _pool = new();
 
     [Fact]
-    public async Task Ping_flood_from_a_peer_that_never_reads_keeps_the_server_within_its_send_queue()
+    public async Task Ping_flood_from_a_peer_that_never_reads_is_stopped_by_backpressure_within_the_connections_buffers()
     {
         await using Harness harness = await StartAsync();
         TetherClient bystander = await harness.ConnectAsync();
