@@ -21,9 +21,7 @@ public static class InputRules
 
     /// <summary>Whether <paramref name="exception"/> is a documented refusal: a <see cref="TetherException"/> whose code is in the error table.</summary>
     public static bool IsDocumented(Exception exception) =>
-        exception is TetherException typed && s_codes.Contains(typed.Code);
-
-    private static readonly HashSet<TetherErrorCode> s_codes = [.. TetherErrors.All.Select(static d => d.Code)];
+        exception is TetherException typed && TetherErrors.CategoryOf(typed.Code) is not null;
 
     /// <summary>
     /// Runs <paramref name="decode"/> on this thread, swallowing documented refusals, and throws a
