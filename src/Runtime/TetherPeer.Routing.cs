@@ -160,6 +160,11 @@ public abstract partial class TetherPeer
     internal OpenedStream<TItem> OpenStream<TRequest, TItem>(MethodDescriptor? method, TRequest request, CallOptions options)
         where TRequest : IMessage<TRequest>
         where TItem : IMessage<TItem>
+        => OpenStream(method, request, StreamItems.Typed<TItem>(), options);
+
+    /// <summary>Starts a server stream whose items <paramref name="read"/> makes.</summary>
+    private OpenedStream<TItem> OpenStream<TRequest, TItem>(MethodDescriptor? method, TRequest request, StreamItemReader<TItem> read, CallOptions options)
+        where TRequest : IMessage<TRequest>
     {
         TetherConnection connection = Connection;
         ClientCallScope? scope = ClientCallScope.IsObserved(connection.Metrics) ? ClientCallScope.Start(connection.Metrics, NameOf<TRequest>(method)) : null;
@@ -171,7 +176,7 @@ public abstract partial class TetherPeer
         {
             cancellationToken = linked?.Token ?? cancellationToken;
             CallOptions sent = options with { CancellationToken = cancellationToken };
-            StreamCall<TItem> call = connection.StartStream<TRequest, TItem>(method?.Id ?? 0, in request, in sent, scope ?? default);
+            StreamCall<TItem> call = connection.StartStream(method?.Id ?? 0, in request, read, in sent, scope ?? default);
             scope?.Leave();
             return new OpenedStream<TItem>(connection, call, linked, cancellationToken) { Scope = scope };
         }
@@ -184,16 +189,21 @@ public abstract partial class TetherPeer
         }
     }
 
-    private async IAsyncEnumerable<TItem> StreamCore<TRequest, TItem>(MethodDescriptor? method, TRequest request, CallOptions options, [EnumeratorCancellation] CancellationToken enumeratorCancellation = default)
+    private IAsyncEnumerable<TItem> StreamCore<TRequest, TItem>(MethodDescriptor? method, TRequest request, CallOptions options)
         where TRequest : IMessage<TRequest>
         where TItem : IMessage<TItem>
+        => ReadStream(method, request, StreamItems.Typed<TItem>(), options);
+
+    /// <summary>Calls a server-streaming method and yields what <paramref name="read"/> makes of its items.</summary>
+    private async IAsyncEnumerable<TItem> ReadStream<TRequest, TItem>(MethodDescriptor? method, TRequest request, StreamItemReader<TItem> read, CallOptions options, [EnumeratorCancellation] CancellationToken enumeratorCancellation = default)
+        where TRequest : IMessage<TRequest>
     {
         if (!options.CancellationToken.CanBeCanceled)
         {
             options = options with { CancellationToken = enumeratorCancellation };
         }
 
-        using OpenedStream<TItem> stream = OpenStream<TRequest, TItem>(method, request, options);
+        using OpenedStream<TItem> stream = OpenStream(method, request, read, options);
         try
         {
             ChannelReader<TItem> reader = stream.Call.Reader;

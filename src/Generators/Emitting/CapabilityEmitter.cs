@@ -18,7 +18,18 @@ internal static class CapabilityEmitter
         foreach (HandlerMethodModel method in contract.Methods)
         {
             MethodAccessModel? rules = access.FirstOrDefault(a => a.MethodId == method.MethodId);
-            string init = rules is null || rules.IsEmpty ? "" : $" {{ Access = {Access(rules)} }}";
+            var setters = new System.Collections.Generic.List<string>();
+            if (rules is not null && !rules.IsEmpty)
+            {
+                setters.Add($"Access = {Access(rules)}");
+            }
+
+            if (method.Deprecation is not null)
+            {
+                setters.Add($"Deprecation = {Literal(method.Deprecation)}");
+            }
+
+            string init = setters.Count == 0 ? "" : $" {{ {string.Join(", ", setters)} }}";
             w.Line($"        new({method.MethodId}, {Literal(method.Name)}, {KnownNames.MethodKind}.{Kind(method)}, {method.RequestId}, {method.ResponseId}){init},");
         }
 

@@ -12,6 +12,7 @@ namespace Tether.Generators.Model;
 /// <param name="OneWay">Sent without a reply: returns void, or is marked <c>[OneWay]</c> and returns ValueTask or Task.</param>
 /// <param name="ResponseType">Fully qualified reply (or stream item) type, or empty.</param>
 /// <param name="ResponseId">Reply message id, or 0.</param>
+/// <param name="Deprecation">The text of the method's <c>[Obsolete]</c> (empty when it gives none), or null.</param>
 internal sealed record HandlerMethodModel(
     string Name,
     int MethodId,
@@ -21,4 +22,5 @@ internal sealed record HandlerMethodModel(
     ReturnKind Return,
     bool OneWay,
     string ResponseType,
-    int ResponseId);
+    int ResponseId,
+    string? Deprecation = null);

@@ -74,7 +74,21 @@ internal static class MethodParser
 
         int methodId = explicitId != 0 ? explicitId : MethodIdHash.Derive(serviceName, method.Name);
         return new HandlerMethodModel(method.Name, methodId, TypeShapeParser.TypeName(request), requestId, arguments.ToEquatableArray(),
-            kind.Value, markedOneWay || kind == ReturnKind.Void, responseType, responseId);
+            kind.Value, markedOneWay || kind == ReturnKind.Void, responseType, responseId, Deprecation(method));
+    }
+
+    /// <summary>The text of the method's <c>[Obsolete]</c> (empty when it gives none), or null when it has none.</summary>
+    private static string? Deprecation(IMethodSymbol method)
+    {
+        foreach (AttributeData attribute in method.GetAttributes())
+        {
+            if (attribute.AttributeClass?.ToDisplayString() == KnownNames.ObsoleteAttribute)
+            {
+                return attribute.ConstructorArguments.Length > 0 && attribute.ConstructorArguments[0].Value is string text ? text : string.Empty;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The id set by <c>[Method(Id = n)]</c>, or 0.</summary>

@@ -10,6 +10,7 @@ internal static class KnownNames
     public const string ServiceAttribute = "Tether.ServiceAttribute";
     public const string MethodAttribute = "Tether.MethodAttribute";
     public const string OneWayAttribute = "Tether.OneWayAttribute";
+    public const string ObsoleteAttribute = "System.ObsoleteAttribute";
     public const string CallContext = "Tether.CallContext";
     public const string AuthorizeAttribute = "Microsoft.AspNetCore.Authorization.AuthorizeAttribute";
     public const string AllowAnonymousAttribute = "Microsoft.AspNetCore.Authorization.AllowAnonymousAttribute";

@@ -108,7 +108,6 @@ internal sealed class StreamOutgoingCall<TRequest, TItem>(TetherPeer peer, Metho
 
 /// <summary>A server stream as its caller reads it: the pending call, its connection and the token reads wait with.</summary>
 internal sealed class OpenedStream<TItem>(TetherConnection connection, StreamCall<TItem> call, CancellationTokenSource? linked, CancellationToken token) : IDisposable
-    where TItem : IMessage<TItem>
 {
     public StreamCall<TItem> Call => call;
 

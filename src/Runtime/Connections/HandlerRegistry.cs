@@ -15,7 +15,7 @@ internal readonly record struct HandlerRoute(int BindingIndex, int MethodId, Met
 /// </summary>
 internal sealed class HandlerRegistry
 {
-    private readonly List<(ServiceDescriptor Service, Func<TetherPeer, HandlerBinding> Create)> _registrations = [];
+    private readonly List<(ServiceDescriptor Service, Func<TetherPeer, HandlerBinding> Create, bool BuiltIn)> _registrations = [];
     private FrozenDictionary<int, HandlerRoute>? _methods;
     private FrozenDictionary<long, HandlerRoute>? _messageRoutes;
 
@@ -46,7 +46,8 @@ internal sealed class HandlerRegistry
     /// <summary>How many methods the registered handlers have (the size of per-method tables).</summary>
     public int MethodCount => Routes.Count;
 
-    public void Add<THandler>(Func<TetherPeer, THandler> factory)
+    /// <summary>Registers a handler; a <paramref name="builtIn"/> one (introspection, administration) is reached by method id only, so its messages never make an application's call by message type ambiguous.</summary>
+    public void Add<THandler>(Func<TetherPeer, THandler> factory, bool builtIn = false)
         where THandler : class, IMessageHandler<THandler>
     {
         ArgumentNullException.ThrowIfNull(factory);
@@ -58,7 +59,7 @@ internal sealed class HandlerRegistry
         ServiceDescriptor service = THandler.Service;
         foreach (MethodDescriptor method in service.Methods)
         {
-            foreach (var (other, _) in _registrations)
+            foreach (var (other, _, _) in _registrations)
             {
                 if (other.Methods.FirstOrDefault(m => m.Id == method.Id) is { } clash)
                 {
@@ -69,7 +70,7 @@ internal sealed class HandlerRegistry
             }
         }
 
-        _registrations.Add((service, peer => new HandlerBinding<THandler>(factory(peer) ?? throw new InvalidOperationException($"The factory for {typeof(THandler).Name} returned null."))));
+        _registrations.Add((service, peer => new HandlerBinding<THandler>(factory(peer) ?? throw new InvalidOperationException($"The factory for {typeof(THandler).Name} returned null.")), builtIn));
     }
 
     /// <summary>Fixes the routes; later registrations are refused.</summary>
@@ -90,6 +91,11 @@ internal sealed class HandlerRegistry
                 var route = new HandlerRoute(i, method.Id, method.Kind, method, routes.Count);
                 routes.Add(route);
                 methods[method.Id] = route;
+                if (_registrations[i].BuiltIn)
+                {
+                    continue;
+                }
+
                 long key = MessageKey(method.RequestMessageId, method.Kind);
 
                 // A second method of the same kind for the same message makes the untyped route ambiguous (id 0).

@@ -16,16 +16,17 @@ namespace Tether.Connections;
 /// the call is over (cancelled, failed, the caller gone) a waiting item is dropped, and the loop reads on.
 /// </remarks>
 internal sealed class StreamCall<TItem> : PendingCall
-    where TItem : IMessage<TItem>
 {
     private readonly Channel<TItem> _items;
+    private readonly StreamItemReader<TItem> _read;
     // The last item (or end) still waiting for room; null or completed when none waits. Written only by the receive
     // loop handing over the call's frames: a call's stream stops handing over frames when its link is lost, and the
     // link's stream carries on only after the resume, so two loops never hand items over at the same time.
     private Task? _backlog;
 
-    public StreamCall(int capacity)
+    public StreamCall(int capacity, StreamItemReader<TItem> read)
     {
+        _read = read;
         _items = Channel.CreateBounded<TItem>(new BoundedChannelOptions(capacity)
         {
             SingleReader = true,
@@ -44,13 +45,12 @@ internal sealed class StreamCall<TItem> : PendingCall
 
     public override ValueTask OnStreamItem(in FrameHeader header, in ReadOnlySequence<byte> payload, DecodeOptions options)
     {
-        if (header.MessageId != TItem.MessageId)
+        if (!_read(in header, in payload, options, out TItem item, out string? mismatch))
         {
-            Fail(new TetherException(TetherErrorCode.UnexpectedReply, $"Expected stream items with message id {TItem.MessageId}, got {header.MessageId}."));
+            Fail(new TetherException(TetherErrorCode.UnexpectedReply, mismatch));
             return default;
         }
 
-        TItem item = TetherCodec.Decode<TItem>(in payload, options);
         Task? backlog = Volatile.Read(ref _backlog);
         if ((backlog is null || backlog.IsCompleted) && _items.Writer.TryWrite(item))
         {
@@ -111,5 +111,43 @@ internal sealed class StreamCall<TItem> : PendingCall
     {
         await backlog.ConfigureAwait(false);
         _items.Writer.TryComplete(error);
+    }
+}
+
+/// <summary>Reads one stream item from its frame; false, with the reason, when the frame is not one of the stream's items.</summary>
+internal delegate bool StreamItemReader<TItem>(in FrameHeader header, in ReadOnlySequence<byte> payload, DecodeOptions options, out TItem item, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? mismatch);
+
+/// <summary>The readers of stream items: a generated message's codec, or the bytes as they are (encoded calls).</summary>
+internal static class StreamItems
+{
+    /// <summary>Decodes items of message <typeparamref name="TItem"/> (one reader per type, made once).</summary>
+    public static StreamItemReader<TItem> Typed<TItem>()
+        where TItem : IMessage<TItem>
+        => TypedReader<TItem>.Instance;
+
+    /// <summary>Keeps each item's id and a copy of its body.</summary>
+    public static readonly StreamItemReader<EncodedMessage> Encoded = static (in FrameHeader header, in ReadOnlySequence<byte> payload, DecodeOptions options, out EncodedMessage item, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? mismatch) =>
+    {
+        item = new EncodedMessage(header.MessageId, payload.ToArray());
+        mismatch = null;
+        return true;
+    };
+
+    private static class TypedReader<TItem>
+        where TItem : IMessage<TItem>
+    {
+        public static readonly StreamItemReader<TItem> Instance = static (in FrameHeader header, in ReadOnlySequence<byte> payload, DecodeOptions options, out TItem item, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? mismatch) =>
+        {
+            if (header.MessageId != TItem.MessageId)
+            {
+                item = default!;
+                mismatch = $"Expected stream items with message id {TItem.MessageId}, got {header.MessageId}.";
+                return false;
+            }
+
+            item = TetherCodec.Decode<TItem>(in payload, options);
+            mismatch = null;
+            return true;
+        };
     }
 }

@@ -119,13 +119,18 @@ internal sealed partial class TetherConnection
     public StreamCall<TItem> StartStream<TRequest, TItem>(int methodId, in TRequest request, in CallOptions options, in ClientCallScope observed = default)
         where TRequest : IMessage<TRequest>
         where TItem : IMessage<TItem>
+        => StartStream(methodId, in request, StreamItems.Typed<TItem>(), in options, in observed);
+
+    /// <summary>Starts a server stream whose items <paramref name="read"/> turns into <typeparamref name="TItem"/>.</summary>
+    public StreamCall<TItem> StartStream<TRequest, TItem>(int methodId, in TRequest request, StreamItemReader<TItem> read, in CallOptions options, in ClientCallScope observed = default)
+        where TRequest : IMessage<TRequest>
     {
         // A stream has no deadline unless its options give one: the default call timeout is for unary calls.
         CallPlan plan = (options.Timeout is null && options.Deadline is null && options.PropagateFrom?.Deadline is null
             ? CallPlan.From(options, Timeout.InfiniteTimeSpan, sendDefaultDeadline: false, _settings.TimeProvider)
             : CallPlan.From(options, _settings.DefaultCallTimeout, _settings.SendDefaultDeadline, _settings.TimeProvider)).Observed(observed, completesWithCall: false);
         ThrowIfCannotCall(plan.Token);
-        var call = new StreamCall<TItem>(_settings.StreamBufferItems);
+        var call = new StreamCall<TItem>(_settings.StreamBufferItems, read);
         if (!Register(call, plan))
         {
             throw PendingTableFull();
@@ -142,6 +147,21 @@ internal sealed partial class TetherConnection
         }
 
         return call;
+    }
+
+    /// <summary>Calls unary <paramref name="methodId"/> with an encoded body and returns the reply as bytes (<see cref="EncodedMessage"/>).</summary>
+    public ValueTask<EncodedMessage> RequestEncodedAsync(int methodId, ReadOnlyMemory<byte> body, in CallOptions options)
+    {
+        if (!TryPlan(options, out CallPlan plan, out Exception? refused))
+        {
+            return ValueTask.FromException<EncodedMessage>(refused);
+        }
+
+        ThrowIfCannotCall(plan);
+        EncodedUnaryCall call = EncodedUnaryCall.Rent();
+        ValueTask<EncodedMessage> task = call.Task;
+        Exception? error = Start(call, methodId, new Calls.EncodedBody(body), plan);
+        return error is null ? task : ValueTask.FromException<EncodedMessage>(error);
     }
 
     /// <summary>Sends a one-way message, waiting while the send queue is full.</summary>

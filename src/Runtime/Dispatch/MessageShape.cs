@@ -4,4 +4,6 @@ namespace Tether;
 /// <param name="Id">Message id.</param>
 /// <param name="TypeName">Fully qualified CLR type name.</param>
 /// <param name="Members">Members in wire order.</param>
-public sealed record MessageShape(int Id, string TypeName, IReadOnlyList<MemberShape> Members);
+/// <remarks>A message itself: introspection (<see cref="Introspection.IIntrospection"/>) sends it to tools.</remarks>
+[Message(BuiltInMessageIds.MessageShape)]
+public sealed partial record MessageShape(int Id, string TypeName, IReadOnlyList<MemberShape> Members);

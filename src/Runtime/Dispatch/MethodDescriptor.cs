@@ -24,6 +24,9 @@ public sealed record MethodDescriptor(int Id, string Name, MethodKind Kind, int 
     /// </summary>
     public Security.MethodAccess? Access { get; init; }
 
+    /// <summary>Null, or why the method is deprecated: the text of its <c>[Obsolete]</c> (empty when it gives none). Introspection reports it to tools.</summary>
+    public string? Deprecation { get; init; }
+
     internal static IReadOnlyList<MethodDescriptor> AttachAll(string serviceName, IReadOnlyList<MethodDescriptor> methods)
     {
         ArgumentNullException.ThrowIfNull(methods);

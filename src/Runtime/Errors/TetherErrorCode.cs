@@ -62,6 +62,12 @@ public enum TetherErrorCode
     /// <summary>A call made by message type (not by method) matches several methods taking that message; call the method by its id (a generated client).</summary>
     AmbiguousMessage = 2007,
 
+    /// <summary>What the call names (a session, a key, a service) does not exist; a handler's answer, not the framework's.</summary>
+    NotFound = 2008,
+
+    /// <summary>The call's request is well formed but its values are not acceptable (a handler's answer, or a tool's input that does not fit a message's shape).</summary>
+    InvalidArgument = 2009,
+
     /// <summary>The peer broke the frame protocol (unknown frame type, flags or reserved bits, a frame out of place).</summary>
     ProtocolViolation = 3001,
 

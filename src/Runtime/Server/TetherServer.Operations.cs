@@ -11,6 +11,9 @@ public sealed partial class TetherServer
     /// <summary>Sessions connected now (including ones still in their handshake).</summary>
     public IReadOnlyCollection<TetherSession> Sessions => [.. _sessions.Values];
 
+    /// <summary>Every session the server holds: connected, and waiting for its client to resume.</summary>
+    internal IEnumerable<TetherSession> AllSessions => _sessionsById.Values;
+
     /// <summary>Sessions connected now.</summary>
     public int SessionCount => _sessions.Count;
 

@@ -119,6 +119,23 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
         (_security ?? throw new InvalidOperationException("The server has not started; set TetherServerOptions.Security instead.")).Update(options);
     }
 
+    // Registered last, so introspection describes every application service and itself.
+    private void AddBuiltInServices()
+    {
+        if (_options.EnableSessionAdmin)
+        {
+            var admin = new Introspection.SessionAdminHandler(this);
+            _handlers.Add(_ => admin, builtIn: true);
+        }
+
+        if (_options.EnableIntrospection)
+        {
+            // Built when the first session binds its handlers, once every registration (this one included) is in.
+            var describe = new Lazy<Introspection.IntrospectionHandler>(() => new Introspection.IntrospectionHandler(_handlers.Services, Framing.ProtocolConstants.Version));
+            _handlers.Add(_ => describe.Value, builtIn: true);
+        }
+    }
+
     /// <summary>Binds the endpoint and starts accepting connections.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
@@ -127,6 +144,7 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
             throw new InvalidOperationException("The server was already started.");
         }
 
+        AddBuiltInServices();
         _handlers.Freeze();
         _serviceCapabilities = [.. _handlers.Services.Select(static s => new Capability(s.Name, s.Version))];
         _settings = _options.CreateSettings(_logger, _handlers, this);

@@ -33,6 +33,12 @@ public sealed class TetherSession : TetherPeer
     /// <summary>This process's number for the session's engine (logs and internal tables); <see cref="Id"/> is the session's identity.</summary>
     internal long ConnectionId => _connection.Id;
 
+    /// <summary>The principal the client authenticated as in the handshake, or null when it is anonymous.</summary>
+    internal ClaimsPrincipal? AuthenticatedPrincipal => _connection.Identity is { IsAuthenticated: true } identity ? identity.Principal : null;
+
+    /// <summary>Who the client authenticated as (its subject), or null when it is anonymous.</summary>
+    internal string? AuthenticatedSubject => _connection.Identity is { IsAuthenticated: true } identity ? identity.Subject : null;
+
     /// <summary>The server the session belongs to.</summary>
     public TetherServer Server { get; }
 

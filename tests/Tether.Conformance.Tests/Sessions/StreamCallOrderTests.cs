@@ -77,7 +77,7 @@ public sealed class StreamCallOrderTests
     /// <summary>A stream call with a one-item buffer holding item 0; item 1 waits for room (the returned wait).</summary>
     private static (StreamCall<Tick> Call, Task Waiting) CallWithAnItemWaiting()
     {
-        var call = new StreamCall<Tick>(capacity: 1);
+        var call = new StreamCall<Tick>(capacity: 1, StreamItems.Typed<Tick>());
         Assert.True(Deliver(call, 0).IsCompletedSuccessfully);
         Task waiting = Deliver(call, 1);
         Assert.False(waiting.IsCompleted);
