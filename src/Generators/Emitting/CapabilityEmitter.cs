@@ -39,7 +39,8 @@ internal static class CapabilityEmitter
         foreach (MessageShapeModel message in contract.Messages)
         {
             string members = string.Join(", ", message.Members.Select(static m => $"new({Literal(m.Name)}, {Literal(m.WireType)})"));
-            w.Line($"        new({message.Id}, {Literal(message.TypeName)}, new {KnownNames.MemberShape}[] {{ {members} }}),");
+            // The CLR name as people write it (no global:: alias): tools show it.
+            w.Line($"        new({message.Id}, {Literal(message.TypeName.Replace("global::", ""))}, new {KnownNames.MemberShape}[] {{ {members} }}),");
         }
 
         w.Line("    });");

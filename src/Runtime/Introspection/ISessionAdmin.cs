@@ -37,7 +37,7 @@ public sealed partial record SessionList(int Total, IReadOnlyList<SessionSummary
 /// <param name="RemoteAddress">The client's address on its current (or last) link.</param>
 /// <param name="Transport">The transport's name.</param>
 /// <param name="ConnectedAt">When the session started.</param>
-/// <param name="Principal">Who the client authenticated as, or null when anonymous.</param>
+/// <param name="Principal">Who the client authenticated as (the principal's name, else its subject), or null when anonymous.</param>
 /// <param name="CallsStarted">Calls the client has made.</param>
 /// <param name="InFlightCalls">Calls running now.</param>
 [Message(BuiltInMessageIds.SessionSummary)]

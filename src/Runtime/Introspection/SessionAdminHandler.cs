@@ -73,7 +73,7 @@ internal sealed partial class SessionAdminHandler : ISessionAdmin
             info.RemoteEndPoint?.ToString(),
             info.Transport,
             info.ConnectedAt,
-            session.AuthenticatedSubject,
+            session.AuthenticatedName,
             info.CallsStarted,
             info.InFlightCalls);
     }

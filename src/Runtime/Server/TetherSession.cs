@@ -36,8 +36,8 @@ public sealed class TetherSession : TetherPeer
     /// <summary>The principal the client authenticated as in the handshake, or null when it is anonymous.</summary>
     internal ClaimsPrincipal? AuthenticatedPrincipal => _connection.Identity is { IsAuthenticated: true } identity ? identity.Principal : null;
 
-    /// <summary>Who the client authenticated as (its subject), or null when it is anonymous.</summary>
-    internal string? AuthenticatedSubject => _connection.Identity is { IsAuthenticated: true } identity ? identity.Subject : null;
+    /// <summary>Who the client authenticated as (its principal's name, else its subject), or null when it is anonymous.</summary>
+    internal string? AuthenticatedName => _connection.Identity is { IsAuthenticated: true } identity ? identity.Principal.Identity?.Name ?? identity.Subject : null;
 
     /// <summary>The server the session belongs to.</summary>
     public TetherServer Server { get; }

@@ -142,7 +142,7 @@ public sealed class DispatchTests
         Assert.Equal([1, 100, 200, 201, 202, 203, 204, 205], service.Messages.Select(m => m.Id));
 
         MessageShape query = service.Messages.Single(m => m.Id == 203);
-        Assert.Equal("global::Tether.Runtime.Tests.Dispatch.Query", query.TypeName);
+        Assert.Equal("Tether.Runtime.Tests.Dispatch.Query", query.TypeName);
         Assert.Equal([new MemberShape("Count", "int32"), new MemberShape("Template", "message:200")], query.Members);
         MessageShape order = service.Messages.Single(m => m.Id == 1);
         Assert.Equal(["int64", "int32", "float64", "string", "bool", "int64"], order.Members.Select(m => m.WireType));

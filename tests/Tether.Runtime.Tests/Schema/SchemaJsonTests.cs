@@ -1,0 +1,149 @@
+using System.Text.Json;
+using CsCheck;
+using Tether.Runtime.Tests.Messages;
+using Tether.Runtime.Tests.Support;
+using Tether.Schema;
+
+namespace Tether.Runtime.Tests.Schema;
+
+/// <summary>A contract whose capability declaration carries the shapes of every test message (and so every member type).</summary>
+[Service(Name = "Shapes")]
+public partial interface IShapes
+{
+    ValueTask<Primitives> Primitives(Primitives value, CancellationToken ct);
+
+    ValueTask<Scalars> Scalars(Scalars value, CancellationToken ct);
+
+    ValueTask<Collections> Collections(Collections value, CancellationToken ct);
+
+    ValueTask<Node> Node(Node value, CancellationToken ct);
+}
+
+/// <summary>
+/// JSON ⇄ wire from shapes alone: for generated values of every member type, the codec's bytes decoded to JSON and
+/// encoded back decode (with the generated codec) to the same value; hand-written JSON encodes to the codec's bytes;
+/// input that does not fit says where.
+/// </summary>
+public sealed class SchemaJsonTests
+{
+    private static readonly SchemaJson s_schema = new(IShapes.Descriptor.Messages);
+
+    [Fact]
+    public void Every_primitive_survives_wire_to_json_to_wire() => Check(Generators.PrimitiveValues, 300);
+
+    [Fact]
+    public void Nullables_strings_and_bytes_survive_wire_to_json_to_wire() => Check(Generators.ScalarValues, 300);
+
+    [Fact]
+    public void Collections_maps_and_nested_messages_survive_wire_to_json_to_wire() => Check(Generators.CollectionValues, 60);
+
+    [Fact]
+    public void Hand_written_json_encodes_to_the_codecs_bytes()
+    {
+        var expected = new Collections(
+            [1, -2, 3], ["a", null], [0.5], new() { ["x"] = 7 }, new() { [9] = new Order(9, 1, 1.5, "MSFT", true, 0) },
+            null, null, new Scalars { MaybeInt = 5, Text = "hé", Bytes = [1, 2, 3] }, [[1], null], [null, 4],
+            new() { [Guid.Parse("6f9619ff-8b86-d011-b42d-00c04fc964ff")] = ["g"] });
+        const string json = """
+            {
+              "Numbers": [1, -2, 3], "Names": ["a", null], "ratios": [0.5], "Counts": {"x": 7},
+              "OrdersById": {"9": {"Id": 9, "Quantity": 1, "Price": 1.5, "Symbol": "MSFT", "IsBuy": true, "TimestampTicks": 0}},
+              "Nested": {"MaybeInt": 5, "Text": "hé", "Bytes": "AQID", "Memory": ""},
+              "Jagged": [[1], null], "MaybeNumbers": [null, 4],
+              "Groups": {"6f9619ff-8b86-d011-b42d-00c04fc964ff": ["g"]}
+            }
+            """;
+
+        byte[] encoded = s_schema.Encode(4, json);
+
+        Assert.Equal(TetherCodec.ToArray(expected), encoded);
+    }
+
+    [Fact]
+    public void Decoded_json_names_members_and_writes_readable_values()
+    {
+        var value = new Primitives { Int32 = -5, Guid = Guid.Parse("6f9619ff-8b86-d011-b42d-00c04fc964ff"), Double = double.NaN, Int128 = Int128.MaxValue, Char = 'x', Side = Side.Sell };
+
+        using JsonDocument json = JsonDocument.Parse(s_schema.Decode(2, TetherCodec.ToArray(value)));
+
+        JsonElement root = json.RootElement;
+        Assert.Equal(-5, root.GetProperty("Int32").GetInt32());
+        Assert.Equal("6f9619ff-8b86-d011-b42d-00c04fc964ff", root.GetProperty("Guid").GetString());
+        Assert.Equal("NaN", root.GetProperty("Double").GetString());
+        Assert.Equal(Int128.MaxValue.ToString(System.Globalization.CultureInfo.InvariantCulture), root.GetProperty("Int128").GetString());
+        Assert.Equal("x", root.GetProperty("Char").GetString());
+        Assert.Equal(-1, root.GetProperty("Side").GetInt32());
+    }
+
+    [Fact]
+    public void Members_left_out_get_their_defaults()
+    {
+        byte[] encoded = s_schema.Encode(1, """{"Id": 3}""");
+
+        Assert.Equal(new Order(3, 0, 0, null!, false, 0), TetherCodec.Decode<Order>(encoded));
+    }
+
+    [Theory]
+    [InlineData("""{"Id": "x"}""", "$.Id: expected an integer, got a string")]
+    [InlineData("""{"Quantity": 3000000000}""", "$.Quantity: 3000000000 is outside")]
+    [InlineData("""{"Nope": 1}""", "$: Tether.Runtime.Tests.Messages.Order has no member 'Nope'")]
+    [InlineData("""[1]""", "$: expected an object")]
+    [InlineData("""{"Id": 1,""", "The JSON is malformed")]
+    [InlineData("""{"IsBuy": 1}""", "$.IsBuy: expected true or false, got the number 1")]
+    public void Json_that_does_not_fit_the_shape_says_where(string json, string expected)
+    {
+        TetherException error = Assert.Throws<TetherException>(() => s_schema.Encode(1, json));
+
+        Assert.Equal(TetherErrorCode.InvalidArgument, error.Code);
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Nested_paths_are_reported()
+    {
+        TetherException error = Assert.Throws<TetherException>(() => s_schema.Encode(4, """{"Orders": [{"Id": 1}, {"Price": "cheap"}]}"""));
+
+        Assert.Contains("$.Orders[1].Price: expected a number", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bytes_that_are_not_the_shape_fail_with_a_decode_code()
+    {
+        byte[] order = TetherCodec.ToArray(new Order(1, 2, 3, "ABC", true, 4));
+
+        TetherDecodeException truncated = Assert.Throws<TetherDecodeException>(() => s_schema.Decode(1, order.AsSpan(0, order.Length - 1)));
+        Assert.Equal(TetherErrorCode.DecodeTruncated, truncated.Code);
+        TetherDecodeException cut = Assert.Throws<TetherDecodeException>(() => s_schema.Decode(1, order.AsSpan(0, order.Length - 3)));
+        Assert.Equal(TetherErrorCode.DecodeLengthOutOfRange, cut.Code); // the symbol's length runs past the end
+    }
+
+    [Fact]
+    public void Nesting_deeper_than_the_limit_is_refused()
+    {
+        var node = new Node { Value = 0 };
+        for (int i = 1; i < 70; i++)
+        {
+            node = new Node { Value = i, Child = node };
+        }
+
+        TetherDecodeException error = Assert.Throws<TetherDecodeException>(() => s_schema.Decode(5, TetherCodec.ToArray(node)));
+        Assert.Equal(TetherErrorCode.DecodeDepthExceeded, error.Code);
+    }
+
+    [Fact]
+    public void An_unknown_message_is_an_invalid_argument()
+    {
+        TetherException error = Assert.Throws<TetherException>(() => s_schema.Encode(999, "{}"));
+        Assert.Equal(TetherErrorCode.InvalidArgument, error.Code);
+    }
+
+    private static void Check<T>(Gen<T> values, int iterations)
+        where T : IMessage<T>
+        => values.Sample(value =>
+        {
+            byte[] bytes = TetherCodec.ToArray(value);
+            string json = s_schema.Decode(T.MessageId, bytes);
+            byte[] again = s_schema.Encode(T.MessageId, json);
+            DeepEqual.AssertEqual(value, TetherCodec.Decode<T>(again.AsSpan()));
+        }, iter: iterations, threads: 1);
+}
