@@ -46,8 +46,11 @@ internal sealed class HandlerRegistry
     /// <summary>How many methods the registered handlers have (the size of per-method tables).</summary>
     public int MethodCount => Routes.Count;
 
-    /// <summary>Registers a handler; a <paramref name="builtIn"/> one (introspection, administration) is reached by method id only, so its messages never make an application's call by message type ambiguous.</summary>
-    public void Add<THandler>(Func<TetherPeer, THandler> factory, bool builtIn = false)
+    /// <summary>
+    /// Registers a handler. A built-in service's (its name starts with <c>tether.</c>: introspection, administration) is
+    /// reached by method id only, so its messages never make an application's call by message type ambiguous.
+    /// </summary>
+    public void Add<THandler>(Func<TetherPeer, THandler> factory)
         where THandler : class, IMessageHandler<THandler>
     {
         ArgumentNullException.ThrowIfNull(factory);
@@ -70,6 +73,7 @@ internal sealed class HandlerRegistry
             }
         }
 
+        bool builtIn = Introspection.IntrospectionNames.IsBuiltIn(service.Name);
         _registrations.Add((service, peer => new HandlerBinding<THandler>(factory(peer) ?? throw new InvalidOperationException($"The factory for {typeof(THandler).Name} returned null.")), builtIn));
     }
 

@@ -26,6 +26,9 @@ public static class IntrospectionNames
     /// <summary>The role a principal needs to call the administration services (<c>tether.Sessions</c>, <c>tether.ApiKeys</c>).</summary>
     public const string AdminRole = "tether.admin";
 
-    /// <summary>Whether <paramref name="serviceName"/> is one of Tether's built-in services (their names start with <c>tether.</c>).</summary>
+    /// <summary>
+    /// Whether <paramref name="serviceName"/> is one of Tether's built-in services: names starting with <c>tether.</c> are
+    /// reserved for them. Their methods are reached by method id only, never by message type.
+    /// </summary>
     public static bool IsBuiltIn(string serviceName) => serviceName?.StartsWith("tether.", StringComparison.Ordinal) == true;
 }

@@ -125,14 +125,14 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
         if (_options.EnableSessionAdmin)
         {
             var admin = new Introspection.SessionAdminHandler(this);
-            _handlers.Add(_ => admin, builtIn: true);
+            _handlers.Add(_ => admin);
         }
 
         if (_options.EnableIntrospection)
         {
             // Built when the first session binds its handlers, once every registration (this one included) is in.
             var describe = new Lazy<Introspection.IntrospectionHandler>(() => new Introspection.IntrospectionHandler(_handlers.Services, Framing.ProtocolConstants.Version));
-            _handlers.Add(_ => describe.Value, builtIn: true);
+            _handlers.Add(_ => describe.Value);
         }
     }
 
