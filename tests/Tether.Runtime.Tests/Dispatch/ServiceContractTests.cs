@@ -99,3 +99,31 @@ public sealed class ServiceContractTests
         return completion;
     }
 }
+
+/// <summary>A contract with deprecated methods: <c>[Obsolete]</c> flows into the capability declaration (and so into introspection).</summary>
+[Service(Name = "Evolving")]
+public partial interface IEvolving
+{
+    [Obsolete("Use Quote2.")]
+    ValueTask<Pong> Quote(Ping request, CancellationToken ct);
+
+#pragma warning disable CA1041 // the case under test: [Obsolete] without a message
+    [Obsolete]
+    void Forget(Note request);
+#pragma warning restore CA1041
+
+    ValueTask<Pong> Quote2(Ping request, CancellationToken ct);
+}
+
+public sealed class DeprecationTests
+{
+    [Fact]
+    public void Obsolete_methods_declare_their_deprecation_and_the_others_none()
+    {
+        IReadOnlyList<MethodDescriptor> methods = IEvolving.Descriptor.Methods;
+
+        Assert.Equal("Use Quote2.", methods.Single(static m => m.Name == "Quote").Deprecation);
+        Assert.Equal("", methods.Single(static m => m.Name == "Forget").Deprecation);
+        Assert.Null(methods.Single(static m => m.Name == "Quote2").Deprecation);
+    }
+}
