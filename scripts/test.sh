@@ -17,6 +17,9 @@ dotnet build Framework.sln -c Release -nologo -clp:ErrorsOnly
 # The package a user installs: generator and analyzers under analyzers/dotnet/cs, working.
 bash scripts/check-package.sh
 
+# The tether tool as a user gets it: packed, installed with dotnet tool install --add-source, run against a server.
+bash scripts/check-tool.sh
+
 # Native AOT: the quickstart published as a native executable, with no trim/AOT warnings, runs.
 bash scripts/check-aot.sh
 
