@@ -95,16 +95,18 @@ public sealed class TetherServerOptions : TetherConnectionOptions
     /// <summary>
     /// Whether the server hosts the built-in introspection service (<see cref="Introspection.IIntrospection"/>,
     /// <c>tether.Introspection</c>): its services, methods and message shapes, for tools such as <c>tether inspect</c> and
-    /// <c>tether call</c>. On by default; its method has no <c>[Authorize]</c>, so the fallback authorization policy
+    /// <c>tether call</c>. Its method has no <c>[Authorize]</c>, so the fallback authorization policy
     /// (<see cref="Security.TetherSecurityOptions.AuthorizationPolicies"/>) governs it like any other such method.
     /// </summary>
+    /// <remarks>Defaults to true.</remarks>
     public bool EnableIntrospection { get; set; } = true;
 
     /// <summary>
     /// Whether the server hosts the built-in session administration service (<see cref="Introspection.ISessionAdmin"/>,
-    /// <c>tether.Sessions</c>: list, show, end). Off by default; only principals in role
-    /// <see cref="Introspection.IntrospectionNames.AdminRole"/> may call it.
+    /// <c>tether.Sessions</c>: list, show, end; <c>tether sessions</c>). Only principals in role
+    /// <see cref="Introspection.IntrospectionNames.AdminRole"/> (<c>tether.admin</c>) may call it.
     /// </summary>
+    /// <remarks>Defaults to false.</remarks>
     public bool EnableSessionAdmin { get; set; }
 
 
