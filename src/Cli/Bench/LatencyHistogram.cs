@@ -64,7 +64,7 @@ internal sealed class LatencyHistogram
             return (int)value;
         }
 
-        int exponent = Math.Min(63 - long.LeadingZeroCount(value) is var e ? (int)e : 0, MaxExponent);
+        int exponent = Math.Min(63 - (int)long.LeadingZeroCount(value), MaxExponent);
         long mantissa = Math.Min(value >> (exponent - 7), (2 * SubBuckets) - 1); // 128..255
         return Exact + ((exponent - 8) * SubBuckets) + (int)(mantissa - SubBuckets);
     }
