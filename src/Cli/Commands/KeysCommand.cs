@@ -134,20 +134,8 @@ internal static class KeysCommand
         writer.WriteString("id", key.Id);
         writer.WriteString("name", key.Name);
         writer.WriteBoolean("enabled", key.Enabled);
-        writer.WriteStartArray("roles");
-        foreach (string role in key.Roles)
-        {
-            writer.WriteStringValue(role);
-        }
-
-        writer.WriteEndArray();
-        writer.WriteStartArray("scopes");
-        foreach (string scope in key.Scopes)
-        {
-            writer.WriteStringValue(scope);
-        }
-
-        writer.WriteEndArray();
+        Json.WriteStrings(writer, "roles", key.Roles);
+        Json.WriteStrings(writer, "scopes", key.Scopes);
         if (key.ExpiresAt is { } expiresAt)
         {
             writer.WriteString("expiresAt", expiresAt);

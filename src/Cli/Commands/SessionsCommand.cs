@@ -142,20 +142,8 @@ internal static class SessionsCommand
     {
         writer.WriteStartObject();
         WriteSummaryFields(writer, d.Summary);
-        writer.WriteStartArray("roles");
-        foreach (string role in d.Roles)
-        {
-            writer.WriteStringValue(role);
-        }
-
-        writer.WriteEndArray();
-        writer.WriteStartArray("groups");
-        foreach (string group in d.Groups)
-        {
-            writer.WriteStringValue(group);
-        }
-
-        writer.WriteEndArray();
+        Json.WriteStrings(writer, "roles", d.Roles);
+        Json.WriteStrings(writer, "groups", d.Groups);
         if (d.RoundTripMilliseconds is { } rtt)
         {
             writer.WriteNumber("roundTripMilliseconds", rtt);

@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace Tether.Cli.Output;
 
-/// <summary>Writes JSON to the console: indented for a document, one line per item for streams.</summary>
+/// <summary>Writes JSON documents to the console.</summary>
 internal static class Json
 {
     public static readonly JsonWriterOptions Indented = new() { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -22,16 +22,15 @@ internal static class Json
         output.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
     }
 
-    /// <summary>Re-indents (or compacts) JSON text.</summary>
-    public static string Format(string json, bool indented)
+    /// <summary>Writes <paramref name="values"/> as an array property.</summary>
+    public static void WriteStrings(Utf8JsonWriter writer, string name, IEnumerable<string> values)
     {
-        using JsonDocument document = JsonDocument.Parse(json);
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, indented ? Indented : Compact))
+        writer.WriteStartArray(name);
+        foreach (string value in values)
         {
-            document.WriteTo(writer);
+            writer.WriteStringValue(value);
         }
 
-        return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+        writer.WriteEndArray();
     }
 }
