@@ -28,8 +28,17 @@ internal readonly struct SchemaJsonDecoder(SchemaJson schema, DecodeOptions opti
             }
         }
 
-        // A newer writer's members, unknown here: skipped, as the codec skips them (wire format §4).
-        reader.SkipUnknownMembers();
+        // A newer writer's members, unknown here, are skipped as the codec skips them (wire format §4); otherwise the
+        // body must end where its members do (decode.length_mismatch), top-level or nested, as in the codec.
+        if (count > message.Members.Length)
+        {
+            reader.SkipUnknownMembers();
+        }
+        else
+        {
+            reader.EnsureFullyConsumed();
+        }
+
         writer.WriteEndObject();
     }
 
@@ -135,7 +144,7 @@ internal readonly struct SchemaJsonDecoder(SchemaJson schema, DecodeOptions opti
             throw new TetherDecodeException(TetherErrorCode.DecodeLengthOutOfRange, start);
         }
 
-        if (depth + 1 >= options.MaxDepth)
+        if (depth >= options.MaxDepth) // the codec's rule: the top level is depth 0, and MaxDepth levels may nest below it
         {
             throw new TetherDecodeException(TetherErrorCode.DecodeDepthExceeded, start);
         }

@@ -256,7 +256,7 @@ internal readonly struct SchemaJsonEncoder(SchemaJson schema)
             return;
         }
 
-        if (depth + 1 >= MaxDepth)
+        if (depth >= MaxDepth) // the writer's rule: MaxDepth levels may nest below the top
         {
             throw Invalid(path, $"messages nest deeper than {MaxDepth} levels");
         }

@@ -118,16 +118,37 @@ public sealed class SchemaJsonTests
     }
 
     [Fact]
-    public void Nesting_deeper_than_the_limit_is_refused()
+    public void Nesting_is_limited_exactly_where_the_codec_limits_it()
     {
-        var node = new Node { Value = 0 };
-        for (int i = 1; i < 70; i++)
-        {
-            node = new Node { Value = i, Child = node };
-        }
+        byte[] deepest = TetherCodec.ToArray(Chain(DecodeOptions.Default.MaxDepth)); // MaxDepth levels below the top
+        byte[] tooDeep = TetherCodec.ToArray(Chain(DecodeOptions.Default.MaxDepth + 1));
 
-        TetherDecodeException error = Assert.Throws<TetherDecodeException>(() => s_schema.Decode(5, TetherCodec.ToArray(node)));
-        Assert.Equal(TetherErrorCode.DecodeDepthExceeded, error.Code);
+        Assert.NotNull(TetherCodec.Decode<Node>(deepest.AsSpan()));
+        Assert.StartsWith("{", s_schema.Decode(5, deepest), StringComparison.Ordinal);
+        Assert.Equal(TetherErrorCode.DecodeDepthExceeded, Assert.Throws<TetherDecodeException>(() => TetherCodec.Decode<Node>(tooDeep.AsSpan())).Code);
+        Assert.Equal(TetherErrorCode.DecodeDepthExceeded, Assert.Throws<TetherDecodeException>(() => s_schema.Decode(5, tooDeep)).Code);
+
+        static Node Chain(int nested)
+        {
+            var node = new Node { Value = 0 };
+            for (int i = 1; i <= nested; i++)
+            {
+                node = new Node { Value = i, Child = node };
+            }
+
+            return node;
+        }
+    }
+
+    [Fact]
+    public void Bytes_after_the_members_are_refused_as_the_codec_refuses_them()
+    {
+        byte[] order = [.. TetherCodec.ToArray(new Order(1, 2, 3, "ABC", true, 4)), 0x00];
+        byte[] newer = [7, .. TetherCodec.ToArray(new Order(1, 2, 3, "ABC", true, 4)).AsSpan(1), 0x05]; // a seventh member this shape lacks
+
+        Assert.Equal(TetherErrorCode.DecodeLengthMismatch, Assert.Throws<TetherDecodeException>(() => TetherCodec.Decode<Order>(order.AsSpan())).Code);
+        Assert.Equal(TetherErrorCode.DecodeLengthMismatch, Assert.Throws<TetherDecodeException>(() => s_schema.Decode(1, order)).Code);
+        Assert.Equal(TetherCodec.Decode<Order>(newer.AsSpan()), TetherCodec.Decode<Order>(s_schema.Encode(1, s_schema.Decode(1, newer)).AsSpan()));
     }
 
     [Fact]
