@@ -44,6 +44,11 @@ internal readonly struct SchemaJsonDecoder(SchemaJson schema, DecodeOptions opti
 
     private static void WriteDefault(WireType type, Utf8JsonWriter writer)
     {
+        if (type.Kind == WireKind.Enum)
+        {
+            type = type.Element!; // an enum's default is its underlying integer's (found by the schema fuzz target)
+        }
+
         switch (type.Kind)
         {
             case WireKind.String or WireKind.Bytes or WireKind.Optional or WireKind.List or WireKind.Map or WireKind.Message:

@@ -76,6 +76,16 @@ public sealed class SchemaJsonTests
     }
 
     [Fact]
+    public void Members_an_older_writer_did_not_send_decode_to_their_defaults()
+    {
+        using JsonDocument json = JsonDocument.Parse(s_schema.Decode(2, [0])); // Primitives with no members at all
+
+        Assert.Equal(0, json.RootElement.GetProperty("Side").GetInt32()); // an enum's default is its number 0
+        Assert.Equal("00000000-0000-0000-0000-000000000000", json.RootElement.GetProperty("Guid").GetString());
+        Assert.Equal(default(Primitives), TetherCodec.Decode<Primitives>(s_schema.Encode(2, json.RootElement).AsSpan()));
+    }
+
+    [Fact]
     public void Members_left_out_get_their_defaults()
     {
         byte[] encoded = s_schema.Encode(1, """{"Id": 3}""");
