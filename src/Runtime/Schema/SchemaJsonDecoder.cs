@@ -76,6 +76,11 @@ internal readonly struct SchemaJsonDecoder(SchemaJson schema, DecodeOptions opti
                     case 0:
                         writer.WriteNullValue();
                         break;
+                    case 1 when type.Element!.Kind == WireKind.Message:
+                        // Only a struct message can be optional (a class message is nullable by itself), and an empty
+                        // body of a struct is its default value, not null, as the codec reads it (found by fuzzing).
+                        WriteNested(ref reader, body, type.Element, writer, depth, emptyIsDefault: true);
+                        break;
                     case 1:
                         WriteValue(ref reader, body, type.Element!, writer, depth);
                         break;
@@ -134,10 +139,16 @@ internal readonly struct SchemaJsonDecoder(SchemaJson schema, DecodeOptions opti
         }
     }
 
-    private void WriteNested(ref TetherReader reader, ReadOnlySpan<byte> body, WireType type, Utf8JsonWriter writer, int depth)
+    private void WriteNested(ref TetherReader reader, ReadOnlySpan<byte> body, WireType type, Utf8JsonWriter writer, int depth, bool emptyIsDefault = false)
     {
         long start = reader.Consumed;
         ulong length = reader.ReadVarUInt64();
+        if (length == 0 && emptyIsDefault)
+        {
+            WriteBody([0], schema.Compile(type.MessageId, "$"), writer, depth + 1); // no members: every one its default
+            return;
+        }
+
         if (length == 0)
         {
             writer.WriteNullValue();

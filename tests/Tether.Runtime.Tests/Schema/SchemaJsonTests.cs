@@ -86,6 +86,19 @@ public sealed class SchemaJsonTests
     }
 
     [Fact]
+    public void An_optional_struct_message_with_an_empty_body_is_its_default_value_not_null()
+    {
+        // Scalars: five absent or null members, Memory empty, When absent, then MaybeStruct present with a zero-length body.
+        byte[] body = [8, 0, 0, 0, 0, 0, 1, 0, 1, 0];
+        Assert.Equal(default(Primitives), TetherCodec.Decode<Scalars>(body.AsSpan()).MaybeStruct); // what the codec reads
+
+        using JsonDocument json = JsonDocument.Parse(s_schema.Decode(3, body));
+
+        Assert.Equal(JsonValueKind.Object, json.RootElement.GetProperty("MaybeStruct").ValueKind);
+        Assert.Equal(default(Primitives), TetherCodec.Decode<Scalars>(s_schema.Encode(3, json.RootElement).AsSpan()).MaybeStruct);
+    }
+
+    [Fact]
     public void Members_left_out_get_their_defaults()
     {
         byte[] encoded = s_schema.Encode(1, """{"Id": 3}""");
