@@ -5,8 +5,8 @@ namespace Tether;
 
 /// <summary>
 /// Calls with encoded bodies, for code that knows a method's shape but not its generated types (a gateway, the
-/// <c>tether</c> tool). They name the method by id, as generated clients do, and go straight to the connection: the
-/// client's interceptors, which work with typed messages, do not see them.
+/// <c>tether</c> tool). They name the method by id, as generated clients do, and are timed and traced as typed calls
+/// are, but go straight to the connection: the client's interceptors, which work with typed messages, do not see them.
 /// </summary>
 public abstract partial class TetherPeer
 {
@@ -18,7 +18,8 @@ public abstract partial class TetherPeer
     public ValueTask<EncodedMessage> InvokeEncodedAsync(MethodDescriptor method, ReadOnlyMemory<byte> requestBody, CallOptions options = default)
     {
         RequireKind(method, MethodKind.Unary);
-        return Connection.RequestEncodedAsync(method.Id, requestBody, options);
+        TetherConnection connection = Connection;
+        return connection.RequestEncodedAsync(method.Id, requestBody, options, Observe<EncodedBody>(connection, method));
     }
 
     /// <summary>Calls server-streaming <paramref name="method"/> with an encoded request body and yields its items as bytes.</summary>
@@ -33,7 +34,7 @@ public abstract partial class TetherPeer
     public ValueTask InvokeEncodedOneWayAsync(MethodDescriptor method, ReadOnlyMemory<byte> body, CallOptions options = default)
     {
         RequireKind(method, MethodKind.OneWay);
-        return Connection.SendAsync(method.Id, new EncodedBody(body), in options);
+        return SendOneWayAsync(method, new EncodedBody(body), options);
     }
 
     private static void RequireKind(MethodDescriptor method, MethodKind kind)

@@ -150,18 +150,20 @@ internal sealed partial class TetherConnection
     }
 
     /// <summary>Calls unary <paramref name="methodId"/> with an encoded body and returns the reply as bytes (<see cref="EncodedMessage"/>).</summary>
-    public ValueTask<EncodedMessage> RequestEncodedAsync(int methodId, ReadOnlyMemory<byte> body, in CallOptions options)
+    public ValueTask<EncodedMessage> RequestEncodedAsync(int methodId, ReadOnlyMemory<byte> body, in CallOptions options, in ClientCallScope observed = default)
     {
         if (!TryPlan(options, out CallPlan plan, out Exception? refused))
         {
-            return ValueTask.FromException<EncodedMessage>(refused);
+            return ValueTask.FromException<EncodedMessage>(observed.Completed(refused));
         }
 
+        plan = plan.Observed(observed);
         ThrowIfCannotCall(plan);
         EncodedUnaryCall call = EncodedUnaryCall.Rent();
         ValueTask<EncodedMessage> task = call.Task;
         Exception? error = Start(call, methodId, new Calls.EncodedBody(body), plan);
-        return error is null ? task : ValueTask.FromException<EncodedMessage>(error);
+        plan.Scope.Leave(); // the request is out: the caller's own activity is current again
+        return error is null ? task : ValueTask.FromException<EncodedMessage>(plan.Scope.Completed(error));
     }
 
     /// <summary>Sends a one-way message, waiting while the send queue is full.</summary>

@@ -88,6 +88,21 @@ public sealed class IntrospectionTests
     }
 
     [Fact]
+    public async Task Encoded_calls_are_timed_as_typed_calls_are()
+    {
+        using var metrics = new MetricsRecorder(new TestMeterFactory());
+        await using Harness harness = await Harness.StartAsync(TransportUnderTest.Tcp());
+        TetherClient client = await harness.ConnectAsync(o => o.MeterFactory = metrics.Factory);
+        MethodDescriptor credit = ILedger.Descriptor.Methods.Single(static m => m.Name == "Credit");
+
+        await client.InvokeEncodedAsync(credit, TetherCodec.ToArray(new Entry(1, 2))).Within();
+
+        RecordedMeasurement timed = await metrics.WaitForAsync("rpc.client.call.duration", static m => m.Tag("rpc.method") == "Ledger/Credit");
+        Assert.Equal("ok", timed.Tag("rpc.response.status_code"));
+        Assert.True(timed.Value > 0);
+    }
+
+    [Fact]
     public async Task Built_in_methods_are_reached_by_method_id_only_never_by_message_type()
     {
         await using Harness harness = await Harness.StartAsync(TransportUnderTest.Tcp());
