@@ -47,7 +47,7 @@ internal static class InspectCommand
             string Name(int id) => id == 0 ? "-" : service.Messages.FirstOrDefault(m => m.Id == id) is { } shape ? ShortName(shape.TypeName) : $"#{id}";
             foreach (MethodShape method in service.Methods)
             {
-                methods.Add(service.Name, service.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), method.Name, Kind(method.Kind),
+                methods.Add(service.Name, service.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), method.Version > 1 ? $"{method.Name} v{method.Version}" : method.Name, Kind(method.Kind),
                     method.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), Name(method.RequestMessageId), Name(method.ResponseMessageId),
                     method.Deprecation is null ? null : method.Deprecation.Length == 0 ? "yes" : method.Deprecation);
             }
@@ -62,6 +62,22 @@ internal static class InspectCommand
         methods.WriteTo(output);
         output.WriteLine();
         messages.WriteTo(output);
+        var removed = new Table("REMOVED", "ID", "REASON");
+        bool any = false;
+        foreach (ServiceShape service in services)
+        {
+            foreach (RemovedMethod gone in service.RemovedMethods ?? [])
+            {
+                removed.Add($"{service.Name}/{gone.Name}", gone.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), gone.Reason.Length > 0 ? gone.Reason : null);
+                any = true;
+            }
+        }
+
+        if (any)
+        {
+            output.WriteLine();
+            removed.WriteTo(output);
+        }
     }
 
     private static void WriteJson(Utf8JsonWriter writer, int protocolVersion, ServiceShape[] services)
@@ -82,6 +98,7 @@ internal static class InspectCommand
                 writer.WriteString("name", method.Name);
                 writer.WriteNumber("id", method.Id);
                 writer.WriteString("kind", Kind(method.Kind));
+                writer.WriteNumber("version", Math.Max(1, method.Version));
                 writer.WriteNumber("requestMessageId", method.RequestMessageId);
                 writer.WriteNumber("responseMessageId", method.ResponseMessageId);
                 if (method.Deprecation is { } deprecation)
@@ -109,6 +126,17 @@ internal static class InspectCommand
                 }
 
                 writer.WriteEndArray();
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteStartArray("removedMethods");
+            foreach (RemovedMethod gone in service.RemovedMethods ?? [])
+            {
+                writer.WriteStartObject();
+                writer.WriteString("name", gone.Name);
+                writer.WriteNumber("id", gone.Id);
+                writer.WriteString("reason", gone.Reason);
                 writer.WriteEndObject();
             }
 

@@ -29,6 +29,11 @@ internal static class CapabilityEmitter
                 setters.Add($"Deprecation = {Literal(method.Deprecation)}");
             }
 
+            if (method.Version != 1)
+            {
+                setters.Add($"Version = {method.Version}");
+            }
+
             string init = setters.Count == 0 ? "" : $" {{ {string.Join(", ", setters)} }}";
             w.Line($"        new({method.MethodId}, {Literal(method.Name)}, {KnownNames.MethodKind}.{Kind(method)}, {method.RequestId}, {method.ResponseId}){init},");
         }
@@ -43,7 +48,23 @@ internal static class CapabilityEmitter
             w.Line($"        new({message.Id}, {Literal(message.TypeName.Replace("global::", ""))}, new {KnownNames.MemberShape}[] {{ {members} }}),");
         }
 
-        w.Line("    });");
+        if (contract.Removed.Count == 0)
+        {
+            w.Line("    });");
+            return;
+        }
+
+        w.Line("    })");
+        w.Line("{");
+        w.Line($"    RemovedMethods = new {KnownNames.RemovedMethod}[]");
+        w.Line("    {");
+        foreach (RemovedMethodModel removed in contract.Removed)
+        {
+            w.Line($"        new({removed.MethodId}, {Literal(removed.Name)}, {Literal(removed.Reason)}),");
+        }
+
+        w.Line("    },");
+        w.Line("};");
     }
 
     // new MethodAccess(allowAnonymous, new IAuthorizeData[] { new AuthorizeAttribute { Policy = ..., Roles = ... } }, policy, weight)

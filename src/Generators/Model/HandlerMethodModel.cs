@@ -13,6 +13,7 @@ namespace Tether.Generators.Model;
 /// <param name="ResponseType">Fully qualified reply (or stream item) type, or empty.</param>
 /// <param name="ResponseId">Reply message id, or 0.</param>
 /// <param name="Deprecation">The text of the method's <c>[Obsolete]</c> (empty when it gives none), or null.</param>
+/// <param name="Version">The method's version (<c>[Method(Version = n)]</c>; 1 when not given).</param>
 internal sealed record HandlerMethodModel(
     string Name,
     int MethodId,
@@ -23,4 +24,5 @@ internal sealed record HandlerMethodModel(
     bool OneWay,
     string ResponseType,
     int ResponseId,
-    string? Deprecation = null);
+    string? Deprecation = null,
+    int Version = 1);

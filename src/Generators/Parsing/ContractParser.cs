@@ -15,6 +15,7 @@ internal static class ContractParser
 {
     /// <summary>Parses <paramref name="methods"/> (each with its first parameter's message type and id); problems go to <paramref name="diagnostics"/> under <paramref name="problemId"/>.</summary>
     public static ContractModel? Parse(
+        INamedTypeSymbol contract,
         string serviceName,
         int version,
         IEnumerable<(IMethodSymbol Method, INamedTypeSymbol Request, int RequestId)> methods,
@@ -57,7 +58,33 @@ internal static class ContractParser
             serviceName,
             version,
             models.OrderBy(static m => m.MethodId).ToEquatableArray(),
-            CapabilityShapes.Collect(messageTypes, cancellationToken));
+            CapabilityShapes.Collect(messageTypes, cancellationToken),
+            Removed(contract, serviceName, methodById));
+    }
+
+    /// <summary>
+    /// The contract's <c>[RemovedMethod]</c>s, ids derived from the service and method names as a live method's would be
+    /// (or given); one whose id a live method has again is left out: the live method answers.
+    /// </summary>
+    private static EquatableArray<RemovedMethodModel> Removed(INamedTypeSymbol contract, string serviceName, Dictionary<int, string> live)
+    {
+        var removed = new List<RemovedMethodModel>();
+        foreach (AttributeData attribute in contract.GetAttributes())
+        {
+            if (attribute.AttributeClass is not { } cls || TypeShapeParser.MetadataName(cls) != KnownNames.RemovedMethodAttribute
+                || attribute.ConstructorArguments.FirstOrDefault().Value is not string { Length: > 0 } name)
+            {
+                continue;
+            }
+
+            int id = ReadNamedArgument(attribute, "Id") is int explicitId && explicitId > 0 ? explicitId : MethodIdHash.Derive(serviceName, name);
+            if (!live.ContainsKey(id) && removed.All(r => r.MethodId != id))
+            {
+                removed.Add(new RemovedMethodModel(id, name, ReadNamedArgument(attribute, "Reason") as string ?? ""));
+            }
+        }
+
+        return removed.OrderBy(static r => r.MethodId).ToEquatableArray();
     }
 
     public static object? ReadNamedArgument(AttributeData attribute, string name)

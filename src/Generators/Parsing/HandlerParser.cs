@@ -48,7 +48,7 @@ internal static class HandlerParser
         {
             string serviceName = ContractParser.ReadNamedArgument(attribute, "ServiceName") as string ?? DefaultServiceName(type.Name);
             int version = ContractParser.ReadNamedArgument(attribute, "Version") is int v ? v : 1;
-            contract = ContractParser.Parse(serviceName, version, OwnMethods(type), DiagnosticIds.HandlerMethodNotDispatchable, diagnostics, cancellationToken);
+            contract = ContractParser.Parse(type, serviceName, version, OwnMethods(type), DiagnosticIds.HandlerMethodNotDispatchable, diagnostics, cancellationToken);
         }
 
         if (contract is null || diagnostics.Count > 0)

@@ -58,6 +58,13 @@ internal static class MethodParser
             return null;
         }
 
+        int version = ExplicitVersion(method);
+        if (version < 1)
+        {
+            problem = $"[Method(Version = {version})] is not a positive number";
+            return null;
+        }
+
         string responseType = string.Empty;
         int responseId = 0;
         if (result is not null)
@@ -74,7 +81,7 @@ internal static class MethodParser
 
         int methodId = explicitId != 0 ? explicitId : MethodIdHash.Derive(serviceName, method.Name);
         return new HandlerMethodModel(method.Name, methodId, TypeShapeParser.TypeName(request), requestId, arguments.ToEquatableArray(),
-            kind.Value, markedOneWay || kind == ReturnKind.Void, responseType, responseId, Deprecation(method));
+            kind.Value, markedOneWay || kind == ReturnKind.Void, responseType, responseId, Deprecation(method), version);
     }
 
     /// <summary>The text of the method's <c>[Obsolete]</c> (empty when it gives none), or null when it has none.</summary>
@@ -89,6 +96,21 @@ internal static class MethodParser
         }
 
         return null;
+    }
+
+    /// <summary>The version set by <c>[Method(Version = n)]</c>, or 1.</summary>
+    private static int ExplicitVersion(IMethodSymbol method)
+    {
+        foreach (AttributeData attribute in method.GetAttributes())
+        {
+            if (attribute.AttributeClass is { } cls && TypeShapeParser.MetadataName(cls) == KnownNames.MethodAttribute
+                && ContractParser.ReadNamedArgument(attribute, "Version") is int version)
+            {
+                return version;
+            }
+        }
+
+        return 1;
     }
 
     /// <summary>The id set by <c>[Method(Id = n)]</c>, or 0.</summary>

@@ -75,7 +75,7 @@ internal static class ServiceParser
             methods.Add((method, request, requestId));
         }
 
-        return ContractParser.Parse(serviceName, version, methods, DiagnosticIds.ServiceMemberNotCallable, diagnostics, cancellationToken);
+        return ContractParser.Parse(type, serviceName, version, methods, DiagnosticIds.ServiceMemberNotCallable, diagnostics, cancellationToken);
     }
 
     /// <summary>The instance members of a service interface and the interfaces it extends, in declaration order.</summary>

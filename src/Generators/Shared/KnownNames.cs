@@ -11,6 +11,7 @@ internal static class KnownNames
     public const string MethodAttribute = "Tether.MethodAttribute";
     public const string OneWayAttribute = "Tether.OneWayAttribute";
     public const string ObsoleteAttribute = "System.ObsoleteAttribute";
+    public const string RemovedMethodAttribute = "Tether.RemovedMethodAttribute";
     public const string CallContext = "Tether.CallContext";
     public const string AuthorizeAttribute = "Microsoft.AspNetCore.Authorization.AuthorizeAttribute";
     public const string AllowAnonymousAttribute = "Microsoft.AspNetCore.Authorization.AllowAnonymousAttribute";
@@ -29,6 +30,7 @@ internal static class KnownNames
     public const string MethodDescriptor = "global::Tether.MethodDescriptor";
     public const string MessageShape = "global::Tether.MessageShape";
     public const string MemberShape = "global::Tether.MemberShape";
+    public const string RemovedMethod = "global::Tether.RemovedMethod";
     public const string MethodKind = "global::Tether.MethodKind";
     public const string MethodAccess = "global::Tether.Security.MethodAccess";
     public const string IAuthorizeData = "global::Microsoft.AspNetCore.Authorization.IAuthorizeData";

@@ -18,6 +18,7 @@ internal sealed class HandlerRegistry
     private readonly List<(ServiceDescriptor Service, Func<TetherPeer, HandlerBinding> Create, bool BuiltIn)> _registrations = [];
     private FrozenDictionary<int, HandlerRoute>? _methods;
     private FrozenDictionary<long, HandlerRoute>? _messageRoutes;
+    private FrozenDictionary<int, (ServiceDescriptor Service, RemovedMethod Method)>? _removed;
 
     public bool IsFrozen => _methods is not null;
 
@@ -107,7 +108,21 @@ internal sealed class HandlerRegistry
             }
         }
 
+        // A removed method's id answers "removed" unless a live method (of any service here) has it.
+        var removed = new Dictionary<int, (ServiceDescriptor, RemovedMethod)>();
+        foreach ((ServiceDescriptor service, _, _) in _registrations)
+        {
+            foreach (RemovedMethod gone in service.RemovedMethods)
+            {
+                if (!methods.ContainsKey(gone.Id))
+                {
+                    removed.TryAdd(gone.Id, (service, gone));
+                }
+            }
+        }
+
         Routes = routes;
+        _removed = removed.ToFrozenDictionary();
         _messageRoutes = byMessage.ToFrozenDictionary();
         _methods = methods.ToFrozenDictionary();
         Filters = [.. _filterList];
@@ -121,7 +136,9 @@ internal sealed class HandlerRegistry
     {
         if ((header.Flags & FrameFlags.ByMessageType) == 0)
         {
-            return _methods!.TryGetValue(header.MessageId, out route) ? TetherErrorCode.None : TetherErrorCode.UnknownMethod;
+            return _methods!.TryGetValue(header.MessageId, out route) ? TetherErrorCode.None
+                : _removed!.ContainsKey(header.MessageId) ? TetherErrorCode.MethodRemoved
+                : TetherErrorCode.UnknownMethod;
         }
 
         // The kinds that fit the frame, best first: a request without the stream flag may also call a one-way method (an
@@ -147,8 +164,10 @@ internal sealed class HandlerRegistry
     private bool TryRoute(int messageId, MethodKind kind, out HandlerRoute route) => _messageRoutes!.TryGetValue(MessageKey(messageId, kind), out route);
 
     /// <summary>The text of the error <see cref="TryGetRoute"/> returned, for the caller.</summary>
-    public static string Describe(TetherErrorCode code, in FrameHeader header) => code switch
+    public string Describe(TetherErrorCode code, in FrameHeader header) => code switch
     {
+        TetherErrorCode.MethodRemoved when _removed!.TryGetValue(header.MessageId, out var gone) =>
+            $"{gone.Service.Name}/{gone.Method.Name} was removed from the service{(gone.Method.Reason.Length > 0 ? ": " + gone.Method.Reason : ".")}",
         TetherErrorCode.UnknownMethod => $"No handler has a method with id {header.MessageId}.",
         TetherErrorCode.AmbiguousMessage => $"Several methods take message id {header.MessageId}; call the method by its id (through a generated client).",
         _ => header.Type == FrameType.Message

@@ -96,7 +96,7 @@ internal sealed partial class IncomingCalls
 
         if (_settings.Handlers.TryGetRoute(header, out HandlerRoute route) is not TetherErrorCode.None and var unroutable)
         {
-            RefuseCall(header, expectsReply, unroutable, HandlerRegistry.Describe(unroutable, header), lane);
+            RefuseCall(header, expectsReply, unroutable, _settings.Handlers.Describe(unroutable, header), lane);
             return default;
         }
 

@@ -10,4 +10,10 @@ public sealed class MethodAttribute : Attribute
     /// to keep a method's id when renaming it or its service, since peers call methods by id.
     /// </remarks>
     public int Id { get; set; }
+
+    /// <summary>
+    /// The method's version, 1 when not given: raise it when the method's behaviour or messages change in a compatible
+    /// way (appended members), so a caller can see which revision a server runs (introspection, <c>tether inspect</c>).
+    /// </summary>
+    public int Version { get; set; } = 1;
 }

@@ -27,6 +27,9 @@ public sealed record MethodDescriptor(int Id, string Name, MethodKind Kind, int 
     /// <summary>Null, or why the method is deprecated: the text of its <c>[Obsolete]</c> (empty when it gives none). Introspection reports it to tools.</summary>
     public string? Deprecation { get; init; }
 
+    /// <summary>The method's version (<see cref="MethodAttribute.Version"/>; 1 when not given).</summary>
+    public int Version { get; init; } = 1;
+
     internal static IReadOnlyList<MethodDescriptor> AttachAll(string serviceName, IReadOnlyList<MethodDescriptor> methods)
     {
         ArgumentNullException.ThrowIfNull(methods);

@@ -18,6 +18,9 @@ public sealed record ServiceDescriptor(
     /// <summary>Methods, ordered by method id; each knows its service (<see cref="MethodDescriptor.ServiceName"/>).</summary>
     public IReadOnlyList<MethodDescriptor> Methods { get; init; } = MethodDescriptor.AttachAll(Name, Methods);
 
+    /// <summary>Methods the service no longer has (<see cref="RemovedMethodAttribute"/>): a call to one is answered with <see cref="TetherErrorCode.MethodRemoved"/>.</summary>
+    public IReadOnlyList<RemovedMethod> RemovedMethods { get; init; } = [];
+
     /// <summary>The method with wire id <paramref name="id"/>, or null.</summary>
     public MethodDescriptor? FindMethod(int id)
     {

@@ -68,6 +68,9 @@ public enum TetherErrorCode
     /// <summary>The call's request is well formed but its values are not acceptable (a handler's answer, or a tool's input that does not fit a message's shape).</summary>
     InvalidArgument = 2009,
 
+    /// <summary>The method called was removed from the service (<see cref="RemovedMethodAttribute"/>); the message says what to call instead.</summary>
+    MethodRemoved = 2010,
+
     /// <summary>The peer broke the frame protocol (unknown frame type, flags or reserved bits, a frame out of place).</summary>
     ProtocolViolation = 3001,
 

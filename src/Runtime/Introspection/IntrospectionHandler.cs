@@ -28,6 +28,7 @@ internal sealed partial class IntrospectionHandler : IIntrospection
         service.Name,
         service.Version,
         IntrospectionNames.IsBuiltIn(service.Name),
-        [.. service.Methods.Select(static m => new MethodShape(m.Id, m.Name, m.Kind, m.RequestMessageId, m.ResponseMessageId, m.Deprecation))],
-        service.Messages);
+        [.. service.Methods.Select(static m => new MethodShape(m.Id, m.Name, m.Kind, m.RequestMessageId, m.ResponseMessageId, m.Deprecation, m.Version))],
+        service.Messages,
+        service.RemovedMethods);
 }

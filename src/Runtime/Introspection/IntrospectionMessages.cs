@@ -17,8 +17,9 @@ public sealed partial record ServerShape(int ProtocolVersion, IReadOnlyList<Serv
 /// <param name="BuiltIn">Whether it is one of Tether's own services (introspection, administration).</param>
 /// <param name="Methods">Its methods.</param>
 /// <param name="Messages">The shapes of its messages, by id.</param>
+/// <param name="RemovedMethods">Methods it no longer has (<see cref="RemovedMethodAttribute"/>); null from servers older than this member.</param>
 [Message(BuiltInMessageIds.ServiceShape)]
-public sealed partial record ServiceShape(string Name, int Version, bool BuiltIn, IReadOnlyList<MethodShape> Methods, IReadOnlyList<MessageShape> Messages);
+public sealed partial record ServiceShape(string Name, int Version, bool BuiltIn, IReadOnlyList<MethodShape> Methods, IReadOnlyList<MessageShape> Messages, IReadOnlyList<RemovedMethod>? RemovedMethods);
 
 /// <summary>One method of a service.</summary>
 /// <param name="Id">The method id a call names.</param>
@@ -27,5 +28,6 @@ public sealed partial record ServiceShape(string Name, int Version, bool BuiltIn
 /// <param name="RequestMessageId">The id of the message it takes.</param>
 /// <param name="ResponseMessageId">The id of the message it returns (or streams); 0 when it returns nothing.</param>
 /// <param name="Deprecation">Null, or why the method is deprecated (its <c>[Obsolete]</c> message, or empty).</param>
+/// <param name="Version">The method's version (<see cref="MethodAttribute.Version"/>; 0 from servers older than this member, meaning 1).</param>
 [Message(BuiltInMessageIds.MethodShape)]
-public sealed partial record MethodShape(int Id, string Name, MethodKind Kind, int RequestMessageId, int ResponseMessageId, string? Deprecation);
+public sealed partial record MethodShape(int Id, string Name, MethodKind Kind, int RequestMessageId, int ResponseMessageId, string? Deprecation, int Version);

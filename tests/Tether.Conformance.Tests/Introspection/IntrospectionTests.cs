@@ -87,6 +87,24 @@ public sealed class IntrospectionTests
         Assert.Equal(TetherErrorCode.DecodeTruncated, malformed.Code); // the server's decoder, reported for the call
     }
 
+    [Theory]
+    [InlineData("tcp")]
+    [InlineData("inmemory")]
+    public async Task A_call_to_a_removed_method_says_so_and_what_to_call_instead(string transport)
+    {
+        await using Harness harness = await Harness.StartAsync(transport == "tcp" ? TransportUnderTest.Tcp() : TransportUnderTest.InMemory());
+        TetherClient client = await harness.ConnectAsync();
+        var refund = new MethodDescriptor(MethodIds.Derive("Ledger", "Refund"), "Refund", MethodKind.Unary, 12, 13); // as an old contract had it
+
+        TetherException removed = await Assert.ThrowsAsync<TetherException>(() => client.InvokeEncodedAsync(refund, TetherCodec.ToArray(new Entry(1, 2))).Within());
+        ServiceShape ledger = Assert.Single((await new IIntrospection.Client(client).Describe(new DescribeRequest("Ledger")).Within()).Services);
+
+        Assert.Equal(TetherErrorCode.MethodRemoved, removed.Code);
+        Assert.Equal("Ledger/Refund was removed from the service: Credit a negative amount instead.", removed.Message);
+        Assert.Equal([new RemovedMethod(refund.Id, "Refund", "Credit a negative amount instead.")], ledger.RemovedMethods);
+        Assert.All(ledger.Methods, static m => Assert.Equal(1, m.Version));
+    }
+
     [Fact]
     public async Task Encoded_calls_are_timed_as_typed_calls_are()
     {

@@ -13,6 +13,7 @@ public sealed partial record Balance(long Account, long Amount, string By);
 /// Only a call by method id can tell them apart.
 /// </summary>
 [Service]
+[RemovedMethod("Refund", Reason = "Credit a negative amount instead.")]
 public partial interface ILedger
 {
     ValueTask<Balance> Credit(Entry entry, CancellationToken cancellationToken);

@@ -102,6 +102,8 @@ public sealed class ServiceContractTests
 
 /// <summary>A contract with deprecated methods: <c>[Obsolete]</c> flows into the capability declaration (and so into introspection).</summary>
 [Service(Name = "Evolving")]
+[RemovedMethod("Legacy", Reason = "Use Quote2.")]
+[RemovedMethod("Pinned", Id = 4321)]
 public partial interface IEvolving
 {
     [Obsolete("Use Quote2.")]
@@ -112,6 +114,7 @@ public partial interface IEvolving
     void Forget(Note request);
 #pragma warning restore CA1041
 
+    [Method(Version = 3)]
     ValueTask<Pong> Quote2(Ping request, CancellationToken ct);
 }
 
@@ -125,5 +128,17 @@ public sealed class DeprecationTests
         Assert.Equal("Use Quote2.", methods.Single(static m => m.Name == "Quote").Deprecation);
         Assert.Equal("", methods.Single(static m => m.Name == "Forget").Deprecation);
         Assert.Null(methods.Single(static m => m.Name == "Quote2").Deprecation);
+    }
+
+    [Fact]
+    public void Versions_and_removed_methods_are_declared()
+    {
+        ServiceDescriptor service = IEvolving.Descriptor;
+
+        Assert.Equal(3, service.Methods.Single(static m => m.Name == "Quote2").Version);
+        Assert.Equal(1, service.Methods.Single(static m => m.Name == "Quote").Version);
+        Assert.Equal(
+            new[] { new RemovedMethod(4321, "Pinned", ""), new RemovedMethod(MethodIds.Derive("Evolving", "Legacy"), "Legacy", "Use Quote2.") }.OrderBy(static r => r.Id),
+            service.RemovedMethods);
     }
 }
