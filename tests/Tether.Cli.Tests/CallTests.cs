@@ -40,6 +40,8 @@ public sealed class CallTests
         Assert.Matches(@"Old\s+unary\s+\d+\s+CountRequest\s+Tick\s+Use Count\.", table.Output);
         Assert.Contains("Inner", table.Output, StringComparison.Ordinal);
         Assert.Contains("Level int32, Label string", table.Output, StringComparison.Ordinal);
+        Assert.Matches(@"Kitchen\s+1\s+Slow v2\s+unary", table.Output);
+        Assert.Matches(@"Kitchen/Stale\s+\d+\s+Use Echo\.", table.Output);
         Assert.DoesNotContain("tether.Introspection", table.Output, StringComparison.Ordinal); // built-ins only with --all
         Assert.True(json.ExitCode == 0, json.ToString());
         using JsonDocument document = JsonDocument.Parse(json.Output);
@@ -102,6 +104,7 @@ public sealed class CallTests
     [InlineData("Kitchen/Echo", """{"Bool": tru""", 2, "error: The request does not fit Kitchen/Echo: The JSON is malformed")]
     [InlineData("Kitchen/Echo", """{"Nested": {"Level": "deep"}}""", 2, "$.Nested.Level: expected an integer, got a string")]
     [InlineData("Kitchen/Nope", "{}", 2, "error: Service 'Kitchen' has no method 'Nope'; it has ")]
+    [InlineData("Kitchen/Stale", "{}", 2, "error: Kitchen/Stale was removed from the service: Use Echo.")]
     [InlineData("Pantry/Echo", "{}", 2, "error: The server has no service 'Pantry'; it has Kitchen.")]
     [InlineData("Echo", "{}", 2, "error: 'Echo' does not name a method: use SERVICE/METHOD")]
     [InlineData("Kitchen/Secret", "{}", 4, "error 6001 auth.unauthenticated:")]

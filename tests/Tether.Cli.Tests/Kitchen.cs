@@ -33,6 +33,7 @@ public sealed partial record Note(string Text);
 
 /// <summary>The service the tool is tested against: every method kind, a deprecated method, a refusing and a failing one.</summary>
 [Service(Name = "Kitchen")]
+[RemovedMethod("Stale", Reason = "Use Echo.")]
 public partial interface IKitchen
 {
     ValueTask<AllTypes> Echo(AllTypes value, CancellationToken ct);
@@ -48,6 +49,7 @@ public partial interface IKitchen
 
     ValueTask<Tick> Missing(CountRequest request, CancellationToken ct);
 
+    [Method(Version = 2)]
     ValueTask<Tick> Slow(CountRequest request, CancellationToken ct);
 }
 

@@ -34,7 +34,9 @@ internal sealed record MethodTarget(ServiceShape Service, MethodShape Shape, Met
         ServiceShape service = Find(server.Services, s => s.Name, serviceName)
             ?? throw new UsageException($"The server has no service '{serviceName}'; it has {List(server.Services.Where(static s => !s.BuiltIn).Select(static s => s.Name))}.");
         MethodShape method = Find(service.Methods, m => m.Name, methodName)
-            ?? throw new UsageException($"Service '{service.Name}' has no method '{methodName}'; it has {List(service.Methods.Select(static m => m.Name))}.");
+            ?? throw new UsageException(Find(service.RemovedMethods ?? [], r => r.Name, methodName) is { } removed
+                ? $"{service.Name}/{removed.Name} was removed from the service{(removed.Reason.Length > 0 ? ": " + removed.Reason : ".")}"
+                : $"Service '{service.Name}' has no method '{methodName}'; it has {List(service.Methods.Select(static m => m.Name))}.");
         var descriptor = new MethodDescriptor(method.Id, method.Name, method.Kind, method.RequestMessageId, method.ResponseMessageId);
         return new MethodTarget(service, method, descriptor, new SchemaJson(service.Messages));
     }

@@ -234,6 +234,30 @@ public sealed partial class TetherClient : TetherPeer, IAsyncDisposable
 
             throw;
         }
+
+        ReportDeprecations(connection.Contract);
+    }
+
+    /// <summary>
+    /// Raised once per new session (not on a resume) when the server's hello declares deprecated methods
+    /// (<see cref="SessionContract.DeprecatedMethods"/>); each is also logged as a warning. Raised on the thread that
+    /// completed the handshake; a handler that throws is logged and ignored.
+    /// </summary>
+    public event Action<IReadOnlyList<DeprecatedMethod>>? MethodsDeprecated;
+
+    private void ReportDeprecations(SessionContract? contract)
+    {
+        if (contract is not { DeprecatedMethods.Count: > 0 } declared)
+        {
+            return;
+        }
+
+        foreach (DeprecatedMethod method in declared.DeprecatedMethods)
+        {
+            ConnectionLog.MethodDeprecated(_logger, method.Service, method.Method, method.Reason.Length > 0 ? method.Reason : "(no reason given)");
+        }
+
+        Raise(MethodsDeprecated, declared.DeprecatedMethods);
     }
 
     private void OnEngineStateChanged(TetherConnection connection, SessionStateChange change) => RaiseStateChanged(change);

@@ -80,6 +80,9 @@ internal static partial class ConnectionLog
     [LoggerMessage(302, LogLevel.Warning, "Tether client: the session could not resume ({Code}); a new session starts")]
     public static partial void SessionRestarting(ILogger logger, TetherErrorCode code);
 
+    [LoggerMessage(303, LogLevel.Warning, "Tether client: the server declares {Service}/{Method} deprecated: {Reason}")]
+    public static partial void MethodDeprecated(ILogger logger, string service, string method, string reason);
+
     [LoggerMessage(116, LogLevel.Warning, "Tether connection {ConnectionId}: the {Hook} hook threw; the runtime carries on")]
     public static partial void HookFailed(ILogger logger, long connectionId, string hook, Exception exception);
 

@@ -138,7 +138,7 @@ internal sealed partial class TetherConnection
         try
         {
             contract = Negotiator.Negotiate(hello.Offer, registry.Policy, registry.Services, registry.Transports, link.Transport.TransportName, Guid.NewGuid());
-            contract = contract with { Durable = contract.Resumable && registry.Durable };
+            contract = contract with { Durable = contract.Resumable && registry.Durable, DeprecatedMethods = registry.DeprecatedMethods };
         }
         catch (TetherException refusal)
         {

@@ -17,6 +17,7 @@ public sealed partial class TetherServer
     private SessionJournal? _journal;
     private readonly ConcurrentDictionary<Guid, TetherSession> _resumable = new();
     private IReadOnlyList<Capability> _serviceCapabilities = [];
+    private IReadOnlyList<DeprecatedMethod> _deprecatedMethods = [];
     private IReadOnlyCollection<string> _transportNames = [];
 
     /// <summary>Raised when a session's link was lost and it waits (for up to <see cref="TetherServerOptions.ResumeWindow"/>) for its client to resume it.</summary>
@@ -34,6 +35,8 @@ public sealed partial class TetherServer
     TimeSpan ISessionRegistry.ResumeWindow => _options.ResumeWindow;
 
     bool ISessionRegistry.Durable => _journal is not null;
+
+    IReadOnlyList<DeprecatedMethod> ISessionRegistry.DeprecatedMethods => _deprecatedMethods;
 
     void ISessionRegistry.Established(TetherConnection session) =>
         _sessionsById.TryAdd(session.Contract!.SessionId, (TetherSession)session.Peer!);

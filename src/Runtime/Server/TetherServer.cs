@@ -147,6 +147,7 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
         AddBuiltInServices();
         _handlers.Freeze();
         _serviceCapabilities = [.. _handlers.Services.Select(static s => new Capability(s.Name, s.Version))];
+        _deprecatedMethods = Tether.Sessions.ServerHello.FitDeprecations(DeprecatedMethod.Of(_handlers.Services));
         _settings = _options.CreateSettings(_logger, _handlers, this);
         try
         {

@@ -16,6 +16,9 @@ internal interface ISessionRegistry
     /// <summary>Whether resumable sessions are kept in the durable journal (they survive the server process).</summary>
     bool Durable { get; }
 
+    /// <summary>The deprecated methods a new session's hello reports (already fitted to the hello's limits).</summary>
+    IReadOnlyList<DeprecatedMethod> DeprecatedMethods { get; }
+
     /// <summary>A new session was negotiated (its contract is set; its server hello not sent yet): it can be found by its id from now on.</summary>
     void Established(TetherConnection session);
 

@@ -118,9 +118,21 @@ internal sealed record ServerHello(int MaxFrameSize, SessionContract Contract, b
         }
 
         writer.WriteVarUInt64(LifetimeField(CredentialsLifetime));
-        if (Contract.Durable)
+        uint flags = (Contract.Durable ? SessionFlagDurable : 0) | (Contract.DeprecatedMethods.Count > 0 ? SessionFlagDeprecations : 0);
+        if (flags != 0)
         {
-            writer.WriteVarUInt32(SessionFlagDurable); // absent (no flags) otherwise: older clients' hellos end here
+            writer.WriteVarUInt32(flags); // absent (no flags) otherwise: older clients' hellos end here
+        }
+
+        if ((flags & SessionFlagDeprecations) != 0)
+        {
+            HelloCodec.WriteList(ref writer, Contract.DeprecatedMethods, static (ref TetherWriter w, DeprecatedMethod d) =>
+            {
+                w.WriteString(d.Service);
+                w.WriteString(d.Method);
+                w.WriteVarUInt32(unchecked((uint)d.MethodId));
+                w.WriteString(d.Reason);
+            });
         }
 
         writer.Flush();
@@ -148,7 +160,8 @@ internal sealed record ServerHello(int MaxFrameSize, SessionContract Contract, b
             var contract = new SessionContract(sessionId, version, transport, services, clientServices, resumable);
             if (!resumable)
             {
-                return new ServerHello(maxFrameSize, contract, null, 0, false, TimeSpan.Zero, ReadLifetime(ref reader));
+                TimeSpan? plainLifetime = ReadLifetime(ref reader);
+                return new ServerHello(maxFrameSize, ReadFlags(ref reader, contract), null, 0, false, TimeSpan.Zero, plainLifetime);
             }
 
 
@@ -162,9 +175,7 @@ internal sealed record ServerHello(int MaxFrameSize, SessionContract Contract, b
             bool resumed = reader.ReadBoolean();
             TimeSpan window = TimeSpan.FromMilliseconds(Math.Min(reader.ReadVarUInt64(), (ulong)TimeSpan.MaxValue.TotalMilliseconds / 2));
             TimeSpan? lifetime = ReadLifetime(ref reader);
-            uint flags = reader.Consumed < reader.Length ? reader.ReadVarUInt32() : 0; // absent in hellos from before durable sessions
-            contract = contract with { Durable = (flags & SessionFlagDurable) != 0 };
-            return new ServerHello(maxFrameSize, contract, token, lastReceived, resumed, window, lifetime);
+            return new ServerHello(maxFrameSize, ReadFlags(ref reader, contract), token, lastReceived, resumed, window, lifetime);
         }
         catch (TetherDecodeException e)
         {
@@ -174,6 +185,50 @@ internal sealed record ServerHello(int MaxFrameSize, SessionContract Contract, b
 
     /// <summary>Session flags (wire format §7.2): bit 0, the session is durable (it survives the server process; calls use no streams of their own).</summary>
     internal const uint SessionFlagDurable = 1;
+
+    /// <summary>Session flags bit 1: the list of the server's deprecated methods follows the flags.</summary>
+    internal const uint SessionFlagDeprecations = 2;
+
+    private const int MaxDeprecations = 32;
+    private const int MaxDeprecationReason = 200;
+    private const int DeprecationBudgetBytes = 8 * 1024;
+
+    /// <summary>
+    /// The deprecations a hello can carry: at most 32, reasons cut to 200 characters, names a hello accepts, and
+    /// 8 KiB in all (half a hello), so a server with many never makes its hello too large for a client to read.
+    /// </summary>
+    internal static IReadOnlyList<DeprecatedMethod> FitDeprecations(IReadOnlyList<DeprecatedMethod> all)
+    {
+        var fitted = new List<DeprecatedMethod>();
+        int bytes = 0;
+        foreach (DeprecatedMethod method in all)
+        {
+            if (method.Service.Length is 0 or > 256 || method.Method.Length is 0 or > 256)
+            {
+                continue;
+            }
+
+            DeprecatedMethod cut = method.Reason.Length > MaxDeprecationReason ? method with { Reason = method.Reason[..MaxDeprecationReason] } : method;
+            bytes += System.Text.Encoding.UTF8.GetByteCount(cut.Service) + System.Text.Encoding.UTF8.GetByteCount(cut.Method) + System.Text.Encoding.UTF8.GetByteCount(cut.Reason) + 16;
+            if (fitted.Count == MaxDeprecations || bytes > DeprecationBudgetBytes)
+            {
+                break;
+            }
+
+            fitted.Add(cut);
+        }
+
+        return fitted;
+    }
+
+    // The optional tail: session flags (absent in hellos from before durable sessions), then what the flags announce.
+    private static SessionContract ReadFlags(ref TetherReader reader, SessionContract contract)
+    {
+        uint flags = reader.Consumed < reader.Length ? reader.ReadVarUInt32() : 0;
+        DeprecatedMethod[] deprecated = (flags & SessionFlagDeprecations) == 0 ? [] : HelloCodec.ReadList(ref reader, static (ref TetherReader r) =>
+            new DeprecatedMethod(HelloCodec.ReadName(ref r), HelloCodec.ReadName(ref r), unchecked((int)r.ReadVarUInt32()), r.ReadString() ?? ""));
+        return contract with { Durable = (flags & SessionFlagDurable) != 0, DeprecatedMethods = deprecated };
+    }
 
     /// <summary>A lifetime on the wire: milliseconds, at least 1; 0 for none.</summary>
     internal static ulong LifetimeField(TimeSpan? lifetime) =>

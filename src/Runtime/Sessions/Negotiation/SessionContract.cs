@@ -22,6 +22,12 @@ public sealed record SessionContract(
     /// </summary>
     public bool Durable { get; init; }
 
+    /// <summary>
+    /// The methods the server declares deprecated, from its hello (wire format §7.2): a client logs a warning for each
+    /// when the session starts and raises <see cref="TetherClient.MethodsDeprecated"/>. Empty when there are none.
+    /// </summary>
+    public IReadOnlyList<DeprecatedMethod> DeprecatedMethods { get; init; } = [];
+
     /// <summary>Whether the server granted a service of this name.</summary>
     public bool Has(string serviceName) => Services.Any(s => string.Equals(s.Name, serviceName, StringComparison.Ordinal));
 
