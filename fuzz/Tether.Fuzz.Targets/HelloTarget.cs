@@ -49,5 +49,10 @@ public sealed class HelloTarget : FuzzTarget
         var contract = new SessionContract(new Guid("a1b2c3d4-0000-4000-8000-000000000001"), ProtocolConstants.Version, "tcp", s_services, [], Resumable: true) { Durable = true };
         byte[] server = new ServerHello(1 << 20, contract, new byte[ProtocolConstants.ResumeTokenSize], 9, Resumed: true, TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(5)).Encode();
         yield return new("server-resumed", [1, .. server]);
+        var plain = new SessionContract(new Guid("a1b2c3d4-0000-4000-8000-000000000002"), ProtocolConstants.Version, "tcp", s_services, [], Resumable: false)
+        {
+            DeprecatedMethods = [new DeprecatedMethod("Orders", "Place", 77, "Use PlaceV2.")],
+        };
+        yield return new("server-deprecations", [1, .. new ServerHello(1 << 20, plain, null, 0, Resumed: false, TimeSpan.Zero).Encode()]);
     }
 }
