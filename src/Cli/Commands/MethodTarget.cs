@@ -37,7 +37,9 @@ internal sealed record MethodTarget(ServiceShape Service, MethodShape Shape, Met
             ?? throw new UsageException(Find(service.RemovedMethods ?? [], r => r.Name, methodName) is { } removed
                 ? $"{service.Name}/{removed.Name} was removed from the service{(removed.Reason.Length > 0 ? ": " + removed.Reason : ".")}"
                 : $"Service '{service.Name}' has no method '{methodName}'; it has {List(service.Methods.Select(static m => m.Name))}.");
-        var descriptor = new MethodDescriptor(method.Id, method.Name, method.Kind, method.RequestMessageId, method.ResponseMessageId);
+        // Attached to its service, so the call is named Service/Method in the client's metrics and traces.
+        MethodDescriptor descriptor = new ServiceDescriptor(service.Name, service.Version,
+            [new MethodDescriptor(method.Id, method.Name, method.Kind, method.RequestMessageId, method.ResponseMessageId)], service.Messages).Methods[0];
         return new MethodTarget(service, method, descriptor, new SchemaJson(service.Messages));
     }
 
