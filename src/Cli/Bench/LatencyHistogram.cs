@@ -2,7 +2,7 @@ namespace Tether.Cli.Bench;
 
 /// <summary>
 /// Call latencies in microseconds, in buckets a 128th of a power of two wide (exact below 256 µs): percentiles within
-/// 1 % from 3.5 K longs, recorded without allocating or locking (one histogram per caller, merged at the end).
+/// 1 % from 4,480 longs (35 KB), recorded without allocating or locking (one histogram per caller, merged at the end).
 /// </summary>
 internal sealed class LatencyHistogram
 {

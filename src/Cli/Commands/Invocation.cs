@@ -13,8 +13,6 @@ internal sealed record Invocation(ParseResult Parse, CliSettings Settings, Tethe
 /// <summary>Runs commands: resolves the settings, connects, runs the body, and turns every failure into its line and exit code.</summary>
 internal sealed class CommandRunner(GlobalOptions options, TextWriter output, TextWriter error)
 {
-    public GlobalOptions Options => options;
-
     /// <summary>An action that connects first and reports failures as the exit codes say.</summary>
     public Func<ParseResult, CancellationToken, Task<int>> Connected(Func<Invocation, Task<int>> body) => async (parse, cancellation) =>
     {
