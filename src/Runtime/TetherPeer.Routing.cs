@@ -24,7 +24,7 @@ public abstract partial class TetherPeer
         where TRequest : IMessage<TRequest>
         where TResponse : IMessage<TResponse>
     {
-        if (Interceptors.Length != 0)
+        if (Interceptors.Length != 0 || RetriesWithoutOptions(method))
         {
             return Unary<TRequest, TResponse>(method, request, new CallOptions { CancellationToken = cancellationToken });
         }
@@ -51,7 +51,7 @@ public abstract partial class TetherPeer
     private ValueTask Empty<TRequest>(MethodDescriptor? method, TRequest request, CancellationToken cancellationToken)
         where TRequest : IMessage<TRequest>
     {
-        if (Interceptors.Length != 0)
+        if (Interceptors.Length != 0 || RetriesWithoutOptions(method))
         {
             return Empty(method, request, new CallOptions { CancellationToken = cancellationToken });
         }
@@ -99,6 +99,11 @@ public abstract partial class TetherPeer
         where TRequest : IMessage<TRequest>
         where TResponse : IMessage<TResponse>
     {
+        if (RetryFor(method, options) is { } policy)
+        {
+            return RetryUnaryAsync<TRequest, TResponse>(method, request, options, policy);
+        }
+
         TetherConnection connection = Connection;
         return connection.RequestAsync<TRequest, TResponse>(method?.Id ?? 0, in request, in options, Observe<TRequest>(connection, method));
     }
@@ -106,6 +111,11 @@ public abstract partial class TetherPeer
     internal ValueTask SendEmptyAsync<TRequest>(MethodDescriptor? method, TRequest request, in CallOptions options)
         where TRequest : IMessage<TRequest>
     {
+        if (RetryFor(method, options) is { } policy)
+        {
+            return RetryEmptyAsync(method, request, options, policy);
+        }
+
         TetherConnection connection = Connection;
         return connection.RequestEmptyAsync(method?.Id ?? 0, in request, in options, Observe<TRequest>(connection, method));
     }

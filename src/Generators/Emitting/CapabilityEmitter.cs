@@ -34,6 +34,11 @@ internal static class CapabilityEmitter
                 setters.Add($"Version = {method.Version}");
             }
 
+            if (method.Idempotent)
+            {
+                setters.Add("IsIdempotent = true");
+            }
+
             string init = setters.Count == 0 ? "" : $" {{ {string.Join(", ", setters)} }}";
             w.Line($"        new({method.MethodId}, {Literal(method.Name)}, {KnownNames.MethodKind}.{Kind(method)}, {method.RequestId}, {method.ResponseId}){init},");
         }

@@ -14,6 +14,7 @@ namespace Tether.Generators.Model;
 /// <param name="ResponseId">Reply message id, or 0.</param>
 /// <param name="Deprecation">The text of the method's <c>[Obsolete]</c> (empty when it gives none), or null.</param>
 /// <param name="Version">The method's version (<c>[Method(Version = n)]</c>; 1 when not given).</param>
+/// <param name="Idempotent">Marked <c>[Method(Idempotent = true)]</c>: calls may be retried, each with an idempotency key.</param>
 internal sealed record HandlerMethodModel(
     string Name,
     int MethodId,
@@ -25,4 +26,5 @@ internal sealed record HandlerMethodModel(
     string ResponseType,
     int ResponseId,
     string? Deprecation = null,
-    int Version = 1);
+    int Version = 1,
+    bool Idempotent = false);

@@ -81,7 +81,7 @@ internal static class MethodParser
 
         int methodId = explicitId != 0 ? explicitId : MethodIdHash.Derive(serviceName, method.Name);
         return new HandlerMethodModel(method.Name, methodId, TypeShapeParser.TypeName(request), requestId, arguments.ToEquatableArray(),
-            kind.Value, markedOneWay || kind == ReturnKind.Void, responseType, responseId, Deprecation(method), version);
+            kind.Value, markedOneWay || kind == ReturnKind.Void, responseType, responseId, Deprecation(method), version, IsIdempotent(method));
     }
 
     /// <summary>The text of the method's <c>[Obsolete]</c> (empty when it gives none), or null when it has none.</summary>
@@ -96,6 +96,21 @@ internal static class MethodParser
         }
 
         return null;
+    }
+
+    /// <summary>Whether <c>[Method(Idempotent = true)]</c> marks the method.</summary>
+    private static bool IsIdempotent(IMethodSymbol method)
+    {
+        foreach (AttributeData attribute in method.GetAttributes())
+        {
+            if (attribute.AttributeClass is { } cls && TypeShapeParser.MetadataName(cls) == KnownNames.MethodAttribute
+                && ContractParser.ReadNamedArgument(attribute, "Idempotent") is true)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The version set by <c>[Method(Version = n)]</c>, or 1.</summary>

@@ -44,6 +44,22 @@ public readonly struct CallOptions
     /// </summary>
     public bool WaitForAcknowledgement { get; init; }
 
+    /// <summary>
+    /// The call's idempotency key (1–64 bytes of UTF-8): a server that saw a call of the same method with the same key
+    /// from the same principal within <see cref="IdempotencyOptions.Retention"/> answers with that call's result instead of
+    /// running the handler again. Null (the default) sends none, except on a call that may be retried, which gets a new
+    /// random key for all its attempts. Set it to keep the key across processes (an order number, a request id).
+    /// Unary calls only: a stream or one-way message ignores it.
+    /// </summary>
+    public string? IdempotencyKey { get; init; }
+
+    /// <summary>
+    /// How this call is retried, overriding <see cref="TetherClientOptions.Retry"/>; null (the default) retries calls of
+    /// methods marked <see cref="MethodAttribute.Idempotent"/> under the client's policy and no others. Giving a policy
+    /// retries the call whatever its method, the caller vouching that it is safe; <see cref="RetryPolicy.None"/> never retries.
+    /// </summary>
+    public RetryPolicy? Retry { get; init; }
+
     /// <summary>Options with just a timeout.</summary>
     public static CallOptions WithTimeout(TimeSpan timeout) => new() { Timeout = timeout };
 }

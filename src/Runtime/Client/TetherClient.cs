@@ -120,6 +120,7 @@ public sealed partial class TetherClient : TetherPeer, IAsyncDisposable
 
         _handlers.Freeze();
         Interceptors = [.. _interceptors];
+        CreateRetryBudget();
         _settings = _options.CreateSettings(_logger, _handlers);
         _metricsSource = new MetricsSource(isServer: false, _settings.MemoryPool as TieredMemoryPool,
             () => CurrentConnection is { } current ? [current] : []);
@@ -260,7 +261,15 @@ public sealed partial class TetherClient : TetherPeer, IAsyncDisposable
         Raise(MethodsDeprecated, declared.DeprecatedMethods);
     }
 
-    private void OnEngineStateChanged(TetherConnection connection, SessionStateChange change) => RaiseStateChanged(change);
+    private void OnEngineStateChanged(TetherConnection connection, SessionStateChange change)
+    {
+        if (change.To == SessionState.Active)
+        {
+            SignalSessionUsable();
+        }
+
+        RaiseStateChanged(change);
+    }
 
     /// <summary>
     /// Presents fresh credentials on the live session, without reconnecting: from <see cref="TetherClientOptions.CredentialsProvider"/>,

@@ -73,6 +73,13 @@ public sealed class TetherClientOptions : TetherConnectionOptions
     [ValidateObjectMembers]
     public ReconnectOptions Reconnect { get; set; } = new();
 
+    /// <summary>
+    /// How calls of methods marked <see cref="MethodAttribute.Idempotent"/> are retried (attempts, backoff, retryable
+    /// codes, budget); <see cref="RetryPolicy.None"/> turns retries off. A call's <see cref="CallOptions.Retry"/> overrides it.
+    /// </summary>
+    /// <remarks>Defaults to a new <see cref="RetryPolicy"/> (3 attempts, 50 ms backoff doubling to 2 s, a budget of 10 tokens).</remarks>
+    public RetryPolicy Retry { get; set; } = new();
+
     /// <summary>Requires the server to offer the service <typeparamref name="THandler"/> declares (at its version or later); negotiation fails with <see cref="TetherErrorCode.MissingCapability"/> otherwise.</summary>
     public TetherClientOptions Require<THandler>()
         where THandler : class, IMessageHandler<THandler>
@@ -94,7 +101,8 @@ public sealed class TetherClientOptions : TetherConnectionOptions
             .Concat(OptionChecks.Positive(Reconnect.InitialDelay, "Reconnect.InitialDelay"))
             .Concat(Reconnect.MaxDelay < Reconnect.InitialDelay
                 ? [new ValidationResult($"Reconnect.MaxDelay ({Reconnect.MaxDelay}) must not be shorter than Reconnect.InitialDelay ({Reconnect.InitialDelay}).", ["Reconnect.MaxDelay"])]
-                : []);
+                : [])
+            .Concat(Retry?.Problem() is { } retry ? [new ValidationResult($"Retry: {retry}", [nameof(Retry)])] : []);
 
     internal Connections.ConnectionSettings CreateSettings(Microsoft.Extensions.Logging.ILogger logger, Connections.HandlerRegistry handlers) =>
         CreateSettings(isServer: false, MaxConcurrentPushes, MaxPendingCalls, ConnectTimeout, includeExceptionDetails: false,

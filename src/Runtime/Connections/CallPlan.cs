@@ -89,9 +89,20 @@ internal readonly struct CallPlan
             {
                 DeadlineMicros = send ? ToMicros(timeout) : 0,
                 Metadata = options.Metadata,
+                IdempotencyKey = options.IdempotencyKey is { } key ? EncodeKey(key) : default,
                 Priority = -1,
             },
         };
+    }
+
+    /// <summary>An idempotency key as it travels: its UTF-8 bytes, 1 to <see cref="CallHeaderCodec.MaxIdempotencyKeyBytes"/> of them.</summary>
+    /// <exception cref="ArgumentException">The key is empty or too long.</exception>
+    private static byte[] EncodeKey(string key)
+    {
+        byte[] bytes = System.Text.Encoding.UTF8.GetBytes(key);
+        return bytes.Length is > 0 and <= CallHeaderCodec.MaxIdempotencyKeyBytes
+            ? bytes
+            : throw new ArgumentException($"An idempotency key has 1 to {CallHeaderCodec.MaxIdempotencyKeyBytes} bytes of UTF-8; this one has {bytes.Length}.");
     }
 
     private static TimeSpan? Earlier(TimeSpan? a, TimeSpan b) => a is { } x && x <= b ? x : b;

@@ -83,6 +83,15 @@ internal static partial class ConnectionLog
     [LoggerMessage(303, LogLevel.Warning, "Tether client: the server declares {Service}/{Method} deprecated: {Reason}")]
     public static partial void MethodDeprecated(ILogger logger, string service, string method, string reason);
 
+    [LoggerMessage(304, LogLevel.Debug, "Call {Method} failed with {Code} on attempt {Attempt}; trying again in {DelayMs} ms")]
+    public static partial void CallRetrying(ILogger logger, string method, TetherErrorCode code, int attempt, long delayMs);
+
+    [LoggerMessage(305, LogLevel.Warning, "The idempotency result of {Method} could not be kept in the durable store; a repeat after a restart would run its handler again")]
+    public static partial void IdempotencyNotDurable(ILogger logger, string method, Exception exception);
+
+    [LoggerMessage(306, LogLevel.Debug, "An expired idempotency result stays on disk until the next start reads and drops it")]
+    public static partial void IdempotencyNotForgotten(ILogger logger, Exception exception);
+
     [LoggerMessage(116, LogLevel.Warning, "Tether connection {ConnectionId}: the {Hook} hook threw; the runtime carries on")]
     public static partial void HookFailed(ILogger logger, long connectionId, string hook, Exception exception);
 

@@ -70,6 +70,9 @@ internal sealed class ConnectionSettings
     /// <summary>Server only: authentication, authorization, rate limits and address lists.</summary>
     public Security.ServerSecurity? Security { get; set; }
 
+    /// <summary>Server: the kept results of calls with idempotency keys, shared by all sessions; null when off (and on clients).</summary>
+    public Server.Idempotency.IdempotencyCache? Idempotency { get; set; }
+
     /// <summary>Server only: negotiation and resumable sessions.</summary>
     public Sessions.ISessionRegistry? Registry { get; init; }
 

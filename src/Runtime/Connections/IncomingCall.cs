@@ -65,6 +65,8 @@ internal sealed class IncomingCall : CallContext
 
     public override MethodDescriptor? Method => _route.Method;
 
+    public override string? IdempotencyKey => _headers?.IdempotencyKey is { } key ? System.Text.Encoding.UTF8.GetString(key) : null;
+
     public override DeliveryId? Delivery => DurableSequence != 0 && _connection?.Contract is { } contract ? new DeliveryId(contract.SessionId, DurableSequence) : null;
 
     public override System.Security.Claims.ClaimsPrincipal User => _connection?.User ?? base.User;
@@ -373,6 +375,49 @@ internal sealed class IncomingCall : CallContext
             {
                 Output.WriteControl(FrameType.End, CallId, 0);
             }
+        }
+    }
+
+    /// <summary>The trailing metadata the handler (or a filter) set, or null.</summary>
+    public CallMetadata? Trailers => _trailers;
+
+    /// <summary>What the handler answered while the answer is held (<see cref="HoldAnswer"/>), with a reply's message id and body.</summary>
+    public HeldAnswerKind HeldKind => _held.Kind;
+
+    /// <inheritdoc cref="HeldAnswer.MessageId"/>
+    public int HeldMessageId => _held.MessageId;
+
+    /// <inheritdoc cref="HeldAnswer.Body"/>
+    public ReadOnlySpan<byte> HeldBody => _held.Body;
+
+    /// <summary>
+    /// Answers the call as an earlier call with its idempotency key was answered: the same reply, empty reply or error,
+    /// with the same trailing metadata. An error comes back as the returned task's exception, so it is reported (and
+    /// measured) as a handler's would be.
+    /// </summary>
+    public ValueTask ReplayAnswer(Server.Idempotency.IdempotentResult result)
+    {
+        if (result.Trailers is { Count: > 0 } trailers)
+        {
+            ResponseTrailers.SetAll(trailers);
+        }
+
+        switch (result.Kind)
+        {
+            case Server.Idempotency.IdempotentAnswerKind.Reply:
+                FrameReservation frame = BeginAnswer(FrameType.Response, result.MessageId, result.Body.Length, out Span<byte> body);
+                result.Body.CopyTo(body);
+                IsAnswered = true;
+                frame.Commit();
+                return default;
+            case Server.Idempotency.IdempotentAnswerKind.Empty:
+                CompleteEmpty();
+                return default;
+            case Server.Idempotency.IdempotentAnswerKind.Error:
+                return ValueTask.FromException(new TetherException(result.Code, result.Message ?? TetherErrors.Get(result.Code).DefaultMessage));
+            default:
+                return ValueTask.FromException(new TetherException(TetherErrorCode.IdempotentResultNotKept,
+                    "A call with this idempotency key already ran; its reply was larger than the server keeps, and the handler was not run again."));
         }
     }
 

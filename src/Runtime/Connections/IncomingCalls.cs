@@ -227,15 +227,9 @@ internal sealed partial class IncomingCalls
         ValueTask completion;
         try
         {
-            ICallFilter[] filters = _settings.Handlers.Filters;
-            if (filters.Length > 0)
-            {
-                completion = call.Filtered.Run(filters, _bindings[route.BindingIndex], route.MethodId, payload);
-            }
-            else if (!_bindings[route.BindingIndex].TryDispatch(route.MethodId, payload, call, out completion))
-            {
-                throw new TetherException(TetherErrorCode.UnknownMethod, $"No handler has a method with id {route.MethodId}.");
-            }
+            completion = headers?.IdempotencyKey is { } key && expectsReply && !stream && _settings.Idempotency is { } kept
+                ? InvokeWithKey(kept, call, route, payload, key)
+                : Invoke(call, route, payload);
         }
         catch (Exception e)
         {
@@ -266,6 +260,20 @@ internal sealed partial class IncomingCalls
         }
 
         call.OnCompletion(completion);
+    }
+
+    /// <summary>Runs the call's filters and handler (the handler decodes its request before this returns).</summary>
+    private ValueTask Invoke(IncomingCall call, HandlerRoute route, in ReadOnlySequence<byte> payload)
+    {
+        ICallFilter[] filters = _settings.Handlers.Filters;
+        if (filters.Length > 0)
+        {
+            return call.Filtered.Run(filters, _bindings[route.BindingIndex], route.MethodId, payload);
+        }
+
+        return _bindings[route.BindingIndex].TryDispatch(route.MethodId, payload, call, out ValueTask completion)
+            ? completion
+            : throw new TetherException(TetherErrorCode.UnknownMethod, $"No handler has a method with id {route.MethodId}.");
     }
 
     /// <summary>The handler of an asynchronous call finished (on whatever thread completed it).</summary>
@@ -366,16 +374,7 @@ internal sealed partial class IncomingCalls
             return; // the caller already gave up; nothing to say
         }
 
-        TetherErrorCode code = Classify(call, error);
-        string message = error switch
-        {
-            TetherException t => t.Message,
-            OperationCanceledException when call.DeadlinePassed => "The server stopped the handler at the caller's deadline.",
-            OperationCanceledException => "The call was cancelled on the server.",
-            _ => _settings.IncludeExceptionDetails
-                ? $"{error.GetType().Name}: {error.Message}"
-                : TetherErrors.Get(TetherErrorCode.HandlerFailed).DefaultMessage,
-        };
+        (TetherErrorCode code, string message) = Describe(call, error);
 
         if (error is not TetherException)
         {
@@ -387,6 +386,17 @@ internal sealed partial class IncomingCalls
             call.Fail(code, message);
         }
     }
+
+    /// <summary>The code and text a failed call is answered with.</summary>
+    private (TetherErrorCode Code, string Message) Describe(IncomingCall call, Exception error) => (Classify(call, error), error switch
+    {
+        TetherException t => t.Message,
+        OperationCanceledException when call.DeadlinePassed => "The server stopped the handler at the caller's deadline.",
+        OperationCanceledException => "The call was cancelled on the server.",
+        _ => _settings.IncludeExceptionDetails
+            ? $"{error.GetType().Name}: {error.Message}"
+            : TetherErrors.Get(TetherErrorCode.HandlerFailed).DefaultMessage,
+    });
 
     /// <summary>The code a failed call is answered (and measured) with.</summary>
     private static TetherErrorCode Classify(IncomingCall call, Exception error) => error switch

@@ -131,7 +131,7 @@ internal sealed partial class TetherConnection : ICallLaneHost
 
     public ConnectionCounters Counters { get; } = new();
 
-    private ILogger Logger => _settings.Logger;
+    internal ILogger Logger => _settings.Logger;
 
     private bool SessionClosing => Volatile.Read(ref _sessionClosing) != 0;
 

@@ -60,6 +60,13 @@ public abstract class CallContext
     public virtual MethodDescriptor? Method => null;
 
     /// <summary>
+    /// The call's idempotency key (<see cref="CallOptions.IdempotencyKey"/>; every retried call has one), or null. The
+    /// server already answers a repeat of a unary call from the first one's result (<see cref="IdempotencyOptions"/>); a
+    /// handler may also use the key itself, for example to make its own writes idempotent downstream.
+    /// </summary>
+    public virtual string? IdempotencyKey => null;
+
+    /// <summary>
     /// Who made the call: the identity its session was authenticated with (today the TLS client certificate's subject,
     /// when the caller presented one), or an unauthenticated principal.
     /// </summary>

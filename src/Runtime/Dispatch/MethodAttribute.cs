@@ -16,4 +16,12 @@ public sealed class MethodAttribute : Attribute
     /// way (appended members), so a caller can see which revision a server runs (introspection, <c>tether inspect</c>).
     /// </summary>
     public int Version { get; set; } = 1;
+
+    /// <summary>
+    /// Running the method twice with the same request has the effect of running it once, so a client may retry it:
+    /// generated clients retry such a method's calls under <see cref="TetherClientOptions.Retry"/> and attach an
+    /// idempotency key to each, with which the server answers a repeat from the first call's result instead of running the
+    /// handler again (<c>docs/decisions/0022-retries-and-idempotency-keys.md</c>). False when not given.
+    /// </summary>
+    public bool Idempotent { get; set; }
 }

@@ -30,6 +30,9 @@ public sealed record MethodDescriptor(int Id, string Name, MethodKind Kind, int 
     /// <summary>The method's version (<see cref="MethodAttribute.Version"/>; 1 when not given).</summary>
     public int Version { get; init; } = 1;
 
+    /// <summary>The method is marked <see cref="MethodAttribute.Idempotent"/>: its calls are retried under the client's <see cref="RetryPolicy"/>, each with an idempotency key.</summary>
+    public bool IsIdempotent { get; init; }
+
     internal static IReadOnlyList<MethodDescriptor> AttachAll(string serviceName, IReadOnlyList<MethodDescriptor> methods)
     {
         ArgumentNullException.ThrowIfNull(methods);

@@ -71,6 +71,12 @@ public enum TetherErrorCode
     /// <summary>The method called was removed from the service (<see cref="RemovedMethodAttribute"/>); the message says what to call instead.</summary>
     MethodRemoved = 2010,
 
+    /// <summary>The call's idempotency key was used before, for this method and principal, with a different request: the earlier call's result is not this call's.</summary>
+    IdempotencyKeyReused = 2011,
+
+    /// <summary>A call with this idempotency key already ran, but its result was larger than the server keeps (<see cref="IdempotencyOptions.MaxResultBytes"/>); the handler was not run again.</summary>
+    IdempotentResultNotKept = 2012,
+
     /// <summary>The peer broke the frame protocol (unknown frame type, flags or reserved bits, a frame out of place).</summary>
     ProtocolViolation = 3001,
 

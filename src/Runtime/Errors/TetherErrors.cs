@@ -27,6 +27,8 @@ public static class TetherErrors
         new(TetherErrorCode.NotFound, "dispatch.not_found", "What the call names does not exist.", false, TetherErrorCategory.Dispatch),
         new(TetherErrorCode.InvalidArgument, "dispatch.invalid_argument", "The call's values are not acceptable.", false, TetherErrorCategory.Dispatch),
         new(TetherErrorCode.MethodRemoved, "dispatch.method_removed", "The method was removed from the service.", false, TetherErrorCategory.Dispatch),
+        new(TetherErrorCode.IdempotencyKeyReused, "dispatch.idempotency_key_reused", "The idempotency key was used before with a different request.", false, TetherErrorCategory.Dispatch),
+        new(TetherErrorCode.IdempotentResultNotKept, "dispatch.idempotent_result_not_kept", "A call with this idempotency key already ran; its result was too large to keep, and the handler was not run again.", false, TetherErrorCategory.Dispatch),
         new(TetherErrorCode.ProtocolViolation, "protocol.violation", "The peer broke the frame protocol.", false, TetherErrorCategory.Protocol),
         new(TetherErrorCode.FrameTooLarge, "protocol.frame_too_large", "A frame is larger than the receiver's maximum frame size.", false, TetherErrorCategory.Protocol),
         new(TetherErrorCode.UnsupportedVersion, "protocol.unsupported_version", "The peer speaks no supported protocol version, or its hello is malformed.", false, TetherErrorCategory.Protocol),

@@ -64,6 +64,24 @@ internal sealed class ConnectionMetrics(TetherMetrics metrics, bool isServer)
         }
     }
 
+    /// <summary>A call is attempted again after failing with <paramref name="code"/>.</summary>
+    public void OnRetry(string method, TetherErrorCode code)
+    {
+        if (metrics.CallRetries.Enabled)
+        {
+            metrics.CallRetries.Add(1, MetricTags.RpcSystem, new("rpc.method", method), MetricTags.ForCode(code).Error);
+        }
+    }
+
+    /// <summary>A call was answered from the result of an earlier call with its idempotency key.</summary>
+    public void OnIdempotentReplay(string method)
+    {
+        if (metrics.IdempotentReplays.Enabled)
+        {
+            metrics.IdempotentReplays.Add(1, MetricTags.RpcSystem, new KeyValuePair<string, object?>("rpc.method", method));
+        }
+    }
+
     public void OnSessionStarted()
     {
         Interlocked.Exchange(ref _counted, 1);

@@ -44,6 +44,8 @@ internal sealed class TetherMetrics
         FramesReplayed = meter.CreateCounter<long>("tether.session.replayed_frames", "{frame}", "Frames sent again after a resume.");
         ConnectionsRefused = meter.CreateCounter<long>("tether.connection.refused", "{connection}", "Connections refused at the handshake, by reason.");
         SecurityEvents = meter.CreateCounter<long>("tether.security.events", "{event}", "Security events on the server: authentication failed, unauthenticated or denied calls, rate limits, refused addresses, expired credentials.");
+        CallRetries = meter.CreateCounter<long>("tether.call.retries", "{retry}", "Attempts a client made again after a retryable failure, by method and the failure's code.");
+        IdempotentReplays = meter.CreateCounter<long>("tether.idempotency.replays", "{call}", "Calls a server answered from an earlier call with the same idempotency key, without running the handler.");
         meter.CreateObservableCounter("tether.io.bytes", ObserveBytes, "By", "Bytes sent and received by live connections and those closed before.");
         meter.CreateObservableCounter("tether.io.frames", ObserveFrames, "{frame}", "Frames sent and received.");
         meter.CreateObservableUpDownCounter("tether.send_queue.size", ObserveQueued, "By", "Bytes queued for peers and not yet taken by the transport.");
@@ -78,6 +80,10 @@ internal sealed class TetherMetrics
     public Counter<long> SessionsRestarted { get; }
 
     public Counter<long> FramesReplayed { get; }
+
+    public Counter<long> CallRetries { get; }
+
+    public Counter<long> IdempotentReplays { get; }
 
     public Counter<long> ConnectionsRefused { get; }
 

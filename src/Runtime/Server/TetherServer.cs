@@ -32,6 +32,7 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
     private int _connections;
     private Observability.MetricsSource? _metricsSource; // this server's totals for the observable instruments, from its start
     private Security.ServerSecurity? _security;
+    private Server.Idempotency.IdempotencyCache? _idempotency;
     private int _state; // 0 new, 1 started, 2 stopping (draining), 3 stopped
 
     /// <summary>Connections accepted and not yet closed (with or without a session): the flood and scale tests' count.</summary>
@@ -165,11 +166,21 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
         try
         {
             await RecoverSessionsAsync().ConfigureAwait(false); // before listening: a client may resume at once
+            if (_options.Idempotency is { Enabled: true } idempotency)
+            {
+                _idempotency = Server.Idempotency.IdempotencyCache.Open(idempotency, _options.DurableSessions, _options.TimeProvider, _logger);
+                _settings.Idempotency = _idempotency;
+            }
         }
         catch
         {
             Volatile.Write(ref _state, 3);
             _security.Dispose();
+            if (_journal is { } opened)
+            {
+                await opened.DisposeAsync().ConfigureAwait(false);
+            }
+
             throw;
         }
 
@@ -429,6 +440,10 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
 
         _settings!.Metrics.Unregister(_metricsSource!);
         _security?.Dispose();
+        if (_idempotency is { } kept)
+        {
+            await kept.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     /// <summary>
@@ -443,6 +458,11 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
         if (_journal is { } journal)
         {
             await journal.AbandonAsync().ConfigureAwait(false);
+        }
+
+        if (_idempotency is { } kept)
+        {
+            await kept.DisposeAsync().ConfigureAwait(false); // what was written is on disk, as after a kill
         }
 
         foreach (ITransportListener listener in _listeners)

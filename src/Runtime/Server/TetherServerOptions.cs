@@ -109,8 +109,8 @@ public sealed class TetherServerOptions : TetherConnectionOptions
     /// <remarks>Defaults to false.</remarks>
     public bool EnableSessionAdmin { get; set; }
 
-
-
+    /// <summary>Answering repeated calls that carry an idempotency key from the first call's result: retention and memory bounds.</summary>
+    public IdempotencyOptions Idempotency { get; set; } = new();
 
     private protected override IEnumerable<ValidationResult> ValidateSide() =>
         OptionChecks.Positive(HandshakeTimeout, nameof(HandshakeTimeout))
@@ -124,7 +124,8 @@ public sealed class TetherServerOptions : TetherConnectionOptions
                 : [])
             .Concat(Negotiation.Versions.Count > 0 && Negotiation.Versions.All(static v => v == Framing.ProtocolConstants.Version)
                 ? []
-                : [new ValidationResult($"Negotiation.Versions may list only {Framing.ProtocolConstants.Version}, the protocol version this build speaks.", ["Negotiation.Versions"])]);
+                : [new ValidationResult($"Negotiation.Versions may list only {Framing.ProtocolConstants.Version}, the protocol version this build speaks.", ["Negotiation.Versions"])])
+            .Concat((Idempotency?.Problems() ?? []).Select(static p => new ValidationResult(p, [nameof(Idempotency)])));
 
     internal Connections.ConnectionSettings CreateSettings(Microsoft.Extensions.Logging.ILogger logger, Connections.HandlerRegistry handlers, Sessions.ISessionRegistry registry) =>
         CreateSettings(isServer: true, MaxInFlightCallsPerSession, maxPendingCalls: 10_000, HandshakeTimeout, IncludeExceptionDetails,
