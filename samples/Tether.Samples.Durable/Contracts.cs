@@ -15,3 +15,11 @@ public partial record struct DoubleRequest(long N);
 /// <summary>The reply.</summary>
 [Message(4)]
 public partial record struct Doubled(long N);
+
+/// <summary>A reservation: an idempotent call, retried by clients and answered once per idempotency key.</summary>
+[Message(5)]
+public partial record struct ReserveRequest(long Order, long Amount);
+
+/// <summary>The reservation made: <see cref="Runs"/> counts the handler's runs for the order (1 when it ran once).</summary>
+[Message(6)]
+public partial record struct Reservation(long Order, long Amount, int Runs);

@@ -2,7 +2,7 @@ namespace Tether.Samples.Durable;
 
 /// <summary>Applies each tick once (through the inbox) and echoes it; the echo is held until the handler completes, so it is sent once.</summary>
 [Handler(ServiceName = "Ledger")]
-public sealed partial class LedgerHandler(Inbox inbox)
+public sealed partial class LedgerHandler(Inbox inbox, Reservations reservations)
 {
     /// <summary>A tick: applied once, echoed once, whatever crashes come between.</summary>
     public async ValueTask Take(Tick tick, CallContext context)
@@ -13,6 +13,14 @@ public sealed partial class LedgerHandler(Inbox inbox)
 
     /// <summary>A call answered exactly once, also when the server dies while it is pending.</summary>
     public ValueTask<Doubled> Double(DoubleRequest request) => new(new Doubled(request.N * 2));
+
+    /// <summary>
+    /// A reservation, marked idempotent: clients retry it, and the server answers a repeat of a key it has seen from the
+    /// kept result (kept in the durable store, so also after a kill), so the effect happens once per key.
+    /// </summary>
+    [Method(Idempotent = true)]
+    public ValueTask<Reservation> Reserve(ReserveRequest request) =>
+        new(new Reservation(request.Order, request.Amount, reservations.Run(request.Order, request.Amount)));
 }
 
 /// <summary>The client's side: receives the echoes.</summary>

@@ -26,7 +26,7 @@ static async Task<int> RunServerAsync(int port, string directory)
         EndPoint = new IPEndPoint(IPAddress.Loopback, port),
         DurableSessions = new DurableStoreOptions { Directory = Path.Combine(directory, "sessions"), Durability = DurabilityMode.Always },
     });
-    server.AddHandler(new LedgerHandler(new Inbox(Path.Combine(directory, "effects"))));
+    server.AddHandler(new LedgerHandler(new Inbox(Path.Combine(directory, "effects")), new Reservations(directory)));
     await server.StartAsync();
     Console.WriteLine($"listening {((IPEndPoint)server.LocalEndPoint!).Port} with {server.Sessions.Count} sessions restored");
     var stop = new TaskCompletionSource();

@@ -101,6 +101,11 @@ internal static class InspectCommand
                 writer.WriteNumber("version", Math.Max(1, method.Version));
                 writer.WriteNumber("requestMessageId", method.RequestMessageId);
                 writer.WriteNumber("responseMessageId", method.ResponseMessageId);
+                if (method.Idempotent)
+                {
+                    writer.WriteBoolean("idempotent", true);
+                }
+
                 if (method.Deprecation is { } deprecation)
                 {
                     writer.WriteString("deprecated", deprecation);

@@ -39,7 +39,7 @@ internal sealed record MethodTarget(ServiceShape Service, MethodShape Shape, Met
                 : $"Service '{service.Name}' has no method '{methodName}'; it has {List(service.Methods.Select(static m => m.Name))}.");
         // Attached to its service, so the call is named Service/Method in the client's metrics and traces.
         MethodDescriptor descriptor = new ServiceDescriptor(service.Name, service.Version,
-            [new MethodDescriptor(method.Id, method.Name, method.Kind, method.RequestMessageId, method.ResponseMessageId)], service.Messages).Methods[0];
+            [new MethodDescriptor(method.Id, method.Name, method.Kind, method.RequestMessageId, method.ResponseMessageId) { IsIdempotent = method.Idempotent }], service.Messages).Methods[0];
         return new MethodTarget(service, method, descriptor, new SchemaJson(service.Messages));
     }
 

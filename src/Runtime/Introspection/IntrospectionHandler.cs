@@ -28,7 +28,7 @@ internal sealed partial class IntrospectionHandler : IIntrospection
         service.Name,
         service.Version,
         IntrospectionNames.IsBuiltIn(service.Name),
-        [.. service.Methods.Select(static m => new MethodShape(m.Id, m.Name, m.Kind, m.RequestMessageId, m.ResponseMessageId, m.Deprecation, m.Version))],
+        [.. service.Methods.Select(static m => new MethodShape(m.Id, m.Name, m.Kind, m.RequestMessageId, m.ResponseMessageId, m.Deprecation, m.Version, m.IsIdempotent))],
         service.Messages,
         service.RemovedMethods);
 }

@@ -29,5 +29,6 @@ public sealed partial record ServiceShape(string Name, int Version, bool BuiltIn
 /// <param name="ResponseMessageId">The id of the message it returns (or streams); 0 when it returns nothing.</param>
 /// <param name="Deprecation">Null, or why the method is deprecated (its <c>[Obsolete]</c> message, or empty).</param>
 /// <param name="Version">The method's version (<see cref="MethodAttribute.Version"/>; 0 from servers older than this member, meaning 1).</param>
+/// <param name="Idempotent">The method is marked <see cref="MethodAttribute.Idempotent"/> (false from servers older than this member).</param>
 [Message(BuiltInMessageIds.MethodShape)]
-public sealed partial record MethodShape(int Id, string Name, MethodKind Kind, int RequestMessageId, int ResponseMessageId, string? Deprecation, int Version);
+public sealed partial record MethodShape(int Id, string Name, MethodKind Kind, int RequestMessageId, int ResponseMessageId, string? Deprecation, int Version, bool Idempotent);

@@ -28,6 +28,9 @@ public sealed partial class PaymentsHandler(Probe probe) : IPayments
 {
     public ConcurrentDictionary<string, int> Runs { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>When set, a failing run asks the caller to wait this long (the rate-limit trailer) before trying again.</summary>
+    public TimeSpan? RetryAfter { get; set; }
+
     public ValueTask<ChargeReply> Charge(ChargeRequest request, CallContext context) => RunAsync(request, context);
 
     public ValueTask<ChargeReply> Transfer(ChargeRequest request, CallContext context) => RunAsync(request, context);
@@ -38,6 +41,12 @@ public sealed partial class PaymentsHandler(Probe probe) : IPayments
         probe.Log.Enqueue($"{context.Method?.Name} {request.Order} run {run} key {context.IdempotencyKey ?? "none"}");
         if (run <= request.FailTimes)
         {
+            if (RetryAfter is { } wait)
+            {
+                context.ResponseTrailers.Set(CallMetadata.RetryAfterKey, ((long)wait.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture));
+                throw new TetherException(TetherErrorCode.RateLimited, $"slow down (run {run})");
+            }
+
             throw new TetherException(TetherErrorCode.InFlightCallsExceeded, $"busy (run {run})");
         }
 
