@@ -10,6 +10,8 @@ src/Runtime/Server/TetherServerOptions.cs
 src/Runtime/Client/TetherClientOptions.cs
 src/Runtime/Sessions/Negotiation/NegotiationPolicy.cs
 src/Runtime/Sessions/Reconnect/ReconnectOptions.cs
+src/Runtime/Calls/RetryPolicy.cs
+src/Runtime/Server/IdempotencyOptions.cs
 src/Runtime/Transport/TransportConnectionOptions.cs
 src/Runtime/Transport/Tcp/TcpTransportOptions.cs
 src/Runtime/Transport/Tls/TetherTlsOptions.cs

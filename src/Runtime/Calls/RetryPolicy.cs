@@ -45,6 +45,7 @@ public sealed class RetryPolicy
     /// <see cref="TetherErrorCode.SessionUnknown"/>, <see cref="TetherErrorCode.ResumeRejected"/> and
     /// <see cref="TetherErrorCode.ReplayBufferOverflow"/>.
     /// </summary>
+    /// <remarks>Defaults to the set described above (a new set per policy, free to change).</remarks>
     public ISet<TetherErrorCode> RetryableCodes { get; set; } = DefaultRetryableCodes();
 
     /// <summary>

@@ -69,7 +69,7 @@ internal sealed class ConnectionMetrics(TetherMetrics metrics, bool isServer)
     {
         if (metrics.CallRetries.Enabled)
         {
-            metrics.CallRetries.Add(1, MetricTags.RpcSystem, new("rpc.method", method), MetricTags.ForCode(code).Error);
+            metrics.CallRetries.Add(1, new TagList { Side, MetricTags.RpcSystem, new("rpc.method", method), MetricTags.ForCode(code).Error });
         }
     }
 
@@ -78,7 +78,7 @@ internal sealed class ConnectionMetrics(TetherMetrics metrics, bool isServer)
     {
         if (metrics.IdempotentReplays.Enabled)
         {
-            metrics.IdempotentReplays.Add(1, MetricTags.RpcSystem, new KeyValuePair<string, object?>("rpc.method", method));
+            metrics.IdempotentReplays.Add(1, Side, MetricTags.RpcSystem, new KeyValuePair<string, object?>("rpc.method", method));
         }
     }
 

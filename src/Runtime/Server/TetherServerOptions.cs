@@ -110,6 +110,7 @@ public sealed class TetherServerOptions : TetherConnectionOptions
     public bool EnableSessionAdmin { get; set; }
 
     /// <summary>Answering repeated calls that carry an idempotency key from the first call's result: retention and memory bounds.</summary>
+    /// <remarks>Defaults to a new <see cref="IdempotencyOptions"/> (on; 10 minutes; 100,000 results, 64 MiB).</remarks>
     public IdempotencyOptions Idempotency { get; set; } = new();
 
     private protected override IEnumerable<ValidationResult> ValidateSide() =>

@@ -54,6 +54,34 @@ public sealed class MetricsTests
     }
 
     [Fact]
+    public async Task Retries_and_answers_from_kept_results_are_counted()
+    {
+        using var metrics = new MetricsRecorder(new TestMeterFactory());
+        var payments = new PaymentsHandler(new Probe());
+        await using Harness harness = await Harness.StartAsync(TransportUnderTest.InMemory(), o => o.MeterFactory = metrics.Factory, s => s.AddHandler(payments));
+        var charges = new IPayments.Client(await harness.ConnectAsync(o =>
+        {
+            o.MeterFactory = metrics.Factory;
+            o.Retry.InitialBackoff = TimeSpan.Zero;
+        }));
+        var keyed = new CallOptions { IdempotencyKey = "m-2" };
+
+        await charges.Charge(new ChargeRequest("m-1", 5, Block: false, FailTimes: 1)).Within();
+        await charges.Transfer(new ChargeRequest("m-2", 5, Block: false, FailTimes: 0), keyed).Within();
+        await charges.Transfer(new ChargeRequest("m-2", 5, Block: false, FailTimes: 0), keyed).Within();
+
+        RecordedMeasurement retry = await metrics.WaitForAsync("tether.call.retries", m => m.Tag("rpc.method") == "Payments/Charge");
+        Assert.Equal(1, retry.Value);
+        Assert.Equal("limit.in_flight_calls", retry.Tag("error.type"));
+        Assert.Equal("client", retry.Tag("tether.side"));
+        RecordedMeasurement replay = await metrics.WaitForAsync("tether.idempotency.replays", m => m.Tag("rpc.method") == "Payments/Transfer");
+        Assert.Equal("server", replay.Tag("tether.side"));
+        Assert.Single(metrics.Of("tether.idempotency.replays"));
+        Assert.Single(metrics.Of("tether.call.retries"));
+        Assert.Equal(1, payments.Runs["m-2"]);
+    }
+
+    [Fact]
     public async Task Streams_and_calls_by_message_type_are_timed_and_one_way_sends_are_not()
     {
         using var metrics = new MetricsRecorder(new TestMeterFactory());
