@@ -12,6 +12,7 @@ src/Runtime/Sessions/Negotiation/NegotiationPolicy.cs
 src/Runtime/Sessions/Reconnect/ReconnectOptions.cs
 src/Runtime/Calls/RetryPolicy.cs
 src/Runtime/Server/IdempotencyOptions.cs
+src/Runtime/Compression/CompressionOptions.cs
 src/Runtime/Transport/TransportConnectionOptions.cs
 src/Runtime/Transport/Tcp/TcpTransportOptions.cs
 src/Runtime/Transport/Tls/TetherTlsOptions.cs

@@ -122,6 +122,7 @@ public sealed partial class TetherClient : TetherPeer, IAsyncDisposable
         Interceptors = [.. _interceptors];
         CreateRetryBudget();
         _settings = _options.CreateSettings(_logger, _handlers);
+        _settings.Compression = _options.Compression;
         _metricsSource = new MetricsSource(isServer: false, _settings.MemoryPool as TieredMemoryPool,
             () => CurrentConnection is { } current ? [current] : []);
         _settings.Metrics.Register(_metricsSource);

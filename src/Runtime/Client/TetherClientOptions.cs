@@ -80,6 +80,10 @@ public sealed class TetherClientOptions : TetherConnectionOptions
     /// <remarks>Defaults to a new <see cref="RetryPolicy"/> (3 attempts, 50 ms backoff doubling to 2 s, a budget of 10 tokens).</remarks>
     public RetryPolicy Retry { get; set; } = new();
 
+    /// <summary>Frame compression offered to the server (algorithms in order of preference), with this side's threshold and level.</summary>
+    /// <remarks>Defaults to none offered (a new <see cref="CompressionOptions"/> with no algorithms).</remarks>
+    public CompressionOptions Compression { get; set; } = new();
+
     /// <summary>Requires the server to offer the service <typeparamref name="THandler"/> declares (at its version or later); negotiation fails with <see cref="TetherErrorCode.MissingCapability"/> otherwise.</summary>
     public TetherClientOptions Require<THandler>()
         where THandler : class, IMessageHandler<THandler>
@@ -102,7 +106,8 @@ public sealed class TetherClientOptions : TetherConnectionOptions
             .Concat(Reconnect.MaxDelay < Reconnect.InitialDelay
                 ? [new ValidationResult($"Reconnect.MaxDelay ({Reconnect.MaxDelay}) must not be shorter than Reconnect.InitialDelay ({Reconnect.InitialDelay}).", ["Reconnect.MaxDelay"])]
                 : [])
-            .Concat(Retry?.Problem() is { } retry ? [new ValidationResult($"Retry: {retry}", [nameof(Retry)])] : []);
+            .Concat(Retry?.Problem() is { } retry ? [new ValidationResult($"Retry: {retry}", [nameof(Retry)])] : [])
+            .Concat((Compression?.Problems() ?? []).Select(static p => new ValidationResult(p, [nameof(Compression)])));
 
     internal Connections.ConnectionSettings CreateSettings(Microsoft.Extensions.Logging.ILogger logger, Connections.HandlerRegistry handlers) =>
         CreateSettings(isServer: false, MaxConcurrentPushes, MaxPendingCalls, ConnectTimeout, includeExceptionDetails: false,
@@ -115,6 +120,7 @@ public sealed class TetherClientOptions : TetherConnectionOptions
                 WantsResume = Resumable,
                 Credentials = CredentialsSource(),
                 RefreshesCredentials = CredentialsProvider is not null,
+                Compression = [.. Compression?.Algorithms ?? []],
             });
 
     private Func<CancellationToken, ValueTask<Security.TetherCredentials?>>? CredentialsSource()

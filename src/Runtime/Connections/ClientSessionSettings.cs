@@ -24,5 +24,11 @@ internal sealed class ClientSessionSettings
         [currentTransport, .. AlternateTransports.Where(t => !string.Equals(t, currentTransport, StringComparison.Ordinal)).Distinct(StringComparer.Ordinal)],
         Requested,
         Services,
-        WantsResume);
+        WantsResume)
+    {
+        Compression = Compression,
+    };
+
+    /// <summary>The compression algorithms offered, most preferred first.</summary>
+    public IReadOnlyList<CompressionAlgorithm> Compression { get; init; } = [];
 }

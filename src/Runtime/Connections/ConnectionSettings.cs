@@ -70,6 +70,9 @@ internal sealed class ConnectionSettings
     /// <summary>Server only: authentication, authorization, rate limits and address lists.</summary>
     public Security.ServerSecurity? Security { get; set; }
 
+    /// <summary>Frame compression: what a server accepts, or a client's threshold and level (its offer is in <see cref="Client"/>); null for none.</summary>
+    public CompressionOptions? Compression { get; set; }
+
     /// <summary>Server: the kept results of calls with idempotency keys, shared by all sessions; null when off (and on clients).</summary>
     public Server.Idempotency.IdempotencyCache? Idempotency { get; set; }
 

@@ -91,15 +91,24 @@ internal sealed partial class FrameOutput
     /// </summary>
     /// <exception cref="TetherException">The payload exceeds the peer's frame size, or the output is closed.</exception>
     public FrameReservation Begin(FrameType type, FrameFlags flags, uint callId, int messageId, int payloadLength, out Span<byte> payload) =>
-        BeginCore(type, flags, callId, messageId, payloadLength, requireRoom: false, out payload);
+        BeginCore(type, flags, callId, messageId, payloadLength, requireRoom: false, out payload, stage: true);
 
     /// <summary>As <see cref="Begin"/>; with <paramref name="requireRoom"/>, an empty reservation (nothing held) while the pipe is blocked or the replay buffer full.</summary>
-    private FrameReservation BeginCore(FrameType type, FrameFlags flags, uint callId, int messageId, int payloadLength, bool requireRoom, out Span<byte> payload)
+    /// <remarks>
+    /// With <paramref name="stage"/>, a payload compression applies to is staged (<see cref="CommitStaged"/>) instead;
+    /// callers that need the lock held until the commit pass false.
+    /// </remarks>
+    private FrameReservation BeginCore(FrameType type, FrameFlags flags, uint callId, int messageId, int payloadLength, bool requireRoom, out Span<byte> payload, bool stage)
     {
         if (payloadLength > PeerMaxFrameSize)
         {
             throw new TetherException(TetherErrorCode.MessageTooLarge,
                 $"A {payloadLength:N0}-byte message exceeds the peer's maximum frame size of {PeerMaxFrameSize:N0} bytes.");
+        }
+
+        if (stage && Compression is { } compression && compression.Applies(type, payloadLength))
+        {
+            return Stage(type, flags, callId, messageId, payloadLength, requireRoom, out payload);
         }
 
         FrameReservation frame = Reserve(FrameHeader.Size + payloadLength, FrameParser.IsSequenced(type, callId), requireRoom, type, callId, out Span<byte> span);
@@ -311,7 +320,7 @@ internal sealed partial class FrameOutput
             flags |= FrameFlags.ByMessageType;
         }
 
-        using FrameReservation frame = BeginCore(type, flags, callId, methodId, length, requireRoom, out Span<byte> body);
+        using FrameReservation frame = BeginCore(type, flags, callId, methodId, length, requireRoom, out Span<byte> body, stage: acknowledged is null);
         if (frame.IsEmpty)
         {
             return false; // no room: nothing was begun, the lock is released
@@ -350,7 +359,7 @@ internal sealed partial class FrameOutput
             flags |= FrameFlags.ByMessageType;
         }
 
-        using FrameReservation frame = BeginCore(type, flags | FrameFlags.Headers, callId, methodId, headerLength + bodyLength, requireRoom, out Span<byte> payload);
+        using FrameReservation frame = BeginCore(type, flags | FrameFlags.Headers, callId, methodId, headerLength + bodyLength, requireRoom, out Span<byte> payload, stage: acknowledged is null);
         if (frame.IsEmpty)
         {
             return false;

@@ -138,7 +138,12 @@ internal sealed partial class TetherConnection
         try
         {
             contract = Negotiator.Negotiate(hello.Offer, registry.Policy, registry.Services, registry.Transports, link.Transport.TransportName, Guid.NewGuid());
-            contract = contract with { Durable = contract.Resumable && registry.Durable, DeprecatedMethods = registry.DeprecatedMethods };
+            contract = contract with
+            {
+                Durable = contract.Resumable && registry.Durable,
+                DeprecatedMethods = registry.DeprecatedMethods,
+                Compression = ChooseCompression(hello.Offer.Compression, _settings.Compression),
+            };
         }
         catch (TetherException refusal)
         {
@@ -148,6 +153,7 @@ internal sealed partial class TetherConnection
 
         Output.PeerMaxFrameSize = hello.MaxFrameSize;
         Contract = contract;
+        UseCompression(contract.Compression);
         _identity = identity;
         Incoming.Bind(Peer!);
         registry.Established(this); // before the client can learn its id from the server hello
@@ -176,6 +182,16 @@ internal sealed partial class TetherConnection
         return CompleteHandshake(link);
     }
 
+    /// <summary>Server: the first algorithm the client offered that this server accepts (the client's preference wins).</summary>
+    private static CompressionAlgorithm ChooseCompression(IReadOnlyList<CompressionAlgorithm> offered, CompressionOptions? accepted) =>
+        accepted is { Algorithms.Count: > 0 } ? offered.FirstOrDefault(accepted.Algorithms.Contains) : CompressionAlgorithm.None;
+
+    /// <summary>From the hello on, this side compresses its large frames as negotiated (the frames say so themselves, so the peer reads them either way).</summary>
+    private void UseCompression(CompressionAlgorithm algorithm) =>
+        Output.Compression = algorithm == CompressionAlgorithm.None || _settings.Compression is not { } options
+            ? null
+            : new Compression.FrameCompression(algorithm, options.Threshold, options.Level);
+
     private void WriteServerHello(SessionContract contract, byte[]? token, bool resumed)
     {
         var hello = new ServerHello(_settings.MaxFrameSize, contract, token, LastReceivedSequence, resumed, _settings.Registry!.ResumeWindow, CredentialsLifetime());
@@ -194,6 +210,7 @@ internal sealed partial class TetherConnection
         Output.PeerMaxFrameSize = hello.MaxFrameSize;
         SessionContract contract = hello.Contract;
         Contract = contract.Transport.Length == 0 ? contract with { Transport = link.Transport.TransportName } : contract;
+        UseCompression(contract.Compression);
         OnCredentialsAccepted(hello.CredentialsLifetime);
         if (contract.Resumable)
         {

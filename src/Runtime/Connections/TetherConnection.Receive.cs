@@ -42,6 +42,8 @@ internal sealed partial class TetherConnection
 
         public void OnInvalidHeader(FrameParseStatus status, in FrameHeader header) => connection.RejectHeader(status, header);
 
+        public void OnInvalidPayload(TetherErrorCode code, string detail) => connection.ProtocolError(code, detail);
+
         public void OnPartialFrame(bool pending) => link.OnPartialFrame(pending, connection._settings.TimeProvider);
 
         public void OnBatchHandled()

@@ -32,6 +32,9 @@ public enum TetherErrorCode
     /// <summary>A message's declared length does not match the bytes its members occupy.</summary>
     DecodeLengthMismatch = 1007,
 
+    /// <summary>A compressed frame's payload is damaged, names an unknown algorithm, or inflates to another size than it declares; the peer is disconnected.</summary>
+    DecompressionFailed = 1008,
+
     /// <summary>A fixed destination span is too small for the encoded message.</summary>
     EncodeBufferTooSmall = 1101,
 
@@ -190,6 +193,9 @@ public enum TetherErrorCode
 
     /// <summary>A rate limit refused the call (or the connection, or the hello); <see cref="TetherException.RetryAfter"/> says when to try again, when the limiter knows.</summary>
     RateLimited = 5007,
+
+    /// <summary>A compressed frame declares more bytes uncompressed than the receiver's maximum frame size (a decompression bomb); refused before inflating, and the peer is disconnected.</summary>
+    DecompressedTooLarge = 5008,
 
     /// <summary>The peer presented no credentials where they are required, or credentials no authenticator accepts (wrong, unknown, disabled, expired).</summary>
     Unauthenticated = 6001,

@@ -29,6 +29,14 @@ internal enum FrameFlags : byte
     Headers = 0x08,
 
     /// <summary>
+    /// On <see cref="FrameType.Request"/>, <see cref="FrameType.Response"/>, <see cref="FrameType.Message"/> and
+    /// <see cref="FrameType.StreamItem"/> of a session that negotiated compression: the payload is compressed
+    /// (<c>[algorithm][uncompressed length][data]</c>, <c>docs/wire-format.md</c> §6.10); inflated, it is the payload as
+    /// it would have been sent without this flag.
+    /// </summary>
+    Compressed = 0x10,
+
+    /// <summary>
     /// On any sequenced frame of a resumable session (version 2): the sender's replay buffer has grown by an eighth of
     /// its bounds since it last asked, and the receiver should acknowledge at the end of its current receive batch.
     /// </summary>

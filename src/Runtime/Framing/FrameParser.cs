@@ -91,9 +91,10 @@ internal static class FrameParser
     /// <summary>Whether <paramref name="type"/> is a version-1 frame type and <paramref name="flags"/> are flags it may carry.</summary>
     public static bool IsKnown(FrameType type, FrameFlags flags) => type switch
     {
-        FrameType.Response => (flags & ~(FrameFlags.Empty | FrameFlags.Headers)) == 0,
-        FrameType.Request => (flags & ~(FrameFlags.Stream | FrameFlags.ByMessageType | FrameFlags.Headers)) == 0,
-        FrameType.Message => (flags & ~(FrameFlags.ByMessageType | FrameFlags.Headers)) == 0,
+        FrameType.Response => (flags & ~(FrameFlags.Empty | FrameFlags.Headers | FrameFlags.Compressed)) == 0,
+        FrameType.Request => (flags & ~(FrameFlags.Stream | FrameFlags.ByMessageType | FrameFlags.Headers | FrameFlags.Compressed)) == 0,
+        FrameType.Message => (flags & ~(FrameFlags.ByMessageType | FrameFlags.Headers | FrameFlags.Compressed)) == 0,
+        FrameType.StreamItem => (flags & ~FrameFlags.Compressed) == 0,
         FrameType.End or FrameType.Error => (flags & ~FrameFlags.Headers) == 0,
         >= FrameType.Hello and <= FrameType.Authenticate => flags == FrameFlags.None,
         _ => false,

@@ -150,6 +150,7 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
         _serviceCapabilities = [.. _handlers.Services.Select(static s => new Capability(s.Name, s.Version))];
         _deprecatedMethods = Tether.Sessions.ServerHello.FitDeprecations(DeprecatedMethod.Of(_handlers.Services));
         _settings = _options.CreateSettings(_logger, _handlers, this);
+        _settings.Compression = _options.Compression;
         try
         {
             _security = new Security.ServerSecurity(_options.Security, _handlers, _logger, _settings.Metrics, _options.TimeProvider);

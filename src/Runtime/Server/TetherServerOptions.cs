@@ -109,6 +109,10 @@ public sealed class TetherServerOptions : TetherConnectionOptions
     /// <remarks>Defaults to false.</remarks>
     public bool EnableSessionAdmin { get; set; }
 
+    /// <summary>Frame compression the server accepts (the client chooses among them, by its own order of preference), with this side's threshold and level.</summary>
+    /// <remarks>Defaults to Zstd, LZ4, Brotli and GZip accepted, 1 KiB threshold, fastest level.</remarks>
+    public CompressionOptions Compression { get; set; } = CompressionOptions.ServerDefault();
+
     /// <summary>Answering repeated calls that carry an idempotency key from the first call's result: retention and memory bounds.</summary>
     /// <remarks>Defaults to a new <see cref="IdempotencyOptions"/> (on; 10 minutes; 100,000 results, 64 MiB).</remarks>
     public IdempotencyOptions Idempotency { get; set; } = new();
@@ -126,7 +130,8 @@ public sealed class TetherServerOptions : TetherConnectionOptions
             .Concat(Negotiation.Versions.Count > 0 && Negotiation.Versions.All(static v => v == Framing.ProtocolConstants.Version)
                 ? []
                 : [new ValidationResult($"Negotiation.Versions may list only {Framing.ProtocolConstants.Version}, the protocol version this build speaks.", ["Negotiation.Versions"])])
-            .Concat((Idempotency?.Problems() ?? []).Select(static p => new ValidationResult(p, [nameof(Idempotency)])));
+            .Concat((Idempotency?.Problems() ?? []).Select(static p => new ValidationResult(p, [nameof(Idempotency)])))
+            .Concat((Compression?.Problems() ?? []).Select(static p => new ValidationResult(p, [nameof(Compression)])));
 
     internal Connections.ConnectionSettings CreateSettings(Microsoft.Extensions.Logging.ILogger logger, Connections.HandlerRegistry handlers, Sessions.ISessionRegistry registry) =>
         CreateSettings(isServer: true, MaxInFlightCallsPerSession, maxPendingCalls: 10_000, HandshakeTimeout, IncludeExceptionDetails,

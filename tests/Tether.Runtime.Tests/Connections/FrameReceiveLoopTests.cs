@@ -35,6 +35,29 @@ public sealed class FrameReceiveLoopTests
     }
 
     [Fact]
+    public async Task A_compressed_frame_reaches_the_receiver_inflated_and_a_damaged_one_stops_the_loop()
+    {
+        Task<ReceiveEnd> loop = FrameReceiveLoop.RunAsync(_input.Reader, new RecordingReceiver(_recorder));
+        byte[] body = System.Text.Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("compress me; ", 200)));
+        var compression = new Tether.Compression.FrameCompression(CompressionAlgorithm.Lz4, 1, System.IO.Compression.CompressionLevel.Fastest);
+        byte[] packed = new byte[compression.MaxPayloadSize(body.Length)];
+        int length = compression.Compress(body, packed);
+        byte[] frame = PipeLink.Frame(FrameType.Message, 0, 1, packed.AsSpan(0, length), FrameFlags.Compressed);
+
+        await _input.Writer.WriteAsync(frame);
+        await _recorder.WaitForBatchesAsync(1);
+        Assert.Equal(body, _recorder.Payloads[0]);
+        Assert.Equal(FrameFlags.None, _recorder.Frames[0].Flags); // the receiver sees the frame as it was before compression
+        Assert.Equal(body.Length, _recorder.Frames[0].PayloadLength);
+
+        byte[] damaged = PipeLink.Frame(FrameType.Message, 0, 2, [(byte)CompressionAlgorithm.Lz4, 100, 0xFF, 0xFF], FrameFlags.Compressed);
+        await _input.Writer.WriteAsync(damaged);
+        Assert.Equal(ReceiveEnd.Stopped, await loop.WaitAsync(Hang));
+        Assert.Equal(TetherErrorCode.DecompressionFailed, _recorder.InvalidPayload);
+        Assert.Single(_recorder.Frames);
+    }
+
+    [Fact]
     public async Task A_pending_wait_pauses_reading_until_it_completes()
     {
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -131,6 +154,8 @@ public sealed class FrameReceiveLoopTests
 
         public FrameParseStatus? Invalid { get; set; }
 
+        public TetherErrorCode? InvalidPayload { get; set; }
+
         public int WaitOn { get; set; } = -1;
 
         public Task Wait { get; set; } = Task.CompletedTask;
@@ -202,6 +227,12 @@ public sealed class FrameReceiveLoopTests
         }
 
         public void OnInvalidHeader(FrameParseStatus status, in FrameHeader header) => recorder.Invalid = status;
+
+        public void OnInvalidPayload(TetherErrorCode code, string detail)
+        {
+            recorder.InvalidPayload = code;
+            recorder.Stop = true; // as a session does: the protocol error stops the link
+        }
 
         public void OnPartialFrame(bool pending) => recorder.PartialPending = pending;
 

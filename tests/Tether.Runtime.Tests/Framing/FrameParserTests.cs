@@ -85,8 +85,11 @@ public sealed class FrameParserTests
     [InlineData(0x04, 0x02, 0)]
     [InlineData(0x03, 0x02, 0)] // response: only "empty"
     [InlineData(0x03, 0x04, 0)]
-    [InlineData(0x02, 0x01, 0)] // request: only "stream" and "by message type"
-    [InlineData(0x02, 0x10, 0)]
+    [InlineData(0x02, 0x01, 0)] // request: only "stream", "by message type", "headers" and "compressed"
+    [InlineData(0x02, 0x20, 0)]
+    [InlineData(0x07, 0x10, 0)] // errors are never compressed
+    [InlineData(0x06, 0x10, 0)] // nor are stream ends
+    [InlineData(0x01, 0x10, 0)] // nor hellos
     [InlineData(0x05, 0x08, 0)] // stream items carry no headers
     [InlineData(0x08, 0x08, 0)] // nor do cancels
     [InlineData(0x05, 0x04, 0)] // stream items are never routed
@@ -111,6 +114,10 @@ public sealed class FrameParserTests
     [InlineData(0x03, 0x09)] // an empty response with trailing metadata
     [InlineData(0x06, 0x08)] // an end of stream with trailing metadata
     [InlineData(0x07, 0x08)] // an error with trailing metadata
+    [InlineData(0x02, 0x1E)] // a compressed stream request by message type with headers
+    [InlineData(0x03, 0x18)] // a compressed reply with trailing metadata
+    [InlineData(0x04, 0x10)] // a compressed one-way message
+    [InlineData(0x05, 0x10)] // a compressed stream item
     public void Flags_a_frame_type_may_carry_are_accepted(byte type, byte flags)
     {
         byte[] header = new byte[FrameHeader.Size];

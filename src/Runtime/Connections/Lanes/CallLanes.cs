@@ -64,6 +64,7 @@ internal sealed class CallLanes
         FrameOutput linkOutput = _host.Output;
         var lane = new CallLane(stream, link.Transport, outgoing, callId, linkOutput.PeerMaxFrameSize, _settings.SendQueueLimit);
         lane.Output.Committed = linkOutput.Committed; // the message hook, when one is set
+        lane.Output.Compression = linkOutput.Compression;
         if (linkOutput.IsSequenced)
         {
             lane.Output.EnableSequencing(_settings.MemoryPool, _settings.ReplayBufferBytes, _settings.ReplayBufferFrames, LaneReplayChunkSize);

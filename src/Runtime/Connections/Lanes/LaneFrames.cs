@@ -31,6 +31,8 @@ internal readonly struct LaneFrames(CallLanes lanes, Link link, CallLane lane) :
         lanes.Host.ProtocolError(code, detail);
     }
 
+    public void OnInvalidPayload(TetherErrorCode code, string detail) => lanes.Host.ProtocolError(code, detail);
+
     public void OnPartialFrame(bool pending)
     {
         // The link's frame timeout covers the connection; a call's stream waits for its frames as long as the call does.

@@ -66,7 +66,18 @@ internal static class FrameReceiveLoop
                     }
 
                     receiver.OnPartialFrame(pending: false);
-                    if (!receiver.OnFrame(header, payload, out wait))
+                    bool handled;
+                    if ((header.Flags & FrameFlags.Compressed) == 0)
+                    {
+                        handled = receiver.OnFrame(header, payload, out wait);
+                    }
+                    else if (!TryHandleCompressed(receiver, header, payload, maxFrame, out handled, out wait))
+                    {
+                        stop = true;
+                        break;
+                    }
+
+                    if (!handled)
                     {
                         stop = true;
                         break;
@@ -116,6 +127,35 @@ internal static class FrameReceiveLoop
         }
 
         return ReceiveEnd.Stopped;
+    }
+
+    /// <summary>
+    /// Inflates a compressed frame (decision 0023) and hands the receiver the frame as it was before compression; the
+    /// inflated copy goes back to the pool once the receiver returns (receivers copy what they keep). False when the
+    /// payload cannot be inflated: the receiver has ended the session.
+    /// </summary>
+    private static bool TryHandleCompressed<TReceiver>(TReceiver receiver, in FrameHeader header, in ReadOnlySequence<byte> payload, int maxFrame, out bool handled, out ValueTask wait)
+        where TReceiver : struct, IFrameReceiver
+    {
+        TetherErrorCode problem = Compression.FrameCompression.TryInflate(payload, maxFrame, out byte[]? inflated, out int length, out string? detail);
+        if (problem != TetherErrorCode.None)
+        {
+            receiver.OnInvalidPayload(problem, detail!);
+            handled = false;
+            wait = default;
+            return false;
+        }
+
+        try
+        {
+            FrameHeader plain = header with { PayloadLength = length, Flags = header.Flags & ~FrameFlags.Compressed };
+            handled = receiver.OnFrame(plain, new ReadOnlySequence<byte>(inflated!, 0, length), out wait);
+            return true;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(inflated!);
+        }
     }
 
     /// <summary>Why a header the parser refused ends the session: the error code and the text the peer is told.</summary>

@@ -37,6 +37,9 @@ internal interface IFrameReceiver
     /// <summary>The header is invalid or too large: the session ends with a protocol error.</summary>
     void OnInvalidHeader(FrameParseStatus status, in FrameHeader header);
 
+    /// <summary>A frame's compressed payload cannot be inflated (damaged, or a decompression bomb): the session ends with <paramref name="code"/>.</summary>
+    void OnInvalidPayload(TetherErrorCode code, string detail);
+
     /// <summary>A frame has started and not finished (<paramref name="pending"/>), or none is pending now.</summary>
     void OnPartialFrame(bool pending);
 

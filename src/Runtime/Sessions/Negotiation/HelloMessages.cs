@@ -45,6 +45,12 @@ internal sealed record ClientHello(int MaxFrameSize, NegotiationOffer Offer, Res
         }
 
         HelloCodec.WriteCredentials(ref writer, Credentials);
+        if (Offer.Compression.Count > 0)
+        {
+            // After the credentials, read only when present: a server from before compression stops at them.
+            HelloCodec.WriteList(ref writer, Offer.Compression, static (ref TetherWriter w, CompressionAlgorithm a) => w.WriteByte((byte)a));
+        }
+
         writer.Flush();
         return buffer.WrittenSpan.ToArray();
     }
@@ -83,7 +89,11 @@ internal sealed record ClientHello(int MaxFrameSize, NegotiationOffer Offer, Res
             }
 
             Security.TetherCredentials? credentials = reader.Consumed < reader.Length ? HelloCodec.ReadCredentials(ref reader) : null;
-            return new ClientHello(maxFrameSize, new NegotiationOffer(versions, transports, requested, services, wantsResume), resume, credentials);
+            // Unknown algorithm ids (a newer client's) are skipped: the server chooses among those it knows.
+            CompressionAlgorithm[] compression = reader.Consumed < reader.Length
+                ? [.. HelloCodec.ReadList(ref reader, static (ref TetherReader r) => (CompressionAlgorithm)r.ReadByte()).Where(static a => a is > CompressionAlgorithm.None and <= CompressionAlgorithm.Lz4)]
+                : [];
+            return new ClientHello(maxFrameSize, new NegotiationOffer(versions, transports, requested, services, wantsResume) { Compression = compression }, resume, credentials);
         }
         catch (TetherDecodeException e)
         {
@@ -118,7 +128,8 @@ internal sealed record ServerHello(int MaxFrameSize, SessionContract Contract, b
         }
 
         writer.WriteVarUInt64(LifetimeField(CredentialsLifetime));
-        uint flags = (Contract.Durable ? SessionFlagDurable : 0) | (Contract.DeprecatedMethods.Count > 0 ? SessionFlagDeprecations : 0);
+        uint flags = (Contract.Durable ? SessionFlagDurable : 0) | (Contract.DeprecatedMethods.Count > 0 ? SessionFlagDeprecations : 0)
+            | (Contract.Compression != CompressionAlgorithm.None ? SessionFlagCompression : 0);
         if (flags != 0)
         {
             writer.WriteVarUInt32(flags); // absent (no flags) otherwise: older clients' hellos end here
@@ -133,6 +144,11 @@ internal sealed record ServerHello(int MaxFrameSize, SessionContract Contract, b
                 w.WriteVarUInt32(unchecked((uint)d.MethodId));
                 w.WriteString(d.Reason);
             });
+        }
+
+        if ((flags & SessionFlagCompression) != 0)
+        {
+            writer.WriteByte((byte)Contract.Compression);
         }
 
         writer.Flush();
@@ -189,6 +205,9 @@ internal sealed record ServerHello(int MaxFrameSize, SessionContract Contract, b
     /// <summary>Session flags bit 1: the list of the server's deprecated methods follows the flags.</summary>
     internal const uint SessionFlagDeprecations = 2;
 
+    /// <summary>Session flags bit 2: the compression algorithm the server chose (one byte) follows the deprecations.</summary>
+    internal const uint SessionFlagCompression = 4;
+
     private const int MaxDeprecations = 32;
     private const int MaxDeprecationReason = 200;
     private const int DeprecationBudgetBytes = 8 * 1024;
@@ -227,7 +246,13 @@ internal sealed record ServerHello(int MaxFrameSize, SessionContract Contract, b
         uint flags = reader.Consumed < reader.Length ? reader.ReadVarUInt32() : 0;
         DeprecatedMethod[] deprecated = (flags & SessionFlagDeprecations) == 0 ? [] : HelloCodec.ReadList(ref reader, static (ref TetherReader r) =>
             new DeprecatedMethod(HelloCodec.ReadName(ref r), HelloCodec.ReadName(ref r), unchecked((int)r.ReadVarUInt32()), r.ReadString() ?? ""));
-        return contract with { Durable = (flags & SessionFlagDurable) != 0, DeprecatedMethods = deprecated };
+        var compression = (flags & SessionFlagCompression) == 0 ? CompressionAlgorithm.None : (CompressionAlgorithm)reader.ReadByte();
+        if (compression > CompressionAlgorithm.Lz4)
+        {
+            throw HelloCodec.Malformed($"the server chose compression algorithm {(byte)compression}, which this client does not know");
+        }
+
+        return contract with { Durable = (flags & SessionFlagDurable) != 0, DeprecatedMethods = deprecated, Compression = compression };
     }
 
     /// <summary>A lifetime on the wire: milliseconds, at least 1; 0 for none.</summary>

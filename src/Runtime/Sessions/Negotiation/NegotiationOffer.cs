@@ -11,4 +11,8 @@ public sealed record NegotiationOffer(
     IReadOnlyList<string> Transports,
     IReadOnlyList<CapabilityRequest> Requested,
     IReadOnlyList<Capability> ClientServices,
-    bool WantsResume);
+    bool WantsResume)
+{
+    /// <summary>The compression algorithms the client offers, most preferred first (empty: none).</summary>
+    public IReadOnlyList<CompressionAlgorithm> Compression { get; init; } = [];
+}

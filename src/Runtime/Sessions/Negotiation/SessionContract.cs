@@ -28,6 +28,12 @@ public sealed record SessionContract(
     /// </summary>
     public IReadOnlyList<DeprecatedMethod> DeprecatedMethods { get; init; } = [];
 
+    /// <summary>
+    /// How both sides compress large frames (<see cref="CompressionOptions"/>): the first algorithm the client offered that
+    /// the server accepts, or <see cref="CompressionAlgorithm.None"/>.
+    /// </summary>
+    public CompressionAlgorithm Compression { get; init; }
+
     /// <summary>Whether the server granted a service of this name.</summary>
     public bool Has(string serviceName) => Services.Any(s => string.Equals(s.Name, serviceName, StringComparison.Ordinal));
 
