@@ -48,6 +48,9 @@ public sealed partial class TetherClient : TetherPeer, IAsyncDisposable
 
     private protected override TetherConnection? CurrentConnection => Volatile.Read(ref _connection);
 
+    /// <summary>The session a <see cref="TetherClientPool"/> routes a call to.</summary>
+    internal TetherConnection? PoolConnection => Volatile.Read(ref _connection);
+
     /// <summary>Completes when the current session has closed (for good: a lost link that resumes does not complete it).</summary>
     public Task Closed => CurrentConnection?.Closed ?? Task.CompletedTask;
 

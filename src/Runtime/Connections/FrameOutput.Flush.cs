@@ -4,6 +4,11 @@ namespace Tether.Connections;
 
 internal sealed partial class FrameOutput
 {
+    private long _blockedSince;
+
+    /// <summary>How long the pipe has refused more (writers wait meanwhile); zero while it is not blocked. A client pool grows on it.</summary>
+    public TimeSpan BlockedFor => IsBlocked ? System.Diagnostics.Stopwatch.GetElapsedTime(Volatile.Read(ref _blockedSince)) : TimeSpan.Zero;
+
     private static readonly Action<object?> s_scheduledFlush = static state => ((FrameOutput)state!).OnScheduledFlush();
 
     private void OnScheduledFlush()
@@ -99,6 +104,11 @@ internal sealed partial class FrameOutput
 
                     if (!flush.IsCompleted)
                     {
+                        if (!_blocked)
+                        {
+                            _blockedSince = System.Diagnostics.Stopwatch.GetTimestamp();
+                        }
+
                         _blocked = true;
                     }
                 }
