@@ -13,6 +13,7 @@ src/Runtime/Sessions/Reconnect/ReconnectOptions.cs
 src/Runtime/Calls/RetryPolicy.cs
 src/Runtime/Server/IdempotencyOptions.cs
 src/Runtime/Compression/CompressionOptions.cs
+src/Runtime/Client/Pool/TetherClientPoolOptions.cs
 src/Runtime/Transport/TransportConnectionOptions.cs
 src/Runtime/Transport/Tcp/TcpTransportOptions.cs
 src/Runtime/Transport/Tls/TetherTlsOptions.cs

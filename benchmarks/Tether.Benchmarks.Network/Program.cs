@@ -94,6 +94,12 @@ if (args is ["--soak", string kind, string soakFramework, string seconds])
     return await SoakRunner.RunAsync(kind, soakFramework, TimeSpan.FromSeconds(int.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture)));
 }
 
+// --pool [calls]: unary calls/s and latency through a client pool of 1 and of 8 connections at 64 and 512 callers.
+if (args.Length > 0 && args[0] == "--pool")
+{
+    return await PoolRunner.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 200_000);
+}
+
 if (args.Length > 0 && args[0] == "--latency")
 {
     return await LatencyRunner.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 200_000);

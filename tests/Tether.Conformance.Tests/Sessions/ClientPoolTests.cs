@@ -142,7 +142,12 @@ public sealed class ClientPoolTests
         ChargeReply reply = await new IPayments.Client(pool).Charge(new ChargeRequest("pooled", 3, Block: false, FailTimes: 1)).Within();
 
         Assert.Equal(2, reply.Run); // failed once retryably, retried through the pool
-        Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => new TetherClientPool(new TetherClientPoolOptions()));
+        var noEndPoint = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => new TetherClientPool(new TetherClientPoolOptions()));
+        Assert.Contains("EndPoints", noEndPoint.Message, StringComparison.Ordinal);
+        TetherClientPoolOptions outOfRange = Options(harness);
+        outOfRange.MaxConnections = 0;
+        var range = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => new TetherClientPool(outOfRange));
+        Assert.Contains("MaxConnections", range.Message, StringComparison.Ordinal);
     }
 
     /// <summary>Moves the fake clock check by check (a periodic timer fires once per advance, however far it goes).</summary>

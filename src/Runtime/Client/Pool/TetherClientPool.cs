@@ -45,10 +45,10 @@ public sealed class TetherClientPool : TetherPeer, IAsyncDisposable
     public TetherClientPool(TetherClientPoolOptions options, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        string[] problems = [.. options.Problems()];
-        if (problems.Length > 0)
+        ValidateOptionsResult validation = new TetherClientPoolOptionsValidator().Validate(null, options);
+        if (validation.Failed)
         {
-            throw new OptionsValidationException(Microsoft.Extensions.Options.Options.DefaultName, typeof(TetherClientPoolOptions), problems);
+            throw new OptionsValidationException(Microsoft.Extensions.Options.Options.DefaultName, typeof(TetherClientPoolOptions), validation.Failures);
         }
 
         _options = options;

@@ -19,7 +19,7 @@ public enum PoolSelection
 /// and shrinks (utilisation under <see cref="ShrinkBelowUtilisation"/> for <see cref="ShrinkAfter"/>). Growth steps
 /// are 2.0×, 1.5×, 1.2× then 1.1× the current size as it nears <see cref="MaxConnections"/>.
 /// </summary>
-public sealed class TetherClientPoolOptions
+public sealed class TetherClientPoolOptions : IValidatableObject
 {
     /// <summary>Where the connections go; with several, new connections take them in turn.</summary>
     /// <remarks>Defaults to none: at least one is required.</remarks>
@@ -79,6 +79,9 @@ public sealed class TetherClientPoolOptions
     /// <remarks>Defaults to <see cref="TimeProvider.System"/>.</remarks>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
+    IEnumerable<ValidationResult> IValidatableObject.Validate(ValidationContext validationContext) =>
+        Problems().Select(static p => new ValidationResult(p));
+
     internal IEnumerable<string> Problems()
     {
         if (EndPoints.Count == 0)
@@ -101,4 +104,10 @@ public sealed class TetherClientPoolOptions
             yield return "ShrinkBelowUtilisation must be below GrowAtUtilisation.";
         }
     }
+}
+
+/// <summary>Validates <see cref="TetherClientPoolOptions"/> (source-generated from its data annotations, and its own checks).</summary>
+[Microsoft.Extensions.Options.OptionsValidator]
+internal sealed partial class TetherClientPoolOptionsValidator : Microsoft.Extensions.Options.IValidateOptions<TetherClientPoolOptions>
+{
 }
