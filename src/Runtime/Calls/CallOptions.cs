@@ -60,6 +60,13 @@ public readonly struct CallOptions
     /// </summary>
     public RetryPolicy? Retry { get; init; }
 
+    /// <summary>
+    /// The call's priority, 0 (lowest) to 255 (highest); null is 128. It travels with the call, and orders the sends that
+    /// wait for room on a saturated link — this one-way send, or the items of this server stream on the server — by the
+    /// rule of decision 0025: four bands served 8:4:2:1, so higher priorities go first and none starves.
+    /// </summary>
+    public int? Priority { get; init; }
+
     /// <summary>Options with just a timeout.</summary>
     public static CallOptions WithTimeout(TimeSpan timeout) => new() { Timeout = timeout };
 }

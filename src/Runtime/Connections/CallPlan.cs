@@ -90,7 +90,9 @@ internal readonly struct CallPlan
                 DeadlineMicros = send ? ToMicros(timeout) : 0,
                 Metadata = options.Metadata,
                 IdempotencyKey = options.IdempotencyKey is { } key ? EncodeKey(key) : default,
-                Priority = -1,
+                Priority = options.Priority is { } priority
+                    ? priority is >= 0 and <= 255 ? priority : throw new ArgumentOutOfRangeException(nameof(options), priority, "A call's priority is 0 to 255.")
+                    : -1,
             },
         };
     }

@@ -257,5 +257,9 @@ internal sealed partial class FrameOutput
         }
 
         space?.TrySetResult();
+        Scheduler.ReleaseAll();
     }
+
+    /// <summary>The order in which senders waiting for room get it (by priority; decision 0025).</summary>
+    public SendScheduler Scheduler { get; } = new();
 }

@@ -353,7 +353,22 @@ internal sealed class IncomingCall : CallContext
     protected override ValueTask EndStreamItemAsync()
     {
         TakeOpenFrame().Commit();
-        return Output.IsBlocked || Output.IsReplayFull ? Output.WaitForSpaceAsync(includeReplay: true, CancellationToken) : default;
+        FrameOutput output = Output;
+        return output.IsBlocked || output.IsReplayFull || output.Scheduler.IsBusy ? WaitInTurnAsync(output) : default;
+    }
+
+    /// <summary>The stream's next item waits for room in its turn by the call's priority (<see cref="SendScheduler"/>), as one-way sends do.</summary>
+    private async ValueTask WaitInTurnAsync(FrameOutput output)
+    {
+        await output.Scheduler.WaitTurnAsync(_headers?.Priority ?? -1, CancellationToken).ConfigureAwait(false);
+        try
+        {
+            await output.WaitForSpaceAsync(includeReplay: true, CancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            output.Scheduler.Pass();
+        }
     }
 
     public override void CompleteStream()

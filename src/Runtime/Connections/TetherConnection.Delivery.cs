@@ -29,9 +29,22 @@ internal sealed partial class TetherConnection
         {
             var acknowledged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             // Asking for the acknowledgement on this frame: the peer answers at the end of the receive batch it arrives in.
-            while (!Output.WriteCall(FrameType.Message, FrameFlags.AckRequested, 0, methodId, in message, headers, requireRoom: true, acknowledged))
+            // Without room it waits its turn by priority, as other one-way sends do (decision 0025).
+            if (Output.Scheduler.IsBusy
+                || !Output.WriteCall(FrameType.Message, FrameFlags.AckRequested, 0, methodId, in message, headers, requireRoom: true, acknowledged))
             {
-                await Output.WaitForSpaceAsync(includeReplay: true, cancellationToken).ConfigureAwait(false);
+                await Output.Scheduler.WaitTurnAsync(headers.Priority, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    while (!Output.WriteCall(FrameType.Message, FrameFlags.AckRequested, 0, methodId, in message, headers, requireRoom: true, acknowledged))
+                    {
+                        await Output.WaitForSpaceAsync(includeReplay: true, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+                finally
+                {
+                    Output.Scheduler.Pass();
+                }
             }
 
             await acknowledged.Task.WaitAsync(cancellationToken).ConfigureAwait(false);

@@ -176,7 +176,9 @@ internal sealed partial class TetherConnection
             return default; // held: released with the handler's completion
         }
 
-        return Output.TryWriteMessageWithRoom(methodId, in message) ? default : SendAfterSpaceAsync(methodId, message, OutgoingCallHeaders.None, cancellationToken);
+        return !Output.Scheduler.IsBusy && Output.TryWriteMessageWithRoom(methodId, in message)
+            ? default
+            : SendInTurnAsync(methodId, message, OutgoingCallHeaders.None, cancellationToken);
     }
 
     /// <summary>Sends a one-way message with per-call options (metadata, a deadline for its handler), waiting while the send queue is full.</summary>
@@ -205,20 +207,29 @@ internal sealed partial class TetherConnection
             return default; // held: released with the handler's completion
         }
 
-        return Output.WriteCall(FrameType.Message, FrameFlags.None, 0, methodId, in message, headers, requireRoom: true)
+        return !Output.Scheduler.IsBusy && Output.WriteCall(FrameType.Message, FrameFlags.None, 0, methodId, in message, headers, requireRoom: true)
             ? default
-            : SendAfterSpaceAsync(methodId, message, headers, plan.Token);
+            : SendInTurnAsync(methodId, message, headers, plan.Token);
     }
 
-    private async ValueTask SendAfterSpaceAsync<T>(int methodId, T message, OutgoingCallHeaders headers, CancellationToken cancellationToken)
+    /// <summary>A one-way send that found no room (or others waiting): it waits its turn by priority (<see cref="SendScheduler"/>), then for room.</summary>
+    private async ValueTask SendInTurnAsync<T>(int methodId, T message, OutgoingCallHeaders headers, CancellationToken cancellationToken)
         where T : IMessage<T>
     {
-        // Loop: a wake-up (a flush completing, an acknowledgement, a lost link) does not promise room for this message.
-        do
+        SendScheduler scheduler = Output.Scheduler;
+        await scheduler.WaitTurnAsync(headers.Priority, cancellationToken).ConfigureAwait(false);
+        try
         {
-            await Output.WaitForSpaceAsync(includeReplay: true, cancellationToken).ConfigureAwait(false);
+            // Loop: a wake-up (a flush completing, an acknowledgement, a lost link) does not promise room for this message.
+            while (!Output.WriteCall(FrameType.Message, FrameFlags.None, 0, methodId, in message, headers, requireRoom: true))
+            {
+                await Output.WaitForSpaceAsync(includeReplay: true, cancellationToken).ConfigureAwait(false);
+            }
         }
-        while (!Output.WriteCall(FrameType.Message, FrameFlags.None, 0, methodId, in message, headers, requireRoom: true));
+        finally
+        {
+            scheduler.Pass();
+        }
     }
 
     /// <summary>Sends a one-way message unless the send queue is full (a push to a peer that is not reading).</summary>
