@@ -219,7 +219,7 @@ public abstract partial class TetherPeer
             ChannelReader<TItem> reader = stream.Call.Reader;
             while (await reader.WaitToReadAsync(stream.Token).ConfigureAwait(false))
             {
-                while (reader.TryRead(out TItem? item))
+                while (stream.Call.TryRead(out TItem? item))
                 {
                     yield return item;
                 }
@@ -270,7 +270,7 @@ public abstract partial class TetherPeer
                     break;
                 }
 
-                while (reader.TryRead(out TItem? item))
+                while (stream.Call.TryRead(out TItem? item))
                 {
                     yield return item;
                 }

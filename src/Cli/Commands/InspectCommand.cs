@@ -158,6 +158,8 @@ internal static class InspectCommand
         MethodKind.Unary => "unary",
         MethodKind.ServerStreaming => "server-stream",
         MethodKind.OneWay => "one-way",
+        MethodKind.ClientStreaming => "client-stream",
+        MethodKind.BidirectionalStreaming => "bidirectional-stream",
         _ => kind.ToString(),
     };
 

@@ -99,8 +99,14 @@ internal static class CapabilityEmitter
         return $"new {KnownNames.MethodAccess}({(rules.AllowAnonymous ? "true" : "false")}, new {KnownNames.IAuthorizeData}[] {{ {authorize} }}, {policy}, {rules.RateLimitWeight})";
     }
 
-    private static string Kind(HandlerMethodModel method) =>
-        method.OneWay ? "OneWay" : method.Return == ReturnKind.AsyncEnumerable ? "ServerStreaming" : "Unary";
+    private static string Kind(HandlerMethodModel method) => method switch
+    {
+        { OneWay: true } => "OneWay",
+        { InputStream: true, Return: ReturnKind.AsyncEnumerable } => "BidirectionalStreaming",
+        { InputStream: true } => "ClientStreaming",
+        { Return: ReturnKind.AsyncEnumerable } => "ServerStreaming",
+        _ => "Unary",
+    };
 
     public static string Literal(string value) =>
         Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(value, quote: true);

@@ -40,6 +40,12 @@ internal static class ClientEmitter
     private static void EmitMethod(SourceWriter w, HandlerMethodModel method, string descriptor)
     {
         string request = method.RequestType;
+        if (method.InputStream)
+        {
+            EmitStreaming(w, method, descriptor);
+            return;
+        }
+
         if (method.OneWay)
         {
             EmitPair(w, $"Sends <c>{method.Name}</c> one-way (no reply), waiting while the send queue is full.",
@@ -65,6 +71,36 @@ internal static class ClientEmitter
                     $"InvokeUnaryAsync<{request}, {method.ResponseType}>({descriptor}, request");
                 return;
         }
+    }
+
+    /// <summary>
+    /// A method taking a request stream: fed from an <c>IAsyncEnumerable</c> (token or options), or opened as a call whose
+    /// request stream the caller writes (<c>Open{Name}</c>).
+    /// </summary>
+    private static void EmitStreaming(SourceWriter w, HandlerMethodModel method, string descriptor)
+    {
+        string request = method.RequestType;
+        string requests = $"global::System.Collections.Generic.IAsyncEnumerable<{request}>";
+        bool duplex = method.Return == ReturnKind.AsyncEnumerable;
+        string types = $"<{request}, {method.ResponseType}>";
+        string returns = duplex ? $"global::System.Collections.Generic.IAsyncEnumerable<{method.ResponseType}>" : $"{KnownNames.ValueTask}<{method.ResponseType}>";
+        string invoke = duplex ? $"InvokeDuplexStreamAsync{types}({descriptor}, requests" : $"InvokeClientStreamAsync{types}({descriptor}, requests";
+        EmitPair(w, duplex
+                ? $"Calls the bidirectional <c>{method.Name}</c> with the items of <paramref name=\"requests\"/> and yields its responses as they arrive."
+                : $"Calls the client-streaming <c>{method.Name}</c> with the items of <paramref name=\"requests\"/> and returns its reply.",
+            returns, method.Name, requests, "requests", invoke);
+
+        string call = duplex ? $"global::Tether.DuplexStreamingCall{types}" : $"global::Tether.ClientStreamingCall{types}";
+        string open = duplex ? $"OpenDuplexStream{types}({descriptor}, " : $"OpenClientStream{types}({descriptor}, ";
+        string summary = duplex
+            ? $"Opens the bidirectional <c>{method.Name}</c>: write its request stream (from any thread) while reading its responses; dispose the call when done."
+            : $"Opens the client-streaming <c>{method.Name}</c>: write its request stream (from any thread), complete it, then await the reply; dispose the call when done.";
+        w.Line();
+        w.Line($"/// <summary>{summary}</summary>");
+        w.Line($"public {call} Open{method.Name}({KnownNames.CancellationToken} cancellationToken = default) => _peer.{open}new global::Tether.CallOptions {{ CancellationToken = cancellationToken }});");
+        w.Line();
+        w.Line($"/// <summary>{summary} With per-call options: deadline, metadata, propagation.</summary>");
+        w.Line($"public {call} Open{method.Name}(global::Tether.CallOptions options) => _peer.{open}options);");
     }
 
     /// <summary>The method twice: with a cancellation token (optional), and with per-call options (deadline, metadata, trailers, propagation).</summary>

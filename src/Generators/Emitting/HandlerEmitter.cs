@@ -96,7 +96,10 @@ internal static class HandlerEmitter
         string call = $"{target}.{method.Name}(request{args})";
         w.Line(KnownNames.GeneratedCode);
         w.Open($"private static {KnownNames.ValueTask} {name}({self} handler, in {KnownNames.Sequence} payload, {KnownNames.ContextType} context)");
-        w.Line($"{method.RequestType} request = global::Tether.TetherCodec.Decode<{method.RequestType}>(in payload, context.DecodeOptions);");
+        // A request stream is opened before dispatch returns, so its items decode straight from the pipe as they arrive.
+        w.Line(method.InputStream
+            ? $"global::System.Collections.Generic.IAsyncEnumerable<{method.RequestType}> request = context.ReadInputStream<{method.RequestType}>();"
+            : $"{method.RequestType} request = global::Tether.TetherCodec.Decode<{method.RequestType}>(in payload, context.DecodeOptions);");
         if (method.OneWay && method.Return != ReturnKind.Void)
         {
             // An asynchronous one-way method: the runtime holds its in-flight slot until it completes; no reply.

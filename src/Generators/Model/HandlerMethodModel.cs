@@ -15,6 +15,7 @@ namespace Tether.Generators.Model;
 /// <param name="Deprecation">The text of the method's <c>[Obsolete]</c> (empty when it gives none), or null.</param>
 /// <param name="Version">The method's version (<c>[Method(Version = n)]</c>; 1 when not given).</param>
 /// <param name="Idempotent">Marked <c>[Method(Idempotent = true)]</c>: calls may be retried, each with an idempotency key.</param>
+/// <param name="InputStream">Takes an <c>IAsyncEnumerable&lt;T&gt;</c> of its request message: client-streaming, or bidirectional when it also returns one.</param>
 internal sealed record HandlerMethodModel(
     string Name,
     int MethodId,
@@ -27,4 +28,5 @@ internal sealed record HandlerMethodModel(
     int ResponseId,
     string? Deprecation = null,
     int Version = 1,
-    bool Idempotent = false);
+    bool Idempotent = false,
+    bool InputStream = false);

@@ -73,15 +73,14 @@ internal static class HandlerParser
         type.AllInterfaces.Where(static i => i.GetAttributes().Any(static a => a.AttributeClass is { } cls
             && TypeShapeParser.MetadataName(cls) == KnownNames.ServiceAttribute)).ToList();
 
-    // A handler that is its own contract: every public instance method whose first parameter is a message.
+    // A handler that is its own contract: every public instance method whose first parameter is a message (or a stream of one).
     private static IEnumerable<(IMethodSymbol, INamedTypeSymbol, int)> OwnMethods(INamedTypeSymbol type)
     {
         foreach (IMethodSymbol method in type.GetMembers().OfType<IMethodSymbol>())
         {
-            if (IsCandidate(method) && method.Parameters[0].Type is INamedTypeSymbol request
-                && TypeShapeParser.TryGetMessageId(request, out int requestId))
+            if (IsCandidate(method) && TypeShapeParser.TryGetRequest(method.Parameters[0].Type, out INamedTypeSymbol? request, out int requestId, out _))
             {
-                yield return (method, request, requestId);
+                yield return (method, request!, requestId);
             }
         }
     }

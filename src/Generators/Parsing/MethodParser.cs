@@ -45,6 +45,19 @@ internal static class MethodParser
         }
 
         bool markedOneWay = HasAttribute(method, KnownNames.OneWayAttribute);
+        TypeShapeParser.TryGetRequest(method.Parameters[0].Type, out _, out _, out bool inputStream);
+        if (inputStream && (markedOneWay || kind is not (ReturnKind.ValueTaskOfT or ReturnKind.TaskOfT or ReturnKind.AsyncEnumerable)))
+        {
+            problem = $"it takes a stream of requests but returns '{method.ReturnType.ToDisplayString()}'; a client-streaming method returns its reply (ValueTask<T> or Task<T>) and a bidirectional one an IAsyncEnumerable<T>";
+            return null;
+        }
+
+        if (inputStream && IsIdempotent(method))
+        {
+            problem = "it takes a stream of requests, which a retry cannot send again; only methods taking one message can be [Method(Idempotent = true)]";
+            return null;
+        }
+
         if (markedOneWay && kind is not (ReturnKind.Void or ReturnKind.ValueTask or ReturnKind.Task))
         {
             problem = $"it is marked [OneWay] but returns '{method.ReturnType.ToDisplayString()}'; a one-way method returns void, ValueTask or Task";
@@ -81,7 +94,7 @@ internal static class MethodParser
 
         int methodId = explicitId != 0 ? explicitId : MethodIdHash.Derive(serviceName, method.Name);
         return new HandlerMethodModel(method.Name, methodId, TypeShapeParser.TypeName(request), requestId, arguments.ToEquatableArray(),
-            kind.Value, markedOneWay || kind == ReturnKind.Void, responseType, responseId, Deprecation(method), version, IsIdempotent(method));
+            kind.Value, markedOneWay || kind == ReturnKind.Void, responseType, responseId, Deprecation(method), version, IsIdempotent(method), inputStream);
     }
 
     /// <summary>The text of the method's <c>[Obsolete]</c> (empty when it gives none), or null when it has none.</summary>

@@ -64,15 +64,14 @@ internal static class ServiceParser
                 continue;
             }
 
-            if (method.Parameters.Length == 0 || method.Parameters[0].Type is not INamedTypeSymbol request
-                || !TypeShapeParser.TryGetMessageId(request, out int requestId))
+            if (method.Parameters.Length == 0 || !TypeShapeParser.TryGetRequest(method.Parameters[0].Type, out INamedTypeSymbol? request, out int requestId, out _))
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticIds.ServiceMemberNotCallable, location, method.Name,
-                    "its first parameter is not a [Message] type; a service method takes one message first"));
+                    "its first parameter is not a [Message] type or an IAsyncEnumerable<T> of one; a service method takes one message (or a stream of them) first"));
                 continue;
             }
 
-            methods.Add((method, request, requestId));
+            methods.Add((method, request!, requestId));
         }
 
         return ContractParser.Parse(type, serviceName, version, methods, DiagnosticIds.ServiceMemberNotCallable, diagnostics, cancellationToken);

@@ -102,6 +102,20 @@ internal static class TypeShapeParser
         }
     }
 
+    /// <summary>
+    /// The message a method's first parameter carries: a <c>[Message]</c> type, or the items of an
+    /// <c>IAsyncEnumerable&lt;T&gt;</c> of one (a request stream: client-streaming or bidirectional).
+    /// </summary>
+    public static bool TryGetRequest(ITypeSymbol parameter, out INamedTypeSymbol? request, out int id, out bool stream)
+    {
+        stream = parameter is INamedTypeSymbol { IsGenericType: true } generic
+            && MetadataName(generic.OriginalDefinition) == "System.Collections.Generic.IAsyncEnumerable`1";
+        ITypeSymbol candidate = stream ? ((INamedTypeSymbol)parameter).TypeArguments[0] : parameter;
+        request = candidate as INamedTypeSymbol;
+        id = 0;
+        return request is not null && TryGetMessageId(request, out id);
+    }
+
     public static bool TryGetMessageId(ITypeSymbol type, out int id)
     {
         foreach (AttributeData attribute in type.GetAttributes())

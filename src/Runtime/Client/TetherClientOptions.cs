@@ -42,9 +42,13 @@ public sealed class TetherClientOptions : TetherConnectionOptions
     [Range(1, 1_000_000)]
     public int MaxConcurrentPushes { get; set; } = 1000;
 
-    /// <summary>Stream items buffered per stream before the client stops reading the connection for the slow consumer.</summary>
+    /// <summary>
+    /// The most items of one server or bidirectional stream held for a reader: the top of the stream's flow-control
+    /// window, which starts at 32 and doubles while the link, not the reader, is the limit (decision 0026). A reader that
+    /// stops stops that stream's sender only; the connection's other calls go on.
+    /// </summary>
     /// <remarks>Defaults to 256.</remarks>
-    [Range(1, 1_000_000)]
+    [Range(32, 1_000_000)]
     public int StreamBufferItems { get; set; } = 256;
 
     /// <summary>Ask the server for a resumable session (sequenced frames, replay, resume after a lost link).</summary>

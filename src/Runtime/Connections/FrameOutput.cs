@@ -388,6 +388,22 @@ internal sealed partial class FrameOutput
         frame.Commit();
     }
 
+    /// <summary>Writes a frame whose payload is <paramref name="headers"/>' block alone (a request that opens an input stream: its items follow).</summary>
+    public void WriteHeadersOnly(FrameType type, FrameFlags flags, uint callId, int methodId, in OutgoingCallHeaders headers)
+    {
+        if (headers.IsEmpty)
+        {
+            WriteControl(type, callId, methodId, default, flags);
+            return;
+        }
+
+        int blockSize = CallHeaderCodec.GetBlockSize(headers);
+        int headerLength = CallHeaderCodec.GetPrefixedSize(blockSize);
+        using FrameReservation frame = Begin(type, flags | FrameFlags.Headers, callId, methodId, headerLength, out Span<byte> payload);
+        CallHeaderCodec.Write(payload, headers, blockSize);
+        frame.Commit();
+    }
+
     /// <summary>Writes a frame with a small literal payload (control frames).</summary>
     public void WriteControl(FrameType type, uint callId, int messageIdOrCode, ReadOnlySpan<byte> payload = default, FrameFlags flags = FrameFlags.None)
     {

@@ -143,16 +143,21 @@ internal sealed class HandlerRegistry
 
         // The kinds that fit the frame, best first: a request without the stream flag may also call a one-way method (an
         // acknowledged send: the empty reply says the handler ran), and a one-way frame a unary method (its reply is dropped).
+        // An input stream's request names its items' message.
         bool stream = (header.Flags & FrameFlags.Stream) != 0;
+        bool input = (header.Flags & FrameFlags.InputStream) != 0;
         bool found = header.Type == FrameType.Message
             ? TryRoute(header.MessageId, MethodKind.OneWay, out route) || TryRoute(header.MessageId, MethodKind.Unary, out route)
-            : stream
-                ? TryRoute(header.MessageId, MethodKind.ServerStreaming, out route)
-                : TryRoute(header.MessageId, MethodKind.Unary, out route) || TryRoute(header.MessageId, MethodKind.OneWay, out route);
+            : input
+                ? TryRoute(header.MessageId, stream ? MethodKind.BidirectionalStreaming : MethodKind.ClientStreaming, out route)
+                : stream
+                    ? TryRoute(header.MessageId, MethodKind.ServerStreaming, out route)
+                    : TryRoute(header.MessageId, MethodKind.Unary, out route) || TryRoute(header.MessageId, MethodKind.OneWay, out route);
 
         // Otherwise a method of another kind that takes the message, so the caller hears of the mismatch (2005), not of nothing.
         found = found || TryRoute(header.MessageId, MethodKind.ServerStreaming, out route) || TryRoute(header.MessageId, MethodKind.Unary, out route)
-            || TryRoute(header.MessageId, MethodKind.OneWay, out route);
+            || TryRoute(header.MessageId, MethodKind.OneWay, out route) || TryRoute(header.MessageId, MethodKind.ClientStreaming, out route)
+            || TryRoute(header.MessageId, MethodKind.BidirectionalStreaming, out route);
         if (!found)
         {
             return TetherErrorCode.UnknownMessage;
@@ -187,5 +192,5 @@ internal sealed class HandlerRegistry
         return bindings;
     }
 
-    private static long MessageKey(int messageId, MethodKind kind) => ((long)messageId << 2) | (long)kind;
+    private static long MessageKey(int messageId, MethodKind kind) => ((long)messageId << 3) | (long)kind; // five kinds: three bits
 }

@@ -26,6 +26,8 @@ internal sealed class IncomingCall : CallContext
     private bool _deadlineArmed;
     private int _deadlinePassed;
     private HeldAnswer _held; // with call filters: the final frame, written once the outermost filter returns
+    private readonly StreamCredit _streamCredit = new(); // a server stream's items the caller can still take (decision 0026)
+    private readonly CallInput _input = new(); // a client-streaming or bidirectional call's input stream
 
     public IncomingCall() => _onCompleted = OnCompleted;
 
@@ -38,6 +40,9 @@ internal sealed class IncomingCall : CallContext
 
     /// <summary>The caller asked for a stream.</summary>
     public bool IsStream { get; private set; }
+
+    /// <summary>The call's input is a stream (client-streaming and bidirectional methods).</summary>
+    public bool HasInput { get; private set; }
 
     /// <summary>A final frame (reply, empty reply, end of stream or error) was written.</summary>
     public bool IsAnswered { get; private set; }
@@ -96,8 +101,14 @@ internal sealed class IncomingCall : CallContext
 
     private FrameOutput Output => Lane?.Output ?? _connection!.Output;
 
-    public void Start(TetherConnection connection, uint callId, in HandlerRoute route, bool expectsReply, bool stream, IncomingCallHeaders? headers, CallLane? lane = null)
+    public void Start(TetherConnection connection, uint callId, in HandlerRoute route, bool expectsReply, bool stream, IncomingCallHeaders? headers, CallLane? lane = null, bool input = false)
     {
+        HasInput = input;
+        if (stream)
+        {
+            _streamCredit.Reset(ProtocolConstants.InitialStreamWindow);
+        }
+
         _connection = connection;
         Lane = lane;
         CallId = callId;
@@ -209,11 +220,34 @@ internal sealed class IncomingCall : CallContext
             _cancellation = new CancellationTokenSource();
         }
 
+        if (HasInput)
+        {
+            _input.Close(null);
+            HasInput = false;
+        }
+
         _connection = null;
         Lane = null;
         CallId = 0;
         DurableSequence = 0;
     }
+
+    /// <summary>The caller can take <paramref name="items"/> more of this call's stream items.</summary>
+    public void OnCredit(int items) => _streamCredit.Grant(items);
+
+    /// <summary>The call's input stream, read once by the generated dispatch for client-streaming and bidirectional methods.</summary>
+    public override IAsyncEnumerable<T> ReadInputStream<T>()
+    {
+        if (!HasInput)
+        {
+            throw new InvalidOperationException("This call has no input stream.");
+        }
+
+        return _input.Open<T>(Output, CallId, _connection!.StreamBufferItems, DecodeOptions).ReadAllAsync(CancellationToken);
+    }
+
+    /// <summary>This call's input stream, or null when it has none.</summary>
+    public CallInput? Input => HasInput ? _input : null;
 
     protected override bool TryBeginReply(int messageId, int bodyLength, out Span<byte> body)
     {
@@ -354,7 +388,23 @@ internal sealed class IncomingCall : CallContext
     {
         TakeOpenFrame().Commit();
         FrameOutput output = Output;
+        bool credit = _streamCredit.Consume();
+        if (!credit)
+        {
+            return WaitForCreditAsync(output);
+        }
+
         return output.IsBlocked || output.IsReplayFull || output.Scheduler.IsBusy ? WaitInTurnAsync(output) : default;
+    }
+
+    /// <summary>The caller's window is used up: the next item waits for its grant (this stream only; other calls go on).</summary>
+    private async ValueTask WaitForCreditAsync(FrameOutput output)
+    {
+        await _streamCredit.WaitAsync(CancellationToken).ConfigureAwait(false);
+        if (output.IsBlocked || output.IsReplayFull || output.Scheduler.IsBusy)
+        {
+            await WaitInTurnAsync(output).ConfigureAwait(false);
+        }
     }
 
     /// <summary>The stream's next item waits for room in its turn by the call's priority (<see cref="SendScheduler"/>), as one-way sends do.</summary>

@@ -88,6 +88,15 @@ internal sealed class IncomingCallTable(int maxIdle)
         }
     }
 
+    /// <summary>The running call <paramref name="callId"/>, or null when it is over (or answered without going asynchronous).</summary>
+    public IncomingCall? Find(uint callId)
+    {
+        lock (_lock)
+        {
+            return _running.GetValueOrDefault(callId);
+        }
+    }
+
     /// <summary>The caller cancelled call <paramref name="callId"/>: its handler's token fires (callbacks run on the thread pool, never under this lock).</summary>
     public bool Cancel(uint callId)
     {

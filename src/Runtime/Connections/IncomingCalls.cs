@@ -60,6 +60,30 @@ internal sealed partial class IncomingCalls
     /// <summary>The caller cancelled call <paramref name="callId"/>.</summary>
     public void Cancel(uint callId) => _calls.Cancel(callId);
 
+    /// <summary>A <see cref="FrameType.Credit"/> frame: the caller of stream call <paramref name="callId"/> can take more items (a call already over ignores it).</summary>
+    public void OnCredit(uint callId, int items) => _calls.Find(callId)?.OnCredit(items);
+
+    /// <summary>An item of a call's input stream (dropped when the call is already over).</summary>
+    public void OnInputItem(in FrameHeader header, in ReadOnlySequence<byte> payload)
+    {
+        if (_calls.Find(header.CallId)?.Input is { } input && !input.OnItem(header, payload, _settings.DecodeOptions))
+        {
+            _connection.ProtocolError(TetherErrorCode.StreamWindowExceeded, $"Call {header.CallId}'s caller sent more input items than it was granted.");
+        }
+    }
+
+    /// <summary>The caller ended call <paramref name="callId"/>'s input stream.</summary>
+    public void OnInputEnd(uint callId) => _calls.Find(callId)?.Input?.OnEnd();
+
+    /// <summary>Why a call's shape (a stream asked or not, an input stream or not) does not fit its method's kind.</summary>
+    private static string DescribeShapeMismatch(in HandlerRoute route, bool stream, bool input) => route.Kind switch
+    {
+        MethodKind.ServerStreaming => $"Method {route.MethodId} is a server stream; call it as one.",
+        MethodKind.ClientStreaming => $"Method {route.MethodId} takes a client stream; call it with one.",
+        MethodKind.BidirectionalStreaming => $"Method {route.MethodId} is bidirectional; call it with an input stream and read its stream.",
+        _ => stream || input ? $"Method {route.MethodId} is a {route.Kind} method, not a stream." : $"Method {route.MethodId} cannot be called this way.",
+    };
+
     /// <summary>
     /// Dispatches a request or one-way message to the generated handler table. The payload is decoded before
     /// dispatch returns, so the pipe can advance past it at once. A handler that completes synchronously is
@@ -72,6 +96,7 @@ internal sealed partial class IncomingCalls
     public ValueTask OnIncomingCall(in FrameHeader header, in ReadOnlySequence<byte> payload, bool expectsReply, CallLane? lane = null)
     {
         bool stream = (header.Flags & FrameFlags.Stream) != 0;
+        bool input = (header.Flags & FrameFlags.InputStream) != 0;
         if (expectsReply && header.CallId == 0)
         {
             _connection.ProtocolError(TetherErrorCode.ProtocolViolation, "A request must carry a call id.");
@@ -101,11 +126,19 @@ internal sealed partial class IncomingCalls
         }
 
         // A stream call needs a stream method, and only it does; a request may call a one-way method (it is answered empty
-        // once the handler ran: an acknowledged send) and a one-way message a unary one (its reply is dropped).
-        if (stream != (route.Kind == MethodKind.ServerStreaming))
+        // once the handler ran: an acknowledged send) and a one-way message a unary one (its reply is dropped). An input
+        // stream comes only with a request to a method that takes one.
+        if (stream != route.Kind is MethodKind.ServerStreaming or MethodKind.BidirectionalStreaming
+            || input != route.Kind is MethodKind.ClientStreaming or MethodKind.BidirectionalStreaming
+            || (input && !expectsReply))
         {
-            RefuseCall(header, expectsReply, TetherErrorCode.UnexpectedReply,
-                stream ? $"Method {route.MethodId} is a {route.Kind} method, not a stream." : $"Method {route.MethodId} is a stream; call it as one.", lane);
+            RefuseCall(header, expectsReply, TetherErrorCode.UnexpectedReply, DescribeShapeMismatch(route, stream, input), lane);
+            return default;
+        }
+
+        if (input && body.Length != 0)
+        {
+            _connection.ProtocolError(TetherErrorCode.ProtocolViolation, "A request that opens an input stream carries no message; its items follow.");
             return default;
         }
 
@@ -197,10 +230,11 @@ internal sealed partial class IncomingCalls
 
         _slots.Enter();
         Counters.CallStarted();
-        call.Start(_connection, header.CallId, route, expectsReply, stream, headers, lane);
+        bool input = (header.Flags & FrameFlags.InputStream) != 0;
+        call.Start(_connection, header.CallId, route, expectsReply, stream, headers, lane, input);
         Sessions.Durable.DeliveryScope? previousScope = null;
         bool scoped = false;
-        if (_connection.Durable is { } durable && lane is null)
+        if (_connection.Durable is { } durable && lane is null && !input) // input streams are not journaled (decision 0026)
         {
             // A durable session: the frame is tracked until handled, and what the handler sends its own session is
             // held and released with its completion (or answer).

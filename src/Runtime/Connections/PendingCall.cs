@@ -32,6 +32,13 @@ internal abstract class PendingCall
     /// <summary>The connection that owns the call while it is registered.</summary>
     public TetherConnection? Connection { get; set; }
 
+    /// <summary>For a call with an input stream: its writer, told of grants and of the call's end (decision 0026), else null.</summary>
+    public IInputSender? Input { get; set; }
+
+    /// <summary>The call is over: its input stream, if it has one, takes no more writes.</summary>
+    protected void EndInput(Exception? error) =>
+        Input?.End(error ?? new TetherException(TetherErrorCode.InputStreamClosed, "The call ended before its input stream did: the handler answered without reading it all."));
+
     /// <summary>Where the answer's trailing metadata goes (<see cref="CallOptions.ResponseTrailers"/>), or null.</summary>
     public CallMetadata? TrailersSink { get; set; }
 

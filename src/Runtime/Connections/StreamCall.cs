@@ -5,112 +5,112 @@ using Tether.Framing;
 namespace Tether.Connections;
 
 /// <summary>
-/// A pending server-stream call: items are decoded on the receive loop into a bounded channel the caller reads.
-/// When the caller falls behind by <c>capacity</c> items, the receive loop waits for it, which (over TCP) pushes
-/// back on the server's stream through the transport.
+/// A pending server-stream call: items are decoded on the receive loop into the caller's buffer, within the credit this
+/// side granted (decision 0026). The receive loop never waits for the caller: a caller that stops reading stops granting,
+/// which stops this stream's sender only, and the connection's other calls go on.
 /// </summary>
-/// <remarks>
-/// An item that waits for room holds back every later item and the stream's end, so they reach the caller in the
-/// order they arrived. That matters after a resume: the call's own stream (QUIC) may still hold an item waiting for
-/// room while the items after it arrive on the link's stream. The wait handed to the receive loop never fails: once
-/// the call is over (cancelled, failed, the caller gone) a waiting item is dropped, and the loop reads on.
-/// </remarks>
 internal sealed class StreamCall<TItem> : PendingCall
 {
     private readonly Channel<TItem> _items;
     private readonly StreamItemReader<TItem> _read;
-    // The last item (or end) still waiting for room; null or completed when none waits. Written only by the receive
-    // loop handing over the call's frames: a call's stream stops handing over frames when its link is lost, and the
-    // link's stream carries on only after the resume, so two loops never hand items over at the same time.
-    private Task? _backlog;
+    private readonly StreamWindow _window;
 
-    public StreamCall(int capacity, StreamItemReader<TItem> read)
+    public StreamCall(int maximumWindow, StreamItemReader<TItem> read)
     {
         _read = read;
-        _items = Channel.CreateBounded<TItem>(new BoundedChannelOptions(capacity)
-        {
-            SingleReader = true,
-            SingleWriter = true, // the backlog lets one write wait at a time
-            FullMode = BoundedChannelFullMode.Wait,
-        });
+        _window = new StreamWindow(maximumWindow);
+        // Unbounded in type, bounded by the window: a sender that exceeds its credit is disconnected.
+        // Not SingleReader: that channel cannot count what it holds, and the window needs to know when it is drained.
+        _items = Channel.CreateUnbounded<TItem>(new UnboundedChannelOptions { SingleWriter = true });
     }
 
+    /// <summary>The items as they arrive; read them through <see cref="TryRead"/> so that credit is granted.</summary>
     public ChannelReader<TItem> Reader => _items.Reader;
+
+    /// <summary>Where this call's frames go (its own stream's output over QUIC, else the link's); set when it starts.</summary>
+    public FrameOutput? Output { get; set; }
+
+    /// <summary>The stream's flow-control window (for tests and statistics).</summary>
+    internal StreamWindow Window => _window;
 
     /// <summary>Set once the stream ended, failed or was cancelled.</summary>
     public bool Finished { get; private set; }
+
+    /// <summary>Takes the next buffered item and grants the sender more credit when half the window was read.</summary>
+    public bool TryRead([System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out TItem item)
+    {
+        if (!_items.Reader.TryRead(out item))
+        {
+            return false;
+        }
+
+        int grant = _window.Consumed(drained: _items.Reader.Count == 0);
+        if (grant > 0 && !Finished && Output is { } output)
+        {
+            try
+            {
+                output.WriteControl(FrameType.Credit, CallId, grant);
+            }
+            catch (TetherException)
+            {
+                // The connection is closing: the stream ends with it.
+            }
+        }
+
+        return true;
+    }
 
     public override void OnResponse(in FrameHeader header, in ReadOnlySequence<byte> payload, DecodeOptions options) =>
         Fail(new TetherException(TetherErrorCode.UnexpectedReply, "The method answered with a unary reply, not a stream."));
 
     public override ValueTask OnStreamItem(in FrameHeader header, in ReadOnlySequence<byte> payload, DecodeOptions options)
     {
+        if (!_window.Arrived())
+        {
+            Connection?.ProtocolError(TetherErrorCode.StreamWindowExceeded,
+                $"Call {header.CallId}'s stream sent more items than the {_window.Granted:N0} it was granted.");
+            return default;
+        }
+
         if (!_read(in header, in payload, options, out TItem item, out string? mismatch))
         {
             Fail(new TetherException(TetherErrorCode.UnexpectedReply, mismatch));
             return default;
         }
 
-        Task? backlog = Volatile.Read(ref _backlog);
-        if ((backlog is null || backlog.IsCompleted) && _items.Writer.TryWrite(item))
-        {
-            return default;
-        }
-
-        Task write = WriteAfterAsync(backlog, item);
-        Volatile.Write(ref _backlog, write);
-        return new ValueTask(write);
+        _items.Writer.TryWrite(item); // false only once the call is over: nobody reads the item
+        return default;
     }
 
     /// <summary>The peer ended the stream: the caller sees the end after every item that arrived before it.</summary>
-    public override void OnEnd() => EndAfterBacklog(null);
+    public override void OnEnd()
+    {
+        Finished = true;
+        EndInput(null);
+        _items.Writer.TryComplete();
+    }
 
     /// <summary>The peer failed the stream: the caller gets the items that arrived before the error, then the error.</summary>
-    public override void OnRemoteError(Exception error) => EndAfterBacklog(error);
+    public override void OnRemoteError(Exception error)
+    {
+        Finished = true;
+        EndInput(error);
+        _items.Writer.TryComplete(error);
+    }
 
-    /// <summary>This side ended the call (cancelled, timed out, connection closed): at once; an item waiting for room is dropped.</summary>
+    /// <summary>This side ended the call (cancelled, timed out, connection closed).</summary>
     public override void Fail(Exception error)
     {
         Finished = true;
+        EndInput(error);
         _items.Writer.TryComplete(error);
     }
 
-    /// <summary>The caller stopped reading: an item still waiting for room (after the end arrived) is dropped.</summary>
-    public void Abandon() => _items.Writer.TryComplete();
-
-    private void EndAfterBacklog(Exception? error)
+    /// <summary>The caller stopped reading.</summary>
+    public void Abandon()
     {
-        Finished = true;
-        if (Volatile.Read(ref _backlog) is not { IsCompleted: false } backlog)
-        {
-            _items.Writer.TryComplete(error);
-            return;
-        }
-
-        Volatile.Write(ref _backlog, CompleteAfterAsync(backlog, error));
-    }
-
-    private async Task WriteAfterAsync(Task? backlog, TItem item)
-    {
-        if (backlog is not null)
-        {
-            await backlog.ConfigureAwait(false); // never fails
-        }
-
-        try
-        {
-            await _items.Writer.WriteAsync(item).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is ChannelClosedException or OperationCanceledException)
-        {
-            // The call is over for its caller: nobody reads this item.
-        }
-    }
-
-    private async Task CompleteAfterAsync(Task backlog, Exception? error)
-    {
-        await backlog.ConfigureAwait(false);
-        _items.Writer.TryComplete(error);
+        EndInput(new OperationCanceledException("The caller stopped reading the stream."));
+        _items.Writer.TryComplete();
     }
 }
 

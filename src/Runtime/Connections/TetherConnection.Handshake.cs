@@ -16,6 +16,9 @@ internal sealed partial class TetherConnection
     /// <summary>The clock of every timeout and deadline.</summary>
     public TimeProvider Time => _settings.TimeProvider;
 
+    /// <summary>The most items this side buffers per stream it receives (the top of its flow-control window).</summary>
+    public int StreamBufferItems => _settings.StreamBufferItems;
+
     /// <summary>
     /// Who the peer is, as calls see it (<see cref="CallContext.User"/>): on a server the principal its authentication
     /// gave the session; otherwise the identity of the certificate it presented, or anonymous.

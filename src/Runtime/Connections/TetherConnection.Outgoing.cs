@@ -125,10 +125,7 @@ internal sealed partial class TetherConnection
     public StreamCall<TItem> StartStream<TRequest, TItem>(int methodId, in TRequest request, StreamItemReader<TItem> read, in CallOptions options, in ClientCallScope observed = default)
         where TRequest : IMessage<TRequest>
     {
-        // A stream has no deadline unless its options give one: the default call timeout is for unary calls.
-        CallPlan plan = (options.Timeout is null && options.Deadline is null && options.PropagateFrom?.Deadline is null
-            ? CallPlan.From(options, Timeout.InfiniteTimeSpan, sendDefaultDeadline: false, _settings.TimeProvider)
-            : CallPlan.From(options, _settings.DefaultCallTimeout, _settings.SendDefaultDeadline, _settings.TimeProvider)).Observed(observed, completesWithCall: false);
+        CallPlan plan = StreamPlan(options).Observed(observed, completesWithCall: false);
         ThrowIfCannotCall(plan.Token);
         var call = new StreamCall<TItem>(_settings.StreamBufferItems, read);
         if (!Register(call, plan))
@@ -138,7 +135,8 @@ internal sealed partial class TetherConnection
 
         try
         {
-            (LanesAllowed ? _lanes.TryOpen(call.CallId) ?? Output : Output).WriteCall(FrameType.Request, FrameFlags.Stream, call.CallId, methodId, in request, plan.Headers);
+            call.Output = LanesAllowed ? _lanes.TryOpen(call.CallId) ?? Output : Output;
+            call.Output.WriteCall(FrameType.Request, FrameFlags.Stream, call.CallId, methodId, in request, plan.Headers);
         }
         catch
         {

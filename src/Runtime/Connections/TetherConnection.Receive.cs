@@ -92,7 +92,7 @@ internal sealed partial class TetherConnection
         Hooks?.Received(Peer, header);
         if (_durable is { } durable && _sequencedIn && FrameParser.IsSequenced(header.Type, header.CallId))
         {
-            if (header.Type is FrameType.Request or FrameType.Message)
+            if (header.Type is FrameType.Request or FrameType.Message && (header.Flags & FrameFlags.InputStream) == 0)
             {
                 return OnDurableIncoming(durable, header, payload);
             }
@@ -127,6 +127,12 @@ internal sealed partial class TetherConnection
                 return default;
             case FrameType.Cancel:
                 Incoming.Cancel(header.CallId);
+                return default;
+            case FrameType.InputItem or FrameType.InputEnd or FrameType.Credit:
+                OnIncomingStreamFrame(header, payload);
+                return default;
+            case FrameType.InputCredit:
+                OnInputCredit(header);
                 return default;
             case FrameType.Ping:
                 OnPing(payload);
@@ -172,6 +178,39 @@ internal sealed partial class TetherConnection
 
             return default;
         }
+    }
+
+    /// <summary>Callee: credit for an incoming call's stream, one of its input items, or its input's end (decision 0026).</summary>
+    private void OnIncomingStreamFrame(in FrameHeader header, in ReadOnlySequence<byte> payload)
+    {
+        if (header.Type == FrameType.InputItem)
+        {
+            Incoming.OnInputItem(header, payload);
+        }
+        else if (payload.Length != 0 || (header.Type == FrameType.Credit && header.MessageId < 1))
+        {
+            ProtocolError(TetherErrorCode.ProtocolViolation, $"A {header.Type} frame carries no payload, and a credit grants at least one item.");
+        }
+        else if (header.Type == FrameType.Credit)
+        {
+            Incoming.OnCredit(header.CallId, header.MessageId);
+        }
+        else
+        {
+            Incoming.OnInputEnd(header.CallId);
+        }
+    }
+
+    /// <summary>Caller: the callee can take more of a call's input items.</summary>
+    private void OnInputCredit(in FrameHeader header)
+    {
+        if (header.PayloadLength != 0 || header.MessageId < 1)
+        {
+            ProtocolError(TetherErrorCode.ProtocolViolation, "An input-credit frame carries no payload and grants at least one item.");
+            return;
+        }
+
+        _pending.Find(header.CallId)?.Input?.Credit.Grant(header.MessageId);
     }
 
     private void OnError(in FrameHeader header, in ReadOnlySequence<byte> payload)
@@ -309,6 +348,10 @@ internal sealed partial class TetherConnection
     void ICallLaneHost.DeliverEnd(PendingCall call, in FrameHeader header, in ReadOnlySequence<byte> payload) => DeliverEnd(call, header, payload);
 
     void ICallLaneHost.SendLinkCancel(uint callId) => TryWrite(FrameType.Cancel, callId, 0, default);
+
+    void ICallLaneHost.OnIncomingStreamFrame(in FrameHeader header, in ReadOnlySequence<byte> payload) => OnIncomingStreamFrame(header, payload);
+
+    void ICallLaneHost.OnInputCredit(in FrameHeader header) => OnInputCredit(header);
 
     private void TryWrite(FrameType type, uint callId, int code, ReadOnlySpan<byte> payload)
     {

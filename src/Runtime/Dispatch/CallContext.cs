@@ -103,6 +103,18 @@ public abstract class CallContext
     [EditorBrowsable(EditorBrowsableState.Never)]
     public abstract void CompleteStream();
 
+    /// <summary>
+    /// Called by generated code for a client-streaming or bidirectional method: the call's input items, in the order the
+    /// caller wrote them, ending when the caller ends its input. Reading grants the caller more credit (decision 0026);
+    /// the enumeration ends with the call's <see cref="CancellationToken"/> when the call is cancelled. Read once.
+    /// </summary>
+    /// <typeparam name="T">The input's message type.</typeparam>
+    /// <exception cref="InvalidOperationException">The call has no input stream (this context does not carry one), or it was already taken.</exception>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public virtual IAsyncEnumerable<T> ReadInputStream<T>()
+        where T : IMessage<T>
+        => throw new InvalidOperationException("This call has no input stream.");
+
     /// <summary>Encodes <paramref name="value"/> as this call's reply.</summary>
     public void Reply<T>(in T value)
         where T : IMessage<T>

@@ -11,4 +11,10 @@ public enum MethodKind
 
     /// <summary>One request, a stream of replies (<see cref="IAsyncEnumerable{T}"/>).</summary>
     ServerStreaming = 2,
+
+    /// <summary>A stream of requests (<see cref="IAsyncEnumerable{T}"/>), one reply.</summary>
+    ClientStreaming = 3,
+
+    /// <summary>A stream of requests and a stream of replies, both flowing at once.</summary>
+    BidirectionalStreaming = 4,
 }

@@ -80,6 +80,9 @@ public enum TetherErrorCode
     /// <summary>A call with this idempotency key already ran, but its result was larger than the server keeps (<see cref="IdempotencyOptions.MaxResultBytes"/>); the handler was not run again.</summary>
     IdempotentResultNotKept = 2012,
 
+    /// <summary>A write to a call's input stream after the call ended (the handler answered before reading it all, or the call failed) or after the writer was completed.</summary>
+    InputStreamClosed = 2013,
+
     /// <summary>The peer broke the frame protocol (unknown frame type, flags or reserved bits, a frame out of place).</summary>
     ProtocolViolation = 3001,
 
@@ -196,6 +199,9 @@ public enum TetherErrorCode
 
     /// <summary>A compressed frame declares more bytes uncompressed than the receiver's maximum frame size (a decompression bomb); refused before inflating, and the peer is disconnected.</summary>
     DecompressedTooLarge = 5008,
+
+    /// <summary>The peer sent a stream item it had no credit for (per-stream flow control); the peer is disconnected.</summary>
+    StreamWindowExceeded = 5009,
 
     /// <summary>The peer presented no credentials where they are required, or credentials no authenticator accepts (wrong, unknown, disabled, expired).</summary>
     Unauthenticated = 6001,

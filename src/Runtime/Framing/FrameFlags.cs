@@ -37,6 +37,13 @@ internal enum FrameFlags : byte
     Compressed = 0x10,
 
     /// <summary>
+    /// On <see cref="FrameType.Request"/>: the call's input is a stream. The request carries no message (only its
+    /// headers block, if any); the input follows as <see cref="FrameType.InputItem"/> frames and one
+    /// <see cref="FrameType.InputEnd"/>.
+    /// </summary>
+    InputStream = 0x20,
+
+    /// <summary>
     /// On any sequenced frame of a resumable session (version 2): the sender's replay buffer has grown by an eighth of
     /// its bounds since it last asked, and the receiver should acknowledge at the end of its current receive batch.
     /// </summary>

@@ -83,7 +83,8 @@ internal static class FrameParser
     /// </summary>
     public static bool IsSequenced(FrameType type, uint callId) => type switch
     {
-        FrameType.Request or FrameType.Response or FrameType.Message or FrameType.StreamItem or FrameType.End or FrameType.Cancel or FrameType.Moved => true,
+        FrameType.Request or FrameType.Response or FrameType.Message or FrameType.StreamItem or FrameType.End or FrameType.Cancel or FrameType.Moved
+            or FrameType.InputItem or FrameType.InputEnd or FrameType.Credit or FrameType.InputCredit => true,
         FrameType.Error => callId != 0,
         _ => false,
     };
@@ -92,11 +93,11 @@ internal static class FrameParser
     public static bool IsKnown(FrameType type, FrameFlags flags) => type switch
     {
         FrameType.Response => (flags & ~(FrameFlags.Empty | FrameFlags.Headers | FrameFlags.Compressed)) == 0,
-        FrameType.Request => (flags & ~(FrameFlags.Stream | FrameFlags.ByMessageType | FrameFlags.Headers | FrameFlags.Compressed)) == 0,
+        FrameType.Request => (flags & ~(FrameFlags.Stream | FrameFlags.ByMessageType | FrameFlags.Headers | FrameFlags.Compressed | FrameFlags.InputStream)) == 0,
         FrameType.Message => (flags & ~(FrameFlags.ByMessageType | FrameFlags.Headers | FrameFlags.Compressed)) == 0,
-        FrameType.StreamItem => (flags & ~FrameFlags.Compressed) == 0,
+        FrameType.StreamItem or FrameType.InputItem => (flags & ~FrameFlags.Compressed) == 0,
         FrameType.End or FrameType.Error => (flags & ~FrameFlags.Headers) == 0,
-        >= FrameType.Hello and <= FrameType.Authenticate => flags == FrameFlags.None,
+        >= FrameType.Hello and <= FrameType.InputCredit => flags == FrameFlags.None,
         _ => false,
     };
 }

@@ -52,4 +52,19 @@ internal enum FrameType : byte
     /// message-id field (0: accepted), payload = the credentials' remaining lifetime (accepted) or the reason (refused).
     /// </summary>
     Authenticate = 0x0E,
+
+    /// <summary>One item of a call's input stream (caller to handler; client-streaming and bidirectional methods).</summary>
+    InputItem = 0x0F,
+
+    /// <summary>The caller's input stream ended normally (caller to handler).</summary>
+    InputEnd = 0x10,
+
+    /// <summary>
+    /// Caller to handler: the caller can take more items of the call's stream; the message-id field holds how many more
+    /// (≥ 1). Per-stream flow control (<c>docs/wire-format.md</c> §6.11).
+    /// </summary>
+    Credit = 0x11,
+
+    /// <summary>Handler to caller: the handler can take more items of the call's input stream; the message-id field holds how many more (≥ 1).</summary>
+    InputCredit = 0x12,
 }

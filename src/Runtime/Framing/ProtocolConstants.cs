@@ -30,4 +30,10 @@ internal static class ProtocolConstants
 
     /// <summary>Longest error text carried by an <see cref="FrameType.Error"/> or <see cref="FrameType.GoAway"/> frame, in bytes.</summary>
     public const int MaxErrorTextBytes = 1024;
+
+    /// <summary>
+    /// Stream items a sender may send before the first grant (per stream, both directions; <c>docs/wire-format.md</c>
+    /// §6.11). Receivers grant more as their readers consume.
+    /// </summary>
+    public const int InitialStreamWindow = 32;
 }

@@ -25,6 +25,14 @@ public sealed class TetherServerOptions : TetherConnectionOptions
     [Required]
     public ITransportListenerFactory Transport { get; set; } = TcpTransport.Default;
 
+    /// <summary>
+    /// The most items of one call's request stream (client-streaming and bidirectional methods) held for its handler: the
+    /// top of the stream's flow-control window, which starts at 32 and doubles while the link, not the handler, is the
+    /// limit (decision 0026). A handler that stops reading stops its caller's writer only, never the connection.
+    /// </summary>
+    /// <remarks>Defaults to 256.</remarks>
+    [Range(32, 1_000_000)]
+    public int StreamBufferItems { get; set; } = 256;
 
     /// <summary>Connections held at once; one more is refused with <see cref="TetherErrorCode.ConnectionLimitExceeded"/>.</summary>
     /// <remarks>Defaults to 10,000.</remarks>
@@ -36,17 +44,13 @@ public sealed class TetherServerOptions : TetherConnectionOptions
     [Range(1, 1_000_000)]
     public int MaxInFlightCallsPerSession { get; set; } = 1000;
 
-
     /// <summary>Time a new connection has to send its hello.</summary>
     /// <remarks>Defaults to 10 seconds.</remarks>
     public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-
     /// <summary>How long <see cref="TetherServer.StopAsync"/> lets running calls finish before cancelling them.</summary>
     /// <remarks>Defaults to 30 seconds.</remarks>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
-
-
 
     /// <summary>More places to listen (other transports or addresses) beside <see cref="EndPoint"/>; a session may resume on any of them.</summary>
     public IList<ListenerOptions> AdditionalListeners { get; } = [];
@@ -135,5 +139,5 @@ public sealed class TetherServerOptions : TetherConnectionOptions
 
     internal Connections.ConnectionSettings CreateSettings(Microsoft.Extensions.Logging.ILogger logger, Connections.HandlerRegistry handlers, Sessions.ISessionRegistry registry) =>
         CreateSettings(isServer: true, MaxInFlightCallsPerSession, maxPendingCalls: 10_000, HandshakeTimeout, IncludeExceptionDetails,
-            streamBufferItems: 256, logger, handlers, registry: registry);
+            StreamBufferItems, logger, handlers, registry: registry);
 }

@@ -7,84 +7,63 @@ using Tether.Framing;
 namespace Tether.Conformance.Tests.Sessions;
 
 /// <summary>
-/// A server stream's items reach the caller in the order they arrived, also when one of them is still waiting for
-/// room while the next ones arrive on another receive loop (after a resume, the call's QUIC stream may hold one while
-/// the link's stream carries the rest), and a receive loop waiting for room is never failed by the call ending.
+/// A server stream's items reach the caller in the order they arrived, and the receive loop never waits for the caller
+/// (decision 0026): items within the granted window are taken at once, and reading them is what grants more.
 /// </summary>
 public sealed class StreamCallOrderTests
 {
     [Fact]
-    public async Task Items_and_the_end_that_arrive_while_an_item_waits_for_room_follow_it_in_order()
+    public async Task Items_and_the_end_follow_each_other_in_order_and_no_receive_loop_waits()
     {
-        (StreamCall<Tick> call, Task waitingOnStream) = CallWithAnItemWaiting(); // the call's stream's loop waits
+        var call = new StreamCall<Tick>(maximumWindow: 32, StreamItems.Typed<Tick>());
+        for (int i = 0; i < ProtocolConstants.InitialStreamWindow; i++)
+        {
+            Assert.True(Deliver(call, i).IsCompletedSuccessfully); // a full window, nobody reading yet
+        }
 
-        // The link's loop carries on with the next items and the end.
-        Task waitingOnLink = Deliver(call, 2);
-        Assert.False(waitingOnLink.IsCompleted);
         call.OnEnd();
-
-        Assert.Equal([0, 1, 2], await ReadAllAsync(call.Reader).Within());
-        await waitingOnStream.Within();
-        await waitingOnLink.Within();
+        Assert.Equal(Enumerable.Range(0, ProtocolConstants.InitialStreamWindow), await ReadAllAsync(call).Within());
     }
 
     [Fact]
     public async Task A_peer_error_reaches_the_caller_after_the_items_before_it()
     {
-        (StreamCall<Tick> call, Task waiting) = CallWithAnItemWaiting();
+        var call = new StreamCall<Tick>(maximumWindow: 32, StreamItems.Typed<Tick>());
+        Assert.True(Deliver(call, 0).IsCompletedSuccessfully);
+        Assert.True(Deliver(call, 1).IsCompletedSuccessfully);
         call.OnRemoteError(new TetherException(TetherErrorCode.UnexpectedReply, "handler failed"));
 
         var items = new List<int>();
         var error = await Assert.ThrowsAsync<TetherException>(async () =>
         {
-            await foreach (Tick tick in call.Reader.ReadAllAsync())
+            ChannelReader<Tick> reader = call.Reader;
+            while (await reader.WaitToReadAsync())
             {
-                items.Add(tick.Sequence);
+                while (call.TryRead(out Tick tick))
+                {
+                    items.Add(tick.Sequence);
+                }
             }
         }).Within();
 
         Assert.Equal([0, 1], items);
         Assert.Equal(TetherErrorCode.UnexpectedReply, error.Code);
-        await waiting.Within();
     }
 
     [Fact]
-    public async Task Ending_the_call_here_releases_a_receive_loop_waiting_for_room_without_failing_it()
+    public void Items_beyond_the_granted_window_are_not_taken()
     {
-        (StreamCall<Tick> call, Task waiting) = CallWithAnItemWaiting();
-        Task queued = Deliver(call, 2);
+        var call = new StreamCall<Tick>(maximumWindow: 32, StreamItems.Typed<Tick>());
+        for (int i = 0; i < ProtocolConstants.InitialStreamWindow; i++)
+        {
+            Assert.True(Deliver(call, i).IsCompletedSuccessfully);
+        }
 
-        call.Fail(new OperationCanceledException("the caller stopped reading"));
-
-        // Before the fix the loop's wait threw, which ended the link (TCP) or left the call's stream unread (QUIC).
-        await waiting.Within();
-        await queued.Within();
-        Assert.True(Deliver(call, 3).IsCompletedSuccessfully); // later items are dropped at once
+        Assert.True(Deliver(call, 99).IsCompletedSuccessfully); // a violation: reported to the connection, never buffered
+        Assert.Equal(ProtocolConstants.InitialStreamWindow, call.Reader.Count);
     }
 
-    [Fact]
-    public async Task A_caller_that_stops_reading_after_the_end_arrived_releases_the_waiting_loop()
-    {
-        (StreamCall<Tick> call, Task waiting) = CallWithAnItemWaiting();
-        call.OnEnd(); // queued behind item 1, which waits for room
-
-        call.Abandon();
-
-        await waiting.Within();
-        Assert.Equal(0, (await call.Reader.ReadAsync().AsTask().Within()).Sequence);
-    }
-
-    /// <summary>A stream call with a one-item buffer holding item 0; item 1 waits for room (the returned wait).</summary>
-    private static (StreamCall<Tick> Call, Task Waiting) CallWithAnItemWaiting()
-    {
-        var call = new StreamCall<Tick>(capacity: 1, StreamItems.Typed<Tick>());
-        Assert.True(Deliver(call, 0).IsCompletedSuccessfully);
-        Task waiting = Deliver(call, 1);
-        Assert.False(waiting.IsCompleted);
-        return (call, waiting);
-    }
-
-    /// <summary>Hands the call an item as a receive loop does; the task is the loop's wait (completed when none).</summary>
+    /// <summary>Hands the call an item as a receive loop does.</summary>
     private static Task Deliver(StreamCall<Tick> call, int sequence)
     {
         var payload = new ReadOnlySequence<byte>(TetherCodec.ToArray(new Tick(sequence)));
@@ -95,12 +74,15 @@ public sealed class StreamCallOrderTests
     private static int MessageIdOf<T>()
         where T : IMessage<T> => T.MessageId;
 
-    private static async Task<List<int>> ReadAllAsync(ChannelReader<Tick> reader)
+    private static async Task<List<int>> ReadAllAsync(StreamCall<Tick> call)
     {
         var items = new List<int>();
-        await foreach (Tick tick in reader.ReadAllAsync())
+        while (await call.Reader.WaitToReadAsync())
         {
-            items.Add(tick.Sequence);
+            while (call.TryRead(out Tick tick))
+            {
+                items.Add(tick.Sequence);
+            }
         }
 
         return items;

@@ -157,10 +157,10 @@ public abstract partial class ConformanceSuite
     public async Task Stopping_a_stream_whose_items_wait_for_the_consumer_keeps_the_connection()
     {
         await using Harness harness = await StartAsync();
-        // One buffered item and no resume: a link lost to the stop would end the connection, not be repaired unseen.
+        // The smallest window (32 items) and no resume: a link lost to the stop would end the connection, not be repaired unseen.
         TetherClient client = await harness.ConnectAsync(o =>
         {
-            o.StreamBufferItems = 1;
+            o.StreamBufferItems = 32;
             o.Resumable = false;
         });
 
@@ -170,8 +170,8 @@ public abstract partial class ConformanceSuite
             await using (IAsyncEnumerator<Tick> items = client.StreamAsync<CountRequest, Tick>(new CountRequest(0, Endless: true)).GetAsyncEnumerator())
             {
                 Assert.True(await items.MoveNextAsync().Within());
-                // Items 0 to 2 read: 0 was taken, 1 fills the buffer, 2 waits for room (its receive loop with it).
-                await WaitForFramesAsync(client, before + 3);
+                // The window's 32 items arrive; the handler then waits for credit (one item read grants none yet).
+                await WaitForFramesAsync(client, before + 32);
             }
 
             Assert.Equal(-1, await harness.Probe.Cancellations.NextAsync());

@@ -34,6 +34,7 @@ public sealed class Harness : IAsyncDisposable
         server.AddHandler(new ConformanceHandler(probe));
         server.AddHandler(new LedgerHandler(probe));
         server.AddHandler(new CallHeadersHandler(probe));
+        server.AddHandler(new StreamsHandler(probe));
         setup?.Invoke(server);
         await server.StartAsync();
         return new Harness(transport, server, probe);

@@ -56,4 +56,10 @@ internal interface ICallLaneHost
 
     /// <summary>Sends a cancel for <paramref name="callId"/> on the link's stream (the call has no stream of its own).</summary>
     void SendLinkCancel(uint callId);
+
+    /// <summary>Callee: a stream-flow frame of an incoming call (credit for its stream, an input item, the input's end).</summary>
+    void OnIncomingStreamFrame(in FrameHeader header, in ReadOnlySequence<byte> payload);
+
+    /// <summary>Caller: the callee can take more of the call's input items.</summary>
+    void OnInputCredit(in FrameHeader header);
 }

@@ -114,6 +114,12 @@ internal readonly struct LaneFrames(CallLanes lanes, Link link, CallLane lane) :
             case FrameType.Cancel when !lane.Outgoing:
                 host.CancelIncomingCall(header.CallId);
                 return true;
+            case FrameType.InputItem or FrameType.InputEnd or FrameType.Credit when !lane.Outgoing:
+                host.OnIncomingStreamFrame(header, payload);
+                return true;
+            case FrameType.InputCredit when lane.Outgoing:
+                host.OnInputCredit(header);
+                return true;
             case FrameType.Response when lane.Outgoing:
                 if (host.TakePendingCall(header.CallId) is { } answered)
                 {

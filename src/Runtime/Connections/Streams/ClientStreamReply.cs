@@ -1,0 +1,58 @@
+using System.Buffers;
+using System.Globalization;
+using Tether.Framing;
+
+namespace Tether.Connections;
+
+/// <summary>
+/// A pending client-streaming call: its request stream goes out through <see cref="PendingCall.Input"/>, and its one
+/// reply (or error) completes <see cref="Task"/>. Whatever completes it also closes the request stream, so a writer
+/// learns at its next write that the handler answered or the call failed.
+/// </summary>
+internal sealed class ClientStreamReply<TResponse> : PendingCall
+    where TResponse : IMessage<TResponse>
+{
+    private readonly TaskCompletionSource<TResponse> _reply = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>The reply.</summary>
+    public Task<TResponse> Task => _reply.Task;
+
+    public override void OnResponse(in FrameHeader header, in ReadOnlySequence<byte> payload, DecodeOptions options)
+    {
+        if (header.MessageId != TResponse.MessageId || (header.Flags & FrameFlags.Empty) != 0)
+        {
+            string got = (header.Flags & FrameFlags.Empty) != 0 ? "an empty reply" : header.MessageId.ToString(CultureInfo.InvariantCulture);
+            Fail(new TetherException(TetherErrorCode.UnexpectedReply, $"Expected a reply with message id {TResponse.MessageId}, got {got}."));
+            return;
+        }
+
+        TResponse value;
+        try
+        {
+            value = TetherCodec.Decode<TResponse>(in payload, options);
+        }
+        catch (TetherDecodeException e)
+        {
+            Fail(e);
+            return;
+        }
+
+        // The reply first: a writer that finds its stream closed then finds the reply there, not a failure.
+        Scope.Complete(null);
+        _reply.TrySetResult(value);
+        EndInput(null);
+    }
+
+    public override ValueTask OnStreamItem(in FrameHeader header, in ReadOnlySequence<byte> payload, DecodeOptions options)
+    {
+        Fail(new TetherException(TetherErrorCode.UnexpectedReply, "A stream item arrived for a client-streaming call."));
+        return default;
+    }
+
+    public override void Fail(Exception error)
+    {
+        Scope.Complete(error);
+        _reply.TrySetException(error);
+        EndInput(error);
+    }
+}

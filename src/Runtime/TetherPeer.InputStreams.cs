@@ -1,0 +1,192 @@
+using System.ComponentModel;
+using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
+using Tether.Connections;
+using Tether.Observability;
+
+namespace Tether;
+
+/// <summary>
+/// Client-streaming and bidirectional calls (decision 0026): opened as a call object whose request stream the caller
+/// writes, or fed from an <see cref="IAsyncEnumerable{T}"/> that the peer pumps while the caller awaits the reply or
+/// reads the response stream. Interceptors do not see these calls yet (decision 0026).
+/// </summary>
+public abstract partial class TetherPeer
+{
+    /// <summary>Generated clients: opens client-streaming <paramref name="method"/>; write its request stream, then await its reply.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public ClientStreamingCall<TRequest, TResponse> OpenClientStream<TRequest, TResponse>(MethodDescriptor method, CallOptions options)
+        where TRequest : IMessage<TRequest>
+        where TResponse : IMessage<TResponse>
+    {
+        Named(method);
+        TetherConnection connection = Connection;
+        ClientCallScope scope = Observe<TRequest>(connection, method);
+        CancellationTokenSource? linked = Linked(options, out CancellationToken token);
+        try
+        {
+            var writer = new RequestStreamWriter<TRequest>();
+            ClientStreamReply<TResponse> call = connection.StartClientStream<TRequest, TResponse>(method.Id, writer, options with { CancellationToken = token }, scope);
+            scope.Leave();
+            return new ClientStreamingCall<TRequest, TResponse>(connection, call, writer, linked, token);
+        }
+        catch (Exception e)
+        {
+            scope.Leave();
+            scope.Complete(e);
+            linked?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Generated clients: opens bidirectional <paramref name="method"/>; write its request stream while reading its responses.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public DuplexStreamingCall<TRequest, TResponse> OpenDuplexStream<TRequest, TResponse>(MethodDescriptor method, CallOptions options)
+        where TRequest : IMessage<TRequest>
+        where TResponse : IMessage<TResponse>
+    {
+        Named(method);
+        TetherConnection connection = Connection;
+        ClientCallScope? scope = ClientCallScope.IsObserved(connection.Metrics) ? ClientCallScope.Start(connection.Metrics, NameOf<TRequest>(method)) : null;
+        CancellationTokenSource? linked = Linked(options, out CancellationToken token);
+        try
+        {
+            var writer = new RequestStreamWriter<TRequest>();
+            StreamCall<TResponse> call = connection.StartDuplexStream<TRequest, TResponse>(method.Id, writer, options with { CancellationToken = token }, scope ?? default);
+            scope?.Leave();
+            return new DuplexStreamingCall<TRequest, TResponse>(connection, call, writer, linked, scope, token);
+        }
+        catch (Exception e)
+        {
+            scope?.Leave();
+            scope?.Complete(e);
+            linked?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Generated clients: calls client-streaming <paramref name="method"/> with the items of <paramref name="requests"/> and returns its reply.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public ValueTask<TResponse> InvokeClientStreamAsync<TRequest, TResponse>(MethodDescriptor method, IAsyncEnumerable<TRequest> requests, CancellationToken cancellationToken)
+        where TRequest : IMessage<TRequest>
+        where TResponse : IMessage<TResponse>
+        => InvokeClientStreamAsync<TRequest, TResponse>(method, requests, new CallOptions { CancellationToken = cancellationToken });
+
+    /// <summary>Generated clients: calls client-streaming <paramref name="method"/> with per-call options.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public async ValueTask<TResponse> InvokeClientStreamAsync<TRequest, TResponse>(MethodDescriptor method, IAsyncEnumerable<TRequest> requests, CallOptions options)
+        where TRequest : IMessage<TRequest>
+        where TResponse : IMessage<TResponse>
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        using ClientStreamingCall<TRequest, TResponse> call = OpenClientStream<TRequest, TResponse>(method, options);
+        Exception? failed = await PumpAsync(requests, call.RequestStream, options.CancellationToken).ConfigureAwait(false);
+        if (failed is not null && !call.ResponseAsync.IsCompleted)
+        {
+            // The caller's own source failed (or was cancelled): the call is cancelled, and the caller gets the source's error.
+            call.Dispose();
+            ExceptionDispatchInfo.Throw(failed);
+        }
+
+        // Otherwise a write that failed did so because the call ended: its reply or error says how.
+        return await call.ResponseAsync.ConfigureAwait(false);
+    }
+
+    /// <summary>Generated clients: calls bidirectional <paramref name="method"/> with the items of <paramref name="requests"/> and yields its responses.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public IAsyncEnumerable<TResponse> InvokeDuplexStreamAsync<TRequest, TResponse>(MethodDescriptor method, IAsyncEnumerable<TRequest> requests, CancellationToken cancellationToken)
+        where TRequest : IMessage<TRequest>
+        where TResponse : IMessage<TResponse>
+        => InvokeDuplexStreamAsync<TRequest, TResponse>(method, requests, new CallOptions { CancellationToken = cancellationToken });
+
+    /// <summary>Generated clients: calls bidirectional <paramref name="method"/> with per-call options.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public IAsyncEnumerable<TResponse> InvokeDuplexStreamAsync<TRequest, TResponse>(MethodDescriptor method, IAsyncEnumerable<TRequest> requests, CallOptions options)
+        where TRequest : IMessage<TRequest>
+        where TResponse : IMessage<TResponse>
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        return DuplexAsync<TRequest, TResponse>(method, requests, options);
+    }
+
+    private async IAsyncEnumerable<TResponse> DuplexAsync<TRequest, TResponse>(MethodDescriptor method, IAsyncEnumerable<TRequest> requests, CallOptions options, [EnumeratorCancellation] CancellationToken enumeratorCancellation = default)
+        where TRequest : IMessage<TRequest>
+        where TResponse : IMessage<TResponse>
+    {
+        if (!options.CancellationToken.CanBeCanceled)
+        {
+            options = options with { CancellationToken = enumeratorCancellation };
+        }
+
+        using DuplexStreamingCall<TRequest, TResponse> call = OpenDuplexStream<TRequest, TResponse>(method, options);
+        using var pumping = CancellationTokenSource.CreateLinkedTokenSource(options.CancellationToken);
+        Task<Exception?> pump = PumpAsync(requests, call.RequestStream, pumping.Token).AsTask();
+
+        // The source failing cancels the call, so the reads below stop; the caller then gets the source's error.
+        _ = pump.ContinueWith(static (done, state) =>
+        {
+            if (done.Result is not null and not OperationCanceledException)
+            {
+                ((IDisposable)state!).Dispose();
+            }
+        }, call, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+        await using (var responses = call.ReadResponsesAsync(options.CancellationToken).GetAsyncEnumerator(options.CancellationToken))
+        {
+            while (true)
+            {
+                bool more;
+                try
+                {
+                    more = await responses.MoveNextAsync().ConfigureAwait(false);
+                }
+                catch (Exception) when (pump.IsCompleted && pump.Result is { } source and not OperationCanceledException and not TetherException)
+                {
+                    ExceptionDispatchInfo.Throw(source);
+                    throw;
+                }
+
+                if (!more)
+                {
+                    break;
+                }
+
+                yield return responses.Current;
+            }
+        }
+
+        // The handler ended its stream: a source still producing is stopped.
+        await pumping.CancelAsync().ConfigureAwait(false);
+        await pump.ConfigureAwait(false);
+    }
+
+    /// <summary>Writes every item of <paramref name="requests"/>, then completes the stream; returns what stopped it early, or null.</summary>
+    private static async ValueTask<Exception?> PumpAsync<TRequest>(IAsyncEnumerable<TRequest> requests, RequestStreamWriter<TRequest> writer, CancellationToken cancellationToken)
+        where TRequest : IMessage<TRequest>
+    {
+        try
+        {
+            await foreach (TRequest item in requests.WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                await writer.WriteAsync(item, cancellationToken).ConfigureAwait(false);
+            }
+
+            await writer.CompleteAsync().ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception e)
+        {
+            return e;
+        }
+    }
+
+    /// <summary>The call's token, linked to the propagated call's when there is one (the source is the caller's to dispose).</summary>
+    private static CancellationTokenSource? Linked(in CallOptions options, out CancellationToken token)
+    {
+        CancellationTokenSource? linked = options.PropagateFrom is { } parent && parent.CancellationToken.CanBeCanceled
+            ? CancellationTokenSource.CreateLinkedTokenSource(options.CancellationToken, parent.CancellationToken)
+            : null;
+        token = linked?.Token ?? options.CancellationToken;
+        return linked;
+    }
+}
