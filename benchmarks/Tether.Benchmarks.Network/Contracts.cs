@@ -30,6 +30,15 @@ public sealed partial class EchoHandler
 
     public void Publish(OrderPlaced order) => _received++;
 
+    /// <summary>Bidirectional: each order echoed as it arrives (<c>--bidi</c>).</summary>
+    public async IAsyncEnumerable<Order> Chat(IAsyncEnumerable<Order> orders)
+    {
+        await foreach (Order order in orders)
+        {
+            yield return order;
+        }
+    }
+
     // One-way messages of one connection are dispatched in order on its receive loop, so this runs after them.
     public CountReply Count(CountRequest request) => new(_received);
 }
@@ -49,6 +58,15 @@ public sealed partial class SecuredEchoHandler
     public Order Echo(Order order) => order;
 
     public void Publish(OrderPlaced order) => _received++;
+
+    /// <summary>Bidirectional: each order echoed as it arrives (<c>--bidi</c>).</summary>
+    public async IAsyncEnumerable<Order> Chat(IAsyncEnumerable<Order> orders)
+    {
+        await foreach (Order order in orders)
+        {
+            yield return order;
+        }
+    }
 
     public CountReply Count(CountRequest request) => new(_received);
 }

@@ -5,6 +5,7 @@ using Tether.Benchmarks.Network.Servers;
 // dotnet run -c Release --project benchmarks/Tether.Benchmarks.Network -- --filter '*'   (BenchmarkDotNet: calls/s, messages/s)
 // dotnet run -c Release --project benchmarks/Tether.Benchmarks.Network -- --latency [calls]  (p50/p99 per framework and caller count)
 // dotnet run -c Release --project benchmarks/Tether.Benchmarks.Network -- --deadlines [calls] [ms]  (how late deadlines fire)
+// dotnet run -c Release --project benchmarks/Tether.Benchmarks.Network -- --bidi [messages] [rounds]  (bidirectional echo messages/s, Tether and gRPC)
 // dotnet run -c Release --project benchmarks/Tether.Benchmarks.Network -- --observability [seconds] [rounds]  (cost of metrics and tracing)
 // dotnet run -c Release --project benchmarks/Tether.Benchmarks.Network -- --security [seconds] [rounds]  (cost of authorization and rate limits)
 // dotnet run -c Release --project benchmarks/Tether.Benchmarks.Network -- --storage [dir]  (the durable engine: flush rate, records/s, cold start, snapshot)
@@ -95,6 +96,14 @@ if (args is ["--soak", string kind, string soakFramework, string seconds])
 }
 
 // --pool [calls]: unary calls/s and latency through a client pool of 1 and of 8 connections at 64 and 512 callers.
+// --bidi [messages] [rounds]: a bidirectional echo stream, Tether against gRPC, each server in its own process.
+if (args.Length > 0 && args[0] == "--bidi")
+{
+    return await BidiRunner.RunAsync(
+        args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000,
+        args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 3);
+}
+
 if (args.Length > 0 && args[0] == "--pool")
 {
     return await PoolRunner.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 200_000);

@@ -56,7 +56,8 @@ public sealed class ExecutionTests
         Assert.Equal("Desk", declared.Name);
         Assert.Equal(
             [("Audit", MethodKind.OneWay), ("Clear", MethodKind.Unary), ("Drop", MethodKind.OneWay),
-             ("Quote", MethodKind.Unary), ("Watch", MethodKind.ServerStreaming)],
+             ("Quote", MethodKind.Unary), ("Trade", MethodKind.BidirectionalStreaming), ("Upload", MethodKind.ClientStreaming),
+             ("Watch", MethodKind.ServerStreaming)],
             declared.Methods.OrderBy(static m => m.Name).Select(static m => (m.Name, m.Kind)));
         Assert.Equal(40, declared.Methods.Single(static m => m.Name == "Clear").Id);
         Assert.Equal(MethodIds.Derive("Desk", "Quote"), declared.Methods.Single(static m => m.Name == "Quote").Id);
@@ -66,10 +67,13 @@ public sealed class ExecutionTests
             .MakeGenericMethod(handler).Invoke(null, null)!;
         Assert.Equal(declared.Methods, implemented.Methods);
 
-        // The client: two overloads per contract method under the interface, one taking a token, one per-call options.
+        // The client: two overloads per contract method under the interface, one taking a token, one per-call options; a method
+        // taking a request stream also opens as a call object (Open{Name}), again with a token or options.
         Type client = service.GetNestedType("Client")!;
         MethodInfo[] calls = client.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly);
-        Assert.Equal(["Audit", "Clear", "Drop", "Quote", "Watch"], calls.Select(static m => m.Name).Distinct().Order());
+        Assert.Equal(["Audit", "Clear", "Drop", "OpenTrade", "OpenUpload", "Quote", "Trade", "Upload", "Watch"], calls.Select(static m => m.Name).Distinct().Order());
+        Assert.Equal(typeof(DuplexStreamingCall<,>), client.GetMethod("OpenTrade", [typeof(CancellationToken)])!.ReturnType.GetGenericTypeDefinition());
+        Assert.Equal(typeof(ClientStreamingCall<,>), client.GetMethod("OpenUpload", [typeof(CancellationToken)])!.ReturnType.GetGenericTypeDefinition());
         foreach (IGrouping<string, MethodInfo> overloads in calls.GroupBy(static m => m.Name))
         {
             Assert.Equal([typeof(CallOptions), typeof(CancellationToken)],

@@ -39,6 +39,16 @@ internal static class Sources
                 await Task.Yield();
                 foreach (Order order in basket.Orders ?? []) yield return order;
             }
+            public async ValueTask<Tick> Total(IAsyncEnumerable<Order> orders, CancellationToken cancellationToken)
+            {
+                int count = 0;
+                await foreach (Order order in orders.WithCancellation(cancellationToken)) count++;
+                return new Tick(count, Side.Buy, null, Guid.Empty);
+            }
+            public async IAsyncEnumerable<Order> Mirror(IAsyncEnumerable<Order> orders)
+            {
+                await foreach (Order order in orders) yield return order;
+            }
         }
 
         // A service contract of every kind, three methods taking the same message.
@@ -50,6 +60,8 @@ internal static class Sources
             [OneWay] ValueTask Audit(Order order);
             void Drop(Tick tick);
             [Method(Id = 40)] Task Clear(Basket basket);
+            Task<Tick> Upload(IAsyncEnumerable<Order> orders, CallContext context);
+            IAsyncEnumerable<Tick> Trade(IAsyncEnumerable<Order> orders, CancellationToken cancellationToken);
         }
 
         [Handler]
@@ -64,6 +76,11 @@ internal static class Sources
             public ValueTask Audit(Order order) => default;
             void IDesk.Drop(Tick tick) { }
             public Task Clear(Basket basket) => Task.CompletedTask;
+            public Task<Tick> Upload(IAsyncEnumerable<Order> orders, CallContext context) => Task.FromResult(new Tick(3, Side.Buy, null, Guid.Empty));
+            public async IAsyncEnumerable<Tick> Trade(IAsyncEnumerable<Order> orders, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+            {
+                await foreach (Order order in orders.WithCancellation(cancellationToken)) yield return new Tick((int)order.Id, Side.Sell, null, Guid.Empty);
+            }
         }
 
         public static class Probe

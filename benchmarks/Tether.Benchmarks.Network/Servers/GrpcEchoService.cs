@@ -17,4 +17,12 @@ public sealed class GrpcEchoService : EchoService.EchoServiceBase
 
         return new PublishReply { Received = received };
     }
+
+    public override async Task Chat(IAsyncStreamReader<Grpc.Order> requestStream, IServerStreamWriter<Grpc.Order> responseStream, ServerCallContext context)
+    {
+        while (await requestStream.MoveNext(context.CancellationToken))
+        {
+            await responseStream.WriteAsync(requestStream.Current, context.CancellationToken);
+        }
+    }
 }

@@ -17,7 +17,7 @@ internal sealed class FrameCompression(CompressionAlgorithm algorithm, int thres
 
     /// <summary>Whether a frame of <paramref name="type"/> with a payload of <paramref name="length"/> bytes is compressed.</summary>
     public bool Applies(FrameType type, int length) =>
-        length >= threshold && length > 0 && type is FrameType.Request or FrameType.Response or FrameType.Message or FrameType.StreamItem;
+        length >= threshold && length > 0 && type is FrameType.Request or FrameType.Response or FrameType.Message or FrameType.StreamItem or FrameType.InputItem;
 
     /// <summary>The most bytes a compressed payload of <paramref name="length"/> bytes can take.</summary>
     public int MaxPayloadSize(int length) => 1 + 5 + Algorithm switch

@@ -243,7 +243,7 @@ internal sealed class IncomingCall : CallContext
             throw new InvalidOperationException("This call has no input stream.");
         }
 
-        return _input.Open<T>(Output, CallId, _connection!.StreamBufferItems, DecodeOptions).ReadAllAsync(CancellationToken);
+        return _input.Open<T>(Output, CallId, _connection!.StreamBufferItems, _connection, DecodeOptions).ReadAllAsync(CancellationToken);
     }
 
     /// <summary>This call's input stream, or null when it has none.</summary>

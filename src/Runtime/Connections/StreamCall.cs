@@ -15,13 +15,12 @@ internal sealed class StreamCall<TItem> : PendingCall
     private readonly StreamItemReader<TItem> _read;
     private readonly StreamWindow _window;
 
-    public StreamCall(int maximumWindow, StreamItemReader<TItem> read)
+    public StreamCall(int maximumWindow, StreamItemReader<TItem> read, ILinkTiming? timing)
     {
         _read = read;
-        _window = new StreamWindow(maximumWindow);
+        _window = new StreamWindow(maximumWindow, timing);
         // Unbounded in type, bounded by the window: a sender that exceeds its credit is disconnected.
-        // Not SingleReader: that channel cannot count what it holds, and the window needs to know when it is drained.
-        _items = Channel.CreateUnbounded<TItem>(new UnboundedChannelOptions { SingleWriter = true });
+        _items = Channel.CreateUnbounded<TItem>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     }
 
     /// <summary>The items as they arrive; read them through <see cref="TryRead"/> so that credit is granted.</summary>
@@ -44,7 +43,7 @@ internal sealed class StreamCall<TItem> : PendingCall
             return false;
         }
 
-        int grant = _window.Consumed(drained: _items.Reader.Count == 0);
+        int grant = _window.Consumed();
         if (grant > 0 && !Finished && Output is { } output)
         {
             try

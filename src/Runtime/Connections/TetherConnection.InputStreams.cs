@@ -23,10 +23,12 @@ internal sealed partial class TetherConnection
         where TRequest : IMessage<TRequest>
         where TItem : IMessage<TItem>
     {
-        var call = new StreamCall<TItem>(_settings.StreamBufferItems, StreamItems.Typed<TItem>());
+        var call = new StreamCall<TItem>(_settings.StreamBufferItems, StreamItems.Typed<TItem>(), this);
         call.Output = StartInputCall(call, methodId, FrameFlags.InputStream | FrameFlags.Stream, writer, StreamPlan(options).Observed(observed, completesWithCall: false));
         return call;
     }
+
+    TimeProvider ILinkTiming.Time => _settings.TimeProvider;
 
     /// <summary>A stream has no deadline unless its options give one: the default call timeout is for unary calls.</summary>
     private CallPlan StreamPlan(in CallOptions options) =>

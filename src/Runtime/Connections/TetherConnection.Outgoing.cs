@@ -127,7 +127,7 @@ internal sealed partial class TetherConnection
     {
         CallPlan plan = StreamPlan(options).Observed(observed, completesWithCall: false);
         ThrowIfCannotCall(plan.Token);
-        var call = new StreamCall<TItem>(_settings.StreamBufferItems, read);
+        var call = new StreamCall<TItem>(_settings.StreamBufferItems, read, this);
         if (!Register(call, plan))
         {
             throw PendingTableFull();

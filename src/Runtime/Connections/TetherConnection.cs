@@ -13,7 +13,7 @@ namespace Tether.Connections;
 /// <see cref="ConnectionSettings"/>.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The link stop sources have no timers; other threads may still call RequestStop after the session closed.")]
-internal sealed partial class TetherConnection : ICallLaneHost
+internal sealed partial class TetherConnection : ICallLaneHost, ILinkTiming
 {
     private static long s_nextId;
 

@@ -29,6 +29,10 @@ public sealed class HandlerRuleTests
     [InlineData("public string {|#0:Place|}(Order order) => \"\";", "return type 'string' is not void, a [Message] type, ValueTask, Task, ValueTask<T>, Task<T> or IAsyncEnumerable<T>")]
     [InlineData("public ValueTask<string> {|#0:Place|}(Order order) => default;", "it returns 'string', which is not a [Message] type")]
     [InlineData("public void {|#0:Place|}<T>(Order order) { }", "generic methods cannot be dispatched")]
+    [InlineData("public void {|#0:Place|}(IAsyncEnumerable<Order> orders) { }", "it takes a stream of requests but returns 'void'; a client-streaming method returns its reply (ValueTask<T> or Task<T>) and a bidirectional one an IAsyncEnumerable<T>")]
+    [InlineData("public Task {|#0:Place|}(IAsyncEnumerable<Order> orders) => Task.CompletedTask;", "it takes a stream of requests but returns 'System.Threading.Tasks.Task'; a client-streaming method returns its reply (ValueTask<T> or Task<T>) and a bidirectional one an IAsyncEnumerable<T>")]
+    [InlineData("public Receipt {|#0:Place|}(IAsyncEnumerable<Order> orders) => new(1);", "it takes a stream of requests but returns 'Receipt'; a client-streaming method returns its reply (ValueTask<T> or Task<T>) and a bidirectional one an IAsyncEnumerable<T>")]
+    [InlineData("[Method(Idempotent = true)] public ValueTask<Receipt> {|#0:Place|}(IAsyncEnumerable<Order> orders) => default;", "it takes a stream of requests, which a retry cannot send again; only methods taking one message can be [Method(Idempotent = true)]")]
     public Task TETH2002_handler_method_not_dispatchable(string method, string reason) =>
         Verify.AnalyzerAsync<HandlerAnalyzer>(
             Messages + $$"""
@@ -44,6 +48,17 @@ public sealed class HandlerRuleTests
                 public void Place(Order order) { }
                 public ValueTask<Receipt> Check(Order order) => default;
                 public async IAsyncEnumerable<Receipt> Watch(Order order) { await Task.Yield(); yield break; }
+            }
+            """);
+
+    [Fact]
+    public Task Client_streaming_and_bidirectional_methods_are_dispatchable() =>
+        Verify.NoDiagnosticsAsync<HandlerAnalyzer>(Messages + """
+            [Handler] public partial class Orders
+            {
+                public async ValueTask<Receipt> Upload(IAsyncEnumerable<Order> orders, CancellationToken cancellationToken) { await foreach (var o in orders) { } return new(1); }
+                public ValueTask<Receipt> Collect(IAsyncEnumerable<Order> orders, CallContext context) => new(new Receipt(2));
+                public async IAsyncEnumerable<Receipt> Chat(IAsyncEnumerable<Order> orders) { await foreach (var o in orders) yield return new(o.Id); }
             }
             """);
 

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Tether.Conformance.Tests.Support;
+using Tether.Framing;
 
 namespace Tether.Conformance.Tests.Suite;
 
@@ -194,6 +195,46 @@ public abstract partial class ConformanceSuite
             throw new InvalidOperationException("source broke");
         }
     }
+
+    [Fact]
+    public async Task A_caller_that_writes_past_its_credit_is_disconnected_and_others_go_on()
+    {
+        await using Harness harness = await StartAsync();
+        TetherClient bystander = await harness.ConnectAsync();
+        await using RawPeer attacker = await RawPeer.ConnectAsync(harness);
+        await attacker.SendHelloAsync();
+        Assert.Equal(FrameType.Hello, (await attacker.ReadFrameAsync())?.Header.Type);
+
+        // A method that never reads its input, so no credit beyond the initial window is ever granted.
+        await attacker.SendFrameAsync(FrameType.Request, 1, MethodIds.Derive("ConformanceStreams", "Stall"), [], FrameFlags.InputStream);
+        Assert.Equal(1, await harness.Probe.Started.Reader.ReadAsync().AsTask().Within());
+        byte[] tick = TetherCodec.ToArray(new Tick(1));
+        for (int i = 0; i <= ProtocolConstants.InitialStreamWindow; i++)
+        {
+            await attacker.SendFrameAsync(FrameType.InputItem, 1, MessageIdOf<Tick>(), tick);
+        }
+
+        FrameHeader? goAway = await attacker.ReadUntilClosedAsync();
+        Assert.Equal((int)TetherErrorCode.StreamWindowExceeded, goAway?.MessageId);
+        Assert.Equal(new EchoReply(5, "fine"), await bystander.RequestAsync<EchoRequest, EchoReply>(new EchoRequest(5, "fine")).Within());
+    }
+
+    [Fact]
+    public async Task A_request_stream_refused_by_its_method_kind_is_a_typed_error_for_that_call()
+    {
+        await using Harness harness = await StartAsync();
+        TetherClient client = await harness.ConnectAsync();
+        var echo = new MethodDescriptor(MethodIds.Derive("Conformance", "Echo"), "Echo", MethodKind.ClientStreaming, MessageIdOf<EchoRequest>(), MessageIdOf<EchoReply>());
+
+        using ClientStreamingCall<EchoRequest, EchoReply> call = client.OpenClientStream<EchoRequest, EchoReply>(echo, default);
+
+        var error = await Assert.ThrowsAsync<TetherException>(() => call.ResponseAsync.Within());
+        Assert.Equal(TetherErrorCode.UnexpectedReply, error.Code);
+        Assert.Equal(new EchoReply(6, "still"), await client.RequestAsync<EchoRequest, EchoReply>(new EchoRequest(6, "still")).Within());
+    }
+
+    private static int MessageIdOf<T>()
+        where T : IMessage<T> => T.MessageId;
 
     private static async IAsyncEnumerable<Tick> Ticks(int count, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {

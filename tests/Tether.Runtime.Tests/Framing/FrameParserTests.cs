@@ -79,14 +79,16 @@ public sealed class FrameParserTests
 
     [Theory]
     [InlineData(0x00, 0x00, 0)]
-    [InlineData(0x0F, 0x00, 0)] // the first type after Authenticate (0x0E)
+    [InlineData(0x13, 0x00, 0)] // the first type after InputCredit (0x12)
     [InlineData(0xFF, 0x00, 0)]
     [InlineData(0x04, 0x01, 0)] // message frames: only "by message type"
     [InlineData(0x04, 0x02, 0)]
     [InlineData(0x03, 0x02, 0)] // response: only "empty"
     [InlineData(0x03, 0x04, 0)]
-    [InlineData(0x02, 0x01, 0)] // request: only "stream", "by message type", "headers" and "compressed"
-    [InlineData(0x02, 0x20, 0)]
+    [InlineData(0x02, 0x01, 0)] // request: only "stream", "by message type", "headers", "compressed" and "input stream"
+    [InlineData(0x02, 0x40, 0)]
+    [InlineData(0x0F, 0x08, 0)] // input items carry no headers
+    [InlineData(0x11, 0x10, 0)] // credits are never compressed
     [InlineData(0x07, 0x10, 0)] // errors are never compressed
     [InlineData(0x06, 0x10, 0)] // nor are stream ends
     [InlineData(0x01, 0x10, 0)] // nor hellos

@@ -70,7 +70,7 @@ internal sealed class CallInput
     }
 
     /// <summary>Opens the typed inbox once, decoding whatever arrived before it.</summary>
-    public InputInbox<T> Open<T>(FrameOutput output, uint callId, int maximumWindow, DecodeOptions options)
+    public InputInbox<T> Open<T>(FrameOutput output, uint callId, int maximumWindow, ILinkTiming timing, DecodeOptions options)
         where T : IMessage<T>
     {
         lock (_lock)
@@ -80,7 +80,7 @@ internal sealed class CallInput
                 throw new InvalidOperationException("The call's input stream was already taken.");
             }
 
-            var inbox = new InputInbox<T>(output, callId, maximumWindow);
+            var inbox = new InputInbox<T>(output, callId, maximumWindow, timing);
             if (_early is { } early)
             {
                 foreach (EarlyItem item in early)

@@ -26,18 +26,17 @@ internal interface IInputInbox
 internal sealed class InputInbox<T> : IInputInbox
     where T : IMessage<T>
 {
-    // Not SingleReader: that channel cannot count what it holds, and the window needs to know when it is drained.
-    private readonly Channel<T> _items = Channel.CreateUnbounded<T>(new UnboundedChannelOptions { SingleWriter = true });
+    private readonly Channel<T> _items = Channel.CreateUnbounded<T>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private readonly StreamWindow _window;
     private readonly FrameOutput _output;
     private readonly uint _callId;
     private int _enumerated;
 
-    public InputInbox(FrameOutput output, uint callId, int maximumWindow)
+    public InputInbox(FrameOutput output, uint callId, int maximumWindow, ILinkTiming? timing)
     {
         _output = output;
         _callId = callId;
-        _window = new StreamWindow(maximumWindow);
+        _window = new StreamWindow(maximumWindow, timing);
     }
 
     public bool OnItem(in FrameHeader header, in ReadOnlySequence<byte> payload, DecodeOptions options)
@@ -90,7 +89,7 @@ internal sealed class InputInbox<T> : IInputInbox
         {
             while (reader.TryRead(out T? item))
             {
-                int grant = _window.Consumed(drained: reader.Count == 0);
+                int grant = _window.Consumed();
                 if (grant > 0 && !reader.Completion.IsCompleted)
                 {
                     try
