@@ -233,6 +233,28 @@ public abstract partial class ConformanceSuite
         Assert.Equal(new EchoReply(6, "still"), await client.RequestAsync<EchoRequest, EchoReply>(new EchoRequest(6, "still")).Within());
     }
 
+    [Fact]
+    public async Task Items_that_arrive_while_a_filter_holds_the_call_reach_the_handler()
+    {
+        var filter = new HoldingFilter("Sum");
+        await using Harness harness = await StartAsync(setup: s => s.AddFilter(filter));
+        TetherClient client = await harness.ConnectAsync();
+        var streams = new StreamsHandler.Client(client);
+
+        using ClientStreamingCall<Tick, StreamTotal> call = streams.OpenSum();
+        for (int i = 0; i < 10; i++)
+        {
+            await call.RequestStream.WriteAsync(new Tick(i));
+        }
+
+        await call.RequestStream.CompleteAsync();
+        // Over one link the frames are read in order, so the items and their end have arrived before this reply.
+        Assert.Equal(new EchoReply(1, "after"), await client.RequestAsync<EchoRequest, EchoReply>(new EchoRequest(1, "after")).Within());
+        filter.Gate.SetResult();
+
+        Assert.Equal(new StreamTotal(10, 45), await call.ResponseAsync.Within());
+    }
+
     private static int MessageIdOf<T>()
         where T : IMessage<T> => T.MessageId;
 

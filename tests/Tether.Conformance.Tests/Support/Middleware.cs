@@ -109,3 +109,19 @@ public sealed class ShortCircuitInterceptor : ICallInterceptor
             : continuation(outgoing);
     }
 }
+
+/// <summary>Holds calls to one method until the test opens its gate (a filter that takes its time before the handler).</summary>
+public sealed class HoldingFilter(string method) : ICallFilter
+{
+    public TaskCompletionSource Gate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public async ValueTask InvokeAsync(CallContext context, CallFilterNext continuation)
+    {
+        if (context.Method?.Name == method)
+        {
+            await Gate.Task.WaitAsync(context.CancellationToken);
+        }
+
+        await continuation(context);
+    }
+}
