@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
+using Tether.Calls;
 using Tether.Connections;
 using Tether.Observability;
 
@@ -9,7 +10,7 @@ namespace Tether;
 /// <summary>
 /// Client-streaming and bidirectional calls (decision 0026): opened as a call object whose request stream the caller
 /// writes, or fed from an <see cref="IAsyncEnumerable{T}"/> that the peer pumps while the caller awaits the reply or
-/// reads the response stream. Interceptors do not see these calls yet (decision 0026).
+/// reads the response stream. Client interceptors see them as they see server streams: for the whole call.
 /// </summary>
 public abstract partial class TetherPeer
 {
@@ -20,23 +21,14 @@ public abstract partial class TetherPeer
         where TResponse : IMessage<TResponse>
     {
         Named(method);
-        TetherConnection connection = Connection;
-        ClientCallScope scope = Observe<TRequest>(connection, method);
-        CancellationTokenSource? linked = Linked(options, out CancellationToken token);
-        try
+        var writer = new RequestStreamWriter<TRequest>();
+        if (Interceptors.Length == 0)
         {
-            var writer = new RequestStreamWriter<TRequest>();
-            ClientStreamReply<TResponse> call = connection.StartClientStream<TRequest, TResponse>(method.Id, writer, options with { CancellationToken = token }, scope);
-            scope.Leave();
-            return new ClientStreamingCall<TRequest, TResponse>(connection, call, writer, linked, token);
+            return OpenClientStreamCore<TRequest, TResponse>(method, writer, options);
         }
-        catch (Exception e)
-        {
-            scope.Leave();
-            scope.Complete(e);
-            linked?.Dispose();
-            throw;
-        }
+
+        var call = new ClientStreamOutgoingCall<TRequest, TResponse>(this, method, writer, options, Cancellation(options));
+        return new ClientStreamingCall<TRequest, TResponse>(writer, call.RunForReplyAsync(Interceptors), call.Cancel, resources: null);
     }
 
     /// <summary>Generated clients: opens bidirectional <paramref name="method"/>; write its request stream while reading its responses.</summary>
@@ -46,24 +38,72 @@ public abstract partial class TetherPeer
         where TResponse : IMessage<TResponse>
     {
         Named(method);
+        var writer = new RequestStreamWriter<TRequest>();
+        if (Interceptors.Length == 0)
+        {
+            return new DuplexStreamingCall<TRequest, TResponse>(writer, Task.FromResult<OpenedStream<TResponse>?>(OpenDuplexCore<TRequest, TResponse>(method, writer, options)), intercepted: null);
+        }
+
+        var call = new DuplexOutgoingCall<TRequest, TResponse>(this, method, writer, options, Cancellation(options));
+        call.Start(Interceptors);
+        return new DuplexStreamingCall<TRequest, TResponse>(writer, call.Opened, call);
+    }
+
+    /// <summary>The network end of a client-streaming call (after the interceptors, if any).</summary>
+    internal ClientStreamingCall<TRequest, TResponse> OpenClientStreamCore<TRequest, TResponse>(MethodDescriptor method, RequestStreamWriter<TRequest> writer, CallOptions options)
+        where TRequest : IMessage<TRequest>
+        where TResponse : IMessage<TResponse>
+    {
+        TetherConnection connection = Connection;
+        ClientCallScope scope = Observe<TRequest>(connection, method);
+        CancellationTokenSource? linked = Linked(options, out CancellationToken token);
+        try
+        {
+            ClientStreamReply<TResponse> call = connection.StartClientStream<TRequest, TResponse>(method.Id, writer, options with { CancellationToken = token }, scope);
+            scope.Leave();
+            var cancel = new PendingCallCancellation(connection, call, linked, token);
+            return new ClientStreamingCall<TRequest, TResponse>(writer, call.Task, cancel.Cancel, cancel);
+        }
+        catch (Exception e)
+        {
+            scope.Leave();
+            scope.Complete(e);
+            linked?.Dispose();
+            writer.End(e);
+            throw;
+        }
+    }
+
+    /// <summary>The network end of a bidirectional call (after the interceptors, if any): the call, cancelled the moment its token fires.</summary>
+    internal OpenedStream<TResponse> OpenDuplexCore<TRequest, TResponse>(MethodDescriptor method, RequestStreamWriter<TRequest> writer, CallOptions options)
+        where TRequest : IMessage<TRequest>
+        where TResponse : IMessage<TResponse>
+    {
         TetherConnection connection = Connection;
         ClientCallScope? scope = ClientCallScope.IsObserved(connection.Metrics) ? ClientCallScope.Start(connection.Metrics, NameOf<TRequest>(method)) : null;
         CancellationTokenSource? linked = Linked(options, out CancellationToken token);
         try
         {
-            var writer = new RequestStreamWriter<TRequest>();
             StreamCall<TResponse> call = connection.StartDuplexStream<TRequest, TResponse>(method.Id, writer, options with { CancellationToken = token }, scope ?? default);
             scope?.Leave();
-            return new DuplexStreamingCall<TRequest, TResponse>(connection, call, writer, linked, scope, token);
+            var stream = new OpenedStream<TResponse>(connection, call, linked, token) { Scope = scope };
+            stream.CancelOnToken();
+            return stream;
         }
         catch (Exception e)
         {
             scope?.Leave();
             scope?.Complete(e);
             linked?.Dispose();
+            writer.End(e);
             throw;
         }
     }
+
+    /// <summary>The source an intercepted stream call is cancelled with: the caller's token, or the caller disposing the call.</summary>
+    private static CancellationTokenSource Cancellation(in CallOptions options) => options.CancellationToken.CanBeCanceled
+        ? CancellationTokenSource.CreateLinkedTokenSource(options.CancellationToken)
+        : new CancellationTokenSource();
 
     /// <summary>Generated clients: calls client-streaming <paramref name="method"/> with the items of <paramref name="requests"/> and returns its reply.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]

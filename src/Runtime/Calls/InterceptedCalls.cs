@@ -109,6 +109,9 @@ internal sealed class StreamOutgoingCall<TRequest, TItem>(TetherPeer peer, Metho
 /// <summary>A server stream as its caller reads it: the pending call, its connection and the token reads wait with.</summary>
 internal sealed class OpenedStream<TItem>(TetherConnection connection, StreamCall<TItem> call, CancellationTokenSource? linked, CancellationToken token) : IDisposable
 {
+    private CancellationTokenRegistration _cancellation;
+    private int _closed;
+
     public StreamCall<TItem> Call => call;
 
     public CancellationToken Token => token;
@@ -122,6 +125,11 @@ internal sealed class OpenedStream<TItem>(TetherConnection connection, StreamCal
     /// </summary>
     public void Close()
     {
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        {
+            return;
+        }
+
         bool abandoned = !call.Finished;
         if (abandoned)
         {
@@ -138,5 +146,24 @@ internal sealed class OpenedStream<TItem>(TetherConnection connection, StreamCal
         }
     }
 
-    public void Dispose() => linked?.Dispose();
+    /// <summary>
+    /// The token cancels the call the moment it fires (a call with a request stream: its writer may be waiting, and the
+    /// handler's token should fire at once), not only when a read notices.
+    /// </summary>
+    public void CancelOnToken() => _cancellation = token.UnsafeRegister(static state =>
+    {
+        var stream = (OpenedStream<TItem>)state!;
+        if (!stream.Call.Finished)
+        {
+            stream.CancelCall();
+        }
+    }, this);
+
+    private void CancelCall() => connection.CancelPendingCall(call, timedOut: false);
+
+    public void Dispose()
+    {
+        _cancellation.Dispose();
+        linked?.Dispose();
+    }
 }

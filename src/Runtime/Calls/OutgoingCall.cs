@@ -24,7 +24,7 @@ public abstract class OutgoingCall
     /// <summary>The method called, from the generated tables; null for a call by message type (<see cref="TetherPeer.RequestAsync{TRequest, TResponse}(TRequest, CallOptions)"/>).</summary>
     public MethodDescriptor? Method { get; }
 
-    /// <summary>How the call exchanges messages (for a call by message type: <see cref="MethodKind.Unary"/>, <see cref="MethodKind.OneWay"/> or <see cref="MethodKind.ServerStreaming"/> by the API used).</summary>
+    /// <summary>How the call exchanges messages (for a call by message type: <see cref="MethodKind.Unary"/>, <see cref="MethodKind.OneWay"/> or <see cref="MethodKind.ServerStreaming"/> by the API used; calls with a request stream always name their method).</summary>
     public MethodKind Kind { get; }
 
     /// <summary>The method's <c>Service/Method</c> name, or the request's message type name for a call by message type.</summary>
@@ -33,7 +33,7 @@ public abstract class OutgoingCall
     /// <summary>The request's type.</summary>
     public abstract Type RequestType { get; }
 
-    /// <summary>The request (boxed when it is a struct).</summary>
+    /// <summary>The request (boxed when it is a struct); for a call with a request stream, its <see cref="RequestStreamWriter{T}"/>.</summary>
     public abstract object Request { get; }
 
     /// <summary>The options the call goes out with; an interceptor may replace them before calling the continuation.</summary>

@@ -152,6 +152,57 @@ public abstract partial class ConformanceSuite
     }
 
     [Fact]
+    public async Task A_client_interceptor_sees_client_streaming_and_bidirectional_calls_whole()
+    {
+        var log = new ConcurrentQueue<string>();
+        await using Harness harness = await StartAsync();
+        TetherClient peer = await harness.ConnectAsync(setup: c => c.AddInterceptor(new RecordingInterceptor("a", log)));
+        var streams = new StreamsHandler.Client(peer);
+
+        Assert.Equal(new StreamTotal(3, 3), await streams.Sum(new[] { new Tick(0), new Tick(1), new Tick(2) }.ToAsyncEnumerable()).AsTask().Within());
+        Assert.Equal(["a>ConformanceStreams/Sum:ClientStreaming:RequestStreamWriter`1", "<a:"], log);
+
+        log.Clear();
+        using (DuplexStreamingCall<Tick, Tick> call = streams.OpenEcho())
+        {
+            await call.RequestStream.WriteAsync(new Tick(7)); // waits for the interceptor to open the call, then goes
+            await call.RequestStream.CompleteAsync();
+            Assert.Equal([7], await call.ReadResponsesAsync().Select(static t => t.Sequence).ToListAsync().AsTask().Within());
+        }
+
+        Assert.Equal(["a>ConformanceStreams/Echo:BidirectionalStreaming:RequestStreamWriter`1", "<a:"], log);
+    }
+
+    [Fact]
+    public async Task A_client_interceptor_that_answers_a_client_stream_closes_its_request_stream()
+    {
+        await using Harness harness = await StartAsync();
+        TetherClient peer = await harness.ConnectAsync(setup: c => c.AddInterceptor(new AnsweringInterceptor()));
+        var streams = new StreamsHandler.Client(peer);
+
+        using ClientStreamingCall<Tick, StreamTotal> call = streams.OpenSum();
+
+        Assert.Equal(new StreamTotal(-1, -1), await call.ResponseAsync.Within());
+        var closed = await Assert.ThrowsAsync<TetherException>(() => call.RequestStream.WriteAsync(new Tick(1)).AsTask().Within());
+        Assert.Equal(TetherErrorCode.InputStreamClosed, closed.Code);
+    }
+
+    /// <summary>Answers every client-streaming call itself, without sending it.</summary>
+    private sealed class AnsweringInterceptor : ICallInterceptor
+    {
+        public ValueTask InvokeAsync(OutgoingCall outgoing, OutgoingCallNext continuation)
+        {
+            if (outgoing.Kind == MethodKind.ClientStreaming)
+            {
+                outgoing.Response = new StreamTotal(-1, -1);
+                return default;
+            }
+
+            return continuation(outgoing);
+        }
+    }
+
+    [Fact]
     public async Task A_client_filter_runs_around_the_servers_pushes()
     {
         var log = new ConcurrentQueue<string>();

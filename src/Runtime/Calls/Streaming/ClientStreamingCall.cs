@@ -1,5 +1,3 @@
-using Tether.Connections;
-
 namespace Tether;
 
 /// <summary>
@@ -13,40 +11,37 @@ public sealed class ClientStreamingCall<TRequest, TResponse> : IDisposable
     where TRequest : IMessage<TRequest>
     where TResponse : IMessage<TResponse>
 {
-    private readonly TetherConnection _connection;
-    private readonly ClientStreamReply<TResponse> _call;
-    private readonly CancellationTokenSource? _linked;
-    private readonly CancellationTokenRegistration _cancellation;
+    private readonly Action _cancel;
+    private readonly IDisposable? _resources;
+    private int _disposed;
 
-    internal ClientStreamingCall(TetherConnection connection, ClientStreamReply<TResponse> call, RequestStreamWriter<TRequest> writer, CancellationTokenSource? linked, CancellationToken token)
+    internal ClientStreamingCall(RequestStreamWriter<TRequest> writer, Task<TResponse> response, Action cancel, IDisposable? resources)
     {
-        _connection = connection;
-        _call = call;
-        _linked = linked;
         RequestStream = writer;
-        _cancellation = token.UnsafeRegister(static state => ((ClientStreamingCall<TRequest, TResponse>)state!).Cancel(), this);
-    }
-
-    // The caller's token cancels the call at once: the handler's token fires, and the reply fails as cancelled.
-    private void Cancel()
-    {
-        if (!_call.Task.IsCompleted)
-        {
-            _connection.CancelPendingCall(_call, timedOut: false);
-        }
+        ResponseAsync = response;
+        _cancel = cancel;
+        _resources = resources;
     }
 
     /// <summary>The request stream: thread-safe writes, then <see cref="RequestStreamWriter{T}.CompleteAsync"/>.</summary>
     public RequestStreamWriter<TRequest> RequestStream { get; }
 
     /// <summary>The handler's reply, or the error the call ended with.</summary>
-    public Task<TResponse> ResponseAsync => _call.Task;
+    public Task<TResponse> ResponseAsync { get; }
 
     /// <summary>Cancels the call unless it has finished, and lets go of it.</summary>
     public void Dispose()
     {
-        _cancellation.Dispose();
-        Cancel();
-        _linked?.Dispose();
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        if (!ResponseAsync.IsCompleted)
+        {
+            _cancel();
+        }
+
+        _resources?.Dispose();
     }
 }

@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using Tether.Connections;
+using Tether.Calls;
 
 namespace Tether;
 
@@ -15,33 +15,19 @@ public sealed class DuplexStreamingCall<TRequest, TResponse> : IDisposable
     where TRequest : IMessage<TRequest>
     where TResponse : IMessage<TResponse>
 {
-    private readonly TetherConnection _connection;
-    private readonly StreamCall<TResponse> _call;
-    private readonly CancellationTokenSource? _linked;
-    private readonly CancellationToken _token;
-    private readonly Observability.ClientCallScope? _scope;
-    private readonly CancellationTokenRegistration _cancellation;
+    private readonly Task<OpenedStream<TResponse>?> _opened;
+    private readonly DuplexOutgoingCall<TRequest, TResponse>? _intercepted;
     private int _reading;
     private int _disposed;
 
-    internal DuplexStreamingCall(TetherConnection connection, StreamCall<TResponse> call, RequestStreamWriter<TRequest> writer, CancellationTokenSource? linked, Observability.ClientCallScope? scope, CancellationToken token)
+    /// <param name="writer">The request stream.</param>
+    /// <param name="opened">The network call once open; null when interceptors ended the call without opening it.</param>
+    /// <param name="intercepted">The call as the client's interceptors see it, told when reading ends; null without interceptors.</param>
+    internal DuplexStreamingCall(RequestStreamWriter<TRequest> writer, Task<OpenedStream<TResponse>?> opened, DuplexOutgoingCall<TRequest, TResponse>? intercepted)
     {
-        _connection = connection;
-        _call = call;
-        _linked = linked;
-        _token = token;
-        _scope = scope;
         RequestStream = writer;
-        _cancellation = token.UnsafeRegister(static state => ((DuplexStreamingCall<TRequest, TResponse>)state!).Cancel(), this);
-    }
-
-    // The caller's token cancels the call at once (the handler's token fires), not only when a read notices.
-    private void Cancel()
-    {
-        if (!_call.Finished)
-        {
-            _connection.CancelPendingCall(_call, timedOut: false);
-        }
+        _opened = opened;
+        _intercepted = intercepted;
     }
 
     /// <summary>The request stream: thread-safe writes, then <see cref="RequestStreamWriter{T}.CompleteAsync"/>.</summary>
@@ -56,17 +42,56 @@ public sealed class DuplexStreamingCall<TRequest, TResponse> : IDisposable
             throw new InvalidOperationException("A call's response stream can be read once.");
         }
 
-        using CancellationTokenSource? linked = cancellationToken.CanBeCanceled && _token.CanBeCanceled
-            ? CancellationTokenSource.CreateLinkedTokenSource(_token, cancellationToken)
-            : null;
-        CancellationToken token = linked?.Token ?? (cancellationToken.CanBeCanceled ? cancellationToken : _token);
-        System.Threading.Channels.ChannelReader<TResponse> reader = _call.Reader;
-        while (await reader.WaitToReadAsync(token).ConfigureAwait(false))
+        if (await _opened.WaitAsync(cancellationToken).ConfigureAwait(false) is not { } stream)
         {
-            while (_call.TryRead(out TResponse? item))
+            await _intercepted!.Pipeline.ConfigureAwait(false); // answered or refused by an interceptor: its outcome is the caller's
+            yield break;
+        }
+
+        using CancellationTokenSource? linked = cancellationToken.CanBeCanceled && stream.Token.CanBeCanceled
+            ? CancellationTokenSource.CreateLinkedTokenSource(stream.Token, cancellationToken)
+            : null;
+        CancellationToken token = linked?.Token ?? (cancellationToken.CanBeCanceled ? cancellationToken : stream.Token);
+        System.Threading.Channels.ChannelReader<TResponse> reader = stream.Call.Reader;
+        Exception? failure = null;
+        try
+        {
+            while (true)
             {
-                yield return item;
+                bool more;
+                try
+                {
+                    more = await reader.WaitToReadAsync(token).ConfigureAwait(false);
+                }
+                catch (Exception e) when (_intercepted is not null)
+                {
+                    failure = e; // the interceptors see it first: they may map or swallow it
+                    break;
+                }
+
+                if (!more)
+                {
+                    break;
+                }
+
+                while (stream.Call.TryRead(out TResponse? item))
+                {
+                    yield return item;
+                }
             }
+        }
+        finally
+        {
+            if (_intercepted is not null)
+            {
+                stream.Close();
+                _intercepted.End(failure);
+            }
+        }
+
+        if (_intercepted is not null)
+        {
+            await _intercepted.Pipeline.ConfigureAwait(false);
         }
     }
 
@@ -78,21 +103,12 @@ public sealed class DuplexStreamingCall<TRequest, TResponse> : IDisposable
             return;
         }
 
-        _cancellation.Dispose();
-        bool abandoned = !_call.Finished;
-        if (abandoned)
+        if (_opened.IsCompletedSuccessfully && _opened.Result is { } stream)
         {
-            _connection.CancelPendingCall(_call, timedOut: false);
+            stream.Close();
+            stream.Dispose();
         }
 
-        _call.Abandon();
-        if (_scope is { } scope)
-        {
-            scope.Complete(abandoned
-                ? new OperationCanceledException("The caller stopped the call.")
-                : _call.Reader.Completion is { IsFaulted: true } failed ? failed.Exception.InnerException : null);
-        }
-
-        _linked?.Dispose();
+        _intercepted?.Cancel();
     }
 }

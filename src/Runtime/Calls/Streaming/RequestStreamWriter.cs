@@ -14,6 +14,7 @@ public sealed class RequestStreamWriter<T> : IInputSender
     where T : IMessage<T>
 {
     private readonly StreamCredit _credit = new();
+    private readonly TaskCompletionSource _opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private FrameOutput? _output;
     private uint _callId;
     private Exception? _ended;
@@ -24,17 +25,25 @@ public sealed class RequestStreamWriter<T> : IInputSender
 
     StreamCredit IInputSender.Credit => _credit;
 
-    /// <summary>Where the items go, once the call is registered and its request sent.</summary>
+    /// <summary>
+    /// Where the items go, once the call is registered and its request sent. Until then (client interceptors run first)
+    /// writes wait for it.
+    /// </summary>
     internal void Attach(FrameOutput output, uint callId)
     {
-        _output = output;
         _callId = callId;
+        Volatile.Write(ref _output, output);
+        _opened.TrySetResult();
     }
 
-    void IInputSender.End(Exception reason)
+    void IInputSender.End(Exception reason) => End(reason);
+
+    /// <summary>The call is over (or never opened: an interceptor answered or refused it): writes fail with <paramref name="reason"/>.</summary>
+    internal void End(Exception reason)
     {
         Interlocked.CompareExchange(ref _ended, reason, null);
         _credit.Close(reason);
+        _opened.TrySetResult();
     }
 
     /// <summary>Whether <see cref="CompleteAsync"/> was called.</summary>
@@ -50,9 +59,13 @@ public sealed class RequestStreamWriter<T> : IInputSender
         try
         {
             ThrowIfClosed();
+            if (Volatile.Read(ref _output) is not { } output)
+            {
+                return WriteWhenOpenAsync(message, cancellationToken);
+            }
+
             if (_credit.TryTake())
             {
-                FrameOutput output = _output!;
                 if (!output.Scheduler.IsBusy && output.WriteCall(FrameType.InputItem, FrameFlags.None, _callId, T.MessageId, in message, OutgoingCallHeaders.None, requireRoom: true))
                 {
                     Interlocked.Decrement(ref _writing);
@@ -86,6 +99,17 @@ public sealed class RequestStreamWriter<T> : IInputSender
             return ValueTask.FromException(new InvalidOperationException("A write to the request stream is still in progress; await it before completing the stream."));
         }
 
+        return _opened.Task.IsCompleted ? SendEnd() : CompleteWhenOpenAsync();
+    }
+
+    private async ValueTask CompleteWhenOpenAsync()
+    {
+        await _opened.Task.ConfigureAwait(false);
+        await SendEnd().ConfigureAwait(false);
+    }
+
+    private ValueTask SendEnd()
+    {
         if (Volatile.Read(ref _ended) is { } ended)
         {
             return ValueTask.FromException(Closed(ended));
@@ -100,6 +124,23 @@ public sealed class RequestStreamWriter<T> : IInputSender
         {
             return ValueTask.FromException(e);
         }
+    }
+
+    /// <summary>The call is not open yet (client interceptors run first): the write waits for it, then goes the usual way.</summary>
+    private async ValueTask WriteWhenOpenAsync(T message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _opened.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            ThrowIfClosed();
+        }
+        catch
+        {
+            Interlocked.Decrement(ref _writing);
+            throw;
+        }
+
+        await WriteSlowAsync(message, cancellationToken).ConfigureAwait(false);
     }
 
     private async ValueTask WriteSlowAsync(T message, CancellationToken cancellationToken)
