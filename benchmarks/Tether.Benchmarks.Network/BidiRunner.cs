@@ -75,15 +75,7 @@ public static class BidiRunner
             HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = false },
         });
         var client = new EchoService.EchoServiceClient(channel);
-        var order = new Grpc.Order
-        {
-            Id = Order.Sample.Id,
-            Quantity = Order.Sample.Quantity,
-            Price = Order.Sample.Price,
-            Symbol = Order.Sample.Symbol,
-            IsBuy = Order.Sample.IsBuy,
-            TimestampTicks = Order.Sample.TimestampTicks,
-        };
+        Grpc.Order order = Targets.GrpcTarget.SampleOrder;
         return async messages =>
         {
             using global::Grpc.Core.AsyncDuplexStreamingCall<Grpc.Order, Grpc.Order> call = client.Chat();

@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 
 namespace Tether.Fuzz;
 
-/// <summary>The service the server target exposes: a unary call, a server stream and a one-way message, each taking <see cref="Everything"/>.</summary>
+/// <summary>The service the server target exposes: a unary call, a server stream, a one-way message, a client stream and a bidirectional stream, each taking <see cref="Everything"/>.</summary>
 [Service(Name = "Fuzz")]
 public partial interface IFuzzService
 {
@@ -12,6 +12,10 @@ public partial interface IFuzzService
 
     [OneWay]
     ValueTask Note(Everything value, CancellationToken cancellationToken);
+
+    ValueTask<Receipt> Upload(IAsyncEnumerable<Everything> values, CancellationToken cancellationToken);
+
+    IAsyncEnumerable<Receipt> Chat(IAsyncEnumerable<Everything> values, CancellationToken cancellationToken);
 }
 
 [Handler]
@@ -31,4 +35,23 @@ public sealed partial class FuzzHandler : IFuzzService
     }
 
     public ValueTask Note(Everything value, CancellationToken cancellationToken) => default;
+
+    public async ValueTask<Receipt> Upload(IAsyncEnumerable<Everything> values, CancellationToken cancellationToken)
+    {
+        int count = 0;
+        await foreach (Everything value in values.WithCancellation(cancellationToken))
+        {
+            count++;
+        }
+
+        return new Receipt(count, "uploaded");
+    }
+
+    public async IAsyncEnumerable<Receipt> Chat(IAsyncEnumerable<Everything> values, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (Everything value in values.WithCancellation(cancellationToken))
+        {
+            yield return new Receipt(value.Numbers?.Length ?? 0, value.Text);
+        }
+    }
 }

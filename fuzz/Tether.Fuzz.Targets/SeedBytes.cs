@@ -16,6 +16,12 @@ internal static class SeedBytes
     /// <summary>The wire id of <see cref="IFuzzService.Note"/>.</summary>
     public static int NoteMethodId => Method(nameof(IFuzzService.Note));
 
+    /// <summary>The wire id of <see cref="IFuzzService.Upload"/>.</summary>
+    public static int UploadMethodId => Method(nameof(IFuzzService.Upload));
+
+    /// <summary>The wire id of <see cref="IFuzzService.Chat"/>.</summary>
+    public static int ChatMethodId => Method(nameof(IFuzzService.Chat));
+
     private static int Method(string name) => IFuzzService.Descriptor.Methods.Single(m => m.Name == name).Id;
 
     /// <summary>A frame: header, then the call headers block when given, then the body.</summary>

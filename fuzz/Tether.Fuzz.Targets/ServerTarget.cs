@@ -56,6 +56,9 @@ public sealed class ServerTarget : FuzzTarget, IAsyncDisposable
         }
     }
 
+    private static int MessageIdOf<T>()
+        where T : IMessage<T> => T.MessageId;
+
     /// <summary>A well-behaved client connects and calls; throws a <see cref="FuzzFindingException"/> if it is not served.</summary>
     public async Task CheckHealthyAsync()
     {
@@ -118,6 +121,22 @@ public sealed class ServerTarget : FuzzTarget, IAsyncDisposable
         yield return new("no-credentials", [.. SeedBytes.Frame(FrameType.Hello, 0, ProtocolConstants.Version, new Sessions.ClientHello(1 << 20, new NegotiationOffer([ProtocolConstants.Version], [], [], [], false), null).Encode()), .. call]);
         byte[] goAway = SeedBytes.Frame(FrameType.GoAway, 0, 0, "bye"u8);
         yield return new("goaway", [.. hello, .. goAway]);
+
+        // Request streams (decision 0026): a client stream and a bidirectional one, their items, a credit grant and their ends.
+        int item = MessageIdOf<Everything>();
+        byte[] streams =
+        [
+            .. hello,
+            .. SeedBytes.Frame(FrameType.Request, 5, SeedBytes.UploadMethodId, [], FrameFlags.InputStream | FrameFlags.Headers, SeedBytes.HeadersBlock(), sequence: 1),
+            .. SeedBytes.Frame(FrameType.InputItem, 5, item, body, sequence: 2),
+            .. SeedBytes.Frame(FrameType.InputItem, 5, item, body, sequence: 3),
+            .. SeedBytes.Frame(FrameType.InputEnd, 5, 0, [], sequence: 4),
+            .. SeedBytes.Frame(FrameType.Request, 7, SeedBytes.ChatMethodId, [], FrameFlags.InputStream | FrameFlags.Stream, sequence: 5),
+            .. SeedBytes.Frame(FrameType.InputItem, 7, item, body, sequence: 6),
+            .. SeedBytes.Frame(FrameType.Credit, 7, 16, [], sequence: 7),
+            .. SeedBytes.Frame(FrameType.InputEnd, 7, 0, [], sequence: 8),
+        ];
+        yield return new("streams", streams);
     }
 
     private sealed class TokenAuthenticator : Security.IAuthenticator

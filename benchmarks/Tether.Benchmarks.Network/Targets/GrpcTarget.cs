@@ -7,7 +7,8 @@ namespace Tether.Benchmarks.Network.Targets;
 /// <summary>gRPC-dotnet over h2c, one HTTP/2 connection.</summary>
 public sealed class GrpcTarget : Target
 {
-    private static readonly Grpc.Order s_order = new()
+    /// <summary>The standard Order in gRPC's generated type.</summary>
+    internal static readonly Grpc.Order SampleOrder = new()
     {
         Id = Order.Sample.Id,
         Quantity = Order.Sample.Quantity,
@@ -29,13 +30,13 @@ public sealed class GrpcTarget : Target
             HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = false },
         });
         _client = new EchoService.EchoServiceClient(_channel);
-        await _client.EchoAsync(s_order); // open the connection
+        await _client.EchoAsync(SampleOrder); // open the connection
     }
 
     public override Task UnaryAsync(int callers, int calls, long[]? latencies = null)
     {
         EchoService.EchoServiceClient client = _client!;
-        return RunCallers(callers, calls, latencies, async () => await client.EchoAsync(s_order).ResponseAsync.ConfigureAwait(false));
+        return RunCallers(callers, calls, latencies, async () => await client.EchoAsync(SampleOrder).ResponseAsync.ConfigureAwait(false));
     }
 
     public override async Task<long> OneWayAsync(int messages)
@@ -43,7 +44,7 @@ public sealed class GrpcTarget : Target
         using var call = _client!.Publish();
         for (int i = 0; i < messages; i++)
         {
-            await call.RequestStream.WriteAsync(s_order).ConfigureAwait(false);
+            await call.RequestStream.WriteAsync(SampleOrder).ConfigureAwait(false);
         }
 
         await call.RequestStream.CompleteAsync().ConfigureAwait(false);

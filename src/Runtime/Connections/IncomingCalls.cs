@@ -128,8 +128,8 @@ internal sealed partial class IncomingCalls
         // A stream call needs a stream method, and only it does; a request may call a one-way method (it is answered empty
         // once the handler ran: an acknowledged send) and a one-way message a unary one (its reply is dropped). An input
         // stream comes only with a request to a method that takes one.
-        if (stream != route.Kind is MethodKind.ServerStreaming or MethodKind.BidirectionalStreaming
-            || input != route.Kind is MethodKind.ClientStreaming or MethodKind.BidirectionalStreaming
+        if (stream != (route.Kind is MethodKind.ServerStreaming or MethodKind.BidirectionalStreaming)
+            || input != (route.Kind is MethodKind.ClientStreaming or MethodKind.BidirectionalStreaming)
             || (input && !expectsReply))
         {
             RefuseCall(header, expectsReply, TetherErrorCode.UnexpectedReply, DescribeShapeMismatch(route, stream, input), lane);
@@ -261,7 +261,8 @@ internal sealed partial class IncomingCalls
         ValueTask completion;
         try
         {
-            completion = headers?.IdempotencyKey is { } key && expectsReply && !stream && _settings.Idempotency is { } kept
+            // A request stream is not one request a key could stand for (its items are not journaled): keys apply to unary calls.
+            completion = headers?.IdempotencyKey is { } key && expectsReply && !stream && !call.HasInput && _settings.Idempotency is { } kept
                 ? InvokeWithKey(kept, call, route, payload, key)
                 : Invoke(call, route, payload);
         }

@@ -13,25 +13,40 @@ internal sealed class UnaryCall<TResponse> : PooledCall<UnaryCall<TResponse>, TR
 
     public override void OnResponse(in FrameHeader header, in ReadOnlySequence<byte> payload, DecodeOptions options)
     {
+        if (TryDecodeReply(header, payload, options, out TResponse? value, out Exception? error))
+        {
+            Succeed(value);
+        }
+        else
+        {
+            Fail(error);
+        }
+    }
+
+    /// <summary>Decodes a unary reply of <typeparamref name="TResponse"/>; false, with why, when the frame is another reply or does not decode.</summary>
+    internal static bool TryDecodeReply(in FrameHeader header, in ReadOnlySequence<byte> payload, DecodeOptions options,
+        [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out TResponse value, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out Exception? error)
+    {
         if (header.MessageId != TResponse.MessageId || (header.Flags & FrameFlags.Empty) != 0)
         {
             string got = (header.Flags & FrameFlags.Empty) != 0 ? "an empty reply" : header.MessageId.ToString(CultureInfo.InvariantCulture);
-            Fail(new TetherException(TetherErrorCode.UnexpectedReply, $"Expected a reply with message id {TResponse.MessageId}, got {got}."));
-            return;
+            value = default;
+            error = new TetherException(TetherErrorCode.UnexpectedReply, $"Expected a reply with message id {TResponse.MessageId}, got {got}.");
+            return false;
         }
 
-        TResponse value;
         try
         {
             value = TetherCodec.Decode<TResponse>(in payload, options);
+            error = null;
+            return true;
         }
         catch (TetherDecodeException e)
         {
-            Fail(e);
-            return;
+            value = default;
+            error = e;
+            return false;
         }
-
-        Succeed(value);
     }
 
     public TResponse GetResult(short token) => GetResultAndRecycle(token);

@@ -255,6 +255,18 @@ public abstract partial class ConformanceSuite
         Assert.Equal(new StreamTotal(10, 45), await call.ResponseAsync.Within());
     }
 
+    [Fact]
+    public async Task An_idempotency_key_on_a_request_stream_does_not_replay_another_streams_answer()
+    {
+        await using Harness harness = await StartAsync();
+        var streams = new StreamsHandler.Client(await harness.ConnectAsync());
+        var keyed = new CallOptions { IdempotencyKey = "upload-1" };
+
+        // The key cannot stand for a stream's items (they are not kept), so each call runs and answers for its own.
+        Assert.Equal(new StreamTotal(3, 3), await streams.Sum(Ticks(3), keyed).AsTask().Within());
+        Assert.Equal(new StreamTotal(5, 10), await streams.Sum(Ticks(5), keyed).AsTask().Within());
+    }
+
     private static int MessageIdOf<T>()
         where T : IMessage<T> => T.MessageId;
 

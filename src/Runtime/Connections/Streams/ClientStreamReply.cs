@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Globalization;
 using Tether.Framing;
 
 namespace Tether.Connections;
@@ -19,21 +18,9 @@ internal sealed class ClientStreamReply<TResponse> : PendingCall
 
     public override void OnResponse(in FrameHeader header, in ReadOnlySequence<byte> payload, DecodeOptions options)
     {
-        if (header.MessageId != TResponse.MessageId || (header.Flags & FrameFlags.Empty) != 0)
+        if (!UnaryCall<TResponse>.TryDecodeReply(header, payload, options, out TResponse? value, out Exception? error))
         {
-            string got = (header.Flags & FrameFlags.Empty) != 0 ? "an empty reply" : header.MessageId.ToString(CultureInfo.InvariantCulture);
-            Fail(new TetherException(TetherErrorCode.UnexpectedReply, $"Expected a reply with message id {TResponse.MessageId}, got {got}."));
-            return;
-        }
-
-        TResponse value;
-        try
-        {
-            value = TetherCodec.Decode<TResponse>(in payload, options);
-        }
-        catch (TetherDecodeException e)
-        {
-            Fail(e);
+            Fail(error);
             return;
         }
 
