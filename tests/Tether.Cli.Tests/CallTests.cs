@@ -37,6 +37,8 @@ public sealed class CallTests
         Assert.True(table.ExitCode == 0, table.ToString());
         Assert.Matches(@"Kitchen\s+1\s+Count\s+server-stream\s+\d+\s+CountRequest\s+Tick", table.Output);
         Assert.Matches(@"Kitchen\s+1\s+Post\s+one-way", table.Output);
+        Assert.Matches(@"Kitchen\s+1\s+Tally\s+client-stream\s+\d+\s+Tick\s+Tick", table.Output);
+        Assert.Matches(@"Kitchen\s+1\s+Mirror\s+bidirectional-stream", table.Output);
         Assert.Matches(@"Old\s+unary\s+\d+\s+CountRequest\s+Tick\s+Use Count\.", table.Output);
         Assert.Contains("Inner", table.Output, StringComparison.Ordinal);
         Assert.Contains("Level int32, Label string", table.Output, StringComparison.Ordinal);
@@ -109,6 +111,7 @@ public sealed class CallTests
     [InlineData("Echo", "{}", 2, "error: 'Echo' does not name a method: use SERVICE/METHOD")]
     [InlineData("Kitchen/Secret", "{}", 4, "error 6001 auth.unauthenticated:")]
     [InlineData("Kitchen/Missing", """{"To": 9}""", 1, "error 2008 dispatch.not_found: Nothing numbered 9.")]
+    [InlineData("Kitchen/Tally", """{"Value": 1}""", 2, "error: Kitchen/Tally takes a request stream (client-stream); tether call sends one message and cannot call it.")]
     public async Task Failures_print_their_code_and_name_and_exit_with_the_documented_code(string method, string json, int exitCode, string message)
     {
         await using KitchenServer server = await KitchenServer.StartAsync();

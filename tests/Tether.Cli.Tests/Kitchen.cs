@@ -51,6 +51,10 @@ public partial interface IKitchen
 
     [Method(Version = 2)]
     ValueTask<Tick> Slow(CountRequest request, CancellationToken ct);
+
+    ValueTask<Tick> Tally(IAsyncEnumerable<Tick> ticks, CancellationToken ct);
+
+    IAsyncEnumerable<Tick> Mirror(IAsyncEnumerable<Tick> ticks, CancellationToken ct);
 }
 
 [Handler]
@@ -89,5 +93,24 @@ public sealed partial class KitchenHandler : IKitchen
     {
         await Task.Delay(Timeout.Infinite, ct); // until the caller's deadline cancels it
         return new Tick(0);
+    }
+
+    public async ValueTask<Tick> Tally(IAsyncEnumerable<Tick> ticks, CancellationToken ct)
+    {
+        int sum = 0;
+        await foreach (Tick tick in ticks.WithCancellation(ct))
+        {
+            sum += tick.Value;
+        }
+
+        return new Tick(sum);
+    }
+
+    public async IAsyncEnumerable<Tick> Mirror(IAsyncEnumerable<Tick> ticks, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (Tick tick in ticks.WithCancellation(ct))
+        {
+            yield return tick;
+        }
     }
 }

@@ -24,6 +24,12 @@ internal static class CallCommand
                 run.Error.WriteLine(warning);
             }
 
+            if (target.Method.Kind is MethodKind.ClientStreaming or MethodKind.BidirectionalStreaming)
+            {
+                // A request stream has no single message to send.
+                throw new UsageException($"{target.Method.FullName} takes a request stream ({InspectCommand.Kind(target.Method.Kind)}); tether call sends one message and cannot call it.");
+            }
+
             byte[] body = target.EncodeRequest(request);
             CallOptions options = Options(run, run.Parse.GetValue(metadata) ?? [], run.Parse.GetValue(deadline), target.Method.Kind);
             switch (target.Method.Kind)
