@@ -88,12 +88,39 @@ internal sealed class IncomingCallTable(int maxIdle)
         }
     }
 
-    /// <summary>The running call <paramref name="callId"/>, or null when it is over (or answered without going asynchronous).</summary>
-    public IncomingCall? Find(uint callId)
+    // Stream frames reach their call under the lock, as a cancel does: a call cannot finish and be reused for another call
+    // (on another QUIC stream's receive loop) between being found and being given the frame.
+
+    /// <summary>The caller of running call <paramref name="callId"/> can take <paramref name="items"/> more of its stream items (a call that is over ignores it).</summary>
+    public void Grant(uint callId, int items)
     {
         lock (_lock)
         {
-            return _running.GetValueOrDefault(callId);
+            if (_running.TryGetValue(callId, out IncomingCall? call))
+            {
+                call.OnCredit(items);
+            }
+        }
+    }
+
+    /// <summary>An item of a running call's request stream (dropped when the call is over); false when its caller had no credit for it.</summary>
+    public bool DeliverInput(in Framing.FrameHeader header, in System.Buffers.ReadOnlySequence<byte> payload, DecodeOptions options)
+    {
+        lock (_lock)
+        {
+            return !_running.TryGetValue(header.CallId, out IncomingCall? call) || call.Input is not { } input || input.OnItem(header, payload, options);
+        }
+    }
+
+    /// <summary>The caller ended running call <paramref name="callId"/>'s request stream.</summary>
+    public void EndInput(uint callId)
+    {
+        lock (_lock)
+        {
+            if (_running.TryGetValue(callId, out IncomingCall? call))
+            {
+                call.Input?.OnEnd();
+            }
         }
     }
 

@@ -61,19 +61,19 @@ internal sealed partial class IncomingCalls
     public void Cancel(uint callId) => _calls.Cancel(callId);
 
     /// <summary>A <see cref="FrameType.Credit"/> frame: the caller of stream call <paramref name="callId"/> can take more items (a call already over ignores it).</summary>
-    public void OnCredit(uint callId, int items) => _calls.Find(callId)?.OnCredit(items);
+    public void OnCredit(uint callId, int items) => _calls.Grant(callId, items);
 
     /// <summary>An item of a call's input stream (dropped when the call is already over).</summary>
     public void OnInputItem(in FrameHeader header, in ReadOnlySequence<byte> payload)
     {
-        if (_calls.Find(header.CallId)?.Input is { } input && !input.OnItem(header, payload, _settings.DecodeOptions))
+        if (!_calls.DeliverInput(header, payload, _settings.DecodeOptions))
         {
             _connection.ProtocolError(TetherErrorCode.StreamWindowExceeded, $"Call {header.CallId}'s caller sent more input items than it was granted.");
         }
     }
 
     /// <summary>The caller ended call <paramref name="callId"/>'s input stream.</summary>
-    public void OnInputEnd(uint callId) => _calls.Find(callId)?.Input?.OnEnd();
+    public void OnInputEnd(uint callId) => _calls.EndInput(callId);
 
     /// <summary>Why a call's shape (a stream asked or not, an input stream or not) does not fit its method's kind.</summary>
     private static string DescribeShapeMismatch(in HandlerRoute route, bool stream, bool input) => route.Kind switch
