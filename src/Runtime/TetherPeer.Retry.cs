@@ -123,11 +123,11 @@ public abstract partial class TetherPeer
         }
 
         connection.Metrics.OnRetry(method, failure.Code);
+
+        // The wait starts before it is logged, so whoever reads the entry (a test on a fake clock) finds it running.
+        Task wait = delay > TimeSpan.Zero ? Task.Delay(delay, time, cancellationToken) : Task.CompletedTask;
         ConnectionLog.CallRetrying(connection.Logger, method, failure.Code, attempt, (long)delay.TotalMilliseconds);
-        if (delay > TimeSpan.Zero)
-        {
-            await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
-        }
+        await wait.ConfigureAwait(false);
 
         try
         {

@@ -33,24 +33,19 @@ public sealed class BidirectionalEchoTests
         });
 
         long read = 0, mostInFlight = 0;
-        long heapBefore = GC.GetTotalMemory(forceFullCollection: true), heapMost = 0;
         await foreach (Tick tick in call.ReadResponsesAsync(patience.Token))
         {
             Assert.Equal(read, tick.Sequence);
             read++;
             mostInFlight = Math.Max(mostInFlight, Volatile.Read(ref written) - read);
-            if (read % 65_536 == 0)
-            {
-                heapMost = Math.Max(heapMost, GC.GetTotalMemory(forceFullCollection: false) - heapBefore);
-            }
         }
 
         await writer;
         Assert.Equal(Items, read);
 
         // Sent but not yet read: at most the handler's input window, the caller's response window and the item the
-        // handler holds between reading and echoing it.
+        // handler holds between reading and echoing it. Counted in items, because every buffer on the way is bounded in
+        // items (the process's heap is shared with the tests running beside this one, so it would measure them too).
         Assert.InRange(mostInFlight, 0, (2 * Window) + 1);
-        Assert.InRange(heapMost, long.MinValue, 64L * 1024 * 1024); // a sanity bound: a million buffered items would pass it only as 24 MB of ticks, so the item count above is the real check
     }
 }
