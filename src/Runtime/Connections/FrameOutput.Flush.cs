@@ -5,6 +5,7 @@ namespace Tether.Connections;
 internal sealed partial class FrameOutput
 {
     private long _blockedSince;
+    private SendScheduler? _scheduler;
 
     /// <summary>How long the pipe has refused more (writers wait meanwhile); zero while it is not blocked. A client pool grows on it.</summary>
     public TimeSpan BlockedFor => IsBlocked ? System.Diagnostics.Stopwatch.GetElapsedTime(Volatile.Read(ref _blockedSince)) : TimeSpan.Zero;
@@ -257,9 +258,19 @@ internal sealed partial class FrameOutput
         }
 
         space?.TrySetResult();
-        Scheduler.ReleaseAll();
+        Volatile.Read(ref _scheduler)?.ReleaseAll();
     }
 
-    /// <summary>The order in which senders waiting for room get it (by priority; decision 0025).</summary>
-    public SendScheduler Scheduler { get; } = new();
+    /// <summary>The order in which senders waiting for room get it (by priority; decision 0025), made when first needed.</summary>
+    public SendScheduler Scheduler => Volatile.Read(ref _scheduler) ?? CreateScheduler();
+
+    /// <summary>Whether senders hold or wait for the turn: a new sender must queue rather than write (false before anyone ever had to).</summary>
+    public bool IsSchedulerBusy => Volatile.Read(ref _scheduler) is { IsBusy: true };
+
+    // Most connections never wait for room, and each has an output: the scheduler is part of the idle cost until made.
+    private SendScheduler CreateScheduler()
+    {
+        var created = new SendScheduler();
+        return Interlocked.CompareExchange(ref _scheduler, created, null) ?? created;
+    }
 }

@@ -26,8 +26,9 @@ internal sealed class IncomingCall : CallContext
     private bool _deadlineArmed;
     private int _deadlinePassed;
     private HeldAnswer _held; // with call filters: the final frame, written once the outermost filter returns
-    private readonly StreamCredit _streamCredit = new(); // a server stream's items the caller can still take (decision 0026)
-    private readonly CallInput _input = new(); // a client-streaming or bidirectional call's input stream
+    // Made on a call object's first stream, kept for its next ones (decision 0026).
+    private StreamCredit? _streamCredit; // a stream's items the caller can still take
+    private CallInput? _input; // a client-streaming or bidirectional call's input stream
 
     public IncomingCall() => _onCompleted = OnCompleted;
 
@@ -104,9 +105,14 @@ internal sealed class IncomingCall : CallContext
     public void Start(TetherConnection connection, uint callId, in HandlerRoute route, bool expectsReply, bool stream, IncomingCallHeaders? headers, CallLane? lane = null, bool input = false)
     {
         HasInput = input;
+        if (input)
+        {
+            _input ??= new CallInput();
+        }
+
         if (stream)
         {
-            _streamCredit.Reset(ProtocolConstants.InitialStreamWindow);
+            (_streamCredit ??= new StreamCredit()).Reset(ProtocolConstants.InitialStreamWindow);
         }
 
         _connection = connection;
@@ -222,7 +228,7 @@ internal sealed class IncomingCall : CallContext
 
         if (HasInput)
         {
-            _input.Close(null);
+            _input!.Close(null);
             HasInput = false;
         }
 
@@ -233,7 +239,7 @@ internal sealed class IncomingCall : CallContext
     }
 
     /// <summary>The caller can take <paramref name="items"/> more of this call's stream items.</summary>
-    public void OnCredit(int items) => _streamCredit.Grant(items);
+    public void OnCredit(int items) => _streamCredit?.Grant(items);
 
     /// <summary>The call's input stream, read once by the generated dispatch for client-streaming and bidirectional methods.</summary>
     public override IAsyncEnumerable<T> ReadInputStream<T>()
@@ -243,7 +249,7 @@ internal sealed class IncomingCall : CallContext
             throw new InvalidOperationException("This call has no input stream.");
         }
 
-        return _input.Open<T>(Output, CallId, _connection!.StreamBufferItems, _connection, DecodeOptions).ReadAllAsync(CancellationToken);
+        return _input!.Open<T>(Output, CallId, _connection!.StreamBufferItems, _connection, DecodeOptions).ReadAllAsync(CancellationToken);
     }
 
     /// <summary>This call's input stream, or null when it has none.</summary>
@@ -388,20 +394,20 @@ internal sealed class IncomingCall : CallContext
     {
         TakeOpenFrame().Commit();
         FrameOutput output = Output;
-        bool credit = _streamCredit.Consume();
+        bool credit = _streamCredit!.Consume();
         if (!credit)
         {
             return WaitForCreditAsync(output);
         }
 
-        return output.IsBlocked || output.IsReplayFull || output.Scheduler.IsBusy ? WaitInTurnAsync(output) : default;
+        return output.IsBlocked || output.IsReplayFull || output.IsSchedulerBusy ? WaitInTurnAsync(output) : default;
     }
 
     /// <summary>The caller's window is used up: the next item waits for its grant (this stream only; other calls go on).</summary>
     private async ValueTask WaitForCreditAsync(FrameOutput output)
     {
-        await _streamCredit.WaitAsync(CancellationToken).ConfigureAwait(false);
-        if (output.IsBlocked || output.IsReplayFull || output.Scheduler.IsBusy)
+        await _streamCredit!.WaitAsync(CancellationToken).ConfigureAwait(false);
+        if (output.IsBlocked || output.IsReplayFull || output.IsSchedulerBusy)
         {
             await WaitInTurnAsync(output).ConfigureAwait(false);
         }

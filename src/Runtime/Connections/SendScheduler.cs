@@ -19,8 +19,10 @@ internal sealed class SendScheduler
     private static readonly int[] s_weights = [8, 4, 2, 1];
 
     private readonly Lock _lock = new();
-    private readonly Queue<TaskCompletionSource>[] _bands = [new(), new(), new(), new()];
-    private readonly int[] _turnsLeft = [8, 4, 2, 1];
+
+    // Made when a sender first has to wait: most connections never do, and every connection has a scheduler (idle cost).
+    private Queue<TaskCompletionSource>[]? _bands;
+    private int[]? _turnsLeft;
     private int _band;
     private bool _held;
     private int _waiting;
@@ -45,6 +47,12 @@ internal sealed class SendScheduler
             }
 
             turn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (_bands is null)
+            {
+                _bands = [new(), new(), new(), new()];
+                _turnsLeft = [.. s_weights];
+            }
+
             _bands[BandOf(priority)].Enqueue(turn);
         }
 
@@ -71,7 +79,7 @@ internal sealed class SendScheduler
         var all = new List<TaskCompletionSource>();
         lock (_lock)
         {
-            foreach (Queue<TaskCompletionSource> band in _bands)
+            foreach (Queue<TaskCompletionSource> band in _bands ?? [])
             {
                 all.AddRange(band);
                 band.Clear();
@@ -114,23 +122,28 @@ internal sealed class SendScheduler
     /// <summary>The next live waiter by weighted round robin over the non-empty bands.</summary>
     private TaskCompletionSource? NextLocked()
     {
+        if (_bands is not { } bands || _turnsLeft is not { } turnsLeft)
+        {
+            return null; // nobody ever waited
+        }
+
         for (int scanned = 0; scanned < 8; scanned++)
         {
-            Queue<TaskCompletionSource> band = _bands[_band];
-            while (_turnsLeft[_band] > 0 && band.TryDequeue(out TaskCompletionSource? turn))
+            Queue<TaskCompletionSource> band = bands[_band];
+            while (turnsLeft[_band] > 0 && band.TryDequeue(out TaskCompletionSource? turn))
             {
                 if (turn.Task.IsCanceled)
                 {
                     continue; // its sender gave up
                 }
 
-                _turnsLeft[_band]--;
+                turnsLeft[_band]--;
                 return turn;
             }
 
             // This band used its turns for the round, or has nobody: on to the next, and a new round after the last.
-            _turnsLeft[_band] = s_weights[_band];
-            _band = (_band + 1) % _bands.Length;
+            turnsLeft[_band] = s_weights[_band];
+            _band = (_band + 1) % bands.Length;
         }
 
         return null;

@@ -30,7 +30,7 @@ internal sealed partial class TetherConnection
             var acknowledged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             // Asking for the acknowledgement on this frame: the peer answers at the end of the receive batch it arrives in.
             // Without room it waits its turn by priority, as other one-way sends do (decision 0025).
-            if (Output.Scheduler.IsBusy
+            if (Output.IsSchedulerBusy
                 || !Output.WriteCall(FrameType.Message, FrameFlags.AckRequested, 0, methodId, in message, headers, requireRoom: true, acknowledged))
             {
                 await Output.Scheduler.WaitTurnAsync(headers.Priority, cancellationToken).ConfigureAwait(false);

@@ -174,7 +174,7 @@ internal sealed partial class TetherConnection
             return default; // held: released with the handler's completion
         }
 
-        return !Output.Scheduler.IsBusy && Output.TryWriteMessageWithRoom(methodId, in message)
+        return !Output.IsSchedulerBusy && Output.TryWriteMessageWithRoom(methodId, in message)
             ? default
             : SendInTurnAsync(methodId, message, OutgoingCallHeaders.None, cancellationToken);
     }
@@ -205,7 +205,7 @@ internal sealed partial class TetherConnection
             return default; // held: released with the handler's completion
         }
 
-        return !Output.Scheduler.IsBusy && Output.WriteCall(FrameType.Message, FrameFlags.None, 0, methodId, in message, headers, requireRoom: true)
+        return !Output.IsSchedulerBusy && Output.WriteCall(FrameType.Message, FrameFlags.None, 0, methodId, in message, headers, requireRoom: true)
             ? default
             : SendInTurnAsync(methodId, message, headers, plan.Token);
     }

@@ -66,7 +66,7 @@ public sealed class RequestStreamWriter<T> : IInputSender
 
             if (_credit.TryTake())
             {
-                if (!output.Scheduler.IsBusy && output.WriteCall(FrameType.InputItem, FrameFlags.None, _callId, T.MessageId, in message, OutgoingCallHeaders.None, requireRoom: true))
+                if (!output.IsSchedulerBusy && output.WriteCall(FrameType.InputItem, FrameFlags.None, _callId, T.MessageId, in message, OutgoingCallHeaders.None, requireRoom: true))
                 {
                     Interlocked.Decrement(ref _writing);
                     return default;
