@@ -28,7 +28,20 @@ internal sealed partial class TetherConnection
         return call;
     }
 
+    private int _roundTripProbed;
+
     TimeProvider ILinkTiming.Time => _settings.TimeProvider;
+
+    /// <summary>A stream's first grant before the first heartbeat: one ping now, so its window can grow with the link.</summary>
+    void ILinkTiming.MeasureRoundTrip()
+    {
+        if (RoundTripTime is null && Interlocked.Exchange(ref _roundTripProbed, 1) == 0)
+        {
+            Span<byte> stamp = stackalloc byte[8];
+            System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(stamp, _settings.TimeProvider.GetTimestamp());
+            TryWrite(FrameType.Ping, 0, 0, stamp);
+        }
+    }
 
     /// <summary>A stream has no deadline unless its options give one: the default call timeout is for unary calls.</summary>
     private CallPlan StreamPlan(in CallOptions options) =>

@@ -75,7 +75,7 @@ public sealed class StreamFlowControlTests
     }
 
     [Fact]
-    public void Without_a_measured_round_trip_the_window_keeps_its_size()
+    public void Without_a_measured_round_trip_the_window_keeps_its_size_and_asks_for_one()
     {
         var link = new Link(null);
         var window = new StreamWindow(maximum: 256, link);
@@ -86,6 +86,7 @@ public sealed class StreamFlowControlTests
         }
 
         Assert.Equal(Initial, window.Window);
+        Assert.Equal(8, link.MeasureRequests); // the connection sends one ping however often it is asked
     }
 
     /// <summary>The sender uses its credit; the reader reads until its next grant goes out.</summary>
@@ -107,6 +108,10 @@ public sealed class StreamFlowControlTests
         public TimeProvider Time => Clock;
 
         public TimeSpan? RoundTripTime => roundTrip;
+
+        public int MeasureRequests { get; private set; }
+
+        public void MeasureRoundTrip() => MeasureRequests++;
     }
 
     [Fact]

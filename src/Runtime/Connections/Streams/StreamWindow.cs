@@ -8,6 +8,9 @@ internal interface ILinkTiming
 
     /// <summary>The last measured round trip (heartbeat or ping), or null before the first.</summary>
     TimeSpan? RoundTripTime { get; }
+
+    /// <summary>Has the round trip measured now when it is not known yet (one ping per session), rather than at the first heartbeat.</summary>
+    void MeasureRoundTrip();
 }
 
 /// <summary>
@@ -17,6 +20,8 @@ internal interface ILinkTiming
 /// when two grants follow each other within two round trips of the link, the window, not the reader, is what limits the
 /// stream (a long link drains a small window long before the next grant arrives), so it doubles, up to the receiver's
 /// maximum. The auto-tuning rule of QUIC stacks (quiche, Chromium), so a long link is not throttled by a fixed window.
+/// A session that has not measured its round trip yet (the heartbeat's first ping comes an interval after the start) is
+/// asked to, by the first grant.
 /// </summary>
 /// <remarks>
 /// One thread records arrivals (the receive loop) and one consumes (the stream's reader); the counters they share are
@@ -68,7 +73,11 @@ internal sealed class StreamWindow
         if (window < _maximum && _timing is { } timing)
         {
             long now = timing.Time.GetTimestamp();
-            if (_lastGrantAt != 0 && timing.RoundTripTime is { } roundTrip && timing.Time.GetElapsedTime(_lastGrantAt, now) < 2 * roundTrip)
+            if (timing.RoundTripTime is not { } roundTrip)
+            {
+                timing.MeasureRoundTrip(); // known a round trip from now, for the next grants
+            }
+            else if (_lastGrantAt != 0 && timing.Time.GetElapsedTime(_lastGrantAt, now) < 2 * roundTrip)
             {
                 window = (int)Math.Min((long)window * 2, _maximum);
                 Volatile.Write(ref _window, window);
