@@ -82,6 +82,27 @@ public sealed class MetricsTests
     }
 
     [Fact]
+    public async Task Client_streaming_and_bidirectional_calls_are_timed_when_they_end_not_when_disposed()
+    {
+        using var metrics = new MetricsRecorder(new TestMeterFactory());
+        await using Harness harness = await Harness.StartAsync(TransportUnderTest.InMemory(), o => o.MeterFactory = metrics.Factory);
+        TetherClient peer = await harness.ConnectAsync(o => o.MeterFactory = metrics.Factory);
+        var streams = new StreamsHandler.Client(peer);
+
+        using ClientStreamingCall<Tick, StreamTotal> sum = streams.OpenSum();
+        await sum.RequestStream.WriteAsync(new Tick(2));
+        await sum.RequestStream.CompleteAsync();
+        Assert.Equal(new StreamTotal(1, 2), await sum.ResponseAsync.Within());
+        await metrics.WaitForAsync("rpc.client.call.duration", m => m.Tag("rpc.method") == "ConformanceStreams/Sum" && m.Tag("rpc.response.status_code") == "ok");
+
+        using DuplexStreamingCall<Tick, Tick> echo = streams.OpenEcho();
+        await echo.RequestStream.WriteAsync(new Tick(3));
+        await echo.RequestStream.CompleteAsync();
+        Assert.Equal([3], await echo.ReadResponsesAsync().Select(static t => t.Sequence).ToListAsync().AsTask().Within());
+        await metrics.WaitForAsync("rpc.client.call.duration", m => m.Tag("rpc.method") == "ConformanceStreams/Echo" && m.Tag("rpc.response.status_code") == "ok");
+    }
+
+    [Fact]
     public async Task Streams_and_calls_by_message_type_are_timed_and_one_way_sends_are_not()
     {
         using var metrics = new MetricsRecorder(new TestMeterFactory());

@@ -87,6 +87,12 @@ public sealed class DuplexStreamingCall<TRequest, TResponse> : IDisposable
                 stream.Close();
                 _intercepted.End(failure);
             }
+            else if (stream.Call.Finished)
+            {
+                // The call is over: its duration and span end now, not when the caller disposes it. A reader that stops
+                // early leaves the call running for its writer; Dispose ends it.
+                stream.Close();
+            }
         }
 
         if (_intercepted is not null)
