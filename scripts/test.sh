@@ -6,8 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # afl++: the fuzz smoke run (scripts/fuzz.sh). unzip: check-package.sh lists the .nupkg. ngtcp2 0.12.1 + its GnuTLS crypto helper: the QUIC transport
-# (run time); the -dev packages and gcc: the layout test compares the C structs with the C# bindings.
-bash scripts/prerequisites.sh unzip afl++ \
+# (run time); the -dev packages and gcc: the layout test compares the C structs with the C# bindings. redis-server: the
+# Redis backplane tests start and kill their own instances on loopback ports (the Debian service is not used).
+bash scripts/prerequisites.sh unzip afl++ redis-server \
   libngtcp2-9 libngtcp2-crypto-gnutls2 libgnutls30 \
   libngtcp2-dev libngtcp2-crypto-gnutls-dev libgnutls28-dev gcc
 

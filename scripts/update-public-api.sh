@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# After an intended change to the public surface: rewrites PublicAPI.Unshipped.txt of Tether.Runtime, Tether.Quic, Tether.Diagnostics and Tether.ApiKeys
+# After an intended change to the public surface: rewrites PublicAPI.Unshipped.txt of Tether.Runtime, Tether.Quic, Tether.Diagnostics, Tether.ApiKeys and Tether.Redis
 # from what the PublicApiAnalyzers report (RS0016: public but not declared; RS0017: declared but gone). Review the diff:
 # it is the API change.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for project in src/Runtime src/Quic src/Diagnostics src/ApiKeys; do
+for project in src/Runtime src/Quic src/Diagnostics src/ApiKeys src/Redis; do
   file="$project/PublicAPI.Unshipped.txt"
   log=$(mktemp)
   dotnet build "$project" -c Release -nologo >"$log" 2>&1 || true

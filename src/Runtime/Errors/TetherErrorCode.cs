@@ -218,7 +218,7 @@ public enum TetherErrorCode
     /// <summary>The remote address is outside the server's allow list or inside its deny list (the connection is closed unread).</summary>
     AddressRefused = 6005,
 
-    /// <summary>The durable store cannot write (the disk is full, the directory is not writable, a flush failed); what was being written was not acknowledged.</summary>
+    /// <summary>A store cannot write: the durable store's disk (full, not writable, a failed flush) or the Redis a backplane uses (unreachable past its publish timeout); what was being written was not acknowledged.</summary>
     StoreUnavailable = 7001,
 
     /// <summary>The durable store found a damaged record or snapshot while recovering; it kept everything before the damage and reported the rest.</summary>

@@ -72,7 +72,7 @@ public static class TetherErrors
         new(TetherErrorCode.CredentialsExpired, "auth.credentials_expired", "The session's credentials expired and were not refreshed in time.", false, TetherErrorCategory.Security),
         new(TetherErrorCode.PrincipalChanged, "auth.principal_changed", "The credentials presented belong to another principal than the session's.", false, TetherErrorCategory.Security),
         new(TetherErrorCode.AddressRefused, "auth.address_refused", "The remote address is not allowed to connect.", false, TetherErrorCategory.Security),
-        new(TetherErrorCode.StoreUnavailable, "store.unavailable", "The durable store cannot write (disk full, directory not writable, or a failed flush); the write was not acknowledged.", false, TetherErrorCategory.Storage),
+        new(TetherErrorCode.StoreUnavailable, "store.unavailable", "A store cannot write (the durable store's disk is full, not writable or failed a flush; or a backplane's Redis stayed unreachable past the publish timeout); the write was not acknowledged.", false, TetherErrorCategory.Storage),
         new(TetherErrorCode.StoreCorrupted, "store.corrupted", "The durable store found damaged data while recovering; it kept what was intact and reported the rest.", false, TetherErrorCategory.Storage),
         new(TetherErrorCode.StoreLocked, "store.locked", "Another process holds the data directory's lock.", false, TetherErrorCategory.Storage),
     ];

@@ -59,33 +59,68 @@ public sealed partial class TetherServer
         byte[] frame = ArrayPool<byte>.Shared.Rent(FrameHeader.Size + length);
         try
         {
-            new FrameHeader(length, FrameType.Message, FrameFlags.ByMessageType, 0, T.MessageId).Write(frame);
-            TetherCodec.Encode(frame.AsSpan(FrameHeader.Size, length), in message);
-            ReadOnlySpan<byte> framed = frame.AsSpan(0, FrameHeader.Size + length);
-            int delivered = 0, dropped = 0;
-            foreach (KeyValuePair<long, TetherSession> entry in sessions)
-            {
-                if (entry.Value.State != SessionState.Active || entry.Value.Id == exceptSessionId)
-                {
-                    continue;
-                }
-
-                if (entry.Value.Connection.TrySendFramed(framed))
-                {
-                    delivered++;
-                }
-                else
-                {
-                    dropped++;
-                }
-            }
-
-            return new BroadcastResult(delivered, dropped);
+            WriteFramed(frame, length, in message);
+            return DeliverFramed(sessions, frame.AsSpan(0, FrameHeader.Size + length), exceptSessionId);
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(frame);
         }
+    }
+
+    /// <summary>A one-way push of <paramref name="message"/> as it travels (header and body), for a backplane to carry to other nodes.</summary>
+    internal static byte[] Frame<T>(in T message)
+        where T : IMessage<T>
+    {
+        int length = TetherCodec.GetEncodedSize(in message);
+        byte[] frame = new byte[FrameHeader.Size + length];
+        WriteFramed(frame, length, in message);
+        return frame;
+    }
+
+    /// <summary>Pushes an already framed message (<see cref="Frame{T}"/>) to this node's active sessions, or those in <paramref name="group"/>.</summary>
+    internal BroadcastResult BroadcastFramed(ReadOnlySpan<byte> framed, string? group, Guid? exceptSessionId)
+    {
+        if (group is null)
+        {
+            return DeliverFramed(_sessions, framed, exceptSessionId);
+        }
+
+        return _groups.TryGetValue(group, out ConcurrentDictionary<long, TetherSession>? members) ? DeliverFramed(members, framed, exceptSessionId) : default;
+    }
+
+    /// <summary>Pushes an already framed message to one session of this node unless its send queue is full.</summary>
+    internal bool TrySendFramedTo(Guid sessionId, ReadOnlySpan<byte> framed) =>
+        _sessionsById.TryGetValue(sessionId, out TetherSession? session) && session.State == SessionState.Active && session.Connection.TrySendFramed(framed);
+
+    private static void WriteFramed<T>(byte[] frame, int length, in T message)
+        where T : IMessage<T>
+    {
+        new FrameHeader(length, FrameType.Message, FrameFlags.ByMessageType, 0, T.MessageId).Write(frame);
+        TetherCodec.Encode(frame.AsSpan(FrameHeader.Size, length), in message);
+    }
+
+    private static BroadcastResult DeliverFramed(ConcurrentDictionary<long, TetherSession> sessions, ReadOnlySpan<byte> framed, Guid? exceptSessionId)
+    {
+        int delivered = 0, dropped = 0;
+        foreach (KeyValuePair<long, TetherSession> entry in sessions)
+        {
+            if (entry.Value.State != SessionState.Active || entry.Value.Id == exceptSessionId)
+            {
+                continue;
+            }
+
+            if (entry.Value.Connection.TrySendFramed(framed))
+            {
+                delivered++;
+            }
+            else
+            {
+                dropped++;
+            }
+        }
+
+        return new BroadcastResult(delivered, dropped);
     }
 
     /// <summary>Adds a session to a group (created on first use). A session leaves all its groups when it closes.</summary>

@@ -1,0 +1,66 @@
+using System.ComponentModel.DataAnnotations;
+using StackExchange.Redis;
+
+namespace Tether.Redis;
+
+/// <summary>How a node reaches Redis and takes part in the cluster (<see cref="TetherRedisBackplane"/>).</summary>
+public sealed class TetherRedisOptions
+{
+    /// <summary>
+    /// The StackExchange.Redis configuration: endpoints, <c>password=</c>, <c>user=</c>, <c>ssl=true</c> and the rest
+    /// (for example <c>"127.0.0.1:6379,password=secret,ssl=true"</c>). Used when <see cref="Redis"/> is null.
+    /// </summary>
+    public string Configuration { get; set; } = "127.0.0.1:6379";
+
+    /// <summary>
+    /// Options to connect with instead of <see cref="Configuration"/> (TLS certificate callbacks, for example). The
+    /// backplane sets <see cref="ConfigurationOptions.AbortOnConnectFail"/> to false on a copy: a node starts while
+    /// Redis is down and catches up once it is back.
+    /// </summary>
+    public ConfigurationOptions? Redis { get; set; }
+
+    /// <summary>Prefix of every key and channel, so several clusters can share one Redis.</summary>
+    [Required]
+    [MinLength(1)]
+    public string KeyPrefix { get; set; } = "tether";
+
+    /// <summary>This node's name in <see cref="TetherRedisBackplane.Nodes"/>; a random suffix is added per process start.</summary>
+    [Required]
+    [MinLength(1)]
+    public string NodeName { get; set; } = Environment.MachineName;
+
+    /// <summary>How often a node renews its heartbeat and looks for nodes that stopped renewing theirs.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>A node whose heartbeat is older than this (by Redis's clock) is gone: its sessions leave their groups.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.200", "00:10:00")]
+    public TimeSpan NodeTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How often a node reads the stream when no wake-up arrives (wake-ups are Pub/Sub messages, which a blip can lose;
+    /// the stream itself loses nothing).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:00:10")]
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>How long a publish waits for Redis before it fails with <see cref="TetherErrorCode.StoreUnavailable"/>.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Publishes waiting for Redis at most; past it, a publish waits for room (backpressure, not loss).</summary>
+    [Range(1, 1_000_000)]
+    public int MaxQueuedPublishes { get; set; } = 10_000;
+
+    /// <summary>
+    /// Messages a node keeps after publishing them, to publish again when Redis comes back without its data (a restart
+    /// without persistence): the other nodes' positions tell which they may have missed. Older ones cannot be
+    /// recovered; a node that misses them reports a gap.
+    /// </summary>
+    [Range(0, 10_000_000)]
+    public int RetainedMessages { get; set; } = 10_000;
+
+    /// <summary>The stream is trimmed to about this many entries (each entry is one batch of a node's messages).</summary>
+    [Range(100, 100_000_000)]
+    public int StreamLength { get; set; } = 100_000;
+}
