@@ -22,7 +22,8 @@ src/Runtime/Security/TetherSecurityOptions.cs
 src/Runtime/Security/TetherRateLimitOptions.cs
 src/Runtime/Storage/DurableStoreOptions.cs
 src/ApiKeys/ApiKeyOptions.cs
-src/Quic/QuicTransportOptions.cs""".split()
+src/Quic/QuicTransportOptions.cs
+src/Redis/TetherRedisOptions.cs""".split()
 def clean(t):
     t = re.sub(r'<see cref="(?:[\w.]+\.)?([\w]+)(?:\{[^"]*\})?"\s*/>', r'`\1`', t)
     t = re.sub(r'<see langword="(\w+)"\s*/>', r'`\1`', t)
@@ -36,8 +37,9 @@ for f in files:
     m = re.search(r'class (\w+)', src)
     out.append(f"\n### `{m.group(1)}` (`{f}`)\n\n| option | default | range (validated) | what it does |\n|---|---|---|---|")
     for doc, attrs, decl in re.findall(r'((?:[ \t]*///[^\n]*\n)+)((?:[ \t]*\[[^\n]*\]\s*\n)*)[ \t]*public (?!sealed|abstract|static|class|override|enum)([^\n{;=]*?\{ get;[^\n]*)', src):
+        span = re.search(r'\[Range\(typeof\(TimeSpan\),\s*"([^"]+)",\s*"([^"]+)"\)\]', attrs)
         rng = re.search(r'\[Range\(([^,]+),\s*([^)]+)\)\]', attrs)
-        rng = f"{rng.group(1).strip()} – {rng.group(2).strip()}" if rng else ''
+        rng = f"{span.group(1)} – {span.group(2)}" if span else f"{rng.group(1).strip()} – {rng.group(2).strip()}" if rng else ''
         if 'Required' in attrs: rng = (rng + ' ' if rng else '') + 'required'
 
         name = re.search(r'(\w+)\s*\{', decl).group(1)

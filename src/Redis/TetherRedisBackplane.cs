@@ -75,10 +75,12 @@ public sealed class TetherRedisBackplane : IAsyncDisposable
     public event Action? RedisDataLost;
 
     /// <summary>Connects to Redis and joins the cluster; reading starts after the stream's current end.</summary>
+    /// <exception cref="System.ComponentModel.DataAnnotations.ValidationException">An option is out of its range.</exception>
     public static async Task<TetherRedisBackplane> StartAsync(TetherServer server, TetherRedisOptions options, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(server);
         ArgumentNullException.ThrowIfNull(options);
+        System.ComponentModel.DataAnnotations.Validator.ValidateObject(options, new System.ComponentModel.DataAnnotations.ValidationContext(options), validateAllProperties: true);
         ConfigurationOptions configuration = (options.Redis ?? ConfigurationOptions.Parse(options.Configuration)).Clone();
         configuration.AbortOnConnectFail = false; // a node starts while Redis is down and catches up once it is back
         configuration.BacklogPolicy = BacklogPolicy.FailFast; // the backplane retries itself, in order

@@ -10,6 +10,7 @@ public sealed class TetherRedisOptions
     /// The StackExchange.Redis configuration: endpoints, <c>password=</c>, <c>user=</c>, <c>ssl=true</c> and the rest
     /// (for example <c>"127.0.0.1:6379,password=secret,ssl=true"</c>). Used when <see cref="Redis"/> is null.
     /// </summary>
+    /// <remarks>Defaults to `127.0.0.1:6379`.</remarks>
     public string Configuration { get; set; } = "127.0.0.1:6379";
 
     /// <summary>
@@ -20,20 +21,24 @@ public sealed class TetherRedisOptions
     public ConfigurationOptions? Redis { get; set; }
 
     /// <summary>Prefix of every key and channel, so several clusters can share one Redis.</summary>
+    /// <remarks>Defaults to `tether`.</remarks>
     [Required]
     [MinLength(1)]
     public string KeyPrefix { get; set; } = "tether";
 
     /// <summary>This node's name in <see cref="TetherRedisBackplane.Nodes"/>; a random suffix is added per process start.</summary>
+    /// <remarks>Defaults to the machine name.</remarks>
     [Required]
     [MinLength(1)]
     public string NodeName { get; set; } = Environment.MachineName;
 
     /// <summary>How often a node renews its heartbeat and looks for nodes that stopped renewing theirs.</summary>
+    /// <remarks>Defaults to 1 s.</remarks>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>A node whose heartbeat is older than this (by Redis's clock) is gone: its sessions leave their groups.</summary>
+    /// <remarks>Defaults to 5 s.</remarks>
     [Range(typeof(TimeSpan), "00:00:00.200", "00:10:00")]
     public TimeSpan NodeTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -41,14 +46,17 @@ public sealed class TetherRedisOptions
     /// How often a node reads the stream when no wake-up arrives (wake-ups are Pub/Sub messages, which a blip can lose;
     /// the stream itself loses nothing).
     /// </summary>
+    /// <remarks>Defaults to 250 ms.</remarks>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:00:10")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>How long a publish waits for Redis before it fails with <see cref="TetherErrorCode.StoreUnavailable"/>.</summary>
+    /// <remarks>Defaults to 30 s.</remarks>
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
     public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Publishes waiting for Redis at most; past it, a publish waits for room (backpressure, not loss).</summary>
+    /// <remarks>Defaults to 10,000.</remarks>
     [Range(1, 1_000_000)]
     public int MaxQueuedPublishes { get; set; } = 10_000;
 
@@ -57,10 +65,12 @@ public sealed class TetherRedisOptions
     /// without persistence): the other nodes' positions tell which they may have missed. Older ones cannot be
     /// recovered; a node that misses them reports a gap.
     /// </summary>
+    /// <remarks>Defaults to 10,000.</remarks>
     [Range(0, 10_000_000)]
     public int RetainedMessages { get; set; } = 10_000;
 
     /// <summary>The stream is trimmed to about this many entries (each entry is one batch of a node's messages).</summary>
+    /// <remarks>Defaults to 100,000.</remarks>
     [Range(100, 100_000_000)]
     public int StreamLength { get; set; } = 100_000;
 }
