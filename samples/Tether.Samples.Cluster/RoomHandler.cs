@@ -2,7 +2,10 @@ using Tether.Redis;
 
 namespace Tether.Samples.Cluster;
 
-/// <summary>Server side, one per session: rooms are cluster-wide groups, lines go through the Redis backplane.</summary>
+/// <summary>
+/// Server side, one per session: rooms are cluster-wide groups, lines go through the Redis backplane; the session itself
+/// is kept in Redis, so its client resumes it on another node.
+/// </summary>
 [Handler(ServiceName = "Rooms")]
 public sealed partial class RoomHandler(TetherSession session, TetherRedisBackplane backplane)
 {
@@ -24,6 +27,12 @@ public sealed partial class RoomHandler(TetherSession session, TetherRedisBackpl
         await backplane.BroadcastAsync(new Line("*", backplane.NodeId, announce.Number));
         return new Done(true);
     }
+
+    /// <summary>Answers with the node that handled it (a client sees which node its session is on).</summary>
+    public Line Echo(Say say) => new(say.Room, backplane.NodeId, say.Number);
+
+    /// <summary>Pushes the line back to this session only.</summary>
+    public ValueTask Ping(Say say) => session.SendAsync(new Line(say.Room, backplane.NodeId, say.Number));
 
     public async ValueTask<Done> Whisper(Whisper whisper)
     {

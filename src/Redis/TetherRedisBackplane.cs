@@ -41,7 +41,7 @@ public sealed class TetherRedisBackplane : IAsyncDisposable
         _database = redis.GetDatabase();
         _logger = logger;
         _keys = new BackplaneKeys(options.KeyPrefix);
-        NodeId = options.NodeName + "/" + Guid.NewGuid().ToString("N")[..12];
+        NodeId = options.NodeId;
         _registry = new NodeRegistry(redis, _keys, options, NodeId, logger);
         _publisher = new BackplanePublisher(redis, _keys, options, NodeId, Apply, () => _registry.ConfirmedByAll, _metrics, logger);
         _reader = new BackplaneReader(redis, _keys, options, NodeId, Apply, _metrics, logger);
@@ -53,7 +53,7 @@ public sealed class TetherRedisBackplane : IAsyncDisposable
         _nodeCount = () => _registry.Nodes.Count;
     }
 
-    /// <summary>This node's id in the cluster: <see cref="TetherRedisOptions.NodeName"/> and a suffix unique to this start.</summary>
+    /// <summary>This node's id in the cluster: <see cref="TetherRedisOptions.NodeName"/> and a suffix unique to this process start.</summary>
     public string NodeId { get; }
 
     /// <summary>The live nodes at the last heartbeat, this one included.</summary>

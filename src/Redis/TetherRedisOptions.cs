@@ -6,6 +6,11 @@ namespace Tether.Redis;
 /// <summary>How a node reaches Redis and takes part in the cluster (<see cref="TetherRedisBackplane"/>).</summary>
 public sealed class TetherRedisOptions
 {
+    private static readonly string s_processSuffix = Guid.NewGuid().ToString("N")[..12];
+
+    /// <summary>This node's id: <see cref="NodeName"/> and a suffix unique to this process start (the backplane's and the session store's are the same).</summary>
+    internal string NodeId => NodeName + "/" + s_processSuffix;
+
     /// <summary>
     /// The StackExchange.Redis configuration: endpoints, <c>password=</c>, <c>user=</c>, <c>ssl=true</c> and the rest
     /// (for example <c>"127.0.0.1:6379,password=secret,ssl=true"</c>). Used when <see cref="Redis"/> is null.
@@ -68,6 +73,14 @@ public sealed class TetherRedisOptions
     /// <remarks>Defaults to 10,000.</remarks>
     [Range(0, 10_000_000)]
     public int RetainedMessages { get; set; } = 10_000;
+
+    /// <summary>
+    /// With <c>UseRedisSessions</c>: how long a session's keys stay after its last write. A session whose node died and
+    /// whose client never came back is gone from Redis this long after.
+    /// </summary>
+    /// <remarks>Defaults to 1 day.</remarks>
+    [Range(typeof(TimeSpan), "00:00:01", "365.00:00:00")]
+    public TimeSpan SessionRetention { get; set; } = TimeSpan.FromDays(1);
 
     /// <summary>The stream is trimmed to about this many entries (each entry is one batch of a node's messages).</summary>
     /// <remarks>Defaults to 100,000.</remarks>

@@ -6,7 +6,8 @@ namespace Tether.Redis.Tests;
 /// <summary>
 /// Issue 26's proof with real processes: three nodes of the cluster sample on one real <c>redis-server</c>, clients on
 /// each; group sends from two nodes reach every client exactly once and in order; a node killed with SIGKILL is
-/// noticed and its sessions leave the group; Redis killed and started empty while the nodes run loses nothing.
+/// noticed (its sessions, kept in Redis, stay in their groups to resume elsewhere); Redis killed and started empty while the nodes run loses nothing; a client
+/// whose node is killed resumes its session on another node.
 /// Everything is asserted on what arrived.
 /// </summary>
 public sealed class ClusterProcessTests
@@ -48,10 +49,11 @@ public sealed class ClusterProcessTests
                 Assert.Equal(Numbers(1, 300), client.From("r", n1.NodeId));
             }
 
-            // Node n2 dies: another node notices, and its two sessions leave the group.
+            // Node n2 dies: another node notices. Its two sessions are kept in Redis and may resume on another node, so
+            // they stay in the group (their membership moves with them).
             await n2.KillAsync();
             await Wait.UntilAsync(() => n0.Events.Contains("left " + n2.NodeId) || n1.Events.Contains("left " + n2.NodeId), "a node reports n2 gone");
-            Assert.Equal(4, (await onN0.Rooms.Join(new JoinRoom("r"))).Members);
+            Assert.Equal(6, (await onN0.Rooms.Join(new JoinRoom("r"))).Members);
 
             // Redis dies and comes back empty while n0 is sending: nothing is lost, nothing doubled.
             var survivors = clients.Where(c => c.Node != n2).Select(static c => c.Client).ToList();
@@ -76,6 +78,52 @@ public sealed class ClusterProcessTests
                 await client.Client.DisposeAsync();
             }
         }
+    }
+
+    [Fact]
+    public async Task A_client_whose_node_is_killed_resumes_its_session_on_another_node_exactly_once_and_in_order()
+    {
+        const int Lines = 2_000;
+        await using RedisProcess redis = await RedisProcess.StartAsync();
+        await using NodeProcess n0 = await NodeProcess.StartAsync(redis, "n0");
+        await using NodeProcess n1 = await NodeProcess.StartAsync(redis, "n1");
+        await using var balancer = new TcpForwarder(n0.EndPoint);
+        var view = new RoomView();
+        await using var tether = new TetherClient();
+        tether.AddHandler(view);
+        await tether.StartAsync(balancer.EndPoint);
+        var client = new ClusterClient(tether, view, new RoomHandler.Client(tether));
+        Guid session = tether.Contract!.SessionId;
+        int restarted = 0;
+        tether.SessionRestarted += _ => Interlocked.Increment(ref restarted);
+
+        // One-way pings pushed back and echoed calls, with node n0 killed for real halfway through.
+        Task killing = Task.CompletedTask;
+        var answeredBy = new List<string>();
+        for (long i = 1; i <= Lines; i++)
+        {
+            if (i == Lines / 2)
+            {
+                killing = KillAndMoveAsync(n0, balancer, n1);
+            }
+
+            await client.Rooms.Ping(new Say("me", i));
+            answeredBy.Add((await client.Rooms.Echo(new Say("me", i))).Node);
+        }
+
+        await killing;
+        await Wait.UntilAsync(() => client.Count("me") >= Lines, "every ping pushed back");
+        Assert.Equal(Numbers(1, Lines), client.View.Lines.Where(static l => l.Room == "me").Select(static l => l.Number));
+        Assert.Equal(session, tether.Contract!.SessionId);
+        Assert.Equal(0, Volatile.Read(ref restarted));
+        Assert.Equal(n0.NodeId, answeredBy[0]);
+        Assert.Equal(n1.NodeId, answeredBy[^1]);
+    }
+
+    private static async Task KillAndMoveAsync(NodeProcess dead, TcpForwarder balancer, NodeProcess next)
+    {
+        await dead.KillAsync();
+        balancer.MoveTo(next.EndPoint);
     }
 
     private static long[] Numbers(long from, long to) => [.. Enumerable.Range((int)from, (int)(to - from + 1)).Select(static i => (long)i)];

@@ -29,6 +29,15 @@ internal sealed class BackplaneKeys(string prefix)
     /// <summary>Set of a session's groups.</summary>
     public RedisKey SessionGroups(Guid session) => prefix + ":session:" + session.ToString("N") + ":groups";
 
+    /// <summary>The node that holds a session in the Redis session store (<c>UseRedisSessions</c>), if it is kept there.</summary>
+    public RedisKey SessionHolder(Guid session) => Sessions.RedisSessionJournal.KeyPrefix(prefix) + session.ToString("N") + ":holder";
+
+    /// <summary>A session's ticket in the Redis session store, if it is kept there.</summary>
+    public RedisKey SessionTicket(Guid session) => Sessions.RedisSessionJournal.KeyPrefix(prefix) + session.ToString("N") + ":ticket";
+
     /// <summary>Set of the session ids in a group.</summary>
     public RedisKey Group(string group) => prefix + ":group:" + group;
+
+    /// <summary>What a group's key starts with (for scripts that compute group keys).</summary>
+    public string GroupPrefix => prefix + ":group:";
 }

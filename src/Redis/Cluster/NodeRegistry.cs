@@ -32,8 +32,14 @@ internal sealed class NodeRegistry
         return { epoch, gone, redis.call('ZRANGE', KEYS[1], 0, -1) }
         """;
 
+    // A dead node's session leaves its groups, unless the Redis session store keeps it (its ticket is there): then it
+    // may resume on another node, which takes the groups along; until then only the directory entry goes.
     private const string CleanupSessionScript = """
         if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+          return 0
+        end
+        if redis.call('EXISTS', KEYS[3]) == 1 then
+          redis.call('DEL', KEYS[1])
           return 0
         end
         local groups = redis.call('SMEMBERS', KEYS[2])
@@ -191,7 +197,7 @@ internal sealed class NodeRegistry
 
                 RedisResult removed = await _database.ScriptEvaluateAsync(
                     CleanupSessionScript,
-                    [_keys.Session(session), _keys.SessionGroups(session)],
+                    [_keys.Session(session), _keys.SessionGroups(session), _keys.SessionTicket(session)],
                     [node, _options.KeyPrefix, value]).ConfigureAwait(false);
                 cleaned += (int)removed;
             }

@@ -104,22 +104,38 @@ internal sealed class SessionDirectory(TetherServer server, IConnectionMultiplex
         }
 
         await Task.WhenAll(writes).ConfigureAwait(false);
-    }
 
-    private async Task UnregisterAsync(Guid session)
-    {
-        string id = session.ToString("N");
-        RedisValue[] groups = await _database.SetMembersAsync(keys.SessionGroups(session)).ConfigureAwait(false);
-        var writes = new List<Task>(groups.Length + 3);
-        foreach (RedisValue group in groups)
+        // A session that moved here (resumed from the Redis session store) takes its groups along.
+        foreach (RedisValue group in await _database.SetMembersAsync(keys.SessionGroups(session)).ConfigureAwait(false))
         {
-            writes.Add(_database.SetRemoveAsync(keys.Group(group.ToString()), id));
+            server.AddToGroup(local, group.ToString());
         }
-
-        writes.Add(_database.KeyDeleteAsync([keys.SessionGroups(session), keys.Session(session)]));
-        writes.Add(_database.SetRemoveAsync(keys.NodeSessions(self), id));
-        await Task.WhenAll(writes).ConfigureAwait(false);
     }
+
+    private async Task UnregisterAsync(Guid session) =>
+        await _database.ScriptEvaluateAsync(
+            UnregisterScript,
+            [keys.Session(session), keys.SessionGroups(session), keys.NodeSessions(self), keys.SessionHolder(session)],
+            [self, session.ToString("N"), keys.GroupPrefix]).ConfigureAwait(false);
+
+    // A session that ended here leaves its groups, unless it lives on: another node holds it now (its client resumed
+    // there through the Redis session store) and its membership goes with it.
+    private const string UnregisterScript = """
+        redis.call('SREM', KEYS[3], ARGV[2])
+        local holder = redis.call('GET', KEYS[4])
+        if holder and holder ~= ARGV[1] then
+          return 0
+        end
+        local node = redis.call('GET', KEYS[1])
+        if node and node ~= ARGV[1] then
+          return 0
+        end
+        for _, group in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+          redis.call('SREM', ARGV[3] .. group, ARGV[2])
+        end
+        redis.call('DEL', KEYS[1], KEYS[2])
+        return 1
+        """;
 
     private static async Task WriteAsync(Func<Task> write)
     {

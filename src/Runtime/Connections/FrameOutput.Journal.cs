@@ -117,7 +117,7 @@ internal sealed partial class FrameOutput
     }
 
     /// <summary>Writes this session's state into a snapshot of the journal.</summary>
-    public void WriteSnapshot(DurableSession journal, SnapshotWriter writer)
+    public void WriteSnapshot(DurableSession journal, SnapshotWriter writer, Action? whileLocked = null)
     {
         lock (_lock)
         {
@@ -127,6 +127,7 @@ internal sealed partial class FrameOutput
             }
 
             journal.WriteSnapshotLocked(writer, _replay.FirstSequence - 1, new ReplayFrames(_replay));
+            whileLocked?.Invoke(); // a shared journal issues its compaction here, in order with the appends
         }
     }
 

@@ -61,6 +61,15 @@ public sealed partial class TetherServer
     /// <summary>Opens the durable session journal and rebuilds every session it kept, each waiting for its client to resume.</summary>
     private async Task RecoverSessionsAsync()
     {
+        if (_options.SharedSessionJournal is { } shared)
+        {
+            // Sessions kept by every node of a cluster: claimed when their client resumes here, not at start.
+            var sharedJournal = SessionJournal.OpenShared(shared(), _options.TimeProvider);
+            _journal = sharedJournal;
+            _store = sharedJournal;
+            return;
+        }
+
         if (_options.DurableSessions is not { } storage)
         {
             return;
@@ -72,37 +81,94 @@ public sealed partial class TetherServer
         int restored = 0;
         foreach (RecoveredSession recovered in journal.TakeRecovered())
         {
-            TetherConnection engine;
-            try
+            if (await RestoreAsync(journal, recovered).ConfigureAwait(false) is not null)
             {
-                engine = new TetherConnection(_settings!, recovered, journal);
+                restored++;
             }
-            catch (TetherException e)
-            {
-                ConnectionLog.SessionNotRestored(_logger, recovered.Ticket.Ticket.SessionId, e.Message);
-                await journal.RemoveAsync(recovered.Ticket.Ticket.SessionId).ConfigureAwait(false);
-                continue;
-            }
-
-            engine.SetResumeWindow(_options.ResumeWindow);
-            Interlocked.Increment(ref _connections); // as an accepted connection: its close counts it out
-            TetherSession session = Track(engine);
-            engine.StartRestored(session);
-            _sessionsById[recovered.Ticket.Ticket.SessionId] = session;
-            _resumable[recovered.Ticket.Ticket.SessionId] = session;
-            // Its link is gone (the process that held it died): it waits a resume window from now, then expires.
-            await journal.SaveAsync(recovered.Ticket.Ticket with { ExpiresAt = _options.TimeProvider.GetUtcNow() + _options.ResumeWindow }).ConfigureAwait(false);
-            restored++;
         }
 
         ConnectionLog.SessionsRestored(_logger, restored, storage.Directory);
     }
 
+    /// <summary>Rebuilds the engine of a session the journal kept, waiting a resume window from now for its client; null if it cannot be.</summary>
+    private async Task<TetherSession?> RestoreAsync(SessionJournal journal, RecoveredSession recovered)
+    {
+        TetherConnection engine;
+        try
+        {
+            engine = new TetherConnection(_settings!, recovered, journal);
+        }
+        catch (TetherException e)
+        {
+            ConnectionLog.SessionNotRestored(_logger, recovered.Ticket.Ticket.SessionId, e.Message);
+            await journal.RemoveAsync(recovered.Ticket.Ticket.SessionId).ConfigureAwait(false);
+            return null;
+        }
+
+        engine.SetResumeWindow(_options.ResumeWindow);
+        Interlocked.Increment(ref _connections); // as an accepted connection: its close counts it out
+        TetherSession session = Track(engine);
+        engine.StartRestored(session);
+        _sessionsById[recovered.Ticket.Ticket.SessionId] = session;
+        _resumable[recovered.Ticket.Ticket.SessionId] = session;
+        // Its link is gone (the process that held it died, or its client moved here): it waits a resume window from now, then expires.
+        await journal.SaveAsync(recovered.Ticket.Ticket with { ExpiresAt = _options.TimeProvider.GetUtcNow() + _options.ResumeWindow }).ConfigureAwait(false);
+        return session;
+    }
+
+    /// <summary>A resume for a session this node does not hold, with a shared journal: claims it from there if the token is its.</summary>
+    private async Task<TetherSession?> ClaimAsync(ResumeRequest request)
+    {
+        if (_journal is not { ClaimsOnResume: true } journal)
+        {
+            return null;
+        }
+
+        await _claimGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_resumable.TryGetValue(request.SessionId, out TetherSession? claimedMeanwhile))
+            {
+                return claimedMeanwhile;
+            }
+
+            RecoveredSession? recovered;
+            try
+            {
+                recovered = await journal.TryClaimAsync(request.SessionId, request.Token).ConfigureAwait(false);
+            }
+            catch (TetherException e) when (e.Code == TetherErrorCode.StoreUnavailable)
+            {
+                ConnectionLog.ResumeRefused(_logger, 0, e.Code, $"session {request.SessionId}: the shared session store is unreachable");
+                throw;
+            }
+
+            return recovered is null ? null : await RestoreAsync(journal, recovered).ConfigureAwait(false);
+        }
+        finally
+        {
+            _claimGate.Release();
+        }
+    }
+
+    private readonly SemaphoreSlim _claimGate = new(1, 1);
+
     async ValueTask<ResumeGrant> ISessionRegistry.ResumeAsync(ClientHello hello, TransportConnection transport, Security.SessionIdentity? identity)
     {
         ResumeRequest request = hello.Resume!;
         string transportName = transport.TransportName;
-        if (!_resumable.TryGetValue(request.SessionId, out TetherSession? session))
+        if (_resumable.TryGetValue(request.SessionId, out TetherSession? session) && _journal is { ClaimsOnResume: true } shared
+            && !await shared.HoldsAsync(request.SessionId).ConfigureAwait(false))
+        {
+            // Its client resumed on another node since it was here: this engine is stale. It goes (taken out first, so
+            // its end removes nothing from the shared store) and the session is claimed afresh.
+            _resumable.TryRemove(new KeyValuePair<Guid, TetherSession>(request.SessionId, session));
+            _sessionsById.TryRemove(new KeyValuePair<Guid, TetherSession>(request.SessionId, session));
+            await session.Connection.CloseAsync(new TetherException(TetherErrorCode.SessionUnknown, "The session moved to another node.")).ConfigureAwait(false);
+            session = null;
+        }
+
+        if (session is null && (session = await ClaimAsync(request).ConfigureAwait(false)) is null)
         {
             // Not a token problem: this server does not hold the session (never had it, it ended or expired, or the
             // server restarted without a durable store). The client learns that, and fails what it had not had

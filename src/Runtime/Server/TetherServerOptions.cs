@@ -87,6 +87,13 @@ public sealed class TetherServerOptions : TetherConnectionOptions
     /// <remarks>Defaults to false: a stop ends every session with a goaway, as without a store.</remarks>
     public bool KeepSessionsOnStop { get; set; }
 
+    /// <summary>
+    /// Set by a package that keeps sessions in a store shared by several nodes (Tether.Redis's
+    /// <c>UseRedisSessions</c>): resumable sessions are durable there, and a node claims a session from it when its client
+    /// resumes there. Not with <see cref="DurableSessions"/>.
+    /// </summary>
+    internal Func<Sessions.Durable.ISessionJournalLog>? SharedSessionJournal { get; set; }
+
     /// <summary>Authentication, authorization, rate limits and address lists (<see cref="Security.TetherSecurityOptions"/>).</summary>
     /// <remarks>Defaults to none of them: every session anonymous (or its client certificate's), every address, no limits.</remarks>
     [Required]
@@ -127,6 +134,9 @@ public sealed class TetherServerOptions : TetherConnectionOptions
             .Concat(OptionChecks.Positive(ResumeWindow, nameof(ResumeWindow)))
             .Concat(DurableSessions is not null && SessionStore is not null
                 ? [new ValidationResult("Set SessionStore or DurableSessions, not both: durable sessions keep their tickets in their own journal.", [nameof(SessionStore), nameof(DurableSessions)])]
+                : [])
+            .Concat(SharedSessionJournal is not null && (DurableSessions is not null || SessionStore is not null)
+                ? [new ValidationResult("Sessions kept in a shared store (UseRedisSessions) exclude DurableSessions and SessionStore.", [nameof(SessionStore), nameof(DurableSessions)])]
                 : [])
             .Concat(DurableSessions is { Directory.Length: 0 }
                 ? [new ValidationResult("DurableSessions.Directory is required.", ["DurableSessions.Directory"])]

@@ -115,11 +115,15 @@ internal static class SnapshotFile
     }
 }
 
+/// <summary>Takes one snapshot record (only during the call).</summary>
+internal delegate void SnapshotSink(ReadOnlySpan<byte> record);
+
 /// <summary>Receives the records of a snapshot from <see cref="IDurableState.WriteSnapshot"/>; buffered, written in large blocks.</summary>
 public sealed class SnapshotWriter : IDisposable
 {
     private const int BlockSize = 1024 * 1024;
-    private readonly StorageFile _file;
+    private readonly StorageFile? _file;
+    private readonly SnapshotSink? _sink;
     private byte[] _buffer = ArrayPool<byte>.Shared.Rent(BlockSize);
     private int _used;
     private byte[] _scratch = ArrayPool<byte>.Shared.Rent(4096);
@@ -129,12 +133,27 @@ public sealed class SnapshotWriter : IDisposable
         _file = file;
     }
 
+    /// <summary>A writer that hands each record to <paramref name="sink"/> (a shared journal compacting one session).</summary>
+    internal SnapshotWriter(SnapshotSink sink)
+    {
+        _sink = sink;
+        _buffer = [];
+        _scratch = [];
+    }
+
     /// <summary>Records written so far.</summary>
     public long Count { get; private set; }
 
     /// <summary>Adds one record: replayed through <see cref="IDurableState.Apply"/> when the store opens.</summary>
     public void Write(ReadOnlySpan<byte> record)
     {
+        if (_sink is not null)
+        {
+            _sink(record);
+            Count++;
+            return;
+        }
+
         int size = record.Length + 1;
         if (_scratch.Length < size)
         {
@@ -168,7 +187,7 @@ public sealed class SnapshotWriter : IDisposable
     internal void WriteRaw(ReadOnlySpan<byte> bytes)
     {
         Drain();
-        _file.Write(bytes);
+        _file!.Write(bytes);
     }
 
     internal void Complete() => Drain();
@@ -177,7 +196,7 @@ public sealed class SnapshotWriter : IDisposable
     {
         if (_used > 0)
         {
-            _file.Write(_buffer.AsSpan(0, _used));
+            _file!.Write(_buffer.AsSpan(0, _used));
             _used = 0;
         }
     }

@@ -348,6 +348,19 @@ internal sealed class DurableSession
     /// <summary>Writes this session's state for a snapshot (its ticket is written already).</summary>
     public void WriteSnapshot(SnapshotWriter writer) => _engine.Output.WriteSnapshot(this, writer);
 
+    /// <summary>
+    /// Writes this session whole into a shared journal: its ticket and current state, replacing what the store had (a
+    /// compaction, or a rewrite after the store lost it). Issued under the output lock; null if there is nothing to write.
+    /// </summary>
+    public Task<bool>? Rewrite(ISessionJournalLog log, byte[] ticket)
+    {
+        var records = new List<byte[]>();
+        Task<bool>? issued = null;
+        using var writer = new SnapshotWriter(record => records.Add(record.ToArray()));
+        _engine.Output.WriteSnapshot(this, writer, () => issued = log.RewriteAsync(SessionId, ticket, records));
+        return issued;
+    }
+
     /// <summary>Writes this session's state for a snapshot (called with the output lock held, by the output).</summary>
     public void WriteSnapshotLocked(SnapshotWriter writer, ulong acknowledged, ReplayFrames frames)
     {

@@ -25,6 +25,9 @@ internal sealed class SessionJournal : ISessionStore, IDurableState, IAsyncDispo
     private TicketReader? _tickets = new();
     private readonly ArrayBufferWriter<byte> _snapshotBuffer = new(256);
     private DurableStore? _store;
+    private ISessionJournalLog? _log;
+    private System.Threading.Channels.Channel<Guid>? _compactions;
+    private Task _compacting = Task.CompletedTask;
 
     private SessionJournal(TimeProvider clock)
     {
@@ -32,6 +35,133 @@ internal sealed class SessionJournal : ISessionStore, IDurableState, IAsyncDispo
     }
 
     public DurableStore Store => _store!;
+
+    /// <summary>Whether the journal is shared by several nodes: sessions are claimed from it when their client resumes here, not recovered at start.</summary>
+    public bool ClaimsOnResume => _log is not null;
+
+    /// <summary>A journal in a store shared by the nodes of a cluster (<see cref="ISessionJournalLog"/>): nothing to recover at start.</summary>
+    public static SessionJournal OpenShared(ISessionJournalLog log, TimeProvider clock)
+    {
+        var journal = new SessionJournal(clock) { _log = log, _recovered = null, _tickets = null };
+        journal._compactions = System.Threading.Channels.Channel.CreateUnbounded<Guid>(new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true });
+        log.RewriteNeeded = session => journal._compactions.Writer.TryWrite(session);
+        journal._compacting = Task.Run(journal.RewriteLoopAsync);
+        return journal;
+    }
+
+    /// <summary>
+    /// Takes a session over from the shared store for a resume whose token matches its ticket (checked before the claim,
+    /// so a resume hello with a session id alone cannot move a session): rebuilt as recovery would, or null.
+    /// </summary>
+    public async ValueTask<RecoveredSession?> TryClaimAsync(Guid sessionId, ReadOnlyMemory<byte> token)
+    {
+        ISessionJournalLog log = _log!;
+        if (await log.FindTicketAsync(sessionId).ConfigureAwait(false) is not { } ticketRecord)
+        {
+            return null;
+        }
+
+        SessionTicket shown = new TicketReader().Read(ticketRecord).Ticket;
+        if (!ResumeTokens.Matches(token.Span, shown.TokenHash) && !(shown.PreviousTokenHash is { } previous && ResumeTokens.Matches(token.Span, previous)))
+        {
+            return null; // not this session's client: the normal checks refuse it as unknown
+        }
+
+        if (await log.ClaimAsync(sessionId).ConfigureAwait(false) is not { } claimed)
+        {
+            return null;
+        }
+
+        var sessions = new Dictionary<Guid, RecoveredSession>();
+        var tickets = new TicketReader();
+        ApplyTo(sessions, tickets, claimed.Ticket);
+        foreach (byte[] record in claimed.Records)
+        {
+            ApplyTo(sessions, tickets, record);
+        }
+
+        if (!sessions.TryGetValue(sessionId, out RecoveredSession? session) || session.Ticket.Ticket.ExpiresAt <= _clock.GetUtcNow())
+        {
+            return null;
+        }
+
+        _entries[sessionId] = new Entry(session.Ticket);
+        return session;
+    }
+
+    /// <summary>Whether this node still holds the session in the shared store (its client has not resumed elsewhere since).</summary>
+    public ValueTask<bool> HoldsAsync(Guid sessionId) => _log!.HoldsAsync(sessionId);
+
+    /// <summary>
+    /// Writes sessions whole into the shared store: compactions (every so many records) and rewrites after the store was
+    /// unreachable or lost them, retried until the store takes them. Until then such a session runs on here, unprotected
+    /// against this node's loss (logged).
+    /// </summary>
+    private async Task RewriteLoopAsync()
+    {
+        ISessionJournalLog log = _log!;
+        System.Threading.Channels.ChannelReader<Guid> requests = _compactions!.Reader;
+        var due = new HashSet<Guid>();
+        while (true)
+        {
+            if (due.Count == 0)
+            {
+                if (!await requests.WaitToReadAsync().ConfigureAwait(false))
+                {
+                    return;
+                }
+            }
+            else
+            {
+                // Some are waiting for the store to come back: look again shortly, or sooner if more arrive.
+                using var pause = new CancellationTokenSource(TimeSpan.FromMilliseconds(250));
+                try
+                {
+                    if (!await requests.WaitToReadAsync(pause.Token).ConfigureAwait(false))
+                    {
+                        return;
+                    }
+                }
+                catch (OperationCanceledException) when (pause.IsCancellationRequested)
+                {
+                }
+            }
+
+            while (requests.TryRead(out Guid requested))
+            {
+                due.Add(requested);
+            }
+
+            foreach (Guid session in due.ToArray())
+            {
+                if (Volatile.Read(ref _abandoned) || !_entries.TryGetValue(session, out Entry? entry) || entry.Session is not { } durable)
+                {
+                    due.Remove(session); // ended, or not attached yet (its first records come with it)
+                    continue;
+                }
+
+                try
+                {
+                    Task<bool>? rewritten;
+                    lock (entry) // the ticket read and the rewrite issued together: a ticket saved meanwhile lands after it
+                    {
+                        rewritten = durable.Rewrite(log, JournalRecords.Ticket(entry.Ticket));
+                    }
+
+                    if (rewritten is not null)
+                    {
+                        await rewritten.ConfigureAwait(false); // false: another node holds it now; nothing more to do here
+                    }
+
+                    due.Remove(session);
+                }
+                catch (TetherException e) when (e.Code == TetherErrorCode.StoreUnavailable)
+                {
+                    // Still unreachable: stays due.
+                }
+            }
+        }
+    }
 
     /// <summary>Opens (and recovers) the journal in <paramref name="options"/>' directory.</summary>
     public static SessionJournal Open(DurableStoreOptions options, TimeProvider clock, ILogger logger)
@@ -85,8 +215,27 @@ internal sealed class SessionJournal : ISessionStore, IDurableState, IAsyncDispo
     }
 
     /// <summary>Appends a record of an engine's (its output lock held); in every mode the task waits until the record is written to the OS.</summary>
-    public ValueTask Append(ReadOnlySpan<byte> record) =>
-        Volatile.Read(ref _abandoned) ? new ValueTask(s_never) : _store!.AppendWrittenAsync(record);
+    public ValueTask Append(ReadOnlySpan<byte> record)
+    {
+        if (Volatile.Read(ref _abandoned))
+        {
+            return new ValueTask(s_never);
+        }
+
+        if (_log is not { } log)
+        {
+            return _store!.AppendWrittenAsync(record);
+        }
+
+        Guid session = JournalRecords.ReadSession(record);
+        ValueTask appended = log.AppendAsync(session, record);
+        if (log.CountAppended(session))
+        {
+            _compactions!.Writer.TryWrite(session);
+        }
+
+        return appended;
+    }
 
     private static readonly Task s_never = new TaskCompletionSource().Task;
     private bool _abandoned;
@@ -98,7 +247,7 @@ internal sealed class SessionJournal : ISessionStore, IDurableState, IAsyncDispo
     public ValueTask AbandonAsync()
     {
         Volatile.Write(ref _abandoned, true);
-        return _store!.DisposeAsync();
+        return DisposeAsync();
     }
 
     public async ValueTask SaveAsync(SessionTicket ticket, CancellationToken cancellationToken = default)
@@ -113,7 +262,7 @@ internal sealed class SessionJournal : ISessionStore, IDurableState, IAsyncDispo
         {
             entry.Ticket = entry.Ticket with { Ticket = ticket };
             record = JournalRecords.Ticket(entry.Ticket);
-            ValueTask append = _store!.AppendAsync(record);
+            ValueTask append = _log is { } log ? log.SaveTicketAsync(ticket.SessionId, record) : _store!.AppendAsync(record);
             if (append.IsCompletedSuccessfully)
             {
                 return;
@@ -134,6 +283,12 @@ internal sealed class SessionJournal : ISessionStore, IDurableState, IAsyncDispo
     {
         if (_entries.TryRemove(sessionId, out _) && !Volatile.Read(ref _abandoned))
         {
+            if (_log is { } log)
+            {
+                await log.RemoveAsync(sessionId).ConfigureAwait(false);
+                return;
+            }
+
             Span<byte> record = stackalloc byte[JournalRecords.PrefixSize];
             record[0] = (byte)JournalRecordKind.Removed;
             sessionId.TryWriteBytes(record[1..]);
@@ -141,16 +296,29 @@ internal sealed class SessionJournal : ISessionStore, IDurableState, IAsyncDispo
         }
     }
 
-    public ValueTask DisposeAsync() => _store?.DisposeAsync() ?? default;
-
-    void IDurableState.Apply(ReadOnlySpan<byte> record)
+    public async ValueTask DisposeAsync()
     {
-        Dictionary<Guid, RecoveredSession> sessions = _recovered!;
+        if (_store is { } store)
+        {
+            await store.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_log is { } log && _compactions!.Writer.TryComplete())
+        {
+            await _compacting.ConfigureAwait(false);
+            await log.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    void IDurableState.Apply(ReadOnlySpan<byte> record) => ApplyTo(_recovered!, _tickets!, record);
+
+    private static void ApplyTo(Dictionary<Guid, RecoveredSession> sessions, TicketReader tickets, ReadOnlySpan<byte> record)
+    {
         var kind = (JournalRecordKind)record[0];
         Guid id = JournalRecords.ReadSession(record);
         if (kind == JournalRecordKind.Ticket)
         {
-            JournaledTicket ticket = _tickets!.Read(record);
+            JournaledTicket ticket = tickets.Read(record);
             if (sessions.TryGetValue(id, out RecoveredSession? known))
             {
                 known.Ticket = ticket;

@@ -1,0 +1,134 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Tether.Redis.Tests.Support;
+
+namespace Tether.Redis.Tests;
+
+[Message(21)]
+public sealed partial record Tick(long Number);
+
+[Message(22)]
+public sealed partial record Ticked(long Number, string Node);
+
+/// <summary>Server side of the session-move tests: answers a tick with the node's name, and pushes one back for each one-way tick.</summary>
+[Handler(ServiceName = "Ticker")]
+public sealed partial class Ticker(TetherSession session, string node)
+{
+    public Ticked Echo(Tick tick) => new(tick.Number, node);
+
+    public ValueTask Push(Tick tick) => session.SendAsync(new Ticked(tick.Number, node));
+}
+
+/// <summary>Client side: the pushes, in arrival order.</summary>
+[Handler(ServiceName = "TickerView")]
+public sealed partial class TickerView
+{
+    public ConcurrentQueue<Ticked> Pushed { get; } = new();
+
+    public void Show(Ticked ticked) => Pushed.Enqueue(ticked);
+}
+
+/// <summary>
+/// Issue 26, item 1: sessions kept in Redis (<c>UseRedisSessions</c>) resume on another node. A load balancer (a TCP
+/// forwarder on loopback) moves the client from node a to node b mid-stream; the client resumes on b, which claims the
+/// session from Redis, and every answer and every push arrives exactly once, in order; moved back to a, whose copy is
+/// stale by then, it resumes from Redis again.
+/// </summary>
+public sealed class SessionMoveTests
+{
+    [Fact]
+    public async Task A_client_moved_to_another_node_resumes_its_session_there_exactly_once_and_in_order()
+    {
+        const int Ticks = 3_000; // past the compaction threshold several times
+        await using RedisProcess redis = await RedisProcess.StartAsync();
+        await using TetherServer a = await StartNodeAsync(redis, "a");
+        await using TetherServer b = await StartNodeAsync(redis, "b");
+        await using var balancer = new TcpForwarder((IPEndPoint)a.LocalEndPoint!);
+        var view = new TickerView();
+        await using var client = new TetherClient();
+        client.AddHandler(view);
+        await client.StartAsync(balancer.EndPoint);
+        var ticker = new Ticker.Client(client);
+        Guid session = client.Contract!.SessionId;
+        int restarted = 0;
+        client.SessionRestarted += _ => Interlocked.Increment(ref restarted);
+
+        var answeredBy = new List<string>();
+        for (long i = 1; i <= Ticks; i++)
+        {
+            if (i == Ticks / 3)
+            {
+                balancer.MoveTo((IPEndPoint)b.LocalEndPoint!); // node a is taken out: the client's link is reset
+            }
+            else if (i == 2 * Ticks / 3)
+            {
+                balancer.MoveTo((IPEndPoint)a.LocalEndPoint!); // and back: node a's copy is stale and must not be used
+            }
+
+            await ticker.Push(new Tick(i));
+            Ticked answer = await ticker.Echo(new Tick(i));
+            Assert.Equal(i, answer.Number);
+            answeredBy.Add(answer.Node);
+        }
+
+        await Wait.UntilAsync(() => view.Pushed.Count >= Ticks, "every push");
+        Assert.Equal(Enumerable.Range(1, Ticks).Select(static i => (long)i), view.Pushed.Select(static p => p.Number));
+        Assert.Equal(session, client.Contract!.SessionId); // the same session, not a fresh one
+        Assert.Equal(0, Volatile.Read(ref restarted));
+        Assert.Equal("a", answeredBy[0]);
+        Assert.Equal("b", answeredBy[Ticks / 2]);
+        Assert.Equal("a", answeredBy[^1]);
+        Assert.True(a.TryGetSession(session, out TetherSession? back));
+        Assert.Equal(SessionState.Active, back.State);
+    }
+
+    [Fact]
+    public async Task After_Redis_restarts_empty_a_session_is_written_again_and_can_still_move()
+    {
+        const int Ticks = 600;
+        await using RedisProcess redis = await RedisProcess.StartAsync();
+        await using TetherServer a = await StartNodeAsync(redis, "a");
+        await using TetherServer b = await StartNodeAsync(redis, "b");
+        await using var balancer = new TcpForwarder((IPEndPoint)a.LocalEndPoint!);
+        var view = new TickerView();
+        await using var client = new TetherClient();
+        client.AddHandler(view);
+        await client.StartAsync(balancer.EndPoint);
+        var ticker = new Ticker.Client(client);
+        Guid session = client.Contract!.SessionId;
+        using StackExchange.Redis.ConnectionMultiplexer inspector = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.Configuration);
+        StackExchange.Redis.RedisKey holder = "tether:sj:" + session.ToString("N") + ":holder";
+
+        for (long i = 1; i <= Ticks; i++)
+        {
+            if (i == Ticks / 3)
+            {
+                await redis.RestartAsync(); // empty: the session's copy in Redis is gone; node a runs it on regardless
+            }
+            else if (i == 2 * Ticks / 3)
+            {
+                await Wait.UntilAsync(async () => await inspector.GetDatabase().KeyExistsAsync(holder), "node a wrote the session again");
+                balancer.MoveTo((IPEndPoint)b.LocalEndPoint!);
+            }
+
+            await ticker.Push(new Tick(i));
+            Assert.Equal(i, (await ticker.Echo(new Tick(i))).Number);
+        }
+
+        await Wait.UntilAsync(() => view.Pushed.Count >= Ticks, "every push");
+        Assert.Equal(Enumerable.Range(1, Ticks).Select(static i => (long)i), view.Pushed.Select(static p => p.Number));
+        Assert.Equal(session, client.Contract!.SessionId);
+        Assert.True(b.TryGetSession(session, out TetherSession? moved));
+        Assert.Equal(SessionState.Active, moved.State);
+    }
+
+    private static async Task<TetherServer> StartNodeAsync(RedisProcess redis, string name)
+    {
+        var options = new TetherServerOptions { EndPoint = new IPEndPoint(IPAddress.Loopback, 0) };
+        options.UseRedisSessions(new TetherRedisOptions { Configuration = redis.Configuration, NodeName = name });
+        var server = new TetherServer(options);
+        server.AddHandler(session => new Ticker(session, name));
+        await server.StartAsync();
+        return server;
+    }
+}
