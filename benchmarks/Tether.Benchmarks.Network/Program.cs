@@ -10,6 +10,7 @@ using Tether.Benchmarks.Network.Servers;
 // dotnet run -c Release --project benchmarks/Tether.Benchmarks.Network -- --security [seconds] [rounds]  (cost of authorization and rate limits)
 // dotnet run -c Release --project benchmarks/Tether.Benchmarks.Network -- --storage [dir]  (the durable engine: flush rate, records/s, cold start, snapshot)
 // dotnet run -c Release --project benchmarks/Tether.Benchmarks.Network -- --durable [calls] [rounds]  (latency a durable session adds per mode)
+// dotnet run -c Release --project benchmarks/Tether.Benchmarks.Network -- --cluster [sends] [messages]  (Redis: cross-node send-to-session latency, fan-out, resume on another node)
 // benchmarks/connections.sh [seconds] [max]  (calls/s and server memory per connection, 1 to 10,000 connections)
 // --serve tether|grpc|raw [--observe MODE] is the server process the benchmarks start for themselves.
 if (args is ["--serve", string framework])
@@ -79,6 +80,13 @@ if (args.Length > 0 && args[0] == "--security")
 if (args.Length > 0 && args[0] == "--hello-flood")
 {
     return await HelloFloodRunner.RunAsync(TimeSpan.FromSeconds(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5));
+}
+
+if (args.Length > 0 && args[0] == "--cluster")
+{
+    return await ClusterRunner.RunAsync(
+        args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 2_000,
+        args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 20_000);
 }
 
 if (args.Length > 0 && args[0] == "--observability")
