@@ -31,7 +31,18 @@ public sealed class TetherRedisBackplane : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly Func<int> _nodeCount;
     private Task _loops = Task.CompletedTask;
+    private int _started;
     private int _disposed;
+
+    /// <summary>
+    /// Makes <paramref name="server"/> a node of the cluster on <paramref name="options"/>' Redis; <see cref="StartAsync(CancellationToken)"/>
+    /// joins it. Connecting does not wait for Redis: a node starts while Redis is down and catches up once it is back.
+    /// </summary>
+    /// <exception cref="System.ComponentModel.DataAnnotations.ValidationException">An option is out of its range.</exception>
+    public TetherRedisBackplane(TetherServer server, TetherRedisOptions options, ILoggerFactory? loggerFactory = null)
+        : this(server, Validated(options), options.Connect(), (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Tether.Redis.Backplane"))
+    {
+    }
 
     private TetherRedisBackplane(TetherServer server, TetherRedisOptions options, IConnectionMultiplexer redis, ILogger logger)
     {
@@ -59,6 +70,9 @@ public sealed class TetherRedisBackplane : IAsyncDisposable
     /// <summary>The live nodes at the last heartbeat, this one included.</summary>
     public IReadOnlyList<string> Nodes => _registry.Nodes;
 
+    /// <summary>When this node last heard from Redis at its heartbeat (null before the first).</summary>
+    public DateTimeOffset? LastHeartbeat => _registry.LastBeat;
+
     /// <summary>Whether the connection to Redis is up now.</summary>
     public bool IsRedisConnected => _redis.IsConnected;
 
@@ -79,13 +93,7 @@ public sealed class TetherRedisBackplane : IAsyncDisposable
     public static async Task<TetherRedisBackplane> StartAsync(TetherServer server, TetherRedisOptions options, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(server);
-        ArgumentNullException.ThrowIfNull(options);
-        System.ComponentModel.DataAnnotations.Validator.ValidateObject(options, new System.ComponentModel.DataAnnotations.ValidationContext(options), validateAllProperties: true);
-        ConfigurationOptions configuration = (options.Redis ?? ConfigurationOptions.Parse(options.Configuration)).Clone();
-        configuration.AbortOnConnectFail = false; // a node starts while Redis is down and catches up once it is back
-        configuration.BacklogPolicy = BacklogPolicy.FailFast; // the backplane retries itself, in order
-        ConnectionMultiplexer redis = await ConnectionMultiplexer.ConnectAsync(configuration).ConfigureAwait(false);
-        var backplane = new TetherRedisBackplane(server, options, redis, (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Tether.Redis.Backplane"));
+        var backplane = new TetherRedisBackplane(server, options, loggerFactory);
         try
         {
             await backplane.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -99,8 +107,14 @@ public sealed class TetherRedisBackplane : IAsyncDisposable
         return backplane;
     }
 
-    private async Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>Joins the cluster: subscribes, finds the stream's end (waiting while Redis is unreachable), beats once, and starts its loops.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
     {
+        if (Interlocked.Exchange(ref _started, 1) != 0)
+        {
+            return;
+        }
+
         await _redis.GetSubscriber().SubscribeAsync(_keys.Wake, (_, _) => _reader.Wake()).ConfigureAwait(false);
         await _reader.StartAsync(cancellationToken).ConfigureAwait(false);
         await _registry.BeatAsync(_reader.Positions).ConfigureAwait(false);
@@ -112,6 +126,13 @@ public sealed class TetherRedisBackplane : IAsyncDisposable
             Task.Run(() => _reader.RunAsync(stopping), CancellationToken.None),
             Task.Run(() => HeartbeatAsync(stopping), CancellationToken.None),
             Task.Run(() => _directory.RunAsync(stopping), CancellationToken.None));
+    }
+
+    private static TetherRedisOptions Validated(TetherRedisOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        System.ComponentModel.DataAnnotations.Validator.ValidateObject(options, new System.ComponentModel.DataAnnotations.ValidationContext(options), validateAllProperties: true);
+        return options;
     }
 
     /// <summary>Pushes <paramref name="message"/> to every active session of every node; completes once Redis has it.</summary>

@@ -82,6 +82,19 @@ public sealed class TetherRedisOptions
     [Range(typeof(TimeSpan), "00:00:01", "365.00:00:00")]
     public TimeSpan SessionRetention { get; set; } = TimeSpan.FromDays(1);
 
+    /// <summary>
+    /// A connection as the backplane and the session store use it: it does not wait for Redis (a node starts while Redis
+    /// is down and catches up once it is back), and commands fail at once while Redis is away rather than queueing in the
+    /// client (both retry themselves, in order).
+    /// </summary>
+    internal ConnectionMultiplexer Connect()
+    {
+        ConfigurationOptions configuration = (Redis ?? ConfigurationOptions.Parse(Configuration)).Clone();
+        configuration.AbortOnConnectFail = false;
+        configuration.BacklogPolicy = BacklogPolicy.FailFast;
+        return ConnectionMultiplexer.Connect(configuration);
+    }
+
     /// <summary>The stream is trimmed to about this many entries (each entry is one batch of a node's messages).</summary>
     /// <remarks>Defaults to 100,000.</remarks>
     [Range(100, 100_000_000)]

@@ -68,6 +68,9 @@ internal sealed class NodeRegistry
         _logger = logger;
     }
 
+    /// <summary>When Redis last answered a heartbeat.</summary>
+    public DateTimeOffset? LastBeat { get; private set; }
+
     /// <summary>The live nodes at the last heartbeat (this one included once it has beaten).</summary>
     public IReadOnlyList<string> Nodes => _nodes;
 
@@ -98,6 +101,7 @@ internal sealed class NodeRegistry
             return false;
         }
 
+        LastBeat = DateTimeOffset.UtcNow;
         var parts = (RedisResult[])result!;
         string epoch = (string)parts[0]!;
         string[] gone = (string[])parts[1]!;

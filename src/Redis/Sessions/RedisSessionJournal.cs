@@ -91,10 +91,7 @@ internal sealed class RedisSessionJournal : ISessionJournalLog
     public RedisSessionJournal(TetherRedisOptions options, ILogger logger)
     {
         _logger = logger;
-        ConfigurationOptions configuration = (options.Redis ?? ConfigurationOptions.Parse(options.Configuration)).Clone();
-        configuration.AbortOnConnectFail = false; // the server starts while Redis is down; sessions wait for it
-        configuration.BacklogPolicy = BacklogPolicy.FailFast;
-        _redis = ConnectionMultiplexer.Connect(configuration);
+        _redis = options.Connect(); // the server starts while Redis is down; sessions are written once it is back
         _database = _redis.GetDatabase();
         _prefix = KeyPrefix(options.KeyPrefix);
         _node = options.NodeId;
