@@ -196,6 +196,30 @@ public sealed class BackplaneTests
         Assert.True(a.Backplane.IsRedisConnected);
     }
 
+    [Fact]
+    public async Task A_Redis_that_speaks_only_TLS_is_reached_with_TLS_options_by_the_backplane_and_the_session_store()
+    {
+        await using RedisProcess redis = await RedisProcess.StartAsync(password: "tls-and-password", tls: true);
+        await using Node a = await Node.StartAsync(redis, "a");
+        await using Node b = await Node.StartAsync(redis, "b");
+        ClusterClient onB = await b.ConnectAsync();
+        await onB.Rooms.Join(new JoinRoom("r"));
+        await a.Backplane.BroadcastToGroupAsync("r", new Line("r", "test", 1));
+        await Wait.UntilAsync(() => onB.Count("r") == 1, "the line through TLS");
+
+        // The session store over the same TLS: a session's ticket is written there.
+        var options = new TetherServerOptions { EndPoint = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0) };
+        options.UseRedisSessions(new TetherRedisOptions { Configuration = redis.Configuration, Redis = redis.Options(), NodeName = "s" });
+        await using var server = new TetherServer(options);
+        server.AddHandler(session => new Ticker(session, "s"));
+        await server.StartAsync();
+        await using var client = new TetherClient();
+        await client.StartAsync(server.LocalEndPoint!);
+        using StackExchange.Redis.ConnectionMultiplexer inspector = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.Options());
+        StackExchange.Redis.RedisKey ticket = "tether:sj:" + client.Contract!.SessionId.ToString("N") + ":ticket";
+        await Wait.UntilAsync(async () => await inspector.GetDatabase().KeyExistsAsync(ticket), "the session's ticket in Redis");
+    }
+
     private static async Task SayAsync(ClusterClient client, long to, long from = 1)
     {
         for (long i = from; i <= to; i++)

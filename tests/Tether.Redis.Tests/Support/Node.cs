@@ -29,6 +29,7 @@ internal sealed class Node : IAsyncDisposable
         var options = new TetherRedisOptions
         {
             Configuration = redis.Configuration,
+            Redis = redis.Certificate is null ? null : redis.Options(),
             NodeName = name,
             HeartbeatInterval = TimeSpan.FromMilliseconds(100),
             NodeTimeout = TimeSpan.FromSeconds(1),
