@@ -218,20 +218,7 @@ public sealed class TetherRedisBackplane : IAsyncDisposable
     /// <summary>Leaves the cluster: pending publishes finish or fail, this node's sessions leave the directory as they close.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
-        {
-            return;
-        }
-
-        _directory.Detach();
-        _metrics.Untrack(_nodeCount);
-        _publisher.Complete();
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        await _loops.ConfigureAwait(false);
-        await _registry.LeaveAsync().ConfigureAwait(false);
-        await _redis.DisposeAsync().ConfigureAwait(false);
-        _reader.Dispose();
-        _stopping.Dispose();
+        await StopAsync(leave: true).ConfigureAwait(false);
     }
 
     /// <summary>Tests: the highest of this node's numbers every other live node had applied at the last heartbeat.</summary>
@@ -245,15 +232,28 @@ public sealed class TetherRedisBackplane : IAsyncDisposable
     }
 
     /// <summary>Tests: the node stops as a killed process would, without leaving the cluster (its heartbeat expires).</summary>
-    internal async ValueTask AbandonAsync()
+    internal ValueTask AbandonAsync() => StopAsync(leave: false);
+
+    private async ValueTask StopAsync(bool leave)
     {
-        Interlocked.Exchange(ref _disposed, 1);
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _directory.Detach();
         _metrics.Untrack(_nodeCount);
         _publisher.Complete();
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _loops.ConfigureAwait(false);
+        if (leave)
+        {
+            await _registry.LeaveAsync().ConfigureAwait(false);
+        }
+
         await _redis.DisposeAsync().ConfigureAwait(false);
+        _reader.Dispose();
+        _stopping.Dispose();
     }
 
     private async Task HeartbeatAsync(CancellationToken stopping)

@@ -44,11 +44,8 @@ public sealed class SessionMoveTests
         await using TetherServer a = await StartNodeAsync(redis, "a");
         await using TetherServer b = await StartNodeAsync(redis, "b");
         await using var balancer = new TcpForwarder((IPEndPoint)a.LocalEndPoint!);
-        var view = new TickerView();
-        await using var client = new TetherClient();
-        client.AddHandler(view);
-        await client.StartAsync(balancer.EndPoint);
-        var ticker = new Ticker.Client(client);
+        (TetherClient client, TickerView view, Ticker.Client ticker) = await ConnectAsync(balancer);
+        await using TetherClient disposing = client;
         Guid session = client.Contract!.SessionId;
         int restarted = 0;
         client.SessionRestarted += _ => Interlocked.Increment(ref restarted);
@@ -90,11 +87,8 @@ public sealed class SessionMoveTests
         await using TetherServer a = await StartNodeAsync(redis, "a");
         await using TetherServer b = await StartNodeAsync(redis, "b");
         await using var balancer = new TcpForwarder((IPEndPoint)a.LocalEndPoint!);
-        var view = new TickerView();
-        await using var client = new TetherClient();
-        client.AddHandler(view);
-        await client.StartAsync(balancer.EndPoint);
-        var ticker = new Ticker.Client(client);
+        (TetherClient client, TickerView view, Ticker.Client ticker) = await ConnectAsync(balancer);
+        await using TetherClient disposing = client;
         Guid session = client.Contract!.SessionId;
         using StackExchange.Redis.ConnectionMultiplexer inspector = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.Configuration);
         StackExchange.Redis.RedisKey holder = "tether:sj:" + session.ToString("N") + ":holder";
@@ -120,6 +114,47 @@ public sealed class SessionMoveTests
         Assert.Equal(session, client.Contract!.SessionId);
         Assert.True(b.TryGetSession(session, out TetherSession? moved));
         Assert.Equal(SessionState.Active, moved.State);
+    }
+
+    [Fact]
+    public async Task While_Redis_is_down_a_cut_link_resumes_on_the_same_node_and_nothing_is_lost()
+    {
+        const int Ticks = 300;
+        await using RedisProcess redis = await RedisProcess.StartAsync();
+        await using TetherServer a = await StartNodeAsync(redis, "a");
+        await using var balancer = new TcpForwarder((IPEndPoint)a.LocalEndPoint!);
+        (TetherClient client, TickerView view, Ticker.Client ticker) = await ConnectAsync(balancer);
+        await using TetherClient disposing = client;
+        Guid session = client.Contract!.SessionId;
+
+        for (long i = 1; i <= Ticks; i++)
+        {
+            if (i == Ticks / 3)
+            {
+                await redis.KillAsync();
+                balancer.MoveTo((IPEndPoint)a.LocalEndPoint!); // the link is cut; the session can only resume where it is
+            }
+            else if (i == 2 * Ticks / 3)
+            {
+                await redis.RestartAsync();
+            }
+
+            await ticker.Push(new Tick(i));
+            Assert.Equal(i, (await ticker.Echo(new Tick(i))).Number);
+        }
+
+        await Wait.UntilAsync(() => view.Pushed.Count >= Ticks, "every push");
+        Assert.Equal(Enumerable.Range(1, Ticks).Select(static i => (long)i), view.Pushed.Select(static p => p.Number));
+        Assert.Equal(session, client.Contract!.SessionId);
+    }
+
+    private static async Task<(TetherClient Client, TickerView View, Ticker.Client Ticker)> ConnectAsync(TcpForwarder balancer)
+    {
+        var view = new TickerView();
+        var client = new TetherClient();
+        client.AddHandler(view);
+        await client.StartAsync(balancer.EndPoint);
+        return (client, view, new Ticker.Client(client));
     }
 
     private static async Task<TetherServer> StartNodeAsync(RedisProcess redis, string name)

@@ -153,12 +153,29 @@ public sealed partial class TetherServer
 
     private readonly SemaphoreSlim _claimGate = new(1, 1);
 
+    /// <summary>
+    /// Whether the shared store still names this node as the session's holder. Unreachable counts as yes, so a client
+    /// resumes where its session is alive while the store is away; a client that resumed on another node meanwhile
+    /// holds a token this copy never issued, so it is refused here rather than served stale.
+    /// </summary>
+    private static async ValueTask<bool> StillHeldHereAsync(SessionJournal journal, Guid sessionId)
+    {
+        try
+        {
+            return await journal.HoldsAsync(sessionId).ConfigureAwait(false);
+        }
+        catch (TetherException e) when (e.Code == TetherErrorCode.StoreUnavailable)
+        {
+            return true;
+        }
+    }
+
     async ValueTask<ResumeGrant> ISessionRegistry.ResumeAsync(ClientHello hello, TransportConnection transport, Security.SessionIdentity? identity)
     {
         ResumeRequest request = hello.Resume!;
         string transportName = transport.TransportName;
         if (_resumable.TryGetValue(request.SessionId, out TetherSession? session) && _journal is { ClaimsOnResume: true } shared
-            && !await shared.HoldsAsync(request.SessionId).ConfigureAwait(false))
+            && !await StillHeldHereAsync(shared, request.SessionId).ConfigureAwait(false))
         {
             // Its client resumed on another node since it was here: this engine is stale. It goes (taken out first, so
             // its end removes nothing from the shared store) and the session is claimed afresh.
