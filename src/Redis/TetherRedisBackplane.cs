@@ -115,7 +115,7 @@ public sealed class TetherRedisBackplane : IAsyncDisposable
             return;
         }
 
-        await _redis.GetSubscriber().SubscribeAsync(_keys.Wake, (_, _) => _reader.Wake()).ConfigureAwait(false);
+        await SubscribeAsync(cancellationToken).ConfigureAwait(false);
         await _reader.StartAsync(cancellationToken).ConfigureAwait(false);
         await _registry.BeatAsync(_reader.Positions).ConfigureAwait(false);
         _directory.Attach();
@@ -126,6 +126,24 @@ public sealed class TetherRedisBackplane : IAsyncDisposable
             Task.Run(() => _reader.RunAsync(stopping), CancellationToken.None),
             Task.Run(() => HeartbeatAsync(stopping), CancellationToken.None),
             Task.Run(() => _directory.RunAsync(stopping), CancellationToken.None));
+    }
+
+    /// <summary>The wake-ups, once Redis answers (the connection does not wait for it; StackExchange.Redis renews the subscription after a reconnect).</summary>
+    private async Task SubscribeAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                await _redis.GetSubscriber().SubscribeAsync(_keys.Wake, (_, _) => _reader.Wake()).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception e) when (e is RedisException or TimeoutException)
+            {
+                BackplaneLog.RedisUnreachable(_logger, "subscribing to wake-ups", e);
+                await Task.Delay(_options.PollInterval, cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 
     private static TetherRedisOptions Validated(TetherRedisOptions options)

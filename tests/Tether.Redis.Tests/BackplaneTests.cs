@@ -164,6 +164,30 @@ public sealed class BackplaneTests
     }
 
     [Fact]
+    public async Task A_publish_Redis_does_not_take_in_time_fails_typed_and_the_other_nodes_report_it_missing()
+    {
+        await using RedisProcess redis = await RedisProcess.StartAsync();
+        await using Node a = await Node.StartAsync(redis, "a", static o => o.PublishTimeout = TimeSpan.FromMilliseconds(300));
+        await using Node b = await Node.StartAsync(redis, "b");
+        ClusterClient onB = await b.ConnectAsync();
+        await onB.Rooms.Join(new JoinRoom("r"));
+        await a.Backplane.BroadcastToGroupAsync("r", new Line("r", "a", 1));
+        await Wait.UntilAsync(() => onB.Count("r") == 1, "line 1");
+
+        await redis.KillAsync();
+        TetherException failed = await Assert.ThrowsAsync<TetherException>(() => a.Backplane.BroadcastToGroupAsync("r", new Line("r", "a", 2)).AsTask());
+        Assert.Equal(TetherErrorCode.StoreUnavailable, failed.Code); // the publisher is told
+        await redis.RestartAsync();
+        await Wait.UntilAsync(() => a.Backplane.IsRedisConnected, "node a reconnected");
+        await a.Backplane.BroadcastToGroupAsync("r", new Line("r", "a", 3));
+
+        await Wait.UntilAsync(() => onB.Count("r") == 2, "line 3");
+        Assert.Equal([1L, 3L], onB.View.Lines.Where(static l => l.Room == "r").Select(static l => l.Number));
+        await Wait.UntilAsync(() => b.Gaps.Count == 1, "node b reports the missing number");
+        Assert.Equal(new BackplaneGap(a.Backplane.NodeId, 2, 1), b.Gaps[0]); // the failed publish's number, spent
+    }
+
+    [Fact]
     public async Task A_node_that_stops_beating_is_noticed_and_its_sessions_leave_their_groups()
     {
         await using RedisProcess redis = await RedisProcess.StartAsync();

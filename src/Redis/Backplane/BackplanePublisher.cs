@@ -61,9 +61,6 @@ internal sealed class BackplanePublisher
         _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(options.MaxQueuedPublishes) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
     }
 
-    /// <summary>The last sequence number this node published.</summary>
-    public long Sequence => Volatile.Read(ref _sequence);
-
     /// <summary>Completes once Redis has the message (and this node applied it); fails with <see cref="TetherErrorCode.StoreUnavailable"/> past the publish timeout.</summary>
     public async ValueTask PublishAsync(BackplaneMessage message, CancellationToken cancellationToken)
     {
@@ -145,7 +142,7 @@ internal sealed class BackplanePublisher
         long first = _sequence + 1;
         if (await AppendAsync(first, messages, deadline, stopping).ConfigureAwait(false))
         {
-            Volatile.Write(ref _sequence, first + messages.Length - 1);
+            _sequence = first + messages.Length - 1;
             for (int i = 0; i < messages.Length; i++)
             {
                 Retain(first + i, messages[i]);
@@ -160,7 +157,7 @@ internal sealed class BackplanePublisher
             // Its numbers are used up all the same: had an append whose answer was lost reached Redis, numbering the
             // next batch the same would make the nodes that read it drop the next batch as a duplicate. The publishers
             // are told; nodes that did not get the batch see a gap and report it.
-            Volatile.Write(ref _sequence, first + messages.Length - 1);
+            _sequence = first + messages.Length - 1;
             var unavailable = new TetherException(TetherErrorCode.StoreUnavailable, $"Redis did not take the backplane message within {_options.PublishTimeout.TotalSeconds:0.#} s.");
             foreach (Pending pending in _batch)
             {
