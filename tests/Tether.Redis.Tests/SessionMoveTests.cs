@@ -50,8 +50,7 @@ public sealed class SessionMoveTests
         int restarted = 0;
         client.SessionRestarted += _ => Interlocked.Increment(ref restarted);
 
-        var answeredBy = new List<string>();
-        for (long i = 1; i <= Ticks; i++)
+        List<string> answeredBy = await TickAsync(ticker, view, Ticks, i =>
         {
             if (i == Ticks / 3)
             {
@@ -62,14 +61,9 @@ public sealed class SessionMoveTests
                 balancer.MoveTo((IPEndPoint)a.LocalEndPoint!); // and back: node a's copy is stale and must not be used
             }
 
-            await ticker.Push(new Tick(i));
-            Ticked answer = await ticker.Echo(new Tick(i));
-            Assert.Equal(i, answer.Number);
-            answeredBy.Add(answer.Node);
-        }
+            return Task.CompletedTask;
+        });
 
-        await Wait.UntilAsync(() => view.Pushed.Count >= Ticks, "every push");
-        Assert.Equal(Enumerable.Range(1, Ticks).Select(static i => (long)i), view.Pushed.Select(static p => p.Number));
         Assert.Equal(session, client.Contract!.SessionId); // the same session, not a fresh one
         Assert.Equal(0, Volatile.Read(ref restarted));
         Assert.Equal("a", answeredBy[0]);
@@ -93,7 +87,7 @@ public sealed class SessionMoveTests
         using StackExchange.Redis.ConnectionMultiplexer inspector = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.Configuration);
         StackExchange.Redis.RedisKey holder = "tether:sj:" + session.ToString("N") + ":holder";
 
-        for (long i = 1; i <= Ticks; i++)
+        await TickAsync(ticker, view, Ticks, async i =>
         {
             if (i == Ticks / 3)
             {
@@ -104,13 +98,8 @@ public sealed class SessionMoveTests
                 await Wait.UntilAsync(async () => await inspector.GetDatabase().KeyExistsAsync(holder), "node a wrote the session again");
                 balancer.MoveTo((IPEndPoint)b.LocalEndPoint!);
             }
+        });
 
-            await ticker.Push(new Tick(i));
-            Assert.Equal(i, (await ticker.Echo(new Tick(i))).Number);
-        }
-
-        await Wait.UntilAsync(() => view.Pushed.Count >= Ticks, "every push");
-        Assert.Equal(Enumerable.Range(1, Ticks).Select(static i => (long)i), view.Pushed.Select(static p => p.Number));
         Assert.Equal(session, client.Contract!.SessionId);
         Assert.True(b.TryGetSession(session, out TetherSession? moved));
         Assert.Equal(SessionState.Active, moved.State);
@@ -127,7 +116,7 @@ public sealed class SessionMoveTests
         await using TetherClient disposing = client;
         Guid session = client.Contract!.SessionId;
 
-        for (long i = 1; i <= Ticks; i++)
+        await TickAsync(ticker, view, Ticks, async i =>
         {
             if (i == Ticks / 3)
             {
@@ -138,14 +127,28 @@ public sealed class SessionMoveTests
             {
                 await redis.RestartAsync();
             }
+        });
 
+        Assert.Equal(session, client.Contract!.SessionId);
+    }
+
+    /// <summary>Ticks 1 to <paramref name="ticks"/> (a one-way push and an echoed call each, <paramref name="before"/> first); asserts every answer and every push arrived once, in order.</summary>
+    /// <returns>The node that answered each tick.</returns>
+    private static async Task<List<string>> TickAsync(Ticker.Client ticker, TickerView view, int ticks, Func<long, Task> before)
+    {
+        var answeredBy = new List<string>(ticks);
+        for (long i = 1; i <= ticks; i++)
+        {
+            await before(i);
             await ticker.Push(new Tick(i));
-            Assert.Equal(i, (await ticker.Echo(new Tick(i))).Number);
+            Ticked answer = await ticker.Echo(new Tick(i));
+            Assert.Equal(i, answer.Number);
+            answeredBy.Add(answer.Node);
         }
 
-        await Wait.UntilAsync(() => view.Pushed.Count >= Ticks, "every push");
-        Assert.Equal(Enumerable.Range(1, Ticks).Select(static i => (long)i), view.Pushed.Select(static p => p.Number));
-        Assert.Equal(session, client.Contract!.SessionId);
+        await Wait.UntilAsync(() => view.Pushed.Count >= ticks, "every push");
+        Assert.Equal(Enumerable.Range(1, ticks).Select(static i => (long)i), view.Pushed.Select(static p => p.Number));
+        return answeredBy;
     }
 
     private static async Task<(TetherClient Client, TickerView View, Ticker.Client Ticker)> ConnectAsync(TcpForwarder balancer)
