@@ -11,6 +11,7 @@ using Tether.Benchmarks.Network.Servers;
 // dotnet run -c Release --project benchmarks/Tether.Benchmarks.Network -- --storage [dir]  (the durable engine: flush rate, records/s, cold start, snapshot)
 // dotnet run -c Release --project benchmarks/Tether.Benchmarks.Network -- --durable [calls] [rounds]  (latency a durable session adds per mode)
 // dotnet run -c Release --project benchmarks/Tether.Benchmarks.Network -- --cluster [sends] [messages]  (Redis: cross-node send-to-session latency, fan-out, resume on another node)
+// dotnet run -c Release --project benchmarks/Tether.Benchmarks.Network -- --wire [calls] [rounds]  (generated client against a raw-socket echo: calls/s, p50/p99/p99.9, CPU per call, echo stream)
 // benchmarks/connections.sh [seconds] [max]  (calls/s and server memory per connection, 1 to 10,000 connections)
 // --serve tether|grpc|raw [--observe MODE] is the server process the benchmarks start for themselves.
 if (args is ["--serve", string framework])
@@ -115,6 +116,13 @@ if (args.Length > 0 && args[0] == "--bidi")
 if (args.Length > 0 && args[0] == "--pool")
 {
     return await PoolRunner.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 200_000);
+}
+
+if (args.Length > 0 && args[0] == "--wire")
+{
+    return await Tether.Benchmarks.Network.Wire.WireRunner.RunAsync(
+        args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 200_000,
+        args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 3);
 }
 
 if (args.Length > 0 && args[0] == "--latency")

@@ -15,7 +15,7 @@ namespace Tether.Benchmarks.Network.Servers;
 /// </summary>
 public static class ServerHost
 {
-    /// <param name="framework">tether, grpc or raw.</param>
+    /// <param name="framework">tether, wire (<see cref="Wire.WireHandler"/>), grpc or raw.</param>
     /// <param name="observe">What listens to Tether's telemetry in this process (<see cref="Telemetry.Modes"/>).</param>
     /// <param name="secured">Tether only: authentication, [Authorize] and rate limits on every call (<see cref="SecuredEchoHandler"/>).</param>
     /// <param name="flood">Tether only: API keys (Argon2id) and the bench token, with a hello limit per address (<c>--hello-flood</c>).</param>
@@ -30,6 +30,7 @@ public static class ServerHost
             "tether" when durable is not null => await StartDurableAsync(durable),
             "tether" when many => await StartTetherAsync(secured: false, maxConnections: 20_000),
             "tether" => await StartTetherAsync(secured),
+            "wire" => await StartWireAsync(),
             "grpc" => await StartGrpcAsync(),
             "raw" => await RawEchoServer.StartAsync(),
             _ => throw new ArgumentException($"unknown framework '{framework}'"),
@@ -57,6 +58,15 @@ public static class ServerHost
             server.AddHandler(new EchoHandler());
         }
 
+        await server.StartAsync();
+        Announce(((IPEndPoint)server.LocalEndPoint!).Port);
+        return server;
+    }
+
+    private static async Task<IAsyncDisposable> StartWireAsync()
+    {
+        var server = new TetherServer(new TetherServerOptions { EndPoint = new IPEndPoint(IPAddress.Loopback, 0) });
+        server.AddHandler(session => new Wire.WireHandler(session));
         await server.StartAsync();
         Announce(((IPEndPoint)server.LocalEndPoint!).Port);
         return server;
