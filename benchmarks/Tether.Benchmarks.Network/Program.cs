@@ -11,7 +11,7 @@ using Tether.Benchmarks.Network.Servers;
 // dotnet run -c Release --project benchmarks/Tether.Benchmarks.Network -- --storage [dir]  (the durable engine: flush rate, records/s, cold start, snapshot)
 // dotnet run -c Release --project benchmarks/Tether.Benchmarks.Network -- --durable [calls] [rounds]  (latency a durable session adds per mode)
 // dotnet run -c Release --project benchmarks/Tether.Benchmarks.Network -- --cluster [sends] [messages]  (Redis: cross-node send-to-session latency, fan-out, resume on another node)
-// dotnet run -c Release --project benchmarks/Tether.Benchmarks.Network -- --wire [calls] [rounds]  (generated client against a raw-socket echo: calls/s, p50/p99/p99.9, CPU per call, echo stream)
+// dotnet run -c Release --project benchmarks/Tether.Benchmarks.Network -- --wire [seconds] [rounds]  (generated client against a raw-socket echo: calls/s, p50/p99/p99.9, CPU per call, echo stream)
 // benchmarks/connections.sh [seconds] [max]  (calls/s and server memory per connection, 1 to 10,000 connections)
 // --serve tether|grpc|raw [--observe MODE] is the server process the benchmarks start for themselves.
 if (args is ["--serve", string framework])
@@ -98,7 +98,7 @@ if (args.Length > 0 && args[0] == "--observability")
         args.Length > 3 ? args[3].Split(',') : null);
 }
 
-// --soak oneway|unary64 FRAMEWORK SECONDS: steady load for a profiler (dotnet-trace) to attach to either process.
+// --soak oneway|unary64|unaryN FRAMEWORK SECONDS: steady load for a profiler (dotnet-trace) to attach to either process.
 if (args is ["--soak", string kind, string soakFramework, string seconds])
 {
     return await SoakRunner.RunAsync(kind, soakFramework, TimeSpan.FromSeconds(int.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture)));
@@ -121,7 +121,7 @@ if (args.Length > 0 && args[0] == "--pool")
 if (args.Length > 0 && args[0] == "--wire")
 {
     return await Tether.Benchmarks.Network.Wire.WireRunner.RunAsync(
-        args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 200_000,
+        TimeSpan.FromSeconds(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 4),
         args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 3);
 }
 

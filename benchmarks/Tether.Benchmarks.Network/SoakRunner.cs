@@ -3,7 +3,7 @@ using Tether.Benchmarks.Network.Targets;
 
 namespace Tether.Benchmarks.Network;
 
-/// <summary><c>--soak</c>: a steady one-way or 64-caller unary load for a fixed time, to profile either process.</summary>
+/// <summary><c>--soak</c>: a steady one-way or unary load (<c>unary64</c>, or <c>unaryN</c> for N callers) for a fixed time, to profile either process.</summary>
 public static class SoakRunner
 {
     public static async Task<int> RunAsync(string kind, string framework, TimeSpan duration)
@@ -23,8 +23,11 @@ public static class SoakRunner
             }
             else
             {
-                await target.UnaryAsync(64, 50_000);
-                operations += 50_000;
+                // unary64 (or unaryN: N callers)
+                int callers = int.Parse(kind.AsSpan("unary".Length), System.Globalization.CultureInfo.InvariantCulture);
+                int batch = Math.Min(50_000, callers * 1_000);
+                await target.UnaryAsync(callers, batch);
+                operations += batch;
             }
         }
 

@@ -6,19 +6,20 @@ using Tether.Benchmarks.Network.Targets;
 namespace Tether.Benchmarks.Network.Wire;
 
 /// <summary>
-/// <c>--wire [calls] [rounds]</c>: how close a call through Tether's generated client comes to the wire. A server and a
+/// <c>--wire [seconds] [rounds]</c>: how close a call through Tether's generated client comes to the wire. A server and a
 /// client in separate processes; 1, 16 and 64 closed-loop callers over one connection, each call timed; beside it in the
 /// same run a raw-socket echo of length-prefixed frames (<see cref="RawTarget"/>: a window of requests in flight, writes
 /// batched, no correlation). Then an echo stream: one-way sends the server answers with pushes, 4,096 in flight,
 /// against the raw echo with the same window. Each process's CPU time per call comes from the OS's accounting.
-/// Each measurement gets a fresh server process; rounds interleave the targets and the table shows medians.
+/// Each measurement gets a fresh server process and a warm-up of about a second, whose rate sizes the timed run to about
+/// <c>seconds</c>; rounds interleave the targets and the table shows medians.
 /// </summary>
 public static class WireRunner
 {
     private const int StreamWindow = 4096;
     private static readonly int[] s_callers = [1, 16, 64];
 
-    public static async Task<int> RunAsync(int calls, int rounds)
+    public static async Task<int> RunAsync(TimeSpan window, int rounds)
     {
         var unary = new Dictionary<(string Target, int Callers), List<Result>>();
         var stream = new Dictionary<string, List<Result>>();
@@ -28,7 +29,7 @@ public static class WireRunner
             {
                 foreach (string target in new[] { "tether", "raw" })
                 {
-                    Result result = await MeasureUnaryAsync(target, callers, calls);
+                    Result result = await MeasureUnaryAsync(target, callers, window);
                     Add(unary, (target, callers), result);
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"round {round} unary {target,-6} {callers,2} callers: {result}"));
                 }
@@ -36,14 +37,14 @@ public static class WireRunner
 
             foreach (string target in new[] { "tether", "raw" })
             {
-                Result result = await MeasureStreamAsync(target, calls * 4);
+                Result result = await MeasureStreamAsync(target, window);
                 Add(stream, target, result);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"round {round} stream {target,-6}: {result}"));
             }
         }
 
         Console.WriteLine();
-        Console.WriteLine($"Medians of {rounds} round(s), {calls:N0} calls each ({calls * 4:N0} stream messages):");
+        Console.WriteLine($"Medians of {rounds} round(s) of about {window.TotalSeconds:N0} s each:");
         Console.WriteLine();
         Console.WriteLine("| shape | Tether /s | raw /s | Tether / raw | Tether p50 / p99 / p99.9 µs | raw p50 / p99 / p99.9 µs | Tether CPU µs (server + client) | raw CPU µs |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
@@ -80,12 +81,12 @@ public static class WireRunner
         Rates.Median(results.Select(static r => r.ServerCpu)),
         Rates.Median(results.Select(static r => r.ClientCpu)));
 
-    private static async Task<Result> MeasureUnaryAsync(string target, int callers, int calls)
+    private static async Task<Result> MeasureUnaryAsync(string target, int callers, TimeSpan window)
     {
         using ServerProcess server = ServerProcess.Start(target == "raw" ? "raw" : "wire");
         await using IWireTarget client = target == "raw" ? new RawWire() : new TetherWire();
         await client.ConnectAsync(server.Port);
-        await client.UnaryAsync(callers, Math.Min(calls, 50_000), latencies: null); // warm-up: JIT, pools, thread pool size
+        int calls = await WarmUpAsync(count => client.UnaryAsync(callers, count, latencies: null), callers * 100, window);
         long[] latencies = new long[calls];
         using var cpu = new CpuClock(server.ProcessId);
         long start = Stopwatch.GetTimestamp();
@@ -96,18 +97,41 @@ public static class WireRunner
         return new Result(calls / elapsed.TotalSeconds, Micros(latencies[calls / 2]), Micros(latencies[(int)(calls * 0.99)]), Micros(latencies[(int)(calls * 0.999)]), serverCpu, clientCpu);
     }
 
-    private static async Task<Result> MeasureStreamAsync(string target, int messages)
+    private static async Task<Result> MeasureStreamAsync(string target, TimeSpan window)
     {
         using ServerProcess server = ServerProcess.Start(target == "raw" ? "raw" : "wire");
         await using IWireTarget client = target == "raw" ? new RawWire() : new TetherWire();
         await client.ConnectAsync(server.Port);
-        await client.StreamAsync(Math.Min(messages, 200_000)); // warm-up
+        int messages = await WarmUpAsync(client.StreamAsync, StreamWindow * 4, window);
         using var cpu = new CpuClock(server.ProcessId);
         long start = Stopwatch.GetTimestamp();
         await client.StreamAsync(messages);
         TimeSpan elapsed = Stopwatch.GetElapsedTime(start);
         (double serverCpu, double clientCpu) = cpu.MicrosPer(messages);
         return new Result(messages / elapsed.TotalSeconds, double.NaN, double.NaN, double.NaN, serverCpu, clientCpu);
+    }
+
+    /// <summary>
+    /// Runs batches for about a second (JIT, pools, the thread pool's size settle), growing them until one takes a tenth
+    /// of it; returns how many operations take about <paramref name="window"/> at the rate seen.
+    /// </summary>
+    private static async Task<int> WarmUpAsync(Func<int, Task> run, int batch, TimeSpan window)
+    {
+        long operations = 0;
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(1))
+        {
+            long start = Stopwatch.GetTimestamp();
+            await run(batch);
+            operations += batch;
+            if (Stopwatch.GetElapsedTime(start) < TimeSpan.FromMilliseconds(100))
+            {
+                batch *= 2;
+            }
+        }
+
+        double rate = operations / clock.Elapsed.TotalSeconds;
+        return (int)Math.Clamp(rate * window.TotalSeconds, 10_000, 50_000_000);
     }
 
     private static double Micros(long ticks) => ticks * 1_000_000.0 / Stopwatch.Frequency;
