@@ -56,6 +56,12 @@ public abstract class TetherConnectionOptions : IValidatableObject
     [Range(1, 256)]
     public int MaxDecodeDepth { get; set; } = 64;
 
+    /// <summary>
+    /// Where received strings of up to 256 bytes are pooled (<see cref="DecodeOptions.StringPool"/>), or null (the
+    /// default) to allocate each one. Opt in when messages repeat a small set of values, such as symbols.
+    /// </summary>
+    public CommunityToolkit.HighPerformance.Buffers.StringPool? DecodeStringPool { get; set; }
+
     /// <summary>Memory for the connections' pipes.</summary>
     /// <remarks>Defaults to <see cref="TieredMemoryPool.Default"/>.</remarks>
     public MemoryPool<byte>? MemoryPool { get; set; }
@@ -131,7 +137,7 @@ public abstract class TetherConnectionOptions : IValidatableObject
         SendQueueLimit = SendQueueLimit,
         MaxInFlightCalls = maxInFlightCalls,
         MaxPendingCalls = maxPendingCalls,
-        DecodeOptions = new DecodeOptions { MaxDepth = MaxDecodeDepth },
+        DecodeOptions = new DecodeOptions { MaxDepth = MaxDecodeDepth, StringPool = DecodeStringPool },
         HandshakeTimeout = handshakeTimeout,
         FrameTimeout = FrameTimeout,
         DefaultCallTimeout = DefaultCallTimeout,

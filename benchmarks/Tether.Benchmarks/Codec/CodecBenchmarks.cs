@@ -76,6 +76,12 @@ public class OrderCodecBenchmarks
     [Benchmark, BenchmarkCategory("Decode")]
     public TetherOrder Decode_Tether() => TetherCodec.Decode<TetherOrder>(_tetherBytes);
 
+    // Opt-in (DecodeOptions.StringPool): the symbol seen before is not allocated again.
+    private static readonly DecodeOptions s_pooled = new() { StringPool = new CommunityToolkit.HighPerformance.Buffers.StringPool() };
+
+    [Benchmark, BenchmarkCategory("Decode")]
+    public TetherOrder Decode_Tether_PooledStrings() => TetherCodec.Decode<TetherOrder>(_tetherBytes, s_pooled);
+
     [Benchmark, BenchmarkCategory("Decode")]
     public MessagePackOrder Decode_MessagePack() => MessagePackSerializer.Deserialize<MessagePackOrder>(_messagePackBytes);
 

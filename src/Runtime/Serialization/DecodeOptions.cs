@@ -1,3 +1,4 @@
+using CommunityToolkit.HighPerformance.Buffers;
 using Tether.Serialization;
 
 namespace Tether;
@@ -20,4 +21,12 @@ public sealed record DecodeOptions
             field = value;
         }
     } = 64;
+
+    /// <summary>
+    /// Where decoded strings of up to 256 bytes are looked up before one is allocated, or null (the default) to
+    /// allocate every string. A protocol that repeats a small set of values (symbols, names, keys) then decodes each
+    /// value once: the same text read again returns the pooled instance. The pool is bounded (it evicts); pass
+    /// <see cref="StringPool.Shared"/> or one sized for the values expected.
+    /// </summary>
+    public StringPool? StringPool { get; init; }
 }

@@ -66,6 +66,11 @@ public ref partial struct TetherReader
     // Short strings avoid Encoding's count-then-convert passes.
     private readonly string DecodeShortUtf8(ReadOnlySpan<byte> bytes)
     {
+        if (_strings is not null)
+        {
+            return DecodePooled(bytes);
+        }
+
         // Most protocol strings (symbols, names, keys) are ASCII. Allocate the string and widen into
         // it in one vectorised pass that also validates; the string is not visible to anyone until it
         // is returned, so writing into it is safe (MemoryPack does the same).
@@ -86,6 +91,20 @@ public ref partial struct TetherReader
         }
 
         return new string(chars.Slice(0, written));
+    }
+
+    // Transcode (validating) onto the stack, then look the characters up: a value seen before costs no allocation.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private readonly string DecodePooled(ReadOnlySpan<byte> bytes)
+    {
+        Span<char> chars = stackalloc char[ShortStringBytes];
+        OperationStatus status = Utf8.ToUtf16(bytes, chars, out _, out int written, replaceInvalidSequences: false);
+        if (status != OperationStatus.Done)
+        {
+            ThrowHelper.ThrowDecode(TetherErrorCode.DecodeInvalidUtf8, Consumed);
+        }
+
+        return _strings!.GetOrAdd(chars.Slice(0, written));
     }
 
     private readonly string DecodeUtf8(ReadOnlySpan<byte> bytes)

@@ -23,6 +23,7 @@ public ref partial struct TetherReader
     private readonly bool _multiSegment;
     private readonly long _length;
     private readonly int _maxDepth;
+    private readonly CommunityToolkit.HighPerformance.Buffers.StringPool? _strings;
     private SequencePosition _nextSegment;
     private ReadOnlySpan<byte> _span;
     private int _index;
@@ -37,6 +38,7 @@ public ref partial struct TetherReader
         _length = sequence.Length;
         _limit = _length;
         _maxDepth = (options ?? DecodeOptions.Default).MaxDepth;
+        _strings = options?.StringPool;
         if (sequence.IsSingleSegment)
         {
             _span = sequence.FirstSpan;
@@ -58,6 +60,7 @@ public ref partial struct TetherReader
         _length = span.Length;
         _limit = _length;
         _maxDepth = (options ?? DecodeOptions.Default).MaxDepth;
+        _strings = options?.StringPool;
     }
 
     /// <summary>Bytes consumed from the start of the input.</summary>
