@@ -104,7 +104,7 @@ internal sealed partial class TetherConnection
         }
         Machine.MoveTo(SessionState.Active, $"resumed over {link.Transport.TransportName}, {replayed} frames replayed");
         ConnectionLog.Resumed(Logger, Id, link.Transport.TransportName, replayed, hello.LastReceived);
-        OnResumed(replayed);
+        OnResumed(replayed, CollectSpansForResume());
         link.Ready.TrySetResult();
         return default;
     }
@@ -133,6 +133,9 @@ internal sealed partial class TetherConnection
                 RewindToHandled(durable);
             }
 
+            // The spans of the calls carried over, taken before the hello leaves: once the client has it, a call may
+            // complete (and its span end) before this thread records the resume.
+            List<System.Diagnostics.Activity>? spans = CollectSpansForResume();
             WriteServerHello(grant.Contract, grant.Token, resumed: true);
             if (!Output.ResumeSequenced(hello.Resume!.LastReceived, out int replayed))
             {
@@ -143,12 +146,13 @@ internal sealed partial class TetherConnection
             {
                 _lanes.MoveToLink();
                 if (LanesAllowed)
-        {
-            _lanes.StartAccepting(link);
-        }
+                {
+                    _lanes.StartAccepting(link);
+                }
+
                 Machine.MoveTo(SessionState.Active, $"resumed over {transport.TransportName}, {replayed} frames replayed");
                 ConnectionLog.Resumed(Logger, Id, transport.TransportName, replayed, hello.Resume.LastReceived);
-                OnResumed(replayed);
+                OnResumed(replayed, spans);
                 EndInterruptedStreams();
             }
 
@@ -193,19 +197,11 @@ internal sealed partial class TetherConnection
     /// <c>tether.resumed</c> event (with the transport and the frames replayed) and, when the link moved to another
     /// transport, <c>tether.transport_changed</c>.
     /// </summary>
-    private void OnResumed(int replayed)
+    private void OnResumed(int replayed, List<System.Diagnostics.Activity>? spans)
     {
         Metrics.OnResumed(replayed);
         Hooks?.Reconnected(Peer, resumed: true);
-        if (!Observability.TetherTracing.Client.HasListeners() && !Observability.TetherTracing.Server.HasListeners())
-        {
-            return;
-        }
-
-        var spans = new List<System.Diagnostics.Activity>();
-        _pending.CollectSpans(spans);
-        Incoming.CollectSpans(spans);
-        if (spans.Count == 0)
+        if (spans is null)
         {
             return;
         }
@@ -229,6 +225,20 @@ internal sealed partial class TetherConnection
                 }));
             }
         }
+    }
+
+    /// <summary>The spans of the calls in flight, while calls are traced; null when none is (or nobody listens).</summary>
+    private List<System.Diagnostics.Activity>? CollectSpansForResume()
+    {
+        if (!Observability.TetherTracing.Client.HasListeners() && !Observability.TetherTracing.Server.HasListeners())
+        {
+            return null;
+        }
+
+        var spans = new List<System.Diagnostics.Activity>();
+        _pending.CollectSpans(spans);
+        Incoming.CollectSpans(spans);
+        return spans.Count == 0 ? null : spans;
     }
 
     /// <summary>Sets how long this (server) session stays resumable without a link.</summary>
