@@ -29,8 +29,8 @@ public sealed partial class WireEchoes
 {
     private SemaphoreSlim? _window;
 
-    /// <summary>The window the next run's echoes release into.</summary>
-    public void Use(SemaphoreSlim window) => Volatile.Write(ref _window, window);
+    /// <summary>The window the next run's echoes release into (null: none).</summary>
+    public void Use(SemaphoreSlim? window) => Volatile.Write(ref _window, window);
 
     public void Echoed(OrderPlaced order) => Volatile.Read(ref _window)?.Release();
 }

@@ -255,7 +255,7 @@ public static class WireRunner
                 await window.WaitAsync().ConfigureAwait(false);
             }
 
-            _echoes.Use(null!);
+            _echoes.Use(null);
         }
 
         public async ValueTask DisposeAsync()
