@@ -114,6 +114,35 @@ public abstract partial class TetherPeer
         where T : IMessage<T>
         => CurrentConnection is { } connection && connection.TrySend(0, in message);
 
+    /// <summary>
+    /// Sends one-way messages, in order, as consecutive frames that leave in as few sends as the send queue allows,
+    /// waiting while it is full. Each reaches its handler as if sent alone; a burst costs one send instead of one per message.
+    /// </summary>
+    /// <remarks>With interceptors, or while the caller's trace is sampled, each message is sent (intercepted, traced) on its own.</remarks>
+    public ValueTask SendBatchAsync<T>(ReadOnlyMemory<T> messages, CancellationToken cancellationToken = default)
+        where T : IMessage<T>
+        => Interceptors.Length == 0 && !Observability.ClientCallScope.IsTraced
+            ? Connection.SendBatchAsync(0, messages, cancellationToken)
+            : SendEachAsync(messages, cancellationToken);
+
+    /// <summary>
+    /// Sends the first of <paramref name="messages"/> the send queue has room for, in order, as consecutive frames flushed
+    /// once; never waits (and so is not intercepted).
+    /// </summary>
+    /// <returns>How many were sent (the first ones): fewer than all when the peer is not reading fast enough or the link is closed.</returns>
+    public int TrySendBatch<T>(ReadOnlySpan<T> messages)
+        where T : IMessage<T>
+        => CurrentConnection is { } connection ? connection.TrySendBatch(0, messages) : 0;
+
+    private async ValueTask SendEachAsync<T>(ReadOnlyMemory<T> messages, CancellationToken cancellationToken)
+        where T : IMessage<T>
+    {
+        for (int i = 0; i < messages.Length; i++)
+        {
+            await SendAsync(messages.Span[i], cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Calls a server-streaming method and yields its items as they arrive.</summary>
     /// <remarks>Stopping the enumeration early, or cancelling, sends a cancel frame so the handler stops too.</remarks>
     public IAsyncEnumerable<TItem> StreamAsync<TRequest, TItem>(TRequest request, CancellationToken cancellationToken = default)

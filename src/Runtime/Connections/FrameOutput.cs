@@ -254,7 +254,7 @@ internal sealed partial class FrameOutput
         _unflushed += total;
         bool flushNow = false;
         bool schedule = false;
-        if (!_batching && !_flushing)
+        if (!_batching && !_flushing && !_holdingBatch)
         {
             // Enough for a full send: flush now rather than let unflushed bytes pile up past the queue bound.
             if (_unflushed >= InlineFlushBytes)

@@ -52,6 +52,82 @@ public sealed partial class TetherServer
             : default;
     }
 
+    /// <summary>
+    /// Pushes <paramref name="messages"/>, in order, to every active session: encoded once, copied into each send queue as
+    /// one run of frames and flushed once per session (a burst costs each session one send, not one per message).
+    /// </summary>
+    /// <returns>Per session: <see cref="BroadcastResult.Delivered"/> took every message; <see cref="BroadcastResult.Dropped"/> missed some or all (its send queue filled; the first messages are the ones it got).</returns>
+    public BroadcastResult BroadcastBatch<T>(ReadOnlySpan<T> messages, Guid? exceptSessionId = null)
+        where T : IMessage<T>
+        => BroadcastBatchTo(_sessions, messages, exceptSessionId);
+
+    /// <summary>Pushes <paramref name="messages"/>, in order, to every session in <paramref name="group"/>, as <see cref="BroadcastBatch{T}"/> does.</summary>
+    public BroadcastResult BroadcastBatchToGroup<T>(string group, ReadOnlySpan<T> messages, Guid? exceptSessionId = null)
+        where T : IMessage<T>
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        return _groups.TryGetValue(group, out ConcurrentDictionary<long, TetherSession>? members)
+            ? BroadcastBatchTo(members, messages, exceptSessionId)
+            : default;
+    }
+
+    private static BroadcastResult BroadcastBatchTo<T>(ConcurrentDictionary<long, TetherSession> sessions, ReadOnlySpan<T> messages, Guid? exceptSessionId)
+        where T : IMessage<T>
+    {
+        if (messages.IsEmpty)
+        {
+            return default;
+        }
+
+        long total = 0;
+        foreach (ref readonly T message in messages)
+        {
+            total += FrameHeader.Size + TetherCodec.GetEncodedSize(in message);
+        }
+
+        if (total > Array.MaxLength)
+        {
+            throw new TetherException(TetherErrorCode.MessageTooLarge, $"A broadcast batch of {total:N0} bytes is too large to encode at once; send it in parts.");
+        }
+
+        byte[] frames = ArrayPool<byte>.Shared.Rent((int)total);
+        try
+        {
+            int offset = 0;
+            foreach (ref readonly T message in messages)
+            {
+                int length = TetherCodec.GetEncodedSize(in message);
+                WriteFramed(frames.AsSpan(offset), length, in message);
+                offset += FrameHeader.Size + length;
+            }
+
+            ReadOnlySpan<byte> run = frames.AsSpan(0, offset);
+            int delivered = 0, dropped = 0;
+            foreach (KeyValuePair<long, TetherSession> entry in sessions)
+            {
+                if (entry.Value.State != SessionState.Active || entry.Value.Id == exceptSessionId)
+                {
+                    continue;
+                }
+
+                if (entry.Value.Connection.TrySendFramedRun(run, messages.Length) == messages.Length)
+                {
+                    delivered++;
+                }
+                else
+                {
+                    dropped++;
+                }
+            }
+
+            return new BroadcastResult(delivered, dropped);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(frames);
+        }
+    }
+
     private static BroadcastResult BroadcastTo<T>(ConcurrentDictionary<long, TetherSession> sessions, in T message, Guid? exceptSessionId)
         where T : IMessage<T>
     {
@@ -93,11 +169,11 @@ public sealed partial class TetherServer
     internal bool TrySendFramedTo(Guid sessionId, ReadOnlySpan<byte> framed) =>
         _sessionsById.TryGetValue(sessionId, out TetherSession? session) && session.State == SessionState.Active && session.Connection.TrySendFramed(framed);
 
-    private static void WriteFramed<T>(byte[] frame, int length, in T message)
+    private static void WriteFramed<T>(Span<byte> frame, int length, in T message)
         where T : IMessage<T>
     {
         new FrameHeader(length, FrameType.Message, FrameFlags.ByMessageType, 0, T.MessageId).Write(frame);
-        TetherCodec.Encode(frame.AsSpan(FrameHeader.Size, length), in message);
+        TetherCodec.Encode(frame.Slice(FrameHeader.Size, length), in message);
     }
 
     private static BroadcastResult DeliverFramed(ConcurrentDictionary<long, TetherSession> sessions, ReadOnlySpan<byte> framed, Guid? exceptSessionId)
