@@ -98,7 +98,7 @@ if (args.Length > 0 && args[0] == "--observability")
         args.Length > 3 ? args[3].Split(',') : null);
 }
 
-// --soak oneway|unary64|unaryN FRAMEWORK SECONDS: steady load for a profiler (dotnet-trace) to attach to either process.
+// --soak oneway|unary64|unaryN|stream|streambatched FRAMEWORK SECONDS: steady load for a profiler (dotnet-trace, perf) to attach to either process.
 if (args is ["--soak", string kind, string soakFramework, string seconds])
 {
     return await SoakRunner.RunAsync(kind, soakFramework, TimeSpan.FromSeconds(int.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture)));

@@ -3,11 +3,19 @@ using Tether.Benchmarks.Network.Targets;
 
 namespace Tether.Benchmarks.Network;
 
-/// <summary><c>--soak</c>: a steady one-way or unary load (<c>unary64</c>, or <c>unaryN</c> for N callers) for a fixed time, to profile either process.</summary>
+/// <summary>
+/// <c>--soak</c>: a steady one-way or unary load (<c>unary64</c>, or <c>unaryN</c> for N callers), or <c>--wire</c>'s echo
+/// stream (<c>stream</c>, <c>streambatched</c>; framework <c>tether</c> or <c>raw</c>) for a fixed time, to profile either process.
+/// </summary>
 public static class SoakRunner
 {
     public static async Task<int> RunAsync(string kind, string framework, TimeSpan duration)
     {
+        if (kind is "stream" or "streambatched")
+        {
+            return await Wire.WireRunner.SoakStreamAsync(framework, batched: kind == "streambatched", duration);
+        }
+
         await using Target target = Target.Create(framework);
         using ServerProcess server = ServerProcess.Start(target.ServerFramework);
         Console.WriteLine($"server pid {server.ProcessId}, client pid {Environment.ProcessId}");

@@ -67,6 +67,7 @@ public static class ServerHost
     {
         var server = new TetherServer(new TetherServerOptions { EndPoint = new IPEndPoint(IPAddress.Loopback, 0) });
         server.AddHandler(session => new Wire.WireHandler(session));
+        server.AddHandler(session => new Wire.WireBatchHandler(session));
         await server.StartAsync();
         Announce(((IPEndPoint)server.LocalEndPoint!).Port);
         return server;

@@ -9,7 +9,8 @@ namespace Tether.Benchmarks.Network.Wire;
 /// <c>--wire [seconds] [rounds]</c>: how close a call through Tether's generated client comes to the wire. A server and a
 /// client in separate processes; 1, 16 and 64 closed-loop callers over one connection, each call timed; beside it in the
 /// same run a raw-socket echo of length-prefixed frames (<see cref="RawTarget"/>: a window of requests in flight, writes
-/// batched, no correlation). Then an echo stream: one-way sends the server answers with pushes, 4,096 in flight,
+/// batched, no correlation). Then an echo stream: one-way sends the server answers with pushes, 4,096 in flight (sent
+/// one by one through the generated client, and in batches of 64 through <see cref="TetherPeer.SendBatchAsync{T}"/>),
 /// against the raw echo with the same window. Each process's CPU time per call comes from the OS's accounting.
 /// Each measurement gets a fresh server process and a warm-up of about a second, whose rate sizes the timed run to about
 /// <c>seconds</c>; rounds interleave the targets and the table shows medians.
@@ -17,6 +18,7 @@ namespace Tether.Benchmarks.Network.Wire;
 public static class WireRunner
 {
     private const int StreamWindow = 4096;
+    private const int StreamBatch = 64;
     private static readonly int[] s_callers = [1, 16, 64];
 
     public static async Task<int> RunAsync(TimeSpan window, int rounds)
@@ -35,11 +37,11 @@ public static class WireRunner
                 }
             }
 
-            foreach (string target in new[] { "tether", "raw" })
+            foreach (string target in new[] { "tether", "batched", "raw" })
             {
                 Result result = await MeasureStreamAsync(target, window);
                 Add(stream, target, result);
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"round {round} stream {target,-6}: {result}"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"round {round} stream {target,-7}: {result}"));
             }
         }
 
@@ -54,6 +56,26 @@ public static class WireRunner
         }
 
         Print($"echo stream, {StreamWindow:N0} in flight", Median(stream["tether"]), Median(stream["raw"]));
+        Print($"echo stream, sent in batches of {StreamBatch} (SendBatchAsync)", Median(stream["batched"]), Median(stream["raw"]));
+        return 0;
+    }
+
+    /// <summary><c>--soak stream|streambatched tether|raw SECONDS</c>: the echo stream, steadily, for a profiler.</summary>
+    public static async Task<int> SoakStreamAsync(string framework, bool batched, TimeSpan duration)
+    {
+        using ServerProcess server = ServerProcess.Start(framework == "raw" ? "raw" : "wire");
+        Console.WriteLine($"server pid {server.ProcessId}, client pid {Environment.ProcessId}");
+        await using IWireTarget client = framework == "raw" ? new RawWire() : new TetherWire(batched);
+        await client.ConnectAsync(server.Port);
+        long messages = 0;
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < duration)
+        {
+            await client.StreamAsync(100_000);
+            messages += 100_000;
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"stream {framework}{(batched ? " batched" : "")}: {messages / clock.Elapsed.TotalSeconds:N0} per second"));
         return 0;
     }
 
@@ -100,7 +122,7 @@ public static class WireRunner
     private static async Task<Result> MeasureStreamAsync(string target, TimeSpan window)
     {
         using ServerProcess server = ServerProcess.Start(target == "raw" ? "raw" : "wire");
-        await using IWireTarget client = target == "raw" ? new RawWire() : new TetherWire();
+        await using IWireTarget client = target == "raw" ? new RawWire() : new TetherWire(batched: target == "batched");
         await client.ConnectAsync(server.Port);
         int messages = await WarmUpAsync(client.StreamAsync, StreamWindow * 4, window);
         using var cpu = new CpuClock(server.ProcessId);
@@ -197,7 +219,8 @@ public static class WireRunner
         public ValueTask DisposeAsync() => _raw.DisposeAsync();
     }
 
-    private sealed class TetherWire : IWireTarget
+    /// <param name="batched">The stream's sends go out in batches of <see cref="StreamBatch"/> (<see cref="TetherPeer.SendBatchAsync{T}"/>).</param>
+    private sealed class TetherWire(bool batched = false) : IWireTarget
     {
         private readonly WireEchoes _echoes = new();
         private TetherClient? _client;
@@ -235,6 +258,12 @@ public static class WireRunner
 
         public async Task StreamAsync(int messages)
         {
+            if (batched)
+            {
+                await StreamBatchedAsync(messages).ConfigureAwait(false);
+                return;
+            }
+
             IWire.Client wire = _wire!;
             using var window = new SemaphoreSlim(StreamWindow);
             _echoes.Use(window);
@@ -250,6 +279,34 @@ public static class WireRunner
             }
 
             // Every echo back: the whole window free again.
+            for (int i = 0; i < StreamWindow; i++)
+            {
+                await window.WaitAsync().ConfigureAwait(false);
+            }
+
+            _echoes.Use(null);
+        }
+
+        private async Task StreamBatchedAsync(int messages)
+        {
+            TetherClient client = _client!;
+            using var window = new SemaphoreSlim(StreamWindow);
+            _echoes.Use(window);
+            WireItem[] batch = [.. Enumerable.Repeat(WireItem.Sample, StreamBatch)];
+            for (int sent = 0; sent < messages; sent += StreamBatch)
+            {
+                int count = Math.Min(StreamBatch, messages - sent);
+                for (int i = 0; i < count; i++)
+                {
+                    if (!window.Wait(0))
+                    {
+                        await window.WaitAsync().ConfigureAwait(false);
+                    }
+                }
+
+                await client.SendBatchAsync<WireItem>(batch.AsMemory(0, count)).ConfigureAwait(false);
+            }
+
             for (int i = 0; i < StreamWindow; i++)
             {
                 await window.WaitAsync().ConfigureAwait(false);

@@ -168,3 +168,46 @@ public class BatchCodecBenchmarks
     [Benchmark, BenchmarkCategory("Decode")]
     public ProtobufBatch Decode_ProtobufNet() => ProtoBuf.Serializer.Deserialize<ProtobufBatch>((ReadOnlySpan<byte>)_protobufBytes);
 }
+
+/// <summary>The same batch held in a <c>List&lt;T&gt;</c> (the case), Tether against MemoryPack.</summary>
+[MemoryDiagnoser]
+[Config(typeof(CodecConfig))]
+public class ListBatchCodecBenchmarks
+{
+    private readonly ArrayBufferWriter<byte> _output = new(64 * 1024);
+    private TetherListBatch _tether = null!;
+    private MemoryPackListBatch _memoryPack = null!;
+    private byte[] _tetherBytes = null!;
+    private byte[] _memoryPackBytes = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var orders = Enumerable.Range(0, SampleData.BatchSize).Select(SampleData.Order).ToArray();
+        _tether = new([.. orders.Select(static o => new TetherOrder(o.Id, o.Quantity, o.Price, o.Symbol, o.IsBuy, o.Ticks))]);
+        _memoryPack = new([.. orders.Select(static o => new MemoryPackOrder(o.Id, o.Quantity, o.Price, o.Symbol, o.IsBuy, o.Ticks))]);
+        _tetherBytes = TetherCodec.ToArray(_tether);
+        _memoryPackBytes = MemoryPackSerializer.Serialize(_memoryPack);
+    }
+
+    [Benchmark(Baseline = true), BenchmarkCategory("Encode")]
+    public int Encode_MemoryPack()
+    {
+        _output.ResetWrittenCount();
+        MemoryPackSerializer.Serialize(_output, _memoryPack);
+        return _output.WrittenCount;
+    }
+
+    [Benchmark, BenchmarkCategory("Encode")]
+    public int Encode_Tether()
+    {
+        _output.ResetWrittenCount();
+        return TetherCodec.Encode(_output, _tether);
+    }
+
+    [Benchmark(Baseline = true), BenchmarkCategory("Decode")]
+    public MemoryPackListBatch? Decode_MemoryPack() => MemoryPackSerializer.Deserialize<MemoryPackListBatch>(_memoryPackBytes);
+
+    [Benchmark, BenchmarkCategory("Decode")]
+    public TetherListBatch Decode_Tether() => TetherCodec.Decode<TetherListBatch>(_tetherBytes);
+}

@@ -55,6 +55,10 @@ public sealed class EncodedSizeColumn : IColumn
         single.Setup();
         var batch = new BatchCodecBenchmarks();
         batch.Setup();
+        var list = new ListBatchCodecBenchmarks();
+        list.Setup();
+        sizes[nameof(ListBatchCodecBenchmarks) + ".Tether"] = list.Encode_Tether();
+        sizes[nameof(ListBatchCodecBenchmarks) + ".MemoryPack"] = list.Encode_MemoryPack();
         foreach ((string type, Func<int>[] encoders) in new[]
         {
             (nameof(OrderCodecBenchmarks), new Func<int>[] { single.Encode_Tether, single.Encode_MemoryPack, single.Encode_MessagePack, single.Encode_ProtobufNet }),

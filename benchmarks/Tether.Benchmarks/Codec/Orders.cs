@@ -13,11 +13,17 @@ public sealed partial record TetherOrder(long Id, int Quantity, double Price, st
 [Message(2)]
 public sealed partial record TetherBatch(TetherOrder[] Orders);
 
+[Message(3)]
+public sealed partial record TetherListBatch(List<TetherOrder> Orders);
+
 [MemoryPackable]
 public sealed partial record MemoryPackOrder(long Id, int Quantity, double Price, string Symbol, bool IsBuy, long TimestampTicks);
 
 [MemoryPackable]
 public sealed partial record MemoryPackBatch(MemoryPackOrder[] Orders);
+
+[MemoryPackable]
+public sealed partial record MemoryPackListBatch(List<MemoryPackOrder> Orders);
 
 [MessagePackObject]
 public sealed record MessagePackOrder(
