@@ -10,12 +10,8 @@ public abstract partial class ConformanceSuite
         const long limit = 64 * 1024;
         await using Harness harness = await StartAsync(o => o.SendQueueLimit = limit);
         var good = new Probe();
-        Guid goodSession = (await harness.ConnectAsync(pushes: good)).Contract!.SessionId;
-        await using RawPeer stuck = await RawPeer.ConnectAsync(harness);
-        await stuck.SendHelloAsync();
-        await stuck.ReadFrameAsync(); // then never reads again
-        await harness.WaitForSessionsAsync(2);
-        TetherSession stuckSession = harness.Server.Sessions.Single(s => s.Id != goodSession);
+        (Guid goodSession, TetherSession stuckSession, RawPeer stuck) = await ConnectReaderAndStuckPeerAsync(harness, good);
+        await using RawPeer _ = stuck;
 
         var notice = new Notice(0, new string('x', 1000));
         long maxQueued = 0;
@@ -35,5 +31,16 @@ public abstract partial class ConformanceSuite
         Assert.True(maxQueued <= limit + 2048, $"queued {maxQueued} bytes for a stuck client; the bound is {limit}; {stuckSession.GetInfo()}");
         await good.Notices.TakeAsync(sent % 32);
         Assert.Equal(0, harness.Server.GetSessionInfo(goodSession)!.PushesDropped);
+    }
+
+    /// <summary>A client that reads (its pushes go to <paramref name="good"/>) and a raw peer that said hello, then stopped reading.</summary>
+    private static async Task<(Guid GoodSession, TetherSession StuckSession, RawPeer Stuck)> ConnectReaderAndStuckPeerAsync(Harness harness, Probe good)
+    {
+        Guid goodSession = (await harness.ConnectAsync(pushes: good)).Contract!.SessionId;
+        RawPeer stuck = await RawPeer.ConnectAsync(harness);
+        await stuck.SendHelloAsync();
+        await stuck.ReadFrameAsync(); // then never reads again
+        await harness.WaitForSessionsAsync(2);
+        return (goodSession, harness.Server.Sessions.Single(s => s.Id != goodSession), stuck);
     }
 }

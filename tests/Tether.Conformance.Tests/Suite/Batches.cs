@@ -25,12 +25,8 @@ public abstract partial class ConformanceSuite
         const long limit = 64 * 1024;
         await using Harness harness = await StartAsync(o => o.SendQueueLimit = limit);
         var good = new Probe();
-        Guid goodSession = (await harness.ConnectAsync(pushes: good)).Contract!.SessionId;
-        await using RawPeer stuck = await RawPeer.ConnectAsync(harness);
-        await stuck.SendHelloAsync();
-        await stuck.ReadFrameAsync(); // then never reads again
-        await harness.WaitForSessionsAsync(2);
-        TetherSession stuckSession = harness.Server.Sessions.Single(s => s.Id != goodSession);
+        (Guid goodSession, TetherSession stuckSession, RawPeer stuck) = await ConnectReaderAndStuckPeerAsync(harness, good);
+        await using RawPeer _ = stuck;
         Assert.True(harness.Server.TryGetSession(goodSession, out TetherSession? reading));
 
         // ~40 KB: within the send queue's bound, so a peer that reads takes the whole batch at once.
