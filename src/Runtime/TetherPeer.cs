@@ -115,8 +115,8 @@ public abstract partial class TetherPeer
         => CurrentConnection is { } connection && connection.TrySend(0, in message);
 
     /// <summary>
-    /// Sends one-way messages, in order, as consecutive frames that leave in as few sends as the send queue allows,
-    /// waiting while it is full. Each reaches its handler as if sent alone; a burst costs one send instead of one per message.
+    /// Sends one-way messages, in order, as consecutive frames written under one hold of the send queue and flushed by
+    /// this call (a send per 32 KiB), waiting while the queue is full. Each reaches its handler as if sent alone.
     /// </summary>
     /// <remarks>With interceptors, or while the caller's trace is sampled, each message is sent (intercepted, traced) on its own.</remarks>
     public ValueTask SendBatchAsync<T>(ReadOnlyMemory<T> messages, CancellationToken cancellationToken = default)

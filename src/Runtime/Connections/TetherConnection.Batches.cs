@@ -4,7 +4,7 @@ namespace Tether.Connections;
 
 /// <summary>
 /// One-way messages sent in batches (decision 0029): consecutive frames written under one hold of the output and
-/// flushed once, so a burst costs one send, not one scheduled flush and one wake-up per message.
+/// flushed once by the sender itself, where single sends leave their flush to a pass on another thread.
 /// </summary>
 internal sealed partial class TetherConnection
 {
@@ -33,6 +33,12 @@ internal sealed partial class TetherConnection
             while (written < messages.Length && TrySend(methodId, in messages[written]))
             {
                 written++;
+            }
+
+            // TrySend counted the message it refused; the rest of the batch is dropped with it.
+            for (int dropped = written + 1; dropped < messages.Length; dropped++)
+            {
+                Counters.PushDropped();
             }
 
             return written;
