@@ -29,6 +29,14 @@ internal abstract class PendingCall
     /// <summary>The caller's token, when it can be cancelled.</summary>
     public CancellationToken CancellationToken { get; set; }
 
+    /// <summary>The next call whose answer is published with this one at the end of a receive batch (<see cref="CompletionBatch"/>).</summary>
+    public PendingCall? NextPublished { get; set; }
+
+    /// <summary>Hands the answer set by the last completion to the awaiting caller (a pooled call's continuation runs here).</summary>
+    public virtual void Publish()
+    {
+    }
+
     /// <summary>The connection that owns the call while it is registered.</summary>
     public TetherConnection? Connection { get; set; }
 

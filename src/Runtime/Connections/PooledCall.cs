@@ -47,19 +47,28 @@ internal abstract class PooledCall<TSelf, TResult> : PendingCall
     protected void Succeed(TResult result)
     {
         _result = result;
-        Scheduler.Schedule(s_publish, this);
+        PublishSoon();
     }
 
     public override void Fail(Exception error)
     {
         _error = error;
-        Scheduler.Schedule(s_publish, this);
+        PublishSoon();
+    }
+
+    // Answers the link's receive loop delivers wait for the end of its batch (one pass for all); others go at once.
+    private void PublishSoon()
+    {
+        if (Connection?.Completions.TryDefer(this) != true)
+        {
+            Scheduler.Schedule(s_publish, this);
+        }
     }
 
     // The connection's own queue: the completions of one receive batch are published in one pass.
     private System.IO.Pipelines.PipeScheduler Scheduler => Connection?.CompletionScheduler ?? Internal.IOQueue.Next();
 
-    private void Publish()
+    public override void Publish()
     {
         if (_error is { } error)
         {

@@ -51,6 +51,10 @@ internal sealed partial class TetherConnection
             connection.MaybeAck();
             link.KeepAlive.Heard(connection._settings.TimeProvider.GetTimestamp());
         }
+
+        public void OnBatchStarting() => connection.Completions.Begin();
+
+        public void OnBatchEnded() => connection.Completions.End(connection.CompletionScheduler);
     }
 
     private void RejectHeader(FrameParseStatus status, in FrameHeader header)

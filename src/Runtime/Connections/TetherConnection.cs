@@ -97,6 +97,9 @@ internal sealed partial class TetherConnection : ICallLaneHost, ILinkTiming
 
     public EndPoint? LocalEndPoint => _link?.Transport.LocalEndPoint;
 
+    /// <summary>Answers delivered while the link's receive loop handles a batch, published at its end (one pass).</summary>
+    internal CompletionBatch Completions { get; } = new();
+
     /// <summary>Where completed calls are published: the current link's own scheduler when it has one.</summary>
     public System.IO.Pipelines.PipeScheduler CompletionScheduler => _link?.Transport.CompletionScheduler ?? _sharedCompletionScheduler;
 

@@ -35,6 +35,18 @@ public sealed class FrameReceiveLoopTests
     }
 
     [Fact]
+    public async Task A_batch_is_announced_before_its_frames_and_ended_after_them_also_when_a_frame_stops_the_loop()
+    {
+        _recorder.RefuseAt = 3;
+        byte[] frames = [.. PipeLink.Frame(FrameType.Message, 0, 1, [1]), .. PipeLink.Frame(FrameType.Message, 0, 2, [2]), .. PipeLink.Frame(FrameType.Message, 0, 3, [3])];
+        await _input.Writer.WriteAsync(frames);
+
+        Assert.Equal(ReceiveEnd.Stopped, await FrameReceiveLoop.RunAsync(_input.Reader, new RecordingReceiver(_recorder)).WaitAsync(Hang));
+
+        Assert.Equal(["start", "frame 1", "frame 2", "frame 3", "end"], _recorder.Events);
+    }
+
+    [Fact]
     public async Task A_compressed_frame_reaches_the_receiver_inflated_and_a_damaged_one_stops_the_loop()
     {
         Task<ReceiveEnd> loop = FrameReceiveLoop.RunAsync(_input.Reader, new RecordingReceiver(_recorder));
@@ -150,6 +162,9 @@ public sealed class FrameReceiveLoopTests
 
         public bool Stop { get; set; }
 
+        /// <summary>Batch starts and ends and the frames between them, in order (written by the loop only).</summary>
+        public List<string> Events { get; } = [];
+
         public bool PartialPending { get; set; }
 
         public FrameParseStatus? Invalid { get; set; }
@@ -220,6 +235,7 @@ public sealed class FrameReceiveLoopTests
         public bool OnFrame(in FrameHeader header, in ReadOnlySequence<byte> payload, out ValueTask wait)
         {
             recorder.Frames.Add(header);
+            recorder.Events.Add("frame " + header.MessageId);
             recorder.Payloads.Add(payload.ToArray());
             wait = header.MessageId == recorder.WaitOn ? new ValueTask(recorder.Wait) : default;
             recorder.Holding |= header.MessageId == recorder.HoldAt;
@@ -237,5 +253,9 @@ public sealed class FrameReceiveLoopTests
         public void OnPartialFrame(bool pending) => recorder.PartialPending = pending;
 
         public void OnBatchHandled() => recorder.BatchHandled();
+
+        public void OnBatchStarting() => recorder.Events.Add("start");
+
+        public void OnBatchEnded() => recorder.Events.Add("end");
     }
 }

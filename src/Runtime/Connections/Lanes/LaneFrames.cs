@@ -38,6 +38,15 @@ internal readonly struct LaneFrames(CallLanes lanes, Link link, CallLane lane) :
         // The link's frame timeout covers the connection; a call's stream waits for its frames as long as the call does.
     }
 
+    // A call stream's answers are published as they arrive: its batches are one call's frames.
+    public void OnBatchStarting()
+    {
+    }
+
+    public void OnBatchEnded()
+    {
+    }
+
     public void OnBatchHandled()
     {
         if (lane.Inbound.TakeAckRequest())

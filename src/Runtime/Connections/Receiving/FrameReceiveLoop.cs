@@ -44,6 +44,7 @@ internal static class FrameReceiveLoop
             bool parsedAll = false;
             FrameOutput output = receiver.Output;
             output.BeginBatch();
+            receiver.OnBatchStarting();
             try
             {
                 while (!receiver.StopRequested)
@@ -93,7 +94,16 @@ internal static class FrameReceiveLoop
             }
             finally
             {
-                output.EndBatch();
+                try
+                {
+                    output.EndBatch();
+                }
+                finally
+                {
+                    // After the flush: callers resumed by the batch's answers write their next requests into a fresh
+                    // flush of their own, scheduled behind them (one send for all), not into this one part-way.
+                    receiver.OnBatchEnded();
+                }
             }
 
             // After a resume hello nothing past it has been looked at: the session that takes the input over reads on from there.

@@ -45,4 +45,10 @@ internal interface IFrameReceiver
 
     /// <summary>Every frame received so far is handled: acknowledge if the peer asked, note that the peer was heard.</summary>
     void OnBatchHandled();
+
+    /// <summary>A batch of frames is about to be handled on the calling thread.</summary>
+    void OnBatchStarting();
+
+    /// <summary>The batch is over and its output flushed (also after a failure): publish what it completed.</summary>
+    void OnBatchEnded();
 }
