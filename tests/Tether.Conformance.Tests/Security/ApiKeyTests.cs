@@ -27,7 +27,10 @@ public sealed class ApiKeyTests
         Assert.Equal(32, stored.Hash.Hash.Length);
         Assert.StartsWith("$argon2id$v=19$m=19456,t=2,p=1$", stored.Hash.ToString());
         Assert.Equal(stored.Hash.Hash, ApiKeyHash.Parse(stored.Hash.ToString()).Hash);
-        string secret = created.Key[(created.Key.LastIndexOf('_') + 1)..];
+        // The secret follows the 16-hex-digit id; it is base64url and may itself contain '_', so it is not "after the last '_'"
+        // (a short tail found that way could occur in the stored hash's text by chance: a flake seen once).
+        string secret = created.Key[("tether_".Length + 16 + 1)..];
+        Assert.Equal(43, secret.Length);
         Assert.DoesNotContain(secret, stored.ToString());
         Assert.True(stored.Hash.Matches(created.Key));
         Assert.False(stored.Hash.Matches(created.Key[..^1] + (created.Key[^1] == 'A' ? 'B' : 'A')));
