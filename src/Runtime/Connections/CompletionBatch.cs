@@ -1,22 +1,19 @@
-using System.IO.Pipelines;
-
 namespace Tether.Connections;
 
 /// <summary>
 /// The answers a link's receive loop delivers while it handles one batch of frames (decision 0029): kept in arrival
-/// order and published together at the batch's end, in one pass of the connection's completion scheduler. The callers
-/// that pass resumes write their next requests before the deferred flush those writes schedule runs, so they leave in
-/// one send; published one by one, the pass could catch up with the loop mid-batch and flush a part.
+/// order and published at the batch's end, on the loop's thread, before the batch's flush. The callers they resume
+/// write their next requests into that flush, so a read's answers become one send with no hop to another thread — the
+/// shape of the raw-socket echo's client.
 /// </summary>
 /// <remarks>
 /// Only answers delivered on the loop's own thread during the batch wait (a timeout or cancel on another thread
-/// publishes at once). Nothing running inside the batch can be waiting for them: a handler that blocked the loop could
-/// not have its answer read anyway.
+/// publishes through the completion scheduler at once). Code after a caller's <c>await</c> therefore runs on the
+/// receive loop until its next incomplete await: blocking there stalls that connection's reading (as it stalled the
+/// completion pass before), and the analyzers flag blocking calls.
 /// </remarks>
 internal sealed class CompletionBatch
 {
-    private static readonly Action<object?> s_publishAll = static state => PublishAll((PendingCall)state!);
-
     private int _thread; // the receive loop's managed thread id while it handles a batch; 0 otherwise
     private PendingCall? _head;
     private PendingCall? _tail;
@@ -45,19 +42,12 @@ internal sealed class CompletionBatch
         return true;
     }
 
-    /// <summary>The batch is handled: its answers are published, in order, in one pass of <paramref name="scheduler"/>.</summary>
-    public void End(PipeScheduler scheduler)
+    /// <summary>The batch's frames are handled: its answers are published, in order, on the calling thread.</summary>
+    public void End()
     {
         Volatile.Write(ref _thread, 0);
-        if (_head is { } head)
-        {
-            _head = _tail = null;
-            scheduler.Schedule(s_publishAll, head);
-        }
-    }
-
-    private static void PublishAll(PendingCall? call)
-    {
+        PendingCall? call = _head;
+        _head = _tail = null;
         while (call is not null)
         {
             // Taken before publishing: the caller's continuation may recycle the call and start the next one with it.

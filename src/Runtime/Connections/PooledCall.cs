@@ -5,10 +5,10 @@ namespace Tether.Connections;
 
 /// <summary>
 /// A pending call whose awaitable is the call object itself (<see cref="ManualResetValueTaskSourceCore{TResult}"/>),
-/// pooled per call type: awaiting a call allocates nothing. Completions are published through the link's
-/// <see cref="Transport.TransportConnection.CompletionScheduler"/> (a TCP link's IOQueue, a QUIC connection's turn) or
-/// a shared IOQueue: not inline on a TCP receive loop (user code after an await must not stall reading) and not
-/// through <c>ThreadPool.UnsafeQueueUserWorkItem</c> (which allocates per call).
+/// pooled per call type: awaiting a call allocates nothing. Answers the link's receive loop delivers are published at
+/// the end of its batch, on the loop, before the batch's flush (<see cref="CompletionBatch"/>, decision 0029); others
+/// through the link's <see cref="Transport.TransportConnection.CompletionScheduler"/> (a TCP link's IOQueue, a QUIC
+/// connection's turn) or a shared IOQueue, not through <c>ThreadPool.UnsafeQueueUserWorkItem</c> (which allocates per call).
 /// </summary>
 internal abstract class PooledCall<TSelf, TResult> : PendingCall
     where TSelf : PooledCall<TSelf, TResult>, new()
@@ -56,7 +56,7 @@ internal abstract class PooledCall<TSelf, TResult> : PendingCall
         PublishSoon();
     }
 
-    // Answers the link's receive loop delivers wait for the end of its batch (one pass for all); others go at once.
+    // Answers the link's receive loop delivers wait for the end of its batch; others go through the scheduler at once.
     private void PublishSoon()
     {
         if (Connection?.Completions.TryDefer(this) != true)

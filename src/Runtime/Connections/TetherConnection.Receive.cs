@@ -54,7 +54,7 @@ internal sealed partial class TetherConnection
 
         public void OnBatchStarting() => connection.Completions.Begin();
 
-        public void OnBatchEnded() => connection.Completions.End(connection.CompletionScheduler);
+        public void OnBatchEnded() => connection.Completions.End();
     }
 
     private void RejectHeader(FrameParseStatus status, in FrameHeader header)

@@ -97,7 +97,7 @@ internal sealed partial class TetherConnection : ICallLaneHost, ILinkTiming
 
     public EndPoint? LocalEndPoint => _link?.Transport.LocalEndPoint;
 
-    /// <summary>Answers delivered while the link's receive loop handles a batch, published at its end (one pass).</summary>
+    /// <summary>Answers delivered while the link's receive loop handles a batch, published at its end, before its flush.</summary>
     internal CompletionBatch Completions { get; } = new();
 
     /// <summary>Where completed calls are published: the current link's own scheduler when it has one.</summary>

@@ -96,13 +96,12 @@ internal static class FrameReceiveLoop
             {
                 try
                 {
-                    output.EndBatch();
+                    // Before the flush: callers resumed by the batch's answers write their next requests into it.
+                    receiver.OnBatchEnded();
                 }
                 finally
                 {
-                    // After the flush: callers resumed by the batch's answers write their next requests into a fresh
-                    // flush of their own, scheduled behind them (one send for all), not into this one part-way.
-                    receiver.OnBatchEnded();
+                    output.EndBatch();
                 }
             }
 

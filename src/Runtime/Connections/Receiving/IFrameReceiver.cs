@@ -49,6 +49,6 @@ internal interface IFrameReceiver
     /// <summary>A batch of frames is about to be handled on the calling thread.</summary>
     void OnBatchStarting();
 
-    /// <summary>The batch is over and its output flushed (also after a failure): publish what it completed.</summary>
+    /// <summary>The batch's frames are handled (also after a failure), its output not yet flushed: publish what it completed.</summary>
     void OnBatchEnded();
 }
