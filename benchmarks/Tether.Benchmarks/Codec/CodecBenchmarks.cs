@@ -16,6 +16,7 @@ namespace Tether.Benchmarks.Codec;
 public class OrderCodecBenchmarks
 {
     private readonly ArrayBufferWriter<byte> _output = new(64 * 1024);
+    private readonly byte[] _exact = new byte[256];
     private TetherOrder _tether = null!;
     private MemoryPackOrder _memoryPack = null!;
     private MessagePackOrder _messagePack = null!;
@@ -69,6 +70,10 @@ public class OrderCodecBenchmarks
         ProtoBuf.Serializer.Serialize(_output, _protobuf);
         return _output.WrittenCount;
     }
+
+    // As a frame is written: sized first, then encoded into exactly that many bytes of the send buffer.
+    [Benchmark, BenchmarkCategory("Encode")]
+    public int Encode_Tether_ExactSpan() => TetherCodec.Encode(_exact.AsSpan(0, TetherCodec.GetEncodedSize(_tether)), _tether);
 
     [Benchmark(Baseline = true), BenchmarkCategory("Decode")]
     public MemoryPackOrder? Decode_MemoryPack() => MemoryPackSerializer.Deserialize<MemoryPackOrder>(_memoryPackBytes);

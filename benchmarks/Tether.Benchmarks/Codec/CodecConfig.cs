@@ -55,6 +55,7 @@ public sealed class EncodedSizeColumn : IColumn
         single.Setup();
         var batch = new BatchCodecBenchmarks();
         batch.Setup();
+        sizes[nameof(OrderCodecBenchmarks) + ".Tether_ExactSpan"] = single.Encode_Tether_ExactSpan();
         var list = new ListBatchCodecBenchmarks();
         list.Setup();
         sizes[nameof(ListBatchCodecBenchmarks) + ".Tether"] = list.Encode_Tether();

@@ -24,6 +24,16 @@ public ref partial struct TetherWriter
 
         if (value.Length <= ShortStringChars)
         {
+            // ASCII needs one byte a char: where that much room is left, narrow in place. An exactly sized destination
+            // (a frame's payload) otherwise spills to a scratch buffer for the worst case of three bytes a char.
+            if (_buffer.Length - _position > value.Length
+                && Ascii.FromUtf16(value, _buffer.Slice(_position + 1, value.Length), out int narrowed) == OperationStatus.Done)
+            {
+                Cursor = (byte)(narrowed + 1);
+                _position += narrowed + 1;
+                return;
+            }
+
             Reserve(1 + (ShortStringChars * 3));
             Span<byte> destination = _buffer.Slice(_position + 1);
 
