@@ -23,4 +23,13 @@ internal sealed class ConnectionCounters
     public void CallFailed() => Interlocked.Increment(ref _callsFailed);
 
     public void PushDropped() => Interlocked.Increment(ref _pushesDropped);
+
+    /// <summary>Counts the pushes of a batch that were not sent.</summary>
+    public void PushesDroppedBy(int count)
+    {
+        if (count > 0)
+        {
+            Interlocked.Add(ref _pushesDropped, count);
+        }
+    }
 }

@@ -36,11 +36,7 @@ internal sealed partial class TetherConnection
             }
 
             // TrySend counted the message it refused; the rest of the batch is dropped with it.
-            for (int dropped = written + 1; dropped < messages.Length; dropped++)
-            {
-                Counters.PushDropped();
-            }
-
+            Counters.PushesDroppedBy(messages.Length - written - 1);
             return written;
         }
 
@@ -56,23 +52,15 @@ internal sealed partial class TetherConnection
             }
         }
 
-        for (int dropped = written; dropped < messages.Length; dropped++)
-        {
-            Counters.PushDropped();
-        }
-
+        Counters.PushesDroppedBy(messages.Length - written);
         return written;
     }
 
     /// <summary>Copies already framed one-way messages (a batched broadcast); returns how many frames the send queue took.</summary>
     public int TrySendFramedRun(ReadOnlySpan<byte> frames, int count)
     {
-        int written = Output.IsFull ? 0 : Output.TryWriteFramedRun(frames);
-        for (int dropped = written; dropped < count; dropped++)
-        {
-            Counters.PushDropped();
-        }
-
+        int written = Output.TryWriteFramedRun(frames); // each frame checks for room itself
+        Counters.PushesDroppedBy(count - written);
         return written;
     }
 

@@ -79,14 +79,18 @@ public sealed partial class TetherServer
             return default;
         }
 
+        // Each message is sized once: the sizes give the buffer's length and then each frame's.
+        int[] lengths = ArrayPool<int>.Shared.Rent(messages.Length);
         long total = 0;
-        foreach (ref readonly T message in messages)
+        for (int i = 0; i < messages.Length; i++)
         {
-            total += FrameHeader.Size + TetherCodec.GetEncodedSize(in message);
+            lengths[i] = TetherCodec.GetEncodedSize(in messages[i]);
+            total += FrameHeader.Size + lengths[i];
         }
 
         if (total > Array.MaxLength)
         {
+            ArrayPool<int>.Shared.Return(lengths);
             throw new TetherException(TetherErrorCode.MessageTooLarge, $"A broadcast batch of {total:N0} bytes is too large to encode at once; send it in parts.");
         }
 
@@ -94,11 +98,10 @@ public sealed partial class TetherServer
         try
         {
             int offset = 0;
-            foreach (ref readonly T message in messages)
+            for (int i = 0; i < messages.Length; i++)
             {
-                int length = TetherCodec.GetEncodedSize(in message);
-                WriteFramed(frames.AsSpan(offset), length, in message);
-                offset += FrameHeader.Size + length;
+                WriteFramed(frames.AsSpan(offset), lengths[i], in messages[i]);
+                offset += FrameHeader.Size + lengths[i];
             }
 
             ReadOnlySpan<byte> run = frames.AsSpan(0, offset);
@@ -125,6 +128,7 @@ public sealed partial class TetherServer
         finally
         {
             ArrayPool<byte>.Shared.Return(frames);
+            ArrayPool<int>.Shared.Return(lengths);
         }
     }
 
