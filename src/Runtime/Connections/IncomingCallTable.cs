@@ -9,8 +9,9 @@ namespace Tether.Connections;
 internal sealed class IncomingCallTable(int maxIdle)
 {
     private readonly Lock _lock = new();
-    private readonly Dictionary<uint, IncomingCall> _running = [];
-    private readonly Stack<IncomingCall> _idle = new();
+    // Both made when first needed: a session whose handlers all complete on the receive loop (and an idle one) needs neither.
+    private Dictionary<uint, IncomingCall>? _running;
+    private Stack<IncomingCall>? _idle;
     private IncomingCall? _receiveLoopCall;
 
     /// <summary>Idle call objects kept for reuse (besides the receive loop's own).</summary>
@@ -20,7 +21,7 @@ internal sealed class IncomingCallTable(int maxIdle)
         {
             lock (_lock)
             {
-                return _idle.Count;
+                return _idle?.Count ?? 0;
             }
         }
     }
@@ -32,7 +33,7 @@ internal sealed class IncomingCallTable(int maxIdle)
         {
             lock (_lock)
             {
-                return _running.Count;
+                return _running?.Count ?? 0;
             }
         }
     }
@@ -48,7 +49,7 @@ internal sealed class IncomingCallTable(int maxIdle)
 
         lock (_lock)
         {
-            return _idle.Count > 0 ? _idle.Pop() : new IncomingCall();
+            return _idle is { Count: > 0 } idle ? idle.Pop() : new IncomingCall();
         }
     }
 
@@ -57,7 +58,7 @@ internal sealed class IncomingCallTable(int maxIdle)
     {
         lock (_lock)
         {
-            _running[callId] = call;
+            (_running ??= [])[callId] = call;
         }
     }
 
@@ -66,7 +67,7 @@ internal sealed class IncomingCallTable(int maxIdle)
     {
         lock (_lock)
         {
-            _running.Remove(callId);
+            _running?.Remove(callId);
         }
     }
 
@@ -81,6 +82,7 @@ internal sealed class IncomingCallTable(int maxIdle)
 
         lock (_lock)
         {
+            _idle ??= new Stack<IncomingCall>();
             if (_idle.Count < maxIdle)
             {
                 _idle.Push(call);
@@ -96,7 +98,7 @@ internal sealed class IncomingCallTable(int maxIdle)
     {
         lock (_lock)
         {
-            if (_running.TryGetValue(callId, out IncomingCall? call))
+            if (_running is not null && _running.TryGetValue(callId, out IncomingCall? call))
             {
                 call.OnCredit(items);
             }
@@ -108,7 +110,7 @@ internal sealed class IncomingCallTable(int maxIdle)
     {
         lock (_lock)
         {
-            return !_running.TryGetValue(header.CallId, out IncomingCall? call) || call.Input is not { } input || input.OnItem(header, payload, options);
+            return _running is null || !_running.TryGetValue(header.CallId, out IncomingCall? call) || call.Input is not { } input || input.OnItem(header, payload, options);
         }
     }
 
@@ -117,7 +119,7 @@ internal sealed class IncomingCallTable(int maxIdle)
     {
         lock (_lock)
         {
-            if (_running.TryGetValue(callId, out IncomingCall? call))
+            if (_running is not null && _running.TryGetValue(callId, out IncomingCall? call))
             {
                 call.Input?.OnEnd();
             }
@@ -129,7 +131,7 @@ internal sealed class IncomingCallTable(int maxIdle)
     {
         lock (_lock)
         {
-            if (_running.TryGetValue(callId, out IncomingCall? call))
+            if (_running is not null && _running.TryGetValue(callId, out IncomingCall? call))
             {
                 call.Cancel(byPeer: true);
                 return true;
@@ -144,6 +146,11 @@ internal sealed class IncomingCallTable(int maxIdle)
     {
         lock (_lock)
         {
+            if (_running is null)
+            {
+                return;
+            }
+
             foreach (IncomingCall call in _running.Values)
             {
                 if (call.Trace is { } span)
@@ -159,6 +166,11 @@ internal sealed class IncomingCallTable(int maxIdle)
     {
         lock (_lock)
         {
+            if (_running is null)
+            {
+                return;
+            }
+
             foreach (IncomingCall call in _running.Values)
             {
                 call.Cancel(byPeer: false);

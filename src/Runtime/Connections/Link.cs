@@ -11,6 +11,8 @@ internal sealed class Link(TransportConnection transport, long handshakeDeadline
 {
     private int _stopRequested;
     private long _partialFrameSince = -1;
+    private TaskCompletionSource? _ready;
+    private TaskCompletionSource? _ended;
 
     public TransportConnection Transport { get; } = transport;
 
@@ -39,10 +41,30 @@ internal sealed class Link(TransportConnection transport, long handshakeDeadline
     public Action<TransportConnection>? Handover { get; set; }
 
     /// <summary>Completes when the hello exchange on this link succeeded; faults when the link ends first or the peer refuses.</summary>
-    public TaskCompletionSource Ready { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <remarks>Made when first used (by a waiter or by the outcome), so an established idle link holds no pending task.</remarks>
+    public TaskCompletionSource Ready => _ready ?? LazyInitializer.EnsureInitialized(ref _ready, NewSignal);
 
     /// <summary>Completes when the link has ended and the session decided what follows.</summary>
-    public TaskCompletionSource Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public TaskCompletionSource Ended => _ended ?? LazyInitializer.EnsureInitialized(ref _ended, NewSignal);
+
+    /// <summary>The hello exchange succeeded: <see cref="Ready"/> completes (without making it when no one has asked yet).</summary>
+    public void SignalReady()
+    {
+        TaskCompletionSource ready = Interlocked.CompareExchange(ref _ready, s_completed, null) ?? s_completed;
+        ready.TrySetResult();
+    }
+
+    // Shared by every link that was ready before anyone asked: completed once, so later outcomes leave it as it is.
+    private static readonly TaskCompletionSource s_completed = CompletedSignal();
+
+    private static TaskCompletionSource CompletedSignal()
+    {
+        var signal = new TaskCompletionSource();
+        signal.SetResult();
+        return signal;
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public bool StopRequested => Volatile.Read(ref _stopRequested) != 0;
 

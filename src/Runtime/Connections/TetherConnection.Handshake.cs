@@ -241,7 +241,7 @@ internal sealed partial class TetherConnection
             _lanes.StartAccepting(link);
         }
         _handshake.TrySetResult();
-        link.Ready.TrySetResult();
+        link.SignalReady();
         return default;
     }
 

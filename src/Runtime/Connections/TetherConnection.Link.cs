@@ -35,12 +35,18 @@ internal sealed partial class TetherConnection
         return link;
     }
 
+    /// <summary>Reads the link's frames until the peer closes or a stop is requested (<see cref="FrameReceiveLoop"/>), then ends the link.</summary>
     private async Task RunLinkAsync(Link link)
     {
         Exception? error = null;
         try
         {
-            await ReceiveLoopAsync(link).ConfigureAwait(false);
+            // Awaited here rather than in a method of its own: one fewer suspended state machine per idle connection.
+            ReceiveEnd end = await FrameReceiveLoop.RunAsync(link.Transport.Input, new LinkFrames(this, link)).ConfigureAwait(false);
+            if (end == ReceiveEnd.CompletedMidFrame)
+            {
+                link.Failure ??= new TetherException(TetherErrorCode.ConnectionClosed, "The peer closed the connection in the middle of a frame.");
+            }
         }
         catch (Exception e)
         {

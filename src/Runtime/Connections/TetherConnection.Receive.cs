@@ -6,16 +6,6 @@ namespace Tether.Connections;
 
 internal sealed partial class TetherConnection
 {
-    /// <summary>Reads the link's frames until the peer closes or a stop is requested (<see cref="FrameReceiveLoop"/>).</summary>
-    private async Task ReceiveLoopAsync(Link link)
-    {
-        ReceiveEnd end = await FrameReceiveLoop.RunAsync(link.Transport.Input, new LinkFrames(this, link)).ConfigureAwait(false);
-        if (end == ReceiveEnd.CompletedMidFrame)
-        {
-            link.Failure ??= new TetherException(TetherErrorCode.ConnectionClosed, "The peer closed the connection in the middle of a frame.");
-        }
-    }
-
     /// <summary>The link's side of the receive loop.</summary>
     private readonly struct LinkFrames(TetherConnection connection, Link link) : IFrameReceiver
     {
@@ -303,7 +293,7 @@ internal sealed partial class TetherConnection
 
     private void OnGoAway(in FrameHeader header, in ReadOnlySequence<byte> payload)
     {
-        _peerGoingAway.TrySetResult();
+        PeerGoingAwaySignal.TrySetResult();
         var code = (TetherErrorCode)header.MessageId;
         if (code != TetherErrorCode.GoingAway)
         {

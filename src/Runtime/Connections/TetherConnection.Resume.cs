@@ -12,7 +12,10 @@ namespace Tether.Connections;
 internal sealed partial class TetherConnection
 {
     /// <summary>Serializes resumes of this session on the server (a token is good for one of them).</summary>
-    public SemaphoreSlim ResumeGate { get; } = new(1, 1);
+    /// <remarks>Made when a resume first needs it: most sessions never resume.</remarks>
+    public SemaphoreSlim ResumeGate => _resumeGate ?? LazyInitializer.EnsureInitialized(ref _resumeGate, static () => new SemaphoreSlim(1, 1));
+
+    private SemaphoreSlim? _resumeGate;
 
     /// <summary>Client: how many resume hellos this session has sent (only the reconnect loop sends them, one at a time).</summary>
     private ulong _resumeAttempts;
@@ -105,7 +108,7 @@ internal sealed partial class TetherConnection
         Machine.MoveTo(SessionState.Active, $"resumed over {link.Transport.TransportName}, {replayed} frames replayed");
         ConnectionLog.Resumed(Logger, Id, link.Transport.TransportName, replayed, hello.LastReceived);
         OnResumed(replayed, CollectSpansForResume());
-        link.Ready.TrySetResult();
+        link.SignalReady();
         return default;
     }
 

@@ -22,7 +22,7 @@ internal sealed partial class TetherConnection : ICallLaneHost, ILinkTiming
     private readonly CallLanes _lanes;
     private readonly TaskCompletionSource _handshake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TaskCompletionSource _peerGoingAway = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource? _peerGoingAway; // made when first asked for or when the peer says it is going away
     private Exception? _closeReason;
     private int _sessionClosing;
     private int _finished;
@@ -127,10 +127,13 @@ internal sealed partial class TetherConnection : ICallLaneHost, ILinkTiming
     public int InFlight => Incoming.InFlight;
 
     /// <summary>The peer sent a goaway: it takes no new calls.</summary>
-    public bool PeerGoingAway => _peerGoingAway.Task.IsCompleted;
+    public bool PeerGoingAway => Volatile.Read(ref _peerGoingAway)?.Task.IsCompleted == true;
 
     /// <summary>Completes when the peer sends a goaway.</summary>
-    public Task PeerGoingAwayTask => _peerGoingAway.Task;
+    public Task PeerGoingAwayTask => PeerGoingAwaySignal.Task;
+
+    private TaskCompletionSource PeerGoingAwaySignal =>
+        _peerGoingAway ?? LazyInitializer.EnsureInitialized(ref _peerGoingAway, static () => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
 
     public ConnectionCounters Counters { get; } = new();
 

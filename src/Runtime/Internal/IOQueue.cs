@@ -14,6 +14,14 @@ internal sealed class IOQueue : PipeScheduler, IThreadPoolWorkItem
 
     private SerialWork _work = new();
 
+    private IOQueue(int index) => Index = index;
+
+    /// <summary>How many queues there are.</summary>
+    public static int Count => s_queues.Length;
+
+    /// <summary>This queue's place among <see cref="Count"/>, for per-queue caches.</summary>
+    public int Index { get; }
+
     /// <summary>The next queue, round robin.</summary>
     public static IOQueue Next() => s_queues[(int)((uint)Interlocked.Increment(ref s_next) % (uint)s_queues.Length)];
 
@@ -35,7 +43,7 @@ internal sealed class IOQueue : PipeScheduler, IThreadPoolWorkItem
         var queues = new IOQueue[Math.Clamp(Environment.ProcessorCount, 1, 16)];
         for (int i = 0; i < queues.Length; i++)
         {
-            queues[i] = new IOQueue();
+            queues[i] = new IOQueue(i);
         }
 
         return queues;

@@ -132,8 +132,9 @@ internal sealed class ServerSecurity : IDisposable
             throw Failed(connectionId, request, scheme, $"No authenticator of this server accepts {scheme} credentials.");
         }
 
-        System.Security.Claims.ClaimsPrincipal principal = SessionIdentity.UnauthenticatedPrincipal(request.ClientCertificate);
-        if (policy.RequireAuthentication && principal.Identity?.IsAuthenticated != true)
+        // Anonymous (null): the principal is made when something first asks for it, so an idle session holds none.
+        System.Security.Claims.ClaimsPrincipal? principal = request.ClientCertificate is null ? null : SessionIdentity.UnauthenticatedPrincipal(request.ClientCertificate);
+        if (policy.RequireAuthentication && principal?.Identity?.IsAuthenticated != true)
         {
             throw Failed(connectionId, request, scheme, "This server requires credentials (TetherClientOptions.Credentials) and none were presented.");
         }
@@ -141,7 +142,7 @@ internal sealed class ServerSecurity : IDisposable
         return Identity(connectionId, request, scheme, principal, expiresAt: null);
     }
 
-    private SessionIdentity Identity(long connectionId, AuthenticationRequest request, string scheme, System.Security.Claims.ClaimsPrincipal principal, DateTimeOffset? expiresAt)
+    private SessionIdentity Identity(long connectionId, AuthenticationRequest request, string scheme, System.Security.Claims.ClaimsPrincipal? principal, DateTimeOffset? expiresAt)
     {
         long expiresAtTimestamp = long.MaxValue;
         if (expiresAt is { } expiry)
@@ -158,7 +159,7 @@ internal sealed class ServerSecurity : IDisposable
         var identity = new SessionIdentity(principal, expiresAt, expiresAtTimestamp, _methodCount);
         if (identity.IsAuthenticated)
         {
-            SecurityLog.Authenticated(_logger, connectionId, identity.Subject, principal.Identity?.AuthenticationType, request.Purpose);
+            SecurityLog.Authenticated(_logger, connectionId, identity.Subject, principal!.Identity?.AuthenticationType, request.Purpose);
         }
 
         return identity;

@@ -13,19 +13,25 @@ internal sealed class SessionIdentity
     /// <summary>The <see cref="AuthorizationDecision"/> of each method (by route ordinal) for this principal; filled as calls arrive.</summary>
     private readonly byte[] _decisions;
 
-    public SessionIdentity(ClaimsPrincipal principal, DateTimeOffset? expiresAt, long expiresAtTimestamp, int methodCount)
+    private ClaimsPrincipal? _principal;
+
+    /// <param name="principal">Who the session is; null for an anonymous session, whose principal is made when first asked for.</param>
+    /// <param name="expiresAt">When the credentials expire, or null.</param>
+    /// <param name="expiresAtTimestamp">The same moment as a timestamp, or <see cref="long.MaxValue"/>.</param>
+    /// <param name="methodCount">How many methods the decision cache covers.</param>
+    public SessionIdentity(ClaimsPrincipal? principal, DateTimeOffset? expiresAt, long expiresAtTimestamp, int methodCount)
     {
-        Principal = principal;
-        bool authenticated = principal.Identity?.IsAuthenticated == true;
+        _principal = principal;
+        bool authenticated = principal?.Identity?.IsAuthenticated == true;
         IsAuthenticated = authenticated;
-        Subject = authenticated ? AuthenticationResult.SubjectOf(principal) : "";
+        Subject = authenticated ? AuthenticationResult.SubjectOf(principal!) : "";
         PrincipalKey = authenticated ? "p:" + Subject : "anonymous";
         ExpiresAt = expiresAt;
         ExpiresAtTimestamp = expiresAtTimestamp;
         _decisions = new byte[methodCount];
     }
 
-    public ClaimsPrincipal Principal { get; }
+    public ClaimsPrincipal Principal => _principal ?? Anonymous();
 
     /// <summary>Authenticated: by an authenticator, or by the TLS client certificate the transport validated.</summary>
     public bool IsAuthenticated { get; }
@@ -48,6 +54,13 @@ internal sealed class SessionIdentity
     public AuthorizationDecision Decision(int ordinal) => (AuthorizationDecision)Volatile.Read(ref _decisions[ordinal]);
 
     public void Remember(int ordinal, AuthorizationDecision decision) => Volatile.Write(ref _decisions[ordinal], (byte)decision);
+
+    // Each session gets its own (a principal is mutable); two first readers racing keep the same one.
+    private ClaimsPrincipal Anonymous()
+    {
+        Interlocked.CompareExchange(ref _principal, new ClaimsPrincipal(new ClaimsIdentity()), null);
+        return _principal;
+    }
 
     /// <summary>The identity of a session no authenticator decided on: its certificate's, or anonymous.</summary>
     public static ClaimsPrincipal UnauthenticatedPrincipal(X509Certificate2? certificate) =>

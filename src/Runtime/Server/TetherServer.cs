@@ -26,6 +26,10 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
     private ConnectionSettings? _settings;
     private TransportConnectionOptions? _transportOptions;
     private readonly List<ITransportListener> _listeners = [];
+
+    // One delegate each, shared by every session: an idle session holds no closures of its own.
+    private readonly Action<TetherConnection, Exception, bool> _onLinkLost;
+    private readonly Action<TetherConnection, IReadOnlyList<UndeliveredMessage>> _onUndelivered;
     private Task _accepting = Task.CompletedTask;
     private ITimer? _timer;
     private int _timerBusy;
@@ -55,6 +59,8 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
         _options = options;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Tether.Server");
         _store = options.SessionStore ?? new InMemorySessionStore(options.TimeProvider);
+        _onLinkLost = OnLinkLost;
+        _onUndelivered = OnUndelivered;
     }
 
     /// <summary>The bound address (with the real port when port 0 was asked for); null before <see cref="StartAsync"/>.</summary>
@@ -255,22 +261,30 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
     /// <summary>Wires a session's engine to this server (events, session table, lifetime) until it closes.</summary>
     private TetherSession Track(TetherConnection connection)
     {
-        connection.LinkLost += OnLinkLost;
+        connection.LinkLost += _onLinkLost;
         var session = new TetherSession(this, connection);
-        connection.Undelivered += (_, messages) =>
-        {
-            try
-            {
-                Undelivered?.Invoke(session, messages);
-            }
-            catch (Exception e)
-            {
-                ConnectionLog.SessionEventFailed(_logger, connection.Id, e);
-            }
-        };
+        connection.Undelivered += _onUndelivered;
         _sessions[connection.Id] = session;
         _ = TrackAsync(session);
         return session;
+    }
+
+    // The engine's peer is its session from Start (or StartRestored) on, before anything can be undelivered.
+    private void OnUndelivered(TetherConnection connection, IReadOnlyList<UndeliveredMessage> messages)
+    {
+        if (connection.Peer is not TetherSession session)
+        {
+            return;
+        }
+
+        try
+        {
+            Undelivered?.Invoke(session, messages);
+        }
+        catch (Exception e)
+        {
+            ConnectionLog.SessionEventFailed(_logger, connection.Id, e);
+        }
     }
 
     private async Task TrackAsync(TetherSession session)

@@ -16,8 +16,12 @@ public sealed class TetherSession : TetherPeer
     {
         Server = server;
         _connection = connection;
-        connection.StateChanged += (_, change) => RaiseStateChanged(change);
+        connection.StateChanged += s_onStateChanged;
     }
+
+    // Shared by every session (an idle one holds no closure); the engine's peer is its session before its state first changes.
+    private static readonly Action<TetherConnection, SessionStateChange> s_onStateChanged =
+        static (connection, change) => (connection.Peer as TetherSession)?.RaiseStateChanged(change);
 
     private protected override TetherConnection CurrentConnection => _connection;
 

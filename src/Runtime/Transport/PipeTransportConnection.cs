@@ -11,7 +11,7 @@ public abstract class PipeTransportConnection : TransportConnection
 {
     private readonly Pipe _input;
     private readonly Pipe _output;
-    private readonly CancellationTokenSource _closed = new();
+    private CancellationTokenSource? _closed; // made when someone first asks for the token, or at the close
     private long _bytesSent;
     private long _bytesReceived;
     private int _closeSignalled;
@@ -35,8 +35,8 @@ public abstract class PipeTransportConnection : TransportConnection
         // One batching scheduler per connection (spread round robin): pipe continuations cost no allocation.
         Internal.IOQueue scheduler = Internal.IOQueue.Next();
         Scheduler = scheduler;
-        _input = new Pipe(options.CreateInputPipeOptions(scheduler));
-        _output = new Pipe(sendLoopQueued ? options.CreateOutputPipeOptions(scheduler, readerScheduler: scheduler) : options.CreateOutputPipeOptions(scheduler));
+        _input = new Pipe(options.PipeOptionsFor(scheduler, PipeKind.Input));
+        _output = new Pipe(options.PipeOptionsFor(scheduler, sendLoopQueued ? PipeKind.QueuedOutput : PipeKind.Output));
         Options = options;
     }
 
@@ -68,7 +68,9 @@ public abstract class PipeTransportConnection : TransportConnection
     public sealed override long BytesReceived => Interlocked.Read(ref _bytesReceived);
 
     /// <inheritdoc />
-    public sealed override CancellationToken ConnectionClosed => _closed.Token;
+    public sealed override CancellationToken ConnectionClosed => ClosedSource.Token;
+
+    private CancellationTokenSource ClosedSource => _closed ?? LazyInitializer.EnsureInitialized(ref _closed, static () => new CancellationTokenSource());
 
     /// <summary>Counts bytes handed to the network.</summary>
     protected void AddBytesSent(long count) => Interlocked.Add(ref _bytesSent, count);
@@ -81,7 +83,7 @@ public abstract class PipeTransportConnection : TransportConnection
     {
         if (Interlocked.Exchange(ref _closeSignalled, 1) == 0)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(static cts => cts.Cancel(), _closed, preferLocal: false);
+            ThreadPool.UnsafeQueueUserWorkItem(static cts => cts.Cancel(), ClosedSource, preferLocal: false);
         }
     }
 }

@@ -29,6 +29,8 @@ public sealed class TransportConnectionOptions
     /// <remarks>Defaults to 8 KiB (the default pool's middle tier).</remarks>
     public int MinimumSegmentSize { get; init; } = 8 * 1024;
 
+    private PipeOptions?[]? _shared;
+
     /// <summary>Options for the pipe that carries received bytes to the application.</summary>
     /// <param name="scheduler">Runs the writer's continuations (one per connection; see <see cref="PipeTransportConnection"/>).
     /// The application's reader runs inline on the transport's receive loop.</param>
@@ -42,6 +44,30 @@ public sealed class TransportConnectionOptions
     /// <summary>Options for the pipe that carries the application's bytes on, with the send loop resumed by <paramref name="readerScheduler"/>.</summary>
     internal PipeOptions CreateOutputPipeOptions(PipeScheduler scheduler, PipeScheduler readerScheduler) => Create(SendBufferLimit, readerScheduler, scheduler);
 
+    /// <summary>
+    /// The options of one of a connection's pipes on <paramref name="queue"/>, made once per queue and kind and shared by
+    /// every connection on it (as Kestrel's socket transport does): an idle connection then holds no options of its own.
+    /// </summary>
+    internal PipeOptions PipeOptionsFor(Internal.IOQueue queue, PipeKind kind)
+    {
+        PipeOptions?[] cache = LazyInitializer.EnsureInitialized(ref _shared, static () => new PipeOptions?[Internal.IOQueue.Count * 3]);
+        int slot = (queue.Index * 3) + (int)kind;
+        if (Volatile.Read(ref cache[slot]) is { } options)
+        {
+            return options;
+        }
+
+        options = kind switch
+        {
+            PipeKind.Input => CreateInputPipeOptions(queue),
+            PipeKind.Output => CreateOutputPipeOptions(queue),
+            _ => CreateOutputPipeOptions(queue, readerScheduler: queue),
+        };
+
+        // Two connections racing here make equal options; either may be kept.
+        return Interlocked.CompareExchange(ref cache[slot], options, null) ?? options;
+    }
+
     // Kestrel builds these twice, once per direction; one helper keeps the two in step.
     private PipeOptions Create(long pauseAt, PipeScheduler readerScheduler, PipeScheduler writerScheduler) => new(
         pool: MemoryPool,
@@ -51,4 +77,17 @@ public sealed class TransportConnectionOptions
         resumeWriterThreshold: pauseAt / 2,
         minimumSegmentSize: MinimumSegmentSize,
         useSynchronizationContext: false);
+}
+
+/// <summary>Which of a connection's pipes <see cref="TransportConnectionOptions.PipeOptionsFor"/> makes options for.</summary>
+internal enum PipeKind
+{
+    /// <summary>Received bytes to the application.</summary>
+    Input,
+
+    /// <summary>The application's bytes to a send loop resumed inline by the flush.</summary>
+    Output,
+
+    /// <summary>The application's bytes to a send loop resumed on the connection's queue.</summary>
+    QueuedOutput,
 }

@@ -19,7 +19,8 @@ internal sealed class CallLanes
     // once, few enough that a burst of thousands of calls does not keep thousands of streams (and their loops) open.
     private const int MaxIdleLanes = 64;
 
-    private readonly CallLaneTable _table = new(MaxIdleLanes);
+    // Made when the first lane needs it: a session over TCP, or an idle one, never has a lane and holds no table.
+    private CallLaneTable? _table;
     private readonly ICallLaneHost _host;
     private readonly ConnectionSettings _settings;
 
@@ -33,13 +34,13 @@ internal sealed class CallLanes
 
     internal ConnectionSettings Settings => _settings;
 
-    internal CallLaneTable Table => _table;
+    internal CallLaneTable Table => _table ?? LazyInitializer.EnsureInitialized(ref _table, static () => new CallLaneTable(MaxIdleLanes));
 
     /// <summary>Caller: a stream of its own for call <paramref name="callId"/>, or null to use the link's (no streams, none free, no link).</summary>
     public FrameOutput? TryOpen(uint callId)
     {
         Link? current = _host.CurrentLink;
-        switch (_table.TryReuse(callId, current?.Transport, out CallLane? idle))
+        switch (Table.TryReuse(callId, current?.Transport, out CallLane? idle))
         {
             case LaneReuse.Reused:
                 return idle!.Output;
@@ -54,7 +55,7 @@ internal sealed class CallLanes
         }
 
         CallLane lane = Create(link, stream, outgoing: true, callId);
-        _table.Add(lane);
+        Table.Add(lane);
         _ = RunAsync(link, lane);
         return lane.Output;
     }
@@ -150,7 +151,7 @@ internal sealed class CallLanes
     {
         lane.Output.AcknowledgeAllSent();
         bool linkUsable = _host.CurrentLink is { StopRequested: false } link && link.Transport == lane.LinkTransport && _host.State == SessionState.Active;
-        if (!_table.TryKeepIdle(lane, linkUsable))
+        if (!Table.TryKeepIdle(lane, linkUsable))
         {
             EndOutput(lane);
         }
@@ -193,7 +194,7 @@ internal sealed class CallLanes
             return;
         }
 
-        _table.Retire(lane);
+        Table.Retire(lane);
         lane.Output.DisposeReplay();
         lane.Stream.Input.Complete();
     }
@@ -201,7 +202,7 @@ internal sealed class CallLanes
     /// <summary>Tells the callee this side gave up on call <paramref name="callId"/>, on the call's stream when it has one (which then ends).</summary>
     public void SendCancel(uint callId)
     {
-        CallLane? lane = _table.Find(callId, outgoing: true);
+        CallLane? lane = _table?.Find(callId, outgoing: true);
         if (lane is null)
         {
             _host.SendLinkCancel(callId);
@@ -215,7 +216,7 @@ internal sealed class CallLanes
     /// <summary>The session ended: every call stream stops and returns what it kept.</summary>
     public void Close()
     {
-        foreach (CallLane lane in _table.Clear())
+        foreach (CallLane lane in _table?.Clear() ?? [])
         {
             lane.Output.Close();
             lane.Output.DisposeReplay();
@@ -225,7 +226,7 @@ internal sealed class CallLanes
     /// <summary>The link was lost: on a resumable session every call stream keeps what it holds until the resume moves it.</summary>
     public void Detach(bool resumable, bool linkHadStreams)
     {
-        foreach (CallLane lane in _table.LinkLost(resumable, linkHadStreams))
+        foreach (CallLane lane in Table.LinkLost(resumable, linkHadStreams))
         {
             lock (lane.Gate)
             {
@@ -252,7 +253,7 @@ internal sealed class CallLanes
     public void MoveToLink()
     {
         FrameOutput linkOutput = _host.Output;
-        List<CallLane> lanes = _table.LanesToMove(out int loss);
+        List<CallLane> lanes = Table.LanesToMove(out int loss);
         try
         {
             foreach (CallLane lane in lanes)
@@ -264,7 +265,7 @@ internal sealed class CallLanes
                 }
             }
 
-            if (_table.TakeMovesToAnnounce())
+            if (Table.TakeMovesToAnnounce())
             {
                 // Only after a link that had call streams: the peer may hold records of them until it hears this.
                 linkOutput.WriteControl(FrameType.Moved, 0, 0, stackalloc byte[8]);
@@ -291,13 +292,13 @@ internal sealed class CallLanes
 
         if (header.CallId == 0)
         {
-            _table.ForgetCompletedMoves();
+            Table.ForgetCompletedMoves();
             return;
         }
 
         ulong first = ControlPayload.ReadUInt64(payload);
         bool receiversCall = header.MessageId == 1; // the peer says: this is your call
-        CallLane? moved = _table.Find(header.CallId, receiversCall);
+        CallLane? moved = Table.Find(header.CallId, receiversCall);
         if (moved is null)
         {
             return; // nothing of it arrived on its stream: every frame that follows is new
@@ -315,14 +316,14 @@ internal sealed class CallLanes
             return;
         }
 
-        _table.SetSkip(moved, received + 1 - first);
+        Table.SetSkip(moved, received + 1 - first);
     }
 
     /// <summary>Whether a call frame on the link's stream repeats one that already arrived on the call's own stream before a resume.</summary>
     public bool IsRepeatOfMovedFrame(in FrameHeader header)
     {
         bool receiversCall = header.Type is FrameType.Response or FrameType.StreamItem or FrameType.End or FrameType.Error;
-        return header.CallId != 0 && _table.TryDropRepeat(header.CallId, receiversCall);
+        return header.CallId != 0 && _table is { } table && table.TryDropRepeat(header.CallId, receiversCall);
     }
 
     /// <summary>Writes a control frame on a call's stream, unless it (or the link) is already closing: then there is no one left to tell.</summary>
