@@ -32,6 +32,25 @@ public sealed class IncomingCallTableTests
     }
 
     [Fact]
+    public void A_table_that_never_tracked_a_call_answers_every_question()
+    {
+        // Its dictionary and pool are made when first needed (an idle session holds neither).
+        var table = new IncomingCallTable(maxIdle: 2);
+
+        Assert.Equal(0, table.RunningCount);
+        Assert.Equal(0, table.IdleCount);
+        Assert.False(table.Cancel(7));
+        table.Grant(7, 1);
+        table.EndInput(7);
+        table.Untrack(7);
+        table.CancelAll();
+        var spans = new List<System.Diagnostics.Activity>();
+        table.CollectSpans(spans);
+        Assert.Empty(spans);
+        Assert.NotNull(table.Rent(onReceiveLoop: false));
+    }
+
+    [Fact]
     public async Task A_cancel_reaches_a_tracked_call_until_it_is_untracked()
     {
         var table = new IncomingCallTable(maxIdle: 4);
