@@ -35,8 +35,12 @@ internal sealed partial class TetherConnection
                 written++;
             }
 
-            // TrySend counted the message it refused; the rest of the batch is dropped with it.
-            Counters.PushesDroppedBy(messages.Length - written - 1);
+            if (written < messages.Length)
+            {
+                // TrySend counted the message it refused; the rest of the batch is dropped with it.
+                Counters.PushesDroppedBy(messages.Length - written - 1);
+            }
+
             return written;
         }
 

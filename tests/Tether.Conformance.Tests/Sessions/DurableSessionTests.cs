@@ -100,6 +100,31 @@ public sealed class DurableSessionTests : IDisposable
     }
 
     [Fact]
+    public async Task Batches_on_a_durable_session_go_through_the_journal_whole_and_in_order_with_nothing_counted_dropped()
+    {
+        const int Messages = 300;
+        TetherServer server = await StartServerAsync();
+        await using TetherServer disposingServer = server;
+        var echoes = new SequenceRecorder(2 * Messages);
+        (TetherClient client, _) = await StartClientAsync(echoes);
+        await using TetherClient disposing = client;
+
+        // The session's own batch of pushes first: every one fits, so all are sent and none is counted as dropped.
+        TetherSession session = Assert.Single(server.Sessions);
+        Echoed[] pushes = [.. Enumerable.Range(0, Messages).Select(static i => new Echoed(i))];
+        Assert.Equal(Messages, session.TrySendBatch<Echoed>(pushes));
+
+        // Then a client's batch: each message journaled and handled once, in order; its handler echoes it after the pushes.
+        Numbered[] batch = [.. Enumerable.Range(Messages, Messages).Select(static i => new Numbered(i))];
+        await client.SendBatchAsync<Numbered>(batch).AsTask().Within();
+
+        await echoes.Done.Within();
+        Assert.Null(echoes.Error);
+        Assert.Equal(Enumerable.Range(Messages, Messages).Select(static i => (long)i), _effects.Applied);
+        Assert.Equal(0, session.GetInfo().PushesDropped);
+    }
+
+    [Fact]
     public async Task A_stop_that_keeps_sessions_hands_them_to_the_next_server_and_reports_nothing_lost()
     {
         const int Messages = 1_000;
