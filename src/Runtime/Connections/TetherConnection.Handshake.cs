@@ -240,7 +240,12 @@ internal sealed partial class TetherConnection
         {
             _lanes.StartAccepting(link);
         }
-        _handshake.TrySetResult();
+
+        if (_handshake.TrySetResult())
+        {
+            Lifetime?.HandshakeSucceeded(this);
+        }
+
         link.SignalReady();
         return default;
     }

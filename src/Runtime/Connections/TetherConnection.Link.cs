@@ -85,7 +85,7 @@ internal sealed partial class TetherConnection
         _lastTransportName = link.Transport.TransportName;
         _lastRemoteEndPoint = link.Transport.RemoteEndPoint;
         Exception failure = link.Failure ?? error ?? new TetherException(TetherErrorCode.ConnectionClosed, "The link was lost.");
-        bool resumable = Contract is { Resumable: true } && !SessionClosing && State is SessionState.Active or SessionState.Negotiating && _handshake.Task.IsCompletedSuccessfully;
+        bool resumable = Contract is { Resumable: true } && !SessionClosing && State is SessionState.Active or SessionState.Negotiating && _handshake.IsCompletedSuccessfully;
         if (resumable)
         {
             Output.Detach();
@@ -135,7 +135,7 @@ internal sealed partial class TetherConnection
         await FinishAsync().ConfigureAwait(false);
         link.Ready.TrySetException(_closeReason as TetherException ?? linkError);
         link.Ended.TrySetResult();
-        if (linkFailed && _handshake.Task.IsCompletedSuccessfully)
+        if (linkFailed && _handshake.IsCompletedSuccessfully)
         {
             RaiseLinkLost(failure, resuming: false);
         }
@@ -162,7 +162,7 @@ internal sealed partial class TetherConnection
             // out: a later tick must not abort it and cut off that goaway before it is delivered.
             if (now >= link.HandshakeDeadline && !SessionClosing)
             {
-                if (_handshake.Task.IsCompleted)
+                if (_handshake.IsCompleted)
                 {
                     // A resume attempt that got no answer: only this link fails; the session stays resumable.
                     AbortLink(new TetherException(TetherErrorCode.FrameTimeout, "The resume hello was not answered in time."));

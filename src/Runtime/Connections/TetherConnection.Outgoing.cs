@@ -393,7 +393,7 @@ internal sealed partial class TetherConnection
         cancellationToken.ThrowIfCancellationRequested();
         SessionState state = State;
         // A resumable session takes calls between links too: they are kept and sent when it resumes.
-        if (state != SessionState.Active && state != SessionState.Resuming && !(state == SessionState.Negotiating && _handshake.Task.IsCompletedSuccessfully))
+        if (state != SessionState.Active && state != SessionState.Resuming && !(state == SessionState.Negotiating && _handshake.IsCompletedSuccessfully))
         {
             throw new TetherException(TetherErrorCode.ConnectionClosed, $"The connection is {state}, not active.");
         }

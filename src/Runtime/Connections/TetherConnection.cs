@@ -20,8 +20,9 @@ internal sealed partial class TetherConnection : ICallLaneHost, ILinkTiming
     private readonly ConnectionSettings _settings;
     private readonly PendingCallTable _pending;
     private readonly CallLanes _lanes;
-    private readonly TaskCompletionSource _handshake = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Tasks made only when someone waits on them (the server is told through Lifetime instead): see LazySignal.
+    private Internal.LazySignal _handshake;
+    private Internal.LazySignal _closed;
     private TaskCompletionSource? _peerGoingAway; // made when first asked for or when the peer says it is going away
     private Exception? _closeReason;
     private int _sessionClosing;
@@ -117,6 +118,12 @@ internal sealed partial class TetherConnection : ICallLaneHost, ILinkTiming
 
     /// <summary>Completes when the first hello exchange succeeded; faults with the typed refusal otherwise.</summary>
     public Task Handshake => _handshake.Task;
+
+    /// <summary>The first hello exchange succeeded (a restored session's did, in the process that started it).</summary>
+    public bool HandshakeSucceeded => _handshake.IsCompletedSuccessfully;
+
+    /// <summary>Server: told when the handshake succeeds and when the session closes; set before the session starts.</summary>
+    public ISessionLifetime? Lifetime { get; set; }
 
     public int PendingCalls => _pending.Count;
 
@@ -310,7 +317,11 @@ internal sealed partial class TetherConnection : ICallLaneHost, ILinkTiming
 
         ConnectionLog.ConnectionClosed(Logger, Id, _closeReason?.Message ?? "normal close");
         Incoming.Close();
-        _closed.TrySetResult();
+        if (_closed.TrySetResult())
+        {
+            Lifetime?.Closed(this);
+        }
+
         return _closed.Task;
     }
 

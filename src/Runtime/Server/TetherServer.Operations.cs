@@ -217,7 +217,7 @@ public sealed partial class TetherServer
         bool added = members.TryAdd(session.ConnectionId, session);
         if (session.State == SessionState.Closed)
         {
-            // Closed while joining: TrackAsync may already have swept the groups.
+            // Closed while joining: RetireAsync may already have swept the groups.
             members.TryRemove(session.ConnectionId, out _);
             return false;
         }

@@ -12,7 +12,7 @@ namespace Tether;
 /// Listens, runs the generated dispatch tables of its handlers on every connection, and offers send-to-session,
 /// broadcast (to all and to groups), session listing and info. Stop it with <see cref="StopAsync"/> to drain.
 /// </summary>
-public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRegistry
+public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRegistry, ISessionLifetime
 {
     private readonly TetherServerOptions _options;
     private readonly ILogger _logger;
@@ -265,8 +265,64 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
         var session = new TetherSession(this, connection);
         connection.Undelivered += _onUndelivered;
         _sessions[connection.Id] = session;
-        _ = TrackAsync(session);
+        connection.Lifetime = this;
+        if (connection.HandshakeSucceeded)
+        {
+            OnHandshakeSucceeded(session); // restored from the journal: its hello completed in the process that started it
+        }
+
         return session;
+    }
+
+    void ISessionLifetime.HandshakeSucceeded(TetherConnection connection)
+    {
+        if (connection.Peer is TetherSession session)
+        {
+            OnHandshakeSucceeded(session);
+        }
+    }
+
+    void ISessionLifetime.Closed(TetherConnection connection)
+    {
+        if (_sessions.TryGetValue(connection.Id, out TetherSession? session))
+        {
+            OnClosed(session);
+        }
+    }
+
+    // SessionStarted is raised before SessionEnded, each at most once, neither on the thread that reported the change
+    // (often the session's receive loop): the session's lifecycle bits decide which of the two reports retires it.
+    private static void OnHandshakeSucceeded(TetherSession session)
+    {
+        int prior = Interlocked.Or(ref session.Lifecycle, TetherSession.LifecycleStarted);
+        if ((prior & (TetherSession.LifecycleStarted | TetherSession.LifecycleClosed)) != 0)
+        {
+            return; // reported already, or closed first: a session nobody saw start does not end either
+        }
+
+        ThreadPool.UnsafeQueueUserWorkItem(static s => s.Server.RaiseStarted(s), session, preferLocal: false);
+    }
+
+    private void RaiseStarted(TetherSession session)
+    {
+        Raise(SessionStarted, session);
+        int prior = Interlocked.Or(ref session.Lifecycle, TetherSession.LifecycleStartRaised);
+        if ((prior & TetherSession.LifecycleClosed) != 0)
+        {
+            _ = RetireAsync(session); // it closed while SessionStarted was being raised: retire it after
+        }
+    }
+
+    private static void OnClosed(TetherSession session)
+    {
+        int prior = Interlocked.Or(ref session.Lifecycle, TetherSession.LifecycleClosed);
+        if ((prior & TetherSession.LifecycleClosed) != 0
+            || (prior & (TetherSession.LifecycleStarted | TetherSession.LifecycleStartRaised)) == TetherSession.LifecycleStarted)
+        {
+            return; // closed before; or SessionStarted is still to be raised, and RaiseStarted retires it after
+        }
+
+        ThreadPool.UnsafeQueueUserWorkItem(static s => _ = s.Server.RetireAsync(s), session, preferLocal: false);
     }
 
     // The engine's peer is its session from Start (or StartRestored) on, before anything can be undelivered.
@@ -287,26 +343,11 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
         }
     }
 
-    private async Task TrackAsync(TetherSession session)
+    /// <summary>The session closed: out of the tables, its journal entry and groups; then SessionEnded if SessionStarted was raised.</summary>
+    private async Task RetireAsync(TetherSession session)
     {
         TetherConnection connection = session.Connection;
-        bool started = false;
-        try
-        {
-            await connection.Handshake.ConfigureAwait(false);
-            started = true;
-        }
-        catch (Exception)
-        {
-            // Refused or broken before the hello: never became a session anyone saw.
-        }
-
-        if (started)
-        {
-            Raise(SessionStarted, session);
-        }
-
-        await connection.Closed.ConfigureAwait(false);
+        bool started = (Volatile.Read(ref session.Lifecycle) & TetherSession.LifecycleStartRaised) != 0;
         _metricsSource!.Retire(() => _sessions.TryRemove(connection.Id, out TetherSession? removed) ? removed.Connection : null);
         _sessionsById.TryRemove(new KeyValuePair<Guid, TetherSession>(session.Id, session)); // entered by ISessionRegistry.Established
 

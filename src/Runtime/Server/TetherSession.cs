@@ -12,6 +12,18 @@ public sealed class TetherSession : TetherPeer
     private ConcurrentDictionary<string, object?>? _items;
     private ClaimsPrincipal? _principal;
 
+    /// <summary>What the server has been told and has raised of this session's life (<c>Lifecycle*</c> bits, set atomically).</summary>
+    internal int Lifecycle;
+
+    /// <summary>The first hello exchange succeeded.</summary>
+    internal const int LifecycleStarted = 1;
+
+    /// <summary>SessionStarted has been raised.</summary>
+    internal const int LifecycleStartRaised = 2;
+
+    /// <summary>The session closed.</summary>
+    internal const int LifecycleClosed = 4;
+
     internal TetherSession(TetherServer server, TetherConnection connection)
     {
         Server = server;
