@@ -9,7 +9,8 @@ namespace Tether.Transport;
 /// </summary>
 public abstract class PipeTransportConnection : TransportConnection
 {
-    private readonly Pipe _input;
+    private readonly Pipe? _input; // null when the transport reads its input itself (TCP)
+    private PipeReader? _ownInput;
     private readonly Pipe _output;
     private CancellationTokenSource? _closed; // made when someone first asks for the token, or at the close
     private long _bytesSent;
@@ -30,12 +31,20 @@ public abstract class PipeTransportConnection : TransportConnection
     /// crossing each other's receive loops deadlock.
     /// </param>
     private protected PipeTransportConnection(TransportConnectionOptions options, bool sendLoopQueued)
+        : this(options, sendLoopQueued, inputPipe: true)
+    {
+    }
+
+    /// <param name="options">The pipes' limits and pool.</param>
+    /// <param name="sendLoopQueued">See the constructor above.</param>
+    /// <param name="inputPipe">False: the transport overrides <see cref="Input"/> with a reader of its own and has no input pipe.</param>
+    private protected PipeTransportConnection(TransportConnectionOptions options, bool sendLoopQueued, bool inputPipe)
     {
         ArgumentNullException.ThrowIfNull(options);
         // One batching scheduler per connection (spread round robin): pipe continuations cost no allocation.
         Internal.IOQueue scheduler = Internal.IOQueue.Next();
         Scheduler = scheduler;
-        _input = new Pipe(options.PipeOptionsFor(scheduler, PipeKind.Input));
+        _input = inputPipe ? new Pipe(options.PipeOptionsFor(scheduler, PipeKind.Input)) : null;
         _output = new Pipe(options.PipeOptionsFor(scheduler, sendLoopQueued ? PipeKind.QueuedOutput : PipeKind.Output));
         Options = options;
     }
@@ -50,13 +59,16 @@ public abstract class PipeTransportConnection : TransportConnection
     protected TransportConnectionOptions Options { get; }
 
     /// <inheritdoc />
-    public sealed override PipeReader Input => _input.Reader;
+    public sealed override PipeReader Input => _ownInput ?? _input!.Reader;
+
+    /// <summary>For a transport constructed without an input pipe: the reader it reads its input with.</summary>
+    private protected void UseInput(PipeReader reader) => _ownInput = reader;
 
     /// <inheritdoc />
     public sealed override PipeWriter Output => _output.Writer;
 
     /// <summary>Where the transport's receive loop writes what arrives.</summary>
-    protected PipeWriter ReceivedWriter => _input.Writer;
+    protected PipeWriter ReceivedWriter => _input?.Writer ?? throw new InvalidOperationException("This transport reads its input without a pipe.");
 
     /// <summary>Where the transport's send loop reads what to send.</summary>
     protected PipeReader SendReader => _output.Reader;

@@ -7,24 +7,23 @@ using System.Runtime.CompilerServices;
 namespace Tether.Transport.Tcp;
 
 /// <summary>
-/// One TCP connection: a receive loop (socket → input pipe) and a send loop (output pipe → socket), after
-/// Kestrel. The receive loop waits with a zero-byte read before renting memory, so idle connections hold no
-/// buffer; a flush of the input pipe that does not complete stops reading (backpressure towards the peer).
+/// One TCP connection: its input read from the socket as the application asks (<see cref="SocketInputReader"/>: no
+/// input pipe, no receive loop; the application not reading is the backpressure towards the peer) and a send loop
+/// (output pipe → socket), after Kestrel. A read waits with a zero-byte receive before renting memory, so idle
+/// connections hold no buffer.
 /// </summary>
 internal sealed class SocketConnection : PipeTransportConnection
 {
-    private const int MinimumReceiveSize = 4096;
-
     private readonly Socket _socket;
     private readonly TimeSpan _closeTimeout;
-    private Task _receiving = Task.CompletedTask;
     private Task _sending = Task.CompletedTask;
     private int _disposed;
 
     public SocketConnection(Socket socket, TransportConnectionOptions options, TimeSpan closeTimeout)
-        : base(options)
+        : base(options, sendLoopQueued: false, inputPipe: false)
     {
         _socket = socket;
+        UseInput(new SocketInputReader(this, socket, options.MemoryPool, options.MinimumSegmentSize));
         _closeTimeout = closeTimeout;
         LocalEndPoint = socket.LocalEndPoint;
         RemoteEndPoint = socket.RemoteEndPoint;
@@ -36,51 +35,13 @@ internal sealed class SocketConnection : PipeTransportConnection
 
     public override EndPoint? RemoteEndPoint { get; }
 
-    public void Start()
-    {
-        _receiving = ReceiveLoopAsync();
-        _sending = SendLoopAsync();
-    }
+    public void Start() => _sending = SendLoopAsync();
 
-    private async Task ReceiveLoopAsync()
-    {
-        PipeWriter writer = ReceivedWriter;
-        Exception? error = null;
-        try
-        {
-            while (true)
-            {
-                await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
-                Memory<byte> buffer = writer.GetMemory(MinimumReceiveSize);
-                int received = await _socket.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false);
-                if (received == 0)
-                {
-                    break; // the peer finished sending
-                }
+    /// <summary>The input reader received <paramref name="count"/> bytes.</summary>
+    internal void CountReceived(int count) => AddBytesReceived(count);
 
-                writer.Advance(received);
-                AddBytesReceived(received);
-                FlushResult flush = await writer.FlushAsync().ConfigureAwait(false);
-                if (flush.IsCompleted || flush.IsCanceled)
-                {
-                    break;
-                }
-            }
-        }
-        catch (Exception e) when (IsClosing(e))
-        {
-            error = Closed(e);
-        }
-        catch (Exception e)
-        {
-            error = e;
-        }
-        finally
-        {
-            await writer.CompleteAsync(error).ConfigureAwait(false);
-            SignalClosed();
-        }
-    }
+    /// <summary>The input ended (the peer finished sending, or the socket failed): the closed token fires.</summary>
+    internal void OnInputEnded() => SignalClosed();
 
     private async Task SendLoopAsync()
     {
@@ -181,16 +142,15 @@ internal sealed class SocketConnection : PipeTransportConnection
 
         _socket.Dispose();
         SendReader.CancelPendingRead();
-        await _receiving.ConfigureAwait(false);
         await _sending.ConfigureAwait(false);
         SignalClosed();
     }
 
-    private static bool IsClosing(Exception e) =>
+    internal static bool IsClosing(Exception e) =>
         e is ObjectDisposedException
         || (e is SocketException s && s.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionAborted
             or SocketError.OperationAborted or SocketError.Shutdown or SocketError.Interrupted or SocketError.NotConnected or SocketError.TimedOut);
 
-    private static TetherException Closed(Exception e) =>
+    internal static TetherException Closed(Exception e) =>
         new(TetherErrorCode.ConnectionClosed, "The connection was closed by the network or the peer.", e);
 }
