@@ -18,7 +18,7 @@ public sealed class IdleConnectionCostTests(ITestOutputHelper output)
     private const int Connections = 1_000;
 
     /// <summary>
-    /// The bound today (measured: 6.3–6.4 KB for a plain session, 6.4–7.1 KB for a resumable one; the bare baseline moves
+    /// The bound today (measured: 5.6 KB for a plain session, 6.5 KB for a resumable one; the bare baseline moves
     /// ±0.3 KB between runs). The target is 4 KiB; <c>docs/floods.md</c> lists where the bytes go and what reaching it takes.
     /// </summary>
     private const long BytesPerIdleConnection = 8 * 1024;
