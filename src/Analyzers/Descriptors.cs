@@ -45,6 +45,8 @@ internal static class Descriptors
 
     public static readonly DiagnosticDescriptor ServiceNotPartial = Create("TETH2009", "Usage", DiagnosticSeverity.Error);
 
+    public static readonly DiagnosticDescriptor HandlerMethodNotInService = Create("TETH2010", "Usage", DiagnosticSeverity.Warning);
+
     public static readonly DiagnosticDescriptor BlockingCallInHandler = Create("TETH3001", "Reliability", DiagnosticSeverity.Warning);
 
     public static readonly DiagnosticDescriptor ReceiveBufferEscapes = Create("TETH3002", "Reliability", DiagnosticSeverity.Warning);

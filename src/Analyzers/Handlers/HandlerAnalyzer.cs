@@ -13,7 +13,7 @@ namespace Tether.Analyzers.Handlers;
 /// TETH2001, 2002, 2006, 2008: a handler the generator cannot dispatch, and TETH2006, 2007, 2009: a <c>[Service]</c>
 /// interface it cannot emit a client for (both found by the generator's own parsers);
 /// TETH2004: a handler-shaped method whose first parameter is not a message; TETH2005: a handler with
-/// nothing to dispatch.
+/// nothing to dispatch; TETH2010: a handler-shaped method of a service's handler that the service does not declare.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class HandlerAnalyzer : TetherAnalyzer
@@ -28,6 +28,7 @@ public sealed class HandlerAnalyzer : TetherAnalyzer
         Descriptors.ServiceNotPartial,
         Descriptors.HandlerParameterNotMessage,
         Descriptors.HandlerHasNoMethods,
+        Descriptors.HandlerMethodNotInService,
         Descriptors.HandlerReturnsTask);
 
     private protected override void OnCompilationStart(CompilationStartAnalysisContext context, TetherSymbols symbols) =>
@@ -63,6 +64,11 @@ public sealed class HandlerAnalyzer : TetherAnalyzer
             }
         }
 
+        if (HandlerParser.ServiceInterfaces(type) is { Count: 1 } services)
+        {
+            ReportMethodsOutsideService(context, type, services[0], symbols);
+        }
+
         if (result.Model is not { } model)
         {
             return;
@@ -93,6 +99,39 @@ public sealed class HandlerAnalyzer : TetherAnalyzer
 
         ParseResult<ServiceModel> result = ServiceParser.Parse(type, declaration, attribute, context.CancellationToken);
         ParserDiagnostics.Report(context, result.Diagnostics, declaration.SyntaxTree);
+    }
+
+    // A handler of a [Service] dispatches the interface's methods only: one that looks like a handler method (a message, or
+    // a stream of them, first) but implements nothing is most likely a method the author forgot to declare on the interface.
+    private static void ReportMethodsOutsideService(SymbolAnalysisContext context, INamedTypeSymbol type, INamedTypeSymbol service, TetherSymbols symbols)
+    {
+        foreach (IMethodSymbol method in type.GetMembers().OfType<IMethodSymbol>())
+        {
+            if (HandlerParser.IsCandidate(method) && LooksLikeHandlerMethod(method, symbols)
+                && TypeShapeParser.TryGetRequest(method.Parameters[0].Type, out _, out _, out _)
+                && !ImplementsAnInterface(type, method))
+            {
+                context.ReportDiagnostic(Diagnostic.Create(
+                    Descriptors.HandlerMethodNotInService, method.Locations.FirstOrDefault(), method.Name, type.Name, service.Name));
+            }
+        }
+    }
+
+    // Implementing any interface (the service's, or another one the handler also serves in-process) makes it intended.
+    private static bool ImplementsAnInterface(INamedTypeSymbol type, IMethodSymbol method)
+    {
+        foreach (INamedTypeSymbol implemented in type.AllInterfaces)
+        {
+            foreach (ISymbol member in implemented.GetMembers(method.Name))
+            {
+                if (SymbolEqualityComparer.Default.Equals(type.FindImplementationForInterfaceMember(member), method))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     // TETH3003 sits here because the parser already knows which methods are dispatched.

@@ -43,6 +43,36 @@ public sealed class CodeFixTests
             """);
 
     [Fact]
+    public Task Mark_HandlerIgnore_on_methods_that_look_dispatched_but_are_not() =>
+        Verify.FixAsync<HandlerAnalyzer, HandlerIgnoreCodeFix>(
+            """
+            [Message(1)] public partial record Order(int Id);
+            public sealed record Settings(int Limit);
+            [Service] public partial interface IOrders { void Place(Order order); }
+            [Handler] public partial class Orders : IOrders
+            {
+                public void Place(Order order) { }
+                public void {|TETH2010:Check|}(Order order) { }
+                public void {|TETH2004:Configure|}(Settings settings) { }
+            }
+            """,
+            """
+            [Message(1)] public partial record Order(int Id);
+            public sealed record Settings(int Limit);
+            [Service] public partial interface IOrders { void Place(Order order); }
+            [Handler] public partial class Orders : IOrders
+            {
+                public void Place(Order order) { }
+
+                [HandlerIgnore]
+                public void Check(Order order) { }
+
+                [HandlerIgnore]
+                public void Configure(Settings settings) { }
+            }
+            """);
+
+    [Fact]
     public Task Make_partial_fixes_a_service_interface() =>
         Verify.FixAsync<HandlerAnalyzer, AddPartialCodeFix>(
             """

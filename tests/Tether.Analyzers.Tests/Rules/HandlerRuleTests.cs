@@ -3,7 +3,7 @@ using Tether.Analyzers.Handlers;
 
 namespace Tether.Analyzers.Tests.Rules;
 
-/// <summary>TETH2001, 2002, 2004–2006, 2008 and TETH3003 (reported by the handler analyzer), one test per rule, and valid handlers.</summary>
+/// <summary>TETH2001, 2002, 2004–2006, 2008, 2010 and TETH3003 (reported by the handler analyzer), one test per rule, and valid handlers.</summary>
 public sealed class HandlerRuleTests
 {
     private const string Messages = """
@@ -120,13 +120,33 @@ public sealed class HandlerRuleTests
     public Task A_handler_of_a_service_with_helpers_and_an_explicit_implementation_is_valid() =>
         Verify.NoDiagnosticsAsync<HandlerAnalyzer>(Messages + """
             [Service] public partial interface IOrders { ValueTask<Receipt> Place(Order order, CancellationToken token); [OneWay] ValueTask Note(Query query); }
-            [Handler] public partial class Orders : IOrders
+            public interface IAudit { void Record(Order order); }
+            [Handler] public partial class Orders : IOrders, IAudit
             {
                 ValueTask<Receipt> IOrders.Place(Order order, CancellationToken token) => default;
                 [OneWay] public ValueTask Note(Query query) => default;
-                public ValueTask<Receipt> Helper(Order order) => default;
+                [HandlerIgnore] public ValueTask<Receipt> Helper(Order order) => default;
+                public void Record(Order order) { } // implements another interface: meant, not forgotten
+                public string Format(Order order, string prefix) => prefix; // takes more than a handler method can
+                private ValueTask<Receipt> Check(Order order) => default;
+                public static ValueTask<Receipt> Create(Order order) => default;
             }
             """);
+
+    [Fact]
+    public Task TETH2010_handler_method_its_service_does_not_declare() =>
+        Verify.AnalyzerAsync<HandlerAnalyzer>(
+            Messages + """
+            [Service] public partial interface IOrders { ValueTask<Receipt> Place(Order order); }
+            [Handler] public partial class Orders : IOrders
+            {
+                public ValueTask<Receipt> Place(Order order) => default;
+                public ValueTask {|#0:Cancel|}(Order order, CallContext context, CancellationToken token) => default;
+                public IAsyncEnumerable<Receipt> {|#1:Watch|}(IAsyncEnumerable<Query> queries) => throw null!;
+            }
+            """,
+            Verify.Diagnostic(Descriptors.HandlerMethodNotInService).WithLocation(0).WithArguments("Cancel", "Orders", "IOrders"),
+            Verify.Diagnostic(Descriptors.HandlerMethodNotInService).WithLocation(1).WithArguments("Watch", "Orders", "IOrders"));
 
     [Fact]
     public Task TETH2004_first_parameter_is_not_a_message() =>
