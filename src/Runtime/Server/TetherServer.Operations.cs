@@ -37,7 +37,11 @@ public sealed partial class TetherServer
         where T : IMessage<T>
         => _sessionsById.TryGetValue(sessionId, out TetherSession? session) && session.TrySend(in message);
 
-    /// <summary>Pushes <paramref name="message"/> to every active session: encoded once, copied into each send queue; sessions that are not reading are skipped and counted.</summary>
+    /// <summary>
+    /// Pushes <paramref name="message"/> to every active session, and to every resumable session between links (kept in
+    /// its replay buffer and sent once it resumes): encoded once, copied into each send queue; sessions whose send queue is
+    /// full are skipped and counted.
+    /// </summary>
     public BroadcastResult Broadcast<T>(in T message, Guid? exceptSessionId = null)
         where T : IMessage<T>
         => BroadcastTo(_sessions, in message, exceptSessionId);
@@ -53,7 +57,7 @@ public sealed partial class TetherServer
     }
 
     /// <summary>
-    /// Pushes <paramref name="messages"/>, in order, to every active session: encoded once, copied into each send queue as
+    /// Pushes <paramref name="messages"/>, in order, to every session <see cref="Broadcast{T}"/> reaches: encoded once, copied into each send queue as
     /// one run of frames and flushed once per session (a burst costs each session one send, not one per message).
     /// </summary>
     /// <returns>Per session: <see cref="BroadcastResult.Delivered"/> took every message; <see cref="BroadcastResult.Dropped"/> missed some or all (its send queue filled; the first messages are the ones it got).</returns>
@@ -108,7 +112,7 @@ public sealed partial class TetherServer
             int delivered = 0, dropped = 0;
             foreach (KeyValuePair<long, TetherSession> entry in sessions)
             {
-                if (entry.Value.State != SessionState.Active || entry.Value.Id == exceptSessionId)
+                if (!TakesPushes(entry.Value) || entry.Value.Id == exceptSessionId)
                 {
                     continue;
                 }
@@ -171,7 +175,19 @@ public sealed partial class TetherServer
 
     /// <summary>Pushes an already framed message to one session of this node unless its send queue is full.</summary>
     internal bool TrySendFramedTo(Guid sessionId, ReadOnlySpan<byte> framed) =>
-        _sessionsById.TryGetValue(sessionId, out TetherSession? session) && session.State == SessionState.Active && session.Connection.TrySendFramed(framed);
+        _sessionsById.TryGetValue(sessionId, out TetherSession? session) && TakesPushes(session) && session.Connection.TrySendFramed(framed);
+
+    /// <summary>
+    /// Whether a push to <paramref name="session"/> reaches its client: an active session, or a resumable one between links
+    /// (resuming, or negotiating its resume), whose replay buffer keeps the push and sends it once after the resume, as it
+    /// does for <c>SendAsync</c>. A session still in its first handshake, draining or closed takes none.
+    /// </summary>
+    private static bool TakesPushes(TetherSession session) => session.State switch
+    {
+        SessionState.Active => true,
+        SessionState.Resuming or SessionState.Negotiating => session.Connection.Contract is { Resumable: true },
+        _ => false,
+    };
 
     private static void WriteFramed<T>(Span<byte> frame, int length, in T message)
         where T : IMessage<T>
@@ -185,7 +201,7 @@ public sealed partial class TetherServer
         int delivered = 0, dropped = 0;
         foreach (KeyValuePair<long, TetherSession> entry in sessions)
         {
-            if (entry.Value.State != SessionState.Active || entry.Value.Id == exceptSessionId)
+            if (!TakesPushes(entry.Value) || entry.Value.Id == exceptSessionId)
             {
                 continue;
             }

@@ -44,6 +44,47 @@ public sealed class ResumeTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Single(server.Sessions);
     }
 
+    /// <summary>
+    /// A resumable session keeps what is pushed to it while its client is away, as <c>SendAsync</c> and <c>TrySendTo</c>
+    /// do: broadcasts count it delivered and it receives them once, in order, after the resume.
+    /// </summary>
+    [Fact]
+    public async Task Broadcasts_while_a_session_resumes_are_kept_and_arrive_once_after_the_resume()
+    {
+        var transport = new InMemoryTransport();
+        var chaos = new ChaosConnector(transport);
+        var pushed = new SequenceRecorder(4);
+        await using var server = await StartServerAsync(transport, new InMemoryEndPoint(Guid.NewGuid().ToString("N")), new SequenceRecorder(1));
+        await using var client = new TetherClient(FastReconnect(new TetherClientOptions { Transport = chaos }));
+        client.AddHandler(new PushRecorder(pushed));
+        var resumed = new TaskCompletionSource<ReconnectAttempt>(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.Reconnected += attempt => resumed.TrySetResult(attempt);
+        await client.StartAsync(server.LocalEndPoint!).Within();
+        TetherSession session = Assert.Single(server.Sessions);
+        var resuming = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        session.StateChanged += change =>
+        {
+            if (change.To == SessionState.Resuming)
+            {
+                resuming.TrySetResult();
+            }
+        };
+
+        Assert.Equal(new BroadcastResult(1, 0), server.Broadcast(new Numbered(0)));
+        chaos.Hold(); // the client cannot come back until the broadcasts below are made
+        chaos.Cut();
+        await resuming.Task.Within();
+
+        Assert.Equal(new BroadcastResult(1, 0), server.Broadcast(new Numbered(1)));
+        Assert.Equal(new BroadcastResult(1, 0), server.BroadcastBatch<Numbered>([new Numbered(2), new Numbered(3)]));
+        chaos.Release();
+
+        Assert.True((await resumed.Task.Within()).Resumed);
+        await pushed.Done.Within();
+        Assert.Null(pushed.Error); // each once, in order
+        Assert.Equal(4, pushed.Received);
+    }
+
     [Fact]
     public Task Tcp_proxy_cutting_mid_frame_loses_and_repeats_nothing() => RunUnderFaultsAsync("tcp");
 
