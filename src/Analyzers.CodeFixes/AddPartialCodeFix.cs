@@ -4,7 +4,6 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -14,32 +13,15 @@ namespace Tether.Analyzers.CodeFixes;
 
 /// <summary>TETH1001, TETH2001, TETH2009: declares the message, handler or service interface, and every type containing it, <c>partial</c>.</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(AddPartialCodeFix)), Shared]
-public sealed class AddPartialCodeFix : CodeFixProvider
+public sealed class AddPartialCodeFix : DocumentEditorCodeFix
 {
     /// <inheritdoc />
     public override ImmutableArray<string> FixableDiagnosticIds { get; } =
         ImmutableArray.Create(Descriptors.MessageNotPartial.Id, Descriptors.HandlerNotPartial.Id, Descriptors.ServiceNotPartial.Id);
 
-    /// <inheritdoc />
-    public override FixAllProvider GetFixAllProvider() => DocumentFixAll.Create(ApplyAsync);
+    private protected override string Title => "Make partial";
 
-    /// <inheritdoc />
-    public override Task RegisterCodeFixesAsync(CodeFixContext context)
-    {
-        foreach (Diagnostic diagnostic in context.Diagnostics)
-        {
-            context.RegisterCodeFix(
-                CodeAction.Create(
-                    "Make partial",
-                    token => DocumentFixAll.ApplyOneAsync(context.Document, diagnostic, ApplyAsync, token),
-                    equivalenceKey: nameof(AddPartialCodeFix)),
-                diagnostic);
-        }
-
-        return Task.CompletedTask;
-    }
-
-    private static async Task ApplyAsync(DocumentEditor editor, Diagnostic diagnostic, CancellationToken cancellationToken)
+    private protected override async Task ApplyAsync(DocumentEditor editor, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
         SyntaxNode root = await editor.OriginalDocument.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false) ?? editor.OriginalRoot;
         TypeDeclarationSyntax? type = root.FindToken(diagnostic.Location.SourceSpan.Start).Parent?.AncestorsAndSelf().OfType<TypeDeclarationSyntax>().FirstOrDefault();

@@ -4,7 +4,6 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -19,32 +18,15 @@ namespace Tether.Analyzers.CodeFixes;
 /// the author's to write.)
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(HandlerIgnoreCodeFix)), Shared]
-public sealed class HandlerIgnoreCodeFix : CodeFixProvider
+public sealed class HandlerIgnoreCodeFix : DocumentEditorCodeFix
 {
     /// <inheritdoc />
     public override ImmutableArray<string> FixableDiagnosticIds { get; } =
         ImmutableArray.Create(Descriptors.HandlerParameterNotMessage.Id, Descriptors.HandlerMethodNotInService.Id);
 
-    /// <inheritdoc />
-    public override FixAllProvider GetFixAllProvider() => DocumentFixAll.Create(ApplyAsync);
+    private protected override string Title => "Mark [HandlerIgnore] (a helper, not dispatched)";
 
-    /// <inheritdoc />
-    public override Task RegisterCodeFixesAsync(CodeFixContext context)
-    {
-        foreach (Diagnostic diagnostic in context.Diagnostics)
-        {
-            context.RegisterCodeFix(
-                CodeAction.Create(
-                    "Mark [HandlerIgnore] (a helper, not dispatched)",
-                    token => DocumentFixAll.ApplyOneAsync(context.Document, diagnostic, ApplyAsync, token),
-                    equivalenceKey: nameof(HandlerIgnoreCodeFix)),
-                diagnostic);
-        }
-
-        return Task.CompletedTask;
-    }
-
-    private static async Task ApplyAsync(DocumentEditor editor, Diagnostic diagnostic, CancellationToken cancellationToken)
+    private protected override async Task ApplyAsync(DocumentEditor editor, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
         SyntaxNode root = await editor.OriginalDocument.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false) ?? editor.OriginalRoot;
         if (root.FindToken(diagnostic.Location.SourceSpan.Start).Parent?.AncestorsAndSelf().OfType<MethodDeclarationSyntax>().FirstOrDefault() is { } method)
