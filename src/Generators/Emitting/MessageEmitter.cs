@@ -86,6 +86,7 @@ internal static class MessageEmitter
     private static void EmitWrite(SourceWriter w, ValueEmitter values, MessageModel model, string contract, List<Segment> segments)
     {
         w.Line(KnownNames.GeneratedCode);
+        w.Line(KnownNames.AggressiveInlining); // inlined into WriteMessage's loop over a collection: no call per element
         w.Open($"static void {contract}.WriteBody(ref {KnownNames.Writer} writer, in {model.FullyQualifiedName} value)");
         int countSize = VarIntSize(model.Members.Count);
         bool firstIsRun = segments.Count > 0 && segments[0].IsRun;

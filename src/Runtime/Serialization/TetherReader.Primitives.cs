@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 using Tether.Internal;
 
 namespace Tether.Serialization;
@@ -118,6 +119,11 @@ public ref partial struct TetherReader
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong Compact7BitGroups(ulong word)
     {
+        if (Bmi2.X64.IsSupported)
+        {
+            return Bmi2.X64.ParallelBitExtract(word, 0x7F7F_7F7F_7F7F_7F7FUL);
+        }
+
         word &= 0x7F7F_7F7F_7F7F_7F7FUL;
         word = (word & 0x007F_007F_007F_007FUL) | ((word & 0x7F00_7F00_7F00_7F00UL) >> 1);
         word = (word & 0x0000_3FFF_0000_3FFFUL) | ((word & 0x3FFF_0000_3FFF_0000UL) >> 2);

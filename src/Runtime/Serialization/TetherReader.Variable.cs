@@ -25,7 +25,32 @@ public ref partial struct TetherReader
     }
 
     /// <summary>Reads a string written by <see cref="TetherWriter.WriteString"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // the short-ASCII case inline at the generated call site
     public string? ReadString()
+    {
+        // The common case: a one-byte header and short ASCII text, all in this segment and inside the message,
+        // widened straight into the new string. A header of 0 (null) makes length -1 and takes the general path.
+        int index = _index;
+        if ((uint)index < (uint)_span.Length && _strings is null)
+        {
+            int length = _span[index] - 1;
+            if ((uint)length <= ShortAscii.MaxLength
+                && _span.Length - index - 1 >= length
+                && _spanStart + index + 1 + length <= _limit)
+            {
+                string text = new('\0', length);
+                if (ShortAscii.TryWiden(ref Unsafe.Add(ref MemoryMarshal.GetReference(_span), index + 1), length, ref MemoryMarshal.GetReference(text.AsSpan())))
+                {
+                    _index = index + 1 + length;
+                    return text;
+                }
+            }
+        }
+
+        return ReadStringGeneral();
+    }
+
+    private string? ReadStringGeneral()
     {
         int length = ReadLengthPrefix(out bool isNull);
         if (isNull)

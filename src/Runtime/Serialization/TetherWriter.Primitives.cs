@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
+using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace Tether.Serialization;
 
@@ -27,7 +29,9 @@ public ref partial struct TetherWriter
             return;
         }
 
-        _position += WriteVarIntSlow(ref p, value);
+        _position += Bmi2.X64.IsSupported && _buffer.Length - _position >= sizeof(ulong)
+            ? WriteVarIntDeposited(ref p, value)
+            : WriteVarIntSlow(ref p, value);
     }
 
     /// <summary>Writes a 64-bit varint without a bounds check (after <see cref="Reserve"/> of <see cref="Wire.MaxVarInt64Length"/>).</summary>
@@ -42,7 +46,44 @@ public ref partial struct TetherWriter
             return;
         }
 
-        _position += WriteVarIntSlow(ref p, value);
+        if (!Bmi2.X64.IsSupported || _buffer.Length - _position < Wire.MaxVarInt64Length)
+        {
+            _position += WriteVarIntSlow(ref p, value);
+        }
+        else if (value < 1UL << 56)
+        {
+            _position += WriteVarIntDeposited(ref p, value);
+        }
+        else
+        {
+            // Nine or ten bytes (tick counts, hashes, random ids): the low 56 bits as eight bytes, all continued.
+            Unsafe.WriteUnaligned(ref p, Bmi2.X64.ParallelBitDeposit(value, 0x7F7F_7F7F_7F7F_7F7FUL) | 0x8080_8080_8080_8080UL);
+            ulong high = value >> 56;
+            if (high < 0x80)
+            {
+                Unsafe.Add(ref p, 8) = (byte)high;
+                _position += 9;
+            }
+            else
+            {
+                Unsafe.Add(ref p, 8) = (byte)(high | 0x80);
+                Unsafe.Add(ref p, 9) = 1;
+                _position += 10;
+            }
+        }
+    }
+
+    // A varint of two to eight bytes (0x80 <= value < 2^56) in one 8-byte store: BMI2's bit deposit spreads the
+    // 7-bit groups into the low bits of eight bytes, and every byte but the last gets its continuation bit. The
+    // caller checked that eight bytes are writable; those past the varint are left zero for the next write to
+    // overwrite. Branch-free, where the loop's exit mispredicts whenever lengths vary.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int WriteVarIntDeposited(ref byte destination, ulong value)
+    {
+        int length = (int)((uint)(70 - BitOperations.LeadingZeroCount(value)) / 7);
+        ulong continuation = 0x8080_8080_8080_8080UL & ((1UL << ((length - 1) * 8)) - 1);
+        Unsafe.WriteUnaligned(ref destination, Bmi2.X64.ParallelBitDeposit(value, 0x7F7F_7F7F_7F7F_7F7FUL) | continuation);
+        return length;
     }
 
     private static int WriteVarIntSlow(ref byte destination, ulong value)

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Tether.Serialization;
@@ -13,7 +14,24 @@ public ref partial struct TetherWriter
     private const int ShortStringChars = 42;
 
     /// <summary>Writes a string as a varint of (UTF-8 byte length + 1), 0 meaning null, then the UTF-8 bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // the short-ASCII case inline at the generated call site
     public void WriteString(string? value)
+    {
+        // The common case: short ASCII text (symbols, names, keys) with room for it, narrowed in place.
+        if (value is not null
+            && value.Length <= ShortAscii.MaxLength
+            && _buffer.Length - _position > value.Length
+            && ShortAscii.TryNarrow(ref MemoryMarshal.GetReference(value.AsSpan()), value.Length, ref Unsafe.Add(ref Cursor, 1)))
+        {
+            Cursor = (byte)(value.Length + 1);
+            _position += value.Length + 1;
+            return;
+        }
+
+        WriteStringGeneral(value);
+    }
+
+    private void WriteStringGeneral(string? value)
     {
         if (value is null)
         {

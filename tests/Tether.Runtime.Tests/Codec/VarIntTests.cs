@@ -79,6 +79,33 @@ public sealed class VarIntTests
     }
 
     [Fact]
+    public void Every_length_encodes_the_same_with_and_without_room_for_a_whole_word()
+    {
+        // Multi-byte varints are stored as one 8-byte word where eight bytes are writable and byte by byte otherwise
+        // (a 32-bit varint with five to seven bytes left): both must give the canonical encoding.
+        foreach (ulong value in Boundaries(64))
+        {
+            byte[] canonical = Canonical(value);
+            for (int room = 0; room <= 12; room++)
+            {
+                byte[] buffer = Enumerable.Repeat((byte)0xEE, canonical.Length + room + 10).ToArray();
+                var run = new TetherWriter(buffer.AsSpan(0, Math.Max(canonical.Length + room, Wire.MaxVarInt64Length)));
+                run.Reserve(Wire.MaxVarInt64Length);
+                run.UncheckedWriteVarUInt64(value);
+                if (value <= uint.MaxValue)
+                {
+                    run.Reserve(Wire.MaxVarInt32Length);
+                    run.UncheckedWriteVarUInt32((uint)value);
+                }
+
+                run.Flush();
+                byte[] expected = value <= uint.MaxValue ? [.. canonical, .. canonical] : canonical;
+                Assert.Equal(Convert.ToHexString(expected), Convert.ToHexString(buffer, 0, (int)run.BytesWritten));
+            }
+        }
+    }
+
+    [Fact]
     public void Zigzag_maps_small_magnitudes_to_small_codes()
     {
         Assert.Equal(0u, Wire.ZigZag(0));
@@ -102,6 +129,19 @@ public sealed class VarIntTests
                 yield return max + 1;
             }
         }
+    }
+
+    private static byte[] Canonical(ulong value)
+    {
+        var bytes = new List<byte>();
+        while (value >= 0x80)
+        {
+            bytes.Add((byte)(value | 0x80));
+            value >>= 7;
+        }
+
+        bytes.Add((byte)value);
+        return [.. bytes];
     }
 
     private static byte[] Encode(ulong value, int padding, bool wide)
