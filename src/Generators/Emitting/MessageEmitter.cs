@@ -90,12 +90,42 @@ internal static class MessageEmitter
         w.Open($"static void {contract}.WriteBody(ref {KnownNames.Writer} writer, in {model.FullyQualifiedName} value)");
         int countSize = VarIntSize(model.Members.Count);
         bool firstIsRun = segments.Count > 0 && segments[0].IsRun;
-        w.Line($"writer.Reserve({countSize + (firstIsRun ? segments[0].MaxSize : 0)});");
-        w.Line($"writer.UncheckedWriteVarUInt32({model.Members.Count}u);");
+        bool firstIsPut = firstIsRun && CanPut(model, segments[0]);
+        if (firstIsPut)
+        {
+            // The member count opens the first run.
+            w.OpenBlock();
+            w.Line($"ref byte __c = ref writer.BeginRun({countSize + segments[0].MaxSize});");
+            w.Line($"int __n = {KnownNames.Writer}.PutVarUInt32(ref __c, {model.Members.Count}u);");
+        }
+        else
+        {
+            w.Line($"writer.Reserve({countSize + (firstIsRun ? segments[0].MaxSize : 0)});");
+            w.Line($"writer.UncheckedWriteVarUInt32({model.Members.Count}u);");
+        }
+
         for (int s = 0; s < segments.Count; s++)
         {
             Segment segment = segments[s];
-            if (segment.IsRun)
+            if (segment.IsRun && (s == 0 ? firstIsPut : CanPut(model, segment)))
+            {
+                // Through a local cursor, committed once (TetherWriter.BeginRun explains why).
+                if (s > 0)
+                {
+                    w.OpenBlock();
+                    w.Line($"ref byte __c = ref writer.BeginRun({segment.MaxSize});");
+                    w.Line("int __n = 0;");
+                }
+
+                foreach (int i in segment.Members)
+                {
+                    values.Put(w, model.Members[i].Shape, Access(model, i));
+                }
+
+                w.Line("writer.EndRun(__n);");
+                w.Close();
+            }
+            else if (segment.IsRun)
             {
                 if (s > 0)
                 {
@@ -114,6 +144,19 @@ internal static class MessageEmitter
         }
 
         w.Close();
+    }
+
+    private static bool CanPut(MessageModel model, Segment run)
+    {
+        foreach (int i in run.Members)
+        {
+            if (!ValueEmitter.CanPut(model.Members[i].Shape))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static void EmitRead(SourceWriter w, ValueEmitter values, MessageModel model, string contract, List<Segment> segments)

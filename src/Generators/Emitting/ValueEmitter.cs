@@ -75,6 +75,44 @@ internal sealed class ValueEmitter
         }
     }
 
+    /// <summary>Whether a bounded value can be stored through a run's local cursor (<see cref="Put"/>).</summary>
+    public static bool CanPut(TypeShape shape) => shape.Kind switch
+    {
+        ShapeKind.Enum => CanPut(shape.Element!),
+        ShapeKind.Nullable => CanPut(shape.Element!),
+        _ => PrimitiveCodecs.TryGet(shape.Kind, out PrimitiveCodecs.Codec codec) && codec.Put is not null,
+    };
+
+    /// <summary>
+    /// Statements storing a bounded value at <c>__c + __n</c> and adding its length to <c>__n</c> (inside a run opened
+    /// with <c>BeginRun</c>; <see cref="CanPut"/> must hold).
+    /// </summary>
+    public void Put(SourceWriter w, TypeShape shape, string value)
+    {
+        const string Destination = "ref global::System.Runtime.CompilerServices.Unsafe.Add(ref __c, __n)";
+        switch (shape.Kind)
+        {
+            case ShapeKind.Enum:
+                Put(w, shape.Element!, $"({shape.Element!.TypeName})({value})");
+                return;
+            case ShapeKind.Nullable:
+                string local = NextLocal();
+                w.Line($"{shape.TypeName} {local} = {value};");
+                w.Open($"if ({local}.HasValue)");
+                w.Line($"__n += {KnownNames.Writer}.PutByte({Destination}, 1);");
+                Put(w, shape.Element!, $"{local}.GetValueOrDefault()");
+                w.Close();
+                w.Open("else");
+                w.Line($"__n += {KnownNames.Writer}.PutByte({Destination}, 0);");
+                w.Close();
+                return;
+            default:
+                PrimitiveCodecs.TryGet(shape.Kind, out PrimitiveCodecs.Codec codec);
+                w.Line($"__n += {string.Format(codec.Put!, value, Destination)};");
+                return;
+        }
+    }
+
     /// <summary>Checked write statements for any value.</summary>
     public void Write(SourceWriter w, TypeShape shape, string value)
     {

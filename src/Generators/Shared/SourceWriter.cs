@@ -26,6 +26,13 @@ internal sealed class SourceWriter
         _indent++;
     }
 
+    /// <summary>Opens a bare block (a scope for locals).</summary>
+    public void OpenBlock()
+    {
+        Line("{");
+        _indent++;
+    }
+
     /// <summary>Appends a block built elsewhere, re-indented to the current level.</summary>
     public void Lines(string block)
     {

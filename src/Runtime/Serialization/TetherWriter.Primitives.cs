@@ -29,8 +29,9 @@ public ref partial struct TetherWriter
             return;
         }
 
-        _position += Bmi2.X64.IsSupported && _buffer.Length - _position >= sizeof(ulong)
-            ? WriteVarIntDeposited(ref p, value)
+        // Room for a whole 8-byte word: one store. A five-byte reservation near the buffer's end writes byte by byte.
+        _position += _buffer.Length - _position >= sizeof(ulong)
+            ? PutVarUInt64(ref p, value)
             : WriteVarIntSlow(ref p, value);
     }
 
@@ -46,31 +47,10 @@ public ref partial struct TetherWriter
             return;
         }
 
-        if (!Bmi2.X64.IsSupported || _buffer.Length - _position < Wire.MaxVarInt64Length)
-        {
-            _position += WriteVarIntSlow(ref p, value);
-        }
-        else if (value < 1UL << 56)
-        {
-            _position += WriteVarIntDeposited(ref p, value);
-        }
-        else
-        {
-            // Nine or ten bytes (tick counts, hashes, random ids): the low 56 bits as eight bytes, all continued.
-            Unsafe.WriteUnaligned(ref p, Bmi2.X64.ParallelBitDeposit(value, 0x7F7F_7F7F_7F7F_7F7FUL) | 0x8080_8080_8080_8080UL);
-            ulong high = value >> 56;
-            if (high < 0x80)
-            {
-                Unsafe.Add(ref p, 8) = (byte)high;
-                _position += 9;
-            }
-            else
-            {
-                Unsafe.Add(ref p, 8) = (byte)(high | 0x80);
-                Unsafe.Add(ref p, 9) = 1;
-                _position += 10;
-            }
-        }
+        // Room for a whole 8-byte word (with nine or ten bytes reserved, always): one store.
+        _position += _buffer.Length - _position >= Wire.MaxVarInt64Length
+            ? PutVarUInt64(ref p, value)
+            : WriteVarIntSlow(ref p, value);
     }
 
     // A varint of two to eight bytes (0x80 <= value < 2^56) in one 8-byte store: BMI2's bit deposit spreads the

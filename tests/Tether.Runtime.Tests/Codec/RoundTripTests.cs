@@ -20,6 +20,9 @@ public sealed class RoundTripTests
     public void Every_bounded_primitive_round_trips_across_every_segment_split() => Check<Primitives>(Generators.PrimitiveValues);
 
     [Fact]
+    public void Runs_stored_through_a_local_cursor_round_trip_across_every_segment_split() => Check<RunPrimitives>(Generators.RunPrimitiveValues);
+
+    [Fact]
     public void Nullables_strings_and_bytes_round_trip_across_every_segment_split() => Check<Scalars>(Generators.ScalarValues);
 
     [Fact]

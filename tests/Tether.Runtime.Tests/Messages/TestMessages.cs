@@ -108,3 +108,13 @@ public sealed partial record Validated
 
     public int Quantity { get; }
 }
+
+/// <summary>
+/// Every primitive a run can store through its local cursor (<c>TetherWriter.BeginRun</c>), enums and nullables
+/// among them, in one run; the string splits it so a second run starts mid-message.
+/// </summary>
+[Message(10)]
+public partial record struct RunPrimitives(
+    bool Bool, byte Byte, sbyte SByte, short Int16, ushort UInt16, int Int32, uint UInt32, long Int64, ulong UInt64,
+    nint NInt, nuint NUInt, char Char, float Single, double Double, Half Half, DateTime DateTime, TimeSpan TimeSpan,
+    Side Side, Flags Flags, Wide Wide, int? MaybeInt, Side? MaybeSide, string? Text, long? MaybeLong, ulong Last);

@@ -35,6 +35,17 @@ public static class Generators
                 new Int128((ulong)c.Item1, (ulong)c.Item2), new UInt128((ulong)c.Item2, (ulong)c.Item1),
                 c.Item3, c.Item4, c.Item5, new TimeSpan(c.Item6), c.Item7, (Flags)c.Item8, wide));
 
+    public static readonly Gen<RunPrimitives> RunPrimitiveValues =
+        Gen.Select(
+            Gen.Select(Gen.Bool, Gen.Byte, Gen.SByte, Gen.Short, Gen.UShort, Gen.Int, Gen.UInt, Gen.Long),
+            Gen.Select(Gen.ULong, Gen.Long, Gen.ULong, Gen.Char, Gen.Float, Gen.Double, Gen.Short, DateTimes),
+            Gen.Select(Gen.Long, Gen.Enum<Side>(), Gen.Byte, Gen.Enum<Wide>(), Gen.Int.Nullable(), Gen.Enum<Side>().Nullable(), MaybeText),
+            Gen.Select(Gen.Long.Nullable(), Gen.ULong),
+            static (a, b, c, d) => new RunPrimitives(
+                a.Item1, a.Item2, a.Item3, a.Item4, a.Item5, a.Item6, a.Item7, a.Item8, b.Item1,
+                (nint)b.Item2, (nuint)b.Item3, b.Item4, b.Item5, b.Item6, BitConverter.Int16BitsToHalf(b.Item7), b.Item8,
+                new TimeSpan(c.Item1), c.Item2, (Flags)c.Item3, c.Item4, c.Item5, c.Item6, c.Item7, d.Item1, d.Item2));
+
     public static readonly Gen<Scalars> ScalarValues =
         Gen.Select(
             Gen.Select(Gen.Int.Nullable(), Gen.Guid.Nullable(), Gen.Enum<Side>().Nullable(), MaybeText),

@@ -1,0 +1,127 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
+
+namespace Tether.Serialization;
+
+// Runs of bounded members written through a local cursor. A generated codec takes a reference to the run's first byte
+// (BeginRun), stores each member with the static Put methods, which return the bytes they wrote, and commits the total
+// once (EndRun). The offset then lives in a register: written through the instance methods instead, the position is
+// reloaded and stored for every member, because the JIT cannot tell the buffer's bytes from the writer's own fields.
+public ref partial struct TetherWriter
+{
+    /// <summary>Bytes past a run's maximum size that <see cref="BeginRun"/> also makes writable: room to store a varint as one 8-byte word.</summary>
+    public const int RunSlack = sizeof(ulong) - 1;
+
+    /// <summary>
+    /// Makes <paramref name="maxSize"/> bytes, plus <see cref="RunSlack"/>, writable and returns a reference to the
+    /// first; the caller stores at most <paramref name="maxSize"/> bytes with the <c>Put…</c> methods, then calls <see cref="EndRun"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ref byte BeginRun(int maxSize)
+    {
+        Reserve(maxSize + RunSlack);
+        return ref Cursor;
+    }
+
+    /// <summary>Commits the <paramref name="written"/> bytes stored since <see cref="BeginRun"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void EndRun(int written)
+    {
+        Debug.Assert((uint)written <= (uint)(_buffer.Length - _position), "A run wrote past what it reserved.");
+        _position += written;
+    }
+
+    /// <summary>Stores one byte; returns 1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int PutByte(ref byte destination, byte value)
+    {
+        destination = value;
+        return 1;
+    }
+
+    /// <summary>Stores a <see cref="bool"/> as 0 or 1; returns 1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int PutBoolean(ref byte destination, bool value) => PutByte(ref destination, value ? (byte)1 : (byte)0);
+
+    /// <summary>Stores a 32-bit varint inside a run (<see cref="BeginRun"/>'s slack covers its 8-byte store); returns its length.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int PutVarUInt32(ref byte destination, uint value) => PutVarUInt64(ref destination, value);
+
+    /// <summary>Stores a zig-zag 32-bit varint inside a run; returns its length.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int PutVarInt32(ref byte destination, int value) => PutVarUInt64(ref destination, Wire.ZigZag(value));
+
+    /// <summary>Stores a zig-zag 64-bit varint inside a run; returns its length.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int PutVarInt64(ref byte destination, long value) => PutVarUInt64(ref destination, Wire.ZigZag(value));
+
+    /// <summary>Stores a 64-bit varint inside a run (<see cref="BeginRun"/>'s slack covers its 8-byte store); returns its length.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int PutVarUInt64(ref byte destination, ulong value)
+    {
+        if (value < 0x80)
+        {
+            destination = (byte)value;
+            return 1;
+        }
+
+        if (!Bmi2.X64.IsSupported)
+        {
+            return WriteVarIntSlow(ref destination, value);
+        }
+
+        if (value < 1UL << 56)
+        {
+            return WriteVarIntDeposited(ref destination, value);
+        }
+
+        Unsafe.WriteUnaligned(ref destination, Bmi2.X64.ParallelBitDeposit(value, 0x7F7F_7F7F_7F7F_7F7FUL) | 0x8080_8080_8080_8080UL);
+        ulong high = value >> 56;
+        if (high < 0x80)
+        {
+            Unsafe.Add(ref destination, 8) = (byte)high;
+            return 9;
+        }
+
+        Unsafe.Add(ref destination, 8) = (byte)(high | 0x80);
+        Unsafe.Add(ref destination, 9) = 1;
+        return 10;
+    }
+
+    /// <summary>Stores a <see cref="float"/> (IEEE 754, little-endian); returns 4.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int PutSingle(ref byte destination, float value)
+    {
+        uint bits = BitConverter.SingleToUInt32Bits(value);
+        Unsafe.WriteUnaligned(ref destination, BitConverter.IsLittleEndian ? bits : BinaryPrimitives.ReverseEndianness(bits));
+        return sizeof(float);
+    }
+
+    /// <summary>Stores a <see cref="double"/> (IEEE 754, little-endian); returns 8.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int PutDouble(ref byte destination, double value) => PutFixed64(ref destination, BitConverter.DoubleToUInt64Bits(value));
+
+    /// <summary>Stores a <see cref="Half"/> (little-endian); returns 2.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int PutHalf(ref byte destination, Half value)
+    {
+        ushort bits = BitConverter.HalfToUInt16Bits(value);
+        Unsafe.WriteUnaligned(ref destination, BitConverter.IsLittleEndian ? bits : BinaryPrimitives.ReverseEndianness(bits));
+        return sizeof(ushort);
+    }
+
+    /// <summary>Stores a <see cref="DateTime"/> as its ticks with the kind in the top two bits; returns 8.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int PutDateTime(ref byte destination, DateTime value) =>
+        PutFixed64(ref destination, (ulong)value.Ticks | ((ulong)value.Kind << 62));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int PutFixed64(ref byte destination, ulong value)
+    {
+        Unsafe.WriteUnaligned(ref destination, BitConverter.IsLittleEndian ? value : BinaryPrimitives.ReverseEndianness(value));
+        return sizeof(ulong);
+    }
+}
