@@ -53,6 +53,37 @@ public ref partial struct TetherWriter
             : WriteVarIntSlow(ref p, value);
     }
 
+    // Nine or ten bytes (tick counts, hashes, random ids): the low 56 bits spread into eight bytes with their
+    // continuation bits set and stored at once, then the last one or two. The caller made ten bytes writable.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int WriteNineOrTenByteVarInt(ref byte destination, ulong value)
+    {
+        ulong spread;
+        if (Bmi2.X64.IsSupported)
+        {
+            spread = Bmi2.X64.ParallelBitDeposit(value, 0x7F7F_7F7F_7F7F_7F7FUL);
+        }
+        else
+        {
+            spread = (value & 0x0000_0000_0FFF_FFFFUL) | ((value & 0x00FF_FFFF_F000_0000UL) << 4);
+            spread = (spread & 0x0000_3FFF_0000_3FFFUL) | ((spread & 0x0FFF_C000_0FFF_C000UL) << 2);
+            spread = (spread & 0x007F_007F_007F_007FUL) | ((spread & 0x3F80_3F80_3F80_3F80UL) << 1);
+        }
+
+        spread |= 0x8080_8080_8080_8080UL;
+        Unsafe.WriteUnaligned(ref destination, BitConverter.IsLittleEndian ? spread : BinaryPrimitives.ReverseEndianness(spread));
+        ulong high = value >> 56;
+        if (high < 0x80)
+        {
+            Unsafe.Add(ref destination, 8) = (byte)high;
+            return 9;
+        }
+
+        Unsafe.Add(ref destination, 8) = (byte)(high | 0x80);
+        Unsafe.Add(ref destination, 9) = 1;
+        return 10;
+    }
+
     // A varint of two to eight bytes (0x80 <= value < 2^56) in one 8-byte store: BMI2's bit deposit spreads the
     // 7-bit groups into the low bits of eight bytes, and every byte but the last gets its continuation bit. The
     // caller checked that eight bytes are writable; those past the varint are left zero for the next write to
@@ -68,25 +99,9 @@ public ref partial struct TetherWriter
 
     private static int WriteVarIntSlow(ref byte destination, ulong value)
     {
-        // Nine or ten bytes (tick counts, hashes, random ids): spread the low 56 bits into eight
-        // bytes with their continuation bits set and store them at once. The caller reserved ten.
         if (value >= 1UL << 56)
         {
-            ulong spread = (value & 0x0000_0000_0FFF_FFFFUL) | ((value & 0x00FF_FFFF_F000_0000UL) << 4);
-            spread = (spread & 0x0000_3FFF_0000_3FFFUL) | ((spread & 0x0FFF_C000_0FFF_C000UL) << 2);
-            spread = (spread & 0x007F_007F_007F_007FUL) | ((spread & 0x3F80_3F80_3F80_3F80UL) << 1);
-            spread |= 0x8080_8080_8080_8080UL;
-            Unsafe.WriteUnaligned(ref destination, BitConverter.IsLittleEndian ? spread : BinaryPrimitives.ReverseEndianness(spread));
-            ulong high = value >> 56;
-            if (high < 0x80)
-            {
-                Unsafe.Add(ref destination, 8) = (byte)high;
-                return 9;
-            }
-
-            Unsafe.Add(ref destination, 8) = (byte)(high | 0x80);
-            Unsafe.Add(ref destination, 9) = 1;
-            return 10;
+            return WriteNineOrTenByteVarInt(ref destination, value);
         }
 
         int i = 0;

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
-using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
 
@@ -68,27 +67,12 @@ public ref partial struct TetherWriter
             return 1;
         }
 
-        if (!Bmi2.X64.IsSupported)
+        if (value >= 1UL << 56)
         {
-            return WriteVarIntSlow(ref destination, value);
+            return WriteNineOrTenByteVarInt(ref destination, value);
         }
 
-        if (value < 1UL << 56)
-        {
-            return WriteVarIntDeposited(ref destination, value);
-        }
-
-        Unsafe.WriteUnaligned(ref destination, Bmi2.X64.ParallelBitDeposit(value, 0x7F7F_7F7F_7F7F_7F7FUL) | 0x8080_8080_8080_8080UL);
-        ulong high = value >> 56;
-        if (high < 0x80)
-        {
-            Unsafe.Add(ref destination, 8) = (byte)high;
-            return 9;
-        }
-
-        Unsafe.Add(ref destination, 8) = (byte)(high | 0x80);
-        Unsafe.Add(ref destination, 9) = 1;
-        return 10;
+        return Bmi2.X64.IsSupported ? WriteVarIntDeposited(ref destination, value) : WriteVarIntSlow(ref destination, value);
     }
 
     /// <summary>Stores a <see cref="float"/> (IEEE 754, little-endian); returns 4.</summary>

@@ -38,7 +38,7 @@ public sealed class MalformedInputTests
     public void A_string_length_past_the_data_is_rejected_without_allocating_it(ulong claimed)
     {
         // ItemV1: member count 2, Id 1, then a Name claiming `claimed - 1` bytes with only 3 present.
-        byte[] bytes = [2, 2, .. Varint(claimed), (byte)'a', (byte)'b', (byte)'c'];
+        byte[] bytes = [2, 2, .. ReferenceVarInt.Encode(claimed), (byte)'a', (byte)'b', (byte)'c'];
         AssertRejectedWithoutLargeAllocation<ItemV1>(bytes, TetherErrorCode.DecodeLengthOutOfRange);
     }
 
@@ -49,7 +49,7 @@ public sealed class MalformedInputTests
     public void A_collection_count_past_the_data_is_rejected_without_allocating_it(ulong claimed)
     {
         // Collections: member count 1, Numbers claiming `claimed - 1` ints with 2 bytes present.
-        byte[] bytes = [1, .. Varint(claimed), 2, 4];
+        byte[] bytes = [1, .. ReferenceVarInt.Encode(claimed), 2, 4];
         AssertRejectedWithoutLargeAllocation<Collections>(bytes, TetherErrorCode.DecodeLengthOutOfRange);
     }
 
@@ -57,7 +57,7 @@ public sealed class MalformedInputTests
     public void A_collection_count_is_checked_against_the_element_size()
     {
         // 10 Guids claimed (16 bytes each) with 20 bytes present: rejected before allocating.
-        byte[] bytes = [11, .. Enumerable.Repeat((byte)0, 10), .. Varint(11), .. new byte[20]];
+        byte[] bytes = [11, .. Enumerable.Repeat((byte)0, 10), .. ReferenceVarInt.Encode(11), .. new byte[20]];
         // Member 10 of Collections is Dictionary<Guid, List<string>>: skip to it with ten null members.
         var error = Assert.Throws<TetherDecodeException>(() => TetherCodec.Decode<Collections>(bytes.AsSpan()));
         Assert.Equal(TetherErrorCode.DecodeLengthOutOfRange, error.Code);
@@ -66,8 +66,8 @@ public sealed class MalformedInputTests
     [Fact]
     public void A_nested_length_past_the_data_is_rejected()
     {
-        byte[] basket = [3, .. Varint(1UL << 31), 1, 1];    // BasketV1 whose First claims 2^31 bytes
-        byte[] node = [2, 0, .. Varint(1UL << 31), 1, 0];   // Node { Value = 0, Child claiming 2^31 bytes }
+        byte[] basket = [3, .. ReferenceVarInt.Encode(1UL << 31), 1, 1];    // BasketV1 whose First claims 2^31 bytes
+        byte[] node = [2, 0, .. ReferenceVarInt.Encode(1UL << 31), 1, 0];   // Node { Value = 0, Child claiming 2^31 bytes }
         Assert.Equal(TetherErrorCode.DecodeLengthOutOfRange, Assert.Throws<TetherDecodeException>(() => TetherCodec.Decode<BasketV1>(basket.AsSpan())).Code);
         Assert.Equal(TetherErrorCode.DecodeLengthOutOfRange, Assert.Throws<TetherDecodeException>(() => TetherCodec.Decode<Node>(node.AsSpan())).Code);
     }
@@ -205,19 +205,6 @@ public sealed class MalformedInputTests
             // The exception and its stack trace only: nothing proportional to the claimed length.
             Assert.True(allocated < 64 * 1024, $"allocated {allocated} bytes");
         }
-    }
-
-    private static byte[] Varint(ulong value)
-    {
-        var bytes = new List<byte>();
-        while (value >= 0x80)
-        {
-            bytes.Add((byte)(value | 0x80));
-            value >>= 7;
-        }
-
-        bytes.Add((byte)value);
-        return [.. bytes];
     }
 
     private static Node Chain(int depth)

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Text;
 using Tether.Runtime.Tests.Messages;
+using Tether.Runtime.Tests.Support;
 using Tether.Serialization;
 
 namespace Tether.Runtime.Tests.Codec;
@@ -79,7 +80,7 @@ public sealed class ShortTextTests
         foreach (string text in samples)
         {
             byte[] utf8 = Encoding.UTF8.GetBytes(text);
-            byte[] expected = [.. VarInt((ulong)utf8.Length + 1), .. utf8];
+            byte[] expected = [.. ReferenceVarInt.Encode((ulong)utf8.Length + 1), .. utf8];
 
             // Into a growing buffer (room to narrow in place) and into an exactly sized span (no room: the general path).
             var output = new ArrayBufferWriter<byte>();
@@ -128,7 +129,7 @@ public sealed class ShortTextTests
     [Fact]
     public void A_short_string_split_across_segments_round_trips()
     {
-        byte[] encoded = [.. VarInt(11), .. Encoding.ASCII.GetBytes("MSFT.OQABC")];
+        byte[] encoded = [.. ReferenceVarInt.Encode(11), .. Encoding.ASCII.GetBytes("MSFT.OQABC")];
         foreach (var sequence in Support.Sequences.AllSplits(encoded))
         {
             var reader = new TetherReader(sequence);
@@ -137,17 +138,4 @@ public sealed class ShortTextTests
     }
 
     private static string Ascii(int length) => new([.. Enumerable.Range(0, length).Select(i => (char)(' ' + ((i * 7) % 95)))]);
-
-    private static byte[] VarInt(ulong value)
-    {
-        var bytes = new List<byte>();
-        while (value >= 0x80)
-        {
-            bytes.Add((byte)(value | 0x80));
-            value >>= 7;
-        }
-
-        bytes.Add((byte)value);
-        return [.. bytes];
-    }
 }
