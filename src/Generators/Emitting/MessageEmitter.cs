@@ -95,7 +95,9 @@ internal static class MessageEmitter
         {
             // The member count opens the first run.
             w.OpenBlock();
-            w.Line($"ref byte __c = ref writer.BeginRun({countSize + segments[0].MaxSize});");
+            // A member count of 128 or more is a multi-byte varint, stored as one 8-byte word.
+            int firstSize = countSize + RunSize(model, segments[0]);
+            w.Line($"ref byte __c = ref writer.BeginRun({(countSize > 1 ? System.Math.Max(firstSize, 8) : firstSize)});");
             w.Line($"int __n = {KnownNames.Writer}.PutVarUInt32(ref __c, {model.Members.Count}u);");
         }
         else
@@ -113,7 +115,7 @@ internal static class MessageEmitter
                 if (s > 0)
                 {
                     w.OpenBlock();
-                    w.Line($"ref byte __c = ref writer.BeginRun({segment.MaxSize});");
+                    w.Line($"ref byte __c = ref writer.BeginRun({RunSize(model, segment)});");
                     w.Line("int __n = 0;");
                 }
 
@@ -144,6 +146,22 @@ internal static class MessageEmitter
         }
 
         w.Close();
+    }
+
+    // What a run written through Put reserves: its maximum size, plus what a varint's 8-byte word store can reach past
+    // it (none when the members after the varint reserve that much anyway, as in most runs).
+    private static int RunSize(MessageModel model, Segment run)
+    {
+        int remaining = run.MaxSize;
+        int overrun = 0;
+        foreach (int i in run.Members)
+        {
+            TypeShape shape = model.Members[i].Shape;
+            overrun = System.Math.Max(overrun, ValueEmitter.PutExtent(shape) - remaining);
+            remaining -= ValueEmitter.MaxSize(shape);
+        }
+
+        return run.MaxSize + overrun;
     }
 
     private static bool CanPut(MessageModel model, Segment run)

@@ -84,6 +84,19 @@ internal sealed class ValueEmitter
     };
 
     /// <summary>
+    /// The farthest byte, counted from the value's start, that <see cref="Put"/> may store: its maximum size, or for a
+    /// varint the whole 8-byte word it may be stored as.
+    /// </summary>
+    public static int PutExtent(TypeShape shape) => shape.Kind switch
+    {
+        ShapeKind.Enum => PutExtent(shape.Element!),
+        ShapeKind.Nullable => 1 + PutExtent(shape.Element!),
+        _ => PrimitiveCodecs.TryGet(shape.Kind, out PrimitiveCodecs.Codec codec) && codec.ContiguousNeed < codec.MaxSize
+            ? System.Math.Max(codec.MaxSize, 8)
+            : MaxSize(shape),
+    };
+
+    /// <summary>
     /// Statements storing a bounded value at <c>__c + __n</c> and adding its length to <c>__n</c> (inside a run opened
     /// with <c>BeginRun</c>; <see cref="CanPut"/> must hold).
     /// </summary>

@@ -6,22 +6,20 @@ using System.Runtime.Intrinsics.X86;
 namespace Tether.Serialization;
 
 // Runs of bounded members written through a local cursor. A generated codec takes a reference to the run's first byte
-// (BeginRun), stores each member with the static Put methods, which return the bytes they wrote, and commits the total
+// (BeginRun, sized by the generator for the run's maximum and any varint's word store), stores each member with the static Put methods, which return the bytes they wrote, and commits the total
 // once (EndRun). The offset then lives in a register: written through the instance methods instead, the position is
 // reloaded and stored for every member, because the JIT cannot tell the buffer's bytes from the writer's own fields.
 public ref partial struct TetherWriter
 {
-    /// <summary>Bytes past a run's maximum size that <see cref="BeginRun"/> also makes writable: room to store a varint as one 8-byte word.</summary>
-    public const int RunSlack = sizeof(ulong) - 1;
-
     /// <summary>
-    /// Makes <paramref name="maxSize"/> bytes, plus <see cref="RunSlack"/>, writable and returns a reference to the
-    /// first; the caller stores at most <paramref name="maxSize"/> bytes with the <c>Put…</c> methods, then calls <see cref="EndRun"/>.
+    /// Makes <paramref name="size"/> bytes writable and returns a reference to the first. The caller stores a run's
+    /// members with the <c>Put…</c> methods, then calls <see cref="EndRun"/>. A varint's <c>Put</c> may store a whole
+    /// 8-byte word from the varint's start, so <paramref name="size"/> covers that word as well as the run's maximum.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ref byte BeginRun(int maxSize)
+    public ref byte BeginRun(int size)
     {
-        Reserve(maxSize + RunSlack);
+        Reserve(size);
         return ref Cursor;
     }
 
@@ -45,7 +43,7 @@ public ref partial struct TetherWriter
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int PutBoolean(ref byte destination, bool value) => PutByte(ref destination, value ? (byte)1 : (byte)0);
 
-    /// <summary>Stores a 32-bit varint inside a run (<see cref="BeginRun"/>'s slack covers its 8-byte store); returns its length.</summary>
+    /// <summary>Stores a 32-bit varint inside a run, possibly as a whole 8-byte word (see <see cref="BeginRun"/>); returns its length.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int PutVarUInt32(ref byte destination, uint value) => PutVarUInt64(ref destination, value);
 
@@ -57,7 +55,7 @@ public ref partial struct TetherWriter
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int PutVarInt64(ref byte destination, long value) => PutVarUInt64(ref destination, Wire.ZigZag(value));
 
-    /// <summary>Stores a 64-bit varint inside a run (<see cref="BeginRun"/>'s slack covers its 8-byte store); returns its length.</summary>
+    /// <summary>Stores a 64-bit varint inside a run, possibly as a whole 8-byte word (see <see cref="BeginRun"/>); returns its length.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int PutVarUInt64(ref byte destination, ulong value)
     {

@@ -23,6 +23,22 @@ public sealed class RoundTripTests
     public void Runs_stored_through_a_local_cursor_round_trip_across_every_segment_split() => Check<RunPrimitives>(Generators.RunPrimitiveValues);
 
     [Fact]
+    public void Runs_never_store_past_what_they_reserve()
+    {
+        // Exactly sized spans with guard bytes after them: a varint stored as a word past the run's reservation is caught.
+        Generators.RunPrimitiveValues.Sample(static value => Guarded(value), iter: Iterations, threads: 1);
+        var extreme = new RunPrimitives(
+            true, byte.MaxValue, sbyte.MinValue, short.MinValue, ushort.MaxValue, int.MinValue, uint.MaxValue, long.MinValue, ulong.MaxValue,
+            nint.MinValue, nuint.MaxValue, char.MaxValue, float.MaxValue, double.MinValue, Half.MaxValue, DateTime.MaxValue, TimeSpan.MinValue,
+            Side.Sell, (Flags)0xFF, (Wide)long.MinValue, int.MinValue, (Side)int.MinValue, "x", long.MinValue, ulong.MaxValue);
+        Guarded(extreme);
+        foreach (int b in new[] { 0, 127, 128, 300, int.MaxValue, int.MinValue })
+        {
+            Guarded(new TailVarint(1.5, b));
+        }
+    }
+
+    [Fact]
     public void Nullables_strings_and_bytes_round_trip_across_every_segment_split() => Check<Scalars>(Generators.ScalarValues);
 
     [Fact]
@@ -67,6 +83,16 @@ public sealed class RoundTripTests
         // count 1 + Id 4 + Quantity 2 + Price 8 + Symbol 1+8 + IsBuy 1 + ticks 9 = 34 (MessagePack: 35).
         var order = new Order(123_456_789, 100, 101.25, "MSFT.OQ1", true, new DateTime(2026, 11, 24, 12, 0, 0, DateTimeKind.Utc).Ticks);
         Assert.Equal(34, TetherCodec.ToArray(order).Length);
+    }
+
+    private static void Guarded<T>(T value)
+        where T : IMessage<T>
+    {
+        var guarded = new GuardedBufferWriter();
+        TetherCodec.Encode(guarded, value);
+        byte[] bytes = guarded.ToArray();
+        Assert.Equal(TetherCodec.ToArray(value), bytes);
+        DeepEqual.AssertEqual(value, TetherCodec.Decode<T>(bytes.AsSpan()));
     }
 
     private static void Check<T>(Gen<T> gen, int iterations = Iterations)

@@ -118,3 +118,7 @@ public partial record struct RunPrimitives(
     bool Bool, byte Byte, sbyte SByte, short Int16, ushort UInt16, int Int32, uint UInt32, long Int64, ulong UInt64,
     nint NInt, nuint NUInt, char Char, float Single, double Double, Half Half, DateTime DateTime, TimeSpan TimeSpan,
     Side Side, Flags Flags, Wide Wide, int? MaybeInt, Side? MaybeSide, string? Text, long? MaybeLong, ulong Last);
+
+/// <summary>A run that ends in a varint: its 8-byte word store reaches past the run's maximum size.</summary>
+[Message(11)]
+public sealed partial record TailVarint(double A, int B);
