@@ -125,27 +125,15 @@ public ref partial struct TetherWriter
 
     /// <summary>Writes a little-endian 16-bit value without a bounds check.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void UncheckedWriteFixed16(ushort value)
-    {
-        Unsafe.WriteUnaligned(ref Cursor, BitConverter.IsLittleEndian ? value : BinaryPrimitives.ReverseEndianness(value));
-        _position += 2;
-    }
+    public void UncheckedWriteFixed16(ushort value) => _position += PutFixed16(ref Cursor, value);
 
     /// <summary>Writes a little-endian 32-bit value without a bounds check.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void UncheckedWriteFixed32(uint value)
-    {
-        Unsafe.WriteUnaligned(ref Cursor, BitConverter.IsLittleEndian ? value : BinaryPrimitives.ReverseEndianness(value));
-        _position += 4;
-    }
+    public void UncheckedWriteFixed32(uint value) => _position += PutFixed32(ref Cursor, value);
 
     /// <summary>Writes a little-endian 64-bit value without a bounds check.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void UncheckedWriteFixed64(ulong value)
-    {
-        Unsafe.WriteUnaligned(ref Cursor, BitConverter.IsLittleEndian ? value : BinaryPrimitives.ReverseEndianness(value));
-        _position += 8;
-    }
+    public void UncheckedWriteFixed64(ulong value) => _position += PutFixed64(ref Cursor, value);
 
     /// <summary>Writes a <see cref="bool"/> as one byte (0 or 1) without a bounds check.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -200,8 +188,7 @@ public ref partial struct TetherWriter
 
     /// <summary>Writes a <see cref="DateTime"/> as 62 bits of ticks and 2 bits of <see cref="DateTimeKind"/>, without a bounds check.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void UncheckedWriteDateTime(DateTime value) =>
-        UncheckedWriteFixed64((ulong)value.Ticks | ((ulong)value.Kind << 62));
+    public void UncheckedWriteDateTime(DateTime value) => _position += PutDateTime(ref Cursor, value);
 
     /// <summary>Writes a <see cref="DateTimeOffset"/> as its clock ticks and offset minutes, without a bounds check.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -6,9 +6,10 @@ using System.Runtime.Intrinsics.X86;
 namespace Tether.Serialization;
 
 // Runs of bounded members written through a local cursor. A generated codec takes a reference to the run's first byte
-// (BeginRun, sized by the generator for the run's maximum and any varint's word store), stores each member with the static Put methods, which return the bytes they wrote, and commits the total
-// once (EndRun). The offset then lives in a register: written through the instance methods instead, the position is
-// reloaded and stored for every member, because the JIT cannot tell the buffer's bytes from the writer's own fields.
+// (BeginRun, sized by the generator for the run's maximum and any varint's word store), stores each member with the
+// static Put methods, which return the bytes they wrote, and commits the total once (EndRun). The offset then lives in
+// a register: written through the instance methods instead, the position is reloaded and stored for every member,
+// because the JIT cannot tell the buffer's bytes from the writer's own fields.
 public ref partial struct TetherWriter
 {
     /// <summary>
@@ -75,12 +76,7 @@ public ref partial struct TetherWriter
 
     /// <summary>Stores a <see cref="float"/> (IEEE 754, little-endian); returns 4.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int PutSingle(ref byte destination, float value)
-    {
-        uint bits = BitConverter.SingleToUInt32Bits(value);
-        Unsafe.WriteUnaligned(ref destination, BitConverter.IsLittleEndian ? bits : BinaryPrimitives.ReverseEndianness(bits));
-        return sizeof(float);
-    }
+    public static int PutSingle(ref byte destination, float value) => PutFixed32(ref destination, BitConverter.SingleToUInt32Bits(value));
 
     /// <summary>Stores a <see cref="double"/> (IEEE 754, little-endian); returns 8.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -88,17 +84,26 @@ public ref partial struct TetherWriter
 
     /// <summary>Stores a <see cref="Half"/> (little-endian); returns 2.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int PutHalf(ref byte destination, Half value)
-    {
-        ushort bits = BitConverter.HalfToUInt16Bits(value);
-        Unsafe.WriteUnaligned(ref destination, BitConverter.IsLittleEndian ? bits : BinaryPrimitives.ReverseEndianness(bits));
-        return sizeof(ushort);
-    }
+    public static int PutHalf(ref byte destination, Half value) => PutFixed16(ref destination, BitConverter.HalfToUInt16Bits(value));
 
     /// <summary>Stores a <see cref="DateTime"/> as its ticks with the kind in the top two bits; returns 8.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int PutDateTime(ref byte destination, DateTime value) =>
         PutFixed64(ref destination, (ulong)value.Ticks | ((ulong)value.Kind << 62));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int PutFixed16(ref byte destination, ushort value)
+    {
+        Unsafe.WriteUnaligned(ref destination, BitConverter.IsLittleEndian ? value : BinaryPrimitives.ReverseEndianness(value));
+        return sizeof(ushort);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int PutFixed32(ref byte destination, uint value)
+    {
+        Unsafe.WriteUnaligned(ref destination, BitConverter.IsLittleEndian ? value : BinaryPrimitives.ReverseEndianness(value));
+        return sizeof(uint);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int PutFixed64(ref byte destination, ulong value)
