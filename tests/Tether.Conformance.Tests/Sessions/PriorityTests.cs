@@ -18,6 +18,11 @@ public sealed class PriorityTests
         // The server runs one call at a time: a held call makes it stop reading at the next one-way message.
         Task held = client.RequestAsync(new BlockRequest(1), Harness.Patience).AsTask();
         await harness.Probe.Started.NextAsync();
+
+        // The server counts the message it stops at and acknowledges what it counted on its next timer tick. Wait for
+        // that acknowledgement before filling: arriving after the fill, it freed a slot and let the first waiting send
+        // through before the check below (a CI flake). Past it, nothing the server has received is unacknowledged.
+        await client.SendAsync(new Notice(-1, "fill"), new CallOptions { WaitForAcknowledgement = true }).Within();
         int filled = 0;
         while (!output.IsReplayFull)
         {
