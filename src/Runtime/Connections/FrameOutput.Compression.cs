@@ -22,7 +22,7 @@ internal sealed partial class FrameOutput
         }
 
         byte[] staged = ArrayPool<byte>.Shared.Rent(payloadLength);
-        payload = staged.AsSpan(0, payloadLength);
+        payload = staged; // the pooled array's spare length is scratch, as a send buffer's is
         return new FrameReservation(this, staged, new FrameHeader(payloadLength, type, flags, callId, messageId));
     }
 

@@ -90,11 +90,28 @@ internal sealed partial class FrameOutput
     /// then <see cref="FrameReservation.Commit"/>: disposing a frame not committed drops it (nothing is sent).
     /// </summary>
     /// <exception cref="TetherException">The payload exceeds the peer's frame size, or the output is closed.</exception>
-    public FrameReservation Begin(FrameType type, FrameFlags flags, uint callId, int messageId, int payloadLength, out Span<byte> payload) =>
-        BeginCore(type, flags, callId, messageId, payloadLength, requireRoom: false, out payload, stage: true);
+    public FrameReservation Begin(FrameType type, FrameFlags flags, uint callId, int messageId, int payloadLength, out Span<byte> payload)
+    {
+        FrameReservation frame = BeginCore(type, flags, callId, messageId, payloadLength, requireRoom: false, out payload, stage: true);
+        if (!frame.IsEmpty)
+        {
+            payload = payload[..payloadLength];
+        }
 
-    /// <summary>As <see cref="Begin"/>; with <paramref name="requireRoom"/>, an empty reservation (nothing held) while the pipe is blocked or the replay buffer full.</summary>
+        return frame;
+    }
+
+    /// <summary>
+    /// As <see cref="Begin"/>, but <paramref name="room"/> is the payload followed by whatever free space the send or
+    /// replay buffer has after it: scratch an encoder may write past the payload (<see cref="TetherCodec.EncodeSized"/>),
+    /// never sent. Only the first <paramref name="payloadLength"/> bytes are committed.
+    /// </summary>
+    public FrameReservation BeginWithRoom(FrameType type, FrameFlags flags, uint callId, int messageId, int payloadLength, out Span<byte> room) =>
+        BeginCore(type, flags, callId, messageId, payloadLength, requireRoom: false, out room, stage: true);
+
+    /// <summary>As <see cref="BeginWithRoom"/>; with <paramref name="requireRoom"/>, an empty reservation (nothing held) while the pipe is blocked or the replay buffer full.</summary>
     /// <remarks>
+    /// <paramref name="payload"/> holds at least <paramref name="payloadLength"/> bytes; past them it is scratch.
     /// With <paramref name="stage"/>, a payload compression applies to is staged (<see cref="CommitStaged"/>) instead;
     /// callers that need the lock held until the commit pass false.
     /// </remarks>
@@ -121,7 +138,7 @@ internal sealed partial class FrameOutput
         var header = new FrameHeader(payloadLength, type, flags, callId, messageId);
         header.Write(span);
         _openHeader = header;
-        payload = span.Slice(FrameHeader.Size, payloadLength);
+        payload = span.Slice(FrameHeader.Size);
         return frame;
     }
 
@@ -143,7 +160,7 @@ internal sealed partial class FrameOutput
     /// <param name="requireRoom">Return an empty reservation (lock released) instead when the pipe is blocked or the replay buffer full.</param>
     /// <param name="type">The frame's type (a durable session's answers release what their handler held first).</param>
     /// <param name="callId">The frame's call.</param>
-    /// <param name="frame">Where the frame goes.</param>
+    /// <param name="frame">Where the frame goes: at least <paramref name="totalLength"/> bytes, then the buffer's free space after it (scratch).</param>
     private FrameReservation Reserve(int totalLength, bool sequenced, bool requireRoom, FrameType type, uint callId, out Span<byte> frame)
     {
         _lock.Enter();
@@ -191,7 +208,7 @@ internal sealed partial class FrameOutput
         }
         else
         {
-            frame = _writer.GetSpan(totalLength).Slice(0, totalLength);
+            frame = _writer.GetSpan(totalLength);
         }
 
         // Tokens tell this frame's reservation from later ones: a disposed reservation releases the lock only if its
@@ -331,7 +348,7 @@ internal sealed partial class FrameOutput
             ExpectAcknowledgementLocked(acknowledged);
         }
 
-        TetherCodec.Encode(body, in value);
+        TetherCodec.EncodeSized(body, length, in value);
         frame.Commit();
         return true;
     }
@@ -371,7 +388,7 @@ internal sealed partial class FrameOutput
         }
 
         CallHeaderCodec.Write(payload, headers, blockSize);
-        TetherCodec.Encode(payload[headerLength..], in value);
+        TetherCodec.EncodeSized(payload[headerLength..], bodyLength, in value);
         frame.Commit();
         return true;
     }

@@ -273,18 +273,21 @@ internal sealed class IncomingCall : CallContext
         return true;
     }
 
-    /// <summary>Opens an answer frame; with trailing metadata the payload starts with its block and <paramref name="body"/> is what follows.</summary>
+    /// <summary>
+    /// Opens an answer frame; with trailing metadata the payload starts with its block and <paramref name="body"/> is what
+    /// follows. <paramref name="body"/> runs on past <paramref name="bodyLength"/> into the send buffer's free space (scratch).
+    /// </summary>
     private FrameReservation BeginAnswer(FrameType type, int messageId, int bodyLength, out Span<byte> body)
     {
         if (_trailers is not { Count: > 0 } trailers)
         {
-            return Output.Begin(type, FrameFlags.None, CallId, messageId, bodyLength, out body);
+            return Output.BeginWithRoom(type, FrameFlags.None, CallId, messageId, bodyLength, out body);
         }
 
         var headers = new OutgoingCallHeaders { Metadata = trailers, Priority = -1 };
         int blockSize = CallHeaderCodec.GetBlockSize(headers);
         int headerLength = CallHeaderCodec.GetPrefixedSize(blockSize);
-        FrameReservation frame = Output.Begin(type, FrameFlags.Headers, CallId, messageId, headerLength + bodyLength, out Span<byte> payload);
+        FrameReservation frame = Output.BeginWithRoom(type, FrameFlags.Headers, CallId, messageId, headerLength + bodyLength, out Span<byte> payload);
         CallHeaderCodec.Write(payload, headers, blockSize);
         body = payload[headerLength..];
         return frame;
@@ -384,7 +387,7 @@ internal sealed class IncomingCall : CallContext
             return false;
         }
 
-        _openFrame = Output.Begin(FrameType.StreamItem, FrameFlags.None, CallId, messageId, bodyLength, out body);
+        _openFrame = Output.BeginWithRoom(FrameType.StreamItem, FrameFlags.None, CallId, messageId, bodyLength, out body);
         return true;
     }
 

@@ -76,7 +76,11 @@ public abstract class CallContext
 
     private CallMetadata? _responseTrailers;
 
-    /// <summary>Opens the reply frame: returns false when the call takes no reply (a one-way message), else a span of exactly <paramref name="bodyLength"/> bytes to encode the body into.</summary>
+    /// <summary>
+    /// Opens the reply frame: returns false when the call takes no reply (a one-way message), else a span to encode the
+    /// body into: its first <paramref name="bodyLength"/> bytes are the body; any bytes past them are scratch the encoder
+    /// may write and are not sent (an implementation may return exactly <paramref name="bodyLength"/> bytes).
+    /// </summary>
     /// <exception cref="TetherException">The reply cannot be sent (for example it exceeds the peer's frame size).</exception>
     protected abstract bool TryBeginReply(int messageId, int bodyLength, out Span<byte> body);
 
@@ -128,7 +132,7 @@ public abstract class CallContext
 
         try
         {
-            TetherCodec.Encode(body, in value);
+            TetherCodec.EncodeSized(body, length, in value);
         }
         catch
         {
@@ -151,7 +155,7 @@ public abstract class CallContext
 
         try
         {
-            TetherCodec.Encode(body, in value);
+            TetherCodec.EncodeSized(body, length, in value);
         }
         catch
         {

@@ -38,6 +38,30 @@ public static class TetherCodec
         return (int)writer.BytesWritten;
     }
 
+    /// <summary>
+    /// Encodes <paramref name="value"/>, whose exact size <paramref name="length"/> was just computed, at the start of
+    /// <paramref name="room"/>. Bytes of <paramref name="room"/> past <paramref name="length"/> are scratch: a run of
+    /// members reserves its largest size (and a varint's 8-byte store), so near the end of an exactly sized payload it
+    /// would otherwise be written aside and copied into place. Frames reserved in a send buffer have that room for free.
+    /// </summary>
+    /// <exception cref="TetherException"><see cref="TetherErrorCode.EncodeBufferTooSmall"/> if the encoding is longer than <paramref name="length"/>.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void EncodeSized<T>(Span<byte> room, int length, in T value)
+        where T : IMessage<T>
+    {
+        var writer = new TetherWriter(room);
+        T.WriteBody(ref writer, in value);
+        writer.Flush();
+        if (writer.BytesWritten > length)
+        {
+            ThrowLongerThanSized(length, writer.BytesWritten);
+        }
+    }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void ThrowLongerThanSized(int length, long written) =>
+        throw new TetherException(TetherErrorCode.EncodeBufferTooSmall, $"The message encoded to {written} bytes where its size was computed as {length} (was it changed while being sent?).");
+
     /// <summary>The exact number of bytes <see cref="Encode{T}(IBufferWriter{byte}, in T)"/> writes for <paramref name="value"/>.</summary>
     public static int GetEncodedSize<T>(in T value)
         where T : IMessage<T> => T.GetBodySize(in value, 0);

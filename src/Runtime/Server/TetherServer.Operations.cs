@@ -189,11 +189,12 @@ public sealed partial class TetherServer
         _ => false,
     };
 
+    /// <summary>Writes the frame at the start of <paramref name="frame"/>; what follows it there is scratch for the encoder.</summary>
     private static void WriteFramed<T>(Span<byte> frame, int length, in T message)
         where T : IMessage<T>
     {
         new FrameHeader(length, FrameType.Message, FrameFlags.ByMessageType, 0, T.MessageId).Write(frame);
-        TetherCodec.Encode(frame.Slice(FrameHeader.Size, length), in message);
+        TetherCodec.EncodeSized(frame[FrameHeader.Size..], length, in message);
     }
 
     private static BroadcastResult DeliverFramed(ConcurrentDictionary<long, TetherSession> sessions, ReadOnlySpan<byte> framed, Guid? exceptSessionId)

@@ -85,6 +85,20 @@ public sealed class RoundTripTests
         Assert.Equal(34, TetherCodec.ToArray(order).Length);
     }
 
+    [Fact]
+    public void A_sized_encode_into_a_frame_with_room_after_it_refuses_a_size_that_was_too_small()
+    {
+        // Frames are encoded into send buffers with free space after the payload; a computed size that is too small
+        // (the message changed between sizing and encoding) must still fail rather than send a cut body.
+        var value = new TailVarint(1.5, 300);
+        int size = TetherCodec.GetEncodedSize(value);
+        byte[] room = new byte[size + 32];
+        var error = Assert.Throws<TetherException>(() => TetherCodec.EncodeSized(room, size - 1, value));
+        Assert.Equal(TetherErrorCode.EncodeBufferTooSmall, error.Code);
+        TetherCodec.EncodeSized(room, size, value);
+        Assert.Equal(TetherCodec.ToArray(value), room.AsSpan(0, size).ToArray());
+    }
+
     private static void Guarded<T>(T value)
         where T : IMessage<T>
     {
@@ -113,6 +127,15 @@ public sealed class RoundTripTests
             var chunked = new ChunkedBufferWriter(chunk);
             Assert.Equal(size, TetherCodec.Encode(chunked, value));
             Assert.Equal(bytes, chunked.ToArray());
+        }
+
+        foreach (int spare in new[] { 0, 1, 7, 16 })
+        {
+            // A frame's payload with the send buffer's free space after it (scratch): the same bytes, in place.
+            byte[] room = new byte[size + spare];
+            room.AsSpan().Fill(0xCC);
+            TetherCodec.EncodeSized(room, size, value);
+            Assert.Equal(bytes, room.AsSpan(0, size).ToArray());
         }
 
         DeepEqual.AssertEqual(value, TetherCodec.Decode<T>(bytes.AsSpan()));

@@ -70,7 +70,8 @@ internal sealed class DeliveryScope
             }
 
             ArrayBufferWriter<byte> held = scope._held ??= new ArrayBufferWriter<byte>(256);
-            Span<byte> frame = held.GetSpan(FrameHeader.Size + payloadLength)[..(FrameHeader.Size + payloadLength)];
+            int frameLength = FrameHeader.Size + payloadLength;
+            Span<byte> frame = held.GetSpan(frameLength); // the frame, then the buffer's free space (scratch for the encoder)
             new FrameHeader(payloadLength, FrameType.Message, flags, 0, methodId).Write(frame);
             Span<byte> payload = frame[FrameHeader.Size..];
             if (headerLength > 0)
@@ -78,8 +79,8 @@ internal sealed class DeliveryScope
                 CallHeaderCodec.Write(payload, headers, blockSize);
             }
 
-            TetherCodec.Encode(payload[headerLength..], in message);
-            held.Advance(frame.Length);
+            TetherCodec.EncodeSized(payload[headerLength..], bodyLength, in message);
+            held.Advance(frameLength);
             return true;
         }
     }

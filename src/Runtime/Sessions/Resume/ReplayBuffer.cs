@@ -79,7 +79,10 @@ internal sealed class ReplayBuffer : IDisposable
         NextSequence = next;
     }
 
-    /// <summary>Returns a contiguous span for the next frame of <paramref name="size"/> bytes (header included).</summary>
+    /// <summary>
+    /// Returns a contiguous span for the next frame of <paramref name="size"/> bytes (header included), followed by the
+    /// chunk's free space: scratch the writer may use (<see cref="Commit"/> keeps only the frame).
+    /// </summary>
     public Span<byte> Reserve(int size)
     {
         if (_tail is null || _tail.Array.Length - _tail.End < size)
@@ -89,7 +92,7 @@ internal sealed class ReplayBuffer : IDisposable
             _chunks.Enqueue(_tail);
         }
 
-        return _tail.Array.AsSpan(_tail.End, size);
+        return _tail.Array.AsSpan(_tail.End);
     }
 
     /// <summary>
