@@ -36,6 +36,9 @@ internal sealed partial class TetherConnection : ICallLaneHost, ILinkTiming
 
     private int _sessionStarted; // 1 once negotiated (a resume passes through Negotiating again)
 
+    /// <summary>The session's call streams (QUIC), for tests.</summary>
+    internal CallLanes Lanes => _lanes;
+
     /// <summary>A session on its first link (the peer's hello comes next).</summary>
     public TetherConnection(TransportConnection transport, ConnectionSettings settings)
         // Until the peer's hello says otherwise, assume it accepts what we accept.

@@ -60,6 +60,9 @@ public sealed class TetherConnectionTests : IAsyncDisposable
         await _link.Incoming.WriteAsync(PipeLink.Frame(FrameType.Response, request.CallId, 1, TetherCodec.ToArray(order with { Quantity = 3 })));
         Assert.Equal(3, (await reply.AsTask().WaitAsync(Hang)).Quantity);
         Assert.Equal(0, _engine.PendingCalls);
+
+        // A link without call streams (TCP, TLS, in-memory) never makes the lane table, so no call takes its lock.
+        Assert.False(_engine.Lanes.HasTable);
     }
 
     [Fact]

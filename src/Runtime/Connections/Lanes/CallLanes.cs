@@ -34,12 +34,20 @@ internal sealed class CallLanes
 
     internal ConnectionSettings Settings => _settings;
 
+    /// <summary>Whether the lane table was made: a session whose links never carried call streams has none.</summary>
+    internal bool HasTable => Volatile.Read(ref _table) is not null;
+
     internal CallLaneTable Table => _table ?? LazyInitializer.EnsureInitialized(ref _table, static () => new CallLaneTable(MaxIdleLanes));
 
     /// <summary>Caller: a stream of its own for call <paramref name="callId"/>, or null to use the link's (no streams, none free, no link).</summary>
     public FrameOutput? TryOpen(uint callId)
     {
         Link? current = _host.CurrentLink;
+        if (Volatile.Read(ref _table) is null && current is not { Transport.SupportsStreams: true })
+        {
+            return null; // TCP (or no link) and never a lane: no table to make, nothing to reuse, no lock per call
+        }
+
         switch (Table.TryReuse(callId, current?.Transport, out CallLane? idle))
         {
             case LaneReuse.Reused:
@@ -226,6 +234,11 @@ internal sealed class CallLanes
     /// <summary>The link was lost: on a resumable session every call stream keeps what it holds until the resume moves it.</summary>
     public void Detach(bool resumable, bool linkHadStreams)
     {
+        if (Volatile.Read(ref _table) is null && !linkHadStreams)
+        {
+            return; // never a lane and none to announce: a TCP session stays without a table (and its lock per call)
+        }
+
         foreach (CallLane lane in Table.LinkLost(resumable, linkHadStreams))
         {
             lock (lane.Gate)
@@ -252,6 +265,11 @@ internal sealed class CallLanes
     /// </summary>
     public void MoveToLink()
     {
+        if (Volatile.Read(ref _table) is null)
+        {
+            return; // no lane ever, and no link with call streams was lost (Detach makes the table for that)
+        }
+
         FrameOutput linkOutput = _host.Output;
         List<CallLane> lanes = Table.LanesToMove(out int loss);
         try
