@@ -1,0 +1,140 @@
+using System.Diagnostics.Metrics;
+using System.Net;
+using Tether.Observability;
+
+namespace Tether.Runtime.Tests.Observability;
+
+/// <summary>
+/// A connection's call durations as a <see cref="MeterListener"/> sees them: successful calls are recorded with a ready
+/// attribute set per method and link, which must carry exactly what a freshly built list would, follow the link when it
+/// changes, never mix up methods that share a slot, and stop allocating once made.
+/// </summary>
+public sealed class ConnectionMetricsTests : IDisposable
+{
+    private readonly MeterFactory _factory = new();
+    private readonly TetherMetrics _metrics;
+    private readonly MeterListener _listener = new();
+    private readonly List<(string Instrument, Dictionary<string, object?> Tags)> _recorded = [];
+    private bool _capture = true;
+
+    public ConnectionMetricsTests()
+    {
+        _metrics = TetherMetrics.For(_factory);
+        _listener.InstrumentPublished = (instrument, listener) =>
+        {
+            if (ReferenceEquals(instrument.Meter, _metrics.Meter))
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        _listener.SetMeasurementEventCallback<double>((instrument, _, tags, _) =>
+        {
+            if (_capture)
+            {
+                var copy = new Dictionary<string, object?>();
+                foreach (KeyValuePair<string, object?> tag in tags)
+                {
+                    Assert.True(copy.TryAdd(tag.Key, tag.Value), $"{tag.Key} twice");
+                }
+
+                _recorded.Add((instrument.Name, copy));
+            }
+        });
+        _listener.Start();
+    }
+
+    [Fact]
+    public void Successful_calls_carry_their_own_method_and_the_current_links_attributes()
+    {
+        var metrics = new ConnectionMetrics(_metrics, isServer: true);
+        metrics.OnLinkActive("tcp", new IPEndPoint(IPAddress.Loopback, 5000));
+
+        // More methods than slots: some share a slot, and each must still be recorded under its own name.
+        string[] methods = [.. Enumerable.Range(0, 40).Select(static i => $"Service/Method{i}")];
+        for (int round = 0; round < 3; round++)
+        {
+            foreach (string method in methods)
+            {
+                metrics.RecordServerCall(method, System.Diagnostics.Stopwatch.GetTimestamp(), TetherErrorCode.None);
+                metrics.RecordClientCall(method, System.Diagnostics.Stopwatch.GetTimestamp(), error: null);
+            }
+        }
+
+        Assert.Equal(methods.Length * 6, _recorded.Count);
+        for (int i = 0; i < _recorded.Count; i++)
+        {
+            (string instrument, Dictionary<string, object?> tags) = _recorded[i];
+            Assert.Equal(i % 2 == 0 ? "rpc.server.call.duration" : "rpc.client.call.duration", instrument);
+            Assert.Equal(methods[(i / 2) % methods.Length], tags["rpc.method"]);
+            Assert.Equal("tether", tags["rpc.system.name"]);
+            Assert.Equal("ok", tags["rpc.response.status_code"]);
+            Assert.Equal("tcp", tags["network.transport"]);
+            Assert.Equal("127.0.0.1", tags["server.address"]);
+            Assert.Equal(5000, tags["server.port"]);
+            Assert.False(tags.ContainsKey("error.type"));
+            Assert.Equal(6, tags.Count);
+        }
+
+        // A resume onto another link: the same method is recorded with the new link's attributes.
+        _recorded.Clear();
+        metrics.OnLinkActive("quic", new IPEndPoint(IPAddress.IPv6Loopback, 6000));
+        metrics.RecordServerCall(methods[0], System.Diagnostics.Stopwatch.GetTimestamp(), TetherErrorCode.None);
+        Dictionary<string, object?> moved = Assert.Single(_recorded).Tags;
+        Assert.Equal("quic", moved["network.transport"]);
+        Assert.Equal("::1", moved["server.address"]);
+        Assert.Equal(6000, moved["server.port"]);
+
+        // A failure is still tagged with its code.
+        _recorded.Clear();
+        metrics.RecordServerCall(methods[0], System.Diagnostics.Stopwatch.GetTimestamp(), TetherErrorCode.CallTimedOut);
+        Dictionary<string, object?> failed = Assert.Single(_recorded).Tags;
+        Assert.Equal("dispatch.call_timed_out", failed["rpc.response.status_code"]);
+        Assert.Equal("dispatch.call_timed_out", failed["error.type"]);
+    }
+
+    [Fact]
+    public void Recording_a_successful_call_allocates_nothing_once_its_attributes_are_made()
+    {
+        var metrics = new ConnectionMetrics(_metrics, isServer: false);
+        metrics.OnLinkActive("tcp", new IPEndPoint(IPAddress.Loopback, 5000));
+        const string method = "Service/Method";
+        metrics.RecordClientCall(method, System.Diagnostics.Stopwatch.GetTimestamp(), error: null);
+        metrics.RecordServerCall(method, System.Diagnostics.Stopwatch.GetTimestamp(), TetherErrorCode.None);
+        _capture = false;
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10_000; i++)
+        {
+            metrics.RecordClientCall(method, System.Diagnostics.Stopwatch.GetTimestamp(), error: null);
+            metrics.RecordServerCall(method, System.Diagnostics.Stopwatch.GetTimestamp(), TetherErrorCode.None);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    public void Dispose()
+    {
+        _listener.Dispose();
+        _factory.Dispose();
+    }
+
+    private sealed class MeterFactory : IMeterFactory
+    {
+        private readonly List<Meter> _meters = [];
+
+        public Meter Create(MeterOptions options)
+        {
+            var meter = new Meter(options);
+            _meters.Add(meter);
+            return meter;
+        }
+
+        public void Dispose()
+        {
+            foreach (Meter meter in _meters)
+            {
+                meter.Dispose();
+            }
+        }
+    }
+}
