@@ -42,9 +42,15 @@ internal sealed partial class TetherConnection
             link.KeepAlive.Heard(connection._settings.TimeProvider.GetTimestamp());
         }
 
-        public void OnBatchStarting() => connection.Completions.Begin();
+        public void OnBatchStarting()
+        {
+            connection.Completions.Begin();
+            connection.Metrics.BeginBatch();
+        }
 
         public void OnBatchEnded() => connection.Completions.End();
+
+        public void OnBatchFlushed() => connection.Metrics.EndBatch();
     }
 
     private void RejectHeader(FrameParseStatus status, in FrameHeader header)

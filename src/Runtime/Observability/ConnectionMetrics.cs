@@ -15,6 +15,9 @@ internal sealed class ConnectionMetrics(TetherMetrics metrics, bool isServer)
 
     private LinkTags _link = LinkTags.None;
     private TagSet?[]? _succeeded; // made by the first call recorded: a connection nobody measures never has it
+    private int _batchThread; // the link's receive loop's managed thread id while it handles a batch; 0 otherwise
+    private DeferredDuration[]? _deferred; // durations of the batch's calls, recorded once its answers were flushed
+    private int _deferredCount;
     private int _counted; // 1 while the session counts in tether.session.active
 
     public TetherMetrics Instruments => metrics;
@@ -35,7 +38,7 @@ internal sealed class ConnectionMetrics(TetherMetrics metrics, bool isServer)
         double seconds = Stopwatch.GetElapsedTime(startedAt).TotalSeconds;
         if (code == TetherErrorCode.None && SucceededTags(method) is { } succeeded)
         {
-            metrics.ServerCallDuration.Record(seconds, (ReadOnlySpan<KeyValuePair<string, object?>>)succeeded);
+            Record(metrics.ServerCallDuration, succeeded, seconds);
             return;
         }
 
@@ -48,7 +51,7 @@ internal sealed class ConnectionMetrics(TetherMetrics metrics, bool isServer)
     {
         if (error is null && SucceededTags(method) is { } succeeded)
         {
-            metrics.ClientCallDuration.Record(Stopwatch.GetElapsedTime(startedAt).TotalSeconds, (ReadOnlySpan<KeyValuePair<string, object?>>)succeeded);
+            Record(metrics.ClientCallDuration, succeeded, Stopwatch.GetElapsedTime(startedAt).TotalSeconds);
             return;
         }
 
@@ -126,6 +129,52 @@ internal sealed class ConnectionMetrics(TetherMetrics metrics, bool isServer)
 
     public void OnRefused(TetherErrorCode code) => metrics.ConnectionsRefused.Add(1, Side, MetricTags.ForCode(code).Error);
 
+    /// <summary>The link's receive loop starts a batch on the calling thread: durations it records are kept until <see cref="EndBatch"/>.</summary>
+    public void BeginBatch() => Volatile.Write(ref _batchThread, Environment.CurrentManagedThreadId);
+
+    /// <summary>
+    /// The batch's answers were flushed: its calls' durations (measured when each call ended) go to the histograms now.
+    /// With a listener such as OpenTelemetry a measurement costs a few hundred nanoseconds, which a batch of answers
+    /// waited for before they were sent; now the peer has them first.
+    /// </summary>
+    public void EndBatch()
+    {
+        Volatile.Write(ref _batchThread, 0);
+        int count = _deferredCount;
+        if (count == 0)
+        {
+            return;
+        }
+
+        _deferredCount = 0;
+        DeferredDuration[] deferred = _deferred!;
+        for (int i = 0; i < count; i++)
+        {
+            ref DeferredDuration entry = ref deferred[i];
+            entry.Instrument.Record(entry.Seconds, (ReadOnlySpan<KeyValuePair<string, object?>>)entry.Tags);
+            entry = default; // the arrays stay referenced by their sets anyway; the instrument need not be kept
+        }
+    }
+
+    /// <summary>Records now, or at the batch's end when called by the receive loop inside a batch (only that thread touches the buffer).</summary>
+    private void Record(System.Diagnostics.Metrics.Histogram<double> instrument, KeyValuePair<string, object?>[] tags, double seconds)
+    {
+        if (Volatile.Read(ref _batchThread) != Environment.CurrentManagedThreadId)
+        {
+            instrument.Record(seconds, (ReadOnlySpan<KeyValuePair<string, object?>>)tags);
+            return;
+        }
+
+        DeferredDuration[] deferred = _deferred ??= new DeferredDuration[64];
+        if (_deferredCount == deferred.Length)
+        {
+            Array.Resize(ref _deferred, deferred.Length * 2); // a batch larger than any before: grows once, kept after
+            deferred = _deferred;
+        }
+
+        deferred[_deferredCount++] = new DeferredDuration(instrument, tags, seconds);
+    }
+
     /// <summary>
     /// The attributes of a successful call of <paramref name="method"/> on the current link, built once: recording then
     /// hands the histogram a ready span instead of building a <see cref="TagList"/> of six pairs per call (with
@@ -186,6 +235,9 @@ internal sealed class ConnectionMetrics(TetherMetrics metrics, bool isServer)
         tags.Add(status);
         tags.Add(type);
     }
+
+    /// <summary>A duration measured during a receive batch, recorded after its flush.</summary>
+    private readonly record struct DeferredDuration(System.Diagnostics.Metrics.Histogram<double> Instrument, KeyValuePair<string, object?>[] Tags, double Seconds);
 
     /// <summary>A successful call's attributes for one method on one link (<see cref="SucceededTags"/>).</summary>
     private sealed class TagSet(string method, LinkTags link, KeyValuePair<string, object?>[] tags)

@@ -43,7 +43,7 @@ public sealed class FrameReceiveLoopTests
 
         Assert.Equal(ReceiveEnd.Stopped, await FrameReceiveLoop.RunAsync(_input.Reader, new RecordingReceiver(_recorder)).WaitAsync(Hang));
 
-        Assert.Equal(["start", "frame 1", "frame 2", "frame 3", "end"], _recorder.Events);
+        Assert.Equal(["start", "frame 1", "frame 2", "frame 3", "end", "flushed"], _recorder.Events);
     }
 
     [Fact]
@@ -257,5 +257,7 @@ public sealed class FrameReceiveLoopTests
         public void OnBatchStarting() => recorder.Events.Add("start");
 
         public void OnBatchEnded() => recorder.Events.Add("end");
+
+        public void OnBatchFlushed() => recorder.Events.Add("flushed");
     }
 }

@@ -7,7 +7,8 @@ namespace Tether.Runtime.Tests.Observability;
 /// <summary>
 /// A connection's call durations as a <see cref="MeterListener"/> sees them: successful calls are recorded with a ready
 /// attribute set per method and link, which must carry exactly what a freshly built list would, follow the link when it
-/// changes, never mix up methods that share a slot, and stop allocating once made.
+/// changes, never mix up methods that share a slot, wait for the batch's flush when the receive loop records them, and
+/// stop allocating once made.
 /// </summary>
 public sealed class ConnectionMetricsTests : IDisposable
 {
@@ -93,6 +94,35 @@ public sealed class ConnectionMetricsTests : IDisposable
     }
 
     [Fact]
+    public void Durations_recorded_by_the_receive_loop_in_a_batch_go_out_after_its_flush()
+    {
+        var metrics = new ConnectionMetrics(_metrics, isServer: true);
+        metrics.OnLinkActive("tcp", new IPEndPoint(IPAddress.Loopback, 5000));
+        long startedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+
+        metrics.BeginBatch();
+        metrics.RecordServerCall("Service/First", startedAt, TetherErrorCode.None);
+        metrics.RecordClientCall("Service/Second", startedAt, error: null);
+        Assert.Empty(_recorded); // kept: the batch's answers are not flushed yet
+
+        // Another thread (an asynchronous handler finishing) records at once; so does a failure.
+        var elsewhere = new Thread(() => metrics.RecordServerCall("Service/Elsewhere", startedAt, TetherErrorCode.None));
+        elsewhere.Start();
+        elsewhere.Join();
+        metrics.RecordServerCall("Service/Failed", startedAt, TetherErrorCode.CallTimedOut);
+        Assert.Equal(["Service/Elsewhere", "Service/Failed"], _recorded.Select(static r => r.Tags["rpc.method"]));
+
+        metrics.EndBatch();
+        Assert.Equal(["Service/Elsewhere", "Service/Failed", "Service/First", "Service/Second"], _recorded.Select(static r => r.Tags["rpc.method"]));
+        Assert.Equal(["rpc.server.call.duration", "rpc.client.call.duration"], _recorded.Skip(2).Select(static r => r.Instrument));
+        Assert.All(_recorded.Skip(2), static r => Assert.Equal("ok", r.Tags["rpc.response.status_code"]));
+
+        // After the batch: at once again.
+        metrics.RecordServerCall("Service/After", startedAt, TetherErrorCode.None);
+        Assert.Equal("Service/After", _recorded[^1].Tags["rpc.method"]);
+    }
+
+    [Fact]
     public void Recording_a_successful_call_allocates_nothing_once_its_attributes_are_made()
     {
         var metrics = new ConnectionMetrics(_metrics, isServer: false);
@@ -102,11 +132,23 @@ public sealed class ConnectionMetricsTests : IDisposable
         metrics.RecordServerCall(method, System.Diagnostics.Stopwatch.GetTimestamp(), TetherErrorCode.None);
         _capture = false;
 
+        metrics.BeginBatch(); // the batch buffer is made once
+        metrics.RecordServerCall(method, System.Diagnostics.Stopwatch.GetTimestamp(), TetherErrorCode.None);
+        metrics.EndBatch();
+
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 10_000; i++)
         {
             metrics.RecordClientCall(method, System.Diagnostics.Stopwatch.GetTimestamp(), error: null);
             metrics.RecordServerCall(method, System.Diagnostics.Stopwatch.GetTimestamp(), TetherErrorCode.None);
+            if (i % 25 == 0)
+            {
+                metrics.BeginBatch();
+            }
+            else if (i % 25 == 24)
+            {
+                metrics.EndBatch();
+            }
         }
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);

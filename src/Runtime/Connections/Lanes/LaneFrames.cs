@@ -47,6 +47,11 @@ internal readonly struct LaneFrames(CallLanes lanes, Link link, CallLane lane) :
     {
     }
 
+    // A call stream's durations are recorded as its calls end (no batch defers them).
+    public void OnBatchFlushed()
+    {
+    }
+
     public void OnBatchHandled()
     {
         if (lane.Inbound.TakeAckRequest())

@@ -101,7 +101,14 @@ internal static class FrameReceiveLoop
                 }
                 finally
                 {
-                    output.EndBatch();
+                    try
+                    {
+                        output.EndBatch();
+                    }
+                    finally
+                    {
+                        receiver.OnBatchFlushed();
+                    }
                 }
             }
 

@@ -51,4 +51,7 @@ internal interface IFrameReceiver
 
     /// <summary>The batch's frames are handled (also after a failure), its output not yet flushed: publish what it completed.</summary>
     void OnBatchEnded();
+
+    /// <summary>The batch's output was flushed: bookkeeping kept off the answers' way (call durations) is done now.</summary>
+    void OnBatchFlushed();
 }
