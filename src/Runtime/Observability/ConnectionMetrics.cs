@@ -13,6 +13,9 @@ internal sealed class ConnectionMetrics(TetherMetrics metrics, bool isServer)
     // Slots of ready attribute sets for successful calls (SucceededTags): by the method name's reference hash.
     private const int TagSetSlots = 16;
 
+    // Durations a batch keeps for after its flush, at most (24 KB): a read of tiny frames records the rest at once.
+    private const int MaxDeferred = 1024;
+
     private LinkTags _link = LinkTags.None;
     private TagSet?[]? _succeeded; // made by the first call recorded: a connection nobody measures never has it
     private int _batchThread; // the link's receive loop's managed thread id while it handles a batch; 0 otherwise
@@ -150,9 +153,8 @@ internal sealed class ConnectionMetrics(TetherMetrics metrics, bool isServer)
         DeferredDuration[] deferred = _deferred!;
         for (int i = 0; i < count; i++)
         {
-            ref DeferredDuration entry = ref deferred[i];
+            ref readonly DeferredDuration entry = ref deferred[i];
             entry.Instrument.Record(entry.Seconds, (ReadOnlySpan<KeyValuePair<string, object?>>)entry.Tags);
-            entry = default; // the arrays stay referenced by their sets anyway; the instrument need not be kept
         }
     }
 
@@ -168,6 +170,12 @@ internal sealed class ConnectionMetrics(TetherMetrics metrics, bool isServer)
         DeferredDuration[] deferred = _deferred ??= new DeferredDuration[64];
         if (_deferredCount == deferred.Length)
         {
+            if (deferred.Length == MaxDeferred)
+            {
+                instrument.Record(seconds, (ReadOnlySpan<KeyValuePair<string, object?>>)tags); // bounded: a huge batch records the rest at once
+                return;
+            }
+
             Array.Resize(ref _deferred, deferred.Length * 2); // a batch larger than any before: grows once, kept after
             deferred = _deferred;
         }

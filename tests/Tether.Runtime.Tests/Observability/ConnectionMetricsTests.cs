@@ -120,6 +120,18 @@ public sealed class ConnectionMetricsTests : IDisposable
         // After the batch: at once again.
         metrics.RecordServerCall("Service/After", startedAt, TetherErrorCode.None);
         Assert.Equal("Service/After", _recorded[^1].Tags["rpc.method"]);
+
+        // A batch keeps at most 1,024 durations: past that, they are recorded at once, and none is lost.
+        _recorded.Clear();
+        metrics.BeginBatch();
+        for (int i = 0; i < 1_100; i++)
+        {
+            metrics.RecordServerCall("Service/Many", startedAt, TetherErrorCode.None);
+        }
+
+        Assert.Equal(76, _recorded.Count);
+        metrics.EndBatch();
+        Assert.Equal(1_100, _recorded.Count);
     }
 
     [Fact]
