@@ -172,23 +172,13 @@ public sealed class ConnectionMetricsTests : IDisposable
         _factory.Dispose();
     }
 
+    /// <summary>The one meter <see cref="TetherMetrics.For"/> asks for, so the listener hears only this test's instruments.</summary>
     private sealed class MeterFactory : IMeterFactory
     {
-        private readonly List<Meter> _meters = [];
+        private Meter? _meter;
 
-        public Meter Create(MeterOptions options)
-        {
-            var meter = new Meter(options);
-            _meters.Add(meter);
-            return meter;
-        }
+        public Meter Create(MeterOptions options) => _meter ??= new Meter(options);
 
-        public void Dispose()
-        {
-            foreach (Meter meter in _meters)
-            {
-                meter.Dispose();
-            }
-        }
+        public void Dispose() => _meter?.Dispose();
     }
 }
