@@ -245,7 +245,7 @@ internal sealed partial class IncomingCalls
         }
         if (expectsReply && _connection.Metrics.TimesServerCalls) // a one-way message is traced, not timed (decision 0013)
         {
-            call.StartedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+            call.StartedAt = _connection.Metrics.ServerCallStarted();
         }
 
         // The handler runs (its synchronous part, here) under the call's span and log scope; the receive loop gets its

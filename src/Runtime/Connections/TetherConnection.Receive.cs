@@ -48,7 +48,11 @@ internal sealed partial class TetherConnection
             connection.Metrics.BeginBatch();
         }
 
-        public void OnBatchEnded() => connection.Completions.End();
+        public void OnBatchEnded()
+        {
+            connection.Metrics.BatchAnswered();
+            connection.Completions.End();
+        }
 
         public void OnBatchFlushed() => connection.Metrics.EndBatch();
     }

@@ -19,7 +19,9 @@ internal sealed class ConnectionMetrics(TetherMetrics metrics, bool isServer)
     private LinkTags _link = LinkTags.None;
     private TagSet?[]? _succeeded; // made by the first call recorded: a connection nobody measures never has it
     private int _batchThread; // the link's receive loop's managed thread id while it handles a batch; 0 otherwise
-    private DeferredDuration[]? _deferred; // durations of the batch's calls, recorded once its answers were flushed
+    private long _batchReadAt; // when the batch's bytes were read, if incoming calls are timed; 0 otherwise
+    private long _batchAnsweredAt; // when the batch's frames were all handled (its answers written), if any call was kept
+    private DeferredDuration[]? _deferred; // calls of the batch, recorded once its answers were flushed
     private int _deferredCount;
     private int _counted; // 1 while the session counts in tether.session.active
 
@@ -36,25 +38,31 @@ internal sealed class ConnectionMetrics(TetherMetrics metrics, bool isServer)
     /// <summary>A link became active: its transport and the server's address describe the calls that follow.</summary>
     public void OnLinkActive(string transportName, EndPoint? serverEndPoint) => _link = LinkTags.Create(transportName, serverEndPoint);
 
+    /// <summary>
+    /// When an incoming call started, for its duration: inside a receive batch, when the batch's bytes were read (one clock
+    /// read for all of its calls, which arrived together); elsewhere, now.
+    /// </summary>
+    public long ServerCallStarted() =>
+        _batchReadAt != 0 && Volatile.Read(ref _batchThread) == Environment.CurrentManagedThreadId ? _batchReadAt : Stopwatch.GetTimestamp();
+
     public void RecordServerCall(string method, long startedAt, TetherErrorCode code)
     {
-        double seconds = Stopwatch.GetElapsedTime(startedAt).TotalSeconds;
         if (code == TetherErrorCode.None && SucceededTags(method) is { } succeeded)
         {
-            Record(metrics.ServerCallDuration, succeeded, seconds);
+            Record(metrics.ServerCallDuration, succeeded, startedAt);
             return;
         }
 
         TagList tags = CallTags(method);
         AddOutcome(ref tags, code);
-        metrics.ServerCallDuration.Record(seconds, in tags);
+        metrics.ServerCallDuration.Record(Stopwatch.GetElapsedTime(startedAt).TotalSeconds, in tags);
     }
 
     public void RecordClientCall(string method, long startedAt, Exception? error)
     {
         if (error is null && SucceededTags(method) is { } succeeded)
         {
-            Record(metrics.ClientCallDuration, succeeded, Stopwatch.GetElapsedTime(startedAt).TotalSeconds);
+            Record(metrics.ClientCallDuration, succeeded, startedAt);
             return;
         }
 
@@ -132,38 +140,63 @@ internal sealed class ConnectionMetrics(TetherMetrics metrics, bool isServer)
 
     public void OnRefused(TetherErrorCode code) => metrics.ConnectionsRefused.Add(1, Side, MetricTags.ForCode(code).Error);
 
-    /// <summary>The link's receive loop starts a batch on the calling thread: durations it records are kept until <see cref="EndBatch"/>.</summary>
-    public void BeginBatch() => Volatile.Write(ref _batchThread, Environment.CurrentManagedThreadId);
+    /// <summary>
+    /// The link's receive loop starts a batch of frames it has just read, on the calling thread: calls it starts are timed
+    /// from now, and durations it records are kept until <see cref="EndBatch"/>.
+    /// </summary>
+    public void BeginBatch()
+    {
+        Volatile.Write(ref _batchThread, Environment.CurrentManagedThreadId);
+        _batchReadAt = metrics.ServerCallDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
+    }
 
     /// <summary>
-    /// The batch's answers were flushed: its calls' durations (measured when each call ended) go to the histograms now.
-    /// With a listener such as OpenTelemetry a measurement costs a few hundred nanoseconds, which a batch of answers
-    /// waited for before they were sent; now the peer has them first.
+    /// The batch's frames are all handled and its answers written (about to be flushed): the calls it kept end now. One
+    /// clock read for the batch; an answer written earlier in it leaves with this flush, not before.
+    /// </summary>
+    public void BatchAnswered()
+    {
+        if (_deferredCount != 0)
+        {
+            _batchAnsweredAt = Stopwatch.GetTimestamp();
+        }
+    }
+
+    /// <summary>
+    /// The batch's answers were flushed: its calls' durations go to the histograms now. With a listener such as
+    /// OpenTelemetry a measurement costs a hundred nanoseconds or more, which a batch of answers waited for before they
+    /// were sent; now the peer has them first.
     /// </summary>
     public void EndBatch()
     {
         Volatile.Write(ref _batchThread, 0);
+        _batchReadAt = 0;
         int count = _deferredCount;
         if (count == 0)
         {
             return;
         }
 
+        long answeredAt = _batchAnsweredAt != 0 ? _batchAnsweredAt : Stopwatch.GetTimestamp(); // BatchAnswered not called: ends now
+        _batchAnsweredAt = 0;
         _deferredCount = 0;
         DeferredDuration[] deferred = _deferred!;
         for (int i = 0; i < count; i++)
         {
             ref readonly DeferredDuration entry = ref deferred[i];
-            entry.Instrument.Record(entry.Seconds, (ReadOnlySpan<KeyValuePair<string, object?>>)entry.Tags);
+            entry.Instrument.Record(Stopwatch.GetElapsedTime(entry.StartedAt, answeredAt).TotalSeconds, (ReadOnlySpan<KeyValuePair<string, object?>>)entry.Tags);
         }
     }
 
-    /// <summary>Records now, or at the batch's end when called by the receive loop inside a batch (only that thread touches the buffer).</summary>
-    private void Record(System.Diagnostics.Metrics.Histogram<double> instrument, KeyValuePair<string, object?>[] tags, double seconds)
+    /// <summary>
+    /// Records a call that started at <paramref name="startedAt"/>: ended now, or, called by the receive loop inside a
+    /// batch, ended with the batch and recorded after its flush (only that thread touches the buffer).
+    /// </summary>
+    private void Record(System.Diagnostics.Metrics.Histogram<double> instrument, KeyValuePair<string, object?>[] tags, long startedAt)
     {
         if (Volatile.Read(ref _batchThread) != Environment.CurrentManagedThreadId)
         {
-            instrument.Record(seconds, (ReadOnlySpan<KeyValuePair<string, object?>>)tags);
+            instrument.Record(Stopwatch.GetElapsedTime(startedAt).TotalSeconds, (ReadOnlySpan<KeyValuePair<string, object?>>)tags);
             return;
         }
 
@@ -172,7 +205,8 @@ internal sealed class ConnectionMetrics(TetherMetrics metrics, bool isServer)
         {
             if (deferred.Length == MaxDeferred)
             {
-                instrument.Record(seconds, (ReadOnlySpan<KeyValuePair<string, object?>>)tags); // bounded: a huge batch records the rest at once
+                // Bounded: a huge batch records the rest at once.
+                instrument.Record(Stopwatch.GetElapsedTime(startedAt).TotalSeconds, (ReadOnlySpan<KeyValuePair<string, object?>>)tags);
                 return;
             }
 
@@ -180,8 +214,9 @@ internal sealed class ConnectionMetrics(TetherMetrics metrics, bool isServer)
             deferred = _deferred;
         }
 
-        deferred[_deferredCount++] = new DeferredDuration(instrument, tags, seconds);
+        deferred[_deferredCount++] = new DeferredDuration(instrument, tags, startedAt);
     }
+
 
     /// <summary>
     /// The attributes of a successful call of <paramref name="method"/> on the current link, built once: recording then
@@ -244,8 +279,8 @@ internal sealed class ConnectionMetrics(TetherMetrics metrics, bool isServer)
         tags.Add(type);
     }
 
-    /// <summary>A duration measured during a receive batch, recorded after its flush.</summary>
-    private readonly record struct DeferredDuration(System.Diagnostics.Metrics.Histogram<double> Instrument, KeyValuePair<string, object?>[] Tags, double Seconds);
+    /// <summary>A call that ended in a receive batch, recorded after its flush.</summary>
+    private readonly record struct DeferredDuration(System.Diagnostics.Metrics.Histogram<double> Instrument, KeyValuePair<string, object?>[] Tags, long StartedAt);
 
     /// <summary>A successful call's attributes for one method on one link (<see cref="SucceededTags"/>).</summary>
     private sealed class TagSet(string method, LinkTags link, KeyValuePair<string, object?>[] tags)

@@ -15,7 +15,7 @@ public sealed class ConnectionMetricsTests : IDisposable
     private readonly MeterFactory _factory = new();
     private readonly TetherMetrics _metrics;
     private readonly MeterListener _listener = new();
-    private readonly List<(string Instrument, Dictionary<string, object?> Tags)> _recorded = [];
+    private readonly List<(string Instrument, Dictionary<string, object?> Tags, double Value)> _recorded = [];
     private bool _capture = true;
 
     public ConnectionMetricsTests()
@@ -28,7 +28,7 @@ public sealed class ConnectionMetricsTests : IDisposable
                 listener.EnableMeasurementEvents(instrument);
             }
         };
-        _listener.SetMeasurementEventCallback<double>((instrument, _, tags, _) =>
+        _listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
         {
             if (_capture)
             {
@@ -38,7 +38,7 @@ public sealed class ConnectionMetricsTests : IDisposable
                     Assert.True(copy.TryAdd(tag.Key, tag.Value), $"{tag.Key} twice");
                 }
 
-                _recorded.Add((instrument.Name, copy));
+                _recorded.Add((instrument.Name, copy, value));
             }
         });
         _listener.Start();
@@ -64,7 +64,7 @@ public sealed class ConnectionMetricsTests : IDisposable
         Assert.Equal(methods.Length * 6, _recorded.Count);
         for (int i = 0; i < _recorded.Count; i++)
         {
-            (string instrument, Dictionary<string, object?> tags) = _recorded[i];
+            (string instrument, Dictionary<string, object?> tags, _) = _recorded[i];
             Assert.Equal(i % 2 == 0 ? "rpc.server.call.duration" : "rpc.client.call.duration", instrument);
             Assert.Equal(methods[(i / 2) % methods.Length], tags["rpc.method"]);
             Assert.Equal("tether", tags["rpc.system.name"]);
@@ -132,6 +132,37 @@ public sealed class ConnectionMetricsTests : IDisposable
         Assert.Equal(76, _recorded.Count);
         metrics.EndBatch();
         Assert.Equal(1_100, _recorded.Count);
+    }
+
+    [Fact]
+    public void Calls_the_receive_loop_starts_and_ends_in_a_batch_are_timed_from_its_read_to_its_answers()
+    {
+        var metrics = new ConnectionMetrics(_metrics, isServer: true);
+        metrics.OnLinkActive("tcp", new IPEndPoint(IPAddress.Loopback, 5000));
+
+        metrics.BeginBatch();
+        long first = metrics.ServerCallStarted();
+        long second = metrics.ServerCallStarted();
+        Assert.Equal(first, second); // one clock read for the batch: its requests arrived together
+        long elsewhere = 0;
+        var thread = new Thread(() => elsewhere = metrics.ServerCallStarted()); // an asynchronous handler's thread
+        thread.Start();
+        thread.Join();
+        Assert.True(elsewhere > first, "A call started off the receive loop is timed from when it starts.");
+
+        metrics.RecordServerCall("Service/First", first, TetherErrorCode.None);
+        metrics.RecordServerCall("Service/Second", second, TetherErrorCode.None);
+        metrics.BatchAnswered();
+        Assert.Empty(_recorded);
+        metrics.EndBatch();
+
+        // Both ended with the batch: the same duration, from the batch's read to its answers.
+        Assert.Equal(2, _recorded.Count);
+        Assert.Equal(_recorded[0].Value, _recorded[1].Value);
+        Assert.True(_recorded[0].Value >= 0);
+
+        // After the batch, each call is timed from its own start.
+        Assert.True(metrics.ServerCallStarted() > first);
     }
 
     [Fact]
