@@ -76,7 +76,7 @@ public sealed partial class TetherClient : TetherPeer, IAsyncDisposable
         where THandler : class, IMessageHandler<THandler>
     {
         ArgumentNullException.ThrowIfNull(handler);
-        _handlers.Add<THandler>(_ => handler);
+        _handlers.AddShared(() => handler);
         return this;
     }
 

@@ -20,8 +20,11 @@ internal sealed partial class FrameOutput
     private bool _replayOverflowed;
     private int _linkGeneration;
 
-    /// <summary>Raised (under no lock) when frames were kept without a link past the replay buffer's bounds.</summary>
-    public event Action? ReplayOverflowed;
+    /// <summary>
+    /// Told (on the thread pool, under no lock) when frames were kept without a link past the replay buffer's bounds. An
+    /// owner rather than an event: a connection's subscription was a delegate every idle session held.
+    /// </summary>
+    public IReplayOverflowListener? OverflowListener { get; set; }
 
     /// <summary>Whether frames are sequenced (a resumable session).</summary>
     public bool IsSequenced => Volatile.Read(ref _replay) is not null;
@@ -233,7 +236,7 @@ internal sealed partial class FrameOutput
             _replayOverflowed = true;
             RememberOverflowedLocked();
             replay.Dispose();
-            ThreadPool.UnsafeQueueUserWorkItem(static output => output.ReplayOverflowed?.Invoke(), this, preferLocal: false);
+            ThreadPool.UnsafeQueueUserWorkItem(static output => output.OverflowListener?.OnReplayOverflowed(), this, preferLocal: false);
         }
 
         return false;

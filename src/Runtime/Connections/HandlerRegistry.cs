@@ -16,6 +16,7 @@ internal readonly record struct HandlerRoute(int BindingIndex, int MethodId, Met
 internal sealed class HandlerRegistry
 {
     private readonly List<(ServiceDescriptor Service, Func<TetherPeer, HandlerBinding> Create, bool BuiltIn)> _registrations = [];
+    private HandlerBinding[]? _sharedBindings; // every registration shares one instance: every peer gets this array
     private FrozenDictionary<int, HandlerRoute>? _methods;
     private FrozenDictionary<long, HandlerRoute>? _messageRoutes;
     private FrozenDictionary<int, (ServiceDescriptor Service, RemovedMethod Method)>? _removed;
@@ -55,12 +56,28 @@ internal sealed class HandlerRegistry
         where THandler : class, IMessageHandler<THandler>
     {
         ArgumentNullException.ThrowIfNull(factory);
+        Register(THandler.Service, peer => new HandlerBinding<THandler>(factory(peer) ?? throw new InvalidOperationException($"The factory for {typeof(THandler).Name} returned null.")));
+    }
+
+    /// <summary>
+    /// Registers one handler instance for every peer. Its binding is made when the first peer binds (so a handler made
+    /// lazily, such as introspection's, sees every registration) and then shared: an idle session holds none of its own.
+    /// </summary>
+    public void AddShared<THandler>(Func<THandler> instance)
+        where THandler : class, IMessageHandler<THandler>
+    {
+        ArgumentNullException.ThrowIfNull(instance);
+        var binding = new Lazy<HandlerBinding>(() => new HandlerBinding<THandler>(instance() ?? throw new InvalidOperationException($"The handler instance for {typeof(THandler).Name} is null.")));
+        Register(THandler.Service, new SharedFactory(binding).Create);
+    }
+
+    private void Register(ServiceDescriptor service, Func<TetherPeer, HandlerBinding> create)
+    {
         if (IsFrozen)
         {
             throw new InvalidOperationException("Handlers must be added before the server starts or the client connects.");
         }
 
-        ServiceDescriptor service = THandler.Service;
         foreach (MethodDescriptor method in service.Methods)
         {
             foreach (var (other, _, _) in _registrations)
@@ -74,8 +91,7 @@ internal sealed class HandlerRegistry
             }
         }
 
-        bool builtIn = Introspection.IntrospectionNames.IsBuiltIn(service.Name);
-        _registrations.Add((service, peer => new HandlerBinding<THandler>(factory(peer) ?? throw new InvalidOperationException($"The factory for {typeof(THandler).Name} returned null.")), builtIn));
+        _registrations.Add((service, create, Introspection.IntrospectionNames.IsBuiltIn(service.Name)));
     }
 
     /// <summary>Fixes the routes; later registrations are refused.</summary>
@@ -180,16 +196,35 @@ internal sealed class HandlerRegistry
             : $"No {((header.Flags & FrameFlags.Stream) != 0 ? "streaming" : "unary")} method takes message id {header.MessageId}.",
     };
 
-    /// <summary>Makes the handler instances for one peer.</summary>
+    /// <summary>Makes the handler instances for one peer (one array for all peers when every handler is shared).</summary>
     public HandlerBinding[] Bind(TetherPeer peer)
     {
+        if (_sharedBindings is { } shared)
+        {
+            return shared;
+        }
+
         var bindings = new HandlerBinding[_registrations.Count];
+        bool allShared = true;
         for (int i = 0; i < bindings.Length; i++)
         {
-            bindings[i] = _registrations[i].Create(peer);
+            Func<TetherPeer, HandlerBinding> create = _registrations[i].Create;
+            bindings[i] = create(peer);
+            allShared &= create.Target is SharedFactory;
+        }
+
+        if (allShared && IsFrozen)
+        {
+            Interlocked.CompareExchange(ref _sharedBindings, bindings, null);
         }
 
         return bindings;
+    }
+
+    /// <summary>A registration of one instance for every peer: its binding is made once.</summary>
+    private sealed class SharedFactory(Lazy<HandlerBinding> binding)
+    {
+        public HandlerBinding Create(TetherPeer peer) => binding.Value;
     }
 
     private static long MessageKey(int messageId, MethodKind kind) => ((long)messageId << 3) | (long)kind; // five kinds: three bits

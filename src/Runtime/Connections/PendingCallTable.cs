@@ -13,7 +13,9 @@ internal sealed class PendingCallTable
     private const int SlotBits = 20;
     private const uint SlotMask = (1u << SlotBits) - 1;
 
-    private readonly Lock _lock = new();
+    private const int InitialSlots = 64;
+
+    private Lock? _lock; // made by the first call, with the arrays
     private readonly int _capacity;
     private PendingCall?[] _slots;
     private ushort[] _generations;
@@ -29,11 +31,12 @@ internal sealed class PendingCallTable
             throw new ArgumentOutOfRangeException(nameof(capacity), capacity, $"Between 1 and {MaxCapacity}.");
         }
 
+        // The arrays are made by the first call: a server's sessions seldom call their clients, and an idle session
+        // should not hold them.
         _capacity = capacity;
-        int initial = Math.Min(capacity, 64);
-        _slots = new PendingCall?[initial];
-        _generations = new ushort[initial];
-        _free = new int[initial];
+        _slots = [];
+        _generations = [];
+        _free = [];
     }
 
     public int Count => Volatile.Read(ref _count);
@@ -43,7 +46,7 @@ internal sealed class PendingCallTable
     /// <summary>Registers <paramref name="call"/> and gives it an id; false when the table is full.</summary>
     public bool TryAdd(PendingCall call)
     {
-        lock (_lock)
+        lock (Gate)
         {
             int slot;
             if (_freeCount > 0)
@@ -77,7 +80,12 @@ internal sealed class PendingCallTable
     public PendingCall? TryRemove(uint callId)
     {
         int slot = (int)(callId & SlotMask) - 1;
-        lock (_lock)
+        if (Volatile.Read(ref _lock) is null)
+        {
+            return null; // never held a call (a server's sessions seldom call their clients)
+        }
+
+        lock (Gate)
         {
             if ((uint)slot >= (uint)_used || _slots[slot] is not { } call || call.CallId != callId)
             {
@@ -95,7 +103,12 @@ internal sealed class PendingCallTable
     public PendingCall? Find(uint callId)
     {
         int slot = (int)(callId & SlotMask) - 1;
-        lock (_lock)
+        if (Volatile.Read(ref _lock) is null)
+        {
+            return null;
+        }
+
+        lock (Gate)
         {
             return (uint)slot < (uint)_used && _slots[slot] is { } call && call.CallId == callId ? call : null;
         }
@@ -104,7 +117,12 @@ internal sealed class PendingCallTable
     /// <summary>Removes every call whose deadline is at or before <paramref name="now"/> into <paramref name="expired"/>.</summary>
     public void RemoveExpired(long now, List<PendingCall> expired)
     {
-        lock (_lock)
+        if (Volatile.Read(ref _lock) is null)
+        {
+            return;
+        }
+
+        lock (Gate)
         {
             for (int slot = 0; slot < _used; slot++)
             {
@@ -122,7 +140,12 @@ internal sealed class PendingCallTable
     /// <summary>Adds the calls whose deadline is at or before <paramref name="horizon"/> and that have no timer armed yet to <paramref name="due"/> (they stay in the table).</summary>
     public void CollectDueBefore(long horizon, List<PendingCall> due)
     {
-        lock (_lock)
+        if (Volatile.Read(ref _lock) is null)
+        {
+            return;
+        }
+
+        lock (Gate)
         {
             for (int slot = 0; slot < _used; slot++)
             {
@@ -137,7 +160,12 @@ internal sealed class PendingCallTable
     /// <summary>Adds the spans of the calls that have one (tracing is on) to <paramref name="spans"/>.</summary>
     public void CollectSpans(List<System.Diagnostics.Activity> spans)
     {
-        lock (_lock)
+        if (Volatile.Read(ref _lock) is null)
+        {
+            return;
+        }
+
+        lock (Gate)
         {
             for (int slot = 0; slot < _used; slot++)
             {
@@ -152,7 +180,12 @@ internal sealed class PendingCallTable
     /// <summary>Removes every call (the connection closed).</summary>
     public void RemoveAll(List<PendingCall> removed)
     {
-        lock (_lock)
+        if (Volatile.Read(ref _lock) is null)
+        {
+            return;
+        }
+
+        lock (Gate)
         {
             for (int slot = 0; slot < _used; slot++)
             {
@@ -168,9 +201,12 @@ internal sealed class PendingCallTable
         }
     }
 
+    // The lock is made with the table's first call: a table that never held one has nothing to guard.
+    private Lock Gate => Volatile.Read(ref _lock) ?? Interlocked.CompareExchange(ref _lock, new Lock(), null) ?? _lock!;
+
     private void Grow()
     {
-        int size = (int)Math.Min((long)_slots.Length * 2, _capacity);
+        int size = (int)Math.Min(Math.Max((long)_slots.Length * 2, InitialSlots), _capacity);
         Debug.Assert(size > _slots.Length);
         Array.Resize(ref _slots, size);
         Array.Resize(ref _generations, size);

@@ -281,5 +281,5 @@ internal sealed partial class TetherConnection
         _settings.Registry!.Confirm(this, token);
     }
 
-    private void OnReplayOverflowed() => ConnectionLog.ReplayOverflowed(Logger, Id, _settings.ReplayBufferFrames, _settings.ReplayBufferBytes);
+    void IReplayOverflowListener.OnReplayOverflowed() => ConnectionLog.ReplayOverflowed(Logger, Id, _settings.ReplayBufferFrames, _settings.ReplayBufferBytes);
 }

@@ -13,7 +13,7 @@ namespace Tether.Connections;
 /// <see cref="ConnectionSettings"/>.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The link stop sources have no timers; other threads may still call RequestStop after the session closed.")]
-internal sealed partial class TetherConnection : ICallLaneHost, ILinkTiming
+internal sealed partial class TetherConnection : ICallLaneHost, ILinkTiming, IReplayOverflowListener, ISessionStateObserver
 {
     private static long s_nextId;
 
@@ -51,18 +51,18 @@ internal sealed partial class TetherConnection : ICallLaneHost, ILinkTiming
     private TetherConnection(ConnectionSettings settings, FrameOutput output)
     {
         _settings = settings;
+        Machine = new SessionStateMachine(this);
         _pending = new PendingCallTable(settings.MaxPendingCalls);
         _lanes = new CallLanes(this, settings);
         Incoming = new IncomingCalls(this, settings, _lanes, _sessionStop.Token);
         Output = output;
-        Output.ReplayOverflowed += OnReplayOverflowed;
+        Output.OverflowListener = this;
         _sharedCompletionScheduler = Internal.IOQueue.Next();
         Id = Interlocked.Increment(ref s_nextId);
         Metrics = new Observability.ConnectionMetrics(settings.Metrics, settings.IsServer);
         Hooks = Observability.ConnectionHooks.Create(settings.Hooks, settings.Logger, Id);
         Output.Committed = Hooks?.SentCallback(() => Peer);
         ConnectedAt = settings.TimeProvider.GetUtcNow();
-        Machine.Changed += OnStateChanged;
     }
 
     public long Id { get; }
@@ -85,7 +85,7 @@ internal sealed partial class TetherConnection : ICallLaneHost, ILinkTiming
     public DecodeOptions DecodeOptions => _settings.DecodeOptions;
 
     /// <summary>The session's states and their legal transitions.</summary>
-    public SessionStateMachine Machine { get; } = new();
+    public SessionStateMachine Machine { get; }
 
     public SessionState State => Machine.State;
 
@@ -166,7 +166,7 @@ internal sealed partial class TetherConnection : ICallLaneHost, ILinkTiming
         _ = RunLinkAsync(_link!);
     }
 
-    private void OnStateChanged(SessionStateChange change)
+    void ISessionStateObserver.OnStateChanged(SessionStateChange change)
     {
         ConnectionLog.StateChanged(Logger, Id, change.From, change.To, change.Reason ?? "");
         if (change.To == SessionState.Active)

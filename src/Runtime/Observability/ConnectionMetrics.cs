@@ -36,7 +36,7 @@ internal sealed class ConnectionMetrics(TetherMetrics metrics, bool isServer)
     public bool TimesClientCalls => metrics.ClientCallDuration.Enabled;
 
     /// <summary>A link became active: its transport and the server's address describe the calls that follow.</summary>
-    public void OnLinkActive(string transportName, EndPoint? serverEndPoint) => _link = LinkTags.Create(transportName, serverEndPoint);
+    public void OnLinkActive(string transportName, EndPoint? serverEndPoint) => _link = new LinkTags(transportName, serverEndPoint);
 
     /// <summary>
     /// When an incoming call started, for its duration: inside a receive batch, when the batch's bytes were read (one clock
@@ -292,40 +292,56 @@ internal sealed class ConnectionMetrics(TetherMetrics metrics, bool isServer)
         public KeyValuePair<string, object?>[] Tags { get; } = tags;
     }
 
-    /// <summary>The link's tags, built once per link (a resume onto another transport builds new ones).</summary>
-    private sealed class LinkTags
+    /// <summary>
+    /// The link's tags, one object per link (a resume onto another transport makes a new one). Their values (the server
+    /// address as a string, the port boxed) are made when first asked for: an idle session nobody measures holds only the
+    /// transport's name and the endpoint it already had.
+    /// </summary>
+    private sealed class LinkTags(string transportName, EndPoint? server)
     {
-        public static readonly LinkTags None = new() { Transport = new("network.transport", "unknown") };
+        public static readonly LinkTags None = new("unknown", null);
 
-        public KeyValuePair<string, object?> Transport { get; private init; }
+        private Values? _values;
 
-        public KeyValuePair<string, object?>? Address { get; private init; }
+        public KeyValuePair<string, object?> Transport => Built.Transport;
 
-        public KeyValuePair<string, object?> Port { get; private init; }
+        public KeyValuePair<string, object?>? Address => Built.Address;
 
-        public static LinkTags Create(string transportName, EndPoint? server) => new()
+        public KeyValuePair<string, object?> Port => Built.Port;
+
+        private Values Built => Volatile.Read(ref _values) ?? Make();
+
+        // Two threads racing make equal values; the first stored is kept.
+        private Values Make()
         {
-            // OpenTelemetry's values: TLS runs over tcp; the in-memory transport is in-process.
-            Transport = new("network.transport", transportName switch
-            {
-                "tcp" or "tls" => "tcp",
-                "quic" => "quic",
-                "inmemory" => "inproc",
-                _ => transportName,
-            }),
-            Address = server switch
-            {
-                IPEndPoint ip => new("server.address", ip.Address.ToString()),
-                DnsEndPoint dns => new("server.address", dns.Host),
-                null => null,
-                _ => new("server.address", server.ToString()),
-            },
-            Port = new("server.port", server switch
-            {
-                IPEndPoint ip => ip.Port,
-                DnsEndPoint dns => dns.Port,
-                _ => 0,
-            }),
-        };
+            Interlocked.CompareExchange(ref _values, Values.Create(transportName, server), null);
+            return _values!;
+        }
+
+        private sealed record Values(KeyValuePair<string, object?> Transport, KeyValuePair<string, object?>? Address, KeyValuePair<string, object?> Port)
+        {
+            public static Values Create(string transportName, EndPoint? server) => new(
+                // OpenTelemetry's values: TLS runs over tcp; the in-memory transport is in-process.
+                new("network.transport", transportName switch
+                {
+                    "tcp" or "tls" => "tcp",
+                    "quic" => "quic",
+                    "inmemory" => "inproc",
+                    _ => transportName,
+                }),
+                server switch
+                {
+                    IPEndPoint ip => new("server.address", ip.Address.ToString()),
+                    DnsEndPoint dns => new("server.address", dns.Host),
+                    null => null,
+                    _ => new("server.address", server.ToString()),
+                },
+                new("server.port", server switch
+                {
+                    IPEndPoint ip => ip.Port,
+                    DnsEndPoint dns => dns.Port,
+                    _ => 0,
+                }));
+        }
     }
 }

@@ -10,8 +10,13 @@ namespace Tether.Security;
 /// </summary>
 internal sealed class SessionIdentity
 {
-    /// <summary>The <see cref="AuthorizationDecision"/> of each method (by route ordinal) for this principal; filled as calls arrive.</summary>
-    private readonly byte[] _decisions;
+    /// <summary>
+    /// The <see cref="AuthorizationDecision"/> of each method (by route ordinal) for this principal; filled as calls
+    /// arrive, made by the first decision (a session that never calls a guarded method never has it).
+    /// </summary>
+    private byte[]? _decisions;
+
+    private readonly int _methodCount;
 
     private ClaimsPrincipal? _principal;
 
@@ -28,7 +33,7 @@ internal sealed class SessionIdentity
         PrincipalKey = authenticated ? "p:" + Subject : "anonymous";
         ExpiresAt = expiresAt;
         ExpiresAtTimestamp = expiresAtTimestamp;
-        _decisions = new byte[methodCount];
+        _methodCount = methodCount;
     }
 
     public ClaimsPrincipal Principal => _principal ?? Anonymous();
@@ -51,9 +56,14 @@ internal sealed class SessionIdentity
     /// <summary>The subject for logs: never a secret, "anonymous" when there is none.</summary>
     public string Describe() => IsAuthenticated ? Subject : "anonymous";
 
-    public AuthorizationDecision Decision(int ordinal) => (AuthorizationDecision)Volatile.Read(ref _decisions[ordinal]);
+    public AuthorizationDecision Decision(int ordinal) =>
+        Volatile.Read(ref _decisions) is { } decisions ? (AuthorizationDecision)Volatile.Read(ref decisions[ordinal]) : AuthorizationDecision.Unknown;
 
-    public void Remember(int ordinal, AuthorizationDecision decision) => Volatile.Write(ref _decisions[ordinal], (byte)decision);
+    public void Remember(int ordinal, AuthorizationDecision decision)
+    {
+        byte[] decisions = Volatile.Read(ref _decisions) ?? Interlocked.CompareExchange(ref _decisions, new byte[_methodCount], null) ?? _decisions!;
+        Volatile.Write(ref decisions[ordinal], (byte)decision);
+    }
 
     // Each session gets its own (a principal is mutable); two first readers racing keep the same one.
     private ClaimsPrincipal Anonymous()

@@ -93,7 +93,7 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
         where THandler : class, IMessageHandler<THandler>
     {
         ArgumentNullException.ThrowIfNull(handler);
-        _handlers.Add<THandler>(_ => handler);
+        _handlers.AddShared(() => handler);
         return this;
     }
 
@@ -132,14 +132,14 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
         if (_options.EnableSessionAdmin)
         {
             var admin = new Introspection.SessionAdminHandler(this);
-            _handlers.Add(_ => admin);
+            _handlers.AddShared(() => admin);
         }
 
         if (_options.EnableIntrospection)
         {
             // Built when the first session binds its handlers, once every registration (this one included) is in.
             var describe = new Lazy<Introspection.IntrospectionHandler>(() => new Introspection.IntrospectionHandler(_handlers.Services, Framing.ProtocolConstants.Version));
-            _handlers.Add(_ => describe.Value);
+            _handlers.AddShared(() => describe.Value);
         }
     }
 

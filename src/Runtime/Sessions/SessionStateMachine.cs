@@ -6,20 +6,26 @@ namespace Tether;
 /// <see cref="Changed"/> after the new state is visible.
 /// </summary>
 /// <remarks>
-/// Transitions are serialized by a lock so that two threads racing (a link failing while the application closes)
-/// both see a consistent "from" state; the event runs outside the lock.
+/// A transition is one compare-and-swap of the state from the "from" it checked, so two threads racing (a link failing
+/// while the application closes) each see a consistent "from" state and the loser checks again from the winner's;
+/// the event runs after the swap. No lock: a session's states change a handful of times in its life, and an idle
+/// session should not carry a lock object for them.
 /// </remarks>
 internal sealed class SessionStateMachine
 {
     // Rows: from; columns: to. Closed is reachable from every live state (a refusal, an expiry or a close).
     private static readonly bool[,] s_legal = BuildTable();
 
-    private readonly Lock _lock = new();
+    private readonly ISessionStateObserver? _owner;
     private int _state;
 
-    /// <summary>Creates a machine in <see cref="SessionState.Connecting"/>.</summary>
-    public SessionStateMachine()
+    /// <summary>
+    /// Creates a machine in <see cref="SessionState.Connecting"/>. Its <paramref name="owner"/> hears every change before
+    /// <see cref="Changed"/> (a field, not a subscription: no delegate per session).
+    /// </summary>
+    public SessionStateMachine(ISessionStateObserver? owner = null)
     {
+        _owner = owner;
         _state = (int)SessionState.Connecting;
     }
 
@@ -55,13 +61,7 @@ internal sealed class SessionStateMachine
     /// Puts a new machine straight into <paramref name="state"/> without raising <see cref="Changed"/>: a session rebuilt
     /// from the durable journal is in the state its previous process left it in, not at a transition.
     /// </summary>
-    internal void Restore(SessionState state)
-    {
-        lock (_lock)
-        {
-            _state = (int)state;
-        }
-    }
+    internal void Restore(SessionState state) => Volatile.Write(ref _state, (int)state);
 
     /// <summary>Moves to <paramref name="to"/>.</summary>
     /// <exception cref="SessionStateException">The table has no such transition from the current state.</exception>
@@ -79,44 +79,37 @@ internal sealed class SessionStateMachine
     /// <summary>Moves to <paramref name="to"/> only if the current state is <paramref name="expected"/> and the move is legal.</summary>
     public bool TryMoveFrom(SessionState expected, SessionState to, string? reason = null)
     {
-        SessionStateChange change;
-        lock (_lock)
+        if (!IsLegal(expected, to) || Interlocked.CompareExchange(ref _state, (int)to, (int)expected) != (int)expected)
         {
-            if ((SessionState)_state != expected || !IsLegal(expected, to))
-            {
-                return false;
-            }
-
-            change = Apply(to, reason);
+            return false;
         }
 
-        Changed?.Invoke(change);
+        Raise(new SessionStateChange(expected, to, reason));
         return true;
     }
 
     private bool TryMoveTo(SessionState to, string? reason, out SessionState from)
     {
-        SessionStateChange change;
-        lock (_lock)
+        while (true)
         {
-            from = (SessionState)_state;
+            from = State;
             if (!IsLegal(from, to))
             {
                 return false;
             }
 
-            change = Apply(to, reason);
+            if (Interlocked.CompareExchange(ref _state, (int)to, (int)from) == (int)from)
+            {
+                Raise(new SessionStateChange(from, to, reason));
+                return true;
+            }
         }
-
-        Changed?.Invoke(change);
-        return true;
     }
 
-    private SessionStateChange Apply(SessionState to, string? reason)
+    private void Raise(SessionStateChange change)
     {
-        var change = new SessionStateChange((SessionState)_state, to, reason);
-        Volatile.Write(ref _state, (int)to);
-        return change;
+        _owner?.OnStateChanged(change);
+        Changed?.Invoke(change);
     }
 
     private static bool[,] BuildTable()

@@ -55,7 +55,7 @@ internal static class HelloCodec
             throw Malformed($"a list of {count} entries (at most {ProtocolConstants.MaxNegotiationEntries})");
         }
 
-        var items = new T[count];
+        T[] items = count == 0 ? [] : new T[count]; // an empty list (a client that hosts no services) is kept by the contract: share it
         for (int i = 0; i < items.Length; i++)
         {
             items[i] = read(ref reader);

@@ -21,7 +21,7 @@ internal static class Negotiator
         string transport = offer.Transports.Count > 0
             ? SelectTransport(offer, policy, serverTransports)
             : currentTransport; // a client that advertises no transports (any version-1 client) stays where it is
-        List<Capability> granted = GrantServices(offer, serverServices);
+        Capability[] granted = GrantServices(offer, serverServices);
         CheckClientServices(offer, policy);
         bool resumable = offer.WantsResume && policy.AllowResume;
         var contract = new SessionContract(sessionId, version, transport, granted, offer.ClientServices, resumable);
@@ -79,7 +79,8 @@ internal static class Negotiator
             $"No common transport: the client offers {List(offer.Transports)}, the server listens on {List(serverTransports)}.");
     }
 
-    private static List<Capability> GrantServices(NegotiationOffer offer, IReadOnlyList<Capability> serverServices)
+    // An exact array: the contract keeps it for the session's life.
+    private static Capability[] GrantServices(NegotiationOffer offer, IReadOnlyList<Capability> serverServices)
     {
         var granted = new List<Capability>();
         var missing = new List<CapabilityRequest>();
@@ -100,7 +101,7 @@ internal static class Negotiator
         }
 
         return missing.Count == 0
-            ? granted
+            ? [.. granted]
             : throw new TetherException(TetherErrorCode.MissingCapability,
                 $"The server does not offer {List(missing)} (it offers {List(serverServices)}).");
     }
