@@ -80,9 +80,9 @@ internal sealed class PendingCallTable
     public PendingCall? TryRemove(uint callId)
     {
         int slot = (int)(callId & SlotMask) - 1;
-        if (Volatile.Read(ref _lock) is null)
+        if (NeverUsed)
         {
-            return null; // never held a call (a server's sessions seldom call their clients)
+            return null;
         }
 
         lock (Gate)
@@ -103,7 +103,7 @@ internal sealed class PendingCallTable
     public PendingCall? Find(uint callId)
     {
         int slot = (int)(callId & SlotMask) - 1;
-        if (Volatile.Read(ref _lock) is null)
+        if (NeverUsed)
         {
             return null;
         }
@@ -117,7 +117,7 @@ internal sealed class PendingCallTable
     /// <summary>Removes every call whose deadline is at or before <paramref name="now"/> into <paramref name="expired"/>.</summary>
     public void RemoveExpired(long now, List<PendingCall> expired)
     {
-        if (Volatile.Read(ref _lock) is null)
+        if (NeverUsed)
         {
             return;
         }
@@ -140,7 +140,7 @@ internal sealed class PendingCallTable
     /// <summary>Adds the calls whose deadline is at or before <paramref name="horizon"/> and that have no timer armed yet to <paramref name="due"/> (they stay in the table).</summary>
     public void CollectDueBefore(long horizon, List<PendingCall> due)
     {
-        if (Volatile.Read(ref _lock) is null)
+        if (NeverUsed)
         {
             return;
         }
@@ -160,7 +160,7 @@ internal sealed class PendingCallTable
     /// <summary>Adds the spans of the calls that have one (tracing is on) to <paramref name="spans"/>.</summary>
     public void CollectSpans(List<System.Diagnostics.Activity> spans)
     {
-        if (Volatile.Read(ref _lock) is null)
+        if (NeverUsed)
         {
             return;
         }
@@ -180,7 +180,7 @@ internal sealed class PendingCallTable
     /// <summary>Removes every call (the connection closed).</summary>
     public void RemoveAll(List<PendingCall> removed)
     {
-        if (Volatile.Read(ref _lock) is null)
+        if (NeverUsed)
         {
             return;
         }
@@ -201,7 +201,9 @@ internal sealed class PendingCallTable
         }
     }
 
-    // The lock is made with the table's first call: a table that never held one has nothing to guard.
+    // The lock is made with the table's first call: a table that never held one has nothing to guard or find.
+    private bool NeverUsed => Volatile.Read(ref _lock) is null;
+
     private Lock Gate => Volatile.Read(ref _lock) ?? Interlocked.CompareExchange(ref _lock, new Lock(), null) ?? _lock!;
 
     private void Grow()

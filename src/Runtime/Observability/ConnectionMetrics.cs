@@ -217,7 +217,6 @@ internal sealed class ConnectionMetrics(TetherMetrics metrics, bool isServer)
         deferred[_deferredCount++] = new DeferredDuration(instrument, tags, startedAt);
     }
 
-
     /// <summary>
     /// The attributes of a successful call of <paramref name="method"/> on the current link, built once: recording then
     /// hands the histogram a ready span instead of building a <see cref="TagList"/> of six pairs per call (with

@@ -66,6 +66,25 @@ public sealed class PendingCallTableTests
     }
 
     [Fact]
+    public void A_table_that_never_held_a_call_finds_removes_and_collects_nothing_and_then_grows_as_usual()
+    {
+        // A server's table: made for every session, seldom used. It makes its arrays and lock with the first call.
+        var table = new PendingCallTable(capacity: 100);
+        Assert.Null(table.TryRemove(1));
+        Assert.Null(table.Find(1));
+        var swept = new List<PendingCall>();
+        table.RemoveExpired(long.MaxValue, swept);
+        table.RemoveAll(swept);
+        Assert.Empty(swept);
+
+        var calls = Enumerable.Range(0, 100).Select(_ => new TestCall()).ToList(); // past the first growth (64 slots)
+        Assert.All(calls, call => Assert.True(table.TryAdd(call)));
+        Assert.False(table.TryAdd(new TestCall()));
+        Assert.All(calls, call => Assert.Same(call, table.TryRemove(call.CallId)));
+        Assert.Equal(0, table.Count);
+    }
+
+    [Fact]
     public void Expiry_removes_exactly_the_calls_whose_deadline_passed()
     {
         var table = new PendingCallTable(capacity: 8);
