@@ -135,7 +135,7 @@ public sealed class IdleConnectionCostTests(ITestOutputHelper output)
 
                 // Both directions once, as the session's hellos do, so each socket has made its async send and receive
                 // state. The client waits for its byte before it is sent, as the measured clients wait for the server's
-                // hello: a receive that had to wait leaves its operation object cached on the socket, on both sides.
+                // hello: a receive that had to wait leaves its operation object cached on the socket, in both measurements.
                 await socket.SendAsync(ping).Within();
                 Assert.Equal(1, await server.ReceiveAsync(pong).Within());
                 Task<int> answer = socket.ReceiveAsync(pong);
