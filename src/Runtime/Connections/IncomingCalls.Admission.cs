@@ -74,7 +74,7 @@ internal sealed partial class IncomingCalls
         Security.CallLeases leases;
         try
         {
-            leases = await Security.CallLeases.AcquireAsync(policy, _connection, route, _connection.Time, _sessionStop).ConfigureAwait(false);
+            leases = await Security.CallLeases.AcquireAsync(policy, _connection, route, _connection.Time, _connection.SessionStopToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

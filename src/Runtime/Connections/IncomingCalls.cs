@@ -18,15 +18,13 @@ internal sealed partial class IncomingCalls
     private readonly CallLanes _lanes;
     private readonly IncomingCallSlots _slots;
     private readonly IncomingCallTable _calls;
-    private readonly CancellationToken _sessionStop;
     private HandlerBinding[] _bindings = [];
 
-    public IncomingCalls(TetherConnection connection, ConnectionSettings settings, CallLanes lanes, CancellationToken sessionStop)
+    public IncomingCalls(TetherConnection connection, ConnectionSettings settings, CallLanes lanes)
     {
         _connection = connection;
         _settings = settings;
         _lanes = lanes;
-        _sessionStop = sessionStop;
         _slots = new IncomingCallSlots(settings.MaxInFlightCalls);
         _calls = new IncomingCallTable(settings.MaxInFlightCalls);
     }
@@ -210,7 +208,7 @@ internal sealed partial class IncomingCalls
     {
         try
         {
-            await _slots.WaitForRoomAsync(_sessionStop).ConfigureAwait(false);
+            await _slots.WaitForRoomAsync(_connection.SessionStopToken).ConfigureAwait(false);
         }
         catch
         {

@@ -133,7 +133,7 @@ internal sealed partial class TetherConnection : IRateLimitSubject
         try
         {
             var request = new AuthenticationRequest(AuthenticationPurpose.Refresh, credentials, PeerCertificate, RemoteEndPoint, TransportName);
-            renewed = await security.AuthenticateAsync(Id, request, _sessionStop.Token).ConfigureAwait(false);
+            renewed = await security.AuthenticateAsync(Id, request, this).ConfigureAwait(false);
             if (current.IsAuthenticated && !string.Equals(renewed.Subject, current.Subject, StringComparison.Ordinal))
             {
                 throw security.PrincipalChanged(Id, AuthenticationPurpose.Refresh, renewed, current);
@@ -214,9 +214,9 @@ internal sealed partial class TetherConnection : IRateLimitSubject
     {
         try
         {
-            if (await provider(_sessionStop.Token).ConfigureAwait(false) is { } credentials)
+            if (await provider(SessionStopToken).ConfigureAwait(false) is { } credentials)
             {
-                await RefreshCredentialsAsync(credentials, _sessionStop.Token).ConfigureAwait(false);
+                await RefreshCredentialsAsync(credentials, SessionStopToken).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is TetherException or OperationCanceledException)

@@ -117,7 +117,7 @@ internal sealed partial class TetherConnection
             var request = new Security.AuthenticationRequest(
                 hello.Resume is null ? Security.AuthenticationPurpose.NewSession : Security.AuthenticationPurpose.Resume,
                 hello.Credentials, link.Transport.RemoteCertificate, link.Transport.RemoteEndPoint, link.Transport.TransportName);
-            identity = await security.AuthenticateAsync(Id, request, _sessionStop.Token).ConfigureAwait(false);
+            identity = await security.AuthenticateAsync(Id, request, this).ConfigureAwait(false);
         }
         catch (TetherException refusal)
         {

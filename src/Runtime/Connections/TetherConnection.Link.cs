@@ -36,24 +36,18 @@ internal sealed partial class TetherConnection
     }
 
     /// <summary>Reads the link's frames until the peer closes or a stop is requested (<see cref="FrameReceiveLoop"/>), then ends the link.</summary>
-    private async Task RunLinkAsync(Link link)
+    // The loop tells its receiver how it ended (OnLinkLoopEnded) instead of being awaited: an idle link holds only the
+    // loop's own suspended state, not a second method waiting for it.
+    private void RunLink(Link link) => _ = FrameReceiveLoop.RunAsync(link.Transport.Input, new LinkFrames(this, link));
+
+    private void OnLinkLoopEnded(Link link, ReceiveEnd end, Exception? error)
     {
-        Exception? error = null;
-        try
+        if (end == ReceiveEnd.CompletedMidFrame)
         {
-            // Awaited here rather than in a method of its own: one fewer suspended state machine per idle connection.
-            ReceiveEnd end = await FrameReceiveLoop.RunAsync(link.Transport.Input, new LinkFrames(this, link)).ConfigureAwait(false);
-            if (end == ReceiveEnd.CompletedMidFrame)
-            {
-                link.Failure ??= new TetherException(TetherErrorCode.ConnectionClosed, "The peer closed the connection in the middle of a frame.");
-            }
-        }
-        catch (Exception e)
-        {
-            error = e;
+            link.Failure ??= new TetherException(TetherErrorCode.ConnectionClosed, "The peer closed the connection in the middle of a frame.");
         }
 
-        await EndLinkAsync(link, error).ConfigureAwait(false);
+        _ = EndLinkAsync(link, error); // its failures stay in its task, as they did in the method that awaited it
     }
 
     /// <summary>Fails the current link (a dead peer, or a test cutting it); a resumable session then resumes.</summary>

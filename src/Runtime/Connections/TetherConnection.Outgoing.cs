@@ -295,7 +295,7 @@ internal sealed partial class TetherConnection
             Output.WriteControl(FrameType.Ping, 0, 0, stamp);
         }
 
-        using (_sessionStop.Token.UnsafeRegister(static state => ((TaskCompletionSource<TimeSpan>)state!).TrySetException(
+        using (SessionStopToken.UnsafeRegister(static state => ((TaskCompletionSource<TimeSpan>)state!).TrySetException(
             new TetherException(TetherErrorCode.ConnectionClosed)), ping))
         {
             return await ping.Task.WaitAsync(cancellationToken).ConfigureAwait(false);

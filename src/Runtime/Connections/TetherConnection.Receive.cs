@@ -55,6 +55,14 @@ internal sealed partial class TetherConnection
         }
 
         public void OnBatchFlushed() => connection.Metrics.EndBatch();
+
+        public void OnLoopEnded(ReceiveEnd end) => connection.OnLinkLoopEnded(link, end, error: null);
+
+        public bool OnLoopFailed(Exception error)
+        {
+            connection.OnLinkLoopEnded(link, ReceiveEnd.Stopped, error);
+            return true; // the link's end handles it; nobody awaits the loop's task
+        }
     }
 
     private void RejectHeader(FrameParseStatus status, in FrameHeader header)

@@ -65,7 +65,7 @@ internal sealed partial class TetherConnection
         Link link = BeginLink(transport);
         Output.Attach(transport);
         WriteClientHello(new ResumeRequest(Contract!.SessionId, _resumeToken!, LastReceivedSequence, ++_resumeAttempts));
-        _ = RunLinkAsync(link);
+        RunLink(link);
         await link.Ready.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -159,7 +159,7 @@ internal sealed partial class TetherConnection
                 EndInterruptedStreams();
             }
 
-            _ = RunLinkAsync(link);
+            RunLink(link);
         }
         finally
         {

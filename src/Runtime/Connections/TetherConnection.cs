@@ -13,7 +13,7 @@ namespace Tether.Connections;
 /// <see cref="ConnectionSettings"/>.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The link stop sources have no timers; other threads may still call RequestStop after the session closed.")]
-internal sealed partial class TetherConnection : ICallLaneHost, ILinkTiming, IReplayOverflowListener, ISessionStateObserver
+internal sealed partial class TetherConnection : ICallLaneHost, ILinkTiming, IReplayOverflowListener, ISessionStateObserver, Security.ISessionStopSource
 {
     private static long s_nextId;
 
@@ -28,8 +28,8 @@ internal sealed partial class TetherConnection : ICallLaneHost, ILinkTiming, IRe
     private int _sessionClosing;
     private int _finished;
 
-    /// <summary>Cancelled when the session (not just a link) ends: waits that must outlive a link use it.</summary>
-    private readonly CancellationTokenSource _sessionStop = new();
+    // Cancelled when the session (not just a link) ends; made when something first waits on that (see SessionStopToken).
+    private CancellationTokenSource? _sessionStop;
 
     /// <summary>Publishes completed calls while no link offers a scheduler of its own (see <see cref="CompletionScheduler"/>).</summary>
     private readonly System.IO.Pipelines.PipeScheduler _sharedCompletionScheduler;
@@ -54,7 +54,7 @@ internal sealed partial class TetherConnection : ICallLaneHost, ILinkTiming, IRe
         Machine = new SessionStateMachine(this);
         _pending = new PendingCallTable(settings.MaxPendingCalls);
         _lanes = new CallLanes(this, settings);
-        Incoming = new IncomingCalls(this, settings, _lanes, _sessionStop.Token);
+        Incoming = new IncomingCalls(this, settings, _lanes);
         Output = output;
         Output.OverflowListener = this;
         _sharedCompletionScheduler = Internal.IOQueue.Next();
@@ -66,6 +66,37 @@ internal sealed partial class TetherConnection : ICallLaneHost, ILinkTiming, IRe
     }
 
     public long Id { get; }
+
+    /// <summary>
+    /// Cancelled when the session (not just a link) ends: waits that must outlive a link use it (authentication, a
+    /// ping, a call waiting for room). Its source is made when first asked for, as most sessions never wait so; asked
+    /// for after the end, it is already cancelled.
+    /// </summary>
+    public CancellationToken SessionStopToken
+    {
+        get
+        {
+            if (Volatile.Read(ref _sessionStop) is { } existing)
+            {
+                return existing.Token;
+            }
+
+            var created = new CancellationTokenSource();
+            if (Interlocked.CompareExchange(ref _sessionStop, created, null) is { } other)
+            {
+                created.Dispose();
+                return other.Token;
+            }
+
+            // Both this and the end's cancel follow a full fence: the end saw this source, or this sees the end.
+            if (Volatile.Read(ref _finished) != 0)
+            {
+                created.Cancel();
+            }
+
+            return created.Token;
+        }
+    }
 
     public DateTimeOffset ConnectedAt { get; }
 
@@ -163,7 +194,7 @@ internal sealed partial class TetherConnection : ICallLaneHost, ILinkTiming, IRe
             WriteClientHello(resume: null);
         }
 
-        _ = RunLinkAsync(_link!);
+        RunLink(_link!);
     }
 
     void ISessionStateObserver.OnStateChanged(SessionStateChange change)
@@ -290,7 +321,7 @@ internal sealed partial class TetherConnection : ICallLaneHost, ILinkTiming, IRe
         }
 
         Interlocked.Exchange(ref _sessionClosing, 1);
-        _sessionStop.Cancel();
+        Volatile.Read(ref _sessionStop)?.Cancel(); // after _finished is set: a source made from now on starts cancelled
         Machine.TryMoveTo(SessionState.Closed, _closeReason?.Message);
         Output.Close();
         _lanes.Close();

@@ -101,7 +101,7 @@ internal sealed class ServerSecurity : IDisposable
     }
 
     /// <summary>Runs the authenticators on what the client presented; throws the typed refusal.</summary>
-    public async ValueTask<SessionIdentity> AuthenticateAsync(long connectionId, AuthenticationRequest request, CancellationToken cancellationToken)
+    public async ValueTask<SessionIdentity> AuthenticateAsync(long connectionId, AuthenticationRequest request, ISessionStopSource session)
     {
         SecurityPolicy policy = Current;
         string scheme = request.Credentials?.Scheme ?? "none";
@@ -110,7 +110,8 @@ internal sealed class ServerSecurity : IDisposable
             AuthenticationResult result;
             try
             {
-                result = await authenticator.AuthenticateAsync(request, cancellationToken).ConfigureAwait(false);
+                // Asked for here, not by the caller: without authenticators nothing waits, and the session makes no source.
+                result = await authenticator.AuthenticateAsync(request, session.SessionStopToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

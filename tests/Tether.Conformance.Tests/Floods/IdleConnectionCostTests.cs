@@ -18,10 +18,12 @@ public sealed class IdleConnectionCostTests(ITestOutputHelper output)
     private const int Connections = 1_000;
 
     /// <summary>
-    /// The bound today (measured: 4.2 KB for a plain session, 4.55 KB for a resumable one, ±0.1 KB between runs). The
-    /// target is 4 KiB; <c>docs/floods.md</c> lists where the bytes go and what reaching it takes.
+    /// The bounds today, ~10 % over what is measured (3.9–4.0 KB for a plain session, 4.35–4.46 KB for a resumable one,
+    /// ±0.1 KB between runs). The target is 4 KiB; <c>docs/floods.md</c> lists where the bytes go.
     /// </summary>
-    private const long BytesPerIdleConnection = 5 * 1024;
+    private const long BytesPerIdlePlainSession = 4_352;
+
+    private const long BytesPerIdleResumableSession = 4_864;
 
     /// <summary>
     /// The bare baseline, measured once, before either case opens a server: measured after the other case instead, it
@@ -74,7 +76,8 @@ public sealed class IdleConnectionCostTests(ITestOutputHelper output)
             long tether = heap + rented;
             long perConnection = (tether - bare) / Connections;
             output.WriteLine($"idle {(resumable ? "resumable" : "plain")} session: {tether / Connections:N0} B per connection with its sockets, {bare / Connections:N0} B for a bare accepted connection, {perConnection:N0} B the session's own ({rented / Connections:N0} B of it rented buffers)");
-            Assert.True(perConnection <= BytesPerIdleConnection, $"An idle session costs the server {perConnection:N0} bytes beyond its sockets (budget {BytesPerIdleConnection:N0}).");
+            long budget = resumable ? BytesPerIdleResumableSession : BytesPerIdlePlainSession;
+            Assert.True(perConnection <= budget, $"An idle session costs the server {perConnection:N0} bytes beyond its sockets (budget {budget:N0}).");
         }
         finally
         {

@@ -35,6 +35,44 @@ public sealed class FrameReceiveLoopTests
     }
 
     [Fact]
+    public async Task The_receiver_hears_how_the_loop_ended_so_that_nobody_needs_to_await_it()
+    {
+        Task<ReceiveEnd> loop = FrameReceiveLoop.RunAsync(_input.Reader, new RecordingReceiver(_recorder));
+        await _input.Writer.WriteAsync(PipeLink.Frame(FrameType.Message, 0, 1, [1]));
+        await _input.Writer.WriteAsync(PipeLink.Frame(FrameType.Message, 0, 2, [2]).AsMemory(0, 9)); // half a frame, then the end
+        await _input.Writer.CompleteAsync();
+
+        Assert.Equal(ReceiveEnd.CompletedMidFrame, await loop.WaitAsync(Hang));
+        Assert.Equal(ReceiveEnd.CompletedMidFrame, _recorder.Ended);
+        Assert.Null(_recorder.Failure);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_failure_goes_to_the_receiver_which_takes_it_over_or_lets_the_loop_fault(bool takesFailures)
+    {
+        _recorder.ThrowAt = 2;
+        _recorder.TakesFailures = takesFailures;
+        byte[] frames = [.. PipeLink.Frame(FrameType.Message, 0, 1, [1]), .. PipeLink.Frame(FrameType.Message, 0, 2, [2])];
+        await _input.Writer.WriteAsync(frames);
+
+        Task<ReceiveEnd> loop = FrameReceiveLoop.RunAsync(_input.Reader, new RecordingReceiver(_recorder));
+        if (takesFailures)
+        {
+            Assert.Equal(ReceiveEnd.Stopped, await loop.WaitAsync(Hang));
+        }
+        else
+        {
+            Assert.Same(_recorder.Failure, await Assert.ThrowsAsync<InvalidOperationException>(() => loop.WaitAsync(Hang)));
+        }
+
+        Assert.IsType<InvalidOperationException>(_recorder.Failure);
+        Assert.Null(_recorder.Ended);
+        Assert.Equal(["start", "frame 1", "frame 2", "end", "flushed", "failed"], _recorder.Events); // the batch ended and flushed first
+    }
+
+    [Fact]
     public async Task A_batch_is_announced_before_its_frames_and_ended_after_them_also_when_a_frame_stops_the_loop()
     {
         _recorder.RefuseAt = 3;
@@ -181,6 +219,14 @@ public sealed class FrameReceiveLoopTests
 
         public bool Holding { get; set; }
 
+        public int ThrowAt { get; set; } = -1;
+
+        public ReceiveEnd? Ended { get; set; }
+
+        public Exception? Failure { get; set; }
+
+        public bool TakesFailures { get; set; }
+
         public void BatchHandled()
         {
             lock (_lock)
@@ -239,6 +285,11 @@ public sealed class FrameReceiveLoopTests
             recorder.Payloads.Add(payload.ToArray());
             wait = header.MessageId == recorder.WaitOn ? new ValueTask(recorder.Wait) : default;
             recorder.Holding |= header.MessageId == recorder.HoldAt;
+            if (header.MessageId == recorder.ThrowAt)
+            {
+                throw new InvalidOperationException("The receiver failed.");
+            }
+
             return header.MessageId != recorder.RefuseAt;
         }
 
@@ -259,5 +310,14 @@ public sealed class FrameReceiveLoopTests
         public void OnBatchEnded() => recorder.Events.Add("end");
 
         public void OnBatchFlushed() => recorder.Events.Add("flushed");
+
+        public void OnLoopEnded(ReceiveEnd end) => recorder.Ended = end;
+
+        public bool OnLoopFailed(Exception error)
+        {
+            recorder.Failure = error;
+            recorder.Events.Add("failed");
+            return recorder.TakesFailures;
+        }
     }
 }

@@ -52,6 +52,13 @@ internal readonly struct LaneFrames(CallLanes lanes, Link link, CallLane lane) :
     {
     }
 
+    // The lanes await the loop and handle its end and failure themselves.
+    public void OnLoopEnded(ReceiveEnd end)
+    {
+    }
+
+    public bool OnLoopFailed(Exception error) => false;
+
     public void OnBatchHandled()
     {
         if (lane.Inbound.TakeAckRequest())

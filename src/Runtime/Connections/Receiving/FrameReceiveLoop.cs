@@ -25,124 +25,150 @@ internal enum ReceiveEnd
 /// </summary>
 internal static class FrameReceiveLoop
 {
+    /// <summary>
+    /// Runs the loop until the peer ends its direction or the receiver stops it. The receiver hears how it ended
+    /// (<see cref="IFrameReceiver.OnLoopEnded"/>, or <see cref="IFrameReceiver.OnLoopFailed"/> for an exception it may
+    /// take over), so a caller that only needs that need not await the task: an idle link then holds no second
+    /// suspended method waiting for this one.
+    /// </summary>
     public static async Task<ReceiveEnd> RunAsync<TReceiver>(PipeReader input, TReceiver receiver)
         where TReceiver : struct, IFrameReceiver
     {
-        int maxFrame = receiver.MaxFrameSize;
-        while (!receiver.StopRequested)
+        try
         {
-            if (!input.TryRead(out ReadResult result))
+            int maxFrame = receiver.MaxFrameSize;
+            while (!receiver.StopRequested)
             {
-                result = await input.ReadAsync().ConfigureAwait(false);
-            }
-
-            ReadOnlySequence<byte> buffer = result.Buffer;
-            SequencePosition consumed = buffer.Start;
-            SequencePosition examined = buffer.End;
-            ValueTask wait = default;
-            bool stop = false;
-            bool parsedAll = false;
-            FrameOutput output = receiver.Output;
-            output.BeginBatch();
-            receiver.OnBatchStarting();
-            try
-            {
-                while (!receiver.StopRequested)
+                if (!input.TryRead(out ReadResult result))
                 {
-                    // Sequencing is read each frame: the hello turns it on for the frames after it.
-                    ReadOnlySequence<byte> remaining = buffer.Slice(consumed);
-                    FrameParseStatus status = FrameParser.TryRead(remaining, maxFrame, receiver.Sequenced, ref consumed, ref examined, out FrameHeader header, out ReadOnlySequence<byte> payload);
-                    if (status == FrameParseStatus.NeedMoreData)
-                    {
-                        receiver.OnPartialFrame(pending: !remaining.IsEmpty);
-                        parsedAll = true;
-                        break;
-                    }
-
-                    if (status != FrameParseStatus.Complete)
-                    {
-                        receiver.OnInvalidHeader(status, header);
-                        stop = true;
-                        break;
-                    }
-
-                    receiver.OnPartialFrame(pending: false);
-                    bool handled;
-                    if ((header.Flags & FrameFlags.Compressed) == 0)
-                    {
-                        handled = receiver.OnFrame(header, payload, out wait);
-                    }
-                    else if (!TryHandleCompressed(receiver, header, payload, maxFrame, out handled, out wait))
-                    {
-                        stop = true;
-                        break;
-                    }
-
-                    if (!handled)
-                    {
-                        stop = true;
-                        break;
-                    }
-
-                    if (!wait.IsCompletedSuccessfully || receiver.HoldsInput)
-                    {
-                        break; // the frame is handled; go on after it once the wait is over
-                    }
+                    result = await input.ReadAsync().ConfigureAwait(false);
                 }
 
-                receiver.OnBatchHandled();
-            }
-            finally
-            {
+                ReadOnlySequence<byte> buffer = result.Buffer;
+                SequencePosition consumed = buffer.Start;
+                SequencePosition examined = buffer.End;
+                ValueTask wait = default;
+                bool stop = false;
+                bool parsedAll = false;
+                FrameOutput output = receiver.Output;
+                output.BeginBatch();
+                receiver.OnBatchStarting();
                 try
                 {
-                    // Before the flush: callers resumed by the batch's answers write their next requests into it.
-                    receiver.OnBatchEnded();
+                    while (!receiver.StopRequested)
+                    {
+                        // Sequencing is read each frame: the hello turns it on for the frames after it.
+                        ReadOnlySequence<byte> remaining = buffer.Slice(consumed);
+                        FrameParseStatus status = FrameParser.TryRead(remaining, maxFrame, receiver.Sequenced, ref consumed, ref examined, out FrameHeader header, out ReadOnlySequence<byte> payload);
+                        if (status == FrameParseStatus.NeedMoreData)
+                        {
+                            receiver.OnPartialFrame(pending: !remaining.IsEmpty);
+                            parsedAll = true;
+                            break;
+                        }
+
+                        if (status != FrameParseStatus.Complete)
+                        {
+                            receiver.OnInvalidHeader(status, header);
+                            stop = true;
+                            break;
+                        }
+
+                        receiver.OnPartialFrame(pending: false);
+                        bool handled;
+                        if ((header.Flags & FrameFlags.Compressed) == 0)
+                        {
+                            handled = receiver.OnFrame(header, payload, out wait);
+                        }
+                        else if (!TryHandleCompressed(receiver, header, payload, maxFrame, out handled, out wait))
+                        {
+                            stop = true;
+                            break;
+                        }
+
+                        if (!handled)
+                        {
+                            stop = true;
+                            break;
+                        }
+
+                        if (!wait.IsCompletedSuccessfully || receiver.HoldsInput)
+                        {
+                            break; // the frame is handled; go on after it once the wait is over
+                        }
+                    }
+
+                    receiver.OnBatchHandled();
                 }
                 finally
                 {
                     try
                     {
-                        output.EndBatch();
+                        // Before the flush: callers resumed by the batch's answers write their next requests into it.
+                        receiver.OnBatchEnded();
                     }
                     finally
                     {
-                        receiver.OnBatchFlushed();
+                        try
+                        {
+                            output.EndBatch();
+                        }
+                        finally
+                        {
+                            receiver.OnBatchFlushed();
+                        }
                     }
+                }
+
+                // After a resume hello nothing past it has been looked at: the session that takes the input over reads on from there.
+                bool holds = receiver.HoldsInput;
+                input.AdvanceTo(consumed, holds ? consumed : examined);
+                if (!wait.IsCompletedSuccessfully)
+                {
+                    await wait.ConfigureAwait(false);
+                }
+
+                if (stop || holds)
+                {
+                    return Ended(receiver, ReceiveEnd.Stopped);
+                }
+
+                if (result.IsCanceled)
+                {
+                    continue; // a stop request cancels the pending read; the loop's condition ends it
+                }
+
+                if (result.IsCompleted && parsedAll)
+                {
+                    return Ended(receiver, buffer.Slice(consumed).IsEmpty ? ReceiveEnd.Completed : ReceiveEnd.CompletedMidFrame);
+                }
+
+                // Backpressure: while our replies cannot leave, reading more requests would only queue more replies.
+                if (receiver.WaitsForOutput && output.IsBlocked)
+                {
+                    await output.WaitForSpaceAsync(includeReplay: false, receiver.StopToken).ConfigureAwait(false);
                 }
             }
 
-            // After a resume hello nothing past it has been looked at: the session that takes the input over reads on from there.
-            bool holds = receiver.HoldsInput;
-            input.AdvanceTo(consumed, holds ? consumed : examined);
-            if (!wait.IsCompletedSuccessfully)
-            {
-                await wait.ConfigureAwait(false);
-            }
-
-            if (stop || holds)
-            {
-                return ReceiveEnd.Stopped;
-            }
-
-            if (result.IsCanceled)
-            {
-                continue; // a stop request cancels the pending read; the loop's condition ends it
-            }
-
-            if (result.IsCompleted && parsedAll)
-            {
-                return buffer.Slice(consumed).IsEmpty ? ReceiveEnd.Completed : ReceiveEnd.CompletedMidFrame;
-            }
-
-            // Backpressure: while our replies cannot leave, reading more requests would only queue more replies.
-            if (receiver.WaitsForOutput && output.IsBlocked)
-            {
-                await output.WaitForSpaceAsync(includeReplay: false, receiver.StopToken).ConfigureAwait(false);
-            }
+            return Ended(receiver, ReceiveEnd.Stopped);
         }
+        catch (Exception e)
+        {
+            // A catch, not a filter: a filter would run before the batch's finally blocks (its end and flush).
+            if (receiver.OnLoopFailed(e))
+            {
+                return ReceiveEnd.Stopped; // the receiver took the failure over
+            }
 
-        return ReceiveEnd.Stopped;
+            throw;
+        }
+    }
+
+    private static ReceiveEnd Ended<TReceiver>(TReceiver receiver, ReceiveEnd end)
+        where TReceiver : struct, IFrameReceiver
+    {
+        receiver.OnLoopEnded(end);
+        return end;
     }
 
     /// <summary>

@@ -54,4 +54,13 @@ internal interface IFrameReceiver
 
     /// <summary>The batch's output was flushed: bookkeeping kept off the answers' way (call durations) is done now.</summary>
     void OnBatchFlushed();
+
+    /// <summary>The loop ended (<paramref name="end"/> says how); its task completes right after with the same value.</summary>
+    void OnLoopEnded(ReceiveEnd end);
+
+    /// <summary>
+    /// The loop failed with <paramref name="error"/> (after its batch ended and flushed): true when the receiver takes it
+    /// over (the task then completes with <see cref="ReceiveEnd.Stopped"/>), false to fault the task with it.
+    /// </summary>
+    bool OnLoopFailed(Exception error);
 }
