@@ -35,9 +35,11 @@ internal sealed partial class TetherConnection
         return link;
     }
 
-    /// <summary>Reads the link's frames until the peer closes or a stop is requested (<see cref="FrameReceiveLoop"/>), then ends the link.</summary>
-    // The loop tells its receiver how it ended (OnLinkLoopEnded) instead of being awaited: an idle link holds only the
-    // loop's own suspended state, not a second method waiting for it.
+    /// <summary>
+    /// Reads the link's frames until the peer closes or a stop is requested (<see cref="FrameReceiveLoop"/>), then ends the
+    /// link. The loop tells its receiver how it ended (<see cref="OnLinkLoopEnded"/>) instead of being awaited: an idle
+    /// link holds only the loop's own suspended state, not a second method waiting for it.
+    /// </summary>
     private void RunLink(Link link) => _ = FrameReceiveLoop.RunAsync(link.Transport.Input, new LinkFrames(this, link));
 
     private void OnLinkLoopEnded(Link link, ReceiveEnd end, Exception? error)
