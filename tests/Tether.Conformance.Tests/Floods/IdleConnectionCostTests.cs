@@ -18,7 +18,7 @@ public sealed class IdleConnectionCostTests(ITestOutputHelper output)
     private const int Connections = 1_000;
 
     /// <summary>
-    /// The bounds today, ~10 % over what is measured (3.9–4.0 KB for a plain session, 4.35–4.46 KB for a resumable one,
+    /// The bounds today, ~10 % over what is measured (3.9–4.0 KB for a plain session, 4.33–4.46 KB for a resumable one,
     /// ±0.1 KB between runs). The target is 4 KiB; <c>docs/floods.md</c> lists where the bytes go.
     /// </summary>
     private const long BytesPerIdlePlainSession = 4_352;
