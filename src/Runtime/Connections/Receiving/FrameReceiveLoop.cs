@@ -45,80 +45,10 @@ internal static class FrameReceiveLoop
                 }
 
                 ReadOnlySequence<byte> buffer = result.Buffer;
+                FrameOutput output = receiver.Output;
                 SequencePosition consumed = buffer.Start;
                 SequencePosition examined = buffer.End;
-                ValueTask wait = default;
-                bool stop = false;
-                bool parsedAll = false;
-                FrameOutput output = receiver.Output;
-                output.BeginBatch();
-                receiver.OnBatchStarting();
-                try
-                {
-                    while (!receiver.StopRequested)
-                    {
-                        // Sequencing is read each frame: the hello turns it on for the frames after it.
-                        ReadOnlySequence<byte> remaining = buffer.Slice(consumed);
-                        FrameParseStatus status = FrameParser.TryRead(remaining, maxFrame, receiver.Sequenced, ref consumed, ref examined, out FrameHeader header, out ReadOnlySequence<byte> payload);
-                        if (status == FrameParseStatus.NeedMoreData)
-                        {
-                            receiver.OnPartialFrame(pending: !remaining.IsEmpty);
-                            parsedAll = true;
-                            break;
-                        }
-
-                        if (status != FrameParseStatus.Complete)
-                        {
-                            receiver.OnInvalidHeader(status, header);
-                            stop = true;
-                            break;
-                        }
-
-                        receiver.OnPartialFrame(pending: false);
-                        bool handled;
-                        if ((header.Flags & FrameFlags.Compressed) == 0)
-                        {
-                            handled = receiver.OnFrame(header, payload, out wait);
-                        }
-                        else if (!TryHandleCompressed(receiver, header, payload, maxFrame, out handled, out wait))
-                        {
-                            stop = true;
-                            break;
-                        }
-
-                        if (!handled)
-                        {
-                            stop = true;
-                            break;
-                        }
-
-                        if (!wait.IsCompletedSuccessfully || receiver.HoldsInput)
-                        {
-                            break; // the frame is handled; go on after it once the wait is over
-                        }
-                    }
-
-                    receiver.OnBatchHandled();
-                }
-                finally
-                {
-                    try
-                    {
-                        // Before the flush: callers resumed by the batch's answers write their next requests into it.
-                        receiver.OnBatchEnded();
-                    }
-                    finally
-                    {
-                        try
-                        {
-                            output.EndBatch();
-                        }
-                        finally
-                        {
-                            receiver.OnBatchFlushed();
-                        }
-                    }
-                }
+                bool stop = HandleBatch(receiver, output, buffer, maxFrame, ref consumed, ref examined, out ValueTask wait, out bool parsedAll);
 
                 // After a resume hello nothing past it has been looked at: the session that takes the input over reads on from there.
                 bool holds = receiver.HoldsInput;
@@ -162,6 +92,90 @@ internal static class FrameReceiveLoop
 
             throw;
         }
+    }
+
+    /// <summary>
+    /// Handles every whole frame of one read as a batch on the calling thread (announced, ended and flushed even when a
+    /// frame fails); true when the loop must stop (a broken frame, a refusal). Synchronous, so the loop's own state
+    /// stays small and shallow.
+    /// </summary>
+    private static bool HandleBatch<TReceiver>(TReceiver receiver, FrameOutput output, in ReadOnlySequence<byte> buffer, int maxFrame,
+        ref SequencePosition consumed, ref SequencePosition examined, out ValueTask wait, out bool parsedAll)
+        where TReceiver : struct, IFrameReceiver
+    {
+        wait = default;
+        parsedAll = false;
+        bool stop = false;
+        output.BeginBatch();
+        receiver.OnBatchStarting();
+        try
+        {
+            while (!receiver.StopRequested)
+            {
+                // Sequencing is read each frame: the hello turns it on for the frames after it.
+                ReadOnlySequence<byte> remaining = buffer.Slice(consumed);
+                FrameParseStatus status = FrameParser.TryRead(remaining, maxFrame, receiver.Sequenced, ref consumed, ref examined, out FrameHeader header, out ReadOnlySequence<byte> payload);
+                if (status == FrameParseStatus.NeedMoreData)
+                {
+                    receiver.OnPartialFrame(pending: !remaining.IsEmpty);
+                    parsedAll = true;
+                    break;
+                }
+
+                if (status != FrameParseStatus.Complete)
+                {
+                    receiver.OnInvalidHeader(status, header);
+                    stop = true;
+                    break;
+                }
+
+                receiver.OnPartialFrame(pending: false);
+                bool handled;
+                if ((header.Flags & FrameFlags.Compressed) == 0)
+                {
+                    handled = receiver.OnFrame(header, payload, out wait);
+                }
+                else if (!TryHandleCompressed(receiver, header, payload, maxFrame, out handled, out wait))
+                {
+                    stop = true;
+                    break;
+                }
+
+                if (!handled)
+                {
+                    stop = true;
+                    break;
+                }
+
+                if (!wait.IsCompletedSuccessfully || receiver.HoldsInput)
+                {
+                    break; // the frame is handled; go on after it once the wait is over
+                }
+            }
+
+            receiver.OnBatchHandled();
+        }
+        finally
+        {
+            try
+            {
+                // Before the flush: callers resumed by the batch's answers write their next requests into it.
+                receiver.OnBatchEnded();
+            }
+            finally
+            {
+                try
+                {
+                    output.EndBatch();
+                }
+                finally
+                {
+                    receiver.OnBatchFlushed();
+                }
+            }
+        }
+
+        return stop;
     }
 
     private static ReceiveEnd Ended<TReceiver>(TReceiver receiver, ReceiveEnd end)
