@@ -80,6 +80,9 @@ public abstract partial class ConformanceSuite
         Assert.Equal(TetherErrorCode.Unauthenticated, foreign.Code);
         Assert.Contains("Kerberos", foreign.Message);
         Assert.Equal("carol", (await fine.Whoami(new VaultProbe(1)).Within()).Name);
+
+        // A refused connection is retired after its link closed, on the thread pool (over QUIC, after the close too).
+        await harness.WaitForSessionChangeAsync(() => harness.Server.Sessions.Count == 1);
         Assert.Single(harness.Server.Sessions); // the refused hellos never became sessions
     }
 

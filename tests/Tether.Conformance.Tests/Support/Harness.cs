@@ -17,6 +17,7 @@ public sealed class Harness : IAsyncDisposable
         Probe = probe;
         server.SessionStarted += OnSessionsChanged;
         server.SessionEnded += OnSessionsChanged;
+        server.ConnectionClosed += OnConnectionRetired; // also a connection that never became a session (a refused hello)
     }
 
     public TransportUnderTest Transport { get; }
@@ -68,7 +69,7 @@ public sealed class Harness : IAsyncDisposable
 
     /// <summary>
     /// Waits, woken by the server's SessionStarted/SessionEnded events (a session has left its groups by the
-    /// time SessionEnded fires), until <paramref name="condition"/> holds.
+    /// time SessionEnded fires) and by every connection it retires, until <paramref name="condition"/> holds.
     /// </summary>
     public async Task WaitForSessionChangeAsync(Func<bool> condition)
     {
@@ -86,7 +87,9 @@ public sealed class Harness : IAsyncDisposable
         }
     }
 
-    private void OnSessionsChanged(TetherSession session) =>
+    private void OnSessionsChanged(TetherSession session) => OnConnectionRetired();
+
+    private void OnConnectionRetired() =>
         Interlocked.Exchange(ref _sessionsChanged, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
     public async ValueTask DisposeAsync()
