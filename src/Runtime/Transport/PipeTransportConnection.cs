@@ -11,7 +11,8 @@ public abstract class PipeTransportConnection : TransportConnection
 {
     private readonly Pipe? _input; // null when the transport reads its input itself (TCP)
     private PipeReader? _ownInput;
-    private readonly Pipe _output;
+    private readonly Pipe? _output; // null when the transport writes its output itself (TCP)
+    private PipeWriter? _ownOutput;
     private CancellationTokenSource? _closed; // made when someone first asks for the token, or at the close
     private long _bytesSent;
     private long _bytesReceived;
@@ -31,21 +32,22 @@ public abstract class PipeTransportConnection : TransportConnection
     /// crossing each other's receive loops deadlock.
     /// </param>
     private protected PipeTransportConnection(TransportConnectionOptions options, bool sendLoopQueued)
-        : this(options, sendLoopQueued, inputPipe: true)
+        : this(options, sendLoopQueued, inputPipe: true, outputPipe: true)
     {
     }
 
     /// <param name="options">The pipes' limits and pool.</param>
     /// <param name="sendLoopQueued">See the constructor above.</param>
     /// <param name="inputPipe">False: the transport overrides <see cref="Input"/> with a reader of its own and has no input pipe.</param>
-    private protected PipeTransportConnection(TransportConnectionOptions options, bool sendLoopQueued, bool inputPipe)
+    /// <param name="outputPipe">False: the transport gives <see cref="Output"/> a writer of its own and has no output pipe (nor send loop).</param>
+    private protected PipeTransportConnection(TransportConnectionOptions options, bool sendLoopQueued, bool inputPipe, bool outputPipe)
     {
         ArgumentNullException.ThrowIfNull(options);
         // One batching scheduler per connection (spread round robin): pipe continuations cost no allocation.
         Internal.IOQueue scheduler = Internal.IOQueue.Next();
         Scheduler = scheduler;
         _input = inputPipe ? new Pipe(options.PipeOptionsFor(scheduler, PipeKind.Input)) : null;
-        _output = new Pipe(options.PipeOptionsFor(scheduler, sendLoopQueued ? PipeKind.QueuedOutput : PipeKind.Output));
+        _output = outputPipe ? new Pipe(options.PipeOptionsFor(scheduler, sendLoopQueued ? PipeKind.QueuedOutput : PipeKind.Output)) : null;
         Options = options;
     }
 
@@ -65,13 +67,16 @@ public abstract class PipeTransportConnection : TransportConnection
     private protected void UseInput(PipeReader reader) => _ownInput = reader;
 
     /// <inheritdoc />
-    public sealed override PipeWriter Output => _output.Writer;
+    public sealed override PipeWriter Output => _ownOutput ?? _output!.Writer;
+
+    /// <summary>For a transport constructed without an output pipe: the writer it sends its output with.</summary>
+    private protected void UseOutput(PipeWriter writer) => _ownOutput = writer;
 
     /// <summary>Where the transport's receive loop writes what arrives.</summary>
     protected PipeWriter ReceivedWriter => _input?.Writer ?? throw new InvalidOperationException("This transport reads its input without a pipe.");
 
     /// <summary>Where the transport's send loop reads what to send.</summary>
-    protected PipeReader SendReader => _output.Reader;
+    protected PipeReader SendReader => _output?.Reader ?? throw new InvalidOperationException("This transport sends its output without a pipe.");
 
     /// <inheritdoc />
     public sealed override long BytesSent => Interlocked.Read(ref _bytesSent);

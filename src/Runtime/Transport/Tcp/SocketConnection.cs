@@ -1,29 +1,28 @@
-using System.Buffers;
-using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.CompilerServices;
 
 namespace Tether.Transport.Tcp;
 
 /// <summary>
-/// One TCP connection: its input read from the socket as the application asks (<see cref="SocketInputReader"/>: no
-/// input pipe, no receive loop; the application not reading is the backpressure towards the peer) and a send loop
-/// (output pipe → socket), after Kestrel. A read waits with a zero-byte receive before renting memory, so idle
-/// connections hold no buffer.
+/// One TCP connection, with neither pipes nor loops: its input read from the socket as the application asks
+/// (<see cref="SocketInputReader"/>; the application not reading is the backpressure towards the peer) and its output
+/// sent by the flush that commits it (<see cref="SocketOutputWriter"/>). A read waits with a zero-byte receive before
+/// renting memory and sent blocks go back to the pool, so idle connections hold no buffer.
 /// </summary>
 internal sealed class SocketConnection : PipeTransportConnection
 {
     private readonly Socket _socket;
+    private readonly SocketOutputWriter _output;
     private readonly TimeSpan _closeTimeout;
-    private Task _sending = Task.CompletedTask;
     private int _disposed;
 
     public SocketConnection(Socket socket, TransportConnectionOptions options, TimeSpan closeTimeout)
-        : base(options, sendLoopQueued: false, inputPipe: false)
+        : base(options, sendLoopQueued: false, inputPipe: false, outputPipe: false)
     {
         _socket = socket;
         UseInput(new SocketInputReader(this, socket, options.MemoryPool, options.MinimumSegmentSize));
+        _output = new SocketOutputWriter(this, socket, options);
+        UseOutput(_output);
         _closeTimeout = closeTimeout;
         LocalEndPoint = socket.LocalEndPoint;
         RemoteEndPoint = socket.RemoteEndPoint;
@@ -35,89 +34,19 @@ internal sealed class SocketConnection : PipeTransportConnection
 
     public override EndPoint? RemoteEndPoint { get; }
 
-    public void Start() => _sending = SendLoopAsync();
-
     /// <summary>The input reader received <paramref name="count"/> bytes.</summary>
     internal void CountReceived(int count) => AddBytesReceived(count);
+
+    /// <summary>The output writer sent <paramref name="count"/> bytes.</summary>
+    internal void CountSent(int count) => AddBytesSent(count);
 
     /// <summary>The input ended (the peer finished sending, or the socket failed): the closed token fires.</summary>
     internal void OnInputEnded() => SignalClosed();
 
-    private async Task SendLoopAsync()
-    {
-        PipeReader reader = SendReader;
-        Exception? error = null;
-        try
-        {
-            while (true)
-            {
-                ReadResult result = await reader.ReadAsync().ConfigureAwait(false);
-                if (result.IsCanceled)
-                {
-                    break;
-                }
-
-                ReadOnlySequence<byte> buffer = result.Buffer;
-                if (!buffer.IsEmpty)
-                {
-                    await SendAsync(buffer).ConfigureAwait(false);
-                    AddBytesSent(buffer.Length);
-                }
-
-                reader.AdvanceTo(buffer.End);
-                if (result.IsCompleted)
-                {
-                    break;
-                }
-            }
-
-            _socket.Shutdown(SocketShutdown.Send);
-        }
-        catch (Exception e) when (IsClosing(e))
-        {
-            error = Closed(e);
-        }
-        catch (Exception e)
-        {
-            error = e;
-        }
-        finally
-        {
-            await reader.CompleteAsync(error).ConfigureAwait(false);
-        }
-    }
-
-    // Pooled: a send that does not complete at once (a full socket buffer) would otherwise allocate its state machine.
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask SendAsync(ReadOnlySequence<byte> buffer)
-    {
-        if (buffer.IsSingleSegment)
-        {
-            await SendAllAsync(buffer.First).ConfigureAwait(false);
-            return;
-        }
-
-        foreach (ReadOnlyMemory<byte> segment in buffer)
-        {
-            await SendAllAsync(segment).ConfigureAwait(false);
-        }
-    }
-
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask SendAllAsync(ReadOnlyMemory<byte> data)
-    {
-        while (!data.IsEmpty)
-        {
-            int sent = await _socket.SendAsync(data, SocketFlags.None).ConfigureAwait(false);
-            data = data.Slice(sent);
-        }
-    }
-
     public override void Abort(Exception? reason = null)
     {
-        // Closing the socket ends both loops; the output reader is cancelled in case it is idle.
+        // Closing the socket fails a receive or send in flight; each side records the end.
         _socket.Dispose();
-        SendReader.CancelPendingRead();
         SignalClosed();
     }
 
@@ -132,17 +61,16 @@ internal sealed class SocketConnection : PipeTransportConnection
         await Input.CompleteAsync().ConfigureAwait(false);
         try
         {
-            // Let queued bytes leave (the send loop shuts the send side down after them), but never wait on a
-            // peer that stopped reading for longer than the close timeout.
-            await _sending.WaitAsync(_closeTimeout).ConfigureAwait(false);
+            // Let flushed bytes leave (the writer shuts the send side down after them), but never wait on a peer
+            // that stopped reading for longer than the close timeout.
+            await _output.AllSent.WaitAsync(_closeTimeout).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
         }
 
         _socket.Dispose();
-        SendReader.CancelPendingRead();
-        await _sending.ConfigureAwait(false);
+        await _output.AllSent.ConfigureAwait(false); // a send in flight fails now
         SignalClosed();
     }
 

@@ -75,9 +75,7 @@ public sealed class TcpTransport : ITransportListenerFactory, ITransportConnecto
         ArgumentNullException.ThrowIfNull(endPoint);
         ArgumentNullException.ThrowIfNull(options);
         Socket socket = await ConnectSocketAsync(endPoint, _options, cancellationToken).ConfigureAwait(false);
-        var connection = new SocketConnection(socket, options, _options.CloseTimeout);
-        connection.Start();
-        return connection;
+        return new SocketConnection(socket, options, _options.CloseTimeout);
     }
 
     private sealed class TcpListener(Socket socket, TcpTransportOptions tcp, TransportConnectionOptions options) : ITransportListener
@@ -116,9 +114,7 @@ public sealed class TcpTransport : ITransportListenerFactory, ITransportConnecto
                 }
 
                 accepted.NoDelay = tcp.NoDelay;
-                var connection = new SocketConnection(accepted, options, tcp.CloseTimeout);
-                connection.Start();
-                return connection;
+                return new SocketConnection(accepted, options, tcp.CloseTimeout);
             }
         }
 
