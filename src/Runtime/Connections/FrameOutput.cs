@@ -309,6 +309,11 @@ internal sealed partial class FrameOutput
         }
 
         _openFrame = 0;
+        if (!_pendingSequenced)
+        {
+            _writer?.Advance(0); // the span is given up: a writer may hold its block only while someone writes into it
+        }
+
         _pendingSequenced = false;
         _commitWaiter = null;
         _journal?.AnswerDroppedLocked();

@@ -26,13 +26,11 @@ internal sealed class ReplayBuffer : IDisposable
 
     private readonly int _chunkSize;
 
-    private readonly Queue<Chunk> _chunks = new();
     private readonly MemoryPool<byte> _pool;
+    private Chunk? _head; // oldest first, chained through Next (a queue object per session cost 40 B idle)
     private Chunk? _tail;
     private Chunk? _spare; // a returned chunk's object (its memory went back to the pool), for the next rent
 
-    private readonly long _ackRequestBytes;
-    private readonly int _ackRequestFrames;
     private long _bytesSinceAckRequest;
     private int _framesSinceAckRequest;
 
@@ -42,8 +40,6 @@ internal sealed class ReplayBuffer : IDisposable
         _chunkSize = chunkSize;
         MaxBytes = maxBytes;
         MaxFrames = maxFrames;
-        _ackRequestBytes = Math.Max(1, maxBytes / 8);
-        _ackRequestFrames = Math.Max(1, maxFrames / 8);
     }
 
     public long MaxBytes { get; }
@@ -87,9 +83,18 @@ internal sealed class ReplayBuffer : IDisposable
     {
         if (_tail is null || _tail.Array.Length - _tail.End < size)
         {
-            _tail = Chunk.Rent(_pool, Math.Max(_chunkSize, size), NextSequence, _spare);
+            Chunk chunk = Chunk.Rent(_pool, Math.Max(_chunkSize, size), NextSequence, _spare);
             _spare = null;
-            _chunks.Enqueue(_tail);
+            if (_tail is null)
+            {
+                _head = chunk;
+            }
+            else
+            {
+                _tail.Next = chunk;
+            }
+
+            _tail = chunk;
         }
 
         return _tail.Array.AsSpan(_tail.End);
@@ -106,7 +111,7 @@ internal sealed class ReplayBuffer : IDisposable
         Span<byte> frame = _tail.Array.AsSpan(_tail.End, size);
         FrameHeader.WriteSequence(frame, NextSequence);
         _bytesSinceAckRequest += size;
-        if (++_framesSinceAckRequest >= _ackRequestFrames || _bytesSinceAckRequest >= _ackRequestBytes)
+        if (++_framesSinceAckRequest >= Math.Max(1, MaxFrames / 8) || _bytesSinceAckRequest >= Math.Max(1, MaxBytes / 8))
         {
             _framesSinceAckRequest = 0;
             _bytesSinceAckRequest = 0;
@@ -132,9 +137,9 @@ internal sealed class ReplayBuffer : IDisposable
         }
 
         // Whole chunks first, unread.
-        while (_chunks.TryPeek(out Chunk? head) && head.Frames > 0 && sequence >= head.FirstSequence + (ulong)head.Frames - 1)
+        while (_head is { } head && head.Frames > 0 && sequence >= head.FirstSequence + (ulong)head.Frames - 1)
         {
-            _chunks.Dequeue();
+            _head = head.Next;
             Bytes -= head.End - head.Start;
             Count -= head.Frames;
             if (ReferenceEquals(head, _tail))
@@ -147,7 +152,7 @@ internal sealed class ReplayBuffer : IDisposable
         }
 
         // Then the frames of the chunk the acknowledgement ends in.
-        if (_chunks.TryPeek(out Chunk? partial))
+        if (_head is { } partial)
         {
             while (partial.FirstSequence <= sequence)
             {
@@ -170,7 +175,7 @@ internal sealed class ReplayBuffer : IDisposable
     public int ReplayAfter<TState>(ulong peerHas, TState state, ReplayWriter<TState> write)
     {
         int frames = 0;
-        foreach (Chunk chunk in _chunks)
+        for (Chunk? chunk = _head; chunk is not null; chunk = chunk.Next)
         {
             ulong sequence = chunk.FirstSequence;
             int offset = chunk.Start;
@@ -194,8 +199,9 @@ internal sealed class ReplayBuffer : IDisposable
     /// <summary>Drops everything (the session ended or overflowed) and returns the memory.</summary>
     public void Dispose()
     {
-        while (_chunks.TryDequeue(out Chunk? chunk))
+        while (_head is { } chunk)
         {
+            _head = chunk.Next;
             chunk.Return();
         }
 
@@ -244,12 +250,16 @@ internal sealed class ReplayBuffer : IDisposable
 
         public byte[] Array { get; private set; } = [];
 
+        /// <summary>The next newer chunk.</summary>
+        public Chunk? Next { get; set; }
+
         /// <summary>Gives the block back; the object may then be rented again.</summary>
         public void Return()
         {
             _owner?.Dispose();
             _owner = null;
             Array = [];
+            Next = null;
         }
 
         private void Set(IMemoryOwner<byte>? owner, byte[] array)
