@@ -14,7 +14,7 @@ public sealed class TransportConnectionOptions
     /// <remarks>Defaults to 1 MiB. The runtime raises it above its maximum frame size, or a large frame could never complete.</remarks>
     public long ReceiveBufferLimit { get; init; } = 1024 * 1024;
 
-    /// <summary>Bytes waiting to be sent before the output pipe's flush stops completing (the send-queue bound).</summary>
+    /// <summary>Bytes waiting to be sent before the output's flush stops completing (the send-queue bound; TCP's writer keeps the same thresholds without a pipe).</summary>
     /// <remarks>Defaults to 1 MiB.</remarks>
     public long SendBufferLimit { get; init; } = 1024 * 1024;
 
