@@ -78,6 +78,19 @@ public sealed class RoundTripTests
     }
 
     [Fact]
+    public void Runs_of_messages_keep_null_and_wide_elements_in_place_at_the_top_and_nested()
+    {
+        // Each element of a collection of messages is a nested message: nulls as a zero length, a body over 127 bytes with
+        // a widened length slot, and the same bytes when the collection sits inside a message still pending.
+        var wide = new Order(1, 2, 3, new string('w', 300), true, 4);
+        Order[] orders = [null!, wide, new Order(5, 6, 7, "s", false, 8), null!];
+        var collections = new Collections(null, null, null, null, null, orders, [new Primitives(), default], null, null, null, null);
+        RoundTrip(collections);
+        RoundTrip(new Crate(collections, [wide, null!, wide]));
+        RoundTrip(new Crate(null, [.. Enumerable.Range(0, 50).Select(static i => new Order(i, i, i, new string('q', i * 7), i % 2 == 0, i))]));
+    }
+
+    [Fact]
     public void Standard_order_encodes_in_34_bytes_no_more_than_MessagePack()
     {
         // count 1 + Id 4 + Quantity 2 + Price 8 + Symbol 1+8 + IsBuy 1 + ticks 9 = 34 (MessagePack: 35).

@@ -72,6 +72,10 @@ public sealed partial record Collections(
     List<int?>? MaybeNumbers,
     Dictionary<Guid, List<string>>? Groups);
 
+/// <summary>Collections nested one level down: their runs of messages are written while the outer message is pending.</summary>
+[Message(12)]
+public sealed partial record Crate(Collections? Inner, List<Order>? Loose);
+
 /// <summary>A recursive message, for depth limits.</summary>
 [Message(5)]
 public sealed partial class Node

@@ -1,0 +1,71 @@
+using System.Diagnostics;
+
+namespace Tether.Benchmarks.Codec;
+
+/// <summary>
+/// The batch codecs against MemoryPack, alternated in one process: each round times every pair back to back, so a noisy
+/// machine slows both sides of a pair alike. BenchmarkDotNet runs each benchmark on its own, minutes apart, which on
+/// two shared cores swung the same code's ratio by ±15 %. Run with
+/// <c>dotnet run -c Release --project benchmarks/Tether.Benchmarks -- --codec-loop [rounds]</c>.
+/// </summary>
+internal static class CodecLoop
+{
+    private const int Iterations = 20_000;
+
+    public static void Run(int rounds)
+    {
+        var batch = new BatchCodecBenchmarks();
+        batch.Setup();
+        var list = new ListBatchCodecBenchmarks();
+        list.Setup();
+        (string Name, Func<object?> MemoryPack, Func<object?> Tether)[] pairs =
+        [
+            ("encode Order[100]", () => batch.Encode_MemoryPack(), () => batch.Encode_Tether()),
+            ("encode List<Order>(100)", () => list.Encode_MemoryPack(), () => list.Encode_Tether()),
+            ("decode Order[100]", batch.Decode_MemoryPack, batch.Decode_Tether),
+            ("decode List<Order>(100)", list.Decode_MemoryPack, list.Decode_Tether),
+        ];
+
+        var ratios = pairs.Select(static _ => new List<(double MemoryPack, double Tether)>()).ToArray();
+        for (int round = 0; round < rounds + 1; round++)
+        {
+            for (int i = 0; i < pairs.Length; i++)
+            {
+                double memoryPack = NanosecondsPerCall(pairs[i].MemoryPack);
+                double tether = NanosecondsPerCall(pairs[i].Tether);
+                if (round > 0)
+                {
+                    ratios[i].Add((memoryPack, tether)); // round 0 warms up (tiered compilation reaches its final code)
+                }
+            }
+        }
+
+        Console.WriteLine($"Medians of {rounds} alternated rounds of {Iterations:N0} calls each:");
+        Console.WriteLine("| operation | MemoryPack ns | Tether ns | Tether / MemoryPack (median of the rounds' ratios) |");
+        Console.WriteLine("|---|---:|---:|---:|");
+        for (int i = 0; i < pairs.Length; i++)
+        {
+            double memoryPack = Median(ratios[i].Select(static r => r.MemoryPack));
+            double tether = Median(ratios[i].Select(static r => r.Tether));
+            double ratio = Median(ratios[i].Select(static r => r.Tether / r.MemoryPack));
+            Console.WriteLine($"| {pairs[i].Name} | {memoryPack:N0} | {tether:N0} | {ratio:N2}× |");
+        }
+    }
+
+    private static double NanosecondsPerCall(Func<object?> call)
+    {
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < Iterations; i++)
+        {
+            GC.KeepAlive(call());
+        }
+
+        return Stopwatch.GetElapsedTime(start).TotalNanoseconds / Iterations;
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        double[] sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+}
