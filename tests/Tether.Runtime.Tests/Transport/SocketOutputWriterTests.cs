@@ -136,6 +136,45 @@ public sealed class SocketOutputWriterTests : IAsyncLifetime
         Assert.Equal(Pattern(written), await ReceiveAsync(written)); // the pattern starts with the 0 sent first
     }
 
+    [Fact]
+    public async Task Frames_written_while_the_socket_s_callback_sends_and_gives_blocks_back_all_arrive_in_order()
+    {
+        // The writer fills and flushes while sends complete on the socket's thread (the peer reads in bursts, so some
+        // sends wait): the callback frees blocks and the tail under the writer's feet. Every byte must arrive in order.
+        const int Frames = 20_000;
+        var random = new Random(20261206);
+        int[] sizes = [.. Enumerable.Range(0, Frames).Select(_ => random.Next(1, 3_000))];
+        int total = sizes.Sum();
+        byte[] expected = Pattern(total);
+        Task<byte[]> reading = Task.Run(async () =>
+        {
+            byte[] received = new byte[total];
+            int at = 0;
+            while (at < total)
+            {
+                int n = await _peer.ReceiveAsync(received.AsMemory(at, Math.Min(total - at, 1 + (at % 50_000))), SocketFlags.None);
+                Assert.True(n > 0, $"The connection ended after {at:N0} of {total:N0} bytes.");
+                at += n;
+            }
+
+            return received;
+        });
+
+        int written = 0;
+        foreach (int size in sizes)
+        {
+            expected.AsSpan(written, size).CopyTo(Output.GetSpan(size));
+            Output.Advance(size);
+            written += size;
+            Assert.False((await Output.FlushAsync().AsTask().WaitAsync(Hang)).IsCompleted);
+        }
+
+        Assert.Equal(expected, await reading.WaitAsync(Hang));
+        await Writer.AllSent.WaitAsync(Hang);
+        Assert.Equal(total, _connection.BytesSent);
+        Assert.Equal(0, _pool.Outstanding);
+    }
+
     /// <summary>
     /// Writes 1 KiB frames of the pattern and flushes each, until a flush does not complete (the peer reads nothing):
     /// bounded in count, so a writer that never pushes back fails instead of looping.

@@ -505,6 +505,14 @@ internal sealed class SocketOutputWriter : PipeWriter, IValueTaskSource<FlushRes
         if (_tail is { IsAllSent: true } tail && ReferenceEquals(tail, _head) && !ReferenceEquals(tail, _sendingBlock)
             && Interlocked.CompareExchange(ref _writing, TailReleased, Idle) == Idle)
         {
+            // The writer cannot start writing now (its next span waits for this lock), but an Advance may have landed
+            // between the first look and the exchange: those bytes are not sent yet, so the block stays.
+            if (!tail.IsAllSent)
+            {
+                Interlocked.CompareExchange(ref _writing, Idle, TailReleased);
+                return;
+            }
+
             _head = _tail = null;
             Release(tail);
         }
