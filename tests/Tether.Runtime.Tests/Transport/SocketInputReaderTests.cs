@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.IO.Pipelines;
-using System.Net;
 using System.Net.Sockets;
 using Tether.Transport;
 using Tether.Transport.Tcp;
@@ -14,7 +13,7 @@ namespace Tether.Runtime.Tests.Transport;
 /// </summary>
 public sealed class SocketInputReaderTests : IAsyncLifetime
 {
-    private static readonly TimeSpan Hang = TimeSpan.FromSeconds(30); // only catches a hang
+    private static readonly TimeSpan Hang = LoopbackSockets.Hang;
 
     private readonly CountingPool _pool = new();
     private Socket _peer = null!;
@@ -24,13 +23,7 @@ public sealed class SocketInputReaderTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(1);
-        _peer = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        Task connect = _peer.ConnectAsync(listener.LocalEndPoint!);
-        Socket accepted = await listener.AcceptAsync().WaitAsync(Hang);
-        await connect.WaitAsync(Hang);
+        (_peer, Socket accepted) = await LoopbackSockets.ConnectAsync();
         _connection = new SocketConnection(accepted, new TransportConnectionOptions { MemoryPool = _pool, MinimumSegmentSize = 4096 }, TimeSpan.FromSeconds(5));
     }
 
@@ -43,7 +36,7 @@ public sealed class SocketInputReaderTests : IAsyncLifetime
     [Fact]
     public async Task A_message_larger_than_a_block_arrives_whole_across_segments()
     {
-        byte[] sent = Pattern(20_000);
+        byte[] sent = LoopbackSockets.Pattern(20_000);
         await SendAsync(sent);
 
         ReadResult result = await ReadAtLeastAsync(sent.Length);
@@ -152,7 +145,7 @@ public sealed class SocketInputReaderTests : IAsyncLifetime
     [Fact]
     public async Task Bytes_sent_before_the_peer_finishes_are_all_read_before_the_end_is_reported()
     {
-        byte[] sent = Pattern(10_000);
+        byte[] sent = LoopbackSockets.Pattern(10_000);
         await SendAsync(sent);
         _peer.Shutdown(SocketShutdown.Send);
 
@@ -188,7 +181,7 @@ public sealed class SocketInputReaderTests : IAsyncLifetime
     [Fact]
     public async Task Completing_the_reader_with_bytes_unconsumed_returns_every_block()
     {
-        await SendAsync(Pattern(9_000));
+        await SendAsync(LoopbackSockets.Pattern(9_000));
         ReadResult result = await ReadAtLeastAsync(9_000);
         Input.AdvanceTo(result.Buffer.Start); // consume nothing
         Assert.True(_pool.Outstanding > 0);
@@ -267,17 +260,6 @@ public sealed class SocketInputReaderTests : IAsyncLifetime
         var fired = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         closed.Register(() => fired.TrySetResult());
         return fired.Task;
-    }
-
-    private static byte[] Pattern(int length)
-    {
-        byte[] bytes = new byte[length];
-        for (int i = 0; i < bytes.Length; i++)
-        {
-            bytes[i] = (byte)(i * 31);
-        }
-
-        return bytes;
     }
 
     private async Task SendAsync(byte[] bytes)

@@ -1,5 +1,4 @@
 using System.IO.Pipelines;
-using System.Net;
 using System.Net.Sockets;
 using Tether.Transport;
 using Tether.Transport.Tcp;
@@ -13,7 +12,7 @@ namespace Tether.Runtime.Tests.Transport;
 /// </summary>
 public sealed class SocketOutputWriterTests : IAsyncLifetime
 {
-    private static readonly TimeSpan Hang = TimeSpan.FromSeconds(30); // only catches a hang
+    private static readonly TimeSpan Hang = LoopbackSockets.Hang;
     private const int SendBound = 64 * 1024;
 
     private readonly CountingPool _pool = new();
@@ -26,14 +25,8 @@ public sealed class SocketOutputWriterTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(1);
         // Small kernel buffers on both ends, so a peer that does not read fills them after a few hundred KiB.
-        _peer = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 16 * 1024 };
-        Task connect = _peer.ConnectAsync(listener.LocalEndPoint!);
-        Socket accepted = await listener.AcceptAsync().WaitAsync(Hang);
-        await connect.WaitAsync(Hang);
+        (_peer, Socket accepted) = await LoopbackSockets.ConnectAsync(static peer => peer.ReceiveBufferSize = 16 * 1024);
         accepted.SendBufferSize = 16 * 1024;
         var options = new TransportConnectionOptions { MemoryPool = _pool, MinimumSegmentSize = 4096, SendBufferLimit = SendBound };
         _connection = new SocketConnection(accepted, options, TimeSpan.FromSeconds(5));
@@ -49,7 +42,7 @@ public sealed class SocketOutputWriterTests : IAsyncLifetime
     [Fact]
     public async Task Frames_written_across_blocks_arrive_whole_and_in_order_and_the_idle_writer_holds_no_block()
     {
-        byte[] expected = Pattern(50_000);
+        byte[] expected = LoopbackSockets.Pattern(50_000);
         int written = 0;
         foreach (int size in new[] { 1, 3_000, 20_000, 7, 4_096, 22_896 }) // one larger than a block, several crossing one
         {
@@ -79,7 +72,7 @@ public sealed class SocketOutputWriterTests : IAsyncLifetime
 
         FlushResult result = await waiting.AsTask().WaitAsync(Hang);
         Assert.False(result.IsCompleted || result.IsCanceled);
-        Assert.Equal(Pattern(written), received);
+        Assert.Equal(LoopbackSockets.Pattern(written), received);
         await Writer.AllSent.WaitAsync(Hang);
         Assert.Equal(written, _connection.BytesSent);
     }
@@ -91,13 +84,13 @@ public sealed class SocketOutputWriterTests : IAsyncLifetime
         Output.CancelPendingFlush(); // the writer may not complete with its flush waiting
         Assert.True((await waiting.AsTask().WaitAsync(Hang)).IsCanceled);
         Span<byte> last = Output.GetSpan(10);
-        Pattern(written + 10).AsSpan(written, 10).CopyTo(last);
+        LoopbackSockets.Pattern(written + 10).AsSpan(written, 10).CopyTo(last);
         Output.Advance(10); // written, not flushed: completing commits it
         await Output.CompleteAsync();
 
         byte[] received = await ReceiveAsync(written + 10);
 
-        Assert.Equal(Pattern(written + 10), received);
+        Assert.Equal(LoopbackSockets.Pattern(written + 10), received);
         Assert.Equal(0, await _peer.ReceiveAsync(new byte[1], SocketFlags.None).WaitAsync(Hang)); // the send side shut after them
         await Writer.AllSent.WaitAsync(Hang);
         Assert.Equal(0, _pool.Outstanding);
@@ -133,7 +126,7 @@ public sealed class SocketOutputWriterTests : IAsyncLifetime
         cancel.Cancel();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.AsTask().WaitAsync(Hang));
-        Assert.Equal(Pattern(written), await ReceiveAsync(written)); // the pattern starts with the 0 sent first
+        Assert.Equal(LoopbackSockets.Pattern(written), await ReceiveAsync(written)); // the pattern starts with the 0 sent first
     }
 
     [Fact]
@@ -145,7 +138,7 @@ public sealed class SocketOutputWriterTests : IAsyncLifetime
         var random = new Random(20261206);
         int[] sizes = [.. Enumerable.Range(0, Frames).Select(_ => random.Next(1, 3_000))];
         int total = sizes.Sum();
-        byte[] expected = Pattern(total);
+        byte[] expected = LoopbackSockets.Pattern(total);
         Task<byte[]> reading = Task.Run(async () =>
         {
             byte[] received = new byte[total];
@@ -181,7 +174,7 @@ public sealed class SocketOutputWriterTests : IAsyncLifetime
     /// </summary>
     private async Task<(ValueTask<FlushResult> Waiting, int Written)> WriteUntilAFlushWaitsAsync(int first = 0, CancellationToken token = default)
     {
-        byte[] pattern = Pattern(8 * 1024 * 1024);
+        byte[] pattern = LoopbackSockets.Pattern(8 * 1024 * 1024);
         int written = first;
         for (int frame = 0; frame < 8 * 1024; frame++)
         {
@@ -214,16 +207,5 @@ public sealed class SocketOutputWriterTests : IAsyncLifetime
         }
 
         return received;
-    }
-
-    private static byte[] Pattern(int length)
-    {
-        byte[] bytes = new byte[length];
-        for (int i = 0; i < bytes.Length; i++)
-        {
-            bytes[i] = (byte)(i * 31);
-        }
-
-        return bytes;
     }
 }
