@@ -15,7 +15,7 @@ namespace Tether;
 /// reconnects with backoff and resumes (see <see cref="TetherClientOptions.Reconnect"/>), and calls made meanwhile
 /// are kept and sent when it is back.
 /// </summary>
-public sealed partial class TetherClient : TetherPeer, IAsyncDisposable
+public sealed partial class TetherClient : TetherPeer, IAsyncDisposable, Internal.ITickable
 {
     private readonly TetherClientOptions _options;
     private readonly ILogger _logger;
@@ -28,8 +28,8 @@ public sealed partial class TetherClient : TetherPeer, IAsyncDisposable
     private ConnectionSettings? _settings;
     private TransportConnectionOptions? _transportOptions;
     private TransportRoute? _primary;
-    private ITimer? _timer;
-    private int _timerBusy;
+    private Internal.SharedTicker? _ticker; // the process's timer for this provider and interval, shared with every client on it
+    private int _timerBusy; // 1 while a tick runs; 2 once disposed (no tick after that)
 
     /// <summary>Creates a client; add push handlers, then connect.</summary>
     /// <exception cref="OptionsValidationException">An option is out of range.</exception>
@@ -131,7 +131,7 @@ public sealed partial class TetherClient : TetherPeer, IAsyncDisposable
         _settings.Metrics.Register(_metricsSource);
         _transportOptions = _settings.CreateTransportOptions(_options.MemoryPool);
         _primary = new TransportRoute("", _options.Transport, endPoint);
-        _timer = _options.TimeProvider.CreateTimer(static s => ((TetherClient)s!).OnTimer(), this, _options.TimerInterval, _options.TimerInterval);
+        _ticker = Internal.SharedTicker.Join(_options.TimeProvider, _options.TimerInterval, this);
 
         ReconnectOptions reconnect = _options.Reconnect;
         for (int attempt = 1; ; attempt++)
@@ -300,11 +300,11 @@ public sealed partial class TetherClient : TetherPeer, IAsyncDisposable
         await connection.RefreshCredentialsAsync(credentials, cancellationToken).ConfigureAwait(false);
     }
 
-    private void OnTimer()
+    void Internal.ITickable.OnTick()
     {
-        if (CurrentConnection is not { } connection || Interlocked.Exchange(ref _timerBusy, 1) != 0)
+        if (CurrentConnection is not { } connection || Interlocked.CompareExchange(ref _timerBusy, 1, 0) != 0)
         {
-            return;
+            return; // no session yet, the last tick still running, or disposed
         }
 
         try
@@ -338,9 +338,15 @@ public sealed partial class TetherClient : TetherPeer, IAsyncDisposable
             await connection.CloseAsync().ConfigureAwait(false);
         }
 
-        if (_timer is not null)
+        if (_ticker is not null)
         {
-            await _timer.DisposeAsync().ConfigureAwait(false);
+            // Off the shared timer; a pass that already took this client finishes its tick first, and none follows.
+            _ticker.Leave(this);
+            var spin = default(SpinWait);
+            while (Interlocked.CompareExchange(ref _timerBusy, 2, 0) == 1)
+            {
+                spin.SpinOnce();
+            }
         }
 
         if (_metricsSource is not null)
