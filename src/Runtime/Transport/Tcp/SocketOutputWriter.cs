@@ -1,7 +1,5 @@
-using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
-using System.Threading.Tasks.Sources;
 
 namespace Tether.Transport.Tcp;
 
@@ -23,7 +21,7 @@ namespace Tether.Transport.Tcp;
 /// <see cref="GetMemory"/> and <see cref="Advance"/> keeps it), so the writer's fast path takes no lock.
 /// </para>
 /// </remarks>
-internal sealed class SocketOutputWriter : PipeWriter, IValueTaskSource<FlushResult>
+internal sealed class SocketOutputWriter : PipeWriter
 {
     private const int Idle = 0; // _writing: the writer holds no span
     private const int Writing = 1; // ... holds a span of the tail block
@@ -32,21 +30,15 @@ internal sealed class SocketOutputWriter : PipeWriter, IValueTaskSource<FlushRes
     private readonly SocketConnection _connection;
     private readonly Socket _socket;
     private readonly TransportConnectionOptions _options;
+    private readonly SendBlocks _blocks; // guarded by _gate, but for the tail's End (the writer's)
     private readonly Lock _gate = new();
     private Action? _onSent; // made by the first send that does not complete at once
     private ValueTask<int> _send; // that send, for its callback
-    private ManualResetValueTaskSourceCore<FlushResult> _flush; // a flush waiting for room
     private int _writing;
 
-    // Guarded by _gate, except the tail's End, which only the writer moves.
-    private Block? _head; // the oldest block with bytes not sent yet
-    private Block? _tail; // the block the writer fills
-    private Block? _spare; // a released block's object, for the next block
-    private Block? _sendingBlock; // the block the send in flight reads (not given back before it completes)
-    private long _unsent; // flushed bytes not sent yet (the one in flight included)
+    // Guarded by _gate.
     private bool _sending; // someone runs the sends: a flush inline, or the socket's callback
-    private bool _flushWaiting;
-    private CancellationTokenRegistration _registration; // the waiting flush's token, if it passed one
+    private FlushWaiter? _waiter; // made by the first flush that waits for room
     private bool _cancelNextFlush;
     private bool _completed; // the writer is done: what is flushed leaves, then the send side shuts
     private Exception? _error; // a send failed; later flushes report the connection gone
@@ -57,6 +49,7 @@ internal sealed class SocketOutputWriter : PipeWriter, IValueTaskSource<FlushRes
         _connection = connection;
         _socket = socket;
         _options = options;
+        _blocks = new SendBlocks(options.MemoryPool, options.MinimumSegmentSize);
     }
 
     /// <summary>Completes when everything flushed before <see cref="Complete"/> has been sent (or sending failed).</summary>
@@ -74,7 +67,7 @@ internal sealed class SocketOutputWriter : PipeWriter, IValueTaskSource<FlushRes
     public override Memory<byte> GetMemory(int sizeHint = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(sizeHint);
-        if (Interlocked.Exchange(ref _writing, Writing) != TailReleased && _tail is { } tail && tail.Capacity - tail.End >= Math.Max(sizeHint, 1))
+        if (Interlocked.Exchange(ref _writing, Writing) != TailReleased && _blocks.Tail is { } tail && tail.Capacity - tail.End >= Math.Max(sizeHint, 1))
         {
             return tail.Memory[tail.End..];
         }
@@ -86,7 +79,7 @@ internal sealed class SocketOutputWriter : PipeWriter, IValueTaskSource<FlushRes
 
     public override void Advance(int bytes)
     {
-        Block? tail = _tail;
+        SendBlocks.Block? tail = _blocks.Tail;
         if (tail is null ? bytes != 0 : (uint)bytes > (uint)(tail.Capacity - tail.End))
         {
             throw new ArgumentOutOfRangeException(nameof(bytes), "Advanced past the memory the writer was given.");
@@ -110,7 +103,7 @@ internal sealed class SocketOutputWriter : PipeWriter, IValueTaskSource<FlushRes
                 throw new InvalidOperationException("The writer was completed.");
             }
 
-            if (_flushWaiting)
+            if (_waiter is { IsWaiting: true })
             {
                 throw new InvalidOperationException("A flush is already waiting; one writer at a time.");
             }
@@ -126,16 +119,16 @@ internal sealed class SocketOutputWriter : PipeWriter, IValueTaskSource<FlushRes
                 // The connection is gone: what was written since is dropped, not kept.
                 if (!_sending && Interlocked.CompareExchange(ref _writing, TailReleased, Idle) == Idle)
                 {
-                    ReleaseAllLocked();
+                    _blocks.ReleaseAll();
                 }
 
                 return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: true));
             }
 
-            CommitLocked();
+            _blocks.Commit();
             if (!_sending)
             {
-                if (_unsent == 0)
+                if (_blocks.Unsent == 0)
                 {
                     ReleaseTailIfIdleLocked();
                     return default;
@@ -150,6 +143,7 @@ internal sealed class SocketOutputWriter : PipeWriter, IValueTaskSource<FlushRes
             SendWhileImmediate();
         }
 
+        FlushWaiter waiter;
         short version;
         lock (_gate)
         {
@@ -158,39 +152,36 @@ internal sealed class SocketOutputWriter : PipeWriter, IValueTaskSource<FlushRes
                 return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: true));
             }
 
-            if (!_sending || _unsent < _options.SendBufferLimit)
+            if (!_sending || _blocks.Unsent < _options.SendBufferLimit)
             {
                 return default; // sent, or the running sender takes these bytes too
             }
 
             // Backpressure: more than the bound waits for a socket that does not take it.
-            _flush.Reset();
-            version = _flush.Version;
-            _flushWaiting = true;
+            waiter = _waiter ??= new FlushWaiter(_gate);
+            version = waiter.Begin();
         }
 
         if (cancellationToken.CanBeCanceled)
         {
-            WatchToken(version, cancellationToken);
+            waiter.Watch(version, cancellationToken);
         }
 
-        return new ValueTask<FlushResult>(this, version);
+        return new ValueTask<FlushResult>(waiter, version);
     }
 
     public override void CancelPendingFlush()
     {
         lock (_gate)
         {
-            if (!_flushWaiting)
+            if (_waiter?.TryEndLocked() != true)
             {
                 _cancelNextFlush = true;
                 return;
             }
-
-            EndFlushWaitLocked();
         }
 
-        _flush.SetResult(new FlushResult(isCanceled: true, isCompleted: false));
+        _waiter.Answer(new FlushResult(isCanceled: true, isCompleted: false));
     }
 
     /// <summary>Commits what was written; it is sent, then the send side shuts (unless <paramref name="exception"/> says the writer failed).</summary>
@@ -211,18 +202,18 @@ internal sealed class SocketOutputWriter : PipeWriter, IValueTaskSource<FlushRes
                 _error ??= exception; // a send in flight ends the sender's turn; nothing more leaves
                 if (!_sending)
                 {
-                    ReleaseAllLocked();
+                    _blocks.ReleaseAll();
                 }
             }
             else
             {
-                CommitLocked();
-                send = !_sending && _unsent > 0;
+                _blocks.Commit();
+                send = !_sending && _blocks.Unsent > 0;
                 shut = !_sending && !send;
                 _sending |= send;
                 if (shut)
                 {
-                    ReleaseAllLocked();
+                    _blocks.ReleaseAll();
                 }
             }
         }
@@ -237,52 +228,6 @@ internal sealed class SocketOutputWriter : PipeWriter, IValueTaskSource<FlushRes
         }
     }
 
-    FlushResult IValueTaskSource<FlushResult>.GetResult(short token) => _flush.GetResult(token);
-
-    ValueTaskSourceStatus IValueTaskSource<FlushResult>.GetStatus(short token) => _flush.GetStatus(token);
-
-    void IValueTaskSource<FlushResult>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-        _flush.OnCompleted(continuation, state, token, flags);
-
-    /// <summary>A waiting flush passed a token: cancelling it ends the flush with <see cref="OperationCanceledException"/> (the bytes still leave).</summary>
-    private void WatchToken(short version, CancellationToken token)
-    {
-        CancellationTokenRegistration registration = token.UnsafeRegister(static (state, token) => ((SocketOutputWriter)state!).OnTokenCancelled(token), this);
-        lock (_gate)
-        {
-            if (_flushWaiting && _flush.Version == version)
-            {
-                _registration = registration;
-                return;
-            }
-        }
-
-        registration.Unregister(); // the flush completed meanwhile
-    }
-
-    private void OnTokenCancelled(CancellationToken token)
-    {
-        lock (_gate)
-        {
-            if (!_flushWaiting)
-            {
-                return;
-            }
-
-            EndFlushWaitLocked();
-        }
-
-        _flush.SetException(new OperationCanceledException(token));
-    }
-
-    /// <summary>The waiting flush is being answered: it no longer waits, nor watches its token.</summary>
-    private void EndFlushWaitLocked()
-    {
-        _flushWaiting = false;
-        _registration.Unregister();
-        _registration = default;
-    }
-
     /// <summary>The writer needs a block: the tail has too little room, or the sender gave it back.</summary>
     private Memory<byte> NextBlock(int sizeHint)
     {
@@ -293,36 +238,7 @@ internal sealed class SocketOutputWriter : PipeWriter, IValueTaskSource<FlushRes
                 throw new InvalidOperationException("The writer was completed.");
             }
 
-            Block? old = _tail;
-            Block block = _spare ?? new Block();
-            _spare = null;
-            block.Attach(_options.MemoryPool.Rent(Math.Max(sizeHint, _options.MinimumSegmentSize)));
-            if (old is null)
-            {
-                _head = block;
-            }
-            else if (ReferenceEquals(old, _head) && old.IsAllSent && !ReferenceEquals(old, _sendingBlock))
-            {
-                _head = block; // everything in the old tail left: give it back now
-                Release(old);
-            }
-            else
-            {
-                old.Next = block;
-            }
-
-            _tail = block;
-            return block.Memory;
-        }
-    }
-
-    /// <summary>Makes what the writer advanced visible to the sender.</summary>
-    private void CommitLocked()
-    {
-        for (Block? block = _head; block is not null; block = block.Next)
-        {
-            _unsent += block.End - block.Flushed;
-            block.Flushed = block.End;
+            return _blocks.Append(sizeHint);
         }
     }
 
@@ -370,29 +286,16 @@ internal sealed class SocketOutputWriter : PipeWriter, IValueTaskSource<FlushRes
         TaskCompletionSource? sent;
         lock (_gate)
         {
-            while (_error is null && _head is { } head)
+            if (_error is null && _blocks.NextToSend() is { } data)
             {
-                if (head.Start < head.Flushed)
-                {
-                    _sendingBlock = head;
-                    return head.Memory[head.Start..head.Flushed];
-                }
-
-                if (ReferenceEquals(head, _tail) || head.Flushed < head.End)
-                {
-                    break; // the rest is not flushed yet
-                }
-
-                _head = head.Next; // sent (or left empty by a writer that needed a larger block)
-                Release(head);
+                return data;
             }
 
-            _sendingBlock = null;
             _sending = false;
             shut = _completed && _error is null;
             if (_completed)
             {
-                ReleaseAllLocked();
+                _blocks.ReleaseAll();
             }
             else
             {
@@ -400,11 +303,7 @@ internal sealed class SocketOutputWriter : PipeWriter, IValueTaskSource<FlushRes
             }
 
             // A flush still waiting here waits in vain: the writer failed or the connection went.
-            gone = _flushWaiting;
-            if (gone)
-            {
-                EndFlushWaitLocked();
-            }
+            gone = _waiter?.TryEndLocked() == true;
 
             sent = _sent;
             _sent = null;
@@ -417,7 +316,7 @@ internal sealed class SocketOutputWriter : PipeWriter, IValueTaskSource<FlushRes
 
         if (gone)
         {
-            _flush.SetResult(new FlushResult(isCanceled: false, isCompleted: true));
+            _waiter!.Answer(new FlushResult(isCanceled: false, isCompleted: true));
         }
 
         sent?.TrySetResult();
@@ -442,27 +341,14 @@ internal sealed class SocketOutputWriter : PipeWriter, IValueTaskSource<FlushRes
         bool wake;
         lock (_gate)
         {
-            _sendingBlock = null;
-            _unsent -= count;
-            Block head = _head!;
-            head.Start += count;
-            if (head.IsAllSent && !ReferenceEquals(head, _tail))
-            {
-                _head = head.Next;
-                Release(head);
-            }
-
-            wake = _flushWaiting && _unsent <= _options.SendBufferLimit / 2;
-            if (wake)
-            {
-                EndFlushWaitLocked();
-            }
+            _blocks.Sent(count);
+            wake = _blocks.Unsent <= _options.SendBufferLimit / 2 && _waiter?.TryEndLocked() == true;
         }
 
         if (wake)
         {
             // Not on the socket's thread: the flush's continuation writes and flushes the next frames.
-            _connection.Scheduler.Schedule(static state => ((SocketOutputWriter)state!)._flush.SetResult(default), this);
+            _connection.Scheduler.Schedule(static state => ((FlushWaiter)state!).Answer(default), _waiter);
         }
     }
 
@@ -472,18 +358,13 @@ internal sealed class SocketOutputWriter : PipeWriter, IValueTaskSource<FlushRes
         lock (_gate)
         {
             _error ??= error;
-            _sendingBlock = null;
-            _unsent = 0;
-            wake = _flushWaiting;
-            if (wake)
-            {
-                EndFlushWaitLocked();
-            }
+            _blocks.SendFailed();
+            wake = _waiter?.TryEndLocked() == true;
         }
 
         if (wake)
         {
-            _flush.SetResult(new FlushResult(isCanceled: false, isCompleted: true));
+            _waiter!.Answer(new FlushResult(isCanceled: false, isCompleted: true));
         }
     }
 
@@ -502,72 +383,17 @@ internal sealed class SocketOutputWriter : PipeWriter, IValueTaskSource<FlushRes
     /// <summary>Gives the tail block back when everything in it left and the writer holds no span of it.</summary>
     private void ReleaseTailIfIdleLocked()
     {
-        if (_tail is { IsAllSent: true } tail && ReferenceEquals(tail, _head) && !ReferenceEquals(tail, _sendingBlock)
-            && Interlocked.CompareExchange(ref _writing, TailReleased, Idle) == Idle)
+        if (_blocks.TailIsDone && Interlocked.CompareExchange(ref _writing, TailReleased, Idle) == Idle)
         {
             // The writer cannot start writing now (its next span waits for this lock), but an Advance may have landed
             // between the first look and the exchange: those bytes are not sent yet, so the block stays.
-            if (!tail.IsAllSent)
+            if (!_blocks.TailIsDone)
             {
                 Interlocked.CompareExchange(ref _writing, Idle, TailReleased);
                 return;
             }
 
-            _head = _tail = null;
-            Release(tail);
-        }
-    }
-
-    private void ReleaseAllLocked()
-    {
-        while (_head is { } block)
-        {
-            _head = block.Next;
-            Release(block);
-        }
-
-        _tail = null;
-    }
-
-    private void Release(Block block)
-    {
-        block.Detach();
-        _spare = block;
-    }
-
-    /// <summary>A pooled block: written from <see cref="End"/>, flushed up to <see cref="Flushed"/>, sent up to <see cref="Start"/>.</summary>
-    private sealed class Block
-    {
-        private IMemoryOwner<byte>? _owner;
-
-        public Memory<byte> Memory { get; private set; }
-
-        public int Capacity => Memory.Length;
-
-        public int Start { get; set; }
-
-        public int Flushed { get; set; }
-
-        public int End { get; set; }
-
-        public Block? Next { get; set; }
-
-        public bool IsAllSent => Start == End;
-
-        public void Attach(IMemoryOwner<byte> owner)
-        {
-            _owner = owner;
-            Memory = owner.Memory;
-            Start = Flushed = End = 0;
-            Next = null;
-        }
-
-        public void Detach()
-        {
-            _owner?.Dispose();
-            _owner = null;
-            Memory = default;
-            Next = null;
+            _blocks.ReleaseTail();
         }
     }
 }
