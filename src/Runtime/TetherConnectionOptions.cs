@@ -48,7 +48,7 @@ public abstract class TetherConnectionOptions : IValidatableObject
     public int MaxMetadataEntries { get; set; } = 64;
 
     /// <summary>How often timeouts are checked. Deadlines of calls fire on time regardless: a call whose deadline falls before the next check gets a timer of its own.</summary>
-    /// <remarks>Defaults to 1 second on a server and 50 milliseconds on a client.</remarks>
+    /// <remarks>Defaults to 1 second on a server and 50 milliseconds on a client. A server has one timer for all its sessions; clients with the same <see cref="TimeProvider"/> and interval share one timer in the process.</remarks>
     public TimeSpan TimerInterval { get; set; }
 
     /// <summary>Deepest message nesting a decoder accepts.</summary>
