@@ -45,8 +45,11 @@ public sealed class DurableCrashTests : IDisposable
             TickingClient paced = clients[0];
             for (int kill = 0; kill < Kills; kill++)
             {
-                // A random moment: after a random number of further echoes (progress, not time).
-                int due = Math.Min(Ticks - 1, paced.Echoed + random.Next(1, 2 * Ticks / (Kills + 1)));
+                // A random moment: after a random number of further echoes (progress, not time). Spaced for all twenty
+                // to fit in the first quarter of the stream on average: on a loaded machine the echoes go on while the
+                // kill is on its way (once ~3,200 between one kill's moment and the kill), and a spacing that spent the
+                // whole stream left too few kills mid-stream.
+                int due = Math.Min(Ticks - 1, paced.Echoed + random.Next(1, Ticks / (2 * Kills)));
                 await Task.WhenAny(paced.Progress.WaitForAsync(due), sending).WaitAsync(TimeSpan.FromMinutes(5));
                 await server.KillAsync();
                 killedAt.Add(paced.Echoed);
