@@ -24,6 +24,8 @@ internal static class CodecLoop
             ("encode List<Order>(100)", () => list.Encode_MemoryPack(), () => list.Encode_Tether()),
             ("decode Order[100]", batch.Decode_MemoryPack, batch.Decode_Tether),
             ("decode List<Order>(100)", list.Decode_MemoryPack, list.Decode_Tether),
+            ("decode Order[100], pooled strings", batch.Decode_MemoryPack, batch.Decode_Tether_PooledStrings),
+            ("decode List<Order>(100), pooled strings", list.Decode_MemoryPack, list.Decode_Tether_PooledStrings),
         ];
 
         var ratios = pairs.Select(static _ => new List<(double MemoryPack, double Tether)>()).ToArray();

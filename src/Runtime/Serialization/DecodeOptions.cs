@@ -28,5 +28,12 @@ public sealed record DecodeOptions
     /// value once: the same text read again returns the pooled instance. The pool is bounded (it evicts); pass
     /// <see cref="StringPool.Shared"/> or one sized for the values expected.
     /// </summary>
-    public StringPool? StringPool { get; init; }
+    public StringPool? StringPool
+    {
+        get => Strings?.Pool;
+        init => Strings = value is null ? null : PooledStrings.For(value);
+    }
+
+    /// <summary>The decode side of <see cref="StringPool"/>: its table of recent values in front of the pool.</summary>
+    internal PooledStrings? Strings { get; private init; }
 }

@@ -30,8 +30,13 @@ public ref partial struct TetherReader
     {
         // The common case: a one-byte header and short ASCII text, all in this segment and inside the message,
         // widened straight into the new string. A header of 0 (null) makes length -1 and takes the general path.
+        if (_strings is not null)
+        {
+            return ReadPooledString();
+        }
+
         int index = _index;
-        if ((uint)index < (uint)_span.Length && _strings is null)
+        if ((uint)index < (uint)_span.Length)
         {
             int length = _span[index] - 1;
             if ((uint)length <= ShortAscii.MaxLength
@@ -44,6 +49,30 @@ public ref partial struct TetherReader
                     _index = index + 1 + length;
                     return text;
                 }
+            }
+        }
+
+        return ReadStringGeneral();
+    }
+
+    /// <summary>
+    /// <see cref="ReadString"/> with <see cref="DecodeOptions.StringPool"/>: a short value seen before, with a one-byte
+    /// header, all in this segment and inside the message, comes from the pool's table without being transcoded.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private string? ReadPooledString()
+    {
+        int index = _index;
+        if ((uint)index < (uint)_span.Length)
+        {
+            int length = _span[index] - 1;
+            if ((uint)(length - 1) < PooledStrings.MaxCachedBytes
+                && _span.Length - index - 1 >= length
+                && _spanStart + index + 1 + length <= _limit
+                && _strings!.TryGetCached(ref Unsafe.Add(ref MemoryMarshal.GetReference(_span), index + 1), length) is { } cached)
+            {
+                _index = index + 1 + length;
+                return cached;
             }
         }
 
@@ -118,19 +147,9 @@ public ref partial struct TetherReader
         return new string(chars.Slice(0, written));
     }
 
-    // Transcode (validating) onto the stack, then look the characters up: a value seen before costs no allocation.
+    // The pool's table of recent values, then the pool itself (PooledStrings): a value seen before costs no allocation.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private readonly string DecodePooled(ReadOnlySpan<byte> bytes)
-    {
-        Span<char> chars = stackalloc char[ShortStringBytes];
-        OperationStatus status = Utf8.ToUtf16(bytes, chars, out _, out int written, replaceInvalidSequences: false);
-        if (status != OperationStatus.Done)
-        {
-            ThrowHelper.ThrowDecode(TetherErrorCode.DecodeInvalidUtf8, Consumed);
-        }
-
-        return _strings!.GetOrAdd(chars.Slice(0, written));
-    }
+    private readonly string DecodePooled(ReadOnlySpan<byte> bytes) => _strings!.Get(bytes, Consumed);
 
     private readonly string DecodeUtf8(ReadOnlySpan<byte> bytes)
     {

@@ -23,7 +23,7 @@ public ref partial struct TetherReader
     private readonly bool _multiSegment;
     private readonly long _length;
     private readonly int _maxDepth;
-    private readonly CommunityToolkit.HighPerformance.Buffers.StringPool? _strings;
+    private readonly PooledStrings? _strings;
     private SequencePosition _nextSegment;
     private ReadOnlySpan<byte> _span;
     private int _index;
@@ -38,7 +38,7 @@ public ref partial struct TetherReader
         _length = sequence.Length;
         _limit = _length;
         _maxDepth = (options ?? DecodeOptions.Default).MaxDepth;
-        _strings = options?.StringPool;
+        _strings = options?.Strings;
         if (sequence.IsSingleSegment)
         {
             _span = sequence.FirstSpan;
@@ -60,7 +60,7 @@ public ref partial struct TetherReader
         _length = span.Length;
         _limit = _length;
         _maxDepth = (options ?? DecodeOptions.Default).MaxDepth;
-        _strings = options?.StringPool;
+        _strings = options?.Strings;
     }
 
     /// <summary>Bytes consumed from the start of the input.</summary>

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using CommunityToolkit.HighPerformance.Buffers;
+using Tether.Serialization;
 
 namespace Tether.Runtime.Tests.Codec;
 
@@ -87,6 +88,93 @@ public sealed class StringPoolTests
         bytes[at + 1] = 0xC3; // a lead byte followed by ASCII: not UTF-8
         var error = Assert.Throws<TetherDecodeException>(() => TetherCodec.Decode<Quote>(bytes, options));
         Assert.Equal(TetherErrorCode.DecodeInvalidUtf8, error.Code);
+    }
+
+    [Fact]
+    public void Every_length_up_to_the_table_and_past_it_decodes_to_its_value_and_then_to_the_same_instance()
+    {
+        var options = new DecodeOptions { StringPool = new StringPool() };
+        for (int length = 1; length <= PooledStrings.MaxCachedBytes + 4; length++)
+        {
+            string text = string.Concat(Enumerable.Range(0, length).Select(static i => (char)('a' + (i % 26))));
+            byte[] bytes = TetherCodec.ToArray(new Quote(text, length));
+
+            Quote first = TetherCodec.Decode<Quote>(bytes, options);
+            Quote second = TetherCodec.Decode<Quote>(bytes, options);
+
+            Assert.Equal(text, first.Symbol);
+            Assert.Same(first.Symbol, second.Symbol);
+        }
+    }
+
+    [Fact]
+    public void Values_that_share_a_slot_or_differ_in_one_byte_each_decode_to_their_own_text()
+    {
+        // Find two 8-byte values the table puts in the same slot: each then evicts the other.
+        string first = "SYM00000";
+        int slot = PooledStrings.SlotOf(Encoding.ASCII.GetBytes(first));
+        string? sharing = null;
+        for (int i = 1; i < 1_000_000 && sharing is null; i++)
+        {
+            string candidate = $"SYM{i:D5}";
+            if (PooledStrings.SlotOf(Encoding.ASCII.GetBytes(candidate)) == slot)
+            {
+                sharing = candidate;
+            }
+        }
+
+        Assert.NotNull(sharing);
+        string[] values = [first, sharing, "SYM00001", "SYM0000", "SYM000000", first.ToLowerInvariant()];
+        var options = new DecodeOptions { StringPool = new StringPool() };
+        byte[][] encoded = [.. values.Select(static v => TetherCodec.ToArray(new Quote(v, 1)))];
+        for (int round = 0; round < 100; round++)
+        {
+            for (int i = 0; i < values.Length; i++)
+            {
+                Assert.Equal(values[i], TetherCodec.Decode<Quote>(encoded[i], options).Symbol);
+            }
+        }
+    }
+
+    [Fact]
+    public void Short_non_ascii_text_is_pooled_and_invalid_bytes_never_match_a_remembered_value()
+    {
+        var options = new DecodeOptions { StringPool = new StringPool() };
+        byte[] accented = TetherCodec.ToArray(new Quote("Zoë", 1));
+        Assert.Same(TetherCodec.Decode<Quote>(accented, options).Symbol, TetherCodec.Decode<Quote>(accented, options).Symbol);
+        Assert.Equal("Zoë", TetherCodec.Decode<Quote>(accented, options).Symbol);
+
+        byte[] valid = TetherCodec.ToArray(new Quote("ABCD", 1.5));
+        Assert.Equal("ABCD", TetherCodec.Decode<Quote>(valid, options).Symbol); // now remembered
+        byte[] invalid = (byte[])valid.Clone();
+        invalid[invalid.AsSpan().IndexOf("ABCD"u8) + 1] = 0xC3;
+        var error = Assert.Throws<TetherDecodeException>(() => TetherCodec.Decode<Quote>(invalid, options));
+        Assert.Equal(TetherErrorCode.DecodeInvalidUtf8, error.Code);
+    }
+
+    [Fact]
+    public void Decoders_on_several_threads_sharing_one_pool_each_get_their_own_values()
+    {
+        // 512 values into 1,024 slots: many share a slot, so threads keep replacing each other's entries.
+        string[] values = [.. Enumerable.Range(0, 512).Select(static i => $"V{i:X4}.{(char)('A' + (i % 26))}")];
+        byte[][] encoded = [.. values.Select(static v => TetherCodec.ToArray(new Quote(v, 1)))];
+        var options = new DecodeOptions { StringPool = new StringPool() };
+        int wrong = 0;
+        Parallel.For(0, 4, new ParallelOptions { MaxDegreeOfParallelism = 4 }, worker =>
+        {
+            for (int round = 0; round < 200; round++)
+            {
+                for (int i = (worker * 131) % values.Length, n = 0; n < values.Length; n++, i = (i + 1) % values.Length)
+                {
+                    if (TetherCodec.Decode<Quote>(encoded[i], options).Symbol != values[i])
+                    {
+                        Interlocked.Increment(ref wrong);
+                    }
+                }
+            }
+        });
+
+        Assert.Equal(0, wrong);
     }
 
     [Fact]
