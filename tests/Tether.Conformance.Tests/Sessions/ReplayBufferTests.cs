@@ -95,6 +95,42 @@ public sealed class ReplayBufferTests
         Assert.Equal(0, replay.Bytes);
     }
 
+    /// <summary>
+    /// A session with a call or two unacknowledged holds one 1 KiB block; a buffer whose frames outpace the
+    /// acknowledgements grows its chunks to 8 and 64 KiB, and steps back down each time it empties.
+    /// </summary>
+    [Fact]
+    public void Chunks_start_small_grow_while_frames_outpace_acknowledgements_and_shrink_as_the_buffer_empties()
+    {
+        using var pool = new TieredMemoryPool();
+        using var replay = new ReplayBuffer(pool, maxBytes: 8 << 20, maxFrames: 1 << 20);
+        long value = 1;
+        Append(replay, value++);
+        Append(replay, value++);
+        Assert.Equal([1024], RentedBlockSizes(pool));
+
+        while (replay.Bytes <= 1024 + (8 * 1024))
+        {
+            Append(replay, value++);
+        }
+
+        Assert.Equal([1024, 8 * 1024, 64 * 1024], RentedBlockSizes(pool));
+        Assert.True(replay.Acknowledge(replay.NextSequence - 1));
+        Assert.Empty(RentedBlockSizes(pool));
+
+        Append(replay, value++);
+        Assert.Equal([8 * 1024], RentedBlockSizes(pool));
+        Assert.True(replay.Acknowledge(replay.NextSequence - 1));
+        Append(replay, value++);
+        Assert.Equal([1024], RentedBlockSizes(pool));
+        Assert.True(replay.Acknowledge(replay.NextSequence - 1));
+        Append(replay, value);
+        Assert.Equal([1024], RentedBlockSizes(pool));
+    }
+
+    private static int[] RentedBlockSizes(TieredMemoryPool pool) =>
+        [.. pool.GetStatistics().Tiers.SelectMany(static tier => Enumerable.Repeat(tier.BlockSize, (int)tier.BlocksRented))];
+
     /// <summary>Appends frame <paramref name="value"/> (its payload starts with the value) and returns the flags it went out with.</summary>
     private static FrameFlags Append(ReplayBuffer replay, long value)
     {

@@ -8,8 +8,9 @@ namespace Tether.Sessions;
 
 /// <summary>
 /// The sequenced frames this side sent that the peer has not acknowledged yet, kept as whole frames (header
-/// included) in chunks rented from the connection's memory pool (the same 64 KiB blocks its pipes use, so a buffer
-/// that fills and drains all day allocates nothing) so a resume can send them again. Frames are numbered from 1 in the order they were
+/// included) in chunks rented from the connection's memory pool (so a buffer that fills and drains all day allocates
+/// nothing) so a resume can send them again. Chunks start at the pool's smallest block and grow to its largest while
+/// frames outpace acknowledgements: a session with little in flight holds little. Frames are numbered from 1 in the order they were
 /// written; an acknowledgement of <c>n</c> frees every frame up to <c>n</c>. Not thread-safe: the owner's output
 /// lock guards it.
 /// </summary>
@@ -21,10 +22,21 @@ namespace Tether.Sessions;
 /// </remarks>
 internal sealed class ReplayBuffer : IDisposable
 {
-    /// <summary>Chunk size of a link's buffer: the pool's largest blocks, as its pipes use.</summary>
+    /// <summary>Largest chunk of a link's buffer: the pool's largest blocks.</summary>
     public const int DefaultChunkSize = 64 * 1024;
 
+    /// <summary>
+    /// The first chunk after the buffer was empty: the pool's smallest blocks. A session with a call or two unacknowledged
+    /// at a time (most of them, when thousands are connected) then holds 1 KiB between acknowledgements, not 64 KiB: at
+    /// 10,000 busy connections the 64 KiB chunks overflowed the pool's tier and each was allocated and dropped again.
+    /// </summary>
+    public const int SmallestChunkSize = 1024;
+
+    // Each step multiplies or divides the next chunk's size by this (1 KiB, 8 KiB, 64 KiB: the default pool's tiers).
+    private const int ChunkGrowth = 8;
+
     private readonly int _chunkSize;
+    private int _nextChunkSize; // grows while frames outpace acknowledgements, shrinks each time the buffer empties
 
     private readonly MemoryPool<byte> _pool;
     private Chunk? _head; // oldest first, chained through Next (a queue object per session cost 40 B idle)
@@ -38,6 +50,7 @@ internal sealed class ReplayBuffer : IDisposable
     {
         _pool = pool;
         _chunkSize = chunkSize;
+        _nextChunkSize = Math.Min(SmallestChunkSize, chunkSize);
         MaxBytes = maxBytes;
         MaxFrames = maxFrames;
     }
@@ -83,7 +96,13 @@ internal sealed class ReplayBuffer : IDisposable
     {
         if (_tail is null || _tail.Array.Length - _tail.End < size)
         {
-            Chunk chunk = Chunk.Rent(_pool, Math.Max(_chunkSize, size), NextSequence, _spare);
+            if (_tail is not null)
+            {
+                // A chunk filled before its frames were acknowledged: the traffic needs bigger ones.
+                _nextChunkSize = Math.Min(_nextChunkSize * ChunkGrowth, _chunkSize);
+            }
+
+            Chunk chunk = Chunk.Rent(_pool, Math.Max(_nextChunkSize, size), NextSequence, _spare);
             _spare = null;
             if (_tail is null)
             {
@@ -149,6 +168,10 @@ internal sealed class ReplayBuffer : IDisposable
 
             head.Return();
             _spare = head;
+            if (_head is null)
+            {
+                _nextChunkSize = Math.Max(_nextChunkSize / ChunkGrowth, Math.Min(SmallestChunkSize, _chunkSize));
+            }
         }
 
         // Then the frames of the chunk the acknowledgement ends in.
