@@ -97,10 +97,10 @@ public sealed class ReplayBufferTests
 
     /// <summary>
     /// A session with a call or two unacknowledged holds one 1 KiB block; a buffer whose frames outpace the
-    /// acknowledgements grows its chunks to 8 and 64 KiB, and steps back down each time it empties.
+    /// acknowledgements takes 64 KiB chunks from its second on, and starts small again each time it empties.
     /// </summary>
     [Fact]
-    public void Chunks_start_small_grow_while_frames_outpace_acknowledgements_and_shrink_as_the_buffer_empties()
+    public void Chunks_start_small_grow_while_frames_outpace_acknowledgements_and_start_small_again_when_emptied()
     {
         using var pool = new TieredMemoryPool();
         using var replay = new ReplayBuffer(pool, maxBytes: 8 << 20, maxFrames: 1 << 20);
@@ -109,21 +109,19 @@ public sealed class ReplayBufferTests
         Append(replay, value++);
         Assert.Equal([1024], RentedBlockSizes(pool));
 
-        while (replay.Bytes <= 1024 + (8 * 1024))
+        while (replay.Bytes <= 1024 + (64 * 1024))
         {
             Append(replay, value++);
         }
 
-        Assert.Equal([1024, 8 * 1024, 64 * 1024], RentedBlockSizes(pool));
+        Assert.Equal([1024, 64 * 1024, 64 * 1024], RentedBlockSizes(pool));
+        Assert.True(replay.Acknowledge(replay.NextSequence - 2)); // the last frame stays: so does its chunk
+        Assert.Equal([64 * 1024], RentedBlockSizes(pool));
+        Append(replay, value++);
+        Assert.Equal([64 * 1024], RentedBlockSizes(pool));
+
         Assert.True(replay.Acknowledge(replay.NextSequence - 1));
         Assert.Empty(RentedBlockSizes(pool));
-
-        Append(replay, value++);
-        Assert.Equal([8 * 1024], RentedBlockSizes(pool));
-        Assert.True(replay.Acknowledge(replay.NextSequence - 1));
-        Append(replay, value++);
-        Assert.Equal([1024], RentedBlockSizes(pool));
-        Assert.True(replay.Acknowledge(replay.NextSequence - 1));
         Append(replay, value);
         Assert.Equal([1024], RentedBlockSizes(pool));
     }

@@ -32,11 +32,8 @@ internal sealed class ReplayBuffer : IDisposable
     /// </summary>
     public const int SmallestChunkSize = 1024;
 
-    // Each step multiplies or divides the next chunk's size by this (1 KiB, 8 KiB, 64 KiB: the default pool's tiers).
-    private const int ChunkGrowth = 8;
-
     private readonly int _chunkSize;
-    private int _nextChunkSize; // grows while frames outpace acknowledgements, shrinks each time the buffer empties
+    private int _nextChunkSize; // the smallest after the buffer was empty; the largest once a chunk filled unacknowledged
 
     private readonly MemoryPool<byte> _pool;
     private Chunk? _head; // oldest first, chained through Next (a queue object per session cost 40 B idle)
@@ -98,8 +95,8 @@ internal sealed class ReplayBuffer : IDisposable
         {
             if (_tail is not null)
             {
-                // A chunk filled before its frames were acknowledged: the traffic needs bigger ones.
-                _nextChunkSize = Math.Min(_nextChunkSize * ChunkGrowth, _chunkSize);
+                // A chunk filled before its frames were acknowledged: the traffic needs the big ones, as before.
+                _nextChunkSize = _chunkSize;
             }
 
             Chunk chunk = Chunk.Rent(_pool, Math.Max(_nextChunkSize, size), NextSequence, _spare);
@@ -170,7 +167,7 @@ internal sealed class ReplayBuffer : IDisposable
             _spare = head;
             if (_head is null)
             {
-                _nextChunkSize = Math.Max(_nextChunkSize / ChunkGrowth, Math.Min(SmallestChunkSize, _chunkSize));
+                _nextChunkSize = Math.Min(SmallestChunkSize, _chunkSize);
             }
         }
 
