@@ -28,13 +28,13 @@ public ref partial struct TetherReader
     [MethodImpl(MethodImplOptions.AggressiveInlining)] // the short-ASCII case inline at the generated call site
     public string? ReadString()
     {
-        // The common case: a one-byte header and short ASCII text, all in this segment and inside the message,
-        // widened straight into the new string. A header of 0 (null) makes length -1 and takes the general path.
         if (_strings is not null)
         {
-            return ReadPooledString();
+            return ReadPooledString(); // opted in: a value seen before is not allocated again
         }
 
+        // The common case: a one-byte header and short ASCII text, all in this segment and inside the message,
+        // widened straight into the new string. A header of 0 (null) makes length -1 and takes the general path.
         int index = _index;
         if ((uint)index < (uint)_span.Length)
         {
