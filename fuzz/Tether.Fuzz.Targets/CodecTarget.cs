@@ -5,7 +5,8 @@ namespace Tether.Fuzz;
 /// <summary>
 /// The generated codec of <see cref="Everything"/> (every member type): the input decoded from one span and from two
 /// segments (the first byte says where), which must agree; an accepted value re-encoded and decoded again must encode
-/// to the same bytes.
+/// to the same bytes. The span is also decoded with a string pool shared by every input (its table of recent values
+/// then holds earlier inputs' strings), which must accept and produce exactly what the plain decode does.
 /// </summary>
 public sealed class CodecTarget : FuzzTarget
 {
@@ -16,6 +17,8 @@ public sealed class CodecTarget : FuzzTarget
     /// 122 KB from 620 bytes): it is the format's, not a believed length; <c>docs/fuzzing.md</c>.
     /// </summary>
     public static readonly long HeapBytesPerInputByte = System.Runtime.CompilerServices.Unsafe.SizeOf<Scalars>() + InputRules.AllocationPerInputByte;
+
+    private static readonly DecodeOptions s_pooled = new() { StringPool = new CommunityToolkit.HighPerformance.Buffers.StringPool() };
 
     public override string Name => "codec";
 
@@ -39,6 +42,13 @@ public sealed class CodecTarget : FuzzTarget
             throw new FuzzFindingException($"The span decoder {(spanAccepted ? "accepted" : "refused")} what the sequence decoder {(segmentsAccepted ? "accepted" : "refused")}.");
         }
 
+        Everything? pooled = null;
+        bool pooledAccepted = InputRules.Decode(bytes.Length, HeapBytesPerInputByte, bytes, b => pooled = TetherCodec.Decode<Everything>(b.AsSpan(), s_pooled));
+        if (pooledAccepted != spanAccepted)
+        {
+            throw new FuzzFindingException($"The pooled decoder {(pooledAccepted ? "accepted" : "refused")} what the plain one {(spanAccepted ? "accepted" : "refused")}.");
+        }
+
         if (!spanAccepted)
         {
             return;
@@ -48,6 +58,11 @@ public sealed class CodecTarget : FuzzTarget
         if (!once.AsSpan().SequenceEqual(TetherCodec.ToArray(fromSegments!)))
         {
             throw new FuzzFindingException("The span and sequence decoders produced different values.");
+        }
+
+        if (!once.AsSpan().SequenceEqual(TetherCodec.ToArray(pooled!)))
+        {
+            throw new FuzzFindingException("The pooled and plain decoders produced different values.");
         }
 
         byte[] twice = TetherCodec.ToArray(TetherCodec.Decode<Everything>(once.AsSpan()));
