@@ -24,10 +24,12 @@ internal sealed class ClientStreamReply<TResponse> : PendingCall
             return;
         }
 
-        // The reply first: a writer that finds its stream closed then finds the reply there, not a failure.
+        // The stream closes before the reply is published: a caller that has the reply and writes again must find the
+        // stream closed (its continuation may run on another thread at once). A writer that finds it closed first
+        // finds the reply set right after, not a failure.
         Scope.Complete(null);
-        _reply.TrySetResult(value);
         EndInput(null);
+        _reply.TrySetResult(value);
     }
 
     public override ValueTask OnStreamItem(in FrameHeader header, in ReadOnlySequence<byte> payload, DecodeOptions options)
@@ -39,7 +41,7 @@ internal sealed class ClientStreamReply<TResponse> : PendingCall
     public override void Fail(Exception error)
     {
         Scope.Complete(error);
-        _reply.TrySetException(error);
         EndInput(error);
+        _reply.TrySetException(error);
     }
 }
