@@ -1,4 +1,7 @@
+using System.Buffers.Binary;
 using System.IO.Pipelines;
+using Tether.Framing;
+using Tether.Transport;
 
 namespace Tether.Connections;
 
@@ -6,6 +9,7 @@ internal sealed partial class FrameOutput
 {
     private long _blockedSince;
     private SendScheduler? _scheduler;
+    private InboundSequence? _ackWithNextFlush; // set by the timer; the next flush of frames appends the acknowledgement
 
     /// <summary>How long the pipe has refused more (writers wait meanwhile); zero while it is not blocked. A client pool grows on it.</summary>
     public TimeSpan BlockedFor => IsBlocked ? System.Diagnostics.Stopwatch.GetElapsedTime(Volatile.Read(ref _blockedSince)) : TimeSpan.Zero;
@@ -89,6 +93,11 @@ internal sealed partial class FrameOutput
                         return;
                     }
 
+                    if (_dirty)
+                    {
+                        AppendDueAcknowledgementLocked();
+                    }
+
                     _dirty = false;
                     _unflushed = 0;
                     link = _linkGeneration;
@@ -132,6 +141,48 @@ internal sealed partial class FrameOutput
                 return;
             }
         }
+    }
+
+    /// <summary>
+    /// The timer found frames of <paramref name="inbound"/> to acknowledge on the negotiated link <paramref name="link"/>:
+    /// the acknowledgement leaves with the next frames this output flushes on that link, in the same send, instead of in
+    /// a send of its own that also wakes the peer for it alone.
+    /// </summary>
+    public void AcknowledgeWithNextFlush(InboundSequence inbound, TransportConnection link)
+    {
+        lock (_lock)
+        {
+            if (_transport == link)
+            {
+                _ackWithNextFlush = inbound;
+            }
+        }
+    }
+
+    // Under the lock, with frames about to be flushed: the acknowledgement the timer left to the next flush goes last.
+    // Not on a durable session (it acknowledges only what its journal holds, through WriteAcknowledgement).
+    private void AppendDueAcknowledgementLocked()
+    {
+        if (_ackWithNextFlush is not { } inbound)
+        {
+            return;
+        }
+
+        _ackWithNextFlush = null;
+        if (_journal is not null || !inbound.HasUnacknowledged)
+        {
+            return;
+        }
+
+        const int Length = FrameHeader.Size + sizeof(ulong);
+        ulong received = inbound.Received;
+        Span<byte> frame = _writer!.GetSpan(Length);
+        new FrameHeader(sizeof(ulong), FrameType.Ack, FrameFlags.None, 0, 0).Write(frame);
+        BinaryPrimitives.WriteUInt64LittleEndian(frame[FrameHeader.Size..], received);
+        _writer.Advance(Length);
+        _committed += Length;
+        FramesWritten++;
+        inbound.Acknowledged(received);
     }
 
     private static bool PeerGone(ValueTask<FlushResult> completedFlush)

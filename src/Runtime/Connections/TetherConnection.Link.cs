@@ -191,7 +191,7 @@ internal sealed partial class TetherConnection
 
         if (_sequencedIn && _inbound.HasUnacknowledged)
         {
-            SendAck();
+            AcknowledgeOnTick(link, now);
         }
     }
 }

@@ -26,10 +26,10 @@ internal sealed class RawPeer : IAsyncDisposable
         FlushResult _ = await _connection.Output.WriteAsync(bytes);
     }
 
-    public Task SendFrameAsync(FrameType type, uint callId, int messageId, ReadOnlySpan<byte> payload, FrameFlags flags = FrameFlags.None, int? claimedLength = null)
+    public Task SendFrameAsync(FrameType type, uint callId, int messageId, ReadOnlySpan<byte> payload, FrameFlags flags = FrameFlags.None, int? claimedLength = null, ushort sequence = 0)
     {
         byte[] frame = new byte[FrameHeader.Size + payload.Length];
-        new FrameHeader(claimedLength ?? payload.Length, type, flags, callId, messageId).Write(frame);
+        new FrameHeader(claimedLength ?? payload.Length, type, flags, callId, messageId) { Sequence = sequence }.Write(frame);
         payload.CopyTo(frame.AsSpan(FrameHeader.Size));
         return SendAsync(frame);
     }
