@@ -76,7 +76,8 @@ public sealed class IdleConnectionCostTests(ITestOutputHelper output)
             sessions.AddRange(harness.Server.Sessions.Select(static session => new WeakReference(session)));
             // Idle means at rest: on a loaded machine the last sessions may still be between their hello's flush and the
             // read that returns its block. Bounded; what stays out counts against the budget (a CI run once found 29
-            // blocks out for good: readers woken by stale readiness events, fixed in SocketInputReader.IsReadable).
+            // blocks out for good: readers woken by stale readiness events; SocketInputReader gives the block back when its
+            // receive after the zero-byte wait finds nothing).
             await UntilNoBlockIsRentedAsync(pool);
             long tether = Math.Min(HeapBytes() + RentedBytes(pool), HeapBytes() + RentedBytes(pool)) - before;
             long rented = RentedBytes(pool);
