@@ -126,6 +126,25 @@ public sealed class ReplayBufferTests
         Assert.Equal([1024], RentedBlockSizes(pool));
     }
 
+    [Fact]
+    public void A_small_chunk_whose_frames_were_acknowledged_as_it_filled_is_followed_by_another_small_one()
+    {
+        // A quiet session whose acknowledgements ride with its next frames: each acknowledgement leaves the newest frame
+        // outstanding, so a chunk is never emptied as it fills (1 KiB holds 8 of these frames; 40 go through).
+        using var pool = new TieredMemoryPool();
+        using var replay = new ReplayBuffer(pool, maxBytes: 8 << 20, maxFrames: 1 << 20);
+        for (long value = 1; value <= 40; value++)
+        {
+            Append(replay, value);
+            Assert.True(replay.Acknowledge(replay.NextSequence - 2));
+            int[] rented = RentedBlockSizes(pool);
+            Assert.All(rented, static size => Assert.Equal(1024, size));
+            Assert.InRange(rented.Length, 1, 2);
+        }
+
+        Assert.Equal(1, replay.Count);
+    }
+
     private static int[] RentedBlockSizes(TieredMemoryPool pool) =>
         [.. pool.GetStatistics().Tiers.SelectMany(static tier => Enumerable.Repeat(tier.BlockSize, (int)tier.BlocksRented))];
 

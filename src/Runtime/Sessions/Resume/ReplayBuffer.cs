@@ -93,9 +93,11 @@ internal sealed class ReplayBuffer : IDisposable
     {
         if (_tail is null || _tail.Array.Length - _tail.End < size)
         {
-            if (_tail is not null)
+            if (_tail is not null && _tail.End - _tail.Start > _tail.Array.Length / 2)
             {
-                // A chunk filled before its frames were acknowledged: the traffic needs the big ones, as before.
+                // A chunk filled before most of its frames were acknowledged: the traffic needs the big ones, as before.
+                // One whose frames were mostly acknowledged as it filled (a quiet session whose acknowledgements ride with
+                // its next frames, so one frame is always outstanding) is followed by another small one.
                 _nextChunkSize = _chunkSize;
             }
 
