@@ -9,7 +9,7 @@ internal sealed partial class FrameOutput
 {
     private long _blockedSince;
     private SendScheduler? _scheduler;
-    private InboundSequence? _ackWithNextFlush; // set by the timer; the next flush of frames appends the acknowledgement
+    private InboundSequence? _ackWithFlushes; // the link's inbound numbering, once negotiated: flushes acknowledge it
 
     /// <summary>How long the pipe has refused more (writers wait meanwhile); zero while it is not blocked. A client pool grows on it.</summary>
     public TimeSpan BlockedFor => IsBlocked ? System.Diagnostics.Stopwatch.GetElapsedTime(Volatile.Read(ref _blockedSince)) : TimeSpan.Zero;
@@ -93,9 +93,9 @@ internal sealed partial class FrameOutput
                         return;
                     }
 
-                    if (_dirty)
+                    if (_dirty && _ackWithFlushes is { } inbound)
                     {
-                        AppendDueAcknowledgementLocked();
+                        AppendAcknowledgementLocked(inbound);
                     }
 
                     _dirty = false;
@@ -143,33 +143,31 @@ internal sealed partial class FrameOutput
         }
     }
 
+    /// <summary>Whether flushes on the current link carry acknowledgements (<see cref="AcknowledgeWithFlushes"/>).</summary>
+    public bool AcknowledgesWithFlushes => Volatile.Read(ref _ackWithFlushes) is not null;
+
     /// <summary>
-    /// The timer found frames of <paramref name="inbound"/> to acknowledge on the negotiated link <paramref name="link"/>:
-    /// the acknowledgement leaves with the next frames this output flushes on that link, in the same send, instead of in
-    /// a send of its own that also wakes the peer for it alone.
+    /// From now on, while <paramref name="link"/> is the link, every flush of frames ends with an acknowledgement of what
+    /// <paramref name="inbound"/> received since the last one: it goes in the same send as the frames, so a call's answer
+    /// acknowledges its request and the next request the answer, and neither side sends an acknowledgement alone (which
+    /// costs the peer a wake-up for it) while frames flow. For a negotiated link only: after a resume hello the client's
+    /// first acknowledgement also confirms its new token. Not on a durable session, which acknowledges what its journal holds.
     /// </summary>
-    public void AcknowledgeWithNextFlush(InboundSequence inbound, TransportConnection link)
+    public void AcknowledgeWithFlushes(InboundSequence inbound, TransportConnection link)
     {
         lock (_lock)
         {
-            if (_transport == link)
+            if (_transport == link && _journal is null)
             {
-                _ackWithNextFlush = inbound;
+                _ackWithFlushes = inbound;
             }
         }
     }
 
-    // Under the lock, with frames about to be flushed: the acknowledgement the timer left to the next flush goes last.
-    // Not on a durable session (it acknowledges only what its journal holds, through WriteAcknowledgement).
-    private void AppendDueAcknowledgementLocked()
+    // Under the lock, with frames about to be flushed: the acknowledgement of what arrived since the last one goes last.
+    private void AppendAcknowledgementLocked(InboundSequence inbound)
     {
-        if (_ackWithNextFlush is not { } inbound)
-        {
-            return;
-        }
-
-        _ackWithNextFlush = null;
-        if (_journal is not null || !inbound.HasUnacknowledged)
+        if (!inbound.HasUnacknowledged || _journal is not null)
         {
             return;
         }

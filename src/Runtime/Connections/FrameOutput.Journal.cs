@@ -16,9 +16,6 @@ internal sealed partial class FrameOutput
 {
     private DurableSession? _journal;
 
-    /// <summary>Whether this output logs its frames (a durable session).</summary>
-    public bool IsDurable => Volatile.Read(ref _journal) is not null;
-
     /// <summary>Raised (under no lock) when the log failed to write: the session cannot keep its promise and must end.</summary>
     public event Action<Exception>? JournalFailed;
 

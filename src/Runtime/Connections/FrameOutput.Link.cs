@@ -70,7 +70,7 @@ internal sealed partial class FrameOutput
     private void AttachLocked(TransportConnection transport, bool sequencedFlowing)
     {
         _linkGeneration++;
-        _ackWithNextFlush = null; // an acknowledgement left to a flush belongs to the link it was due on (after a resume hello it means more)
+        _ackWithFlushes = null; // until this link is negotiated (after a resume hello an acknowledgement means more)
         _transport = transport;
         _writer = transport.Output;
         // The queue that also runs the send loop: a scheduled flush and the send it wakes run in one pass.
@@ -91,7 +91,7 @@ internal sealed partial class FrameOutput
         lock (_lock)
         {
             _linkGeneration++;
-            _ackWithNextFlush = null;
+            _ackWithFlushes = null;
             _transport = null;
             _writer = null;
             _sequencedFlowing = false;

@@ -14,25 +14,12 @@ internal sealed class InboundSequence
     private ulong _received;
     private ulong _acknowledged;
     private bool _ackRequested;
-    private long _ackDueSince;
 
     /// <summary>The last sequenced frame received in order (what a resuming peer is told).</summary>
     public ulong Received => Volatile.Read(ref _received);
 
     /// <summary>Whether frames arrived since the last acknowledgement this side sent.</summary>
     public bool HasUnacknowledged => Volatile.Read(ref _received) != Volatile.Read(ref _acknowledged);
-
-    /// <summary>How many frames arrived since the last acknowledgement this side sent.</summary>
-    public ulong Unacknowledged => Volatile.Read(ref _received) - Volatile.Read(ref _acknowledged);
-
-    /// <summary>
-    /// When the timer first found frames to acknowledge and left the acknowledgement to the next frames this side sends
-    /// (0: not waiting). Set by the timer; cleared by <see cref="Acknowledged"/>.
-    /// </summary>
-    public long AckDueSince => Volatile.Read(ref _ackDueSince);
-
-    /// <summary>The timer found frames to acknowledge at <paramref name="now"/> (never 0) and lets them ride with the next send.</summary>
-    public void MarkAckDue(long now) => Volatile.Write(ref _ackDueSince, Math.Max(now, 1));
 
     /// <summary>Counts <paramref name="header"/>, or says why it breaks the sequence (null when it is accepted).</summary>
     public string? Accept(in FrameHeader header)
@@ -59,7 +46,7 @@ internal sealed class InboundSequence
     public void Restore(ulong received)
     {
         Volatile.Write(ref _received, received);
-        Acknowledged(received);
+        Volatile.Write(ref _acknowledged, received);
     }
 
     /// <summary>
@@ -69,7 +56,7 @@ internal sealed class InboundSequence
     public void Rewind(ulong handled)
     {
         Volatile.Write(ref _received, handled);
-        Acknowledged(handled);
+        Volatile.Write(ref _acknowledged, handled);
     }
 
     /// <summary>Whether the sender asked for an acknowledgement since the last call; clears the request.</summary>
@@ -81,9 +68,5 @@ internal sealed class InboundSequence
     }
 
     /// <summary>An acknowledgement up to <paramref name="received"/> was sent.</summary>
-    public void Acknowledged(ulong received)
-    {
-        Volatile.Write(ref _acknowledged, received);
-        Volatile.Write(ref _ackDueSince, 0);
-    }
+    public void Acknowledged(ulong received) => Volatile.Write(ref _acknowledged, received);
 }

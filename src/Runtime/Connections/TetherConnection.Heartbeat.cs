@@ -11,11 +11,6 @@ internal sealed partial class TetherConnection
     private readonly InboundSequence _inbound = new();
     private bool _sequencedIn;
 
-    // Past this many frames since the last acknowledgement the timer sends one at once (a busy link frees the peer's
-    // replay buffer every tick, as it always did); below, it waits up to AckRideWindow for frames to ride with.
-    private const ulong FramesAcknowledgedAtOnce = 64;
-    private static readonly TimeSpan AckRideWindow = TimeSpan.FromSeconds(1);
-
     /// <summary>Last sequenced frame received in order (what this side would tell a resuming peer).</summary>
     public ulong LastReceivedSequence => _inbound.Received;
 
@@ -69,32 +64,6 @@ internal sealed partial class TetherConnection
     private void MaybeAck()
     {
         if (_inbound.TakeAckRequest())
-        {
-            SendAck();
-        }
-    }
-
-    /// <summary>
-    /// The timer found frames to acknowledge. Many (a busy link): now, as a frame of its own. A few (a quiet link, or one
-    /// of thousands each carrying a call now and then): with the next frames this side sends, in the same send, so a call
-    /// does not cost each side an acknowledgement's send and the peer's wake-up for it; alone only if nothing was sent for
-    /// <see cref="AckRideWindow"/>. A durable session acknowledges what its journal holds, on every tick as before.
-    /// </summary>
-    private void AcknowledgeOnTick(Link link, long now)
-    {
-        if (_inbound.Unacknowledged >= FramesAcknowledgedAtOnce || Output.IsDurable)
-        {
-            SendAck();
-            return;
-        }
-
-        long dueSince = _inbound.AckDueSince;
-        if (dueSince == 0)
-        {
-            _inbound.MarkAckDue(now);
-            Output.AcknowledgeWithNextFlush(_inbound, link.Transport);
-        }
-        else if (now - dueSince >= ToTimestampTicks(AckRideWindow))
         {
             SendAck();
         }

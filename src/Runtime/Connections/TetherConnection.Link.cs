@@ -189,9 +189,18 @@ internal sealed partial class TetherConnection
             MaybeRefreshCredentials(now);
         }
 
-        if (_sequencedIn && _inbound.HasUnacknowledged)
+        if (_sequencedIn)
         {
-            AcknowledgeOnTick(link, now);
+            if (!Output.AcknowledgesWithFlushes)
+            {
+                // A negotiated link (after a resume, the client's first ack, which confirms its new token, went first).
+                Output.AcknowledgeWithFlushes(_inbound, link.Transport);
+            }
+
+            if (_inbound.HasUnacknowledged)
+            {
+                SendAck(); // nothing left since these frames arrived: the acknowledgement goes alone
+            }
         }
     }
 }
