@@ -14,6 +14,7 @@ internal sealed class InboundSequence
     private ulong _received;
     private ulong _acknowledged;
     private bool _ackRequested;
+    private ulong _seenAtLastTick; // the timer's own: what had arrived when it last looked
 
     /// <summary>The last sequenced frame received in order (what a resuming peer is told).</summary>
     public ulong Received => Volatile.Read(ref _received);
@@ -57,6 +58,20 @@ internal sealed class InboundSequence
     {
         Volatile.Write(ref _received, handled);
         Volatile.Write(ref _acknowledged, handled);
+    }
+
+    /// <summary>
+    /// Called by the timer each tick: whether to acknowledge now, alone. Frames that arrived since the last tick get one
+    /// tick to ride with frames this side sends (a call's answer, the next request); what the last tick already found
+    /// unacknowledged and still is (nothing was sent since) is due, and so are <paramref name="atOnce"/> frames or more.
+    /// </summary>
+    public bool AckDueAtTick(ulong atOnce)
+    {
+        ulong received = Received;
+        ulong acknowledged = Volatile.Read(ref _acknowledged);
+        bool due = received != acknowledged && (received - acknowledged >= atOnce || acknowledged < _seenAtLastTick);
+        _seenAtLastTick = received;
+        return due;
     }
 
     /// <summary>Whether the sender asked for an acknowledgement since the last call; clears the request.</summary>

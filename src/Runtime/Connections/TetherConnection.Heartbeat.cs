@@ -11,6 +11,9 @@ internal sealed partial class TetherConnection
     private readonly InboundSequence _inbound = new();
     private bool _sequencedIn;
 
+    // A busy link that sends nothing back (a one-way stream's receiver) frees its peer's replay buffer every tick.
+    private const ulong FramesAcknowledgedAtOnce = 64;
+
     /// <summary>Last sequenced frame received in order (what this side would tell a resuming peer).</summary>
     public ulong LastReceivedSequence => _inbound.Received;
 

@@ -197,9 +197,9 @@ internal sealed partial class TetherConnection
                 Output.AcknowledgeWithFlushes(_inbound, link.Transport);
             }
 
-            if (_inbound.HasUnacknowledged)
+            if (_inbound.AckDueAtTick(FramesAcknowledgedAtOnce))
             {
-                SendAck(); // nothing left since these frames arrived: the acknowledgement goes alone
+                SendAck(); // nothing left since these frames arrived (or many did): the acknowledgement goes alone
             }
         }
     }

@@ -20,7 +20,7 @@ public sealed class AcknowledgementTests : IAsyncDisposable
 
     private readonly InMemoryTransport _transport = new();
     private readonly FakeTimeProvider _clock = new(DateTimeOffset.UnixEpoch);
-    private readonly SequenceRecorder _taken = new(2);
+    private SequenceRecorder _taken = new(1);
     private TetherServer? _server;
 
     [Fact]
@@ -43,20 +43,47 @@ public sealed class AcknowledgementTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task What_nothing_was_sent_after_is_acknowledged_alone_at_the_next_tick()
+    public async Task What_nothing_was_sent_after_gets_a_tick_to_ride_then_is_acknowledged_alone()
     {
-        await using RawPeer peer = await OpenResumableAsync();
+        await using RawPeer peer = await OpenResumableAsync(taken: 4);
         _clock.Advance(Tick);
-        await peer.SendFrameAsync(FrameType.Message, 0, TakeMethod, TetherCodec.ToArray(new Numbered(0)), sequence: 1);
-        await peer.SendFrameAsync(FrameType.Message, 0, TakeMethod, TetherCodec.ToArray(new Numbered(1)), sequence: 2);
-        await _taken.Done.Within(); // both handled (one-way: the server sends nothing back)
+        await SendOneWayAsync(peer, 1, 2);
+        await _taken.WhenReceived(2).Within(); // both handled (one-way: the server sends nothing back)
 
-        _clock.Advance(Tick);
+        _clock.Advance(Tick); // the first tick to see them leaves them to the next frames sent...
+        await PingAsync(peer); // ...had it acknowledged them alone, the ack would come before this pong
         Assert.Equal(2UL, await ReadAckAsync(peer));
+
+        await SendOneWayAsync(peer, 3, 4);
+        await _taken.WhenReceived(4).Within();
+        _clock.Advance(Tick);
+        _clock.Advance(Tick); // the second: nothing was sent since, so they are acknowledged alone
+        Assert.Equal(4UL, await ReadAckAsync(peer));
     }
 
-    private async Task<RawPeer> OpenResumableAsync()
+    [Fact]
+    public async Task Sixty_four_frames_are_acknowledged_alone_at_the_first_tick()
     {
+        await using RawPeer peer = await OpenResumableAsync(taken: 64);
+        _clock.Advance(Tick);
+        await SendOneWayAsync(peer, 1, 64);
+        await _taken.WhenReceived(64).Within();
+
+        _clock.Advance(Tick);
+        Assert.Equal(64UL, await ReadAckAsync(peer));
+    }
+
+    private static async Task SendOneWayAsync(RawPeer peer, int first, int last)
+    {
+        for (int sequence = first; sequence <= last; sequence++)
+        {
+            await peer.SendFrameAsync(FrameType.Message, 0, TakeMethod, TetherCodec.ToArray(new Numbered(sequence - 1)), sequence: (ushort)sequence);
+        }
+    }
+
+    private async Task<RawPeer> OpenResumableAsync(int taken = 1)
+    {
+        _taken = new SequenceRecorder(taken);
         _server = new TetherServer(new TetherServerOptions
         {
             Transport = _transport,

@@ -14,6 +14,7 @@ public partial record struct NumberedReply(long Value);
 public sealed class SequenceRecorder(long expected)
 {
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, TaskCompletionSource> _waiters = new();
     private long _next;
 
     public long Received => Volatile.Read(ref _next);
@@ -22,6 +23,18 @@ public sealed class SequenceRecorder(long expected)
     public string? Error { get; private set; }
 
     public Task Done => _done.Task;
+
+    /// <summary>Completes once <paramref name="count"/> values have been recorded in order.</summary>
+    public Task WhenReceived(long count)
+    {
+        TaskCompletionSource waiter = _waiters.GetOrAdd(count, static _ => new(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (Volatile.Read(ref _next) >= count)
+        {
+            waiter.TrySetResult(); // reached before the waiter was added
+        }
+
+        return waiter.Task;
+    }
 
     public void Record(long value)
     {
@@ -34,8 +47,13 @@ public sealed class SequenceRecorder(long expected)
             return;
         }
 
-        _next++;
-        if (_next == expected)
+        long next = Interlocked.Increment(ref _next);
+        if (_waiters.TryGetValue(next, out TaskCompletionSource? waiter))
+        {
+            waiter.TrySetResult();
+        }
+
+        if (next == expected)
         {
             _done.TrySetResult();
         }
