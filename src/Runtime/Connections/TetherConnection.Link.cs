@@ -197,7 +197,8 @@ internal sealed partial class TetherConnection
                 Output.AcknowledgeWithFlushes(_inbound, link.Transport);
             }
 
-            if (_inbound.AckDueAtTick(FramesAcknowledgedAtOnce))
+            // Without riding (a durable session acknowledges what its journal holds), every tick acknowledges, as before.
+            if (_inbound.AckDueAtTick(Output.AcknowledgesWithFlushes ? FramesAcknowledgedAtOnce : 1))
             {
                 SendAck(); // nothing left since these frames arrived (or many did): the acknowledgement goes alone
             }
