@@ -20,9 +20,6 @@ internal sealed class SocketConnection : PipeTransportConnection
         : base(options, sendLoopQueued: false, inputPipe: false, outputPipe: false)
     {
         _socket = socket;
-        // Receives and sends are asynchronous; the one synchronous call, the input's receive after its zero-byte wait
-        // saw data, must return at once when a stale readiness event finds none (SocketInputReader).
-        socket.Blocking = false;
         UseInput(new SocketInputReader(this, socket, options.MemoryPool, options.MinimumSegmentSize));
         _output = new SocketOutputWriter(this, socket, options);
         UseOutput(_output);

@@ -54,6 +54,9 @@ internal sealed class SocketInputReader : PipeReader, IValueTaskSource<ReadResul
     {
         _connection = connection;
         _socket = socket;
+        // The receive after the zero-byte wait is synchronous and must return at once when a stale readiness event finds
+        // nothing; every other operation on the socket is asynchronous, which this does not change.
+        socket.Blocking = false;
         _pool = pool;
         _blockSize = Math.Max(blockSize, MinimumReceiveSize);
         _onReceived = OnReceived;
