@@ -10,7 +10,8 @@ namespace Tether.Conformance.Tests.Sessions;
 /// <summary>
 /// When a resumable session acknowledges what it received (wire format §7.3), seen from a peer that speaks frames to a
 /// server on a fake clock: frames it sends end with an acknowledgement of what arrived since its last one (an answer
-/// acknowledges its request), and only what nothing was sent after is acknowledged alone, at the next tick.
+/// acknowledges its request), and only what nothing was sent after is acknowledged alone: at the second tick that finds
+/// it, or at the first once 64 frames arrived.
 /// </summary>
 public sealed class AcknowledgementTests : IAsyncDisposable
 {
