@@ -80,9 +80,11 @@ internal sealed partial class FrameOutput
                     return;
                 }
 
-                if (_journal is { Tail.IsCompleted: false } journal)
+                // A durable session: nothing leaves before the log has it (the flush stays ours). A write that already
+                // failed is awaited too, so its failure ends the session instead of the frames leaving unlogged.
+                if (_journal is { } journal && (!journal.Tail.IsCompleted || journal.Tail.IsFaulted))
                 {
-                    journaling = journal.Tail; // a durable session: nothing leaves before the log has it (the flush stays ours)
+                    journaling = journal.Tail;
                 }
                 else
                 {
