@@ -157,6 +157,11 @@ internal sealed partial class FrameOutput
     /// </summary>
     public void AcknowledgeWithFlushes(InboundSequence inbound, TransportConnection link)
     {
+        if (Volatile.Read(ref _journal) is not null)
+        {
+            return; // asked again each tick: a durable session refuses without the lock
+        }
+
         lock (_lock)
         {
             if (_transport == link && _journal is null)
