@@ -6,13 +6,14 @@ namespace Tether.Benchmarks.Codec;
 /// The batch codecs against MemoryPack, alternated in one process: each round times every pair back to back, so a noisy
 /// machine slows both sides of a pair alike. BenchmarkDotNet runs each benchmark on its own, minutes apart, which on
 /// two shared cores swung the same code's ratio by ±15 %. Run with
-/// <c>dotnet run -c Release --project benchmarks/Tether.Benchmarks -- --codec-loop [rounds]</c>.
+/// <c>dotnet run -c Release --project benchmarks/Tether.Benchmarks -- --codec-loop [rounds] [operation filter]</c>; the
+/// filter (e.g. <c>"decode List"</c>) keeps the operations whose name contains it, so a profiler sees one pair alone.
 /// </summary>
 internal static class CodecLoop
 {
     private const int Iterations = 20_000;
 
-    public static void Run(int rounds)
+    public static void Run(int rounds, string? filter)
     {
         var batch = new BatchCodecBenchmarks();
         batch.Setup();
@@ -27,6 +28,12 @@ internal static class CodecLoop
             ("decode Order[100], pooled strings", batch.Decode_MemoryPack, batch.Decode_Tether_PooledStrings),
             ("decode List<Order>(100), pooled strings", list.Decode_MemoryPack, list.Decode_Tether_PooledStrings),
         ];
+        if (filter is not null)
+        {
+            // An exact name picks one operation ("decode List<Order>(100)" without its pooled twin); otherwise a substring.
+            var exact = pairs.Where(pair => pair.Name.Equals(filter, StringComparison.OrdinalIgnoreCase)).ToArray();
+            pairs = exact.Length > 0 ? exact : pairs.Where(pair => pair.Name.Contains(filter, StringComparison.OrdinalIgnoreCase)).ToArray();
+        }
 
         var ratios = pairs.Select(static _ => new List<(double MemoryPack, double Tether)>()).ToArray();
         for (int round = 0; round < rounds + 1; round++)
@@ -43,14 +50,14 @@ internal static class CodecLoop
         }
 
         Console.WriteLine($"Medians of {rounds} alternated rounds of {Iterations:N0} calls each:");
-        Console.WriteLine("| operation | MemoryPack ns | Tether ns | Tether / MemoryPack (median of the rounds' ratios) |");
-        Console.WriteLine("|---|---:|---:|---:|");
+        Console.WriteLine("| operation | MemoryPack ns | Tether ns | Tether / MemoryPack (median of the rounds' ratios) | MemoryPack B/op | Tether B/op |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|");
         for (int i = 0; i < pairs.Length; i++)
         {
             double memoryPack = Median(ratios[i].Select(static r => r.MemoryPack));
             double tether = Median(ratios[i].Select(static r => r.Tether));
             double ratio = Median(ratios[i].Select(static r => r.Tether / r.MemoryPack));
-            Console.WriteLine($"| {pairs[i].Name} | {memoryPack:N0} | {tether:N0} | {ratio:N2}× |");
+            Console.WriteLine($"| {pairs[i].Name} | {memoryPack:N0} | {tether:N0} | {ratio:N2}× | {BytesPerCall(pairs[i].MemoryPack):N0} | {BytesPerCall(pairs[i].Tether):N0} |");
         }
     }
 
@@ -63,6 +70,18 @@ internal static class CodecLoop
         }
 
         return Stopwatch.GetElapsedTime(start).TotalNanoseconds / Iterations;
+    }
+
+    private static long BytesPerCall(Func<object?> call)
+    {
+        const int Calls = 100;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < Calls; i++)
+        {
+            GC.KeepAlive(call());
+        }
+
+        return (GC.GetAllocatedBytesForCurrentThread() - before) / Calls;
     }
 
     private static double Median(IEnumerable<double> values)

@@ -14,6 +14,11 @@ internal static class CollectionHelpers
         string count = shape.Kind == ShapeKind.Array ? "value.Length" : "value.Count";
 
         w.Line(KnownNames.GeneratedCode);
+
+        // Compiled on its own: inlined into its caller, the element loop (with each element's WriteBody inlined into
+        // it) exhausted the JIT's inlining budget of the caller, and the element's Reserve, Put and string writes
+        // became calls, one each per element.
+        w.Line(KnownNames.NoInlining);
         w.Open($"private static void __TetherWrite{id}(ref {KnownNames.Writer} writer, {type} value)");
         w.Open("if (value is null)");
         w.Line("writer.WriteCollectionHeader(-1);");

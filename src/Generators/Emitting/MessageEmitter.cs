@@ -157,7 +157,7 @@ internal static class MessageEmitter
         foreach (int i in run.Members)
         {
             TypeShape shape = model.Members[i].Shape;
-            overrun = System.Math.Max(overrun, ValueEmitter.PutExtent(shape) - remaining);
+            overrun = System.Math.Max(overrun, ValueEmitter.CursorExtent(shape) - remaining);
             remaining -= ValueEmitter.MaxSize(shape);
         }
 
@@ -169,6 +169,19 @@ internal static class MessageEmitter
         foreach (int i in run.Members)
         {
             if (!ValueEmitter.CanPut(model.Members[i].Shape))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool CanGet(MessageModel model, Segment run)
+    {
+        foreach (int i in run.Members)
+        {
+            if (!ValueEmitter.CanGet(model.Members[i].Shape))
             {
                 return false;
             }
@@ -193,10 +206,28 @@ internal static class MessageEmitter
             {
                 // Fast path: every member of the run is present and the current segment holds what
                 // the run's unchecked reads need, so they take no further bounds checks.
-                w.Open($"if (__count > {segment.Members[segment.Members.Count - 1]} && reader.HasContiguous({segment.ReadNeed}))");
-                foreach (int i in segment.Members)
+                if (CanGet(model, segment))
                 {
-                    w.Line($"__m{i} = {values.Read(model.Members[i].Shape, isUnchecked: true)};");
+                    // Through a local cursor, committed once (TetherReader.BeginRun explains why). The check covers the
+                    // run's maximum and each varint's 8-byte window, so a message's last run, which seldom has that
+                    // much after it, takes the checked path below.
+                    w.Open($"if (__count > {segment.Members[segment.Members.Count - 1]} && reader.HasContiguous({RunSize(model, segment)}))");
+                    w.Line("ref byte __c = ref reader.BeginRun();");
+                    w.Line("int __n = 0;");
+                    foreach (int i in segment.Members)
+                    {
+                        w.Line($"__m{i} = {ValueEmitter.Get(model.Members[i].Shape)};");
+                    }
+
+                    w.Line("reader.EndRun(__n);");
+                }
+                else
+                {
+                    w.Open($"if (__count > {segment.Members[segment.Members.Count - 1]} && reader.HasContiguous({segment.ReadNeed}))");
+                    foreach (int i in segment.Members)
+                    {
+                        w.Line($"__m{i} = {values.Read(model.Members[i].Shape, isUnchecked: true)};");
+                    }
                 }
 
                 w.Close();

@@ -84,13 +84,13 @@ internal sealed class ValueEmitter
     };
 
     /// <summary>
-    /// The farthest byte, counted from the value's start, that <see cref="Put"/> may store: its maximum size, or for a
-    /// varint the whole 8-byte word it may be stored as.
+    /// The farthest byte, counted from the value's start, that <see cref="Put"/> may store or <see cref="Get"/> may
+    /// load: its maximum size, or for a varint the whole 8-byte word it may be stored as or read from.
     /// </summary>
-    public static int PutExtent(TypeShape shape) => shape.Kind switch
+    public static int CursorExtent(TypeShape shape) => shape.Kind switch
     {
-        ShapeKind.Enum => PutExtent(shape.Element!),
-        ShapeKind.Nullable => 1 + PutExtent(shape.Element!),
+        ShapeKind.Enum => CursorExtent(shape.Element!),
+        ShapeKind.Nullable => 1 + CursorExtent(shape.Element!),
         _ => PrimitiveCodecs.TryGet(shape.Kind, out PrimitiveCodecs.Codec codec) && codec.ContiguousNeed < codec.MaxSize
             ? System.Math.Max(codec.MaxSize, 8)
             : MaxSize(shape),
@@ -162,6 +162,31 @@ internal sealed class ValueEmitter
             default:
                 w.Line($"__TetherWrite{Helper(shape)}(ref writer, {value});");
                 return;
+        }
+    }
+
+    public static bool CanGet(TypeShape shape) => shape.Kind switch
+    {
+        ShapeKind.Enum => CanGet(shape.Element!),
+        ShapeKind.Nullable => CanGet(shape.Element!),
+        _ => PrimitiveCodecs.TryGet(shape.Kind, out PrimitiveCodecs.Codec codec) && codec.Get is not null,
+    };
+
+    /// <summary>
+    /// An expression reading a bounded value at <c>__c + __n</c> and advancing <c>__n</c> (inside a run opened with
+    /// <c>BeginRun</c> after a check for the run's <see cref="CursorExtent"/>s; <see cref="CanGet"/> must hold).
+    /// </summary>
+    public static string Get(TypeShape shape)
+    {
+        switch (shape.Kind)
+        {
+            case ShapeKind.Enum:
+                return $"({shape.TypeName}){Get(shape.Element!)}";
+            case ShapeKind.Nullable:
+                return $"(reader.GetBoolean(ref __c, ref __n) ? ({shape.TypeName}){Get(shape.Element!)} : null)";
+            default:
+                PrimitiveCodecs.TryGet(shape.Kind, out PrimitiveCodecs.Codec codec);
+                return codec.Get!;
         }
     }
 

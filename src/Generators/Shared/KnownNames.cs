@@ -41,5 +41,7 @@ internal static class KnownNames
     public const string Sequence = "global::System.Buffers.ReadOnlySequence<byte>";
     public const string GeneratedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"Tether.Generators\", \"0.1.0\")]";
     public const string AggressiveInlining = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]";
+
+    public const string NoInlining = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]";
     public const string PoolingBuilder = "[global::System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(global::System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]";
 }

@@ -181,7 +181,7 @@ public ref partial struct TetherReader
     }
 
     /// <summary>Reads a <see cref="DateTime"/>.</summary>
-    public DateTime ReadDateTime() => ToDateTime(ReadFixed64());
+    public DateTime ReadDateTime() => ToDateTime(ReadFixed64(), Consumed - sizeof(ulong));
 
     /// <summary>Reads a <see cref="DateTimeOffset"/>.</summary>
     public DateTimeOffset ReadDateTimeOffset()

@@ -265,7 +265,7 @@ public ref partial struct TetherReader
 
     /// <summary>Reads a <see cref="DateTime"/> without a bounds check, rejecting out-of-range ticks or kind.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public DateTime UncheckedReadDateTime() => ToDateTime(UncheckedReadFixed64());
+    public DateTime UncheckedReadDateTime() => ToDateTime(UncheckedReadFixed64(), Consumed - sizeof(ulong));
 
     /// <summary>Reads a <see cref="DateTimeOffset"/> without a bounds check, rejecting out-of-range values.</summary>
     public DateTimeOffset UncheckedReadDateTimeOffset()
@@ -301,13 +301,14 @@ public ref partial struct TetherReader
         return new decimal((int)lo, (int)mid, (int)hi, (flags & 0x8000_0000) != 0, (byte)scale);
     }
 
-    private readonly DateTime ToDateTime(ulong bits)
+    // position: where the value started, for the error.
+    private static DateTime ToDateTime(ulong bits, long position)
     {
         long ticks = (long)(bits & 0x3FFF_FFFF_FFFF_FFFF);
         uint kind = (uint)(bits >> 62);
         if (ticks > MaxDateTimeTicks || kind > (uint)DateTimeKind.Local)
         {
-            ThrowHelper.ThrowDecode(TetherErrorCode.DecodeInvalidValue, Consumed - 8);
+            ThrowHelper.ThrowDecode(TetherErrorCode.DecodeInvalidValue, position);
         }
 
         return new DateTime(ticks, (DateTimeKind)kind);

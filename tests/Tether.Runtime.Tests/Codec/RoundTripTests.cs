@@ -23,6 +23,20 @@ public sealed class RoundTripTests
     public void Runs_stored_through_a_local_cursor_round_trip_across_every_segment_split() => Check<RunPrimitives>(Generators.RunPrimitiveValues);
 
     [Fact]
+    public void Runs_read_through_a_local_cursor_round_trip_in_a_batch()
+    {
+        Check<RunBatch>(Generators.RunBatches, iterations: 40);
+
+        // Ten-byte varints and every other maximum, read through the cursor in all but the last element.
+        var extreme = new RunPrimitives(
+            true, byte.MaxValue, sbyte.MinValue, short.MinValue, ushort.MaxValue, int.MinValue, uint.MaxValue, long.MinValue, ulong.MaxValue,
+            nint.MinValue, nuint.MaxValue, char.MaxValue, float.MaxValue, double.MinValue, Half.MaxValue, DateTime.MaxValue, TimeSpan.MinValue,
+            Side.Sell, (Flags)0xFF, (Wide)long.MinValue, int.MinValue, (Side)int.MinValue, null, null, ulong.MaxValue);
+        var order = new Order(long.MinValue, int.MaxValue, double.Epsilon, "", true, long.MaxValue);
+        RoundTrip(new RunBatch([extreme, extreme with { MaybeLong = long.MaxValue, Text = "t" }, extreme], [order, order, order]));
+    }
+
+    [Fact]
     public void Runs_never_store_past_what_they_reserve()
     {
         // Exactly sized spans with guard bytes after them: a varint stored as a word past the run's reservation is caught.

@@ -106,6 +106,92 @@ public sealed class VarIntTests
     }
 
     [Fact]
+    public void Every_length_reads_through_a_run_and_the_run_commits_what_it_read()
+    {
+        foreach (ulong value in Boundaries(64))
+        {
+            byte[] canonical = ReferenceVarInt.Encode(value);
+
+            // A byte read before the run, the value as a 64-bit and (where it fits) a 32-bit varint, and the slack the
+            // generated run checks for (a varint's 8-byte window).
+            byte[] bytes = [0x2A, .. canonical, .. canonical, .. new byte[Wire.MaxVarInt64Length]];
+            var reader = new TetherReader(bytes.AsSpan());
+            Assert.Equal(0x2A, reader.ReadByte());
+            ref byte run = ref reader.BeginRun();
+            int offset = 0;
+            Assert.Equal(value, reader.GetVarUInt64(ref run, ref offset));
+            Assert.Equal(canonical.Length, offset);
+            if (value <= uint.MaxValue)
+            {
+                Assert.Equal((uint)value, reader.GetVarUInt32(ref run, ref offset));
+                Assert.Equal(2 * canonical.Length, offset);
+            }
+
+            Assert.Equal(1, reader.Consumed); // nothing committed until EndRun
+            reader.EndRun(offset);
+            Assert.Equal(1 + offset, reader.Consumed);
+        }
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0x80, 0x80, 0x80, 0x80, 0x10 }, false)] // 2^32 in a 32-bit varint
+    [InlineData(new byte[] { 0x80, 0x80, 0x80, 0x80, 0x80, 0x00 }, false)] // six bytes: too long for 32 bits
+    [InlineData(new byte[] { 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02 }, true)] // 2^64
+    [InlineData(new byte[] { 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01 }, true)] // eleven bytes
+    public void A_malformed_varint_in_a_run_is_reported_at_its_first_byte(byte[] varint, bool wide)
+    {
+        // Two bytes read before the run, one member of the run before the varint: the varint starts at byte 3.
+        byte[] bytes = [0x01, 0x02, 0x07, .. varint, .. new byte[Wire.MaxVarInt64Length]];
+        var error = ReadRunFailure(bytes, wide);
+        Assert.Equal(TetherErrorCode.DecodeMalformedVarint, error.Code);
+        Assert.Equal(3, error.Position);
+    }
+
+    [Fact]
+    public void A_boolean_or_narrow_integer_out_of_range_in_a_run_is_reported_at_its_first_byte()
+    {
+        byte[] padding = new byte[Wire.MaxVarInt64Length];
+        foreach (var error in new[]
+        {
+            ReadRunFailure([0x01, 0x02, 0x07, 0x02, .. padding], wide: null), // a bool of 2
+            ReadRunFailure([0x01, 0x02, 0x07, 0x80, 0x80, 0x04, .. padding], wide: null, int16: true), // zig-zag 32,768
+        })
+        {
+            Assert.Equal(TetherErrorCode.DecodeInvalidValue, error.Code);
+            Assert.Equal(3, error.Position);
+        }
+    }
+
+    // Reads, through a run that starts after two bytes, one byte and then the value: a 64-bit varint (wide), a 32-bit
+    // one, or (null) a bool or an Int16; returns the decode error it must raise.
+    private static TetherDecodeException ReadRunFailure(byte[] bytes, bool? wide, bool int16 = false)
+    {
+        var reader = new TetherReader(bytes.AsSpan());
+        reader.ReadByte();
+        reader.ReadByte();
+        ref byte run = ref reader.BeginRun();
+        int offset = 0;
+        Assert.Equal(0x07, TetherReader.GetByte(ref run, ref offset));
+        try
+        {
+            _ = wide switch
+            {
+                true => reader.GetVarUInt64(ref run, ref offset),
+                false => reader.GetVarUInt32(ref run, ref offset),
+                null when int16 => (ulong)reader.GetInt16(ref run, ref offset),
+                null => reader.GetBoolean(ref run, ref offset) ? 1UL : 0UL,
+            };
+        }
+        catch (TetherDecodeException error)
+        {
+            Assert.Equal(2, reader.Consumed); // the run was not committed
+            return error;
+        }
+
+        throw new Xunit.Sdk.XunitException("The run read a malformed value without an error.");
+    }
+
+    [Fact]
     public void Zigzag_maps_small_magnitudes_to_small_codes()
     {
         Assert.Equal(0u, Wire.ZigZag(0));

@@ -126,3 +126,10 @@ public partial record struct RunPrimitives(
 /// <summary>A run that ends in a varint: its 8-byte word store reaches past the run's maximum size.</summary>
 [Message(11)]
 public sealed partial record TailVarint(double A, int B);
+
+/// <summary>
+/// Runs one after another in a collection: every element but the last has the next one's bytes after it, so its runs
+/// are read through the local cursor (<c>TetherReader.BeginRun</c>), which needs each varint's 8-byte window in the segment.
+/// </summary>
+[Message(13)]
+public sealed partial record RunBatch(List<RunPrimitives> Items, Order[] Orders);

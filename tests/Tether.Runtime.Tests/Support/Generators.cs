@@ -46,6 +46,9 @@ public static class Generators
                 (nint)b.Item2, (nuint)b.Item3, b.Item4, b.Item5, b.Item6, BitConverter.Int16BitsToHalf(b.Item7), b.Item8,
                 new TimeSpan(c.Item1), c.Item2, (Flags)c.Item3, c.Item4, c.Item5, c.Item6, c.Item7, d.Item1, d.Item2));
 
+    public static readonly Gen<RunBatch> RunBatches =
+        Gen.Select(RunPrimitiveValues.List[0, 12], Orders.Array[0, 12], static (items, orders) => new RunBatch(items, orders));
+
     public static readonly Gen<Scalars> ScalarValues =
         Gen.Select(
             Gen.Select(Gen.Int.Nullable(), Gen.Guid.Nullable(), Gen.Enum<Side>().Nullable(), MaybeText),

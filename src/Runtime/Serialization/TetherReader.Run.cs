@@ -1,0 +1,203 @@
+using System.Buffers.Binary;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using Tether.Internal;
+
+namespace Tether.Serialization;
+
+// Runs of bounded members read through a local cursor, the mirror of TetherWriter.Run.cs. A generated codec checks once
+// that the current segment holds the run's maximum size and every varint's 8-byte window (HasContiguous), takes a
+// reference to the run's first byte (BeginRun), reads each member with the Get… methods, which advance an offset held
+// in a local, and commits the total once (EndRun). Read through the Unchecked… methods instead, each member stores the
+// reader's index and the next loads it back: a store-to-load round trip on the chain from one member to the next.
+public ref partial struct TetherReader
+{
+    /// <summary>
+    /// Returns a reference to the next unread byte, the start of a run the caller reads with the <c>Get…</c> methods
+    /// and commits with <see cref="EndRun"/>. The caller has checked with <see cref="HasContiguous"/> that the current
+    /// segment holds the run's maximum size and 8 bytes from the start of each varint in it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly ref byte BeginRun() => ref Cursor;
+
+    /// <summary>Commits the <paramref name="read"/> bytes read since <see cref="BeginRun"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void EndRun(int read) => _index += read;
+
+    /// <summary>Reads one byte of a run at <paramref name="offset"/> and advances it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static byte GetByte(ref byte run, ref int offset) => Unsafe.Add(ref run, offset++);
+
+    /// <summary>Reads a <see cref="bool"/> of a run (0 or 1; anything else is invalid).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly bool GetBoolean(ref byte run, ref int offset)
+    {
+        byte b = Unsafe.Add(ref run, offset);
+        if (b > 1)
+        {
+            FailInRun(TetherErrorCode.DecodeInvalidValue, offset);
+        }
+
+        offset++;
+        return b != 0;
+    }
+
+    /// <summary>Reads a 32-bit varint of a run.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly uint GetVarUInt32(ref byte run, ref int offset)
+    {
+        ref byte p = ref Unsafe.Add(ref run, offset);
+        uint first = p;
+        if (first < 0x80)
+        {
+            offset++;
+            return first;
+        }
+
+        ulong word = LoadWord(ref p);
+        ulong stops = ~word & 0x8080_8080_8080_8080UL;
+        int bits = BitOperations.TrailingZeroCount(stops) + 1; // 65 when no byte of the window ends the varint
+        ulong value = Compact7BitGroups(word & (ulong.MaxValue >> (64 - bits)));
+        if (bits > Wire.MaxVarInt32Length * 8 || value > uint.MaxValue)
+        {
+            FailInRun(TetherErrorCode.DecodeMalformedVarint, offset);
+        }
+
+        offset += bits >> 3;
+        return (uint)value;
+    }
+
+    /// <summary>Reads a 64-bit varint of a run.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly ulong GetVarUInt64(ref byte run, ref int offset)
+    {
+        ref byte p = ref Unsafe.Add(ref run, offset);
+        uint first = p;
+        if (first < 0x80)
+        {
+            offset++;
+            return first;
+        }
+
+        ulong word = LoadWord(ref p);
+        ulong stops = ~word & 0x8080_8080_8080_8080UL;
+        if (stops != 0)
+        {
+            int bits = BitOperations.TrailingZeroCount(stops) + 1;
+            offset += bits >> 3;
+            return Compact7BitGroups(word & (ulong.MaxValue >> (64 - bits)));
+        }
+
+        // Nine or ten bytes (large values such as tick counts); the run's check covered a varint's maximum of ten.
+        uint ninth = Unsafe.Add(ref p, 8);
+        if (ninth < 0x80)
+        {
+            offset += 9;
+            return Compact7BitGroups(word) | ((ulong)ninth << 56);
+        }
+
+        uint tenth = Unsafe.Add(ref p, 9);
+        if (tenth > 1)
+        {
+            FailInRun(TetherErrorCode.DecodeMalformedVarint, offset);
+        }
+
+        offset += 10;
+        return Compact7BitGroups(word) | ((ulong)(ninth & 0x7F) << 56) | ((ulong)tenth << 63);
+    }
+
+    /// <summary>Reads a zig-zag 32-bit varint of a run.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly int GetVarInt32(ref byte run, ref int offset) => Wire.UnZigZag(GetVarUInt32(ref run, ref offset));
+
+    /// <summary>Reads a zig-zag 64-bit varint of a run.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly long GetVarInt64(ref byte run, ref int offset) => Wire.UnZigZag(GetVarUInt64(ref run, ref offset));
+
+    /// <summary>Reads a <see cref="short"/> (zig-zag varint) of a run.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly short GetInt16(ref byte run, ref int offset)
+    {
+        int start = offset;
+        int value = GetVarInt32(ref run, ref offset);
+        if (value != (short)value)
+        {
+            FailInRun(TetherErrorCode.DecodeInvalidValue, start);
+        }
+
+        return (short)value;
+    }
+
+    /// <summary>Reads a <see cref="ushort"/> (varint) of a run.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly ushort GetUInt16(ref byte run, ref int offset)
+    {
+        int start = offset;
+        uint value = GetVarUInt32(ref run, ref offset);
+        if (value > ushort.MaxValue)
+        {
+            FailInRun(TetherErrorCode.DecodeInvalidValue, start);
+        }
+
+        return (ushort)value;
+    }
+
+    /// <summary>Reads a <see cref="char"/> (varint) of a run.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly char GetChar(ref byte run, ref int offset) => (char)GetUInt16(ref run, ref offset);
+
+    /// <summary>Reads a <see cref="float"/> of a run.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float GetSingle(ref byte run, ref int offset) => BitConverter.UInt32BitsToSingle(GetFixed32(ref run, ref offset));
+
+    /// <summary>Reads a <see cref="double"/> of a run.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double GetDouble(ref byte run, ref int offset) => BitConverter.UInt64BitsToDouble(GetFixed64(ref run, ref offset));
+
+    /// <summary>Reads a <see cref="Half"/> of a run.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Half GetHalf(ref byte run, ref int offset)
+    {
+        ushort bits = Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref run, offset));
+        offset += sizeof(ushort);
+        return BitConverter.UInt16BitsToHalf(BitConverter.IsLittleEndian ? bits : BinaryPrimitives.ReverseEndianness(bits));
+    }
+
+    /// <summary>Reads a <see cref="DateTime"/> of a run, rejecting out-of-range ticks or kind.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly DateTime GetDateTime(ref byte run, ref int offset)
+    {
+        int start = offset;
+        return ToDateTime(GetFixed64(ref run, ref offset), Consumed + start);
+    }
+
+    /// <summary>Reads a <see cref="TimeSpan"/> (its ticks as a zig-zag varint) of a run.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly TimeSpan GetTimeSpan(ref byte run, ref int offset) => new(GetVarInt64(ref run, ref offset));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint GetFixed32(ref byte run, ref int offset)
+    {
+        uint bits = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref run, offset));
+        offset += sizeof(uint);
+        return BitConverter.IsLittleEndian ? bits : BinaryPrimitives.ReverseEndianness(bits);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong GetFixed64(ref byte run, ref int offset)
+    {
+        ulong bits = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref run, offset));
+        offset += sizeof(ulong);
+        return BitConverter.IsLittleEndian ? bits : BinaryPrimitives.ReverseEndianness(bits);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong LoadWord(ref byte source)
+    {
+        ulong word = Unsafe.ReadUnaligned<ulong>(ref source);
+        return BitConverter.IsLittleEndian ? word : BinaryPrimitives.ReverseEndianness(word);
+    }
+
+    // A member of a run that fails to decode: the error names the member's first byte (the run is not committed yet).
+    private readonly void FailInRun(TetherErrorCode code, int offset) => ThrowHelper.ThrowDecode(code, Consumed + offset);
+}
