@@ -16,7 +16,21 @@ public ref partial struct TetherReader
     private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>Reads the member count that starts every message body.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int ReadMemberCount()
+    {
+        // The common case, a one-byte count in this segment, without the general varint read's second bounds check.
+        int index = _index;
+        if ((uint)index < (uint)_span.Length && Unsafe.Add(ref MemoryMarshal.GetReference(_span), index) is var count and < 0x80)
+        {
+            _index = index + 1;
+            return count;
+        }
+
+        return ReadWideMemberCount();
+    }
+
+    private int ReadWideMemberCount()
     {
         uint count = ReadVarUInt32();
 
@@ -38,7 +52,7 @@ public ref partial struct TetherReader
         int index = _index;
         if ((uint)index < (uint)_span.Length)
         {
-            int length = _span[index] - 1;
+            int length = Unsafe.Add(ref MemoryMarshal.GetReference(_span), index) - 1; // index checked just above
             if ((uint)length <= ShortAscii.MaxLength
                 && _span.Length - index - 1 >= length
                 && _spanStart + index + 1 + length <= _limit)
