@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Tether.Internal;
 
 namespace Tether.Serialization;
@@ -36,9 +37,10 @@ public ref partial struct TetherReader
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public uint ReadVarUInt32()
     {
-        if ((uint)_index < (uint)_span.Length && _span[_index] is var b && b < 0x80)
+        int index = _index;
+        if ((uint)index < (uint)_span.Length && Unsafe.Add(ref MemoryMarshal.GetReference(_span), index) is var b && b < 0x80)
         {
-            _index++;
+            _index = index + 1; // one bounds check: the span's own indexer would repeat it
             return b;
         }
 
@@ -49,9 +51,10 @@ public ref partial struct TetherReader
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong ReadVarUInt64()
     {
-        if ((uint)_index < (uint)_span.Length && _span[_index] is var b && b < 0x80)
+        int index = _index;
+        if ((uint)index < (uint)_span.Length && Unsafe.Add(ref MemoryMarshal.GetReference(_span), index) is var b && b < 0x80)
         {
-            _index++;
+            _index = index + 1; // one bounds check: the span's own indexer would repeat it
             return b;
         }
 
