@@ -44,32 +44,15 @@ public ref partial struct TetherReader
 
     /// <summary>Reads a 32-bit varint of a run.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public readonly uint GetVarUInt32(ref byte run, ref int offset)
-    {
-        ref byte p = ref Unsafe.Add(ref run, offset);
-        uint first = p;
-        if (first < 0x80)
-        {
-            offset++;
-            return first;
-        }
-
-        ulong word = LoadWord(ref p);
-        ulong stops = ~word & 0x8080_8080_8080_8080UL;
-        int bits = BitOperations.TrailingZeroCount(stops) + 1; // 65 when no byte of the window ends the varint
-        ulong value = Compact7BitGroups(word & (ulong.MaxValue >> (64 - bits)));
-        if (bits > Wire.MaxVarInt32Length * 8 || value > uint.MaxValue)
-        {
-            FailInRun(TetherErrorCode.DecodeMalformedVarint, offset);
-        }
-
-        offset += bits >> 3;
-        return (uint)value;
-    }
+    public readonly uint GetVarUInt32(ref byte run, ref int offset) => (uint)GetVarInt(ref run, ref offset, Wire.MaxVarInt32Length);
 
     /// <summary>Reads a 64-bit varint of a run.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public readonly ulong GetVarUInt64(ref byte run, ref int offset)
+    public readonly ulong GetVarUInt64(ref byte run, ref int offset) => GetVarInt(ref run, ref offset, Wire.MaxVarInt64Length);
+
+    // maxLength is a constant at every call site, so the branches for the other width fold away once inlined.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private readonly ulong GetVarInt(ref byte run, ref int offset, int maxLength)
     {
         ref byte p = ref Unsafe.Add(ref run, offset);
         uint first = p;
@@ -84,11 +67,24 @@ public ref partial struct TetherReader
         if (stops != 0)
         {
             int bits = BitOperations.TrailingZeroCount(stops) + 1;
+            ulong value = Compact7BitGroups(word & (ulong.MaxValue >> (64 - bits)));
+            if (maxLength == Wire.MaxVarInt32Length && (bits > Wire.MaxVarInt32Length * 8 || value > uint.MaxValue))
+            {
+                FailInRun(TetherErrorCode.DecodeMalformedVarint, offset);
+            }
+
             offset += bits >> 3;
-            return Compact7BitGroups(word & (ulong.MaxValue >> (64 - bits)));
+            return value;
         }
 
-        // Nine or ten bytes (large values such as tick counts); the run's check covered a varint's maximum of ten.
+        // Nine or ten bytes (large values such as tick counts): 64-bit only, and only for those did the run's check cover
+        // the bytes past the 8-byte window.
+        if (maxLength == Wire.MaxVarInt32Length)
+        {
+            FailInRun(TetherErrorCode.DecodeMalformedVarint, offset);
+            return 0;
+        }
+
         uint ninth = Unsafe.Add(ref p, 8);
         if (ninth < 0x80)
         {
