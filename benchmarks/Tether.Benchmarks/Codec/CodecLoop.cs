@@ -3,9 +3,9 @@ using System.Diagnostics;
 namespace Tether.Benchmarks.Codec;
 
 /// <summary>
-/// The codecs (batches of 100 Orders and one Order) against MemoryPack, alternated in one process: each round times every pair back to back, so a noisy
-/// machine slows both sides of a pair alike. BenchmarkDotNet runs each benchmark on its own, minutes apart, which on
-/// two shared cores swung the same code's ratio by ±15 %. Run with
+/// The codecs (batches of 100 Orders and one Order) against MemoryPack, alternated in one process: each round times
+/// every pair back to back, so a noisy machine slows both sides of a pair alike. BenchmarkDotNet runs each benchmark on
+/// its own, minutes apart, which on two shared cores swung the same code's ratio by ±15 %. Run with
 /// <c>dotnet run -c Release --project benchmarks/Tether.Benchmarks -- --codec-loop [rounds] [operation filter]</c>; the
 /// filter (e.g. <c>"decode List"</c>) keeps the operations whose name contains it, so a profiler sees one pair alone.
 /// </summary>
