@@ -54,14 +54,21 @@ export AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 
 status=0
 for target in "${targets[@]}"; do
   findings=$out/$target
-  rm -rf "$findings"
+  unhandled=$findings.unhandled
+  rm -rf "$findings" "$unhandled" "$unhandled.input"
   # -t: a 10 s budget per input (the first one includes starting .NET); -m none: .NET reserves far more address space
   # than afl's default memory limit.
-  afl-fuzz -i "fuzz/corpus/$target" -o "$findings" -V "$seconds" -t 10000 -m none -- \
+  TETHER_FUZZ_UNHANDLED=$unhandled afl-fuzz -i "fuzz/corpus/$target" -o "$findings" -V "$seconds" -t 10000 -m none -- \
     dotnet "$bin/Tether.Fuzz.dll" afl "$target" >"$findings.log" 2>&1 || {
       echo "fuzz $target: afl-fuzz failed; its log:" >&2
       tail -30 "$findings.log" >&2
       status=1
+      if [ -e "$unhandled" ]; then
+        # The target's process ended on an exception no input handler saw: afl lost the input, the runner kept it.
+        echo "fuzz $target: the process ended on an unhandled exception (input kept as $unhandled.input):" >&2
+        cat "$unhandled" >&2
+        timeout 60 dotnet "$plain/Tether.Fuzz.dll" replay "$target" "$unhandled.input" >&2 || true
+      fi
       continue
     }
 

@@ -26,12 +26,26 @@ static int Afl(string name)
     // Nothing instrumented may run before Fuzzer.Run has attached afl-fuzz's coverage map (it would write through a
     // null map), so the target is made on the first input.
     FuzzTarget? target = null;
+    byte[] input = [];
+    // An exception on a thread of the target's own (a timer, a read loop) ends the process, and afl-fuzz then sees
+    // only its fork server die ("Unable to communicate with fork server") and saves nothing: the exception and the
+    // input go to files the script prints and replays.
+    if (Environment.GetEnvironmentVariable("TETHER_FUZZ_UNHANDLED") is { Length: > 0 } unhandledPath)
+    {
+        AppDomain.CurrentDomain.UnhandledException += (_, e) =>
+        {
+            File.WriteAllBytes(unhandledPath + ".input", input);
+            File.WriteAllText(unhandledPath, e.ExceptionObject.ToString());
+        };
+    }
+
     Fuzzer.Run(stream =>
     {
         target ??= FuzzTargets.Find(name) ?? throw new ArgumentException($"No fuzz target is called '{name}'.", nameof(name));
         using var copy = new MemoryStream();
         stream.CopyTo(copy);
-        target.Run(copy.GetBuffer().AsSpan(0, (int)copy.Length));
+        input = copy.ToArray();
+        target.Run(input);
     });
     return 0;
 }
