@@ -27,6 +27,26 @@ internal sealed partial class FrameOutput
         }
     }
 
+    /// <summary>
+    /// Completes once the peer acknowledged every sequenced frame written so far (at once when none is outstanding); fails
+    /// with the frames' fate if the session ends first (<see cref="TakeUnacknowledged"/>). A closing session waits on it.
+    /// </summary>
+    public Task WhenAllAcknowledged()
+    {
+        lock (_lock)
+        {
+            if (_replay is not { Count: > 0 } replay)
+            {
+                return Task.CompletedTask;
+            }
+
+            // Every waiter queued before is for an earlier frame, and every one queued later for a later one: still in order.
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            (_ackWaiters ??= new()).Enqueue((replay.NextSequence - 1, done));
+            return done.Task;
+        }
+    }
+
     /// <summary>Under the lock: the waiters acknowledged up to <paramref name="sequence"/>, to complete outside it.</summary>
     private List<TaskCompletionSource>? TakeAcknowledgedLocked(ulong sequence)
     {

@@ -74,6 +74,12 @@ internal sealed class InboundSequence
         return due;
     }
 
+    /// <summary>
+    /// Asks for an acknowledgement at the end of the current receive batch, as a frame with the flag does (receive loop
+    /// only): the peer sent a goaway, and its close waits for what arrived to be acknowledged.
+    /// </summary>
+    public void RequestAck() => _ackRequested = true;
+
     /// <summary>Whether the sender asked for an acknowledgement since the last call; clears the request.</summary>
     public bool TakeAckRequest()
     {

@@ -321,6 +321,13 @@ internal sealed partial class TetherConnection
         // A goaway ends the session, not just the link: when the link closes, nothing resumes.
         Interlocked.Exchange(ref _sessionClosing, 1);
 
+        // The peer's close waits (bounded) until what it sent is acknowledged, so that what arrived is not reported
+        // to it as undelivered: acknowledge at the end of this batch, without waiting for the timer.
+        if (_sequencedIn)
+        {
+            _inbound.RequestAck();
+        }
+
         ConnectionLog.PeerGoingAway(Logger, Id, code);
     }
 

@@ -299,17 +299,58 @@ internal sealed partial class TetherConnection : ICallLaneHost, ILinkTiming, IRe
 
     /// <summary>
     /// Closes the session and waits until it is closed. On a live link the peer is told with a goaway
-    /// (<see cref="TetherErrorCode.ConnectionClosed"/>) so it does not try to resume.
+    /// (<see cref="TetherErrorCode.ConnectionClosed"/>) so it does not try to resume; a resumable session first
+    /// acknowledges what it received, and after the goaway waits, at most <see cref="CloseAcknowledgementWait"/>, for the
+    /// peer to acknowledge what it sent (the peer answers a goaway with an acknowledgement), so that messages the peer
+    /// has are not reported as undelivered.
     /// </summary>
     public Task CloseAsync(Exception? reason = null)
     {
         if (!SessionClosing && State is SessionState.Active or SessionState.Draining)
         {
+            bool sequenced = Output.IsSequenced && _link is not null;
+            if (sequenced && _inbound.HasUnacknowledged)
+            {
+                SendAck();
+            }
+
             TryWriteError(Framing.FrameType.GoAway, TetherErrorCode.ConnectionClosed, "The session was closed.");
+            if (sequenced)
+            {
+                Interlocked.Exchange(ref _sessionClosing, 1); // a link lost from here on ends the session: nothing resumes
+                Task acknowledged = Output.WhenAllAcknowledged();
+                if (!acknowledged.IsCompleted)
+                {
+                    return StopOnceAcknowledgedAsync(acknowledged, reason);
+                }
+            }
         }
 
         RequestStop(reason);
         return _closed.Task;
+    }
+
+    /// <summary>How long a closing resumable session waits for the peer to acknowledge what it sent, after its goaway.</summary>
+    internal static readonly TimeSpan CloseAcknowledgementWait = TimeSpan.FromSeconds(2);
+
+    private async Task StopOnceAcknowledgedAsync(Task acknowledged, Exception? reason)
+    {
+        using (var waited = new CancellationTokenSource())
+        {
+            Task bound = Task.Delay(CloseAcknowledgementWait, _settings.TimeProvider, waited.Token);
+            await Task.WhenAny(acknowledged, _closed.Task, bound).ConfigureAwait(false); // the link may end first
+            waited.Cancel();
+        }
+
+        // Frames that arrived while waiting (the peer's last sends) were handled: acknowledge them before the link ends.
+        if (_inbound.HasUnacknowledged)
+        {
+            SendAck();
+        }
+
+        RequestStop(reason);
+        await _closed.Task.ConfigureAwait(false);
+        _ = acknowledged.Exception; // failed with the frames' fate as the session ended: reported there, observed here
     }
 
     /// <summary>Runs once, after the last link ended: fails pending calls, cancels running handlers, drops the replay buffer.</summary>
