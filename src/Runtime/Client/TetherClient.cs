@@ -317,7 +317,12 @@ public sealed partial class TetherClient : TetherPeer, IAsyncDisposable, Interna
         }
     }
 
-    /// <summary>Closes the session (the server is told, so it does not wait for a resume): pending calls fail with <see cref="TetherErrorCode.ConnectionClosed"/>; bytes already queued still leave.</summary>
+    /// <summary>
+    /// Closes the session (the server is told, so it does not wait for a resume): pending calls fail with
+    /// <see cref="TetherErrorCode.ConnectionClosed"/>; bytes already queued still leave, and a resumable session waits
+    /// (at most 2 s) for the server to acknowledge what it was sent, so only what it may not have is reported as
+    /// undelivered (<see cref="Undelivered"/>).
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (!_disposing.IsCancellationRequested)

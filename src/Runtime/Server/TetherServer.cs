@@ -398,7 +398,8 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
     /// <summary>
     /// Stops accepting, sends every session a goaway, lets running calls finish for up to
     /// <see cref="TetherServerOptions.DrainTimeout"/> (new calls are refused with <see cref="TetherErrorCode.GoingAway"/>),
-    /// then cancels what is left and closes every connection.
+    /// then cancels what is left and closes every connection (a resumable session once its client acknowledged what it
+    /// was sent, or after 2 s).
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {

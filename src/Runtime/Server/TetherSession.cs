@@ -99,7 +99,10 @@ public sealed class TetherSession : TetherPeer
         Groups = Groups,
     };
 
-    /// <summary>Closes the session: bytes already queued still leave.</summary>
+    /// <summary>
+    /// Closes the session: bytes already queued still leave, and a resumable session waits (at most 2 s) for the client
+    /// to acknowledge what it was sent, so only what the client may not have is reported as undelivered.
+    /// </summary>
     public Task CloseAsync() => _connection.CloseAsync();
 
     private static ClaimsPrincipal CreatePrincipal(X509Certificate2? certificate)
