@@ -317,6 +317,7 @@ internal sealed partial class TetherConnection : ICallLaneHost, ILinkTiming, IRe
             TryWriteError(Framing.FrameType.GoAway, TetherErrorCode.ConnectionClosed, "The session was closed.");
             if (sequenced)
             {
+                _closeReason ??= reason; // the peer may end the link first: the session still ends for this reason
                 Interlocked.Exchange(ref _sessionClosing, 1); // a link lost from here on ends the session: nothing resumes
                 Task acknowledged = Output.WhenAllAcknowledged();
                 if (!acknowledged.IsCompleted)
