@@ -55,10 +55,13 @@ status=0
 for target in "${targets[@]}"; do
   findings=$out/$target
   unhandled=$findings.unhandled
-  rm -rf "$findings" "$unhandled" "$unhandled.input"
-  # -t: a 10 s budget per input (the first one includes starting .NET); -m none: .NET reserves far more address space
-  # than afl's default memory limit.
-  TETHER_FUZZ_UNHANDLED=$unhandled afl-fuzz -i "fuzz/corpus/$target" -o "$findings" -V "$seconds" -t 10000 -m none -- \
+  rm -rf "$findings" "$findings.last-input" "$unhandled" "$unhandled.input"
+  # -t: 40 s per input, above the server and client targets' own hang bounds (20 s for a run, then the dispose): afl's
+  # timeout kills the process, and SharpFuzz's in-process runner does not survive that (afl-fuzz then stops with
+  # "Unable to communicate with fork server" and saves nothing), where a target's own bound throws a finding with its
+  # reason. Inputs take milliseconds (the slowest of the client target's 37,300 queued inputs: 148 ms). -m none: .NET
+  # reserves far more address space than afl's default memory limit.
+  TETHER_FUZZ_UNHANDLED=$unhandled afl-fuzz -i "fuzz/corpus/$target" -o "$findings" -V "$seconds" -t 40000 -m none -- \
     dotnet "$bin/Tether.Fuzz.dll" afl "$target" >"$findings.log" 2>&1 || {
       echo "fuzz $target: afl-fuzz failed; its log:" >&2
       tail -30 "$findings.log" >&2
@@ -68,6 +71,11 @@ for target in "${targets[@]}"; do
         echo "fuzz $target: the process ended on an unhandled exception (input kept as $unhandled.input):" >&2
         cat "$unhandled" >&2
         timeout 60 dotnet "$plain/Tether.Fuzz.dll" replay "$target" "$unhandled.input" >&2 || true
+      elif [ -e "$findings/default/.cur_input" ]; then
+        # Killed another way (afl's timeout, a stack overflow): afl's copy of the input it was running.
+        cp "$findings/default/.cur_input" "$findings.last-input"
+        echo "fuzz $target: the input afl-fuzz was running, kept as $findings.last-input, replayed:" >&2
+        timeout 120 dotnet "$plain/Tether.Fuzz.dll" replay "$target" "$findings.last-input" >&2 || true
       fi
       continue
     }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using SharpFuzz;
 using Tether.Fuzz;
 
@@ -58,9 +59,11 @@ static async Task<int> ReplayAsync(string name, string[] paths)
     }
 
     int findings = 0, inputs = 0;
+    (TimeSpan Time, string File) slowest = (TimeSpan.Zero, "");
     foreach (string file in paths.SelectMany(static p => Directory.Exists(p) ? Directory.EnumerateFiles(p, "*", SearchOption.AllDirectories) : [p]).Order(StringComparer.Ordinal))
     {
         inputs++;
+        long started = Stopwatch.GetTimestamp();
         try
         {
             target.Run(File.ReadAllBytes(file));
@@ -70,6 +73,13 @@ static async Task<int> ReplayAsync(string name, string[] paths)
             findings++;
             Console.WriteLine($"FINDING {file}: {e.GetType().Name}: {e.Message}");
             Console.WriteLine(e.StackTrace);
+        }
+
+        // afl-fuzz kills an input that outlasts its limit (-t in scripts/fuzz.sh), and the in-process runner with it.
+        TimeSpan took = Stopwatch.GetElapsedTime(started);
+        if (took > slowest.Time)
+        {
+            slowest = (took, file);
         }
     }
 
@@ -91,7 +101,7 @@ static async Task<int> ReplayAsync(string name, string[] paths)
         await owned.DisposeAsync();
     }
 
-    Console.WriteLine($"{target.Name}: {inputs} inputs, {findings} findings");
+    Console.WriteLine($"{target.Name}: {inputs} inputs, {findings} findings, slowest {slowest.Time.TotalMilliseconds:N0} ms ({slowest.File})");
     return findings == 0 ? 0 : 1;
 }
 
