@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using Microsoft.Extensions.Time.Testing;
 using Tether.Conformance.Tests.Support;
 using Tether.Framing;
-using Tether.Sessions;
 using Tether.Transport.InMemory;
 
 namespace Tether.Conformance.Tests.Sessions;
@@ -96,11 +95,7 @@ public sealed class AcknowledgementTests : IAsyncDisposable
         await _server.StartAsync();
 
         RawPeer peer = await RawPeer.ConnectAsync(_transport, _server.LocalEndPoint!);
-        var offer = new NegotiationOffer([ProtocolConstants.Version], ["inmemory"], [], [], WantsResume: true);
-        await peer.SendFrameAsync(FrameType.Hello, 0, ProtocolConstants.Version, new ClientHello(1 << 20, offer, null).Encode());
-        var hello = await peer.ReadFrameAsync().Within();
-        Assert.Equal(FrameType.Hello, hello?.Header.Type);
-        Assert.True(ServerHello.Decode(hello!.Value.Header.MessageId, hello.Value.Payload, []).Contract.Resumable);
+        await peer.NegotiateResumableAsync();
         return peer;
     }
 

@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using Tether.Conformance.Tests.Support;
 using Tether.Framing;
-using Tether.Sessions;
 using Tether.Transport.InMemory;
 
 namespace Tether.Conformance.Tests.Sessions;
@@ -58,11 +57,7 @@ public sealed class GracefulCloseTests
     private static async Task<RawPeer> OpenResumableAsync(InMemoryTransport transport, TetherServer server)
     {
         RawPeer peer = await RawPeer.ConnectAsync(transport, server.LocalEndPoint!);
-        var offer = new NegotiationOffer([ProtocolConstants.Version], ["inmemory"], [], [], WantsResume: true);
-        await peer.SendFrameAsync(FrameType.Hello, 0, ProtocolConstants.Version, new ClientHello(1 << 20, offer, null).Encode());
-        var hello = await peer.ReadFrameAsync().Within();
-        Assert.Equal(FrameType.Hello, hello?.Header.Type);
-        Assert.True(ServerHello.Decode(hello!.Value.Header.MessageId, hello.Value.Payload, []).Contract.Resumable);
+        await peer.NegotiateResumableAsync();
         return peer;
     }
 }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using Tether.Framing;
+using Tether.Sessions;
 using Tether.Transport;
 
 namespace Tether.Conformance.Tests.Support;
@@ -39,6 +40,16 @@ internal sealed class RawPeer : IAsyncDisposable
         byte[] hello = new byte[HelloPayload.Size];
         new HelloPayload(maxFrameSize).Write(hello);
         return SendFrameAsync(FrameType.Hello, 0, ProtocolConstants.Version, hello);
+    }
+
+    /// <summary>Sends an in-memory client hello that asks for a resumable session, and checks the server's hello grants one.</summary>
+    public async Task NegotiateResumableAsync()
+    {
+        var offer = new NegotiationOffer([ProtocolConstants.Version], ["inmemory"], [], [], WantsResume: true);
+        await SendFrameAsync(FrameType.Hello, 0, ProtocolConstants.Version, new ClientHello(1 << 20, offer, null).Encode());
+        var hello = await ReadFrameAsync().Within();
+        Assert.Equal(FrameType.Hello, hello?.Header.Type);
+        Assert.True(ServerHello.Decode(hello!.Value.Header.MessageId, hello.Value.Payload, []).Contract.Resumable);
     }
 
     /// <summary>The next frame, or null once the peer closed the connection.</summary>
