@@ -65,6 +65,26 @@ public abstract partial class ConformanceSuite
         await AssertNoneReportedAsync(undelivered.Task);
     }
 
+    [Fact]
+    public async Task A_server_that_stops_right_after_a_burst_of_pushes_loses_none_and_reports_none()
+    {
+        const int Count = 1_000;
+        var undelivered = new TaskCompletionSource<IReadOnlyList<UndeliveredMessage>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using Harness harness = await StartAsync(setup: s => s.Undelivered += (_, messages) => undelivered.TrySetResult(messages));
+        var pushes = new Probe();
+        TetherClient client = await harness.ConnectAsync(o => o.TimerInterval = TimerThatNeverTicks, pushes);
+        await harness.WaitForSessionsAsync(1);
+        Assert.True(harness.Server.TryGetSession(client.Contract!.SessionId, out TetherSession? session));
+        for (int i = 0; i < Count; i++)
+        {
+            await harness.Server.SendToAsync(session.Id, new Notice(i, "burst")).Within(); // waits for room when the queue is full
+        }
+
+        await harness.Server.StopAsync().Within();
+        await AssertNoneReportedAsync(undelivered.Task);
+        Assert.Equal(Enumerable.Range(0, Count).Select(i => (long)i), (await pushes.Notices.TakeAsync(Count)).Select(n => n.Sequence));
+    }
+
     private static async Task AssertNoneReportedAsync(Task<IReadOnlyList<UndeliveredMessage>> report)
     {
         if (report.IsCompleted)
