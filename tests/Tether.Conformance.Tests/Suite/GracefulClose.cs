@@ -3,10 +3,8 @@ using Tether.Sessions;
 
 namespace Tether.Conformance.Tests.Suite;
 
-/// <summary>
-/// A graceful close reports as undelivered only what the peer may not have (decision 0030): here the side that stays
-/// never acknowledges on its own (its timer never ticks), so only the close's own exchange can acknowledge.
-/// </summary>
+// A graceful close reports as undelivered only what the peer may not have (decision 0030): here the side that stays
+// never acknowledges on its own (its timer never ticks), so only the close's own exchange can acknowledge.
 public abstract partial class ConformanceSuite
 {
     private static readonly TimeSpan TimerThatNeverTicks = TimeSpan.FromHours(1);
