@@ -27,7 +27,7 @@ static int Afl(string name)
     // Nothing instrumented may run before Fuzzer.Run has attached afl-fuzz's coverage map (it would write through a
     // null map), so the target is made on the first input.
     FuzzTarget? target = null;
-    byte[] input = [];
+    ArraySegment<byte> input = default; // the input being run (the stream's buffer, not a copy)
     // An exception on a thread of the target's own (a timer, a read loop) ends the process, and afl-fuzz then sees
     // only its fork server die ("Unable to communicate with fork server") and saves nothing: the exception and the
     // input go to files the script prints and replays.
@@ -35,7 +35,7 @@ static int Afl(string name)
     {
         AppDomain.CurrentDomain.UnhandledException += (_, e) =>
         {
-            File.WriteAllBytes(unhandledPath + ".input", input);
+            File.WriteAllBytes(unhandledPath + ".input", input.AsSpan());
             File.WriteAllText(unhandledPath, e.ExceptionObject.ToString());
         };
     }
@@ -45,7 +45,7 @@ static int Afl(string name)
         target ??= FuzzTargets.Find(name) ?? throw new ArgumentException($"No fuzz target is called '{name}'.", nameof(name));
         using var copy = new MemoryStream();
         stream.CopyTo(copy);
-        input = copy.ToArray();
+        input = new ArraySegment<byte>(copy.GetBuffer(), 0, (int)copy.Length);
         target.Run(input);
     });
     return 0;

@@ -332,7 +332,7 @@ internal sealed partial class TetherConnection : ICallLaneHost, ILinkTiming, IRe
     }
 
     /// <summary>How long a closing resumable session waits for the peer to acknowledge what it sent, after its goaway.</summary>
-    internal static readonly TimeSpan CloseAcknowledgementWait = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan CloseAcknowledgementWait = TimeSpan.FromSeconds(2);
 
     private async Task StopOnceAcknowledgedAsync(Task acknowledged, Exception? reason)
     {

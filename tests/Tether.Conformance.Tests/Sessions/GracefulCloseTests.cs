@@ -41,7 +41,7 @@ public sealed class GracefulCloseTests
     public async Task A_peer_that_never_acknowledges_holds_a_closing_server_only_for_a_bounded_wait()
     {
         var transport = new InMemoryTransport();
-        TetherServer server = await ResumeTests.StartServerAsync(transport, new InMemoryEndPoint(Guid.NewGuid().ToString("N")), new SequenceRecorder(1), o => o.TimerInterval = NeverTicks);
+        await using TetherServer server = await ResumeTests.StartServerAsync(transport, new InMemoryEndPoint(Guid.NewGuid().ToString("N")), new SequenceRecorder(1), o => o.TimerInterval = NeverTicks); // stopped below; disposing again is a no-op, and covers a failure before it
         await using RawPeer peer = await OpenResumableAsync(transport, server);
         await peer.SendFrameAsync(FrameType.Request, 1, CallMethod, TetherCodec.ToArray(new NumberedCall(4)), sequence: 1);
         var response = await peer.ReadFrameAsync().Within();
