@@ -93,11 +93,13 @@ internal abstract class PendingCall
 
     private void OnDeadline()
     {
-        // A stale firing (the call finished and the object was reused) finds another id: the table removes by id and object.
+        // A stale firing (the call finished and the object was reused) finds another id: the table removes by id and
+        // object. The id checked here is the one removed: the object can finish and take its next call in between (a CI
+        // run saw that next call fail as timed out when the id was read again).
         uint armed = _armedFor;
         if (armed != 0 && armed == CallId)
         {
-            Connection?.CancelPendingCall(this, timedOut: true);
+            Connection?.CancelPendingCall(this, armed, timedOut: true);
         }
     }
 

@@ -318,9 +318,14 @@ internal sealed partial class TetherConnection
     }
 
     /// <summary>Called by a pending call's cancellation registration.</summary>
-    public void CancelPendingCall(PendingCall call, bool timedOut)
+    public void CancelPendingCall(PendingCall call, bool timedOut) => CancelPendingCall(call, call.CallId, timedOut);
+
+    /// <summary>
+    /// Cancels or times out the call <paramref name="call"/> was when the caller looked (<paramref name="callId"/>): a
+    /// pooled call object may have finished and started the next call since, which must be left alone.
+    /// </summary>
+    public void CancelPendingCall(PendingCall call, uint callId, bool timedOut)
     {
-        uint callId = call.CallId;
         if (callId == 0 || !ReferenceEquals(_pending.TryRemove(callId), call))
         {
             return;
