@@ -106,12 +106,13 @@ internal abstract class PendingCall
     /// <summary>A <see cref="FrameType.Response"/> arrived. Decodes and completes; a decode failure fails the call.</summary>
     public abstract void OnResponse(in FrameHeader header, in ReadOnlySequence<byte> payload, DecodeOptions options);
 
-    /// <summary>A <see cref="FrameType.StreamItem"/> arrived. Returns a task only when the item must wait for the consumer.</summary>
-    public virtual ValueTask OnStreamItem(in FrameHeader header, in ReadOnlySequence<byte> payload, DecodeOptions options)
-    {
-        Fail(new TetherException(TetherErrorCode.UnexpectedReply, "A stream item arrived for a unary call."));
-        return default;
-    }
+    /// <summary>
+    /// A <see cref="FrameType.StreamItem"/> arrived. Returns a task only when the item must wait for the consumer. An
+    /// item the call cannot take throws a <see cref="TetherException"/>: the call is still in the table, and whoever
+    /// removes it completes it (failing it here would leave it there, to be completed again by a close or a timeout).
+    /// </summary>
+    public virtual ValueTask OnStreamItem(in FrameHeader header, in ReadOnlySequence<byte> payload, DecodeOptions options) =>
+        throw new TetherException(TetherErrorCode.UnexpectedReply, "A stream item arrived for a unary call.");
 
     /// <summary>Fails the call.</summary>
     public abstract void Fail(Exception error);

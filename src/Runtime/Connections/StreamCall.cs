@@ -73,8 +73,7 @@ internal sealed class StreamCall<TItem> : PendingCall
 
         if (!_read(in header, in payload, options, out TItem item, out string? mismatch))
         {
-            Fail(new TetherException(TetherErrorCode.UnexpectedReply, mismatch));
-            return default;
+            throw new TetherException(TetherErrorCode.UnexpectedReply, mismatch); // the connection removes the call, then fails it
         }
 
         _items.Writer.TryWrite(item); // false only once the call is over: nobody reads the item

@@ -116,6 +116,52 @@ public sealed class TetherConnectionTests : IAsyncDisposable
         Assert.Equal(TetherErrorCode.FrameTooLarge, Assert.IsType<TetherException>(failed.InnerException).Code);
     }
 
+    [Fact]
+    public async Task A_stream_item_answering_a_unary_call_fails_it_once_removes_it_and_cancels_it()
+    {
+        await StartAsync();
+        ValueTask<Order> first = _engine.RequestAsync<Order, Order>(1, new Order(1, 1, 1, "A", true, 1), Timeout.InfiniteTimeSpan, CancellationToken.None);
+        var (request, _) = Assert.Single(await _link.ReadFramesAsync(1));
+
+        await _link.Incoming.WriteAsync(PipeLink.Frame(FrameType.StreamItem, request.CallId, 1, TetherCodec.ToArray(new Order(2, 2, 2, "B", true, 2))));
+
+        var refused = await Assert.ThrowsAsync<TetherException>(() => first.AsTask().WaitAsync(Hang));
+        Assert.Equal(TetherErrorCode.UnexpectedReply, refused.Code);
+        var (cancel, _) = Assert.Single(await _link.ReadFramesAsync(1));
+        Assert.Equal((FrameType.Cancel, request.CallId), (cancel.Type, cancel.CallId));
+
+        // Failed in place, the call stayed in the table after its object went back to the pool; the next call took
+        // that object, and the close below completed it twice (an InvalidOperationException on a pool thread, which a
+        // fuzz run saw end the process).
+        Assert.Equal(0, _engine.PendingCalls);
+        ValueTask<Order> next = _engine.RequestAsync<Order, Order>(1, new Order(3, 3, 3, "C", true, 3), Timeout.InfiniteTimeSpan, CancellationToken.None);
+        Assert.Single(await _link.ReadFramesAsync(1));
+        Assert.Equal(1, _engine.PendingCalls);
+        _link.Incoming.Complete();
+        var closed = await Assert.ThrowsAsync<TetherException>(() => next.AsTask().WaitAsync(Hang));
+        Assert.Equal(TetherErrorCode.ConnectionClosed, closed.Code);
+        Assert.Equal(0, _engine.PendingCalls);
+    }
+
+    [Fact]
+    public async Task A_stream_item_of_another_type_fails_the_stream_and_removes_it()
+    {
+        await StartAsync();
+        StreamCall<Order> stream = _engine.StartStream<Order, Order>(1, new Order(1, 1, 1, "A", true, 1), new CallOptions());
+        var (request, _) = Assert.Single(await _link.ReadFramesAsync(1));
+
+        await _link.Incoming.WriteAsync(PipeLink.Frame(FrameType.StreamItem, request.CallId, MessageIdOf<Order>() + 1, [1, 2, 3]));
+
+        var refused = await Assert.ThrowsAsync<TetherException>(() => stream.Reader.Completion.WaitAsync(Hang));
+        Assert.Equal(TetherErrorCode.UnexpectedReply, refused.Code);
+        Assert.Equal(0, _engine.PendingCalls);
+        var (cancel, _) = Assert.Single(await _link.ReadFramesAsync(1));
+        Assert.Equal((FrameType.Cancel, request.CallId), (cancel.Type, cancel.CallId));
+    }
+
+    private static int MessageIdOf<T>()
+        where T : IMessage<T> => T.MessageId;
+
     public async ValueTask DisposeAsync()
     {
         await _engine.CloseAsync();

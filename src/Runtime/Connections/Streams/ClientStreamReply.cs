@@ -32,11 +32,8 @@ internal sealed class ClientStreamReply<TResponse> : PendingCall
         _reply.TrySetResult(value);
     }
 
-    public override ValueTask OnStreamItem(in FrameHeader header, in ReadOnlySequence<byte> payload, DecodeOptions options)
-    {
-        Fail(new TetherException(TetherErrorCode.UnexpectedReply, "A stream item arrived for a client-streaming call."));
-        return default;
-    }
+    public override ValueTask OnStreamItem(in FrameHeader header, in ReadOnlySequence<byte> payload, DecodeOptions options) =>
+        throw new TetherException(TetherErrorCode.UnexpectedReply, "A stream item arrived for a client-streaming call.");
 
     public override void Fail(Exception error)
     {
