@@ -134,6 +134,8 @@ public sealed class ClientTarget : FuzzTarget, IAsyncDisposable
         // Staged just past the hello (the first multiple of 8 bytes that holds it), so the answer's rest arrives after the call went out.
         byte stage = (byte)((((hello.Length + 7) / 8) << 1) | 1);
         yield return new("answered", [stage, .. hello, .. SeedBytes.Frame(FrameType.Response, FirstCallId, 4, receipt, FrameFlags.Headers, SeedBytes.HeadersBlock())]);
+        // A stream item answering the unary call: failed in place, the call stayed in the table and a close completed it again.
+        yield return new("stream-item-for-unary-call", [stage, .. hello, .. SeedBytes.Frame(FrameType.StreamItem, FirstCallId, 4, receipt)]);
         yield return new("refused-call", [stage, .. hello, .. SeedBytes.Frame(FrameType.Error, FirstCallId, (int)TetherErrorCode.RateLimited, "slow down"u8)]);
 
         var resumable = plain with { Resumable = true, SessionId = new Guid("a1b2c3d4-0000-4000-8000-000000000003") };
