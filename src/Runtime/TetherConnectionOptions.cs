@@ -97,6 +97,19 @@ public abstract class TetherConnectionOptions : IValidatableObject
     /// <remarks>Defaults to none: a process-wide <c>Tether</c> meter.</remarks>
     public System.Diagnostics.Metrics.IMeterFactory? MeterFactory { get; set; }
 
+    /// <summary>
+    /// How long a resumable session that closes gracefully (a client's dispose, a server's stop,
+    /// <see cref="TetherSession.CloseAsync(CancellationToken)"/>) waits after its goaway for the peer to acknowledge what it
+    /// sent, so that messages the peer has are not reported as undelivered (decision 0030). The peer answers a goaway
+    /// with an acknowledgement at once; this bounds a peer that does not.
+    /// </summary>
+    /// <remarks>
+    /// Defaults to 2 seconds; <see cref="TimeSpan.Zero"/> ends the link right after the goaway (what the peer had not
+    /// acknowledged is then reported undelivered). Measured on <see cref="TimeProvider"/>. A stop's cancellation token
+    /// ends the wait too.
+    /// </remarks>
+    public TimeSpan CloseAcknowledgementTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Callbacks at the session's lifecycle moments and for every application frame (<see cref="TetherHooks"/>).</summary>
     /// <remarks>Defaults to none.</remarks>
     public TetherHooks? Hooks { get; set; }
@@ -111,6 +124,7 @@ public abstract class TetherConnectionOptions : IValidatableObject
             .Concat(OptionChecks.Positive(TimerInterval, nameof(TimerInterval)))
             .Concat(OptionChecks.PositiveOrInfinite(DefaultCallTimeout, nameof(DefaultCallTimeout)))
             .Concat(OptionChecks.PositiveOrInfinite(HeartbeatInterval, nameof(HeartbeatInterval)))
+            .Concat(OptionChecks.NotNegative(CloseAcknowledgementTimeout, nameof(CloseAcknowledgementTimeout)))
             .Concat(ValidateSide());
 
     /// <summary>Checks of the side's own time spans (data annotations cannot express them without reflection).</summary>
@@ -144,6 +158,7 @@ public abstract class TetherConnectionOptions : IValidatableObject
         SendDefaultDeadline = SendDefaultDeadline,
         CallHeaderLimits = new Framing.CallHeaderLimits(MaxCallHeaderBytes, MaxMetadataEntries),
         TimerInterval = TimerInterval,
+        CloseAcknowledgementTimeout = CloseAcknowledgementTimeout,
         IncludeExceptionDetails = includeExceptionDetails,
         StreamBufferItems = streamBufferItems,
         TimeProvider = TimeProvider,

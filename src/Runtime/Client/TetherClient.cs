@@ -231,7 +231,7 @@ public sealed partial class TetherClient : TetherPeer, IAsyncDisposable, Interna
         }
         catch (Exception e)
         {
-            await connection.CloseAsync(e).ConfigureAwait(false);
+            await connection.CloseAsync(e, cancellationToken).ConfigureAwait(false);
             if (e is OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
                 throw new TetherException(TetherErrorCode.ConnectFailed, $"The server at {transport.RemoteEndPoint} did not complete the hello exchange in time.");
@@ -320,8 +320,8 @@ public sealed partial class TetherClient : TetherPeer, IAsyncDisposable, Interna
     /// <summary>
     /// Closes the session (the server is told, so it does not wait for a resume): pending calls fail with
     /// <see cref="TetherErrorCode.ConnectionClosed"/>; bytes already queued still leave, and a resumable session waits
-    /// (at most 2 s) for the server to acknowledge what it was sent, so only what it may not have is reported as
-    /// undelivered (<see cref="Undelivered"/>).
+    /// (at most <see cref="TetherConnectionOptions.CloseAcknowledgementTimeout"/>) for the server to acknowledge what it
+    /// was sent, so only what it may not have is reported as undelivered (<see cref="Undelivered"/>).
     /// </summary>
     public async ValueTask DisposeAsync()
     {

@@ -34,6 +34,9 @@ internal sealed class ConnectionSettings
     /// <summary>How often the owner ticks (timeouts due before the next tick get a timer of their own).</summary>
     public TimeSpan TimerInterval { get; init; } = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>How long a graceful close of a resumable session waits for the peer's acknowledgement after its goaway.</summary>
+    public TimeSpan CloseAcknowledgementTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
     public required bool IncludeExceptionDetails { get; init; }
 
     public required int StreamBufferItems { get; init; }

@@ -38,7 +38,7 @@ internal sealed partial class TetherConnection
             await transport.DisposeAsync().ConfigureAwait(false);
             var overflow = new TetherException(TetherErrorCode.ReplayBufferOverflow,
                 "More was sent while the link was down than the replay buffer holds; the session cannot resume without loss.");
-            await CloseAsync(overflow).ConfigureAwait(false);
+            await CloseAsync(overflow, cancellationToken).ConfigureAwait(false);
             throw overflow;
         }
 

@@ -300,11 +300,11 @@ internal sealed partial class TetherConnection : ICallLaneHost, ILinkTiming, IRe
     /// <summary>
     /// Closes the session and waits until it is closed. On a live link the peer is told with a goaway
     /// (<see cref="TetherErrorCode.ConnectionClosed"/>) so it does not try to resume; a resumable session first
-    /// acknowledges what it received, and after the goaway waits, at most <see cref="CloseAcknowledgementWait"/>, for the
-    /// peer to acknowledge what it sent (the peer answers a goaway with an acknowledgement), so that messages the peer
-    /// has are not reported as undelivered.
+    /// acknowledges what it received, and after the goaway waits, at most <see cref="ConnectionSettings.CloseAcknowledgementTimeout"/>
+    /// or until <paramref name="cancellationToken"/> fires, for the peer to acknowledge what it sent (the peer answers a
+    /// goaway with an acknowledgement), so that messages the peer has are not reported as undelivered.
     /// </summary>
-    public Task CloseAsync(Exception? reason = null)
+    public Task CloseAsync(Exception? reason = null, CancellationToken cancellationToken = default)
     {
         if (!SessionClosing && State is SessionState.Active or SessionState.Draining)
         {
@@ -319,10 +319,13 @@ internal sealed partial class TetherConnection : ICallLaneHost, ILinkTiming, IRe
             {
                 _closeReason ??= reason; // the peer may end the link first: the session still ends for this reason
                 Interlocked.Exchange(ref _sessionClosing, 1); // a link lost from here on ends the session: nothing resumes
-                Task acknowledged = Output.WhenAllAcknowledged();
-                if (!acknowledged.IsCompleted)
+                if (_settings.CloseAcknowledgementTimeout > TimeSpan.Zero && !cancellationToken.IsCancellationRequested)
                 {
-                    return StopOnceAcknowledgedAsync(acknowledged, reason);
+                    Task acknowledged = Output.WhenAllAcknowledged();
+                    if (!acknowledged.IsCompleted)
+                    {
+                        return StopOnceAcknowledgedAsync(acknowledged, reason, cancellationToken);
+                    }
                 }
             }
         }
@@ -331,14 +334,12 @@ internal sealed partial class TetherConnection : ICallLaneHost, ILinkTiming, IRe
         return _closed.Task;
     }
 
-    /// <summary>How long a closing resumable session waits for the peer to acknowledge what it sent, after its goaway.</summary>
-    private static readonly TimeSpan CloseAcknowledgementWait = TimeSpan.FromSeconds(2);
-
-    private async Task StopOnceAcknowledgedAsync(Task acknowledged, Exception? reason)
+    private async Task StopOnceAcknowledgedAsync(Task acknowledged, Exception? reason, CancellationToken cancellationToken)
     {
-        using (var waited = new CancellationTokenSource())
+        using (var waited = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
-            Task bound = Task.Delay(CloseAcknowledgementWait, _settings.TimeProvider, waited.Token);
+            // Ends at the bound or when the caller's token fires (then cancelled, which WhenAny does not throw).
+            Task bound = Task.Delay(_settings.CloseAcknowledgementTimeout, _settings.TimeProvider, waited.Token);
             await Task.WhenAny(acknowledged, _closed.Task, bound).ConfigureAwait(false); // the link may end first
             waited.Cancel();
         }

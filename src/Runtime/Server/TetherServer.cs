@@ -399,7 +399,8 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
     /// Stops accepting, sends every session a goaway, lets running calls finish for up to
     /// <see cref="TetherServerOptions.DrainTimeout"/> (new calls are refused with <see cref="TetherErrorCode.GoingAway"/>),
     /// then cancels what is left and closes every connection (a resumable session once its client acknowledged what it
-    /// was sent, or after 2 s).
+    /// was sent, or after <see cref="TetherConnectionOptions.CloseAcknowledgementTimeout"/>). Cancelling
+    /// <paramref name="cancellationToken"/> cuts both waits short; the server still stops.
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
@@ -435,7 +436,7 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
             ConnectionLog.DrainTimedOut(_logger, sessions.Sum(static s => s.Connection.InFlight));
         }
 
-        await Task.WhenAll(sessions.Select(static s => s.Connection.CloseAsync())).ConfigureAwait(false);
+        await Task.WhenAll(sessions.Select(s => s.Connection.CloseAsync(cancellationToken: cancellationToken))).ConfigureAwait(false);
         await ReleaseAsync().ConfigureAwait(false);
         if (_journal is { } journal)
         {
@@ -463,7 +464,7 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
         {
             if (session.Connection.Durable is null)
             {
-                _ = session.Connection.CloseAsync(); // a goaway: it cannot continue elsewhere
+                _ = session.Connection.CloseAsync(cancellationToken: cancellationToken); // a goaway: it cannot continue elsewhere
             }
             else
             {

@@ -100,10 +100,12 @@ public sealed class TetherSession : TetherPeer
     };
 
     /// <summary>
-    /// Closes the session: bytes already queued still leave, and a resumable session waits (at most 2 s) for the client
-    /// to acknowledge what it was sent, so only what the client may not have is reported as undelivered.
+    /// Closes the session: bytes already queued still leave, and a resumable session waits (at most
+    /// <see cref="TetherConnectionOptions.CloseAcknowledgementTimeout"/>, 2 s by default) for the client to acknowledge
+    /// what it was sent, so only what the client may not have is reported as undelivered.
     /// </summary>
-    public Task CloseAsync() => _connection.CloseAsync();
+    /// <param name="cancellationToken">Ends the wait for the client's acknowledgement early; the session still closes.</param>
+    public Task CloseAsync(CancellationToken cancellationToken = default) => _connection.CloseAsync(cancellationToken: cancellationToken);
 
     private static ClaimsPrincipal CreatePrincipal(X509Certificate2? certificate)
     {
