@@ -98,8 +98,8 @@ public abstract class TetherConnectionOptions : IValidatableObject
     public System.Diagnostics.Metrics.IMeterFactory? MeterFactory { get; set; }
 
     /// <summary>
-    /// How long a resumable session that closes gracefully (a client's dispose, a server's stop,
-    /// <see cref="TetherSession.CloseAsync(CancellationToken)"/>) waits after its goaway for the peer to acknowledge what it
+    /// How long a resumable session that closes gracefully (a client's dispose, a server's stop, a session's
+    /// <c>CloseAsync</c>) waits after its goaway for the peer to acknowledge what it
     /// sent, so that messages the peer has are not reported as undelivered (decision 0030). The peer answers a goaway
     /// with an acknowledgement at once; this bounds a peer that does not.
     /// </summary>
