@@ -174,7 +174,7 @@ public sealed partial class TetherClient : TetherPeer, IAsyncDisposable, Interna
         }
         catch
         {
-            await client.DisposeAsync().ConfigureAwait(false);
+            await client.DisposeAsync(cancellationToken).ConfigureAwait(false);
             throw;
         }
     }
@@ -323,7 +323,10 @@ public sealed partial class TetherClient : TetherPeer, IAsyncDisposable, Interna
     /// (at most <see cref="TetherConnectionOptions.CloseAcknowledgementTimeout"/>) for the server to acknowledge what it
     /// was sent, so only what it may not have is reported as undelivered (<see cref="Undelivered"/>).
     /// </summary>
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => DisposeAsync(CancellationToken.None);
+
+    /// <summary>As <see cref="DisposeAsync()"/>; <paramref name="cancellationToken"/> (a host's stop) ends the wait for the server's acknowledgement early.</summary>
+    internal async ValueTask DisposeAsync(CancellationToken cancellationToken)
     {
         if (!_disposing.IsCancellationRequested)
         {
@@ -340,7 +343,7 @@ public sealed partial class TetherClient : TetherPeer, IAsyncDisposable, Interna
 
         if (CurrentConnection is { } connection)
         {
-            await connection.CloseAsync().ConfigureAwait(false);
+            await connection.CloseAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         }
 
         if (_ticker is not null)

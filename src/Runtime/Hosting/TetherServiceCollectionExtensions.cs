@@ -136,5 +136,6 @@ internal sealed class TetherClientHostedService(TetherClient client, IOptions<Te
     public Task StartAsync(CancellationToken cancellationToken) =>
         options.Value.EndPoint is null ? Task.CompletedTask : client.StartAsync(cancellationToken);
 
-    public async Task StopAsync(CancellationToken cancellationToken) => await client.DisposeAsync().ConfigureAwait(false);
+    // The host's stop deadline bounds the close's wait for the server's acknowledgement too.
+    public async Task StopAsync(CancellationToken cancellationToken) => await client.DisposeAsync(cancellationToken).ConfigureAwait(false);
 }

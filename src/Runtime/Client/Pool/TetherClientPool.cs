@@ -308,7 +308,7 @@ public sealed class TetherClientPool : TetherPeer, IAsyncDisposable
         {
             foreach ((TetherClient client, _) in opening)
             {
-                await client.DisposeAsync().ConfigureAwait(false);
+                await client.DisposeAsync(cancellationToken).ConfigureAwait(false);
             }
 
             throw;
