@@ -62,15 +62,11 @@ internal static class CollectionHelpers
                 break;
             case ShapeKind.List:
                 w.Line($"var result = new {type}(count);");
-                w.Open("for (int i = 0; i < count; i++)");
-                w.Line($"result.Add({values.Read(shape.Element!, isUnchecked: false)});");
-                w.Close();
+                ReadElements(w, values, shape.Element!, "result.Add({0});");
                 break;
             default:
                 w.Line($"var result = new {NewArray(shape.Element!.TypeName, "count")};");
-                w.Open("for (int i = 0; i < count; i++)");
-                w.Line($"result[i] = {values.Read(shape.Element!, isUnchecked: false)};");
-                w.Close();
+                ReadElements(w, values, shape.Element!, "result[i] = {0};");
                 break;
         }
 
@@ -92,6 +88,26 @@ internal static class CollectionHelpers
         w.Line("return size;");
         w.Close();
         return w.ToString();
+    }
+
+    // Nested messages are read one level deeper as a group (EnterElements), not each on its own: per element that saves
+    // the depth's increment, decrement and the enclosing limit's save.
+    private static void ReadElements(SourceWriter w, ValueEmitter values, TypeShape element, string store)
+    {
+        bool messages = element.Kind == ShapeKind.Message;
+        if (messages)
+        {
+            w.Line("long outerLimit = reader.EnterElements();");
+        }
+
+        w.Open("for (int i = 0; i < count; i++)");
+        w.Line(string.Format(System.Globalization.CultureInfo.InvariantCulture, store,
+            messages ? $"reader.ReadElement<{element.TypeName}>(outerLimit)!" : values.Read(element, isUnchecked: false)));
+        w.Close();
+        if (messages)
+        {
+            w.Line("reader.LeaveElements();");
+        }
     }
 
     private static void OpenLoop(SourceWriter w, TypeShape shape, string count)

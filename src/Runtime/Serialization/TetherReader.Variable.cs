@@ -259,6 +259,54 @@ public ref partial struct TetherReader
         return value;
     }
 
+    /// <summary>
+    /// Starts reading a collection's nested messages with <see cref="ReadElement{T}"/>: one level deeper for all of them,
+    /// so the elements need not each save and restore the depth. Returns the enclosing message's limit, which each
+    /// element restores; <see cref="LeaveElements"/> ends the collection.
+    /// </summary>
+    public long EnterElements()
+    {
+        _depth++;
+        return _limit;
+    }
+
+    /// <summary>Ends a collection started with <see cref="EnterElements"/>.</summary>
+    public void LeaveElements() => _depth--;
+
+    /// <summary>One nested message of a collection (<see cref="EnterElements"/>): what <see cref="ReadMessage{T}"/> reads, with the same checks.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public T? ReadElement<T>(long outerLimit)
+        where T : IMessage<T>
+    {
+        long start = Consumed;
+        ulong length = ReadVarUInt64();
+        if (length == 0)
+        {
+            return default;
+        }
+
+        if (length > (ulong)RemainingInMessage)
+        {
+            ThrowHelper.ThrowDecode(TetherErrorCode.DecodeLengthOutOfRange, start);
+        }
+
+        if (_depth > _maxDepth)
+        {
+            ThrowHelper.ThrowDecode(TetherErrorCode.DecodeDepthExceeded, start);
+        }
+
+        long end = Consumed + (long)length;
+        _limit = end;
+        T value = T.ReadBody(ref this);
+        if (Consumed != end)
+        {
+            ThrowHelper.ThrowDecode(TetherErrorCode.DecodeLengthMismatch, start);
+        }
+
+        _limit = outerLimit;
+        return value;
+    }
+
     /// <summary>Fails unless the whole input has been consumed (used after a top-level message).</summary>
     public readonly void EnsureFullyConsumed()
     {

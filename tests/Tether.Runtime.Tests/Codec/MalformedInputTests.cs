@@ -84,6 +84,25 @@ public sealed class MalformedInputTests
     }
 
     [Fact]
+    public void The_depth_limit_counts_the_messages_of_a_collection_as_one_level_and_skips_null_elements()
+    {
+        // Collection elements are read one level deeper as a group (TetherReader.EnterElements); the limit is the same
+        // as for a nested message member.
+        var order = new Order(1, 2, 3.5, "A", true, 4);
+        var strict = new DecodeOptions { MaxDepth = 1 };
+        Assert.Equal([order], TetherCodec.Decode<Crate>(TetherCodec.ToArray(new Crate(null, [order])).AsSpan(), strict).Loose);
+
+        byte[] deeper = TetherCodec.ToArray(new Crate(new Collections(null, null, null, null, null, [order], null, null, null, null, null), null));
+        var error = Assert.Throws<TetherDecodeException>(() => TetherCodec.Decode<Crate>(deeper.AsSpan(), strict));
+        Assert.Equal(TetherErrorCode.DecodeDepthExceeded, error.Code);
+        Assert.Equal([order], TetherCodec.Decode<Crate>(deeper.AsSpan(), new DecodeOptions { MaxDepth = 2 }).Inner!.Orders!);
+
+        // A null element has no body to go deeper into: accepted at the limit, as a null member is.
+        byte[] nulls = TetherCodec.ToArray(new Crate(new Collections(null, null, null, null, null, [null!, null!], null, null, null, null, null), null));
+        Assert.Equal([null!, null!], TetherCodec.Decode<Crate>(nulls.AsSpan(), strict).Inner!.Orders!);
+    }
+
+    [Fact]
     public void Nesting_deeper_than_the_configured_limit_is_rejected()
     {
         Node chain = Chain(70);
