@@ -2,7 +2,11 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using Tether.Conformance.Tests.Support;
+using Tether.Framing;
+using Tether.Sessions;
+using Tether.Transport;
 using Tether.Transport.InMemory;
 using Tether.Transport.Tls;
 
@@ -40,6 +44,37 @@ public sealed class HostingTests
 
         await host.StopAsync().Within();
         await client.Closed.Within();
+    }
+
+    [Fact]
+    public async Task A_hosted_client_whose_stop_token_fired_does_not_wait_for_the_servers_acknowledgement()
+    {
+        // The test plays a server that never acknowledges, and the client's clock never moves: only the host's stop
+        // token can end the close's wait for that acknowledgement (decision 0030).
+        var transport = new InMemoryTransport();
+        var endPoint = new InMemoryEndPoint("unacknowledging-" + Guid.NewGuid().ToString("N"));
+        await using ITransportListener listener = await transport.BindAsync(endPoint, new TransportConnectionOptions());
+        HostApplicationBuilder builder = Host.CreateApplicationBuilder();
+        builder.Services.AddTetherClient(o =>
+        {
+            o.Transport = transport;
+            o.EndPoint = endPoint;
+            o.TimeProvider = new FakeTimeProvider();
+            o.Reconnect.Enabled = false;
+        });
+        using IHost host = builder.Build();
+        Task starting = host.StartAsync();
+        await using RawPeer server = await RawPeer.AcceptAsync(listener);
+        Assert.Equal(FrameType.Hello, (await server.ReadFrameAsync().Within())?.Header.Type);
+        var contract = new SessionContract(Guid.NewGuid(), ProtocolConstants.Version, "inmemory", [], [], Resumable: true);
+        await server.SendFrameAsync(FrameType.Hello, 0, ProtocolConstants.Version,
+            new ServerHello(1 << 20, contract, new byte[ProtocolConstants.ResumeTokenSize], 0, Resumed: false, TimeSpan.FromMinutes(1)).Encode());
+        await starting.Within();
+        await host.Services.GetRequiredService<TetherClient>().SendAsync(new Notice(1, "numbered, never acknowledged")).AsTask().Within();
+
+        TetherClientHostedService hosted = Assert.Single(host.Services.GetServices<IHostedService>().OfType<TetherClientHostedService>());
+        await hosted.StopAsync(new CancellationToken(canceled: true)).Within();
+        Assert.Equal((int)TetherErrorCode.ConnectionClosed, (await server.ReadUntilClosedAsync())?.MessageId);
     }
 
     [Fact]

@@ -19,6 +19,10 @@ internal sealed class RawPeer : IAsyncDisposable
     public static async Task<RawPeer> ConnectAsync(ITransportConnector connector, System.Net.EndPoint endPoint) =>
         new(await connector.ConnectAsync(endPoint, new TransportConnectionOptions()).AsTask().Within());
 
+    /// <summary>The server's side of a connection a listener accepted: the test plays the server.</summary>
+    public static async Task<RawPeer> AcceptAsync(ITransportListener listener) =>
+        new((await listener.AcceptAsync().AsTask().Within())!);
+
     /// <summary>Drops the link without a goodbye (as a network fault would).</summary>
     public void Abort() => _connection.Abort();
 
