@@ -227,35 +227,10 @@ public ref partial struct TetherReader
     public T? ReadMessage<T>()
         where T : IMessage<T>
     {
-        long start = Consumed;
-        ulong length = ReadVarUInt64();
-        if (length == 0)
-        {
-            return default;
-        }
-
-        if (length > (ulong)RemainingInMessage)
-        {
-            ThrowHelper.ThrowDecode(TetherErrorCode.DecodeLengthOutOfRange, start);
-        }
-
-        if (_depth >= _maxDepth)
-        {
-            ThrowHelper.ThrowDecode(TetherErrorCode.DecodeDepthExceeded, start);
-        }
-
-        long end = Consumed + (long)length;
-        long outerLimit = _limit;
-        _limit = end;
-        _depth++;
-        T value = T.ReadBody(ref this);
-        if (Consumed != end)
-        {
-            ThrowHelper.ThrowDecode(TetherErrorCode.DecodeLengthMismatch, start);
-        }
-
-        _depth--;
-        _limit = outerLimit;
+        // A collection of one: the same checks, the depth and the enclosing limit restored after it.
+        long outerLimit = EnterElements();
+        T? value = ReadElement<T>(outerLimit);
+        LeaveElements();
         return value;
     }
 
