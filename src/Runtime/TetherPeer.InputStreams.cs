@@ -180,9 +180,9 @@ public abstract partial class TetherPeer
                 {
                     more = await responses.MoveNextAsync().ConfigureAwait(false);
                 }
-                catch (Exception) when (pump.IsCompleted && pump.Result is { } source and not OperationCanceledException and not TetherException)
+                catch (Exception) when (PumpFailure(pump) is { } source)
                 {
-                    ExceptionDispatchInfo.Throw(source);
+                    ExceptionDispatchInfo.Throw(source); // the call was cancelled because of it
                     throw;
                 }
 
@@ -195,12 +195,23 @@ public abstract partial class TetherPeer
             }
         }
 
+        // A pump that failed cancelled the call, which can end the responses early and quietly (a dead link's write may
+        // fail before the call learns why): the caller gets the failure, never a clean end.
+        if (PumpFailure(pump) is { } failed)
+        {
+            ExceptionDispatchInfo.Throw(failed);
+        }
+
         // The handler ended its stream: a source still producing is stopped.
         await pumping.CancelAsync().ConfigureAwait(false);
         await pump.ConfigureAwait(false);
     }
 
-    /// <summary>Writes every item of <paramref name="requests"/>, then completes the stream; returns what stopped it early, or null.</summary>
+    /// <summary>
+    /// Writes every item of <paramref name="requests"/>, then completes the stream; returns what stopped it early (the
+    /// source failing, the caller's token, a write that failed for its own reason), or null. A write refused because the
+    /// call is over returns null: the call's reply or error says how it ended, not the write it stopped.
+    /// </summary>
     private static async ValueTask<Exception?> PumpAsync<TRequest>(IAsyncEnumerable<TRequest> requests, RequestStreamWriter<TRequest> writer, CancellationToken cancellationToken)
         where TRequest : IMessage<TRequest>
     {
@@ -214,11 +225,19 @@ public abstract partial class TetherPeer
             await writer.CompleteAsync().ConfigureAwait(false);
             return null;
         }
+        catch (Exception) when (writer.HasEnded)
+        {
+            return null;
+        }
         catch (Exception e)
         {
             return e;
         }
     }
+
+    /// <summary>What a finished pump failed with, other than the caller's own cancellation (which the reads report); null while it runs.</summary>
+    private static Exception? PumpFailure(Task<Exception?> pump) =>
+        pump.IsCompletedSuccessfully && pump.Result is { } failed and not OperationCanceledException ? failed : null;
 
     /// <summary>The call's token, linked to the propagated call's when there is one (the source is the caller's to dispose).</summary>
     private static CancellationTokenSource? Linked(in CallOptions options, out CancellationToken token)

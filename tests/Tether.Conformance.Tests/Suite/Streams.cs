@@ -197,6 +197,35 @@ public abstract partial class ConformanceSuite
     }
 
     [Fact]
+    public async Task A_bidirectional_source_that_fails_with_a_typed_error_gives_the_caller_that_error_not_a_cancel()
+    {
+        // The failing source cancels the call; the reads it stops must report the source's error, typed or not (a
+        // TetherException used to surface as "The call was cancelled.", which the caller never asked for).
+        await using Harness harness = await StartAsync();
+        var streams = new StreamsHandler.Client(await harness.ConnectAsync());
+
+        var seen = new List<int>();
+        var error = await Assert.ThrowsAsync<TetherException>(async () =>
+        {
+            await foreach (Tick tick in streams.Echo(Failing()))
+            {
+                seen.Add(tick.Sequence);
+            }
+        }).Within();
+
+        Assert.Equal(TetherErrorCode.InvalidArgument, error.Code);
+        Assert.Equal("the source gave up", error.Message);
+        Assert.Equal(new StreamTotal(3, 3), await streams.Sum(Ticks(3)).AsTask().Within()); // the connection goes on
+
+        static async IAsyncEnumerable<Tick> Failing()
+        {
+            yield return new Tick(1);
+            await Task.Yield();
+            throw new TetherException(TetherErrorCode.InvalidArgument, "the source gave up");
+        }
+    }
+
+    [Fact]
     public async Task A_caller_that_writes_past_its_credit_is_disconnected_and_others_go_on()
     {
         await using Harness harness = await StartAsync();

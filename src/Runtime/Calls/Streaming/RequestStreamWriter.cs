@@ -46,6 +46,9 @@ public sealed class RequestStreamWriter<T> : IInputSender
         _opened.TrySetResult();
     }
 
+    /// <summary>Whether the call is over (writes fail with why), as opposed to a write failing for its own reason.</summary>
+    internal bool HasEnded => Volatile.Read(ref _ended) is not null;
+
     /// <summary>Whether <see cref="CompleteAsync"/> was called.</summary>
     public bool IsCompleted => Volatile.Read(ref _completed) != 0;
 
