@@ -162,7 +162,8 @@ public abstract partial class TetherPeer
         using var pumping = CancellationTokenSource.CreateLinkedTokenSource(options.CancellationToken);
         Task<Exception?> pump = PumpAsync(requests, call.RequestStream, pumping.Token).AsTask();
 
-        // The source failing cancels the call, so the reads below stop; the caller then gets the source's error.
+        // The pump failing (its source, or a write for its own reason) cancels the call, so the reads below stop; the
+        // caller then gets that failure.
         _ = pump.ContinueWith(static (done, state) =>
         {
             if (done.Result is not null and not OperationCanceledException)
