@@ -56,7 +56,7 @@ for target in "${targets[@]}"; do
   findings=$out/$target
   unhandled=$findings.unhandled
   rm -rf "$findings" "$findings.last-input" "$unhandled" "$unhandled.input"
-  # -t: 40 s per input, above the server and client targets' own hang bounds (20 s for a run, then the dispose): afl's
+  # -t: 40 s per input, above `FuzzTarget.HangAfter`, the server and client targets' own hang bound (20 s for a run, then the dispose): afl's
   # timeout kills the process, and SharpFuzz's in-process runner does not survive that (afl-fuzz then stops with
   # "Unable to communicate with fork server" and saves nothing), where a target's own bound throws a finding with its
   # reason. Inputs take milliseconds (the slowest of the client target's 37,300 queued inputs: 148 ms). -m none: .NET

@@ -8,7 +8,7 @@ namespace Tether.Fuzz;
 /// A real <see cref="TetherClient"/> against a hostile server over the in-memory transport: the input's first byte is
 /// the target's control byte, the rest everything the "server" sends on the connection before it stops sending. The
 /// client's start, then the calls the target makes on the session it got, must each end with a result or a documented
-/// refusal within <see cref="HangAfter"/>.
+/// refusal within <see cref="FuzzTarget.HangAfter"/>.
 /// </summary>
 /// <remarks>
 /// The control byte's bit 0 stages the input: what comes before <see cref="StagedBytes"/> is sent first, the remainder
@@ -17,10 +17,7 @@ namespace Tether.Fuzz;
 /// </remarks>
 public abstract class ClientTargetBase : FuzzTarget, IAsyncDisposable
 {
-    /// <summary>How long the client may take to give up on a server that stopped sending: only there to turn a hang into a finding.</summary>
-    public static readonly TimeSpan HangAfter = TimeSpan.FromSeconds(20);
-
-    /// <summary>The deadline of each call a target makes: a server that never answers fails it, typed, well within <see cref="HangAfter"/>.</summary>
+    /// <summary>The deadline of each call a target makes: a server that never answers fails it, typed, well within <see cref="FuzzTarget.HangAfter"/>.</summary>
     protected static readonly CallOptions Bounded = new() { Timeout = TimeSpan.FromSeconds(5) };
 
     /// <summary>The id of a client's first call: slot 1 of the pending-call table, generation 1 (above its 20 slot bits).</summary>

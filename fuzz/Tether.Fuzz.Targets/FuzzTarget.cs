@@ -7,6 +7,12 @@ namespace Tether.Fuzz;
 /// </summary>
 public abstract class FuzzTarget
 {
+    /// <summary>
+    /// How long a target that runs a whole engine (server, client) waits for it to end an exchange its peer stopped
+    /// feeding: only there to turn a hang into a finding. <c>scripts/fuzz.sh</c> gives afl-fuzz a per-input limit above it.
+    /// </summary>
+    public static readonly TimeSpan HangAfter = TimeSpan.FromSeconds(20);
+
     /// <summary>The target's name on the command line and its corpus folder under <c>fuzz/corpus</c>.</summary>
     public abstract string Name { get; }
 

@@ -13,9 +13,6 @@ namespace Tether.Fuzz;
 /// </summary>
 public sealed class ServerTarget : FuzzTarget, IAsyncDisposable
 {
-    /// <summary>How long the server may take to close a connection whose peer stopped sending: only there to turn a hang into a finding.</summary>
-    public static readonly TimeSpan HangAfter = TimeSpan.FromSeconds(20);
-
     private readonly InMemoryTransport _transport = new();
     private readonly InMemoryEndPoint _endPoint = new("fuzz-" + Guid.NewGuid().ToString("N"));
     private TetherServer? _server;
