@@ -36,6 +36,54 @@ public sealed class ExecutionTests
     }
 
     [Fact]
+    public void Members_a_writer_did_not_know_decode_to_their_constructor_defaults_and_initializers()
+    {
+        // Every kind of constant a parameter default can be, written back as C#; then a message with no members decoded
+        // as one with all of them (what an old writer sends a newer reader), and one with all of them sent.
+        var (output, diagnostics, _) = GeneratorHarness.Run("""
+            using System;
+            using Tether;
+            namespace Grow;
+            public enum Level : short { Low = -3, High = 9 }
+            [Message(1)] public sealed partial record Before();
+            [Message(2)] public sealed partial record After(
+                int Count = 5, long Min = long.MinValue, ulong Max = ulong.MaxValue, double Ratio = double.NaN,
+                float Scale = -1.5f, decimal Fee = 0.25m, bool On = true, char Mark = '\'', string Name = "a\"b\n",
+                Level Level = Level.Low, Level? Maybe = Level.High, int? Some = 7, string? None = null, DateTime When = default)
+            {
+                public int Limit { get; init; } = 10;
+                public string Note = "note";
+                public int Plain { get; set; }
+                public required int Needed { get; init; } = 3;
+            }
+            public static class Probe
+            {
+                public static string Run()
+                {
+                    After absent = TetherCodec.Decode<After>(TetherCodec.ToArray(new Before()).AsSpan());
+                    After sent = TetherCodec.Decode<After>(TetherCodec.ToArray(
+                        new After(0, 0, 0, 0, 0, 0, false, 'x', "", Level.High, null, null, null, default) { Limit = 0, Note = "", Plain = 1, Needed = 2 }).AsSpan());
+                    return Describe(absent) + "|" + Describe(sent);
+                }
+
+                private static string Describe(After a) => FormattableString.Invariant(
+                    $"{a.Count},{a.Min},{a.Max},{a.Ratio},{a.Scale},{a.Fee},{a.On},{a.Mark},{a.Name},{a.Level},{a.Maybe},{a.Some},{a.None ?? "null"},{a.When.Ticks},{a.Limit},{a.Note},{a.Plain},{a.Needed}");
+            }
+            """);
+        Assert.Empty(diagnostics);
+        Assert.Empty(GeneratorHarness.Errors(output));
+
+        Assembly assembly = GeneratorHarness.EmitAndLoad(output);
+        string result = (string)assembly.GetType("Grow.Probe")!.GetMethod("Run")!.Invoke(null, null)!;
+
+        // A required member is always set (an object initializer must), so an absent one is default(T), not its initializer.
+        Assert.Equal(
+            "5,-9223372036854775808,18446744073709551615,NaN,-1.5,0.25,True,',a\"b\n,Low,High,7,null,0,10,note,0,0"
+            + "|0,0,0,0,0,0,False,x,,High,,,null,0,0,,1,2",
+            result);
+    }
+
+    [Fact]
     public void Generated_handler_implements_the_dispatch_contract()
     {
         var (output, _, _) = GeneratorHarness.Run(Sources.Valid);

@@ -196,7 +196,8 @@ internal static class MessageEmitter
         w.Open($"static {model.FullyQualifiedName} {contract}.ReadBody(ref {KnownNames.Reader} reader)");
         for (int i = 0; i < model.Members.Count; i++)
         {
-            w.Line($"{model.Members[i].Shape.TypeName} __m{i} = default!;");
+            // A member the writer did not know yet keeps this value: its constructor parameter's default, if it has one.
+            w.Line($"{model.Members[i].Shape.TypeName} __m{i} = {model.Members[i].AbsentValue ?? "default!"};");
         }
 
         w.Line("int __count = reader.ReadMemberCount();");
@@ -250,6 +251,34 @@ internal static class MessageEmitter
         w.Line("reader.SkipUnknownMembers();");
         w.Close();
 
+        // The message's own constructor or accessors may validate and throw; that is still bad
+        // input, so it leaves as a decode error.
+        w.Open("try");
+
+        // Absent members are always the last ones (members are only ever appended). A member with an initializer is left
+        // to it when absent: one construction per such member that sets only the members before it, the first that
+        // applies taken, then the one that sets every member.
+        for (int i = 0; i < model.Members.Count; i++)
+        {
+            if (model.Members[i].ConstructorIndex < 0 && model.Members[i].HasInitializer)
+            {
+                w.Open($"if (__count <= {i})");
+                w.Line($"return {Construction(model, i)};");
+                w.Close();
+            }
+        }
+
+        w.Line($"return {Construction(model, model.Members.Count)};");
+        w.Close();
+        w.Open($"catch (global::System.Exception __exception) when (__exception is not {KnownNames.TetherException})");
+        w.Line("throw reader.ConstructionFailed(__exception);");
+        w.Close();
+        w.Close();
+    }
+
+    // new T(constructor members) { the other members, except those with an initializer from `membersSet` on }
+    private static string Construction(MessageModel model, int membersSet)
+    {
         string[] arguments = new string[model.ConstructorParameterCount];
         var initializers = new List<string>();
         for (int i = 0; i < model.Members.Count; i++)
@@ -259,27 +288,14 @@ internal static class MessageEmitter
             {
                 arguments[member.ConstructorIndex] = "__m" + i;
             }
-            else
+            else if (i < membersSet || !member.HasInitializer)
             {
                 initializers.Add($"{ValueEmitter.Identifier(member.Name)} = __m{i}");
             }
         }
 
         string construction = $"new {model.FullyQualifiedName}({string.Join(", ", arguments)})";
-        if (initializers.Count > 0)
-        {
-            construction += " { " + string.Join(", ", initializers) + " }";
-        }
-
-        // The message's own constructor or accessors may validate and throw; that is still bad
-        // input, so it leaves as a decode error.
-        w.Open("try");
-        w.Line($"return {construction};");
-        w.Close();
-        w.Open($"catch (global::System.Exception __exception) when (__exception is not {KnownNames.TetherException})");
-        w.Line("throw reader.ConstructionFailed(__exception);");
-        w.Close();
-        w.Close();
+        return initializers.Count > 0 ? construction + " { " + string.Join(", ", initializers) + " }" : construction;
     }
 
     private static void EmitSize(SourceWriter w, ValueEmitter values, MessageModel model, string contract)

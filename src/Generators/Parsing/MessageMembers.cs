@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Tether.Generators.Shared;
 
 namespace Tether.Generators.Parsing;
@@ -18,11 +19,12 @@ internal static class MessageMembers
 {
     internal sealed class Candidate
     {
-        public Candidate(string name, ITypeSymbol type, bool settable, Location? location)
+        public Candidate(string name, ITypeSymbol type, bool settable, bool hasInitializer, Location? location)
         {
             Name = name;
             Type = type;
             Settable = settable;
+            HasInitializer = hasInitializer;
             Location = location;
         }
 
@@ -32,9 +34,18 @@ internal static class MessageMembers
 
         public bool Settable { get; }
 
+        /// <summary>
+        /// Whether the declaration has an initializer (<c>= value</c>), which construction applies when the decoder does
+        /// not set the member (never for a <c>required</c> member: an object initializer must always set it).
+        /// </summary>
+        public bool HasInitializer { get; }
+
         public Location? Location { get; }
 
         public int ConstructorIndex { get; set; } = -1;
+
+        /// <summary>The bound constructor parameter's default as a C# constant expression, when it has one that is not <c>default(T)</c>.</summary>
+        public string? AbsentValue { get; set; }
     }
 
     /// <summary>The members to encode, with the constructor that binds them (null: none usable).</summary>
@@ -52,10 +63,10 @@ internal static class MessageMembers
             switch (member)
             {
                 case IPropertySymbol { IsIndexer: false, GetMethod: not null } property:
-                    all.Add(new Candidate(property.Name, property.Type, property.SetMethod is not null, property.Locations.FirstOrDefault()));
+                    all.Add(new Candidate(property.Name, property.Type, property.SetMethod is not null, !property.IsRequired && HasInitializer(property, cancellationToken), property.Locations.FirstOrDefault()));
                     break;
                 case IFieldSymbol { IsConst: false } field:
-                    all.Add(new Candidate(field.Name, field.Type, !field.IsReadOnly, field.Locations.FirstOrDefault()));
+                    all.Add(new Candidate(field.Name, field.Type, !field.IsReadOnly, !field.IsRequired && HasInitializer(field, cancellationToken), field.Locations.FirstOrDefault()));
                     break;
             }
         }
@@ -71,9 +82,25 @@ internal static class MessageMembers
             IParameterSymbol parameter = constructor.Parameters[i];
             Candidate bound = all.First(c => Matches(c, parameter));
             bound.ConstructorIndex = i;
+            bound.AbsentValue = parameter.HasExplicitDefaultValue ? ConstantLiterals.Format(parameter.ExplicitDefaultValue, parameter.Type) : null;
         }
 
         return all.Where(static c => c.Settable || c.ConstructorIndex >= 0).ToList();
+    }
+
+    // Declared with "= value" in any of its declarations (a positional record's property is declared by its parameter).
+    private static bool HasInitializer(ISymbol member, CancellationToken cancellationToken)
+    {
+        foreach (SyntaxReference reference in member.DeclaringSyntaxReferences)
+        {
+            SyntaxNode node = reference.GetSyntax(cancellationToken);
+            if (node is PropertyDeclarationSyntax { Initializer: not null } or VariableDeclaratorSyntax { Initializer: not null })
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool IsIgnored(ISymbol member) =>

@@ -60,7 +60,7 @@ internal static class MessageParser
                     continue;
                 }
 
-                members.Add(new MemberModel(candidate.Name, shape, candidate.ConstructorIndex));
+                members.Add(new MemberModel(candidate.Name, shape, candidate.ConstructorIndex, candidate.AbsentValue, candidate.HasInitializer));
             }
         }
 

@@ -21,6 +21,44 @@ public sealed class SchemaEvolutionTests
     }
 
     [Fact]
+    public void Appended_members_a_writer_did_not_know_take_their_constructor_defaults_and_initializers()
+    {
+        foreach (var sequence in Sequences.AllSplits(TetherCodec.ToArray(new ItemV1(7, "widget"))))
+        {
+            ItemV3 decoded = TetherCodec.Decode<ItemV3>(sequence);
+            Assert.Equal(new ItemV3(7, "widget"), decoded);
+            Assert.Equal((1, 0.5, "piece", -1), (decoded.Stock, decoded.Weight, decoded.Unit, decoded.Shelf));
+        }
+
+        // A writer that knew the parameters but not the initialized properties; and one that knew every member, whose
+        // values (zeros and empty text included) win over the defaults.
+        foreach (var sequence in Sequences.AllSplits(TetherCodec.ToArray(s_newItem)))
+        {
+            ItemV3 decoded = TetherCodec.Decode<ItemV3>(sequence);
+            Assert.Equal((12, 1.5, "piece", -1), (decoded.Stock, decoded.Weight, decoded.Unit, decoded.Shelf));
+        }
+
+        var full = new ItemV3(7, "widget", 0, null, null, 0) { Unit = "", Shelf = 0 };
+        Assert.Equal(full, TetherCodec.Decode<ItemV3>(TetherCodec.ToArray(full).AsSpan()));
+    }
+
+    [Fact]
+    public void Nested_and_listed_messages_of_an_older_writer_take_the_defaults_too()
+    {
+        var basket = new BasketV1(new ItemV1(1, "x"), [new ItemV1(2, "y"), new ItemV1(3, "z")], Tail: 4);
+        byte[] bytes = TetherCodec.ToArray(basket);
+
+        foreach (var sequence in Sequences.AllSplits(bytes))
+        {
+            BasketV3 decoded = TetherCodec.Decode<BasketV3>(sequence);
+            Assert.Equal(new ItemV3(1, "x"), decoded.First);
+            Assert.Equal([new ItemV3(2, "y"), new ItemV3(3, "z")], decoded.Items);
+            Assert.All(decoded.Items!, static item => Assert.Equal(("piece", -1, 1), (item.Unit, item.Shelf, item.Stock)));
+            Assert.Equal(4, decoded.Tail);
+        }
+    }
+
+    [Fact]
     public void New_writer_to_old_reader_skips_the_appended_members()
     {
         byte[] bytes = TetherCodec.ToArray(s_newItem);

@@ -14,3 +14,16 @@ public sealed partial record BasketV1(ItemV1? First, List<ItemV1>? Items, int Ta
 
 [Message(103)]
 public sealed partial record BasketV2(ItemV2? First, List<ItemV2>? Items, int Tail);
+
+// A third version whose appended members say what they are when a writer did not know them: constructor parameter
+// defaults and an initializer (docs/wire-format.md §4).
+[Message(104)]
+public sealed partial record ItemV3(long Id, string Name, int Stock = 1, List<string>? Tags = null, ItemV1? Replaces = null, double Weight = 0.5)
+{
+    public string Unit { get; init; } = "piece";
+
+    public int Shelf { get; set; } = -1;
+}
+
+[Message(105)]
+public sealed partial record BasketV3(ItemV3? First, List<ItemV3>? Items, int Tail);

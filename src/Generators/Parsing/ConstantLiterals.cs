@@ -1,0 +1,50 @@
+using System;
+using System.Globalization;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace Tether.Generators.Parsing;
+
+/// <summary>Writes a constructor parameter's default value (a compile-time constant) as C# the generated codec can use.</summary>
+internal static class ConstantLiterals
+{
+    /// <summary>
+    /// The constant as an expression of <paramref name="type"/>, or null when it is <c>default(T)</c> (null for a reference
+    /// or nullable type, or <c>= default</c> for a struct), which the decoder gives an absent member anyway.
+    /// </summary>
+    public static string? Format(object? value, ITypeSymbol type)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        string literal = value switch
+        {
+            double d => Floating(d, "global::System.Double", d.ToString("R", CultureInfo.InvariantCulture) + "D"),
+            float f => Floating(f, "global::System.Single", f.ToString("R", CultureInfo.InvariantCulture) + "F"),
+            decimal m => m.ToString(CultureInfo.InvariantCulture) + "M",
+            bool b => b ? "true" : "false",
+            string or char => SymbolDisplay.FormatPrimitive(value, quoteStrings: true, useHexadecimalNumbers: false),
+            _ => Integer(value),
+        };
+
+        // An enum's default arrives as its underlying number, and a literal's own type may differ from the member's
+        // (a long parameter defaulting to 5): the cast makes it the member's type.
+        string typeName = type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+        return $"({typeName})({literal})";
+    }
+
+    private static string Floating(double value, string typeName, string finite) =>
+        double.IsNaN(value) ? typeName + ".NaN"
+        : double.IsPositiveInfinity(value) ? typeName + ".PositiveInfinity"
+        : double.IsNegativeInfinity(value) ? typeName + ".NegativeInfinity"
+        : finite;
+
+    // The integer types box as themselves; long.MinValue's digits overflow a long literal, so it is written as a sum.
+    private static string Integer(object value)
+    {
+        string digits = Convert.ToString(value, CultureInfo.InvariantCulture)!;
+        return value is long and long.MinValue ? "-9223372036854775807L - 1L" : digits;
+    }
+}
