@@ -20,7 +20,7 @@ public sealed class CallTests
           "Double": -1.5e300, "Half": 0.5, "Decimal": 12.345, "Int128": "-170141183460469231731687303715884105728",
           "UInt128": "340282366920938463463374607431768211455", "Guid": "6f9619ff-8b86-d011-b42d-00c04fc964ff",
           "DateTime": "2026-12-03T10:00:00.0000000Z", "DateTimeOffset": "2026-12-03T10:00:00.0000000+02:00", "TimeSpan": "1.02:03:04.5000000",
-          "Mood": -300, "MaybeMood": null, "MaybeInt": 7, "Text": "héllo \"quoted\"", "NoText": null, "Bytes": "AQID", "Memory": "BAU=",
+          "Mood": "Loud", "MaybeMood": null, "MaybeInt": 7, "Text": "héllo \"quoted\"", "NoText": null, "Bytes": "AQID", "Memory": "BAU=",
           "Numbers": [1, -2], "Names": ["a", "b"], "Inners": [{"Level": 1, "Label": "x"}, {"Level": 2, "Label": null}],
           "Counts": {"a": 1}, "InnersById": {"3": {"Level": 3, "Label": "z"}}, "Nested": {"Level": 9, "Label": "n"}, "Missing": null
         }
@@ -54,6 +54,10 @@ public sealed class CallTests
         JsonElement allTypes = kitchen.GetProperty("messages").EnumerateArray().Single(static m => m.GetProperty("id").GetInt32() == 2);
         Assert.Equal(36, allTypes.GetProperty("members").GetArrayLength());
         Assert.Contains(allTypes.GetProperty("members").EnumerateArray(), static m => m.GetProperty("type").GetString() == "map<int32,message:1>");
+        JsonElement mood = allTypes.GetProperty("members").EnumerateArray().Single(static m => m.GetProperty("name").GetString() == "Mood");
+        JsonElement moodEnum = Assert.Single(mood.GetProperty("enums").EnumerateArray());
+        Assert.Equal("Tether.Cli.Tests.Mood", moodEnum.GetProperty("type").GetString());
+        Assert.Equal(-300, moodEnum.GetProperty("values").GetProperty("Loud").GetInt32());
     }
 
     [Fact]

@@ -80,6 +80,33 @@ internal static class InspectCommand
         }
     }
 
+    // The names of the member's enums, one per enum<…> of its type, in order (omitted when the server sent none).
+    private static void WriteEnums(Utf8JsonWriter writer, IReadOnlyList<EnumShape>? enums)
+    {
+        if (enums is null || enums.Count == 0)
+        {
+            return;
+        }
+
+        writer.WriteStartArray("enums");
+        foreach (EnumShape shape in enums)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type", shape.TypeName);
+            writer.WriteBoolean("flags", shape.IsFlags);
+            writer.WriteStartObject("values");
+            for (int i = 0; i < Math.Min(shape.Names.Count, shape.Values.Count); i++)
+            {
+                writer.WriteNumber(shape.Names[i], shape.Values[i]);
+            }
+
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+    }
+
     private static void WriteJson(Utf8JsonWriter writer, int protocolVersion, ServiceShape[] services)
     {
         writer.WriteStartObject();
@@ -127,6 +154,7 @@ internal static class InspectCommand
                     writer.WriteStartObject();
                     writer.WriteString("name", member.Name);
                     writer.WriteString("type", member.WireType);
+                    WriteEnums(writer, member.Enums);
                     writer.WriteEndObject();
                 }
 

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using Tether.Generators.Model;
 using Tether.Generators.Shared;
@@ -48,7 +49,7 @@ internal static class CapabilityEmitter
         w.Line("    {");
         foreach (MessageShapeModel message in contract.Messages)
         {
-            string members = string.Join(", ", message.Members.Select(static m => $"new({Literal(m.Name)}, {Literal(m.WireType)})"));
+            string members = string.Join(", ", message.Members.Select(static m => $"new({Literal(m.Name)}, {Literal(m.WireType)}{Enums(m.Enums)})"));
             // The CLR name as people write it (no global:: alias): tools show it.
             w.Line($"        new({message.Id}, {Literal(message.TypeName.Replace("global::", ""))}, new {KnownNames.MemberShape}[] {{ {members} }}),");
         }
@@ -107,6 +108,20 @@ internal static class CapabilityEmitter
         { Return: ReturnKind.AsyncEnumerable } => "ServerStreaming",
         _ => "Unary",
     };
+
+    // ", new EnumShape[] { new("Shop.Side", false, new string[] { "Buy", "Sell" }, new long[] { 0L, 1L }) }", or nothing.
+    private static string Enums(EquatableArray<EnumShapeModel> enums)
+    {
+        if (enums.Count == 0)
+        {
+            return "";
+        }
+
+        IEnumerable<string> shapes = enums.Select(static e =>
+            $"new({Literal(e.TypeName)}, {(e.IsFlags ? "true" : "false")}, new string[] {{ {string.Join(", ", e.Names.Select(Literal))} }}, "
+            + $"new long[] {{ {string.Join(", ", e.Values.Select(static v => v == long.MinValue ? "long.MinValue" : v.ToString(System.Globalization.CultureInfo.InvariantCulture) + "L"))} }})");
+        return $", new {KnownNames.EnumShape}[] {{ {string.Join(", ", shapes)} }}";
+    }
 
     public static string Literal(string value) =>
         Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(value, quote: true);

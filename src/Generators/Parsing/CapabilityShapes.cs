@@ -28,7 +28,13 @@ internal static class CapabilityShapes
             foreach (MessageMembers.Candidate candidate in candidates ?? [])
             {
                 TypeShape? shape = TypeShapeParser.Parse(candidate.Type, cancellationToken);
-                members.Add(new MemberShapeModel(candidate.Name, shape is null ? "unsupported" : TypeShapeParser.WireType(shape)));
+                var enums = new List<EnumShapeModel>();
+                if (shape is not null)
+                {
+                    CollectEnums(candidate.Type, enums);
+                }
+
+                members.Add(new MemberShapeModel(candidate.Name, shape is null ? "unsupported" : TypeShapeParser.WireType(shape), enums.ToEquatableArray()));
                 EnqueueNested(candidate.Type, pending);
             }
 
@@ -36,6 +42,45 @@ internal static class CapabilityShapes
         }
 
         return shapes.Values.ToEquatableArray();
+    }
+
+    // The enums of a member's type, left to right as the schema notation writes them: an array's element, then a generic
+    // type's arguments in order (a dictionary's key before its value, as in map<key,value>); a nested message has its own shape.
+    private static void CollectEnums(ITypeSymbol type, List<EnumShapeModel> enums)
+    {
+        switch (type)
+        {
+            case IArrayTypeSymbol array:
+                CollectEnums(array.ElementType, enums);
+                break;
+            case INamedTypeSymbol { TypeKind: TypeKind.Enum } named:
+                enums.Add(DescribeEnum(named));
+                break;
+            case INamedTypeSymbol named when !TypeShapeParser.TryGetMessageId(named, out _):
+                foreach (ITypeSymbol argument in named.TypeArguments)
+                {
+                    CollectEnums(argument, enums);
+                }
+
+                break;
+        }
+    }
+
+    private static EnumShapeModel DescribeEnum(INamedTypeSymbol type)
+    {
+        var names = new List<string>();
+        var values = new List<long>();
+        foreach (ISymbol member in type.GetMembers())
+        {
+            if (member is IFieldSymbol { IsConst: true, ConstantValue: { } value } field)
+            {
+                names.Add(field.Name);
+                values.Add(value is ulong large ? unchecked((long)large) : System.Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+
+        bool isFlags = type.GetAttributes().Any(static a => a.AttributeClass?.ToDisplayString() == "System.FlagsAttribute");
+        return new EnumShapeModel(type.ToDisplayString(), isFlags, names.ToEquatableArray(), values.ToEquatableArray());
     }
 
     private static void EnqueueNested(ITypeSymbol type, Queue<INamedTypeSymbol> pending)

@@ -30,6 +30,7 @@ internal static class KnownNames
     public const string MethodDescriptor = "global::Tether.MethodDescriptor";
     public const string MessageShape = "global::Tether.MessageShape";
     public const string MemberShape = "global::Tether.MemberShape";
+    public const string EnumShape = "global::Tether.EnumShape";
     public const string RemovedMethod = "global::Tether.RemovedMethod";
     public const string MethodKind = "global::Tether.MethodKind";
     public const string MethodAccess = "global::Tether.Security.MethodAccess";

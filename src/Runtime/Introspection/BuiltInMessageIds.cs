@@ -14,6 +14,7 @@ internal static class BuiltInMessageIds
     public const int ServiceShape = 0x3FFF_FF04;
     public const int MethodShape = 0x3FFF_FF05;
     public const int RemovedMethod = 0x3FFF_FF06;
+    public const int EnumShape = 0x3FFF_FF07;
 
     public const int SessionQuery = 0x3FFF_FF10;
     public const int SessionList = 0x3FFF_FF11;

@@ -14,7 +14,8 @@ namespace Tether.Schema;
 /// Values: numbers for integers, floating point and decimal (also accepted as strings; <c>NaN</c>, <c>Infinity</c> and
 /// <c>-Infinity</c> as strings), strings for <c>int128</c>/<c>uint128</c>, <c>char</c>, <c>guid</c>, <c>datetime</c> and
 /// <c>datetimeoffset</c> (ISO 8601, round-trip form), <c>timespan</c> (<c>[-][d.]hh:mm:ss[.fffffff]</c>) and
-/// <c>bytes</c> (base64); enums as their number; arrays for lists; objects for maps (keys as strings); null for an
+/// <c>bytes</c> (base64); enums as their names when the shape gives them (a flags value as its names joined by commas,
+/// a value no name describes as its number; names and numbers are both accepted), else as their number; arrays for lists; objects for maps (keys as strings); null for an
 /// absent optional, a null string, bytes, list, map or nested message.</para>
 /// <para>Every problem is a <see cref="TetherException"/>: <see cref="TetherErrorCode.InvalidArgument"/> with the JSON path
 /// for input that does not fit the shape, a decode code (<see cref="TetherDecodeException"/>) for bytes that do not.</para>
@@ -115,7 +116,7 @@ public sealed class SchemaJson
             WireType? type;
             try
             {
-                type = WireType.Parse(member.WireType);
+                type = WireType.Parse(member.WireType, member.Enums);
             }
             catch (FormatException)
             {

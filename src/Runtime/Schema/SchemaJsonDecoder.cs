@@ -44,6 +44,12 @@ internal readonly struct SchemaJsonDecoder(SchemaJson schema, DecodeOptions opti
 
     private static void WriteDefault(WireType type, Utf8JsonWriter writer)
     {
+        if (type.Kind == WireKind.Enum && type.Names is not null && EnumNames.IsInteger(type.Element!.Kind))
+        {
+            WriteEnum(0, type, writer); // the default's name, when it has one
+            return;
+        }
+
         if (type.Kind == WireKind.Enum)
         {
             type = type.Element!; // an enum's default is its underlying integer's (found by the schema fuzz target)
@@ -67,6 +73,9 @@ internal readonly struct SchemaJsonDecoder(SchemaJson schema, DecodeOptions opti
     {
         switch (type.Kind)
         {
+            case WireKind.Enum when type.Names is not null && EnumNames.IsInteger(type.Element!.Kind):
+                WriteEnum(EnumNames.Read(ref reader, type.Element.Kind), type, writer);
+                break;
             case WireKind.Enum:
                 WriteValue(ref reader, body, type.Element!, writer, depth);
                 break;
@@ -171,8 +180,31 @@ internal readonly struct SchemaJsonDecoder(SchemaJson schema, DecodeOptions opti
         reader.Skip((long)length);
     }
 
+    // Its name, or its flags' names; a value no name describes as its number.
+    private static void WriteEnum(long value, WireType type, Utf8JsonWriter writer)
+    {
+        if (type.Names!.Format(value) is { } name)
+        {
+            writer.WriteStringValue(name);
+        }
+        else if (type.Element!.Kind == WireKind.UInt64)
+        {
+            writer.WriteNumberValue(unchecked((ulong)value));
+        }
+        else
+        {
+            writer.WriteNumberValue(value);
+        }
+    }
+
     private static string ReadKey(ref TetherReader reader, WireType key)
     {
+        if (key.Kind == WireKind.Enum && key.Names is not null && EnumNames.IsInteger(key.Element!.Kind))
+        {
+            long value = EnumNames.Read(ref reader, key.Element.Kind);
+            return key.Names.Format(value) ?? EnumNames.Number(value, key.Element.Kind);
+        }
+
         WireKind kind = key.Kind == WireKind.Enum ? key.Element!.Kind : key.Kind;
         return kind switch
         {

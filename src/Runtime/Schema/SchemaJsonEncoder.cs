@@ -157,6 +157,9 @@ internal readonly struct SchemaJsonEncoder(SchemaJson schema)
                 }
 
                 break;
+            case WireKind.Enum when type.Names is not null && value.ValueKind == JsonValueKind.String && EnumNames.IsInteger(type.Element!.Kind):
+                WriteEnumName(ref writer, type, value, path, depth);
+                break;
             case WireKind.Enum:
                 WriteValue(ref writer, type.Element!, value, path, depth);
                 break;
@@ -182,6 +185,28 @@ internal readonly struct SchemaJsonEncoder(SchemaJson schema)
                 WriteNested(ref writer, type, value, path, depth);
                 break;
         }
+    }
+
+    // A name, names joined by commas (a flags enum), or a string holding the number.
+    private void WriteEnumName(ref TetherWriter writer, WireType type, JsonElement value, string path, int depth)
+    {
+        string text = value.GetString()!;
+        if (type.Names!.TryParse(text, out long number))
+        {
+            if (!EnumNames.TryWrite(ref writer, type.Element!.Kind, number))
+            {
+                throw Invalid(path, $"'{text}' is {number}, outside the enum's {type.Element}");
+            }
+
+            return;
+        }
+
+        if (!Int128.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
+        {
+            throw Invalid(path, $"'{text}' is not a name of the enum ({type.Names.Describe()}) nor a number");
+        }
+
+        WriteValue(ref writer, type.Element!, value, path, depth);
     }
 
     private void WriteList(ref TetherWriter writer, WireType type, JsonElement value, string path, int depth)

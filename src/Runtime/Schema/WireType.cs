@@ -39,6 +39,9 @@ internal enum WireKind
 /// <param name="MessageId">The id of a nested message.</param>
 internal sealed record WireType(WireKind Kind, WireType? Element = null, WireType? Key = null, int MessageId = 0)
 {
+    /// <summary>An enum's names, when the shape gave them (<see cref="MemberShape.Enums"/>); null: the enum is a number.</summary>
+    public EnumNames? Names { get; init; }
+
     private static readonly Dictionary<string, WireKind> s_scalars = new(StringComparer.Ordinal)
     {
         ["bool"] = WireKind.Bool, ["uint8"] = WireKind.UInt8, ["int8"] = WireKind.Int8, ["int16"] = WireKind.Int16,
@@ -63,15 +66,17 @@ internal sealed record WireType(WireKind Kind, WireType? Element = null, WireTyp
     };
 
     /// <summary>Parses the schema notation; throws <see cref="FormatException"/> for anything else (a newer server's type, or <c>unsupported</c>).</summary>
-    public static WireType Parse(string text)
+    public static WireType Parse(string text, IReadOnlyList<EnumShape>? enums = null)
     {
         ArgumentNullException.ThrowIfNull(text);
         int position = 0;
-        WireType type = ParseAt(text, ref position);
+        int enumIndex = 0;
+        WireType type = ParseAt(text, ref position, enums, ref enumIndex);
         return position == text.Length ? type : throw Unreadable(text);
     }
 
-    private static WireType ParseAt(string text, ref int position)
+    // enums[enumIndex] names the next enum<…> met, left to right (MemberShape.Enums).
+    private static WireType ParseAt(string text, ref int position, IReadOnlyList<EnumShape>? enums, ref int enumIndex)
     {
         int start = position;
         while (position < text.Length && (char.IsAsciiLetterOrDigit(text[position]) || text[position] == ':'))
@@ -94,22 +99,30 @@ internal sealed record WireType(WireKind Kind, WireType? Element = null, WireTyp
         switch (name)
         {
             case "enum":
+            {
+                EnumShape? names = enums is not null && enumIndex < enums.Count ? enums[enumIndex] : null;
+                enumIndex++;
+                Expect(text, ref position, '<');
+                WireType underlying = ParseAt(text, ref position, enums, ref enumIndex);
+                Expect(text, ref position, '>');
+                return new WireType(WireKind.Enum, underlying) { Names = names is null ? null : new EnumNames(names) };
+            }
+
             case "optional":
             case "list":
             {
                 Expect(text, ref position, '<');
-                WireType inner = ParseAt(text, ref position);
+                WireType inner = ParseAt(text, ref position, enums, ref enumIndex);
                 Expect(text, ref position, '>');
-                WireKind kind = name == "enum" ? WireKind.Enum : name == "optional" ? WireKind.Optional : WireKind.List;
-                return new WireType(kind, inner);
+                return new WireType(name == "optional" ? WireKind.Optional : WireKind.List, inner);
             }
 
             case "map":
             {
                 Expect(text, ref position, '<');
-                WireType key = ParseAt(text, ref position);
+                WireType key = ParseAt(text, ref position, enums, ref enumIndex);
                 Expect(text, ref position, ',');
-                WireType value = ParseAt(text, ref position);
+                WireType value = ParseAt(text, ref position, enums, ref enumIndex);
                 Expect(text, ref position, '>');
                 return new WireType(WireKind.Map, value, key);
             }

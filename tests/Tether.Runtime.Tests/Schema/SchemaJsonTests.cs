@@ -17,6 +17,8 @@ public partial interface IShapes
     ValueTask<Collections> Collections(Collections value, CancellationToken ct);
 
     ValueTask<Node> Node(Node value, CancellationToken ct);
+
+    ValueTask<EnumHolder> Enums(EnumHolder value, CancellationToken ct);
 }
 
 /// <summary>
@@ -26,6 +28,8 @@ public partial interface IShapes
 /// </summary>
 public sealed class SchemaJsonTests
 {
+    private const int EnumHolderId = 710;
+
     private static readonly SchemaJson s_schema = new(IShapes.Descriptor.Messages);
 
     [Fact]
@@ -72,7 +76,78 @@ public sealed class SchemaJsonTests
         Assert.Equal("NaN", root.GetProperty("Double").GetString());
         Assert.Equal(Int128.MaxValue.ToString(System.Globalization.CultureInfo.InvariantCulture), root.GetProperty("Int128").GetString());
         Assert.Equal("x", root.GetProperty("Char").GetString());
-        Assert.Equal(-1, root.GetProperty("Side").GetInt32());
+        Assert.Equal("Sell", root.GetProperty("Side").GetString());
+    }
+
+    [Fact]
+    public void Enums_are_written_as_their_names_their_flags_names_or_a_number_no_name_describes()
+    {
+        var value = new EnumHolder(
+            Access.Read | Access.Admin,
+            new() { [Side.Sell] = Access.ReadWrite, [(Side)7] = (Access)4 },
+            [Huge.Top, (Huge)5],
+            Side.Buy);
+
+        using JsonDocument json = JsonDocument.Parse(s_schema.Decode(EnumHolderId, TetherCodec.ToArray(value)));
+
+        JsonElement root = json.RootElement;
+        Assert.Equal("Read, Admin", root.GetProperty("Access").GetString());
+        Assert.Equal("ReadWrite", root.GetProperty("BySide").GetProperty("Sell").GetString()); // a combination that has a name of its own
+        Assert.Equal(4, root.GetProperty("BySide").GetProperty("7").GetInt32()); // no flag is named 4
+        Assert.Equal("Top", root.GetProperty("Huges")[0].GetString());
+        Assert.Equal(5UL, root.GetProperty("Huges")[1].GetUInt64());
+        Assert.Equal("Buy", root.GetProperty("MaybeSide").GetString());
+        Assert.Equal(value.Access, TetherCodec.Decode<EnumHolder>(s_schema.Encode(EnumHolderId, root).AsSpan()).Access);
+    }
+
+    [Fact]
+    public void Enums_are_read_from_names_in_any_case_flags_joined_by_commas_and_numbers()
+    {
+        var expected = new EnumHolder(
+            Access.Read | Access.Admin, new() { [Side.Sell] = Access.Write, [(Side)7] = Access.None }, [Huge.Top, (Huge)7, (Huge)9], Side.Buy);
+        const string json = """
+            {"Access": "Read, admin", "BySide": {"Sell": "write", "7": 0}, "Huges": ["Top", 7, "9"], "MaybeSide": "Buy"}
+            """;
+
+        Assert.Equal(TetherCodec.ToArray(expected), s_schema.Encode(EnumHolderId, json));
+    }
+
+    [Theory]
+    [InlineData("""{"Access": "Delete"}""", "$.Access: 'Delete' is not a name of the enum (None, Read, Write, ReadWrite, Admin) nor a number")]
+    [InlineData("""{"Access": "Read, Delete"}""", "$.Access: 'Read, Delete' is not a name of the enum")]
+    [InlineData("""{"MaybeSide": "Read, Write"}""", "$.MaybeSide: 'Read, Write' is not a name of the enum (Buy, Sell)")] // Side is not [Flags]
+    [InlineData("""{"BySide": {"Up": "Read"}}""", "$.BySide[\"Up\"]: 'Up' is not a name of the enum (Buy, Sell)")]
+    public void An_enum_name_the_shape_does_not_have_says_which_names_it_has(string json, string expected)
+    {
+        TetherException error = Assert.Throws<TetherException>(() => s_schema.Encode(EnumHolderId, json));
+
+        Assert.Equal(TetherErrorCode.InvalidArgument, error.Code);
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Without_names_from_an_older_server_enums_are_numbers_and_a_hostile_shapes_values_are_checked()
+    {
+        MessageShape shape = IShapes.Descriptor.Messages.Single(static m => m.Id == EnumHolderId);
+        var unnamed = new SchemaJson([shape with { Members = [.. shape.Members.Select(static m => m with { Enums = null })] }]);
+        byte[] bytes = TetherCodec.ToArray(new EnumHolder(Access.Admin, null, null, Side.Sell));
+
+        using JsonDocument json = JsonDocument.Parse(unnamed.Decode(EnumHolderId, bytes));
+        Assert.Equal(8, json.RootElement.GetProperty("Access").GetInt32());
+        Assert.Equal(-1, json.RootElement.GetProperty("MaybeSide").GetInt32());
+        Assert.Throws<TetherException>(() => unnamed.Encode(EnumHolderId, """{"Access": "Admin"}"""));
+
+        // A server that names a value its enum's type cannot hold, and gives fewer values than names.
+        var hostile = new SchemaJson([shape with
+        {
+            Members = [.. shape.Members.Select(static m => m.Name == "Access"
+                ? m with { Enums = [new EnumShape("Access", IsFlags: false, ["Big", "Missing"], [1L << 40])] }
+                : m)],
+        }]);
+        TetherException outside = Assert.Throws<TetherException>(() => hostile.Encode(EnumHolderId, """{"Access": "Big"}"""));
+        Assert.Contains("outside the enum's uint32", outside.Message, StringComparison.Ordinal);
+        Assert.Throws<TetherException>(() => hostile.Encode(EnumHolderId, """{"Access": "Missing"}"""));
+        Assert.Contains("\"Access\":8", hostile.Decode(EnumHolderId, bytes), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -80,7 +155,7 @@ public sealed class SchemaJsonTests
     {
         using JsonDocument json = JsonDocument.Parse(s_schema.Decode(2, [0])); // Primitives with no members at all
 
-        Assert.Equal(0, json.RootElement.GetProperty("Side").GetInt32()); // an enum's default is its number 0
+        Assert.Equal(0, json.RootElement.GetProperty("Side").GetInt32()); // an enum's default is 0, which Side does not name
         Assert.Equal("00000000-0000-0000-0000-000000000000", json.RootElement.GetProperty("Guid").GetString());
         Assert.Equal(default(Primitives), TetherCodec.Decode<Primitives>(s_schema.Encode(2, json.RootElement).AsSpan()));
     }
