@@ -232,13 +232,15 @@ internal sealed partial class IncomingCalls
         call.Start(_connection, header.CallId, route, expectsReply, stream, headers, lane, input);
         Sessions.Durable.DeliveryScope? previousScope = null;
         bool scoped = false;
-        if (_connection.Durable is { } durable && lane is null && !input) // input streams are not journaled (decision 0026)
+        if (_connection.Durable is { } durable && lane is null)
         {
             // A durable session: the frame is tracked until handled, and what the handler sends its own session is
-            // held and released with its completion (or answer).
+            // held and released with its completion (or answer). A call with a request stream is logged as a stream
+            // (its start, not its items, which nobody keeps): a restart ends it with NotDelivered, as it ends a server
+            // stream, instead of leaving its caller waiting for an answer the restarted server knows nothing of.
             call.DurableSequence = _connection.LastReceivedSequence;
             previousScope = Sessions.Durable.DeliveryScope.Current;
-            Sessions.Durable.DeliveryScope.Current = durable.Adopt(call.DurableSequence, header.CallId, stream);
+            Sessions.Durable.DeliveryScope.Current = durable.Adopt(call.DurableSequence, header.CallId, stream || input);
             scoped = true;
         }
         if (expectsReply && _connection.Metrics.TimesServerCalls) // a one-way message is traced, not timed (decision 0013)

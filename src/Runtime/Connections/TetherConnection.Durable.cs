@@ -144,7 +144,7 @@ internal sealed partial class TetherConnection
         IReadOnlyList<KeyValuePair<ulong, uint>> streams = Interlocked.Exchange(ref _interruptedStreams, []);
         foreach ((_, uint callId) in streams)
         {
-            TryWrite(FrameType.Error, callId, (int)TetherErrorCode.NotDelivered, "The server restarted while this stream ran; the items before this error were delivered, the rest were not produced."u8);
+            TryWrite(FrameType.Error, callId, (int)TetherErrorCode.NotDelivered, "The server restarted while this stream call ran, and did not run it again: the items before this error were delivered, the rest were not produced or not handled."u8);
         }
     }
 }

@@ -19,6 +19,9 @@ public sealed class DurableEffects
     /// <summary>Holds the stream of <see cref="DurableEchoHandler.Count"/> after its third item.</summary>
     public TaskCompletionSource StreamGate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>Set when <see cref="DurableEchoHandler.Total"/> or <see cref="DurableEchoHandler.Echo"/> has read its third input item.</summary>
+    public TaskCompletionSource ThirdInputRead { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     private int _repeats;
 
     /// <summary>Values in the order they were first applied.</summary>
@@ -72,6 +75,38 @@ public sealed partial class DurableEchoHandler(DurableEffects effects)
             }
 
             yield return new Echoed(i);
+        }
+    }
+
+    /// <summary>Client streaming: the sum of its items.</summary>
+    public async ValueTask<NumberedReply> Total(IAsyncEnumerable<Echoed> items, CancellationToken cancellationToken)
+    {
+        long sum = 0;
+        int read = 0;
+        await foreach (Echoed item in items.WithCancellation(cancellationToken))
+        {
+            sum += item.Value;
+            if (++read == 3)
+            {
+                effects.ThirdInputRead.TrySetResult();
+            }
+        }
+
+        return new NumberedReply(sum);
+    }
+
+    /// <summary>Bidirectional: echoes each item.</summary>
+    public async IAsyncEnumerable<Echoed> Echo(IAsyncEnumerable<Echoed> items, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        int read = 0;
+        await foreach (Echoed item in items.WithCancellation(cancellationToken))
+        {
+            if (++read == 3)
+            {
+                effects.ThirdInputRead.TrySetResult();
+            }
+
+            yield return item;
         }
     }
 }

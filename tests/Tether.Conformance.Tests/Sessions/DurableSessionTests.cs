@@ -188,4 +188,70 @@ public sealed class DurableSessionTests : IDisposable
         Assert.Equal([0L, 1L, 2L, 3L, 4L], again);
         await server.DisposeAsync();
     }
+
+    [Fact]
+    public async Task A_client_stream_a_restart_interrupts_ends_with_NotDelivered_instead_of_waiting_forever()
+    {
+        TetherServer server = await StartServerAsync();
+        await using var client = new TetherClient(ResumeTests.FastReconnect(new TetherClientOptions { Transport = _transport }));
+        await client.StartAsync(_endPoint).Within();
+        var durable = new DurableEchoHandler.Client(client);
+
+        // No deadline: before request streams' starts were logged, the restarted server ran the call again from the
+        // frames the client sent again (not the items it had acknowledged), and this call waited for items that never came.
+        using ClientStreamingCall<Echoed, NumberedReply> call = durable.OpenTotal();
+        for (int i = 0; i < 3; i++)
+        {
+            await call.RequestStream.WriteAsync(new Echoed(i)).AsTask().Within();
+        }
+
+        await _effects.ThirdInputRead.Task.Within();
+        await server.AbandonAsync(); // the handler is waiting for more items when the process "dies"
+        server = await StartServerAsync();
+
+        TetherException ended = await Assert.ThrowsAsync<TetherException>(() => call.ResponseAsync.Within());
+        Assert.Equal(TetherErrorCode.NotDelivered, ended.Code);
+
+        // The session goes on, with request streams too.
+        Assert.Equal(new NumberedReply(6), await durable.Total(Items(4)).AsTask().Within());
+        await server.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_bidirectional_stream_a_restart_interrupts_ends_with_NotDelivered_after_the_echoes_it_had()
+    {
+        TetherServer server = await StartServerAsync();
+        await using var client = new TetherClient(ResumeTests.FastReconnect(new TetherClientOptions { Transport = _transport }));
+        await client.StartAsync(_endPoint).Within();
+        var durable = new DurableEchoHandler.Client(client);
+
+        using DuplexStreamingCall<Echoed, Echoed> call = durable.OpenEcho();
+        await using IAsyncEnumerator<Echoed> echoes = call.ReadResponsesAsync().GetAsyncEnumerator();
+        var received = new List<long>();
+        for (int i = 0; i < 3; i++)
+        {
+            await call.RequestStream.WriteAsync(new Echoed(i)).AsTask().Within();
+            Assert.True(await echoes.MoveNextAsync().AsTask().Within());
+            received.Add(echoes.Current.Value);
+        }
+
+        await server.AbandonAsync();
+        server = await StartServerAsync();
+
+        // Before request streams' starts were logged, the restarted server ran the call again from the frames the client
+        // sent again, and this read gave echo 0 a second time.
+        TetherException ended = await Assert.ThrowsAsync<TetherException>(async () => await echoes.MoveNextAsync().AsTask().Within());
+        Assert.Equal(TetherErrorCode.NotDelivered, ended.Code);
+        Assert.Equal([0L, 1L, 2L], received);
+        await server.DisposeAsync();
+    }
+
+    private static async IAsyncEnumerable<Echoed> Items(int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            await Task.Yield();
+            yield return new Echoed(i);
+        }
+    }
 }
