@@ -41,10 +41,6 @@ internal static class ConstantLiterals
         : double.IsNegativeInfinity(value) ? typeName + ".NegativeInfinity"
         : finite;
 
-    // The integer types box as themselves; long.MinValue's digits overflow a long literal, so it is written as a sum.
-    private static string Integer(object value)
-    {
-        string digits = Convert.ToString(value, CultureInfo.InvariantCulture)!;
-        return value is long and long.MinValue ? "-9223372036854775807L - 1L" : digits;
-    }
+    // The integer types box as themselves. A minus before 9223372036854775808 makes it long.MinValue (a rule of C# integer literals), so no case is special.
+    private static string Integer(object value) => Convert.ToString(value, CultureInfo.InvariantCulture)!;
 }
