@@ -21,6 +21,19 @@ public sealed partial class LedgerHandler(Inbox inbox, Reservations reservations
     [Method(Idempotent = true)]
     public ValueTask<Reservation> Reserve(ReserveRequest request) =>
         new(new Reservation(request.Order, request.Amount, reservations.Run(request.Order, request.Amount)));
+
+    /// <summary>
+    /// A bidirectional stream: each tick echoed back as it arrives. A server that dies while it runs does not run it
+    /// again (nobody kept the items it had read): the caller gets <see cref="TetherErrorCode.NotDelivered"/> after the
+    /// echoes it had, each once.
+    /// </summary>
+    public async IAsyncEnumerable<Tock> Mirror(IAsyncEnumerable<Tick> ticks, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (Tick tick in ticks.WithCancellation(cancellationToken))
+        {
+            yield return new Tock(tick.N);
+        }
+    }
 }
 
 /// <summary>The client's side: receives the echoes.</summary>

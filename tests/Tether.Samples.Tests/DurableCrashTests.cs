@@ -5,8 +5,8 @@ namespace Tether.Samples.Tests;
 
 /// <summary>
 /// SPEC §11 and R4.7 for real: the durable sample's server runs as a child process and is killed with SIGKILL at random
-/// moments, at least 20 times, while three clients each stream numbered ticks to it (echoed back as numbered pushes)
-/// and make calls; each time it is started again on the same directory. Everything is asserted on what arrived.
+/// moments, at least 20 times, while three clients each stream numbered ticks to it (echoed back as numbered pushes),
+/// make calls and run bidirectional streams; each time it is started again on the same directory. Everything is asserted on what arrived.
 /// </summary>
 public sealed class DurableCrashTests : IDisposable
 {
@@ -40,6 +40,7 @@ public sealed class DurableCrashTests : IDisposable
             }
 
             Task sending = Task.WhenAll(clients.Select(static c => c.SendAllAsync()));
+            Task<MirrorTally>[] mirrors = [.. clients.Select(c => c.MirrorUntilAsync(sending))];
             var random = new Random(25);
             var killedAt = new List<int>();
             TickingClient paced = clients[0];
@@ -58,6 +59,13 @@ public sealed class DurableCrashTests : IDisposable
 
             await sending.WaitAsync(TimeSpan.FromMinutes(5));
             Assert.Equal(Kills + 1, server.Starts);
+
+            // Bidirectional streams running through the kills: each ended whole, or with NotDelivered after echoes that
+            // were each once and in order (checked call by call); a stream is never run twice. Calls are back to back,
+            // so nearly every kill finds one running on each client.
+            MirrorTally[] tallies = await Task.WhenAll(mirrors).WaitAsync(TimeSpan.FromMinutes(5));
+            Assert.True(tallies.Sum(static t => t.Interrupted) >= 1, $"no kill interrupted a stream: {string.Join(", ", tallies)}");
+            Assert.True(tallies.All(static t => t.Completed >= 1), $"a client completed no stream: {string.Join(", ", tallies)}");
             Assert.True(killedAt.Count(at => at < Ticks) >= Kills / 2, $"kills at {string.Join(", ", killedAt)}: most must fall mid-stream");
             foreach (TickingClient client in clients)
             {
@@ -153,6 +161,45 @@ public sealed class DurableCrashTests : IDisposable
             }
         });
 
+        /// <summary>
+        /// Bidirectional calls back to back until <paramref name="until"/> completes and one has run whole, each sending 25
+        /// ticks one at a time and reading each echo before the next: every echo once and in order, the call ending whole
+        /// or with <see cref="TetherErrorCode.NotDelivered"/> (a kill) after them.
+        /// </summary>
+        public Task<MirrorTally> MirrorUntilAsync(Task until) => Task.Run(async () =>
+        {
+            const int MirrorItems = 25;
+            var ledger = new LedgerHandler.Client(_client);
+            int completed = 0, interrupted = 0;
+            // Until the ticks are all sent, and past that until one stream has run whole (the kills are over by then).
+            for (int round = 0; round < 100_000 && !(until.IsCompleted && completed > 0); round++)
+            {
+                using DuplexStreamingCall<Tick, Tock> call = ledger.OpenMirror();
+                await using IAsyncEnumerator<Tock> echoes = call.ReadResponsesAsync().GetAsyncEnumerator();
+                long echoed = 0;
+                try
+                {
+                    for (long n = 1; n <= MirrorItems; n++)
+                    {
+                        await call.RequestStream.WriteAsync(new Tick(n));
+                        Assert.True(await echoes.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromMinutes(5)), $"the stream ended after {echoed} echoes");
+                        Assert.Equal(n, echoes.Current.N); // once each, in order: a stream run again would repeat 1
+                        echoed = n;
+                    }
+
+                    await call.RequestStream.CompleteAsync();
+                    Assert.False(await echoes.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromMinutes(5)));
+                    completed++;
+                }
+                catch (TetherException e) when (e.Code == TetherErrorCode.NotDelivered)
+                {
+                    interrupted++;
+                }
+            }
+
+            return new MirrorTally(completed, interrupted);
+        });
+
         /// <summary>The same session throughout; every echo once, in order; every call answered with its own value.</summary>
         public async Task AssertExactlyOnceAsync()
         {
@@ -176,6 +223,9 @@ public sealed class DurableCrashTests : IDisposable
 
         public ValueTask DisposeAsync() => _client?.DisposeAsync() ?? default;
     }
+
+    /// <summary>What a client's bidirectional streams came to.</summary>
+    private readonly record struct MirrorTally(int Completed, int Interrupted);
 
     /// <summary>How many echoes arrived, and tasks that complete when a number is reached.</summary>
     private sealed class Progress
