@@ -10,7 +10,9 @@ namespace Tether.Schema;
 /// </summary>
 /// <remarks>
 /// <para>The JSON of a message is an object whose properties are its members (names match exactly, or else ignoring
-/// case); a member left out gets its type's default, as when an older writer sent fewer members (wire format §4).
+/// case). Members left out after the last one given are not sent, as by an older writer (wire format §4), so the
+/// reader gives them its declared defaults; one left out before a member given is sent as its type's default. Decoded,
+/// a member the writer did not send shows its type's default (a shape does not carry declared defaults).
 /// Values: numbers for integers, floating point and decimal (also accepted as strings; <c>NaN</c>, <c>Infinity</c> and
 /// <c>-Infinity</c> as strings), strings for <c>int128</c>/<c>uint128</c>, <c>char</c>, <c>guid</c>, <c>datetime</c> and
 /// <c>datetimeoffset</c> (ISO 8601, round-trip form), <c>timespan</c> (<c>[-][d.]hh:mm:ss[.fffffff]</c>) and

@@ -34,9 +34,18 @@ internal readonly struct SchemaJsonEncoder(SchemaJson schema)
             present[index] = property.Value;
         }
 
+        // Members left out after the last one given are not written at all: the reader then gives them what its declaration
+        // says (a constructor parameter's default, an initialiser), as for an older writer (wire format §4). One left out
+        // before a given member must take its place, with its type's default.
+        int count = message.Members.Length;
+        while (count > 0 && present[count - 1] is null)
+        {
+            count--;
+        }
+
         var writer = new TetherWriter(output);
-        writer.WriteVarUInt32((uint)message.Members.Length);
-        for (int i = 0; i < message.Members.Length; i++)
+        writer.WriteVarUInt32((uint)count);
+        for (int i = 0; i < count; i++)
         {
             CompiledMember member = message.Members[i];
             string memberPath = path + "." + member.Name;
@@ -54,7 +63,7 @@ internal readonly struct SchemaJsonEncoder(SchemaJson schema)
         writer.Flush();
     }
 
-    /// <summary>What a member left out of the JSON is written as: its type's default, as the codec writes <c>default(T)</c>.</summary>
+    /// <summary>What a member left out of the JSON before one given is written as: its type's default, as the codec writes <c>default(T)</c>.</summary>
     private static void WriteDefault(ref TetherWriter writer, WireType type)
     {
         int size = type.Kind switch

@@ -19,6 +19,8 @@ public partial interface IShapes
     ValueTask<Node> Node(Node value, CancellationToken ct);
 
     ValueTask<EnumHolder> Enums(EnumHolder value, CancellationToken ct);
+
+    ValueTask<ItemV3> Grown(ItemV3 value, CancellationToken ct);
 }
 
 /// <summary>
@@ -29,6 +31,7 @@ public partial interface IShapes
 public sealed class SchemaJsonTests
 {
     private const int EnumHolderId = 710;
+    private const int ItemV3Id = 104;
 
     private static readonly SchemaJson s_schema = new(IShapes.Descriptor.Messages);
 
@@ -52,7 +55,7 @@ public sealed class SchemaJsonTests
             {
               "Numbers": [1, -2, 3], "Names": ["a", null], "ratios": [0.5], "Counts": {"x": 7},
               "OrdersById": {"9": {"Id": 9, "Quantity": 1, "Price": 1.5, "Symbol": "MSFT", "IsBuy": true, "TimestampTicks": 0}},
-              "Nested": {"MaybeInt": 5, "Text": "hé", "Bytes": "AQID", "Memory": ""},
+              "Nested": {"MaybeInt": 5, "Text": "hé", "Bytes": "AQID", "Memory": "", "When": null, "MaybeStruct": null},
               "Jagged": [[1], null], "MaybeNumbers": [null, 4],
               "Groups": {"6f9619ff-8b86-d011-b42d-00c04fc964ff": ["g"]}
             }
@@ -179,6 +182,21 @@ public sealed class SchemaJsonTests
         byte[] encoded = s_schema.Encode(1, """{"Id": 3}""");
 
         Assert.Equal(new Order(3, 0, 0, null!, false, 0), TetherCodec.Decode<Order>(encoded));
+    }
+
+    [Fact]
+    public void Members_left_out_at_the_end_are_not_sent_so_the_reader_gives_them_its_declared_defaults()
+    {
+        // ItemV3 declares Stock = 1, Weight = 0.5, Unit = "piece", Shelf = -1. Left out after Name: not sent, as by an
+        // older writer. Stock left out before Weight, which is given: sent as its type's default.
+        byte[] trailing = s_schema.Encode(ItemV3Id, """{"Id": 7, "Name": "widget"}""");
+        byte[] inner = s_schema.Encode(ItemV3Id, """{"Id": 7, "Name": "widget", "Weight": 2.5}""");
+
+        Assert.Equal(TetherCodec.ToArray(new ItemV1(7, "widget")), trailing);
+        ItemV3 declared = TetherCodec.Decode<ItemV3>(trailing.AsSpan());
+        Assert.Equal((1, 0.5, "piece", -1), (declared.Stock, declared.Weight, declared.Unit, declared.Shelf));
+        ItemV3 partly = TetherCodec.Decode<ItemV3>(inner.AsSpan());
+        Assert.Equal((0, 2.5, "piece", -1), (partly.Stock, partly.Weight, partly.Unit, partly.Shelf));
     }
 
     [Theory]
