@@ -41,6 +41,7 @@ internal static class ConstantLiterals
         : double.IsNegativeInfinity(value) ? typeName + ".NegativeInfinity"
         : finite;
 
-    // The integer types box as themselves. A minus before 9223372036854775808 makes it long.MinValue (a rule of C# integer literals), so no case is special.
+    // The integer types box as themselves. A minus before 9223372036854775808 makes it long.MinValue (a rule of C#
+    // integer literals), so no value needs a special case.
     private static string Integer(object value) => Convert.ToString(value, CultureInfo.InvariantCulture)!;
 }
