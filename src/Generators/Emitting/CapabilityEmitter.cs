@@ -20,9 +20,14 @@ internal static class CapabilityEmitter
         {
             MethodAccessModel? rules = access.FirstOrDefault(a => a.MethodId == method.MethodId);
             var setters = new System.Collections.Generic.List<string>();
-            if (rules is not null && !rules.IsEmpty)
+            if (rules is not null && !rules.HasNoAccessRule)
             {
                 setters.Add($"Access = {Access(rules)}");
+            }
+
+            if (rules is { Filters.Count: > 0 })
+            {
+                setters.Add($"Filters = new {KnownNames.CallFilterType}[] {{ {string.Join(", ", rules.Filters.Select(static f => $"{KnownNames.CallFilterType}.Of<{f}>()"))} }}");
             }
 
             if (method.Deprecation is not null)

@@ -30,6 +30,7 @@ internal static class AccessParser
             var rules = new List<AuthorizeModel>();
             string policy = "";
             int weight = 1;
+            var filters = new List<string>();
             foreach (ISymbol? scope in scopes)
             {
                 if (scope is null)
@@ -54,11 +55,19 @@ internal static class AccessParser
                             policy = attribute.ConstructorArguments.FirstOrDefault().Value as string ?? "";
                             weight = ContractParser.ReadNamedArgument(attribute, "Weight") is int w && w > 0 ? w : 1;
                             break;
+                        case KnownNames.CallFilterAttribute when attribute.AttributeClass!.TypeArguments.Length == 1:
+                            string name = attribute.AttributeClass.TypeArguments[0].ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+                            if (!filters.Contains(name))
+                            {
+                                filters.Add(name);
+                            }
+
+                            break;
                     }
                 }
             }
 
-            access.Add(new MethodAccessModel(method.MethodId, anonymous, rules.ToEquatableArray(), policy, weight));
+            access.Add(new MethodAccessModel(method.MethodId, anonymous, rules.ToEquatableArray(), policy, weight, filters.ToEquatableArray()));
         }
 
         return access.ToEquatableArray();

@@ -16,6 +16,7 @@ internal static class KnownNames
     public const string AuthorizeAttribute = "Microsoft.AspNetCore.Authorization.AuthorizeAttribute";
     public const string AllowAnonymousAttribute = "Microsoft.AspNetCore.Authorization.AllowAnonymousAttribute";
     public const string RateLimitAttribute = "Tether.Security.RateLimitAttribute";
+    public const string CallFilterAttribute = "Tether.CallFilterAttribute`1";
 
     public const string IMessage = "global::Tether.IMessage";
     public const string IMessageHandler = "global::Tether.IMessageHandler";
@@ -34,6 +35,7 @@ internal static class KnownNames
     public const string RemovedMethod = "global::Tether.RemovedMethod";
     public const string MethodKind = "global::Tether.MethodKind";
     public const string MethodAccess = "global::Tether.Security.MethodAccess";
+    public const string CallFilterType = "global::Tether.CallFilterType";
     public const string IAuthorizeData = "global::Microsoft.AspNetCore.Authorization.IAuthorizeData";
     public const string AuthorizeAttributeType = "global::Microsoft.AspNetCore.Authorization.AuthorizeAttribute";
     public const string ValueTask = "global::System.Threading.Tasks.ValueTask";

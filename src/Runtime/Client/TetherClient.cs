@@ -80,6 +80,20 @@ public sealed partial class TetherClient : TetherPeer, IAsyncDisposable, Interna
         return this;
     }
 
+    /// <summary>
+    /// The container the filters methods name with <see cref="CallFilterAttribute{TFilter}"/> come from (a registered
+    /// filter, or one made with its constructor's dependencies); null makes them with their parameterless constructors.
+    /// <c>AddTetherClient</c> sets it to the host's container. Read when the client connects.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Set after the client connected.</exception>
+    public IServiceProvider? FilterServices
+    {
+        get => _handlers.FilterServices;
+        set => _handlers.FilterServices = _handlers.IsFrozen
+            ? throw new InvalidOperationException("FilterServices must be set before the client connects.")
+            : value;
+    }
+
     /// <summary>Adds a filter around the server's pushes to this client's handlers (<see cref="ICallFilter"/>); the first added runs outermost.</summary>
     /// <exception cref="InvalidOperationException">The client has started.</exception>
     public TetherClient AddFilter(ICallFilter filter)

@@ -3,8 +3,11 @@ using Tether.Framing;
 
 namespace Tether.Connections;
 
-/// <summary>Where a call goes: which bound handler, the method's id and its kind, and the method's ordinal among all routes (what per-method tables are indexed by).</summary>
-internal readonly record struct HandlerRoute(int BindingIndex, int MethodId, MethodKind Kind, MethodDescriptor? Method = null, int Ordinal = 0);
+/// <summary>
+/// Where a call goes: which bound handler, the method's id and its kind, the method's ordinal among all routes (what
+/// per-method tables are indexed by), and the call filters that run around it, outermost first (empty: none).
+/// </summary>
+internal readonly record struct HandlerRoute(int BindingIndex, int MethodId, MethodKind Kind, MethodDescriptor? Method = null, int Ordinal = 0, ICallFilter[]? Filters = null);
 
 /// <summary>
 /// The handlers a server or client runs. Each registration knows how to make its handler for a peer (one shared
@@ -25,8 +28,11 @@ internal sealed class HandlerRegistry
 
     private readonly List<ICallFilter> _filterList = [];
 
-    /// <summary>The call filters, outermost first (empty: calls run without a filter pipeline).</summary>
-    public ICallFilter[] Filters { get; private set; } = [];
+    /// <summary>
+    /// Where the filters methods name (<see cref="MethodDescriptor.Filters"/>) come from: the host's container, or null
+    /// to make them with their parameterless constructors.
+    /// </summary>
+    public IServiceProvider? FilterServices { get; set; }
 
     /// <summary>Adds a filter around every incoming call; the first added runs outermost.</summary>
     public void AddFilter(ICallFilter filter)
@@ -105,11 +111,12 @@ internal sealed class HandlerRegistry
         var methods = new Dictionary<int, HandlerRoute>();
         var byMessage = new Dictionary<long, HandlerRoute>();
         var routes = new List<HandlerRoute>();
+        var filters = new MethodFilters(_filterList, FilterServices);
         for (int i = 0; i < _registrations.Count; i++)
         {
             foreach (MethodDescriptor method in _registrations[i].Service.Methods)
             {
-                var route = new HandlerRoute(i, method.Id, method.Kind, method, routes.Count);
+                var route = new HandlerRoute(i, method.Id, method.Kind, method, routes.Count, filters.For(method));
                 routes.Add(route);
                 methods[method.Id] = route;
                 if (_registrations[i].BuiltIn)
@@ -141,7 +148,6 @@ internal sealed class HandlerRegistry
         _removed = removed.ToFrozenDictionary();
         _messageRoutes = byMessage.ToFrozenDictionary();
         _methods = methods.ToFrozenDictionary();
-        Filters = [.. _filterList];
     }
 
     /// <summary>
@@ -225,6 +231,43 @@ internal sealed class HandlerRegistry
     private sealed class SharedFactory(Lazy<HandlerBinding> binding)
     {
         public HandlerBinding Create(TetherPeer peer) => binding.Value;
+    }
+
+    /// <summary>
+    /// Each method's filters: the ones added to the server or client (outermost), then the ones it names. One instance per
+    /// named filter type, shared by every method that names it; methods with the same filters share one array.
+    /// </summary>
+    private sealed class MethodFilters(List<ICallFilter> added, IServiceProvider? services)
+    {
+        private readonly ICallFilter[] _added = [.. added];
+        private readonly Dictionary<Type, ICallFilter> _made = [];
+
+        public ICallFilter[] For(MethodDescriptor method)
+        {
+            if (method.Filters.Count == 0)
+            {
+                return _added;
+            }
+
+            var list = new List<ICallFilter>(_added);
+            var named = new HashSet<Type>();
+            foreach (CallFilterType filter in method.Filters)
+            {
+                if (!named.Add(filter.Type))
+                {
+                    continue; // named again (say on the class and the method): it runs once, at its first place
+                }
+
+                if (!_made.TryGetValue(filter.Type, out ICallFilter? instance))
+                {
+                    _made[filter.Type] = instance = filter.Create(services);
+                }
+
+                list.Add(instance);
+            }
+
+            return [.. list];
+        }
     }
 
     private static long MessageKey(int messageId, MethodKind kind) => ((long)messageId << 3) | (long)kind; // five kinds: three bits

@@ -300,8 +300,8 @@ internal sealed partial class IncomingCalls
     /// <summary>Runs the call's filters and handler (the handler decodes its request before this returns).</summary>
     private ValueTask Invoke(IncomingCall call, HandlerRoute route, in ReadOnlySequence<byte> payload)
     {
-        ICallFilter[] filters = _settings.Handlers.Filters;
-        if (filters.Length > 0)
+        ICallFilter[]? filters = route.Filters;
+        if (filters is { Length: > 0 })
         {
             return call.Filtered.Run(filters, _bindings[route.BindingIndex], route.MethodId, payload);
         }

@@ -1,8 +1,9 @@
 namespace Tether;
 
 /// <summary>
-/// Middleware around every incoming call's handler (server calls, and client push handlers), in the order filters
-/// were added: the first added runs outermost. A filter sees the call through its <see cref="CallContext"/>: the
+/// Middleware around incoming calls' handlers (server calls, and client push handlers): added with <c>AddFilter</c>
+/// around every call, in the order added (the first added runs outermost), or named by methods with
+/// <see cref="CallFilterAttribute{TFilter}"/> around theirs only, inside the added ones. A filter sees the call through its <see cref="CallContext"/>: the
 /// method's descriptor (<see cref="CallContext.Method"/>), the caller (<see cref="CallContext.User"/>), its metadata and
 /// deadline; it may add trailing metadata, observe the handler's duration and exceptions, or stop the call.
 /// </summary>

@@ -30,6 +30,13 @@ public sealed record MethodDescriptor(int Id, string Name, MethodKind Kind, int 
     /// <summary>The method's version (<see cref="MethodAttribute.Version"/>; 1 when not given).</summary>
     public int Version { get; init; } = 1;
 
+    /// <summary>
+    /// The call filters the method names with <see cref="CallFilterAttribute{TFilter}"/> (on itself, its class or its
+    /// service interface), outermost first; they run inside the filters added to the server. Set on a handler's own
+    /// descriptor only; empty when it names none.
+    /// </summary>
+    public IReadOnlyList<CallFilterType> Filters { get; init; } = [];
+
     /// <summary>The method is marked <see cref="MethodAttribute.Idempotent"/>: its calls are retried under the client's <see cref="RetryPolicy"/>, each with an idempotency key.</summary>
     public bool IsIdempotent { get; init; }
 

@@ -49,7 +49,10 @@ public static class TetherServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TetherServerOptions>, TetherServerOptionsValidator>());
         services.TryAddSingleton(static provider =>
         {
-            var server = new TetherServer(provider.GetRequiredService<IOptionsMonitor<TetherServerOptions>>().CurrentValue, provider.GetService<ILoggerFactory>());
+            var server = new TetherServer(provider.GetRequiredService<IOptionsMonitor<TetherServerOptions>>().CurrentValue, provider.GetService<ILoggerFactory>())
+            {
+                FilterServices = provider,
+            };
             foreach (ServerHandlerRegistration registration in provider.GetServices<ServerHandlerRegistration>())
             {
                 registration.Apply(server, provider);
@@ -80,7 +83,10 @@ public static class TetherServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TetherClientOptions>, TetherClientOptionsValidator>());
         services.TryAddSingleton(static provider =>
         {
-            var client = new TetherClient(provider.GetRequiredService<IOptions<TetherClientOptions>>().Value, provider.GetService<ILoggerFactory>());
+            var client = new TetherClient(provider.GetRequiredService<IOptions<TetherClientOptions>>().Value, provider.GetService<ILoggerFactory>())
+            {
+                FilterServices = provider,
+            };
             foreach (ClientHandlerRegistration registration in provider.GetServices<ClientHandlerRegistration>())
             {
                 registration.Apply(client, provider);

@@ -106,6 +106,20 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
         return this;
     }
 
+    /// <summary>
+    /// The container the filters methods name with <see cref="CallFilterAttribute{TFilter}"/> come from (a registered
+    /// filter, or one made with its constructor's dependencies); null makes them with their parameterless constructors.
+    /// <c>AddTetherServer</c> sets it to the host's container. Read when the server starts.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Set after the server started.</exception>
+    public IServiceProvider? FilterServices
+    {
+        get => _handlers.FilterServices;
+        set => _handlers.FilterServices = _handlers.IsFrozen
+            ? throw new InvalidOperationException("FilterServices must be set before the server starts.")
+            : value;
+    }
+
     /// <summary>Adds a filter around every incoming call (<see cref="ICallFilter"/>); the first added runs outermost.</summary>
     /// <exception cref="InvalidOperationException">The server has started.</exception>
     public TetherServer AddFilter(ICallFilter filter)
@@ -151,8 +165,17 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
             throw new InvalidOperationException("The server was already started.");
         }
 
-        AddBuiltInServices();
-        _handlers.Freeze();
+        try
+        {
+            AddBuiltInServices();
+            _handlers.Freeze(); // makes the filters methods name: one it cannot make fails the start
+        }
+        catch
+        {
+            Volatile.Write(ref _state, 3);
+            throw;
+        }
+
         _serviceCapabilities = [.. _handlers.Services.Select(static s => new Capability(s.Name, s.Version))];
         _deprecatedMethods = Tether.Sessions.ServerHello.FitDeprecations(DeprecatedMethod.Of(_handlers.Services));
         _settings = _options.CreateSettings(_logger, _handlers, this);
