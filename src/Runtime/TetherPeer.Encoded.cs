@@ -27,7 +27,7 @@ public abstract partial class TetherPeer
     public IAsyncEnumerable<EncodedMessage> InvokeEncodedStreamAsync(MethodDescriptor method, ReadOnlyMemory<byte> requestBody, CallOptions options = default)
     {
         RequireKind(method, MethodKind.ServerStreaming);
-        return ReadStream(method, new EncodedBody(requestBody), StreamItems.Encoded, options);
+        return ReadStream(method, new EncodedBody(requestBody), StreamItems.Encoded, options, mayRetry: false); // encoded calls are not retried (decision 0022)
     }
 
     /// <summary>Sends one-way <paramref name="method"/> an encoded body, waiting while the send queue is full.</summary>

@@ -5,8 +5,9 @@ using Tether.Connections;
 namespace Tether;
 
 /// <summary>
-/// Retried unary calls (<see cref="RetryPolicy"/>, decision 0022): the network end of a call that may be retried runs
-/// its attempts here, each carrying the same idempotency key, within one deadline for them all.
+/// Retried calls (<see cref="RetryPolicy"/>, decision 0022): the network end of a unary call that may be retried runs its
+/// attempts here, each carrying the same idempotency key, within one deadline for them all; a server stream is retried
+/// until it is committed (its first item or its end arrived).
 /// </summary>
 public abstract partial class TetherPeer
 {
@@ -75,13 +76,57 @@ public abstract partial class TetherPeer
     }
 
     /// <summary>
+    /// Opens a server stream of a method that may be retried: an attempt that fails before anything arrived — its
+    /// first item or its end — is made again under <paramref name="policy"/>, as gRPC retries a call until it is
+    /// committed. From then on the stream is the caller's: a later failure reaches the caller after the items before
+    /// it, since a new attempt would deliver them again. A stream carries no idempotency key (the server keeps no stream
+    /// results) and no default timeout; the attempts share the caller's deadline, if it gave one.
+    /// </summary>
+    private async ValueTask<OpenedStream<TItem>> OpenRetriedStreamAsync<TRequest, TItem>(MethodDescriptor? method, TRequest request, StreamItemReader<TItem> read, CallOptions options, RetryPolicy policy)
+        where TRequest : IMessage<TRequest>
+    {
+        TetherConnection connection = Connection;
+        (options, DateTimeOffset deadline) = PrepareAttempts(connection, options, Timeout.InfiniteTimeSpan, keyed: false);
+        for (int attempt = 1; ; attempt++)
+        {
+            OpenedStream<TItem>? stream = null;
+            try
+            {
+                stream = OpenStream(method, request, read, options);
+                await stream.Call.Reader.WaitToReadAsync(stream.Token).ConfigureAwait(false); // an item, or the end: committed
+                Budget?.OnSuccess();
+                return stream;
+            }
+            catch (TetherException e)
+            {
+                Abandon(stream);
+                connection = await BeforeNextAttemptAsync(connection, NameOf<TRequest>(method), e, attempt, policy, deadline, options.CancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                Abandon(stream);
+                throw;
+            }
+        }
+
+        static void Abandon(OpenedStream<TItem>? failed)
+        {
+            failed?.Close();
+            failed?.Dispose();
+        }
+    }
+
+    /// <summary>
     /// Fixes what all attempts share: one absolute deadline (the options', else the default timeout's, counted from now:
     /// it travels with each attempt, so a handler stops when the caller would) and one idempotency key.
     /// </summary>
-    private static (CallOptions Options, DateTimeOffset Deadline) PrepareAttempts(TetherConnection connection, CallOptions options)
+    private static (CallOptions Options, DateTimeOffset Deadline) PrepareAttempts(TetherConnection connection, CallOptions options) =>
+        PrepareAttempts(connection, options, connection.DefaultCallTimeout, keyed: true);
+
+    private static (CallOptions Options, DateTimeOffset Deadline) PrepareAttempts(TetherConnection connection, CallOptions options, TimeSpan defaultTimeout, bool keyed)
     {
         DateTimeOffset now = connection.Time.GetUtcNow();
-        TimeSpan timeout = options.Timeout ?? (options.Deadline is null && options.PropagateFrom?.Deadline is null ? connection.DefaultCallTimeout : Timeout.InfiniteTimeSpan);
+        TimeSpan timeout = options.Timeout ?? (options.Deadline is null && options.PropagateFrom?.Deadline is null ? defaultTimeout : Timeout.InfiniteTimeSpan);
         DateTimeOffset deadline = timeout == Timeout.InfiniteTimeSpan || timeout >= TimeSpan.FromDays(365) ? DateTimeOffset.MaxValue : now + timeout;
         if (options.Deadline is { } given && given < deadline)
         {
@@ -97,7 +142,7 @@ public abstract partial class TetherPeer
         {
             Timeout = deadline == DateTimeOffset.MaxValue ? Timeout.InfiniteTimeSpan : null,
             Deadline = deadline == DateTimeOffset.MaxValue ? null : deadline,
-            IdempotencyKey = options.IdempotencyKey ?? Guid.NewGuid().ToString("N"),
+            IdempotencyKey = keyed ? options.IdempotencyKey ?? Guid.NewGuid().ToString("N") : options.IdempotencyKey,
         };
         return (fixedOptions, deadline);
     }

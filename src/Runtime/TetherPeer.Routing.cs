@@ -202,10 +202,13 @@ public abstract partial class TetherPeer
     private IAsyncEnumerable<TItem> StreamCore<TRequest, TItem>(MethodDescriptor? method, TRequest request, CallOptions options)
         where TRequest : IMessage<TRequest>
         where TItem : IMessage<TItem>
-        => ReadStream(method, request, StreamItems.Typed<TItem>(), options);
+        => ReadStream(method, request, StreamItems.Typed<TItem>(), options, mayRetry: true);
 
-    /// <summary>Calls a server-streaming method and yields what <paramref name="read"/> makes of its items.</summary>
-    private async IAsyncEnumerable<TItem> ReadStream<TRequest, TItem>(MethodDescriptor? method, TRequest request, StreamItemReader<TItem> read, CallOptions options, [EnumeratorCancellation] CancellationToken enumeratorCancellation = default)
+    /// <summary>
+    /// Calls a server-streaming method and yields what <paramref name="read"/> makes of its items; retried until its first
+    /// item when <paramref name="mayRetry"/> and the method or options ask for retries.
+    /// </summary>
+    private async IAsyncEnumerable<TItem> ReadStream<TRequest, TItem>(MethodDescriptor? method, TRequest request, StreamItemReader<TItem> read, CallOptions options, bool mayRetry, [EnumeratorCancellation] CancellationToken enumeratorCancellation = default)
         where TRequest : IMessage<TRequest>
     {
         if (!options.CancellationToken.CanBeCanceled)
@@ -213,7 +216,9 @@ public abstract partial class TetherPeer
             options = options with { CancellationToken = enumeratorCancellation };
         }
 
-        using OpenedStream<TItem> stream = OpenStream(method, request, read, options);
+        using OpenedStream<TItem> stream = mayRetry && RetryFor(method, options) is { } policy
+            ? await OpenRetriedStreamAsync(method, request, read, options, policy).ConfigureAwait(false)
+            : OpenStream(method, request, read, options);
         try
         {
             ChannelReader<TItem> reader = stream.Call.Reader;

@@ -1,11 +1,13 @@
 namespace Tether;
 
 /// <summary>
-/// How a client retries a unary call that failed with a retryable error: how many attempts, how long it waits between
-/// them, which codes it retries, and the budget that stops retries from multiplying load on a failing server. Applies
-/// to methods marked <see cref="MethodAttribute.Idempotent"/> (through <see cref="TetherClientOptions.Retry"/>) and to
-/// calls given one in <see cref="CallOptions.Retry"/>. Every attempt of a call carries the same idempotency key, so a
-/// server answers a repeat of a call it already ran from that call's result (<see cref="IdempotencyOptions"/>).
+/// How a client retries a unary call, or a server stream before its first item, that failed with a retryable error: how
+/// many attempts, how long it waits between them, which codes it retries, and the budget that stops retries from
+/// multiplying load on a failing server. Applies to methods marked <see cref="MethodAttribute.Idempotent"/> (through
+/// <see cref="TetherClientOptions.Retry"/>) and to calls given one in <see cref="CallOptions.Retry"/>. Every attempt of a
+/// unary call carries the same idempotency key, so a server answers a repeat of a call it already ran from that call's
+/// result (<see cref="IdempotencyOptions"/>). A server stream is retried only until its first item (or its end) arrives,
+/// as gRPC commits a call: after that a failure reaches the caller, who has the items before it.
 /// </summary>
 /// <remarks>
 /// An attempt is made only while the call's deadline leaves room for the wait before it; the deadline (or timeout) given

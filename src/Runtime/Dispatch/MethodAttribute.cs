@@ -19,9 +19,10 @@ public sealed class MethodAttribute : Attribute
 
     /// <summary>
     /// Running the method twice with the same request has the effect of running it once, so a client may retry it:
-    /// generated clients retry such a method's calls under <see cref="TetherClientOptions.Retry"/> and attach an
+    /// generated clients retry such a method's unary calls under <see cref="TetherClientOptions.Retry"/> and attach an
     /// idempotency key to each, with which the server answers a repeat from the first call's result instead of running the
-    /// handler again (<c>docs/decisions/0022-retries-and-idempotency-keys.md</c>). False when not given.
+    /// handler again; its server streams are retried until their first item arrives (the handler runs again for each
+    /// attempt) (<c>docs/decisions/0022-retries-and-idempotency-keys.md</c>). False when not given.
     /// </summary>
     public bool Idempotent { get; set; }
 }

@@ -83,6 +83,51 @@ public abstract partial class ConformanceSuite
     }
 
     [Fact]
+    public async Task A_server_stream_is_retried_until_its_first_item_and_not_after()
+    {
+        (Harness harness, PaymentsHandler payments) = await StartPaymentsAsync();
+        await using Harness _ = harness;
+        var charges = new IPayments.Client(await harness.ConnectAsync(o => o.Retry.InitialBackoff = TimeSpan.FromMilliseconds(1)));
+
+        // Two runs fail before their first item: the third is the caller's, and only its items arrive.
+        List<ChargeReply> receipts = await charges.Receipts(new ChargeRequest("stream-1", 10, Block: false, FailTimes: 2)).ToListAsync().AsTask().Within();
+        Assert.Equal([new ChargeReply("stream-1", 10, 3), new ChargeReply("stream-1", 11, 3)], receipts);
+        Assert.Equal(3, payments.Runs["stream-1"]);
+
+        // A run that fails after its first item is committed: the caller gets that item, then the error, and no retry.
+        var seen = new List<ChargeReply>();
+        var error = await Assert.ThrowsAsync<TetherException>(async () =>
+        {
+            await foreach (ChargeReply receipt in charges.Receipts(new ChargeRequest("stream-2", 20, Block: true, FailTimes: 1)))
+            {
+                seen.Add(receipt);
+            }
+        }).Within();
+        Assert.Equal(TetherErrorCode.InFlightCallsExceeded, error.Code);
+        Assert.Equal([new ChargeReply("stream-2", 20, 1)], seen);
+        Assert.Equal(1, payments.Runs["stream-2"]);
+
+        // Out of attempts (three by default): the last failure reaches the caller.
+        var exhausted = await Assert.ThrowsAsync<TetherException>(() => charges.Receipts(new ChargeRequest("stream-3", 30, Block: false, FailTimes: 5)).ToListAsync().AsTask()).Within();
+        Assert.Equal(TetherErrorCode.InFlightCallsExceeded, exhausted.Code);
+        Assert.Equal(3, payments.Runs["stream-3"]);
+    }
+
+    [Fact]
+    public async Task RetryPolicy_None_on_the_call_turns_a_server_streams_retries_off()
+    {
+        (Harness harness, PaymentsHandler payments) = await StartPaymentsAsync();
+        await using Harness _ = harness;
+        var charges = new IPayments.Client(await harness.ConnectAsync(o => o.Retry.InitialBackoff = TimeSpan.FromMilliseconds(1)));
+
+        // RetryPolicy.None on the call turns the method's retries off.
+        var refused = await Assert.ThrowsAsync<TetherException>(() =>
+            charges.Receipts(new ChargeRequest("stream-4", 40, Block: false, FailTimes: 1), new CallOptions { Retry = RetryPolicy.None }).ToListAsync().AsTask()).Within();
+        Assert.Equal(TetherErrorCode.InFlightCallsExceeded, refused.Code);
+        Assert.Equal(1, payments.Runs["stream-4"]);
+    }
+
+    [Fact]
     public async Task A_key_given_by_the_caller_answers_a_repeat_from_the_first_result_and_refuses_another_request()
     {
         (Harness harness, PaymentsHandler payments) = await StartPaymentsAsync();

@@ -20,6 +20,13 @@ public partial interface IPayments
 
     /// <summary>Not idempotent: never retried unless the caller gives a policy.</summary>
     ValueTask<ChargeReply> Transfer(ChargeRequest request, CallContext context);
+
+    /// <summary>
+    /// Two receipts (amounts <c>Amount</c> and <c>Amount + 1</c>), retried until the first arrives. A run within
+    /// <c>FailTimes</c> fails retryably before its first receipt, or with <c>Block</c> after it.
+    /// </summary>
+    [Method(Idempotent = true)]
+    IAsyncEnumerable<ChargeReply> Receipts(ChargeRequest request, CancellationToken cancellationToken);
 }
 
 /// <summary>Counts the runs per order; blocks and fails when asked. Ignores its token once started, as committed work would.</summary>
@@ -34,6 +41,25 @@ public sealed partial class PaymentsHandler(Probe probe) : IPayments
     public ValueTask<ChargeReply> Charge(ChargeRequest request, CallContext context) => RunAsync(request, context);
 
     public ValueTask<ChargeReply> Transfer(ChargeRequest request, CallContext context) => RunAsync(request, context);
+
+    public async IAsyncEnumerable<ChargeReply> Receipts(ChargeRequest request, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        int run = Runs.AddOrUpdate(request.Order, 1, static (_, n) => n + 1);
+        bool fails = run <= request.FailTimes;
+        if (fails && !request.Block)
+        {
+            throw new TetherException(TetherErrorCode.InFlightCallsExceeded, $"busy before the first receipt (run {run})");
+        }
+
+        yield return new ChargeReply(request.Order, request.Amount, run);
+        await Task.Yield();
+        if (fails)
+        {
+            throw new TetherException(TetherErrorCode.InFlightCallsExceeded, $"busy after the first receipt (run {run})");
+        }
+
+        yield return new ChargeReply(request.Order, request.Amount + 1, run);
+    }
 
     private async ValueTask<ChargeReply> RunAsync(ChargeRequest request, CallContext context)
     {
