@@ -9,20 +9,22 @@ namespace Tether.Cli.Bench;
 
 /// <summary>
 /// <c>tether bench SERVICE/METHOD [JSON]</c>: closed-loop callers over one or more connections for a duration (or a
-/// number of calls), each call timed; prints calls/s and latency percentiles, with a progress line every second.
+/// number of calls), each call timed; prints calls/s and latency percentiles, with a progress line every second. A call
+/// is a unary call, a whole server stream (read to its end; its items and time to the first are reported too), or one
+/// one-way message (timed until the client has queued it: one-way sends have no answer).
 /// </summary>
 internal static class BenchCommand
 {
     public static Command Create(CommandRunner runner)
     {
-        var method = new Argument<string>("method") { Description = "A unary SERVICE/METHOD." };
+        var method = new Argument<string>("method") { Description = "A unary, server-streaming or one-way SERVICE/METHOD." };
         var json = new Argument<string?>("json") { Description = "The request as JSON (default {}), encoded once.", Arity = ArgumentArity.ZeroOrOne };
         var callers = new Option<int>("--callers", "-c") { Description = "Concurrent callers, each waiting for its reply before the next call (default 64).", DefaultValueFactory = static _ => 64 };
         var connections = new Option<int>("--connections", "-n") { Description = "Connections the callers share round robin (default 1).", DefaultValueFactory = static _ => 1 };
         var duration = new Option<string>("--duration", "-z") { Description = "How long to measure (default 10s).", DefaultValueFactory = static _ => "10s" };
         var warmup = new Option<string>("--warmup") { Description = "Calls before measuring (not counted; default 1s).", DefaultValueFactory = static _ => "1s" };
         var maxCalls = new Option<long>("--calls") { Description = "Stop after this many measured calls (default: no limit)." };
-        var command = new Command("bench", "Load a unary method: calls/s and latency percentiles.") { method, json, callers, connections, duration, warmup, maxCalls };
+        var command = new Command("bench", "Load a unary, server-streaming or one-way method: calls/s and latency percentiles.") { method, json, callers, connections, duration, warmup, maxCalls };
         command.SetAction(runner.Connected(async run =>
         {
             int callerCount = run.Parse.GetValue(callers);
@@ -33,9 +35,9 @@ internal static class BenchCommand
             }
 
             MethodTarget target = await MethodTarget.ResolveAsync(run.Client, run.Parse.GetValue(method)!, run.Cancellation).ConfigureAwait(false);
-            if (target.Method.Kind != MethodKind.Unary)
+            if (target.Method.Kind is not (MethodKind.Unary or MethodKind.ServerStreaming or MethodKind.OneWay))
             {
-                throw new UsageException($"{target.Service.Name}/{target.Shape.Name} is {InspectCommand.Kind(target.Method.Kind)}; bench measures unary methods.");
+                throw new UsageException($"{target.Service.Name}/{target.Shape.Name} is {InspectCommand.Kind(target.Method.Kind)}; bench measures unary, server-streaming and one-way methods (it sends one request).");
             }
 
             byte[] body = target.EncodeRequest(run.Parse.GetValue(json) ?? "{}");
@@ -69,6 +71,10 @@ internal static class BenchCommand
         return command;
     }
 
+    private static void WriteLatency(TextWriter output, string label, LatencyHistogram h) =>
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  {label,-10} p50 {h.Percentile(50):N0} µs   p90 {h.Percentile(90):N0} µs   p99 {h.Percentile(99):N0} µs   p99.9 {h.Percentile(99.9):N0} µs   max {h.Max:N0} µs"));
+
     private static void Report(Invocation run, MethodTarget target, int callers, int connections, BenchResult result)
     {
         double seconds = result.Elapsed.TotalSeconds;
@@ -80,6 +86,7 @@ internal static class BenchCommand
             {
                 writer.WriteStartObject();
                 writer.WriteString("method", $"{target.Service.Name}/{target.Shape.Name}");
+                writer.WriteString("kind", InspectCommand.Kind(target.Method.Kind));
                 writer.WriteNumber("callers", callers);
                 writer.WriteNumber("connections", connections);
                 writer.WriteNumber("seconds", Math.Round(seconds, 3));
@@ -93,6 +100,20 @@ internal static class BenchCommand
                 writer.WriteNumber("p99.9", h.Percentile(99.9));
                 writer.WriteNumber("max", h.Max);
                 writer.WriteEndObject();
+                if (target.Method.Kind == MethodKind.ServerStreaming)
+                {
+                    LatencyHistogram first = result.FirstItems;
+                    writer.WriteNumber("items", result.Items);
+                    writer.WriteNumber("itemsPerSecond", Math.Round(seconds > 0 ? result.Items / seconds : 0, 1));
+                    writer.WriteStartObject("firstItemMicroseconds");
+                    writer.WriteNumber("p50", first.Percentile(50));
+                    writer.WriteNumber("p90", first.Percentile(90));
+                    writer.WriteNumber("p99", first.Percentile(99));
+                    writer.WriteNumber("p99.9", first.Percentile(99.9));
+                    writer.WriteNumber("max", first.Max);
+                    writer.WriteEndObject();
+                }
+
                 if (result.FirstError is { } error)
                 {
                     writer.WriteString("firstError", ExitCodes.Describe(error));
@@ -103,12 +124,17 @@ internal static class BenchCommand
             return;
         }
 
+        string unit = target.Method.Kind switch { MethodKind.ServerStreaming => "streams", MethodKind.OneWay => "sends", _ => "calls" };
         run.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{target.Service.Name}/{target.Shape.Name}: {callers} callers over {connections} connection(s), {seconds:0.0} s"));
-        run.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  calls      {result.Calls:N0} ({result.Errors:N0} failed)"));
-        run.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  calls/s    {rate:N0}"));
-        run.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  latency    p50 {h.Percentile(50):N0} µs   p90 {h.Percentile(90):N0} µs   p99 {h.Percentile(99):N0} µs   p99.9 {h.Percentile(99.9):N0} µs   max {h.Max:N0} µs"));
+            $"{target.Service.Name}/{target.Shape.Name} ({InspectCommand.Kind(target.Method.Kind)}): {callers} callers over {connections} connection(s), {seconds:0.0} s"));
+        run.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {unit,-10} {result.Calls:N0} ({result.Errors:N0} failed)"));
+        run.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {unit + "/s",-10} {rate:N0}"));
+        WriteLatency(run.Out, target.Method.Kind == MethodKind.ServerStreaming ? "whole" : "latency", h);
+        if (target.Method.Kind == MethodKind.ServerStreaming)
+        {
+            run.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  items      {result.Items:N0} ({(seconds > 0 ? result.Items / seconds : 0):N0}/s)"));
+            WriteLatency(run.Out, "first item", result.FirstItems);
+        }
         if (result.FirstError is { } first)
         {
             run.Out.WriteLine($"  first error: {ExitCodes.Describe(first)}");
@@ -119,8 +145,12 @@ internal static class BenchCommand
 /// <summary>What to run: the method and its encoded request, how many callers, for how long.</summary>
 internal sealed record BenchPlan(MethodDescriptor Method, byte[] Body, int Callers, TimeSpan Warmup, TimeSpan Duration, long MaxCalls);
 
-/// <summary>What a run measured.</summary>
-internal sealed record BenchResult(long Calls, long Errors, TimeSpan Elapsed, LatencyHistogram Latencies, Exception? FirstError);
+/// <summary>What a run measured; for a server stream also its items and each stream's time to its first item.</summary>
+internal sealed record BenchResult(long Calls, long Errors, TimeSpan Elapsed, LatencyHistogram Latencies, Exception? FirstError, long Items = 0, LatencyHistogram? FirstItemLatencies = null)
+{
+    /// <summary>Time to each measured stream's first item (empty for other kinds).</summary>
+    public LatencyHistogram FirstItems => FirstItemLatencies ?? new LatencyHistogram();
+}
 
 /// <summary>Runs the callers: a warm-up, then the measured window; a progress line per second.</summary>
 internal static class BenchRunner
@@ -157,12 +187,14 @@ internal static class BenchRunner
         await all.ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
         var merged = new LatencyHistogram();
+        var firstItems = new LatencyHistogram();
         foreach (Caller caller in callers)
         {
             merged.Add(caller.Latencies);
+            firstItems.Add(caller.FirstItems);
         }
 
-        return new BenchResult(merged.Count, callers.Sum(static c => c.Errors), elapsed, merged, state.FirstError);
+        return new BenchResult(merged.Count, callers.Sum(static c => c.Errors), elapsed, merged, state.FirstError, callers.Sum(static c => c.Items), firstItems);
     }
 
     private static async Task WaitAsync(Task all, TimeSpan warmup, CancellationToken cancellationToken)
@@ -180,9 +212,29 @@ internal static class BenchRunner
         {
             bool measured = state.Measuring;
             long start = Stopwatch.GetTimestamp();
+            long items = 0;
+            long firstItem = 0;
             try
             {
-                await client.InvokeEncodedAsync(plan.Method, plan.Body).ConfigureAwait(false);
+                switch (plan.Method.Kind)
+                {
+                    case MethodKind.ServerStreaming:
+                        await foreach (EncodedMessage _ in client.InvokeEncodedStreamAsync(plan.Method, plan.Body, new CallOptions { CancellationToken = cancellationToken }).ConfigureAwait(false))
+                        {
+                            if (items++ == 0)
+                            {
+                                firstItem = Stopwatch.GetTimestamp();
+                            }
+                        }
+
+                        break;
+                    case MethodKind.OneWay:
+                        await client.InvokeEncodedOneWayAsync(plan.Method, plan.Body).ConfigureAwait(false);
+                        break;
+                    default:
+                        await client.InvokeEncodedAsync(plan.Method, plan.Body).ConfigureAwait(false);
+                        break;
+                }
             }
             catch (TetherException e)
             {
@@ -203,6 +255,12 @@ internal static class BenchRunner
             if (measured && state.Measuring && state.TakeCall())
             {
                 caller.Latencies.Record((long)Stopwatch.GetElapsedTime(start).TotalMicroseconds);
+                if (items > 0)
+                {
+                    caller.FirstItems.Record((long)Stopwatch.GetElapsedTime(start, firstItem).TotalMicroseconds);
+                    caller.Items += items;
+                }
+
                 Volatile.Write(ref caller.Calls, caller.Calls + 1);
             }
         }
@@ -211,6 +269,8 @@ internal static class BenchRunner
     private sealed class Caller
     {
         public readonly LatencyHistogram Latencies = new();
+        public readonly LatencyHistogram FirstItems = new();
+        public long Items;
         public long Calls;
         public long Errors;
     }
