@@ -15,6 +15,7 @@ namespace Tether.Connections;
 internal sealed class CompletionBatch
 {
     private int _thread; // the receive loop's managed thread id while it handles a batch; 0 otherwise
+    private int _publishing; // the thread publishing a batch's answers, whose callers' continuations run on it; 0 otherwise
     private PendingCall? _head;
     private PendingCall? _tail;
 
@@ -42,19 +43,38 @@ internal sealed class CompletionBatch
         return true;
     }
 
+    /// <summary>
+    /// Whether the calling thread is the receive loop publishing answers: code after a caller's <c>await</c> runs here,
+    /// and while it runs the loop can neither read nor end, so nothing it does may wait for either.
+    /// </summary>
+    public bool IsPublishingOnCurrentThread => Volatile.Read(ref _publishing) == Environment.CurrentManagedThreadId;
+
     /// <summary>The batch's frames are handled: its answers are published, in order, on the calling thread.</summary>
     public void End()
     {
         Volatile.Write(ref _thread, 0);
         PendingCall? call = _head;
-        _head = _tail = null;
-        while (call is not null)
+        if (call is null)
         {
-            // Taken before publishing: the caller's continuation may recycle the call and start the next one with it.
-            PendingCall? next = call.NextPublished;
-            call.NextPublished = null;
-            call.Publish();
-            call = next;
+            return;
+        }
+
+        _head = _tail = null;
+        Volatile.Write(ref _publishing, Environment.CurrentManagedThreadId);
+        try
+        {
+            while (call is not null)
+            {
+                // Taken before publishing: the caller's continuation may recycle the call and start the next one with it.
+                PendingCall? next = call.NextPublished;
+                call.NextPublished = null;
+                call.Publish();
+                call = next;
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _publishing, 0);
         }
     }
 }

@@ -306,6 +306,11 @@ internal sealed partial class TetherConnection : ICallLaneHost, ILinkTiming, IRe
     /// </summary>
     public Task CloseAsync(Exception? reason = null, CancellationToken cancellationToken = default)
     {
+        // Called from code after an awaited call that this connection's receive loop completed (decision 0029): the
+        // loop is on the caller's stack, so it can read no acknowledgement and end no link until the caller returns.
+        // Waiting for either would hang a caller that blocks on the close (a host disposed synchronously at the end of
+        // Main); the close is started, and the loop finishes it when the caller lets go of its thread.
+        bool onOwnLoop = Completions.IsPublishingOnCurrentThread;
         if (!SessionClosing && State is SessionState.Active or SessionState.Draining)
         {
             bool sequenced = Output.IsSequenced && _link is not null;
@@ -319,7 +324,7 @@ internal sealed partial class TetherConnection : ICallLaneHost, ILinkTiming, IRe
             {
                 _closeReason ??= reason; // the peer may end the link first: the session still ends for this reason
                 Interlocked.Exchange(ref _sessionClosing, 1); // a link lost from here on ends the session: nothing resumes
-                if (_settings.CloseAcknowledgementTimeout > TimeSpan.Zero && !cancellationToken.IsCancellationRequested)
+                if (_settings.CloseAcknowledgementTimeout > TimeSpan.Zero && !cancellationToken.IsCancellationRequested && !onOwnLoop)
                 {
                     Task acknowledged = Output.WhenAllAcknowledged();
                     if (!acknowledged.IsCompleted)
@@ -331,7 +336,7 @@ internal sealed partial class TetherConnection : ICallLaneHost, ILinkTiming, IRe
         }
 
         RequestStop(reason);
-        return _closed.Task;
+        return onOwnLoop ? Task.CompletedTask : _closed.Task;
     }
 
     private async Task StopOnceAcknowledgedAsync(Task acknowledged, Exception? reason, CancellationToken cancellationToken)
