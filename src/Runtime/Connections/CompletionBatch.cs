@@ -14,8 +14,10 @@ namespace Tether.Connections;
 /// </remarks>
 internal sealed class CompletionBatch
 {
+    [ThreadStatic]
+    private static CompletionBatch? t_publishing; // the batch whose answers this thread publishes: callers' continuations run here
+
     private int _thread; // the receive loop's managed thread id while it handles a batch; 0 otherwise
-    private int _publishing; // the thread publishing a batch's answers, whose callers' continuations run on it; 0 otherwise
     private PendingCall? _head;
     private PendingCall? _tail;
 
@@ -47,7 +49,22 @@ internal sealed class CompletionBatch
     /// Whether the calling thread is the receive loop publishing answers: code after a caller's <c>await</c> runs here,
     /// and while it runs the loop can neither read nor end, so nothing it does may wait for either.
     /// </summary>
-    public bool IsPublishingOnCurrentThread => Volatile.Read(ref _publishing) == Environment.CurrentManagedThreadId;
+    public bool IsPublishingOnCurrentThread => t_publishing == this;
+
+    /// <summary>Publishes one answer off the loop (the link's completion scheduler), marking the thread as <see cref="End"/> does.</summary>
+    public void PublishOne(PendingCall call)
+    {
+        CompletionBatch? outer = t_publishing;
+        t_publishing = this;
+        try
+        {
+            call.Publish();
+        }
+        finally
+        {
+            t_publishing = outer;
+        }
+    }
 
     /// <summary>The batch's frames are handled: its answers are published, in order, on the calling thread.</summary>
     public void End()
@@ -60,7 +77,8 @@ internal sealed class CompletionBatch
         }
 
         _head = _tail = null;
-        Volatile.Write(ref _publishing, Environment.CurrentManagedThreadId);
+        CompletionBatch? outer = t_publishing;
+        t_publishing = this;
         try
         {
             while (call is not null)
@@ -74,7 +92,7 @@ internal sealed class CompletionBatch
         }
         finally
         {
-            Volatile.Write(ref _publishing, 0);
+            t_publishing = outer;
         }
     }
 }
