@@ -46,8 +46,9 @@ internal sealed class CompletionBatch
     }
 
     /// <summary>
-    /// Whether the calling thread is the receive loop publishing answers: code after a caller's <c>await</c> runs here,
-    /// and while it runs the loop can neither read nor end, so nothing it does may wait for either.
+    /// Whether the calling thread is publishing this connection's answers (the receive loop at a batch's end, or the link's
+    /// completion scheduler): code after a caller's <c>await</c> runs here, and while it runs that thread can neither read
+    /// nor end the link, so nothing it does may wait for either.
     /// </summary>
     public bool IsPublishingOnCurrentThread => t_publishing == this;
 

@@ -235,7 +235,7 @@ internal sealed class HandlerRegistry
 
     /// <summary>
     /// Each method's filters: the ones added to the server or client (outermost), then the ones it names. One instance per
-    /// named filter type, shared by every method that names it; methods with the same filters share one array.
+    /// named filter type, shared by every method that names it; methods that name none share the added filters' array.
     /// </summary>
     private sealed class MethodFilters(List<ICallFilter> added, IServiceProvider? services)
     {

@@ -306,8 +306,9 @@ internal sealed partial class TetherConnection : ICallLaneHost, ILinkTiming, IRe
     /// </summary>
     public Task CloseAsync(Exception? reason = null, CancellationToken cancellationToken = default)
     {
-        // Called from code after an awaited call that this connection's receive loop completed (decision 0029): the
-        // loop is on the caller's stack, so it can read no acknowledgement and end no link until the caller returns.
+        // Called from code after an awaited call whose answer this connection published (on its receive loop or its
+        // completion scheduler; decision 0029): that thread is on the caller's stack, so it can read no acknowledgement
+        // and end no link until the caller returns.
         // Waiting for either would hang a caller that blocks on the close (a host disposed synchronously at the end of
         // Main); the close is started, and the loop finishes it when the caller lets go of its thread.
         bool onOwnLoop = Completions.IsPublishingOnCurrentThread;
