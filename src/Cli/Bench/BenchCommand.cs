@@ -71,6 +71,17 @@ internal static class BenchCommand
         return command;
     }
 
+    private static void WritePercentiles(System.Text.Json.Utf8JsonWriter writer, string name, LatencyHistogram h)
+    {
+        writer.WriteStartObject(name);
+        writer.WriteNumber("p50", h.Percentile(50));
+        writer.WriteNumber("p90", h.Percentile(90));
+        writer.WriteNumber("p99", h.Percentile(99));
+        writer.WriteNumber("p99.9", h.Percentile(99.9));
+        writer.WriteNumber("max", h.Max);
+        writer.WriteEndObject();
+    }
+
     private static void WriteLatency(TextWriter output, string label, LatencyHistogram h) =>
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  {label,-10} p50 {h.Percentile(50):N0} µs   p90 {h.Percentile(90):N0} µs   p99 {h.Percentile(99):N0} µs   p99.9 {h.Percentile(99.9):N0} µs   max {h.Max:N0} µs"));
@@ -93,25 +104,12 @@ internal static class BenchCommand
                 writer.WriteNumber("calls", result.Calls);
                 writer.WriteNumber("errors", result.Errors);
                 writer.WriteNumber("callsPerSecond", Math.Round(rate, 1));
-                writer.WriteStartObject("latencyMicroseconds");
-                writer.WriteNumber("p50", h.Percentile(50));
-                writer.WriteNumber("p90", h.Percentile(90));
-                writer.WriteNumber("p99", h.Percentile(99));
-                writer.WriteNumber("p99.9", h.Percentile(99.9));
-                writer.WriteNumber("max", h.Max);
-                writer.WriteEndObject();
+                WritePercentiles(writer, "latencyMicroseconds", h);
                 if (target.Method.Kind == MethodKind.ServerStreaming)
                 {
-                    LatencyHistogram first = result.FirstItems;
                     writer.WriteNumber("items", result.Items);
                     writer.WriteNumber("itemsPerSecond", Math.Round(seconds > 0 ? result.Items / seconds : 0, 1));
-                    writer.WriteStartObject("firstItemMicroseconds");
-                    writer.WriteNumber("p50", first.Percentile(50));
-                    writer.WriteNumber("p90", first.Percentile(90));
-                    writer.WriteNumber("p99", first.Percentile(99));
-                    writer.WriteNumber("p99.9", first.Percentile(99.9));
-                    writer.WriteNumber("max", first.Max);
-                    writer.WriteEndObject();
+                    WritePercentiles(writer, "firstItemMicroseconds", result.FirstItems);
                 }
 
                 if (result.FirstError is { } error)
