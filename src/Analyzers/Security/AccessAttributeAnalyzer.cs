@@ -10,8 +10,9 @@ namespace Tether.Analyzers.Security;
 
 /// <summary>
 /// TETH4001: <c>[AllowAnonymous]</c> on a handler method, or on its class, silences an <c>[Authorize]</c> on the method;
-/// TETH4002: a <c>[RateLimit]</c> without a policy name or with a weight below 1; TETH4003: an access attribute on a
-/// method of a handler that Tether does not dispatch (a helper or <c>[HandlerIgnore]</c>), where it has no effect.
+/// TETH4002: a <c>[RateLimit]</c> without a policy name or with a weight below 1; TETH4003: an access attribute or a
+/// <c>[CallFilter&lt;T&gt;]</c> on a method of a handler that Tether does not dispatch (a helper or <c>[HandlerIgnore]</c>),
+/// where it has no effect.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class AccessAttributeAnalyzer : TetherAnalyzer
@@ -96,8 +97,10 @@ public sealed class AccessAttributeAnalyzer : TetherAnalyzer
         }
     }
 
+    // What the generator reads per dispatched method (AccessParser): access rules and the call filters a method names.
     private static bool IsAccess(AttributeData attribute) =>
-        attribute.AttributeClass is { } cls && TypeShapeParser.MetadataName(cls) is KnownNames.AuthorizeAttribute or KnownNames.AllowAnonymousAttribute or KnownNames.RateLimitAttribute;
+        attribute.AttributeClass is { } cls && TypeShapeParser.MetadataName(cls)
+            is KnownNames.AuthorizeAttribute or KnownNames.AllowAnonymousAttribute or KnownNames.RateLimitAttribute or KnownNames.CallFilterAttribute;
 
     private static AttributeData? Find(ISymbol symbol, string metadataName) =>
         symbol.GetAttributes().FirstOrDefault(a => a.AttributeClass is { } cls && TypeShapeParser.MetadataName(cls) == metadataName);

@@ -52,6 +52,14 @@ public sealed class SecurityRuleTests
 
                 [HandlerIgnore, {|TETH4003:RateLimit("x")|}]
                 public Receipt Replay(Order order) => new(order.Id);
+
+                [{|TETH4003:CallFilter<Audit>|}]
+                public int Total(int id) => id;
+            }
+
+            public sealed class Audit : ICallFilter
+            {
+                public ValueTask InvokeAsync(CallContext context, CallFilterNext continuation) => continuation(context);
             }
             """);
 
@@ -69,13 +77,18 @@ public sealed class SecurityRuleTests
                 public ValueTask<Receipt> Quote(Order order) => new(new Receipt(order.Id));
             }
 
-            [Handler, Authorize(Roles = "ops"), RateLimit("orders")] public partial class Orders
+            [Handler, Authorize(Roles = "ops"), RateLimit("orders"), CallFilter<Audit>] public partial class Orders
             {
-                [Authorize(Policy = "big-orders")]
+                [Authorize(Policy = "big-orders"), CallFilter<Audit>]
                 public Receipt Place(Order order) => new(order.Id);
 
                 [AllowAnonymous]
                 public Receipt Peek(Order order) => new(order.Id);
+            }
+
+            public sealed class Audit : ICallFilter
+            {
+                public ValueTask InvokeAsync(CallContext context, CallFilterNext continuation) => continuation(context);
             }
 
             // Not a Tether type: ASP.NET Core's attributes mean something else there.
