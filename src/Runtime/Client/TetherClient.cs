@@ -337,11 +337,6 @@ public sealed partial class TetherClient : TetherPeer, IAsyncDisposable, Interna
     /// (at most <see cref="TetherConnectionOptions.CloseAcknowledgementTimeout"/>) for the server to acknowledge what it
     /// was sent, so only what it may not have is reported as undelivered (<see cref="Undelivered"/>).
     /// </summary>
-    /// <remarks>
-    /// Code after an awaited call may run on the connection's receive loop. Disposed from there, the client does not wait
-    /// for the acknowledgement or the link's end (the loop could bring neither while the caller holds it): the close
-    /// finishes once the caller returns, so a synchronous wait on it does not hang.
-    /// </remarks>
     public ValueTask DisposeAsync() => DisposeAsync(CancellationToken.None);
 
     /// <summary>As <see cref="DisposeAsync()"/>; <paramref name="cancellationToken"/> (a host's stop) ends the wait for the server's acknowledgement early.</summary>

@@ -14,9 +14,6 @@ namespace Tether.Connections;
 /// </remarks>
 internal sealed class CompletionBatch
 {
-    [ThreadStatic]
-    private static CompletionBatch? t_publishing; // the batch whose answers this thread publishes: callers' continuations run here
-
     private int _thread; // the receive loop's managed thread id while it handles a batch; 0 otherwise
     private PendingCall? _head;
     private PendingCall? _tail;
@@ -45,55 +42,19 @@ internal sealed class CompletionBatch
         return true;
     }
 
-    /// <summary>
-    /// Whether the calling thread is publishing this connection's answers (the receive loop at a batch's end, or the link's
-    /// completion scheduler): code after a caller's <c>await</c> runs here, and while it runs that thread can neither read
-    /// nor end the link, so nothing it does may wait for either.
-    /// </summary>
-    public bool IsPublishingOnCurrentThread => t_publishing == this;
-
-    /// <summary>Publishes one answer off the loop (the link's completion scheduler), marking the thread as <see cref="End"/> does.</summary>
-    public void PublishOne(PendingCall call)
-    {
-        CompletionBatch? outer = t_publishing;
-        t_publishing = this;
-        try
-        {
-            call.Publish();
-        }
-        finally
-        {
-            t_publishing = outer;
-        }
-    }
-
     /// <summary>The batch's frames are handled: its answers are published, in order, on the calling thread.</summary>
     public void End()
     {
         Volatile.Write(ref _thread, 0);
         PendingCall? call = _head;
-        if (call is null)
-        {
-            return;
-        }
-
         _head = _tail = null;
-        CompletionBatch? outer = t_publishing;
-        t_publishing = this;
-        try
+        while (call is not null)
         {
-            while (call is not null)
-            {
-                // Taken before publishing: the caller's continuation may recycle the call and start the next one with it.
-                PendingCall? next = call.NextPublished;
-                call.NextPublished = null;
-                call.Publish();
-                call = next;
-            }
-        }
-        finally
-        {
-            t_publishing = outer;
+            // Taken before publishing: the caller's continuation may recycle the call and start the next one with it.
+            PendingCall? next = call.NextPublished;
+            call.NextPublished = null;
+            call.Publish();
+            call = next;
         }
     }
 }

@@ -14,18 +14,7 @@ internal abstract class PooledCall<TSelf, TResult> : PendingCall
     where TSelf : PooledCall<TSelf, TResult>, new()
 {
     private static readonly ObjectPool<TSelf> s_pool = new DefaultObjectPool<TSelf>(new DefaultPooledObjectPolicy<TSelf>(), MaxPooled);
-    private static readonly Action<object?> s_publish = static state =>
-    {
-        var call = (TSelf)state!;
-        if (call.Connection is { } connection)
-        {
-            connection.Completions.PublishOne(call); // the caller's continuation may run here: a close it asks for must not wait on this thread
-        }
-        else
-        {
-            call.Publish();
-        }
-    };
+    private static readonly Action<object?> s_publish = static state => ((TSelf)state!).Publish();
 
     private ManualResetValueTaskSourceCore<TResult> _core;
     private CancellationTokenRegistration _cancellation;

@@ -306,12 +306,6 @@ internal sealed partial class TetherConnection : ICallLaneHost, ILinkTiming, IRe
     /// </summary>
     public Task CloseAsync(Exception? reason = null, CancellationToken cancellationToken = default)
     {
-        // Called from code after an awaited call whose answer this connection published (on its receive loop or its
-        // completion scheduler; decision 0029): that thread is on the caller's stack, so it can read no acknowledgement
-        // and end no link until the caller returns.
-        // Waiting for either would hang a caller that blocks on the close (a host disposed synchronously at the end of
-        // Main); the close is started, and the loop finishes it when the caller lets go of its thread.
-        bool onOwnLoop = Completions.IsPublishingOnCurrentThread;
         if (!SessionClosing && State is SessionState.Active or SessionState.Draining)
         {
             bool sequenced = Output.IsSequenced && _link is not null;
@@ -325,7 +319,7 @@ internal sealed partial class TetherConnection : ICallLaneHost, ILinkTiming, IRe
             {
                 _closeReason ??= reason; // the peer may end the link first: the session still ends for this reason
                 Interlocked.Exchange(ref _sessionClosing, 1); // a link lost from here on ends the session: nothing resumes
-                if (_settings.CloseAcknowledgementTimeout > TimeSpan.Zero && !cancellationToken.IsCancellationRequested && !onOwnLoop)
+                if (_settings.CloseAcknowledgementTimeout > TimeSpan.Zero && !cancellationToken.IsCancellationRequested)
                 {
                     Task acknowledged = Output.WhenAllAcknowledged();
                     if (!acknowledged.IsCompleted)
@@ -337,7 +331,7 @@ internal sealed partial class TetherConnection : ICallLaneHost, ILinkTiming, IRe
         }
 
         RequestStop(reason);
-        return onOwnLoop ? Task.CompletedTask : _closed.Task;
+        return _closed.Task;
     }
 
     private async Task StopOnceAcknowledgedAsync(Task acknowledged, Exception? reason, CancellationToken cancellationToken)

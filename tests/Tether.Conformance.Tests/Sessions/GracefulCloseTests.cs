@@ -18,49 +18,6 @@ public sealed class GracefulCloseTests
     private static readonly int CallMethod = MethodIds.Derive("Sequences", "Call");
     private static readonly int TakeMethod = MethodIds.Derive("Sequences", "Take");
 
-    [Theory]
-    [InlineData("tcp")]
-    [InlineData("tls")]
-    [InlineData("quic")]
-    public async Task A_client_closed_and_waited_for_in_the_code_after_an_awaited_call_does_not_hang(string transport)
-    {
-        // Code after an awaited call runs on the connection's receive loop (decision 0029). Blocking there on the close —
-        // what a host disposed synchronously at the end of Main does — used to wait for an acknowledgement and a link end
-        // that only that blocked loop could bring: a hang. (Not the in-memory transport, whose pump runs both ends inline.)
-        Harness harness = await Harness.StartAsync(transport switch
-        {
-            "tls" => TransportUnderTest.Tls(),
-            "quic" => TransportUnderTest.Quic(),
-            _ => TransportUnderTest.Tcp(),
-        });
-        TetherClient client = await harness.ConnectAsync();
-        int loopThread = 0;
-        bool onLoop = false;
-
-        Task closedInline = Task.Run(async () =>
-        {
-            // An answer is published on the loop when it arrives in a read the loop is handling (almost always); one that
-            // came another way is followed by another call, a bounded number of times.
-            for (int i = 0; i < 1_000 && !onLoop; i++)
-            {
-                EchoReply reply = await client.RequestAsync<EchoRequest, EchoReply>(new EchoRequest(i, "last call"));
-                Assert.Equal(i, reply.Id);
-                loopThread = Environment.CurrentManagedThreadId;
-                onLoop = client.PoolConnection!.Completions.IsPublishingOnCurrentThread;
-            }
-
-            client.DisposeAsync().AsTask().GetAwaiter().GetResult(); // blocks the thread that continued, as Host.Dispose does
-        });
-
-        // A hang fails here, before anything the blocked thread holds is disposed (which would hang the test too).
-        Assert.True(await Task.WhenAny(closedInline, Task.Delay(Harness.Patience)) == closedInline, "the close hung on the receive loop");
-        await using Harness _ = harness;
-        await closedInline;
-        await client.Closed.Within();
-        Assert.True(onLoop, $"the continuation ran on thread {loopThread}, not the receive loop: the test did not reach its case");
-        await harness.WaitForSessionsAsync(0).Within();
-    }
-
     [Fact]
     public async Task A_goaway_is_answered_with_an_acknowledgement_of_everything_before_it()
     {
