@@ -11,6 +11,9 @@ namespace Tether.Generators.Emitting;
 /// </summary>
 internal static class MessageEmitter
 {
+    // A short string's one-byte header and at most ShortAscii.MaxLength (16) bytes: what TetherReader.GetShortString reads.
+    private const int ShortStringMaxSize = 1 + 16;
+
     private sealed class Segment
     {
         public List<int> Members { get; } = [];
@@ -201,8 +204,30 @@ internal static class MessageEmitter
         }
 
         w.Line("int __count = reader.ReadMemberCount();");
-        foreach (Segment segment in segments)
+        List<(int First, int Last)> groups = BuildReadGroups(model, segments);
+        int group = 0;
+        for (int s = 0; s < segments.Count; s++)
         {
+            Segment segment = segments[s];
+            if (group < groups.Count && groups[group].First == s)
+            {
+                EmitReadGroup(w, model, segments, groups[group]);
+            }
+            else if (group > 0 && groups[group - 1].Last == s - 1)
+            {
+                w.Line($"__read{segment.Members[0]}:"); // where the group before this segment ends when read through its cursor
+            }
+
+            if (group < groups.Count && s >= groups[group].First && IsShortStringCandidate(model, segment))
+            {
+                w.Line($"__read{segment.Members[0]}:"); // where its cursor read leaves this string to ReadString
+            }
+
+            if (group < groups.Count && groups[group].Last == s)
+            {
+                group++;
+            }
+
             if (segment.IsRun && segment.Members.Count > 1)
             {
                 // Fast path: every member of the run is present and the current segment holds what
@@ -247,6 +272,11 @@ internal static class MessageEmitter
             }
         }
 
+        if (groups.Count > 0 && groups[groups.Count - 1].Last == segments.Count - 1)
+        {
+            w.Line($"__read{model.Members.Count}:");
+        }
+
         w.Open($"if (__count > {model.Members.Count})");
         w.Line("reader.SkipUnknownMembers();");
         w.Close();
@@ -273,6 +303,82 @@ internal static class MessageEmitter
         w.Open($"catch (global::System.Exception __exception) when (__exception is not {KnownNames.TetherException})");
         w.Line("throw reader.ConstructionFailed(__exception);");
         w.Close();
+        w.Close();
+    }
+
+    // A read group: consecutive segments, each a run readable through a cursor or a string, with a string in it and at
+    // least two segments. Read as one cursor run when the segment holds the group's maximum: one bounds check and one
+    // commit instead of one per segment, the short strings read in place (TetherReader.GetShortString); any string that
+    // is not short ASCII leaves the run at its own read below, and the code after it takes over.
+    private static List<(int First, int Last)> BuildReadGroups(MessageModel model, List<Segment> segments)
+    {
+        var groups = new List<(int First, int Last)>();
+        int s = 0;
+        while (s < segments.Count)
+        {
+            int first = s;
+            bool hasString = false;
+            while (s < segments.Count && (IsShortStringCandidate(model, segments[s]) || (segments[s].IsRun && CanGet(model, segments[s]))))
+            {
+                hasString |= IsShortStringCandidate(model, segments[s]);
+                s++;
+            }
+
+            if (hasString && s - first >= 2)
+            {
+                groups.Add((first, s - 1));
+            }
+
+            s = System.Math.Max(s, first + 1);
+        }
+
+        return groups;
+    }
+
+    private static bool IsShortStringCandidate(MessageModel model, Segment segment) =>
+        !segment.IsRun && model.Members[segment.Members[0]].Shape.Kind == ShapeKind.String;
+
+    private static void EmitReadGroup(SourceWriter w, MessageModel model, List<Segment> segments, (int First, int Last) group)
+    {
+        // The bytes the cursor may touch: each member at its predecessors' maximum sizes plus its own extent.
+        int offset = 0;
+        int need = 0;
+        int last = 0;
+        for (int s = group.First; s <= group.Last; s++)
+        {
+            foreach (int i in segments[s].Members)
+            {
+                TypeShape shape = model.Members[i].Shape;
+                bool isString = shape.Kind == ShapeKind.String;
+                need = System.Math.Max(need, offset + (isString ? ShortStringMaxSize : ValueEmitter.CursorExtent(shape)));
+                offset += isString ? ShortStringMaxSize : ValueEmitter.MaxSize(shape);
+                last = i;
+            }
+        }
+
+        w.Open($"if (__count > {last} && reader.CanReadStringRun({need}))");
+        w.Line("ref byte __c = ref reader.BeginRun();");
+        w.Line("int __n = 0;");
+        for (int s = group.First; s <= group.Last; s++)
+        {
+            foreach (int i in segments[s].Members)
+            {
+                if (IsShortStringCandidate(model, segments[s]))
+                {
+                    w.Open($"if ((__m{i} = reader.GetShortString(ref __c, ref __n)) is null)");
+                    w.Line("reader.EndRun(__n);");
+                    w.Line($"goto __read{i};");
+                    w.Close();
+                }
+                else
+                {
+                    w.Line($"__m{i} = {ValueEmitter.Get(model.Members[i].Shape)};");
+                }
+            }
+        }
+
+        w.Line("reader.EndRun(__n);");
+        w.Line($"goto __read{last + 1};");
         w.Close();
     }
 

@@ -94,13 +94,25 @@ public ref partial struct TetherReader
     public long ReadVarInt64() => Wire.UnZigZag(ReadVarUInt64());
 
     /// <summary>Reads a <see cref="short"/>.</summary>
-    public short ReadInt16() => (short)CheckedNarrow(ReadVarInt32(), short.MinValue, short.MaxValue);
+    public short ReadInt16()
+    {
+        long start = Consumed;
+        return (short)CheckedNarrow(ReadVarInt32(), short.MinValue, short.MaxValue, start);
+    }
 
     /// <summary>Reads a <see cref="ushort"/>.</summary>
-    public ushort ReadUInt16() => (ushort)CheckedNarrow(ReadVarUInt32(), ushort.MaxValue);
+    public ushort ReadUInt16()
+    {
+        long start = Consumed;
+        return (ushort)CheckedNarrow(ReadVarUInt32(), ushort.MaxValue, start);
+    }
 
     /// <summary>Reads a <see cref="char"/>.</summary>
-    public char ReadChar() => (char)CheckedNarrow(ReadVarUInt32(), char.MaxValue);
+    public char ReadChar()
+    {
+        long start = Consumed;
+        return (char)CheckedNarrow(ReadVarUInt32(), char.MaxValue, start);
+    }
 
     /// <summary>Reads a little-endian 16-bit value.</summary>
     public ushort ReadFixed16()
@@ -189,8 +201,9 @@ public ref partial struct TetherReader
     /// <summary>Reads a <see cref="DateTimeOffset"/>.</summary>
     public DateTimeOffset ReadDateTimeOffset()
     {
+        long start = Consumed;
         long ticks = (long)ReadFixed64();
-        return ToDateTimeOffset(ticks, ReadVarInt32());
+        return ToDateTimeOffset(ticks, ReadVarInt32(), start);
     }
 
     /// <summary>Reads a <see cref="TimeSpan"/>.</summary>

@@ -210,15 +210,27 @@ public ref partial struct TetherReader
 
     /// <summary>Reads a <see cref="short"/> (zig-zag varint) without a bounds check.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public short UncheckedReadInt16() => (short)CheckedNarrow(UncheckedReadVarInt32(), short.MinValue, short.MaxValue);
+    public short UncheckedReadInt16()
+    {
+        long start = Consumed;
+        return (short)CheckedNarrow(UncheckedReadVarInt32(), short.MinValue, short.MaxValue, start);
+    }
 
     /// <summary>Reads a <see cref="ushort"/> (varint) without a bounds check.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ushort UncheckedReadUInt16() => (ushort)CheckedNarrow(UncheckedReadVarUInt32(), ushort.MaxValue);
+    public ushort UncheckedReadUInt16()
+    {
+        long start = Consumed;
+        return (ushort)CheckedNarrow(UncheckedReadVarUInt32(), ushort.MaxValue, start);
+    }
 
     /// <summary>Reads a <see cref="char"/> (varint) without a bounds check.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public char UncheckedReadChar() => (char)CheckedNarrow(UncheckedReadVarUInt32(), char.MaxValue);
+    public char UncheckedReadChar()
+    {
+        long start = Consumed;
+        return (char)CheckedNarrow(UncheckedReadVarUInt32(), char.MaxValue, start);
+    }
 
     /// <summary>Reads a <see cref="float"/> without a bounds check.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -270,9 +282,10 @@ public ref partial struct TetherReader
     /// <summary>Reads a <see cref="DateTimeOffset"/> without a bounds check, rejecting out-of-range values.</summary>
     public DateTimeOffset UncheckedReadDateTimeOffset()
     {
+        long start = Consumed;
         long ticks = (long)UncheckedReadFixed64();
         int minutes = UncheckedReadVarInt32();
-        return ToDateTimeOffset(ticks, minutes);
+        return ToDateTimeOffset(ticks, minutes, start);
     }
 
     /// <summary>Reads a <see cref="TimeSpan"/> without a bounds check.</summary>
@@ -314,33 +327,35 @@ public ref partial struct TetherReader
         return new DateTime(ticks, (DateTimeKind)kind);
     }
 
-    private readonly DateTimeOffset ToDateTimeOffset(long ticks, int minutes)
+    // position: where the value started, for the error (as for every value a run reads).
+    private static DateTimeOffset ToDateTimeOffset(long ticks, int minutes, long position)
     {
         long utcTicks = ticks - (minutes * TimeSpan.TicksPerMinute);
         if (minutes < -MaxOffsetMinutes || minutes > MaxOffsetMinutes
             || ticks < 0 || ticks > MaxDateTimeTicks || utcTicks < 0 || utcTicks > MaxDateTimeTicks)
         {
-            ThrowHelper.ThrowDecode(TetherErrorCode.DecodeInvalidValue, Consumed);
+            ThrowHelper.ThrowDecode(TetherErrorCode.DecodeInvalidValue, position);
         }
 
         return new DateTimeOffset(ticks, new TimeSpan(minutes * TimeSpan.TicksPerMinute));
     }
 
-    private readonly int CheckedNarrow(int value, int min, int max)
+    // start: where the value started, for the error.
+    private static int CheckedNarrow(int value, int min, int max, long start)
     {
         if (value < min || value > max)
         {
-            ThrowHelper.ThrowDecode(TetherErrorCode.DecodeInvalidValue, Consumed);
+            ThrowHelper.ThrowDecode(TetherErrorCode.DecodeInvalidValue, start);
         }
 
         return value;
     }
 
-    private readonly uint CheckedNarrow(uint value, uint max)
+    private static uint CheckedNarrow(uint value, uint max, long start)
     {
         if (value > max)
         {
-            ThrowHelper.ThrowDecode(TetherErrorCode.DecodeInvalidValue, Consumed);
+            ThrowHelper.ThrowDecode(TetherErrorCode.DecodeInvalidValue, start);
         }
 
         return value;

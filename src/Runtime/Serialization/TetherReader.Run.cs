@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Tether.Internal;
 
 namespace Tether.Serialization;
@@ -100,6 +101,39 @@ public ref partial struct TetherReader
 
         offset += 10;
         return Compact7BitGroups(word) | ((ulong)(ninth & 0x7F) << 56) | ((ulong)tenth << 63);
+    }
+
+    /// <summary>
+    /// Whether a run with strings in it (<see cref="GetShortString"/>) can be read through a cursor: <paramref name="count"/>
+    /// bytes contiguous, as for <see cref="HasContiguous"/>, and no string pool (a pooled decode reads each string with
+    /// <see cref="ReadString"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly bool CanReadStringRun(int count) => _strings is null && _span.Length - _index >= count;
+
+    /// <summary>
+    /// Reads a string of a run opened after <see cref="CanReadStringRun"/> when it is the common case
+    /// <see cref="ReadString"/> reads inline (a one-byte header, at most <see cref="ShortAscii.MaxLength"/> ASCII bytes
+    /// inside the message) and advances the offset; otherwise reads nothing and returns null, and the caller commits the
+    /// run and reads the string with <see cref="ReadString"/>, which takes every other case and reports its errors. The
+    /// run's check covered the header and <see cref="ShortAscii.MaxLength"/> bytes after it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly string? GetShortString(ref byte run, ref int offset)
+    {
+        // A header of 0 (null) makes length -1: left to ReadString.
+        int length = Unsafe.Add(ref run, offset) - 1;
+        if ((uint)length <= ShortAscii.MaxLength && _spanStart + _index + offset + 1 + length <= _limit)
+        {
+            string text = new('\0', length);
+            if (ShortAscii.TryWiden(ref Unsafe.Add(ref run, offset + 1), length, ref MemoryMarshal.GetReference(text.AsSpan())))
+            {
+                offset += 1 + length;
+                return text;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Reads a zig-zag 32-bit varint of a run.</summary>

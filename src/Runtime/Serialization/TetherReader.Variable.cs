@@ -108,7 +108,7 @@ public ref partial struct TetherReader
 
         if (HasContiguous(length))
         {
-            string value = length <= ShortStringBytes ? DecodeShortUtf8(_span.Slice(_index, length)) : DecodeUtf8(_span.Slice(_index, length));
+            string value = length <= ShortStringBytes ? DecodeShortUtf8(_span.Slice(_index, length)) : DecodeUtf8(_span.Slice(_index, length), Consumed);
             _index += length;
             return value;
         }
@@ -119,11 +119,12 @@ public ref partial struct TetherReader
     [MethodImpl(MethodImplOptions.NoInlining)]
     private string ReadStringAcrossSegments(int length)
     {
+        long start = Consumed;
         byte[] rented = ArrayPool<byte>.Shared.Rent(length);
         try
         {
             ReadExact(rented.AsSpan(0, length));
-            return DecodeUtf8(rented.AsSpan(0, length));
+            return DecodeUtf8(rented.AsSpan(0, length), start);
         }
         finally
         {
@@ -165,7 +166,8 @@ public ref partial struct TetherReader
     [MethodImpl(MethodImplOptions.NoInlining)]
     private readonly string DecodePooled(ReadOnlySpan<byte> bytes) => _strings!.Get(bytes, Consumed);
 
-    private readonly string DecodeUtf8(ReadOnlySpan<byte> bytes)
+    // start: where the text's bytes began, for the error (the same wherever the bytes came from).
+    private static string DecodeUtf8(ReadOnlySpan<byte> bytes, long start)
     {
         try
         {
@@ -173,7 +175,7 @@ public ref partial struct TetherReader
         }
         catch (DecoderFallbackException)
         {
-            ThrowHelper.ThrowDecode(TetherErrorCode.DecodeInvalidUtf8, Consumed);
+            ThrowHelper.ThrowDecode(TetherErrorCode.DecodeInvalidUtf8, start);
             return null!;
         }
     }

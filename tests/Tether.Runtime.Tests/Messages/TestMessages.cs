@@ -133,3 +133,14 @@ public sealed partial record TailVarint(double A, int B);
 /// </summary>
 [Message(13)]
 public sealed partial record RunBatch(List<RunPrimitives> Items, Order[] Orders);
+
+/// <summary>
+/// Strings first, strings side by side and a string last, around a one-member run: read as one cursor run when the
+/// segment holds their maximum (<c>TetherReader.GetShortString</c>), each string leaving it when it is not short ASCII.
+/// </summary>
+[Message(14)]
+public sealed partial record Labels(string First, string? Second, int Count, string Last);
+
+/// <summary>A batch of <see cref="Labels"/>: every element but the last has the next one's bytes after it.</summary>
+[Message(15)]
+public sealed partial record LabelBatch(List<Labels> Items);

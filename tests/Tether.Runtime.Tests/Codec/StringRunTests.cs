@@ -1,0 +1,147 @@
+using System.Buffers;
+using Tether.Runtime.Tests.Messages;
+using Tether.Runtime.Tests.Support;
+using Tether.Serialization;
+
+namespace Tether.Runtime.Tests.Codec;
+
+/// <summary>
+/// A message whose bounded runs are split by strings is read as one cursor run when the segment holds its maximum, the
+/// short ASCII strings read in place (<see cref="TetherReader.GetShortString"/>); any other string leaves the run at its
+/// own read. Whichever way a message is read, it must decode to the same value or fail with the same error: the
+/// contiguous decode (cursor) is checked against one byte per segment (every check on the way).
+/// </summary>
+public sealed class StringRunTests
+{
+    // Every length the in-place read covers and just past it, ASCII and not, null and empty.
+    public static TheoryData<string?> Texts()
+    {
+        var texts = new TheoryData<string?> { null, "" };
+        for (int length = 1; length <= ShortAscii.MaxLength + 3; length++)
+        {
+            string ascii = new string('a', length - 1) + "Z";
+            texts.Add(ascii);
+            texts.Add("é" + ascii[1..]);
+            texts.Add(ascii[..^1] + "\u4e2d");
+        }
+
+        return texts;
+    }
+
+    [Theory]
+    [MemberData(nameof(Texts))]
+    public void A_string_between_runs_round_trips_whether_read_in_place_or_not(string? text)
+    {
+        // Three elements each: all but the last have the next one's bytes after them, so the cursor path is taken.
+        RunPrimitives item = Item(text);
+        var order = new Order(-5, 300, 1.5, text ?? "", true, long.MaxValue);
+        var batch = new RunBatch([item, item with { Last = 7 }, item], [order, order with { Id = long.MinValue }, order]);
+        byte[] bytes = TetherCodec.ToArray(batch);
+
+        AssertSameOutcome(bytes);
+        RunBatch decoded = TetherCodec.Decode<RunBatch>(bytes.AsSpan());
+        Assert.Equal(batch.Items, decoded.Items);
+        Assert.Equal(batch.Orders, decoded.Orders);
+        Assert.Equal(batch.Orders, TetherCodec.Decode<RunBatch>(bytes.AsSpan(), new DecodeOptions { StringPool = new CommunityToolkit.HighPerformance.Buffers.StringPool() }).Orders);
+    }
+
+    [Theory]
+    [MemberData(nameof(Texts))]
+    public void Strings_first_side_by_side_and_last_round_trip_whether_read_in_place_or_not(string? text)
+    {
+        var labels = new Labels(text ?? "", text, -1, "LAST");
+        var batch = new LabelBatch([labels, new Labels("a", "bc", 300, text ?? "d"), labels with { Second = null }, labels]);
+        byte[] bytes = TetherCodec.ToArray(batch);
+
+        AssertSameOutcome<LabelBatch>(bytes, static (expected, actual) => Assert.Equal(expected.Items, actual.Items));
+        Assert.Equal(batch.Items, TetherCodec.Decode<LabelBatch>(bytes.AsSpan()).Items);
+        for (int at = 0; at < bytes.Length; at++)
+        {
+            byte[] corrupted = (byte[])bytes.Clone();
+            corrupted[at] ^= 0x81;
+            AssertSameOutcome<LabelBatch>(corrupted, static (expected, actual) => Assert.Equal(expected.Items, actual.Items));
+        }
+    }
+
+    [Fact]
+    public void A_corrupted_batch_decodes_or_fails_alike_with_and_without_the_cursor()
+    {
+        var orders = Enumerable.Range(0, 4).Select(i => new Order(i * 1000, i, i + 0.5, "SYM" + i, i % 2 == 0, 1L << (50 + i))).ToArray();
+        var batch = new RunBatch([Item("short"), Item("x"), Item(null)], orders);
+        byte[] bytes = TetherCodec.ToArray(batch);
+        int compared = 0;
+        for (int at = 0; at < bytes.Length; at++)
+        {
+            foreach (byte value in new byte[] { 0, 1, 2, 5, 17, 18, 0x7F, 0x80, 0xC3, 0xFF })
+            {
+                byte[] corrupted = (byte[])bytes.Clone();
+                corrupted[at] = value;
+                AssertSameOutcome(corrupted);
+                compared++;
+            }
+        }
+
+        Assert.Equal(bytes.Length * 10, compared);
+    }
+
+    [Fact]
+    public void A_short_string_running_past_its_message_is_refused_at_its_header()
+    {
+        // The first Order's own length cut to end inside its symbol: the string is short ASCII and its bytes are in the
+        // segment, but they belong to the next element.
+        var order = new Order(1, 2, 3, "ABCDEFGH", false, 4);
+        var batch = new RunBatch([], [order, order, order]);
+        byte[] bytes = TetherCodec.ToArray(batch);
+        byte[] element = TetherCodec.ToArray(order);
+        int lengthAt = IndexOf(bytes, element) - 1;
+        int symbolAt = lengthAt + 1 + IndexOf(element, [9, (byte)'A']);
+        bytes[lengthAt] = (byte)(symbolAt - lengthAt + 3);
+
+        var error = Assert.Throws<TetherDecodeException>(() => TetherCodec.Decode<RunBatch>(bytes.AsSpan()));
+        Assert.Equal(TetherErrorCode.DecodeLengthOutOfRange, error.Code);
+        Assert.Equal(symbolAt, error.Position);
+        AssertSameOutcome(bytes);
+    }
+
+    private static RunPrimitives Item(string? text) => new(
+        true, 1, -1, -300, 300, int.MinValue, uint.MaxValue, long.MinValue, ulong.MaxValue, -1, 1, 'q', 1.5f, -2.5, (Half)1,
+        new DateTime(2026, 12, 7, 0, 0, 0, DateTimeKind.Utc), TimeSpan.FromTicks(-77), Side.Sell, Flags.A, Wide.Large, 9, null, text, 12, 5);
+
+    // The contiguous decode against one byte per segment, where every read takes its checked path.
+    private static void AssertSameOutcome(byte[] bytes) =>
+        AssertSameOutcome<RunBatch>(bytes, static (expected, actual) =>
+        {
+            Assert.Equal(expected.Items, actual.Items);
+            Assert.Equal(expected.Orders, actual.Orders);
+        });
+
+    private static void AssertSameOutcome<T>(byte[] bytes, Action<T, T> assertEqual)
+        where T : class, IMessage<T>
+    {
+        var bytewise = Sequences.Create(Enumerable.Range(0, bytes.Length).Select(i => (ReadOnlyMemory<byte>)bytes.AsMemory(i, 1)).ToArray());
+        static (T? Value, TetherErrorCode? Code, long Position) Decode(Func<T> decode)
+        {
+            try
+            {
+                return (decode(), null, -1);
+            }
+            catch (TetherDecodeException error)
+            {
+                return (null, error.Code, error.Position);
+            }
+        }
+
+        var contiguous = Decode(() => TetherCodec.Decode<T>(bytes.AsSpan()));
+        var checkedPath = Decode(() => TetherCodec.Decode<T>(bytewise));
+        Assert.Equal(checkedPath.Code, contiguous.Code);
+        Assert.True(
+            checkedPath.Position == contiguous.Position,
+            $"{checkedPath.Code} at {checkedPath.Position} one byte per segment, {contiguous.Code} at {contiguous.Position} contiguous, in {Convert.ToHexString(bytes)}");
+        if (checkedPath.Value is { } expected)
+        {
+            assertEqual(expected, contiguous.Value!);
+        }
+    }
+
+    private static int IndexOf(byte[] haystack, byte[] needle) => haystack.AsSpan().IndexOf(needle);
+}
