@@ -197,6 +197,23 @@ internal static class MessageEmitter
     {
         w.Line(KnownNames.GeneratedCode);
         w.Open($"static {model.FullyQualifiedName} {contract}.ReadBody(ref {KnownNames.Reader} reader)");
+        EmitReadStatements(w, values, model, segments, BuildReadGroups(model, segments));
+        w.Close();
+        if (IsWholeRun(model, segments))
+        {
+            w.Line();
+            EmitWholeRunRead(w, model, contract);
+            w.Line();
+            w.Line(KnownNames.GeneratedCode);
+            w.Line(KnownNames.NoInlining);
+            w.Open($"private static {model.FullyQualifiedName} __TetherReadChecked(ref {KnownNames.Reader} reader)");
+            EmitReadStatements(w, values, model, segments, groups: []);
+            w.Close();
+        }
+    }
+
+    private static void EmitReadStatements(SourceWriter w, ValueEmitter values, MessageModel model, List<Segment> segments, List<(int First, int Last)> groups)
+    {
         for (int i = 0; i < model.Members.Count; i++)
         {
             // A member the writer did not know yet keeps this value: its constructor parameter's default, if it has one.
@@ -204,7 +221,6 @@ internal static class MessageEmitter
         }
 
         w.Line("int __count = reader.ReadMemberCount();");
-        List<(int First, int Last)> groups = BuildReadGroups(model, segments);
         int group = 0;
         for (int s = 0; s < segments.Count; s++)
         {
@@ -303,6 +319,84 @@ internal static class MessageEmitter
         w.Open($"catch (global::System.Exception __exception) when (__exception is not {KnownNames.TetherException})");
         w.Line("throw reader.ConstructionFailed(__exception);");
         w.Close();
+    }
+
+    // A message whose every member a cursor run can read (bounded members and strings), few enough to be compiled into a
+    // collection's element loop: its ReadElementBody is that one run, every member present and no other, inlined there
+    // (no call and no frame per element); anything else (a long or non-ASCII string, too few bytes left in the segment,
+    // another version's member count) reads the element again from its start on the checked path, __TetherReadChecked.
+    // ReadBody stays a call: inlined into a single message's read, the run's frame cost more than it saved.
+    private const int MaxWholeRunMembers = 8;
+
+    private static bool IsWholeRun(MessageModel model, List<Segment> segments)
+    {
+        if (model.Members.Count == 0 || model.Members.Count > MaxWholeRunMembers)
+        {
+            return false;
+        }
+
+        foreach (Segment segment in segments)
+        {
+            if (!IsShortStringCandidate(model, segment) && !(segment.IsRun && CanGet(model, segment)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static void EmitWholeRunRead(SourceWriter w, MessageModel model, string contract)
+    {
+        int offset = 1; // the member count, one byte
+        int need = 1;
+        bool hasString = false;
+        foreach (MemberModel member in model.Members)
+        {
+            bool isString = member.Shape.Kind == ShapeKind.String;
+            hasString |= isString;
+            need = System.Math.Max(need, offset + (isString ? ShortStringMaxSize : ValueEmitter.CursorExtent(member.Shape)));
+            offset += isString ? ShortStringMaxSize : ValueEmitter.MaxSize(member.Shape);
+        }
+
+        w.Line(KnownNames.GeneratedCode);
+        w.Line(KnownNames.AggressiveInlining);
+        w.Open($"static {model.FullyQualifiedName} {contract}.ReadElementBody(ref {KnownNames.Reader} reader)");
+        w.Open($"if (reader.{(hasString ? "CanReadStringRun" : "HasContiguous")}({need}))");
+        w.Line("ref byte __c = ref reader.BeginRun();");
+        w.Open($"if (__c == {model.Members.Count})");
+        w.Line("int __n = 1;");
+        for (int i = 0; i < model.Members.Count; i++)
+        {
+            TypeShape shape = model.Members[i].Shape;
+            if (shape.Kind == ShapeKind.String)
+            {
+                w.Line($"{shape.TypeName} __m{i} = reader.GetShortString(ref __c, ref __n);");
+                w.Open($"if (__m{i} is null)");
+                w.Line("goto __checked;");
+                w.Close();
+            }
+            else
+            {
+                w.Line($"{shape.TypeName} __m{i} = {ValueEmitter.Get(shape)};");
+            }
+        }
+
+        w.Line("reader.EndRun(__n);");
+        w.Open("try");
+        w.Line($"return {Construction(model, model.Members.Count)};");
+        w.Close();
+        w.Open($"catch (global::System.Exception __exception) when (__exception is not {KnownNames.TetherException})");
+        w.Line("throw reader.ConstructionFailed(__exception);");
+        w.Close();
+        w.Close();
+        w.Close();
+        if (hasString)
+        {
+            w.Line("__checked:"); // a string that is not short ASCII: the whole message again, on the checked path
+        }
+
+        w.Line("return __TetherReadChecked(ref reader);");
         w.Close();
     }
 

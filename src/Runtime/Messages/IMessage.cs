@@ -19,6 +19,13 @@ public interface IMessage<TSelf> where TSelf : IMessage<TSelf>
     /// <summary>Reads a message body written by <see cref="WriteBody"/> from this or an older or newer version.</summary>
     static abstract TSelf ReadBody(ref TetherReader reader);
 
+    /// <summary>
+    /// Reads one message of a collection (<see cref="TetherReader.ReadElement{T}"/>): <see cref="ReadBody"/>, unless the
+    /// generator emitted a form small enough to be compiled into the collection's loop, which reads a message of bounded
+    /// members and short strings with no call per element and leaves every other case to the checked read.
+    /// </summary>
+    static virtual TSelf ReadElementBody(ref TetherReader reader) => TSelf.ReadBody(ref reader);
+
     /// <summary>The exact number of bytes <see cref="WriteBody"/> will write for <paramref name="value"/>.</summary>
     /// <param name="value">The message.</param>
     /// <param name="depth">Nesting depth of <paramref name="value"/> (0 for a top-level message); guards against cycles.</param>

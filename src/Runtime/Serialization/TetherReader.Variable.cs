@@ -274,7 +274,7 @@ public ref partial struct TetherReader
 
         long end = Consumed + (long)length;
         _limit = end;
-        T value = T.ReadBody(ref this);
+        T value = T.ReadElementBody(ref this);
         if (Consumed != end)
         {
             ThrowHelper.ThrowDecode(TetherErrorCode.DecodeLengthMismatch, start);
