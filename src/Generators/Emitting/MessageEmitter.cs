@@ -197,9 +197,10 @@ internal static class MessageEmitter
     {
         w.Line(KnownNames.GeneratedCode);
         w.Open($"static {model.FullyQualifiedName} {contract}.ReadBody(ref {KnownNames.Reader} reader)");
-        EmitReadStatements(w, values, model, segments, BuildReadGroups(model, segments));
+        bool wholeRun = IsWholeRun(model, segments);
+        EmitReadStatements(w, values, model, segments, wholeRun ? [] : BuildReadGroups(model, segments));
         w.Close();
-        if (IsWholeRun(model, segments))
+        if (wholeRun)
         {
             w.Line();
             EmitWholeRunRead(w, model, contract);
@@ -364,6 +365,37 @@ internal static class MessageEmitter
         w.Open($"static {model.FullyQualifiedName} {contract}.ReadElementBody(ref {KnownNames.Reader} reader)");
         w.Open($"if (reader.{(hasString ? "CanReadStringRun" : "HasContiguous")}({need}))");
         w.Line("ref byte __c = ref reader.BeginRun();");
+        EmitWholeRun(w, model, "GetShortString");
+        w.Close();
+        if (hasString)
+        {
+            // With a string pool, the same run with the pool's lookups, compiled on its own: its call there keeps the
+            // common case's loop free of it.
+            w.Open($"else if (reader.CanReadPooledStringRun({need}))");
+            w.Line("return __TetherReadPooled(ref reader);");
+            w.Close();
+            w.Line("__checked:"); // a string that is not short ASCII: the whole message again, on the checked path
+        }
+
+        w.Line("return __TetherReadChecked(ref reader);");
+        w.Close();
+        if (hasString)
+        {
+            w.Line();
+            w.Line(KnownNames.GeneratedCode);
+            w.Line(KnownNames.NoInlining);
+            w.Open($"private static {model.FullyQualifiedName} __TetherReadPooled(ref {KnownNames.Reader} reader)");
+            w.Line("ref byte __c = ref reader.BeginRun();");
+            EmitWholeRun(w, model, "GetPooledShortString");
+            w.Line("__checked:");
+            w.Line("return __TetherReadChecked(ref reader);");
+            w.Close();
+        }
+    }
+
+    // The run after its check: the member count, then every member; a string it cannot read in place jumps to __checked.
+    private static void EmitWholeRun(SourceWriter w, MessageModel model, string getString)
+    {
         w.Open($"if (__c == {model.Members.Count})");
         w.Line("int __n = 1;");
         for (int i = 0; i < model.Members.Count; i++)
@@ -371,7 +403,7 @@ internal static class MessageEmitter
             TypeShape shape = model.Members[i].Shape;
             if (shape.Kind == ShapeKind.String)
             {
-                w.Line($"{shape.TypeName} __m{i} = reader.GetShortString(ref __c, ref __n);");
+                w.Line($"{shape.TypeName} __m{i} = reader.{getString}(ref __c, ref __n);");
                 w.Open($"if (__m{i} is null)");
                 w.Line("goto __checked;");
                 w.Close();
@@ -389,14 +421,6 @@ internal static class MessageEmitter
         w.Open($"catch (global::System.Exception __exception) when (__exception is not {KnownNames.TetherException})");
         w.Line("throw reader.ConstructionFailed(__exception);");
         w.Close();
-        w.Close();
-        w.Close();
-        if (hasString)
-        {
-            w.Line("__checked:"); // a string that is not short ASCII: the whole message again, on the checked path
-        }
-
-        w.Line("return __TetherReadChecked(ref reader);");
         w.Close();
     }
 

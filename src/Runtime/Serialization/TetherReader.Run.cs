@@ -136,6 +136,33 @@ public ref partial struct TetherReader
         return null;
     }
 
+    /// <summary>
+    /// <see cref="CanReadStringRun"/> for a decode with a string pool (<see cref="DecodeOptions.StringPool"/>), whose runs
+    /// read their strings with <see cref="GetPooledShortString"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly bool CanReadPooledStringRun(int count) => _strings is not null && _span.Length - _index >= count;
+
+    /// <summary>
+    /// <see cref="GetShortString"/> in a run opened after <see cref="CanReadPooledStringRun"/>: a short value the pool's
+    /// table holds is returned from it; anything else, a value not seen yet included, reads nothing and returns null,
+    /// and is left to <see cref="ReadString"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly string? GetPooledShortString(ref byte run, ref int offset)
+    {
+        int length = Unsafe.Add(ref run, offset) - 1;
+        if ((uint)(length - 1) < Math.Min(PooledStrings.MaxCachedBytes, ShortAscii.MaxLength)
+            && _spanStart + _index + offset + 1 + length <= _limit
+            && _strings!.TryGetCached(ref Unsafe.Add(ref run, offset + 1), length) is { } cached)
+        {
+            offset += 1 + length;
+            return cached;
+        }
+
+        return null;
+    }
+
     /// <summary>Reads a zig-zag 32-bit varint of a run.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly int GetVarInt32(ref byte run, ref int offset) => Wire.UnZigZag(GetVarUInt32(ref run, ref offset));
