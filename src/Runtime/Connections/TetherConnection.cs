@@ -394,11 +394,11 @@ internal sealed partial class TetherConnection : ICallLaneHost, ILinkTiming, IRe
 
         ConnectionLog.ConnectionClosed(Logger, Id, _closeReason?.Message ?? "normal close");
         Incoming.Close();
-        if (_closed.TrySetResult())
-        {
-            Lifetime?.Closed(this);
-        }
 
+        // The server hears of it before the close is reported done: whoever awaited the close (an administrator ending
+        // the session) no longer finds the session in the server's tables.
+        Lifetime?.Closed(this);
+        _closed.TrySetResult();
         return _closed.Task;
     }
 

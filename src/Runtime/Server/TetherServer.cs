@@ -338,6 +338,8 @@ public sealed partial class TetherServer : IAsyncDisposable, Sessions.ISessionRe
 
     private static void OnClosed(TetherSession session)
     {
+        // Out of the lookup by id at once (called before the close is reported done); the rest of the retirement after.
+        session.Server._sessionsById.TryRemove(new KeyValuePair<Guid, TetherSession>(session.Id, session));
         int prior = Interlocked.Or(ref session.Lifecycle, TetherSession.LifecycleClosed);
         if ((prior & TetherSession.LifecycleClosed) != 0
             || (prior & (TetherSession.LifecycleStarted | TetherSession.LifecycleStartRaised)) == TetherSession.LifecycleStarted)
