@@ -36,13 +36,13 @@ public sealed class StringRunTests
     [MemberData(nameof(Texts))]
     public void A_string_between_runs_round_trips_whether_read_in_place_or_not(string? text)
     {
-        // Three elements each: all but the last have the next one's bytes after them, so the cursor path is taken.
+        // Several elements each: the first ones have the next ones' bytes after them, so the cursor path is taken.
         RunPrimitives item = Item(text);
         var order = new Order(-5, 300, 1.5, text ?? "", true, long.MaxValue);
         var batch = new RunBatch([item, item with { Last = 7 }, item], [order, order with { Id = long.MinValue }, order]);
         byte[] bytes = TetherCodec.ToArray(batch);
 
-        AssertSameOutcome(bytes);
+        Assert.True(AssertSameOutcome(bytes));
         RunBatch decoded = TetherCodec.Decode<RunBatch>(bytes.AsSpan());
         Assert.Equal(batch.Items, decoded.Items);
         Assert.Equal(batch.Orders, decoded.Orders);
@@ -58,13 +58,13 @@ public sealed class StringRunTests
         var batch = new LabelBatch([labels, new Labels("a", "bc", 300, text ?? "d"), labels with { Second = null }, labels]);
         byte[] bytes = TetherCodec.ToArray(batch);
 
-        AssertSameOutcome<LabelBatch>(bytes, static (expected, actual) => Assert.Equal(expected.Items, actual.Items));
+        Assert.True(AssertSameOutcome<LabelBatch>(bytes, static (expected, actual) => Assert.Equal(expected.Items, actual.Items)));
         Assert.Equal(batch.Items, TetherCodec.Decode<LabelBatch>(bytes.AsSpan()).Items);
         for (int at = 0; at < bytes.Length; at++)
         {
             byte[] corrupted = (byte[])bytes.Clone();
             corrupted[at] ^= 0x81;
-            AssertSameOutcome<LabelBatch>(corrupted, static (expected, actual) => Assert.Equal(expected.Items, actual.Items));
+            _ = AssertSameOutcome<LabelBatch>(corrupted, static (expected, actual) => Assert.Equal(expected.Items, actual.Items));
         }
     }
 
@@ -74,19 +74,20 @@ public sealed class StringRunTests
         var orders = Enumerable.Range(0, 4).Select(i => new Order(i * 1000, i, i + 0.5, "SYM" + i, i % 2 == 0, 1L << (50 + i))).ToArray();
         var batch = new RunBatch([Item("short"), Item("x"), Item(null)], orders);
         byte[] bytes = TetherCodec.ToArray(batch);
-        int compared = 0;
+        int decoded = 0;
+        int refused = 0;
         for (int at = 0; at < bytes.Length; at++)
         {
             foreach (byte value in new byte[] { 0, 1, 2, 5, 17, 18, 0x7F, 0x80, 0xC3, 0xFF })
             {
                 byte[] corrupted = (byte[])bytes.Clone();
                 corrupted[at] = value;
-                AssertSameOutcome(corrupted);
-                compared++;
+                _ = AssertSameOutcome(corrupted) ? decoded++ : refused++;
             }
         }
 
-        Assert.Equal(bytes.Length * 10, compared);
+        // Both outcomes were compared, many times over: values that still decode (to something else) and errors.
+        Assert.True(decoded > 100 && refused > 100, $"{decoded} decoded, {refused} refused");
     }
 
     [Fact]
@@ -105,22 +106,22 @@ public sealed class StringRunTests
         var error = Assert.Throws<TetherDecodeException>(() => TetherCodec.Decode<RunBatch>(bytes.AsSpan()));
         Assert.Equal(TetherErrorCode.DecodeLengthOutOfRange, error.Code);
         Assert.Equal(symbolAt, error.Position);
-        AssertSameOutcome(bytes);
+        Assert.False(AssertSameOutcome(bytes)); // refused alike one byte per segment
     }
 
     private static RunPrimitives Item(string? text) => new(
         true, 1, -1, -300, 300, int.MinValue, uint.MaxValue, long.MinValue, ulong.MaxValue, -1, 1, 'q', 1.5f, -2.5, (Half)1,
         new DateTime(2026, 12, 7, 0, 0, 0, DateTimeKind.Utc), TimeSpan.FromTicks(-77), Side.Sell, Flags.A, Wide.Large, 9, null, text, 12, 5);
 
-    // The contiguous decode against one byte per segment, where every read takes its checked path.
-    private static void AssertSameOutcome(byte[] bytes) =>
+    // The contiguous decode against one byte per segment, where every read takes its checked path; true if it decoded.
+    private static bool AssertSameOutcome(byte[] bytes) =>
         AssertSameOutcome<RunBatch>(bytes, static (expected, actual) =>
         {
             Assert.Equal(expected.Items, actual.Items);
             Assert.Equal(expected.Orders, actual.Orders);
         });
 
-    private static void AssertSameOutcome<T>(byte[] bytes, Action<T, T> assertEqual)
+    private static bool AssertSameOutcome<T>(byte[] bytes, Action<T, T> assertEqual)
         where T : class, IMessage<T>
     {
         var bytewise = Sequences.Create(Enumerable.Range(0, bytes.Length).Select(i => (ReadOnlyMemory<byte>)bytes.AsMemory(i, 1)).ToArray());
@@ -148,6 +149,8 @@ public sealed class StringRunTests
                 assertEqual(expected, contiguous.Value!);
             }
         }
+
+        return checkedPath.Value is not null;
     }
 
     private static int IndexOf(byte[] haystack, byte[] needle) => haystack.AsSpan().IndexOf(needle);
