@@ -203,7 +203,7 @@ internal static class MessageEmitter
         if (wholeRun)
         {
             w.Line();
-            EmitWholeRunRead(w, model, contract);
+            EmitWholeRunRead(w, values, model, contract, segments);
             w.Line();
             w.Line(KnownNames.GeneratedCode);
             w.Line(KnownNames.NoInlining);
@@ -213,19 +213,27 @@ internal static class MessageEmitter
         }
     }
 
-    private static void EmitReadStatements(SourceWriter w, ValueEmitter values, MessageModel model, List<Segment> segments, List<(int First, int Last)> groups)
+    // The checked read of a message body; or, with continueFrom, a whole run's continuation: the members before it are
+    // the method's parameters and the member count was read as this version's.
+    private static void EmitReadStatements(SourceWriter w, ValueEmitter values, MessageModel model, List<Segment> segments, List<(int First, int Last)> groups, int? continueFrom = null)
     {
-        for (int i = 0; i < model.Members.Count; i++)
+        int firstMember = continueFrom ?? 0;
+        for (int i = firstMember; i < model.Members.Count; i++)
         {
             // A member the writer did not know yet keeps this value: its constructor parameter's default, if it has one.
             w.Line($"{model.Members[i].Shape.TypeName} __m{i} = {model.Members[i].AbsentValue ?? "default!"};");
         }
 
-        w.Line("int __count = reader.ReadMemberCount();");
+        w.Line(continueFrom is null ? "int __count = reader.ReadMemberCount();" : $"int __count = {model.Members.Count};");
         int group = 0;
         for (int s = 0; s < segments.Count; s++)
         {
             Segment segment = segments[s];
+            if (segment.Members[0] < firstMember)
+            {
+                continue; // a string always starts a segment: the continuation starts at one
+            }
+
             if (group < groups.Count && groups[group].First == s)
             {
                 EmitReadGroup(w, model, segments, groups[group]);
@@ -324,8 +332,9 @@ internal static class MessageEmitter
 
     // A message whose every member a cursor run can read (bounded members and strings), few enough to be compiled into a
     // collection's element loop: its ReadElementBody is that one run, every member present and no other, inlined there
-    // (no call and no frame per element); anything else (a long or non-ASCII string, too few bytes left in the segment,
-    // another version's member count) reads the element again from its start on the checked path, __TetherReadChecked.
+    // (no call and no frame per element). A string it cannot read in place (long, not ASCII, null) hands the rest of the
+    // message to a checked read from that string on (__TetherReadFrom{i}); too few bytes left in the segment or another
+    // version's member count read the element on the checked path from its start (__TetherReadChecked).
     // ReadBody stays a call: inlined into a single message's read, the run's frame cost more than it saved.
     private const int MaxWholeRunMembers = 8;
 
@@ -347,7 +356,7 @@ internal static class MessageEmitter
         return true;
     }
 
-    private static void EmitWholeRunRead(SourceWriter w, MessageModel model, string contract)
+    private static void EmitWholeRunRead(SourceWriter w, ValueEmitter values, MessageModel model, string contract, List<Segment> segments)
     {
         int offset = 1; // the member count, one byte
         int need = 1;
@@ -374,7 +383,6 @@ internal static class MessageEmitter
             w.Open($"else if (reader.CanReadPooledStringRun({need}))");
             w.Line("return __TetherReadPooled(ref reader);");
             w.Close();
-            w.Line("__checked:"); // a string that is not short ASCII: the whole message again, on the checked path
         }
 
         w.Line("return __TetherReadChecked(ref reader);");
@@ -387,13 +395,36 @@ internal static class MessageEmitter
             w.Open($"private static {model.FullyQualifiedName} __TetherReadPooled(ref {KnownNames.Reader} reader)");
             w.Line("ref byte __c = ref reader.BeginRun();");
             EmitWholeRun(w, model, "GetPooledShortString");
-            w.Line("__checked:");
             w.Line("return __TetherReadChecked(ref reader);");
+            w.Close();
+        }
+
+        // A string the run cannot read in place: the run so far is committed and the rest of the message read from that
+        // string on, checked, by a method of its own (not read again from the start).
+        for (int i = 0; i < model.Members.Count; i++)
+        {
+            if (model.Members[i].Shape.Kind != ShapeKind.String)
+            {
+                continue;
+            }
+
+            w.Line();
+            w.Line(KnownNames.GeneratedCode);
+            w.Line(KnownNames.NoInlining);
+            var parameters = new List<string> { $"ref {KnownNames.Reader} reader" };
+            for (int j = 0; j < i; j++)
+            {
+                parameters.Add($"{model.Members[j].Shape.TypeName} __m{j}");
+            }
+
+            w.Open($"private static {model.FullyQualifiedName} __TetherReadFrom{i}({string.Join(", ", parameters)})");
+            EmitReadStatements(w, values, model, segments, groups: [], continueFrom: i);
             w.Close();
         }
     }
 
-    // The run after its check: the member count, then every member; a string it cannot read in place jumps to __checked.
+    // The run after its check: the member count, then every member; a string it cannot read in place ends the run there
+    // and the rest of the message is read by __TetherReadFrom{i}.
     private static void EmitWholeRun(SourceWriter w, MessageModel model, string getString)
     {
         w.Open($"if (__c == {model.Members.Count})");
@@ -405,7 +436,14 @@ internal static class MessageEmitter
             {
                 w.Line($"{shape.TypeName} __m{i} = reader.{getString}(ref __c, ref __n);");
                 w.Open($"if (__m{i} is null)");
-                w.Line("goto __checked;");
+                w.Line("reader.EndRun(__n);");
+                var arguments = new List<string> { "ref reader" };
+                for (int j = 0; j < i; j++)
+                {
+                    arguments.Add("__m" + j);
+                }
+
+                w.Line($"return __TetherReadFrom{i}({string.Join(", ", arguments)});");
                 w.Close();
             }
             else
@@ -415,12 +453,18 @@ internal static class MessageEmitter
         }
 
         w.Line("reader.EndRun(__n);");
+        EmitConstruction(w, model);
+        w.Close();
+    }
+
+    // Every member read: construct, a failure of the message's own constructor or accessors leaving as a decode error.
+    private static void EmitConstruction(SourceWriter w, MessageModel model)
+    {
         w.Open("try");
         w.Line($"return {Construction(model, model.Members.Count)};");
         w.Close();
         w.Open($"catch (global::System.Exception __exception) when (__exception is not {KnownNames.TetherException})");
         w.Line("throw reader.ConstructionFailed(__exception);");
-        w.Close();
         w.Close();
     }
 
