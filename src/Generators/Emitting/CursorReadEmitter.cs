@@ -11,12 +11,13 @@ namespace Tether.Generators.Emitting;
 /// </summary>
 internal static class CursorReadEmitter
 {
-    // A short string's one-byte header and at most ShortAscii.MaxLength (16) bytes: what TetherReader.GetShortString reads.
+    // What a run's check counts for a string: a one-byte header and ShortAscii.MaxLength (16) bytes. TetherReader.GetString
+    // reads a longer one in place only when the segment also holds the bytes counted for the rest of the run ("rest").
     private const int ShortStringMaxSize = 1 + 16;
 
     // A message whose every member a cursor run can read (bounded members and strings), few enough to be compiled into a
     // collection's element loop: its ReadElementBody is that one run, every member present and no other, inlined there
-    // (no call and no frame per element). A string it cannot read in place (long, not ASCII, null) hands the rest of the
+    // (no call and no frame per element). A string it cannot read in place (not ASCII, null, over 126 bytes, or past the segment) hands the rest of the
     // message to a checked read from that string on (__TetherReadFrom{i}); too few bytes left in the segment or another
     // version's member count read the element on the checked path from its start (__TetherReadChecked).
     // ReadBody stays a call: inlined into a single message's read, the run's frame cost more than it saved.
@@ -45,12 +46,15 @@ internal static class CursorReadEmitter
         int offset = 1; // the member count, one byte
         int need = 1;
         bool hasString = false;
-        foreach (MemberModel member in model.Members)
+        var offsets = new int[model.Members.Count]; // each member's offset in the run at its predecessors' maximum sizes
+        for (int i = 0; i < model.Members.Count; i++)
         {
-            bool isString = member.Shape.Kind == ShapeKind.String;
+            TypeShape shape = model.Members[i].Shape;
+            bool isString = shape.Kind == ShapeKind.String;
             hasString |= isString;
-            need = System.Math.Max(need, offset + (isString ? ShortStringMaxSize : ValueEmitter.CursorExtent(member.Shape)));
-            offset += isString ? ShortStringMaxSize : ValueEmitter.MaxSize(member.Shape);
+            offsets[i] = offset;
+            need = System.Math.Max(need, offset + (isString ? ShortStringMaxSize : ValueEmitter.CursorExtent(shape)));
+            offset += isString ? ShortStringMaxSize : ValueEmitter.MaxSize(shape);
         }
 
         w.Line(KnownNames.GeneratedCode);
@@ -58,7 +62,7 @@ internal static class CursorReadEmitter
         w.Open($"static {model.FullyQualifiedName} {contract}.ReadElementBody(ref {KnownNames.Reader} reader)");
         w.Open($"if (reader.{(hasString ? "CanReadStringRun" : "HasContiguous")}({need}))");
         w.Line("ref byte __c = ref reader.BeginRun();");
-        EmitWholeRun(w, model, "GetShortString");
+        EmitWholeRun(w, model, i => $"GetString(ref __c, ref __n, {need - offsets[i] - ShortStringMaxSize})");
         w.Close();
         if (hasString)
         {
@@ -78,7 +82,7 @@ internal static class CursorReadEmitter
             w.Line(KnownNames.NoInlining);
             w.Open($"private static {model.FullyQualifiedName} __TetherReadPooled(ref {KnownNames.Reader} reader)");
             w.Line("ref byte __c = ref reader.BeginRun();");
-            EmitWholeRun(w, model, "GetPooledShortString");
+            EmitWholeRun(w, model, _ => "GetPooledShortString(ref __c, ref __n)");
             w.Line("return __TetherReadChecked(ref reader);");
             w.Close();
         }
@@ -109,7 +113,7 @@ internal static class CursorReadEmitter
 
     // The run after its check: the member count, then every member; a string it cannot read in place ends the run there
     // and the rest of the message is read by __TetherReadFrom{i}.
-    private static void EmitWholeRun(SourceWriter w, MessageModel model, string getString)
+    private static void EmitWholeRun(SourceWriter w, MessageModel model, System.Func<int, string> getString)
     {
         w.Open($"if (__c == {model.Members.Count})");
         w.Line("int __n = 1;");
@@ -118,7 +122,7 @@ internal static class CursorReadEmitter
             TypeShape shape = model.Members[i].Shape;
             if (shape.Kind == ShapeKind.String)
             {
-                w.Line($"{shape.TypeName} __m{i} = reader.{getString}(ref __c, ref __n);");
+                w.Line($"{shape.TypeName} __m{i} = reader.{getString(i)};");
                 w.Open($"if (__m{i} is null)");
                 w.Line("reader.EndRun(__n);");
                 var arguments = new List<string> { "ref reader" };
@@ -154,8 +158,8 @@ internal static class CursorReadEmitter
 
     // A read group: consecutive segments, each a run readable through a cursor or a string, with a string in it and at
     // least two segments. Read as one cursor run when the segment holds the group's maximum: one bounds check and one
-    // commit instead of one per segment, the short strings read in place (TetherReader.GetShortString); any string that
-    // is not short ASCII leaves the run at its own read below, and the code after it takes over.
+    // commit instead of one per segment, the ASCII strings read in place (TetherReader.GetString); any other string
+    // leaves the run at its own read below, and the code after it takes over.
     internal static List<(int First, int Last)> BuildReadGroups(MessageModel model, List<MessageEmitter.Segment> segments)
     {
         var groups = new List<(int First, int Last)>();
@@ -190,12 +194,14 @@ internal static class CursorReadEmitter
         int offset = 0;
         int need = 0;
         int last = 0;
+        var offsets = new Dictionary<int, int>(); // each member's offset in the run at its predecessors' maximum sizes
         for (int s = group.First; s <= group.Last; s++)
         {
             foreach (int i in segments[s].Members)
             {
                 TypeShape shape = model.Members[i].Shape;
                 bool isString = shape.Kind == ShapeKind.String;
+                offsets[i] = offset;
                 need = System.Math.Max(need, offset + (isString ? ShortStringMaxSize : ValueEmitter.CursorExtent(shape)));
                 offset += isString ? ShortStringMaxSize : ValueEmitter.MaxSize(shape);
                 last = i;
@@ -211,7 +217,7 @@ internal static class CursorReadEmitter
             {
                 if (IsShortStringCandidate(model, segments[s]))
                 {
-                    w.Open($"if ((__m{i} = reader.GetShortString(ref __c, ref __n)) is null)");
+                    w.Open($"if ((__m{i} = reader.GetString(ref __c, ref __n, {need - offsets[i] - ShortStringMaxSize})) is null)");
                     w.Line("reader.EndRun(__n);");
                     w.Line($"goto __read{i};");
                     w.Close();

@@ -1,7 +1,9 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Text;
 using Tether.Internal;
 
 namespace Tether.Serialization;
@@ -104,7 +106,7 @@ public ref partial struct TetherReader
     }
 
     /// <summary>
-    /// Whether a run with strings in it (<see cref="GetShortString"/>) can be read through a cursor: <paramref name="count"/>
+    /// Whether a run with strings in it (<see cref="GetString"/>) can be read through a cursor: <paramref name="count"/>
     /// bytes contiguous, as for <see cref="HasContiguous"/>, and no string pool (a pooled decode reads each string with
     /// <see cref="ReadString"/>).
     /// </summary>
@@ -112,28 +114,56 @@ public ref partial struct TetherReader
     public readonly bool CanReadStringRun(int count) => _strings is null && _span.Length - _index >= count;
 
     /// <summary>
-    /// Reads a string of a run opened after <see cref="CanReadStringRun"/> when it is the common case
-    /// <see cref="ReadString"/> reads inline (a one-byte header, at most <see cref="ShortAscii.MaxLength"/> ASCII bytes
-    /// inside the message) and advances the offset; otherwise reads nothing and returns null, and the caller commits the
+    /// Reads a string of a run opened after <see cref="CanReadStringRun"/> when it has a one-byte header and ASCII text
+    /// inside the message, and advances the offset; otherwise reads nothing and returns null, and the caller commits the
     /// run and reads the string with <see cref="ReadString"/>, which takes every other case and reports its errors. The
-    /// run's check covered the header and <see cref="ShortAscii.MaxLength"/> bytes after it.
+    /// run's check covered the header and <see cref="ShortAscii.MaxLength"/> bytes after it, and <paramref name="rest"/>
+    /// bytes for the members after the string: a longer string is read in place only when the segment also holds those.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public readonly string? GetShortString(ref byte run, ref int offset)
+    public readonly string? GetString(ref byte run, ref int offset, int rest)
     {
-        // A header of 0 (null) makes length -1: left to ReadString.
+        // A header of 0 (null) makes length -1, a header of two bytes or more at least 127: both left to the long path.
         int length = Unsafe.Add(ref run, offset) - 1;
-        if ((uint)length <= ShortAscii.MaxLength && _spanStart + _index + offset + 1 + length <= _limit)
+        if ((uint)length <= ShortAscii.MaxLength)
         {
-            string text = new('\0', length);
-            if (ShortAscii.TryWiden(ref Unsafe.Add(ref run, offset + 1), length, ref MemoryMarshal.GetReference(text.AsSpan())))
+            if (_spanStart + _index + offset + 1 + length <= _limit)
             {
-                offset += 1 + length;
-                return text;
+                string text = new('\0', length);
+                if (ShortAscii.TryWiden(ref Unsafe.Add(ref run, offset + 1), length, ref MemoryMarshal.GetReference(text.AsSpan())))
+                {
+                    offset += 1 + length;
+                    return text;
+                }
             }
+
+            return null;
         }
 
-        return null;
+        return GetLongString(ref run, ref offset, length, rest);
+    }
+
+    // GetString past ShortAscii.MaxLength: up to the longest text a one-byte header counts (126 bytes: identifiers, GUIDs,
+    // paths), ASCII, inside the message, and with the run's rest still in this segment after it. A call of its own, so
+    // the inlined common case stays small.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private readonly string? GetLongString(ref byte run, ref int offset, int length, int rest)
+    {
+        int end = _index + offset + 1 + length; // the string's end, as an index into the segment
+        if ((uint)length > OneByteHeaderMaxLength || _span.Length - end < rest || _spanStart + end > _limit)
+        {
+            return null;
+        }
+
+        string text = new('\0', length);
+        ReadOnlySpan<byte> bytes = MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref run, offset + 1), length);
+        if (Ascii.ToUtf16(bytes, MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(text.AsSpan()), length), out _) != OperationStatus.Done)
+        {
+            return null;
+        }
+
+        offset += 1 + length;
+        return text;
     }
 
     /// <summary>
@@ -144,7 +174,7 @@ public ref partial struct TetherReader
     public readonly bool CanReadPooledStringRun(int count) => _strings is not null && _span.Length - _index >= count;
 
     /// <summary>
-    /// <see cref="GetShortString"/> in a run opened after <see cref="CanReadPooledStringRun"/>: a short value the pool's
+    /// <see cref="GetString"/> in a run opened after <see cref="CanReadPooledStringRun"/>: a short value the pool's
     /// table holds is returned from it; anything else, a value not seen yet included, reads nothing and returns null,
     /// and is left to <see cref="ReadString"/>.
     /// </summary>
@@ -254,6 +284,9 @@ public ref partial struct TetherReader
         ulong word = Unsafe.ReadUnaligned<ulong>(ref source);
         return BitConverter.IsLittleEndian ? word : BinaryPrimitives.ReverseEndianness(word);
     }
+
+    // A string's header is its length + 1 (0 is null); one byte holds up to 127.
+    private const int OneByteHeaderMaxLength = 126;
 
     // A member of a run that fails to decode: the error names the member's first byte (the run is not committed yet).
     private readonly void FailInRun(TetherErrorCode code, int offset) => ThrowHelper.ThrowDecode(code, Consumed + offset);

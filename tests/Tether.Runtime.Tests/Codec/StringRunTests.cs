@@ -7,8 +7,8 @@ namespace Tether.Runtime.Tests.Codec;
 
 /// <summary>
 /// A message whose bounded runs are split by strings is read as one cursor run when the segment holds its maximum, the
-/// short ASCII strings read in place (<see cref="TetherReader.GetShortString"/>); any other string leaves the run at its
-/// own read. Whichever way a message is read, it must decode to the same value or fail with the same error: the
+/// ASCII strings with a one-byte header read in place (<see cref="TetherReader.GetString"/>: up to 16 bytes inline, up to
+/// 126 when the segment also holds the rest of the run); any other string leaves the run at its own read. Whichever way a message is read, it must decode to the same value or fail with the same error: the
 /// contiguous decode (cursor), with and without a string pool, is checked against one byte per segment (every check on
 /// the way).
 /// </summary>
@@ -17,11 +17,13 @@ public sealed class StringRunTests
     // One pool for the class: values seen in one test are found in its table by the next (the pooled run's hit path).
     private static readonly DecodeOptions s_pooled = new() { StringPool = new CommunityToolkit.HighPerformance.Buffers.StringPool() };
 
-    // Every length the in-place read covers and just past it, ASCII and not, null and empty.
+    // Every length the inline read covers and just past it, longer ones up to and past a one-byte header's 126 bytes,
+    // ASCII and not, null and empty.
     public static TheoryData<string?> Texts()
     {
         var texts = new TheoryData<string?> { null, "" };
-        for (int length = 1; length <= ShortAscii.MaxLength + 3; length++)
+        int[] longer = [24, 36, 64, 125, 126, 127, 128, 200];
+        foreach (int length in Enumerable.Range(1, ShortAscii.MaxLength + 3).Concat(longer))
         {
             string ascii = new string('a', length - 1) + "Z";
             texts.Add(ascii);
@@ -66,6 +68,23 @@ public sealed class StringRunTests
             corrupted[at] ^= 0x81;
             _ = AssertSameOutcome<LabelBatch>(corrupted, static (expected, actual) => Assert.Equal(expected.Items, actual.Items));
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(Texts))]
+    public void Nothing_past_the_input_is_read_whole_or_cut_anywhere(string? text)
+    {
+        // The input ends at a page the process may not read: a run that trusted its check past a long string (and read
+        // the next member's 8-byte window there), or any other read past the end, faults instead of passing unseen.
+        // The last element's string decides whether its run is read in place; every prefix must fail, typed.
+        var labels = new LabelBatch([new Labels("a", "b", 1, "c"), new Labels(text ?? "", "b", 300, ""), new Labels(text ?? "", null, -70000, "")]);
+        var runs = new RunBatch([Item("x"), Item(text)], [new Order(1, 2, 3, "A", true, 4), new Order(-1, 70000, 3, text ?? "", false, long.MaxValue)]);
+        AssertReadsOnlyItsInput(labels, static (expected, actual) => Assert.Equal(expected.Items, actual.Items));
+        AssertReadsOnlyItsInput(runs, static (expected, actual) =>
+        {
+            Assert.Equal(expected.Items, actual.Items);
+            Assert.Equal(expected.Orders, actual.Orders);
+        });
     }
 
     [Fact]
@@ -151,6 +170,32 @@ public sealed class StringRunTests
         }
 
         return checkedPath.Value is not null;
+    }
+
+    private static void AssertReadsOnlyItsInput<T>(T message, Action<T, T> assertEqual)
+        where T : class, IMessage<T>
+    {
+        byte[] bytes = TetherCodec.ToArray(message);
+        foreach (DecodeOptions options in new[] { DecodeOptions.Default, s_pooled })
+        {
+            using (var whole = new GuardedPage(bytes))
+            {
+                assertEqual(message, TetherCodec.Decode<T>(whole.Span, options));
+            }
+
+            for (int length = 0; length < bytes.Length; length++)
+            {
+                using var cut = new GuardedPage(bytes.AsSpan(0, length));
+                try
+                {
+                    _ = TetherCodec.Decode<T>(cut.Span, options);
+                    Assert.Fail($"{length} of {bytes.Length} bytes decoded");
+                }
+                catch (TetherDecodeException)
+                {
+                }
+            }
+        }
     }
 
     private static int IndexOf(byte[] haystack, byte[] needle) => haystack.AsSpan().IndexOf(needle);

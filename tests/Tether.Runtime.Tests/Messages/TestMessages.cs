@@ -136,7 +136,7 @@ public sealed partial record RunBatch(List<RunPrimitives> Items, Order[] Orders)
 
 /// <summary>
 /// Strings first, strings side by side and a string last, around a one-member run: read as one cursor run when the
-/// segment holds their maximum (<c>TetherReader.GetShortString</c>), each string leaving it when it is not short ASCII.
+/// segment holds their maximum (<c>TetherReader.GetString</c>), each string leaving it when it cannot be read in place.
 /// </summary>
 [Message(14)]
 public sealed partial record Labels(string First, string? Second, int Count, string Last);
