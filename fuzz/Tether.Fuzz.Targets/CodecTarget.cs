@@ -3,8 +3,8 @@ using System.Buffers;
 namespace Tether.Fuzz;
 
 /// <summary>
-/// The generated codec of <see cref="Everything"/> (every member type): the input decoded from one span and from two
-/// segments (the first byte says where), which must agree; an accepted value re-encoded and decoded again must encode
+/// The generated codec of <see cref="Everything"/> (every member type): the input decoded from one span (ending at an
+/// unreadable page, <see cref="GuardedInput"/>) and from two segments (the first byte says where), which must agree; an accepted value re-encoded and decoded again must encode
 /// to the same bytes. The span is also decoded with a string pool shared by every input (its table of recent values
 /// then holds earlier inputs' strings), which must accept and produce exactly what the plain decode does.
 /// </summary>
@@ -34,7 +34,7 @@ public sealed class CodecTarget : FuzzTarget
         byte[] bytes = input.Slice(1).ToArray();
         Everything? fromSpan = null;
         Everything? fromSegments = null;
-        bool spanAccepted = InputRules.Decode(bytes.Length, HeapBytesPerInputByte, bytes, b => fromSpan = TetherCodec.Decode<Everything>(b.AsSpan()));
+        bool spanAccepted = InputRules.Decode(bytes.Length, HeapBytesPerInputByte, bytes, b => fromSpan = TetherCodec.Decode<Everything>(GuardedInput.Place(b)));
         ReadOnlySequence<byte> split = Segments.Split(bytes, input[0]);
         bool segmentsAccepted = InputRules.Decode(bytes.Length, HeapBytesPerInputByte, split, s => fromSegments = TetherCodec.Decode<Everything>(s));
         if (spanAccepted != segmentsAccepted)
@@ -43,7 +43,7 @@ public sealed class CodecTarget : FuzzTarget
         }
 
         Everything? pooled = null;
-        bool pooledAccepted = InputRules.Decode(bytes.Length, HeapBytesPerInputByte, bytes, b => pooled = TetherCodec.Decode<Everything>(b.AsSpan(), s_pooled));
+        bool pooledAccepted = InputRules.Decode(bytes.Length, HeapBytesPerInputByte, bytes, b => pooled = TetherCodec.Decode<Everything>(GuardedInput.Place(b), s_pooled));
         if (pooledAccepted != spanAccepted)
         {
             throw new FuzzFindingException($"The pooled decoder {(pooledAccepted ? "accepted" : "refused")} what the plain one {(spanAccepted ? "accepted" : "refused")}.");

@@ -28,7 +28,7 @@ public sealed class SchemaTarget : FuzzTarget
         byte[] bytes = input.ToArray();
         Everything? value = null;
         string? json = null;
-        bool codecAccepted = InputRules.Decode(bytes.Length, CodecTarget.HeapBytesPerInputByte, bytes, b => value = TetherCodec.Decode<Everything>(b.AsSpan()));
+        bool codecAccepted = InputRules.Decode(bytes.Length, CodecTarget.HeapBytesPerInputByte, bytes, b => value = TetherCodec.Decode<Everything>(GuardedInput.Place(b)));
         bool schemaAccepted = InputRules.Decode(bytes.Length, HeapBytesPerInputByte, bytes, b => json = s_schema.Decode(s_messageId, b));
         if (codecAccepted != schemaAccepted)
         {

@@ -1,4 +1,5 @@
 using System.Buffers;
+using GuardedInput = Tether.Fuzz.GuardedInput;
 using Tether.Runtime.Tests.Messages;
 using Tether.Runtime.Tests.Support;
 using Tether.Serialization;
@@ -74,9 +75,10 @@ public sealed class StringRunTests
     [MemberData(nameof(Texts))]
     public void Nothing_past_the_input_is_read_whole_or_cut_anywhere(string? text)
     {
-        // The input ends at a page the process may not read: a run that trusted its check past a long string (and read
-        // the next member's 8-byte window there), or any other read past the end, faults instead of passing unseen.
-        // The last element's string decides whether its run is read in place; every prefix must fail, typed.
+        // The input ends at a page the process may not read (GuardedInput, as in the fuzz targets): a run that trusted its
+        // check past a long string (and read the next member's 8-byte window there), or any other read past the end,
+        // faults instead of passing unseen. The last element's string decides whether its run is read in place; every
+        // prefix must fail, typed.
         var labels = new LabelBatch([new Labels("a", "b", 1, "c"), new Labels(text ?? "", "b", 300, ""), new Labels(text ?? "", null, -70000, "")]);
         var runs = new RunBatch([Item("x"), Item(text)], [new Order(1, 2, 3, "A", true, 4), new Order(-1, 70000, 3, text ?? "", false, long.MaxValue)]);
         AssertReadsOnlyItsInput(labels, static (expected, actual) => Assert.Equal(expected.Items, actual.Items));
@@ -178,17 +180,12 @@ public sealed class StringRunTests
         byte[] bytes = TetherCodec.ToArray(message);
         foreach (DecodeOptions options in new[] { DecodeOptions.Default, s_pooled })
         {
-            using (var whole = new GuardedPage(bytes))
-            {
-                assertEqual(message, TetherCodec.Decode<T>(whole.Span, options));
-            }
-
+            assertEqual(message, TetherCodec.Decode<T>(GuardedInput.Place(bytes), options));
             for (int length = 0; length < bytes.Length; length++)
             {
-                using var cut = new GuardedPage(bytes.AsSpan(0, length));
                 try
                 {
-                    _ = TetherCodec.Decode<T>(cut.Span, options);
+                    _ = TetherCodec.Decode<T>(GuardedInput.Place(bytes.AsSpan(0, length)), options);
                     Assert.Fail($"{length} of {bytes.Length} bytes decoded");
                 }
                 catch (TetherDecodeException)
