@@ -2,6 +2,7 @@ using System.Buffers;
 using CsCheck;
 using Tether.Runtime.Tests.Messages;
 using Tether.Runtime.Tests.Support;
+using GuardedInput = Tether.Fuzz.GuardedInput;
 
 namespace Tether.Runtime.Tests.Codec;
 
@@ -21,7 +22,8 @@ public sealed class MalformedInputTests
         for (int length = 0; length < bytes.Length; length++)
         {
             byte[] prefix = bytes.AsSpan(0, length).ToArray();
-            var error = Assert.Throws<TetherDecodeException>(() => TetherCodec.Decode<Collections>(prefix.AsSpan()));
+            // The prefix ends at an unreadable page: a read past it faults.
+            var error = Assert.Throws<TetherDecodeException>(() => TetherCodec.Decode<Collections>(GuardedInput.Place(prefix)));
             Assert.Contains(error.Code, new[] { TetherErrorCode.DecodeTruncated, TetherErrorCode.DecodeLengthOutOfRange });
 
             // Same through a multi-segment sequence.
@@ -193,7 +195,7 @@ public sealed class MalformedInputTests
         {
             try
             {
-                TetherCodec.Decode<T>(bytes.AsSpan());
+                TetherCodec.Decode<T>(GuardedInput.Place(bytes)); // ending at an unreadable page: a read past it faults
             }
             catch (TetherDecodeException)
             {
