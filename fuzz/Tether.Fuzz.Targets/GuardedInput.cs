@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 
 namespace Tether.Fuzz;
@@ -9,8 +10,10 @@ namespace Tether.Fuzz;
 /// codecs are unchecked once a run's size was checked, so this is how a wrong check shows up.
 /// </summary>
 /// <remarks>
-/// One mapping per thread, reused: <see cref="Place"/> copies the input to the end of it and returns the span, valid
-/// until the thread's next call. On other systems the input is returned as it is (no guard).
+/// Mappings per thread, reused: <see cref="Place"/> copies the input to the end of one and returns the span, valid until
+/// the thread's next <see cref="Place"/>; <see cref="Segment"/> does the same in a mapping per segment index, so each
+/// segment of a sequence (<see cref="Segments.Split"/>) ends at its own unreadable page. On other systems the input is
+/// returned as it is (no guard).
 /// </remarks>
 public static unsafe partial class GuardedInput
 {
@@ -20,21 +23,52 @@ public static unsafe partial class GuardedInput
     private const int MapPrivate = 0x02;
     private const int MapAnonymous = 0x20;
 
+    // Slot 0 for Place, 1 and up for segments.
     [ThreadStatic]
-    private static Region? t_region;
+    private static Region?[]? t_regions;
 
     /// <summary>Copies <paramref name="input"/> to end at an unreadable page and returns the copy.</summary>
-    public static ReadOnlySpan<byte> Place(ReadOnlySpan<byte> input)
+    public static ReadOnlySpan<byte> Place(ReadOnlySpan<byte> input) =>
+        OperatingSystem.IsLinux() ? PlaceIn(0, input).Span : input;
+
+    /// <summary>
+    /// Copies <paramref name="input"/>, segment <paramref name="index"/> of a sequence, to end at an unreadable page of
+    /// its own and returns it as memory (valid until the thread places that segment index again).
+    /// </summary>
+    public static ReadOnlyMemory<byte> Segment(int index, ReadOnlySpan<byte> input) =>
+        OperatingSystem.IsLinux() ? PlaceIn(1 + index, input).Memory : input.ToArray();
+
+    private static RegionMemory PlaceIn(int slot, ReadOnlySpan<byte> input)
     {
-        if (!OperatingSystem.IsLinux())
+        Region?[] regions = t_regions ??= new Region?[4];
+        if (slot >= regions.Length)
         {
-            return input;
+            Array.Resize(ref regions, slot + 1);
+            t_regions = regions;
         }
 
-        Region region = t_region is { } current && current.Capacity >= input.Length ? current : t_region = Region.Map(input.Length);
-        Span<byte> target = new((void*)(region.GuardStart - input.Length), input.Length);
-        input.CopyTo(target);
-        return target;
+        Region region = regions[slot] is { } current && current.Capacity >= input.Length ? current : regions[slot] = Region.Map(input.Length);
+        var memory = new RegionMemory(region, input.Length);
+        input.CopyTo(memory.GetSpan());
+        return memory;
+    }
+
+    // The last `length` bytes before a region's guard page, as Memory<byte> (a sequence's segments need memory).
+    private sealed class RegionMemory(Region region, int length) : MemoryManager<byte>
+    {
+        public ReadOnlySpan<byte> Span => GetSpan();
+
+        public override Span<byte> GetSpan() => new((void*)(region.GuardStart - length), length);
+
+        public override MemoryHandle Pin(int elementIndex = 0) => new((void*)(region.GuardStart - length + elementIndex), pinnable: this);
+
+        public override void Unpin()
+        {
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+        }
     }
 
     private sealed class Region

@@ -107,16 +107,20 @@ public static class Samples
 /// <summary>Splits inputs into multi-segment sequences, as a pipe delivers data that arrived in pieces.</summary>
 public static class Segments
 {
+    /// <summary>
+    /// <paramref name="bytes"/> as a sequence of two segments split at <paramref name="at"/> (one when it is an end),
+    /// each ending at an unreadable page (<see cref="GuardedInput"/>): a read past a segment's end faults.
+    /// </summary>
     public static ReadOnlySequence<byte> Split(byte[] bytes, int at)
     {
         at = Math.Clamp(at, 0, bytes.Length);
         if (at == 0 || at == bytes.Length)
         {
-            return new ReadOnlySequence<byte>(bytes);
+            return new ReadOnlySequence<byte>(GuardedInput.Segment(0, bytes));
         }
 
-        var first = new Segment(bytes.AsMemory(0, at), 0);
-        Segment last = first.Append(bytes.AsMemory(at));
+        var first = new Segment(GuardedInput.Segment(0, bytes.AsSpan(0, at)), 0);
+        Segment last = first.Append(GuardedInput.Segment(1, bytes.AsSpan(at)));
         return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
     }
 
