@@ -17,9 +17,10 @@ internal static class CursorReadEmitter
 
     // A message whose every member a cursor run can read (bounded members and strings), few enough to be compiled into a
     // collection's element loop: its ReadElementBody is that one run, every member present and no other, inlined there
-    // (no call and no frame per element). A string it cannot read in place (not ASCII, null, over 126 bytes, or past the segment) hands the rest of the
-    // message to a checked read from that string on (__TetherReadFrom{i}); too few bytes left in the segment or another
-    // version's member count read the element on the checked path from its start (__TetherReadChecked).
+    // (no call and no frame per element). A string it cannot read in place (not ASCII, null, over 126 bytes, or past the
+    // segment) hands the rest of the message to a checked read from that string on (__TetherReadFrom{i}); too few bytes
+    // left in the segment or another version's member count read the element on the checked path from its start
+    // (__TetherReadChecked).
     // ReadBody stays a call: inlined into a single message's read, the run's frame cost more than it saved.
     private const int MaxWholeRunMembers = 8;
 
