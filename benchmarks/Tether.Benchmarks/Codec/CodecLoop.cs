@@ -31,6 +31,7 @@ internal static class CodecLoop
             ("decode List<Order>(100)", list.Decode_MemoryPack, list.Decode_Tether, 1),
             ("decode Order[100], pooled strings", batch.Decode_MemoryPack, batch.Decode_Tether_PooledStrings, 1),
             ("decode List<Order>(100), pooled strings", list.Decode_MemoryPack, list.Decode_Tether_PooledStrings, 1),
+            ("encode List<Order>(100), 24-character symbols", () => longSymbols.Encode_MemoryPack(), () => longSymbols.Encode_Tether(), 1),
             ("decode List<Order>(100), 24-character symbols", longSymbols.Decode_MemoryPack, longSymbols.Decode_Tether, 1),
             ("encode Order", () => single.Encode_MemoryPack(), () => single.Encode_Tether(), 100),
             ("decode Order", single.Decode_MemoryPack, single.Decode_Tether, 100),

@@ -15,8 +15,11 @@ namespace Tether.Serialization;
 /// </remarks>
 internal static class ShortAscii
 {
-    /// <summary>The longest text these routines handle.</summary>
+    /// <summary>The longest text <see cref="TryNarrow"/> and <see cref="TryWiden"/> handle.</summary>
     public const int MaxLength = 16;
+
+    /// <summary>The longest text <see cref="TryNarrowMedium"/> and <see cref="TryWidenMedium"/> handle.</summary>
+    public const int MaxMediumLength = 32;
 
     private const ulong NonAsciiChars = 0xFF80_FF80_FF80_FF80UL;
     private const ulong NonAsciiBytes = 0x8080_8080_8080_8080UL;
@@ -114,6 +117,68 @@ internal static class ShortAscii
             Unsafe.Add(ref chars, i) = b;
         }
 
+        return true;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="length"/> chars (<see cref="MaxLength"/> to <see cref="MaxMediumLength"/>) as bytes, if
+    /// they are all ASCII: the first sixteen and the last sixteen, two blocks that overlap in the middle.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool TryNarrowMedium(ref char source, int length, ref byte destination)
+    {
+        if (!Vector128.IsHardwareAccelerated || !BitConverter.IsLittleEndian)
+        {
+            return System.Text.Ascii.FromUtf16(
+                System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref source, length),
+                System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref destination, length),
+                out _) == System.Buffers.OperationStatus.Done;
+        }
+
+        ref ushort chars = ref Unsafe.As<char, ushort>(ref source);
+        Vector128<ushort> first = Vector128.LoadUnsafe(ref chars);
+        Vector128<ushort> second = Vector128.LoadUnsafe(ref chars, 8);
+        Vector128<ushort> third = Vector128.LoadUnsafe(ref chars, (nuint)(length - 16));
+        Vector128<ushort> fourth = Vector128.LoadUnsafe(ref chars, (nuint)(length - 8));
+        if (((first | second | third | fourth) & Vector128.Create((ushort)0xFF80)) != Vector128<ushort>.Zero)
+        {
+            return false;
+        }
+
+        Vector128.Narrow(first, second).StoreUnsafe(ref destination);
+        Vector128.Narrow(third, fourth).StoreUnsafe(ref destination, (nuint)(length - 16));
+        return true;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="length"/> bytes (<see cref="MaxLength"/> to <see cref="MaxMediumLength"/>) as chars, if
+    /// they are all ASCII: the first sixteen and the last sixteen, two blocks that overlap in the middle.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool TryWidenMedium(ref byte source, int length, ref char destination)
+    {
+        if (!Vector128.IsHardwareAccelerated || !BitConverter.IsLittleEndian)
+        {
+            return System.Text.Ascii.ToUtf16(
+                System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref source, length),
+                System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref destination, length),
+                out _) == System.Buffers.OperationStatus.Done;
+        }
+
+        Vector128<byte> head = Vector128.LoadUnsafe(ref source);
+        Vector128<byte> tail = Vector128.LoadUnsafe(ref source, (nuint)(length - 16));
+        if (((head | tail) & Vector128.Create((byte)0x80)) != Vector128<byte>.Zero)
+        {
+            return false;
+        }
+
+        ref ushort chars = ref Unsafe.As<char, ushort>(ref destination);
+        (Vector128<ushort> headLow, Vector128<ushort> headHigh) = Vector128.Widen(head);
+        (Vector128<ushort> tailLow, Vector128<ushort> tailHigh) = Vector128.Widen(tail);
+        headLow.StoreUnsafe(ref chars);
+        headHigh.StoreUnsafe(ref chars, 8);
+        tailLow.StoreUnsafe(ref chars, (nuint)(length - 16));
+        tailHigh.StoreUnsafe(ref chars, (nuint)(length - 8));
         return true;
     }
 

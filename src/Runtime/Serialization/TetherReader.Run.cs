@@ -156,8 +156,11 @@ public ref partial struct TetherReader
         }
 
         string text = new('\0', length);
-        ReadOnlySpan<byte> bytes = MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref run, offset + 1), length);
-        if (Ascii.ToUtf16(bytes, MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(text.AsSpan()), length), out _) != OperationStatus.Done)
+        ref byte source = ref Unsafe.Add(ref run, offset + 1);
+        ref char destination = ref MemoryMarshal.GetReference(text.AsSpan());
+        if (length <= ShortAscii.MaxMediumLength
+            ? !ShortAscii.TryWidenMedium(ref source, length, ref destination)
+            : Ascii.ToUtf16(MemoryMarshal.CreateReadOnlySpan(ref source, length), MemoryMarshal.CreateSpan(ref destination, length), out _) != OperationStatus.Done)
         {
             return null;
         }

@@ -145,7 +145,9 @@ public ref partial struct TetherReader
         // is returned, so writing into it is safe (MemoryPack does the same).
         string text = new('\0', bytes.Length);
         Span<char> destination = MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(text.AsSpan()), text.Length);
-        if (Ascii.ToUtf16(bytes, destination, out _) == OperationStatus.Done)
+        if (bytes.Length is > ShortAscii.MaxLength and <= ShortAscii.MaxMediumLength
+            ? ShortAscii.TryWidenMedium(ref MemoryMarshal.GetReference(bytes), bytes.Length, ref MemoryMarshal.GetReference(destination))
+            : Ascii.ToUtf16(bytes, destination, out _) == OperationStatus.Done)
         {
             return text;
         }

@@ -40,6 +40,16 @@ public ref partial struct TetherWriter
             return;
         }
 
+        // 17 to 32 ASCII chars, narrowed in place as WriteString narrows shorter ones.
+        if (value.Length is > ShortAscii.MaxLength and <= ShortAscii.MaxMediumLength
+            && _buffer.Length - _position > value.Length
+            && ShortAscii.TryNarrowMedium(ref MemoryMarshal.GetReference(value.AsSpan()), value.Length, ref Unsafe.Add(ref Cursor, 1)))
+        {
+            Cursor = (byte)(value.Length + 1);
+            _position += value.Length + 1;
+            return;
+        }
+
         if (value.Length <= ShortStringChars)
         {
             // ASCII needs one byte a char: where that much room is left, narrow in place. An exactly sized destination

@@ -8,8 +8,8 @@ using Tether.Serialization;
 namespace Tether.Runtime.Tests.Codec;
 
 /// <summary>
-/// Short strings take an inline ASCII path on both sides (<see cref="ShortAscii"/>): every length it covers and just
-/// past it, non-ASCII at every position, and the limits the reader checks, against the general path's bytes.
+/// Short strings take an inline ASCII path on both sides (<see cref="ShortAscii"/>), strings of up to 32 chars a
+/// straight-line one: every length they cover and just past it, non-ASCII at every position, and the limits the reader checks, against the general path's bytes.
 /// </summary>
 public sealed class ShortTextTests
 {
@@ -19,7 +19,9 @@ public sealed class ShortTextTests
 
     public static TheoryData<int> NonEmptyShortLengths => [.. Enumerable.Range(1, ShortAscii.MaxLength)];
 
-    public static TheoryData<int> Lengths => [.. Enumerable.Range(0, ShortAscii.MaxLength + 5)];
+    public static TheoryData<int> MediumLengths => [.. Enumerable.Range(ShortAscii.MaxLength, ShortAscii.MaxMediumLength - ShortAscii.MaxLength + 1)];
+
+    public static TheoryData<int> Lengths => [.. Enumerable.Range(0, ShortAscii.MaxMediumLength + 5)];
 
     [Theory]
     [MemberData(nameof(ShortLengths))]
@@ -61,6 +63,38 @@ public sealed class ShortTextTests
             bytes[at] = 0x80;
             char[] widened = new char[length];
             Assert.False(ShortAscii.TryWiden(ref bytes[0], length, ref widened[0]));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(MediumLengths))]
+    public void Medium_text_is_narrowed_and_widened_exactly_and_refused_with_anything_outside_ascii(int length)
+    {
+        string text = Ascii(length);
+        byte[] narrowed = Enumerable.Repeat(Sentinel, length + 16).ToArray();
+        Assert.True(ShortAscii.TryNarrowMedium(ref MemoryMarshal.GetReference(text.AsSpan()), length, ref narrowed[0]));
+        Assert.Equal(Encoding.ASCII.GetBytes(text), narrowed.AsSpan(0, length).ToArray());
+        Assert.All(narrowed.AsSpan(length).ToArray(), b => Assert.Equal(Sentinel, b));
+
+        char[] widened = Enumerable.Repeat('#', length + 16).ToArray();
+        Assert.True(ShortAscii.TryWidenMedium(ref narrowed[0], length, ref widened[0]));
+        Assert.Equal(text, new string(widened, 0, length));
+        Assert.All(widened.AsSpan(length).ToArray(), c => Assert.Equal('#', c));
+
+        for (int at = 0; at < length; at++)
+        {
+            foreach (char odd in new[] { '\u0080', 'é', '\u0100', '\uFFFF' })
+            {
+                char[] chars = text.ToCharArray();
+                chars[at] = odd;
+                byte[] refused = new byte[length];
+                Assert.False(ShortAscii.TryNarrowMedium(ref chars[0], length, ref refused[0]));
+            }
+
+            byte[] bytes = Encoding.ASCII.GetBytes(text);
+            bytes[at] = 0x80;
+            char[] refusedChars = new char[length];
+            Assert.False(ShortAscii.TryWidenMedium(ref bytes[0], length, ref refusedChars[0]));
         }
     }
 
