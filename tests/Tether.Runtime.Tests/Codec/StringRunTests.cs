@@ -9,21 +9,21 @@ namespace Tether.Runtime.Tests.Codec;
 /// <summary>
 /// A message whose bounded runs are split by strings is read as one cursor run when the segment holds its maximum, the
 /// ASCII strings with a one-byte header read in place (<see cref="TetherReader.GetString"/>: up to 16 bytes inline, up to
-/// 126 when the segment also holds the rest of the run); any other string leaves the run at its own read. Whichever way a message is read, it must decode to the same value or fail with the same error: the
-/// contiguous decode (cursor), with and without a string pool, is checked against one byte per segment (every check on
-/// the way).
+/// 126 when the segment also holds the rest of the run); any other string leaves the run at its own read. Whichever way
+/// a message is read, it must decode to the same value or fail with the same error: the contiguous decode (cursor), with
+/// and without a string pool, is checked against one byte per segment (every check on the way).
 /// </summary>
 public sealed class StringRunTests
 {
     // One pool for the class: values seen in one test are found in its table by the next (the pooled run's hit path).
     private static readonly DecodeOptions s_pooled = new() { StringPool = new CommunityToolkit.HighPerformance.Buffers.StringPool() };
 
-    // Every length the inline read covers and just past it, longer ones up to and past a one-byte header's 126 bytes,
-    // ASCII and not, null and empty.
+    // Every length the inline read covers and just past it, the two-block conversion's last (32) and the one after, longer
+    // ones up to and past a one-byte header's 126 bytes; ASCII and not, null and empty.
     public static TheoryData<string?> Texts()
     {
         var texts = new TheoryData<string?> { null, "" };
-        int[] longer = [24, 36, 64, 125, 126, 127, 128, 200];
+        int[] longer = [24, 32, 33, 64, 125, 126, 127, 128, 200];
         foreach (int length in Enumerable.Range(1, ShortAscii.MaxLength + 3).Concat(longer))
         {
             string ascii = new string('a', length - 1) + "Z";
