@@ -1,12 +1,15 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Text;
 
 namespace Tether.Serialization;
 
 /// <summary>
-/// Narrows and widens ASCII text of at most <see cref="MaxLength"/> characters with two overlapping loads and
+/// Narrows and widens ASCII text of at most <see cref="MaxMediumLength"/> characters with overlapping loads and
 /// stores instead of a loop: the common case of protocol strings (symbols, names, keys), where
-/// <see cref="System.Text.Ascii"/>'s general routines spend more on setting up than on converting.
+/// <see cref="Ascii"/>'s general routines spend more on setting up than on converting.
 /// </summary>
 /// <remarks>
 /// Both directions read only inside the source's <c>length</c> elements and write only inside the destination's
@@ -129,10 +132,10 @@ internal static class ShortAscii
     {
         if (!Vector128.IsHardwareAccelerated || !BitConverter.IsLittleEndian)
         {
-            return System.Text.Ascii.FromUtf16(
-                System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref source, length),
-                System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref destination, length),
-                out _) == System.Buffers.OperationStatus.Done;
+            return Ascii.FromUtf16(
+                MemoryMarshal.CreateReadOnlySpan(ref source, length),
+                MemoryMarshal.CreateSpan(ref destination, length),
+                out _) == OperationStatus.Done;
         }
 
         ref ushort chars = ref Unsafe.As<char, ushort>(ref source);
@@ -159,10 +162,10 @@ internal static class ShortAscii
     {
         if (!Vector128.IsHardwareAccelerated || !BitConverter.IsLittleEndian)
         {
-            return System.Text.Ascii.ToUtf16(
-                System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref source, length),
-                System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref destination, length),
-                out _) == System.Buffers.OperationStatus.Done;
+            return Ascii.ToUtf16(
+                MemoryMarshal.CreateReadOnlySpan(ref source, length),
+                MemoryMarshal.CreateSpan(ref destination, length),
+                out _) == OperationStatus.Done;
         }
 
         Vector128<byte> head = Vector128.LoadUnsafe(ref source);
