@@ -3,10 +3,11 @@ using System.Buffers;
 namespace Tether.Fuzz;
 
 /// <summary>
-/// The generated codec of <see cref="Everything"/> (every member type): the input decoded from one span (ending at an
-/// unreadable page, <see cref="GuardedInput"/>) and from two segments (the first byte says where), which must agree; an accepted value re-encoded and decoded again must encode
-/// to the same bytes. The span is also decoded with a string pool shared by every input (its table of recent values
-/// then holds earlier inputs' strings), which must accept and produce exactly what the plain decode does.
+/// The generated codec of <see cref="Everything"/> (every member type): the input decoded from one span and from two
+/// segments (the first byte says where), each ending at an unreadable page (<see cref="GuardedInput"/>), which must
+/// agree; an accepted value re-encoded and decoded again must encode to the same bytes. The span is also decoded with a
+/// string pool shared by every input (its table of recent values then holds earlier inputs' strings), which must accept
+/// and produce exactly what the plain decode does.
 /// </summary>
 public sealed class CodecTarget : FuzzTarget
 {
